@@ -1,0 +1,78 @@
+# Two commands: `make run` and `make test`. Everything else is a step they share.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+FLASK := $(VENV)/bin/flask --app wsgi
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/yrd_test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+# Debian packages: Pango for WeasyPrint, a CJK font, poppler for PDF checks, libmagic for
+# upload type detection; Chromium and its driver only for the browser tests.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk libmagic1 poppler-utils
+TEST_DEBS := chromium chromium-driver
+
+.PHONY: run test deps test-deps debs test-debs translations migrate demo lint format worker clean
+
+run: deps migrate demo
+	@$(FLASK) demo-logins
+	YRD_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: test-deps translations
+	@echo "== ruff"
+	$(VENV)/bin/ruff check .
+	@echo "== test suite on SQLite"
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+	@echo "== test suite on PostgreSQL ($(PG_URL))"
+	TEST_DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -p no:cacheprovider
+
+debs:
+	@./scripts/ensure-debs.sh $(RUN_DEBS)
+
+test-debs:
+	@./scripts/ensure-debs.sh $(RUN_DEBS) $(TEST_DEBS)
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+deps: debs $(VENV)/.installed translations
+
+test-deps: test-debs $(VENV)/.test-installed translations
+
+translations: $(VENV)/.installed
+	@$(VENV)/bin/pybabel -q compile -d app/translations
+
+migrate: deps
+	$(FLASK) db upgrade heads
+
+demo: migrate
+	YRD_DEMO=1 $(FLASK) demo-data
+
+worker: deps
+	$(VENV)/bin/rq worker --url "$$REDIS_URL" dossiers default
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.test-installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Regenerates the message catalogue from the sources; translations already made are kept.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,57 @@
+"""YRD Research Integrity Platform: the application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import Config, from_environment, normalise_database_url
+from app.core.secrets import ensure_instance_secrets
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_object(Config)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(from_environment())
+    if config:
+        app.config.update(config)
+    _finish_config(app)
+
+    from app import extensions as ext
+    from app.core import i18n
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(
+        app, ext.db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
+    )
+    ext.login_manager.init_app(app)
+    ext.csrf.init_app(app)
+    ext.babel.init_app(app, locale_selector=i18n.select_locale)
+    ext.limiter.init_app(app)
+
+    from app import admin, api, auth, cases, core, demo
+
+    for module in (core, auth, cases, admin, api, demo):
+        module.init_app(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{Path(app.instance_path) / 'yrd.sqlite'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if url.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    app.config.setdefault("FILE_STORE", None)
+    if not app.config["FILE_STORE"]:
+        app.config["FILE_STORE"] = str(Path(app.instance_path) / "files")
+    ensure_instance_secrets(app)

@@ -1,0 +1,12 @@
+"""JSON API v1 (bearer tokens, problem+json errors, OpenAPI document)."""
+
+from flask import Blueprint, Flask
+
+from app.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def init_app(app: Flask) -> None:
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

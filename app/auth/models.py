@@ -1,0 +1,125 @@
+"""Agencies, users, roles and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import utcnow
+from app.extensions import db
+
+
+class Role(enum.StrEnum):
+    officer = "officer"
+    supervisor = "supervisor"
+    committee_member = "committee_member"
+    agency_admin = "agency_admin"
+    auditor = "auditor"
+    sysadmin = "sysadmin"
+
+
+class Agency(db.Model):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(160))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    policy: Mapped[DeadlinePolicy] = relationship(back_populates="agency", lazy="joined")
+
+    def display_name(self, locale: str = "zh") -> str:
+        return self.name_en if locale == "en" else self.name_zh
+
+
+class DeadlinePolicy(db.Model):
+    """Statutory day counts, kept as data an agency administrator can change."""
+
+    __tablename__ = "deadline_policies"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    preliminary_review_days: Mapped[int] = mapped_column(Integer, default=15)
+    investigation_months: Mapped[int] = mapped_column(Integer, default=6)
+    extension_max_months: Mapped[int] = mapped_column(Integer, default=6)
+    defence_days: Mapped[int] = mapped_column(Integer, default=10)
+    review_request_days: Mapped[int] = mapped_column(Integer, default=15)
+    review_decision_days: Mapped[int] = mapped_column(Integer, default=90)
+    due_soon_days: Mapped[int] = mapped_column(Integer, default=5)
+
+    agency: Mapped[Agency] = relationship(back_populates="policy")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped on password reset / deactivation so existing sessions stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def roles(self) -> set[Role]:
+        return {row.role for row in self.role_rows}
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def set_roles(self, roles) -> None:
+        wanted = {Role(r) for r in roles}
+        self.role_rows = [row for row in self.role_rows if row.role in wanted]
+        for role in wanted - self.roles:
+            self.role_rows.append(UserRole(role=role))
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=24, validate_strings=True), primary_key=True
+    )
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, the token is shown once."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(lazy="joined")

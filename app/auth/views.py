@@ -1,0 +1,113 @@
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from app.auth import bp
+from app.auth.forms import ChangePasswordForm, LoginForm
+from app.auth.models import User
+from app.auth.passwords import DEMO_PASSWORD, DUMMY_HASH, check_password
+from app.auth.services import change_own_password
+from app.core import audit
+from app.core.errors import ServiceError
+from app.extensions import db, limiter, login_manager
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    if (
+        target
+        and urlsplit(target).netloc == ""
+        and target.startswith("/")
+        and not target.startswith("//")
+    ):
+        return target
+    return url_for("cases.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("cases.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        username = form.username.data.strip().lower()
+        user = db.session.scalar(select(User).where(User.username == username))
+        valid = check_password(user.password_hash if user else DUMMY_HASH, form.password.data)
+        if form.password.data == DEMO_PASSWORD and not current_app.config.get("DEMO"):
+            valid = False  # the published demo password never works outside demo mode
+        if user is not None and valid and user.active:
+            login_user(user)
+            user.last_login_at = dt.datetime.now(dt.UTC)
+            audit.record("auth.login", actor=user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        audit.record(
+            "auth.login_failed",
+            actor=None,
+            agency_id=user.agency_id if user else None,
+            details={
+                "username": username[:64],
+                "reason": "inactive" if user and valid else "bad_credentials",
+            },
+        )
+        db.session.commit()
+        flash(_("Wrong username or password, or the account is deactivated."), "danger")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    audit.record("auth.logout", actor=current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(current_user, form.current.data, form.new.data)
+        except ServiceError as err:
+            db.session.rollback()
+            field = form.current if err.field == "current" else form.new
+            field.errors.append(str(err.message))
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session id changed with the password
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("cases.dashboard"))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,76 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.cases.models import CaseSource, MisconductType, PartyType
+from app.core.calendar import today
+from app.core.labels import choices
+
+
+class RespondentForm(Form):
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    party_type = SelectField(_l("Type"), choices=lambda: choices(PartyType), default="person")
+    id_type = SelectField(
+        _l("ID type"),
+        choices=[
+            ("", "—"),
+            ("resident_id", _l("Resident ID card")),
+            ("passport", _l("Passport")),
+            ("uscc", _l("Unified social credit code")),
+            ("other", _l("Other")),
+        ],
+        default="",
+    )
+    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=64)])
+    institution = StringField(_l("Institution"), validators=[Optional(), Length(max=200)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
+
+
+class AllegationForm(Form):
+    misconduct_type = SelectField(_l("Misconduct type"), choices=lambda: choices(MisconductType))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    work_reference = StringField(
+        _l("Work concerned (DOI, grant number, …)"), validators=[Optional(), Length(max=300)]
+    )
+
+
+class NewCaseForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    source = SelectField(_l("Source"), choices=lambda: choices(CaseSource))
+    received_date = DateField(_l("Received on"), validators=[DataRequired()], default=today)
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=20000)])
+    complainant_anonymous = BooleanField(_l("Anonymous complaint"), default=True)
+    complainant_name = StringField(_l("Complainant name"), validators=[Optional(), Length(max=200)])
+    complainant_contact = StringField(
+        _l("Complainant contact"), validators=[Optional(), Length(max=300)]
+    )
+    respondents = FieldList(FormField(RespondentForm), min_entries=1, max_entries=20)
+    allegations = FieldList(FormField(AllegationForm), min_entries=1, max_entries=20)
+
+    def validate_received_date(self, field):
+        if field.data and field.data > today():
+            raise ValidationError(_l("The received date cannot be in the future."))
+
+    def validate_complainant_name(self, field):
+        if not self.complainant_anonymous.data and not (field.data or "").strip():
+            raise ValidationError(
+                _l("Give the complainant's name, or mark the complaint anonymous.")
+            )
+
+    def validate_respondents(self, field):
+        if not any((entry.form.name.data or "").strip() for entry in field.entries):
+            raise ValidationError(_l("Name at least one respondent."))
+
+    def validate_allegations(self, field):
+        if not any((entry.form.description.data or "").strip() for entry in field.entries):
+            raise ValidationError(_l("Describe at least one allegation."))

@@ -1,0 +1,364 @@
+"""Cases and what hangs off them: parties, allegations, team, history, findings, sanctions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import Agency, User
+from app.core.calendar import procedural_now
+from app.core.crypto import EncryptedText
+from app.core.models import BigId, utcnow
+from app.extensions import db
+
+
+def str_enum(enum_cls, length: int = 32):
+    return Enum(enum_cls, native_enum=False, length=length, validate_strings=True)
+
+
+class CaseState(enum.StrEnum):
+    received = "received"
+    preliminary_review = "preliminary_review"
+    not_accepted = "not_accepted"
+    transferred = "transferred"
+    investigating = "investigating"
+    suspended = "suspended"
+    terminated = "terminated"
+    findings = "findings"
+    committee_review = "committee_review"
+    pre_decision_notice = "pre_decision_notice"
+    decided = "decided"
+    under_review = "under_review"
+    closed = "closed"
+
+
+TERMINAL_STATES = {
+    CaseState.not_accepted,
+    CaseState.transferred,
+    CaseState.terminated,
+    CaseState.closed,
+}
+
+
+class CaseSource(enum.StrEnum):
+    letter = "letter"
+    phone = "phone"
+    online = "online"
+    media = "media"
+    referral = "referral"
+    supervision = "supervision"
+
+
+class MisconductType(enum.StrEnum):
+    plagiarism = "plagiarism"
+    fabrication_falsification = "fabrication_falsification"
+    paper_trading_ghostwriting = "paper_trading_ghostwriting"
+    fraudulent_acquisition = "fraudulent_acquisition"
+    ethics_approval_fraud = "ethics_approval_fraud"
+    authorship_violation = "authorship_violation"
+    publication_norm_violation = "publication_norm_violation"
+    other = "other"
+
+
+class PartyType(enum.StrEnum):
+    person = "person"
+    institution = "institution"
+
+
+class TeamRole(enum.StrEnum):
+    lead = "lead"
+    investigator = "investigator"
+
+
+class FindingOutcome(enum.StrEnum):
+    misconduct = "misconduct"
+    no_misconduct = "no_misconduct"
+    not_determinable = "not_determinable"
+
+
+class Severity(enum.StrEnum):
+    minor = "minor"
+    serious = "serious"
+    severe = "severe"
+
+
+class SanctionType(enum.StrEnum):
+    admonition_talk = "admonition_talk"
+    notice_of_criticism = "notice_of_criticism"
+    suspend_project = "suspend_project"
+    terminate_project_recover_funds = "terminate_project_recover_funds"
+    ban_state_funded_activity = "ban_state_funded_activity"
+    revoke_award_title = "revoke_award_title"
+    revoke_degree = "revoke_degree"
+    bar_awards_titles_promotion = "bar_awards_titles_promotion"
+    bar_reviewer_nominator = "bar_reviewer_nominator"
+    serious_misconduct_list = "serious_misconduct_list"
+    other = "other"
+
+
+class ReviewOutcome(enum.StrEnum):
+    upheld = "upheld"
+    modified = "modified"
+    overturned = "overturned"
+
+
+class CaseSequence(db.Model):
+    """The last reference number handed out per agency and year."""
+
+    __tablename__ = "case_sequences"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+DECIDED_STATES_SQL = "'decided','under_review','closed'"
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "year", "seq"),
+        CheckConstraint(
+            f"state NOT IN ({DECIDED_STATES_SQL}) OR decided_on IS NOT NULL",
+            name="decided_has_decision",
+        ),
+        CheckConstraint(
+            "state <> 'transferred' OR transfer_agency_id IS NOT NULL",
+            name="transferred_has_target",
+        ),
+        Index("ix_cases_agency_state", "agency_id", "state"),
+        Index("ix_cases_agency_received", "agency_id", "received_date", "id"),
+        Index("ix_cases_received", "received_date", "id"),
+        Index("ix_cases_due", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[CaseSource] = mapped_column(str_enum(CaseSource))
+    received_date: Mapped[dt.date] = mapped_column(Date)
+    rule_version: Mapped[str] = mapped_column(String(60))
+    state: Mapped[CaseState] = mapped_column(str_enum(CaseState), default=CaseState.received)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Lower-cased reference, title and respondent names, for one simple substring search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    # The deadline that applies in the current state (None when none runs), for dashboards.
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    preliminary_due: Mapped[dt.date | None] = mapped_column(Date)
+    investigation_opened_on: Mapped[dt.date | None] = mapped_column(Date)
+    investigation_due: Mapped[dt.date | None] = mapped_column(Date)
+    extension_months: Mapped[int] = mapped_column(Integer, default=0)
+    suspended_on: Mapped[dt.date | None] = mapped_column(Date)
+    findings_report: Mapped[str | None] = mapped_column(Text)
+    notice_served_on: Mapped[dt.date | None] = mapped_column(Date)
+    defence_due: Mapped[dt.date | None] = mapped_column(Date)
+    defence_received_on: Mapped[dt.date | None] = mapped_column(Date)
+    defence_statement: Mapped[str | None] = mapped_column(Text)
+    decision_text: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    review_request_due: Mapped[dt.date | None] = mapped_column(Date)
+    review_requested_on: Mapped[dt.date | None] = mapped_column(Date)
+    review_decision_due: Mapped[dt.date | None] = mapped_column(Date)
+    review_outcome: Mapped[ReviewOutcome | None] = mapped_column(str_enum(ReviewOutcome))
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    transfer_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+
+    agency: Mapped[Agency] = relationship(foreign_keys=[agency_id], lazy="joined")
+    transfer_agency: Mapped[Agency | None] = relationship(foreign_keys=[transfer_agency_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    respondents: Mapped[list[Party]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Party.id"
+    )
+    complainant: Mapped[Complainant | None] = relationship(
+        back_populates="case", cascade="all, delete-orphan", uselist=False
+    )
+    allegations: Mapped[list[Allegation]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Allegation.id"
+    )
+    members: Mapped[list[CaseMember]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseMember.id"
+    )
+    history: Mapped[list[HistoryEntry]] = relationship(
+        back_populates="case", order_by="HistoryEntry.id", viewonly=True
+    )
+    findings: Mapped[list[Finding]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Finding.id"
+    )
+    sanctions: Mapped[list[Sanction]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Sanction.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def lead(self) -> CaseMember | None:
+        return next((m for m in self.members if m.team_role == TeamRole.lead), None)
+
+    def member_for(self, user) -> CaseMember | None:
+        return next((m for m in self.members if m.user_id == getattr(user, "id", None)), None)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    def refresh_search_text(self) -> None:
+        parts = [self.reference, self.title] + [p.name for p in self.respondents]
+        self.search_text = " ".join(parts).lower()
+
+
+class Party(db.Model):
+    """A respondent: a person or an institution."""
+
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    party_type: Mapped[PartyType] = mapped_column(str_enum(PartyType))
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    id_type: Mapped[str | None] = mapped_column(String(32))
+    id_number: Mapped[str | None] = mapped_column(EncryptedText(400))
+    id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    institution: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(120))
+
+    case: Mapped[Case] = relationship(back_populates="respondents")
+
+
+class Complainant(db.Model):
+    """The person who reported; identity encrypted at rest and shown need-to-know only."""
+
+    __tablename__ = "complainants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str | None] = mapped_column(EncryptedText(600))
+    contact: Mapped[str | None] = mapped_column(EncryptedText(800))
+    id_type: Mapped[str | None] = mapped_column(String(32))
+    id_number: Mapped[str | None] = mapped_column(EncryptedText(400))
+
+    case: Mapped[Case] = relationship(back_populates="complainant")
+
+
+class Allegation(db.Model):
+    __tablename__ = "allegations"
+    __table_args__ = (Index("ix_allegations_type_case", "misconduct_type", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    misconduct_type: Mapped[MisconductType] = mapped_column(str_enum(MisconductType))
+    description: Mapped[str] = mapped_column(Text)
+    work_reference: Mapped[str | None] = mapped_column(String(300))
+
+    case: Mapped[Case] = relationship(back_populates="allegations")
+
+
+class CaseMember(db.Model):
+    __tablename__ = "case_members"
+    __table_args__ = (
+        UniqueConstraint("case_id", "user_id"),
+        Index("ix_case_members_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    team_role: Mapped[TeamRole] = mapped_column(str_enum(TeamRole))
+    complainant_access: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+
+class HistoryEntry(db.Model):
+    """The procedural timeline: every state change, and deadline and team changes."""
+
+    __tablename__ = "case_history"
+    __table_args__ = (Index("ix_case_history_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    action: Mapped[str] = mapped_column(String(48))
+    from_state: Mapped[CaseState | None] = mapped_column(str_enum(CaseState))
+    to_state: Mapped[CaseState | None] = mapped_column(str_enum(CaseState))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=procedural_now)
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="history")
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Finding(db.Model):
+    __tablename__ = "findings"
+    __table_args__ = (
+        UniqueConstraint("allegation_id"),
+        CheckConstraint(
+            "outcome <> 'misconduct' OR severity IS NOT NULL", name="misconduct_has_severity"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    allegation_id: Mapped[int] = mapped_column(ForeignKey("allegations.id"))
+    outcome: Mapped[FindingOutcome] = mapped_column(str_enum(FindingOutcome))
+    severity: Mapped[Severity | None] = mapped_column(str_enum(Severity))
+    aggravating: Mapped[str | None] = mapped_column(Text)
+    mitigating: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="findings")
+    allegation: Mapped[Allegation] = relationship()
+
+
+class Sanction(db.Model):
+    __tablename__ = "sanctions"
+    __table_args__ = (
+        CheckConstraint(
+            "(lifetime AND end_date IS NULL) OR (NOT lifetime)", name="lifetime_has_no_end"
+        ),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    sanction_type: Mapped[SanctionType] = mapped_column(str_enum(SanctionType, 40))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    lifetime: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    revoked_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship(back_populates="sanctions")
+    party: Mapped[Party] = relationship()

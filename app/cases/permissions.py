@@ -1,0 +1,80 @@
+"""Who may see and act on a case. Visibility is a SQL clause, applied inside every query.
+
+Other features widen visibility (a joint investigation's participants, a panel's members)
+by registering a clause builder with `register_visibility`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort
+from sqlalchemy import ColumnElement, exists, false, or_, select
+
+from app.auth.models import Role, User
+from app.cases.models import Case, CaseMember, TeamRole
+from app.extensions import db
+
+AGENCY_READ_ROLES = (Role.officer, Role.supervisor, Role.auditor)
+
+_extra_visibility: list[Callable[[User], ColumnElement[bool] | None]] = []
+
+
+def register_visibility(builder: Callable[[User], ColumnElement[bool] | None]) -> None:
+    _extra_visibility.append(builder)
+
+
+def visible_clause(user: User) -> ColumnElement[bool]:
+    if user is None or not user.is_authenticated:
+        return false()
+    clauses: list[ColumnElement[bool]] = []
+    if user.has_role(*AGENCY_READ_ROLES):
+        clauses.append(Case.agency_id == user.agency_id)
+    if user.has_role(Role.officer, Role.supervisor):
+        clauses.append(exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user.id))
+    for builder in _extra_visibility:
+        clause = builder(user)
+        if clause is not None:
+            clauses.append(clause)
+    return or_(*clauses) if clauses else false()
+
+
+def visible_cases(user: User):
+    return select(Case).where(visible_clause(user))
+
+
+def is_supervisor_of(user: User, case: Case) -> bool:
+    return user.has_role(Role.supervisor) and user.agency_id == case.agency_id
+
+
+def is_handling_officer(user: User, case: Case) -> bool:
+    """An officer of the owning agency who is on the team or registered the case."""
+    if user.agency_id != case.agency_id or not user.has_role(Role.officer):
+        return False
+    return case.member_for(user) is not None or case.created_by_id == user.id
+
+
+def can_handle(user: User, case: Case) -> bool:
+    return is_supervisor_of(user, case) or is_handling_officer(user, case)
+
+
+def is_lead(user: User, case: Case) -> bool:
+    member = case.member_for(user)
+    return member is not None and member.team_role == TeamRole.lead
+
+
+NEEDS: dict[str, Callable[[User, Case], bool]] = {
+    "view": lambda user, case: True,
+    "edit": can_handle,
+    "supervise": is_supervisor_of,
+}
+
+
+def get_case_or_404(reference: str, user: User, need: str = "view") -> Case:
+    """Invisible cases are 404 (their existence is not confirmed); visible but not allowed, 403."""
+    case = db.session.scalar(select(Case).where(Case.reference == reference, visible_clause(user)))
+    if case is None:
+        abort(404)
+    if not NEEDS[need](user, case):
+        abort(403)
+    return case

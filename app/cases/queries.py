@@ -1,0 +1,125 @@
+"""List, search and dashboard queries; visibility is always part of the SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, func, select
+
+from app.auth.models import Agency, User
+from app.cases.models import Allegation, Case, CaseMember, CaseState, MisconductType
+from app.cases.permissions import visible_clause
+from app.core.calendar import add_working_days, today
+from app.extensions import db
+
+SORTS = {
+    "received": (Case.received_date, Case.id),
+    "reference": (Case.reference,),
+    "title": (Case.title, Case.id),
+    "state": (Case.state, Case.id),
+    "due": (Case.due_date, Case.id),
+    "updated": (Case.updated_at, Case.id),
+}
+
+
+@dataclass
+class CaseFilters:
+    state: CaseState | None = None
+    misconduct_type: MisconductType | None = None
+    agency: str | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    q: str | None = None
+    sort: str = "received"
+    direction: str = "desc"
+    mine: bool = False
+    overdue: bool = False
+
+
+def case_query(user: User, f: CaseFilters) -> Select:
+    stmt = select(Case).where(visible_clause(user))
+    if f.state:
+        stmt = stmt.where(Case.state == f.state)
+    if f.misconduct_type:
+        stmt = stmt.where(
+            exists().where(
+                Allegation.case_id == Case.id, Allegation.misconduct_type == f.misconduct_type
+            )
+        )
+    if f.agency:
+        stmt = stmt.where(
+            Case.agency_id
+            == select(Agency.id).where(Agency.code == f.agency.upper()).scalar_subquery()
+        )
+    if f.received_from:
+        stmt = stmt.where(Case.received_date >= f.received_from)
+    if f.received_to:
+        stmt = stmt.where(Case.received_date <= f.received_to)
+    if f.q and f.q.strip():
+        term = f.q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Case.search_text.like(f"%{term}%", escape="\\"))
+    if f.mine:
+        stmt = stmt.where(
+            exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user.id)
+        )
+    if f.overdue:
+        stmt = stmt.where(Case.due_date < today())
+    columns = SORTS.get(f.sort, SORTS["received"])
+    order = [c.asc() if f.direction == "asc" else c.desc() for c in columns]
+    if f.sort == "due":
+        order = [Case.due_date.is_(None), *order]  # cases with no deadline last
+    return stmt.order_by(*order)
+
+
+def dashboard_counts(user: User) -> dict:
+    visible = visible_clause(user)
+    by_state = dict(
+        db.session.execute(
+            select(Case.state, func.count()).where(visible).group_by(Case.state)
+        ).all()
+    )
+    soon = add_working_days(today(), 5)
+    overdue = db.session.scalar(
+        select(func.count()).select_from(Case).where(visible, Case.due_date < today())
+    )
+    due_soon = db.session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(visible, Case.due_date >= today(), Case.due_date <= soon)
+    )
+    return {"by_state": by_state, "overdue": overdue, "due_soon": due_soon, "soon_until": soon}
+
+
+def deadline_cases(user: User, limit: int = 20) -> list[Case]:
+    soon = add_working_days(today(), 5)
+    return list(
+        db.session.scalars(
+            select(Case)
+            .where(visible_clause(user), Case.due_date.is_not(None), Case.due_date <= soon)
+            .order_by(Case.due_date, Case.id)
+            .limit(limit)
+        )
+    )
+
+
+def my_cases(user: User, limit: int = 10) -> list[Case]:
+    return list(
+        db.session.scalars(
+            select(Case)
+            .join(CaseMember, CaseMember.case_id == Case.id)
+            .where(
+                CaseMember.user_id == user.id,
+                Case.state.not_in(
+                    [
+                        CaseState.closed,
+                        CaseState.not_accepted,
+                        CaseState.transferred,
+                        CaseState.terminated,
+                    ]
+                ),
+            )
+            .order_by(Case.due_date.is_(None), Case.due_date, Case.id)
+            .limit(limit)
+        )
+    )

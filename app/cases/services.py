@@ -1,0 +1,387 @@
+"""Case registration and the changes to a case that are not state transitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.auth.models import Agency, Role, User
+from app.cases.models import (
+    Allegation,
+    Case,
+    CaseMember,
+    CaseSequence,
+    CaseSource,
+    CaseState,
+    Complainant,
+    HistoryEntry,
+    MisconductType,
+    Party,
+    PartyType,
+    TeamRole,
+)
+from app.cases.permissions import can_handle, is_supervisor_of
+from app.core import audit
+from app.core.calendar import add_months, today
+from app.core.crypto import matching_hash
+from app.core.errors import GuardFailed, InvalidInput, NotAllowed, StaleVersion
+from app.extensions import db
+
+RULE_VERSION = "国科发监〔2022〕221号"
+
+
+@dataclass
+class RespondentInput:
+    name: str
+    party_type: PartyType = PartyType.person
+    id_type: str | None = None
+    id_number: str | None = None
+    institution: str | None = None
+    position: str | None = None
+
+
+@dataclass
+class AllegationInput:
+    misconduct_type: MisconductType
+    description: str
+    work_reference: str | None = None
+
+
+@dataclass
+class ComplainantInput:
+    anonymous: bool = True
+    name: str | None = None
+    contact: str | None = None
+    id_type: str | None = None
+    id_number: str | None = None
+
+
+@dataclass
+class CaseInput:
+    title: str
+    source: CaseSource
+    received_date: dt.date
+    summary: str = ""
+    respondents: list[RespondentInput] = field(default_factory=list)
+    allegations: list[AllegationInput] = field(default_factory=list)
+    complainant: ComplainantInput | None = None
+
+
+def next_sequence(agency_id: int, year: int) -> int:
+    """Hands out the next number atomically; concurrent registrations never share one."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(CaseSequence)
+        .values(agency_id=agency_id, year=year, last_value=0)
+        .on_conflict_do_nothing(index_elements=["agency_id", "year"])
+    )
+    return db.session.execute(
+        update(CaseSequence)
+        .where(CaseSequence.agency_id == agency_id, CaseSequence.year == year)
+        .values(last_value=CaseSequence.last_value + 1)
+        .returning(CaseSequence.last_value)
+    ).scalar_one()
+
+
+def write_history(
+    case: Case,
+    actor: User | None,
+    action: str,
+    *,
+    from_state=None,
+    to_state=None,
+    reason: str | None = None,
+    details: dict | None = None,
+) -> None:
+    db.session.add(
+        HistoryEntry(
+            case_id=case.id,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            actor_id=getattr(actor, "id", None),
+            reason=reason,
+            details=details or {},
+        )
+    )
+
+
+def check_version(case: Case, expected: int | None) -> None:
+    if expected is not None and int(expected) != case.version:
+        raise StaleVersion(
+            _l(
+                "This case was changed by someone else after you opened it. "
+                "Reload the page to see the current state, then try again."
+            )
+        )
+
+
+def register_case(data: CaseInput, actor: User) -> Case:
+    """Registers an allegation as a new case (登记) of the actor's agency."""
+    if not actor.has_role(Role.officer, Role.supervisor):
+        raise NotAllowed(_l("Only integrity officers and supervisors can register allegations."))
+    _validate_case_input(data)
+    year = data.received_date.year
+    seq = next_sequence(actor.agency_id, year)
+    case = Case(
+        reference=f"{actor.agency.code}-{year}-{seq:06d}",
+        agency_id=actor.agency_id,
+        year=year,
+        seq=seq,
+        title=data.title.strip(),
+        summary=(data.summary or "").strip(),
+        source=data.source,
+        received_date=data.received_date,
+        rule_version=RULE_VERSION,
+        state=CaseState.received,
+        created_by_id=actor.id,
+    )
+    for r in data.respondents:
+        case.respondents.append(_new_party(r))
+    for a in data.allegations:
+        case.allegations.append(
+            Allegation(
+                misconduct_type=a.misconduct_type,
+                description=a.description.strip(),
+                work_reference=(a.work_reference or "").strip() or None,
+            )
+        )
+    if data.complainant is not None:
+        c = data.complainant
+        case.complainant = Complainant(
+            anonymous=c.anonymous,
+            name=None if c.anonymous else (c.name or None),
+            contact=c.contact or None,
+            id_type=c.id_type or None,
+            id_number=c.id_number or None,
+        )
+    case.refresh_search_text()
+    db.session.add(case)
+    db.session.flush()
+    write_history(case, actor, "register", to_state=CaseState.received)
+    audit.record(
+        "case.register", actor=actor, case=case, obj=case, details={"reference": case.reference}
+    )
+    return case
+
+
+def _new_party(r: RespondentInput) -> Party:
+    id_number = (r.id_number or "").strip() or None
+    return Party(
+        party_type=r.party_type,
+        name=r.name.strip(),
+        id_type=(r.id_type or "").strip() or None,
+        id_number=id_number,
+        id_hash=matching_hash(r.id_type or "", id_number) if id_number else None,
+        institution=(r.institution or "").strip() or None,
+        position=(r.position or "").strip() or None,
+    )
+
+
+def _validate_case_input(data: CaseInput) -> None:
+    if not data.title or not data.title.strip():
+        raise InvalidInput(_l("A title is required."), field="title")
+    if len(data.title) > 300:
+        raise InvalidInput(_l("The title is longer than 300 characters."), field="title")
+    if data.received_date > today():
+        raise InvalidInput(_l("The received date cannot be in the future."), field="received_date")
+    if not data.respondents:
+        raise InvalidInput(_l("Name at least one respondent."), field="respondents")
+    if not data.allegations:
+        raise InvalidInput(_l("Describe at least one allegation."), field="allegations")
+    for r in data.respondents:
+        if not r.name or not r.name.strip():
+            raise InvalidInput(_l("Every respondent needs a name."), field="respondents")
+    for a in data.allegations:
+        if not a.description or not a.description.strip():
+            raise InvalidInput(_l("Every allegation needs a description."), field="allegations")
+    c = data.complainant
+    if c is not None and not c.anonymous and not (c.name or "").strip():
+        raise InvalidInput(
+            _l("Give the complainant's name, or mark the complaint anonymous."),
+            field="complainant",
+        )
+
+
+# Features that must approve a team assignment first (e.g. conflict declarations) add a
+# check here: check(case, user, team_role) raises a ServiceError to refuse it.
+assignment_checks: list[Callable[[Case, User, TeamRole], None]] = []
+
+
+def assign_member(
+    case: Case, member: User, team_role: TeamRole, actor: User, expected_version: int | None = None
+) -> CaseMember:
+    if not is_supervisor_of(actor, case):
+        raise NotAllowed(_l("Only a supervisor of the owning agency assigns the case team."))
+    check_version(case, expected_version)
+    if case.is_terminal:
+        raise GuardFailed(_l("The case is closed; its team can no longer change."))
+    if member.agency_id != case.agency_id or not member.has_role(Role.officer, Role.supervisor):
+        raise InvalidInput(
+            _l("Team members must be officers or supervisors of the owning agency."),
+            field="user",
+        )
+    if not member.active:
+        raise InvalidInput(_l("This user account is deactivated."), field="user")
+    for check in assignment_checks:
+        check(case, member, team_role)
+    existing = case.member_for(member)
+    if team_role == TeamRole.lead and case.lead and case.lead is not existing:
+        case.lead.team_role = TeamRole.investigator
+    if existing is None:
+        existing = CaseMember(user=member, team_role=team_role, added_by_id=actor.id)
+        case.members.append(existing)
+    else:
+        existing.team_role = team_role
+    case.updated_at = dt.datetime.now(dt.UTC)  # bumps the version: the team is part of the case
+    db.session.flush()
+    write_history(
+        case,
+        actor,
+        "assign_member",
+        from_state=case.state,
+        to_state=case.state,
+        details={"user": member.username, "team_role": team_role.value},
+    )
+    audit.record(
+        "case.assign_member",
+        actor=actor,
+        case=case,
+        obj=existing,
+        details={"user_id": member.id, "team_role": team_role.value},
+    )
+    return existing
+
+
+def remove_member(
+    case: Case, member_id: int, actor: User, expected_version: int | None = None
+) -> None:
+    if not is_supervisor_of(actor, case):
+        raise NotAllowed(_l("Only a supervisor of the owning agency assigns the case team."))
+    check_version(case, expected_version)
+    member = next((m for m in case.members if m.id == member_id), None)
+    if member is None:
+        raise InvalidInput(_l("That person is not on the case team."), field="member")
+    if case.state in (CaseState.investigating, CaseState.suspended) and len(case.members) <= 2:
+        raise GuardFailed(_l("An investigation needs at least two investigators on the team."))
+    username = member.user.username
+    case.members.remove(member)
+    case.updated_at = dt.datetime.now(dt.UTC)
+    db.session.flush()
+    write_history(
+        case,
+        actor,
+        "remove_member",
+        from_state=case.state,
+        to_state=case.state,
+        details={"user": username},
+    )
+    audit.record("case.remove_member", actor=actor, case=case, details={"user": username})
+
+
+def extend_investigation(
+    case: Case, months: int, reason: str, actor: User, expected_version: int | None = None
+) -> None:
+    """The one extension of the investigation period, approved by a supervisor."""
+    if not is_supervisor_of(actor, case):
+        raise NotAllowed(_l("Only a supervisor can approve an extension."))
+    check_version(case, expected_version)
+    if case.state not in (CaseState.investigating, CaseState.suspended):
+        raise GuardFailed(_l("Only a running investigation can be extended."))
+    if case.extension_months:
+        raise GuardFailed(_l("The investigation has already been extended once."))
+    limit = case.agency.policy.extension_max_months
+    if not 1 <= months <= limit:
+        raise InvalidInput(
+            _l("An extension is from 1 to %(limit)s months.", limit=limit), field="months"
+        )
+    if not (reason or "").strip():
+        raise InvalidInput(_l("Give the reason for the extension."), field="reason")
+    old_due = case.investigation_due
+    case.extension_months = months
+    case.investigation_due = add_months(old_due, months)
+    case.due_date = case.investigation_due if case.state == CaseState.investigating else None
+    db.session.flush()
+    write_history(
+        case,
+        actor,
+        "extend_investigation",
+        from_state=case.state,
+        to_state=case.state,
+        reason=reason.strip(),
+        details={
+            "months": months,
+            "old_due": old_due.isoformat(),
+            "new_due": case.investigation_due.isoformat(),
+        },
+    )
+    audit.record("case.extend_investigation", actor=actor, case=case, details={"months": months})
+
+
+def record_defence(
+    case: Case,
+    received_on: dt.date,
+    statement: str,
+    actor: User,
+    expected_version: int | None = None,
+) -> None:
+    """Records the respondent's statement or waiver (陈述申辩) during the notice period."""
+    if not can_handle(actor, case):
+        raise NotAllowed(_l("Only the case team can record the defence."))
+    check_version(case, expected_version)
+    if case.state != CaseState.pre_decision_notice:
+        raise GuardFailed(_l("A defence is recorded only while the pre-decision notice runs."))
+    if received_on > today() or (case.notice_served_on and received_on < case.notice_served_on):
+        raise InvalidInput(
+            _l("The date must lie between the notice's service and today."), field="received_on"
+        )
+    if not (statement or "").strip():
+        raise InvalidInput(
+            _l("Record the statement, or note that the party waived it."), field="statement"
+        )
+    case.defence_received_on = received_on
+    case.defence_statement = statement.strip()
+    db.session.flush()
+    write_history(
+        case,
+        actor,
+        "record_defence",
+        from_state=case.state,
+        to_state=case.state,
+        details={"received_on": received_on.isoformat()},
+    )
+    audit.record("case.record_defence", actor=actor, case=case)
+
+
+def assignable_users(case: Case) -> list[User]:
+    from app.auth.models import UserRole
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(
+                User.agency_id == case.agency_id,
+                User.active.is_(True),
+                UserRole.role.in_([Role.officer, Role.supervisor]),
+            )
+            .distinct()
+            .order_by(User.display_name)
+        )
+    )
+
+
+def active_agencies_except(agency_id: int) -> list[Agency]:
+    return list(
+        db.session.scalars(
+            select(Agency)
+            .where(Agency.id != agency_id, Agency.is_active.is_(True))
+            .order_by(Agency.id)
+        )
+    )

@@ -1,0 +1,327 @@
+"""Case pages: dashboard, list, registration, detail and the workflow steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.auth.models import Agency, User
+from app.cases import bp
+from app.cases.forms import NewCaseForm
+from app.cases.models import (
+    CaseSource,
+    CaseState,
+    FindingOutcome,
+    MisconductType,
+    PartyType,
+    ReviewOutcome,
+    SanctionType,
+    Severity,
+    TeamRole,
+)
+from app.cases.permissions import can_handle, get_case_or_404, is_supervisor_of
+from app.cases.queries import (
+    CaseFilters,
+    case_query,
+    dashboard_counts,
+    deadline_cases,
+    my_cases,
+)
+from app.cases.services import (
+    AllegationInput,
+    CaseInput,
+    ComplainantInput,
+    RespondentInput,
+    active_agencies_except,
+    assign_member,
+    assignable_users,
+    extend_investigation,
+    record_defence,
+    register_case,
+    remove_member,
+)
+from app.cases.workflow import TRANSITIONS, available_transitions, perform
+from app.core.errors import ServiceError
+from app.extensions import db
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    return render_template(
+        "cases/dashboard.html",
+        counts=dashboard_counts(current_user),
+        deadlines=deadline_cases(current_user),
+        mine=my_cases(current_user),
+        states=list(CaseState),
+    )
+
+
+def _enum_arg(enum_cls, name):
+    value = request.args.get(name) or None
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
+def _date_arg(name):
+    try:
+        return dt.date.fromisoformat(request.args[name]) if request.args.get(name) else None
+    except ValueError:
+        return None
+
+
+def filters_from_args() -> CaseFilters:
+    return CaseFilters(
+        state=_enum_arg(CaseState, "state"),
+        misconduct_type=_enum_arg(MisconductType, "type"),
+        agency=(request.args.get("agency") or None),
+        received_from=_date_arg("from"),
+        received_to=_date_arg("to"),
+        q=(request.args.get("q") or "")[:100] or None,
+        sort=request.args.get("sort", "received"),
+        direction="asc" if request.args.get("dir") == "asc" else "desc",
+        mine=request.args.get("mine") == "1",
+        overdue=request.args.get("overdue") == "1",
+    )
+
+
+@bp.route("/cases")
+@login_required
+def case_list():
+    filters = filters_from_args()
+    page = db.paginate(
+        case_query(current_user, filters), per_page=25, max_per_page=100, error_out=False
+    )
+    agencies = db.session.scalars(select(Agency).order_by(Agency.id)).all()
+    return render_template(
+        "cases/list.html",
+        page=page,
+        filters=filters,
+        agencies=agencies,
+        states=list(CaseState),
+        types=list(MisconductType),
+    )
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new_case():
+    if not can_register(current_user):
+        abort(403)
+    form = NewCaseForm()
+    if request.method == "POST" and request.form.get("add") in ("respondent", "allegation"):
+        (
+            form.respondents if request.form["add"] == "respondent" else form.allegations
+        ).append_entry()
+        return render_template("cases/new.html", form=form)
+    if form.validate_on_submit():
+        data = CaseInput(
+            title=form.title.data,
+            source=CaseSource(form.source.data),
+            received_date=form.received_date.data,
+            summary=form.summary.data or "",
+            respondents=[
+                RespondentInput(
+                    name=e.form.name.data,
+                    party_type=PartyType(e.form.party_type.data),
+                    id_type=e.form.id_type.data,
+                    id_number=e.form.id_number.data,
+                    institution=e.form.institution.data,
+                    position=e.form.position.data,
+                )
+                for e in form.respondents.entries
+                if (e.form.name.data or "").strip()
+            ],
+            allegations=[
+                AllegationInput(
+                    misconduct_type=MisconductType(e.form.misconduct_type.data),
+                    description=e.form.description.data,
+                    work_reference=e.form.work_reference.data,
+                )
+                for e in form.allegations.entries
+                if (e.form.description.data or "").strip()
+            ],
+            complainant=ComplainantInput(
+                anonymous=form.complainant_anonymous.data,
+                name=form.complainant_name.data,
+                contact=form.complainant_contact.data,
+            ),
+        )
+        try:
+            case = register_case(data, current_user)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(str(err.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Case %(ref)s registered.", ref=case.reference), "success")
+            return redirect(url_for("cases.detail", reference=case.reference))
+    return render_template("cases/new.html", form=form)
+
+
+def can_register(user: User) -> bool:
+    from app.auth.models import Role
+
+    return user.has_role(Role.officer, Role.supervisor)
+
+
+@bp.route("/cases/<reference>")
+@login_required
+def detail(reference: str):
+    case = get_case_or_404(reference, current_user)
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        transitions=available_transitions(case, current_user),
+        can_handle=can_handle(current_user, case),
+        is_supervisor=is_supervisor_of(current_user, case),
+        assignable=assignable_users(case) if is_supervisor_of(current_user, case) else [],
+        other_agencies=active_agencies_except(case.agency_id),
+        enums={
+            "outcome": FindingOutcome,
+            "severity": Severity,
+            "sanction": SanctionType,
+            "review": ReviewOutcome,
+            "team_role": TeamRole,
+        },
+    )
+
+
+def _list_of_dicts(prefix: str, keys: tuple[str, ...]) -> list[dict]:
+    """Reads rows posted as prefix-N-key into dicts, skipping rows left empty."""
+    rows: dict[int, dict] = {}
+    for name, value in request.form.items():
+        head, _sep, rest = name.partition("-")
+        if head != prefix or "-" not in rest:
+            continue
+        index, _sep, key = rest.partition("-")
+        if index.isdigit() and key in keys:
+            rows.setdefault(int(index), {})[key] = value
+    return [rows[i] for i in sorted(rows) if any(v for k, v in rows[i].items() if k != "party_id")]
+
+
+def transition_params(name: str) -> dict:
+    form = request.form
+    params: dict = {}
+    for field in TRANSITIONS[name].fields:
+        if field == "findings":
+            params["findings"] = _list_of_dicts(
+                "finding", ("allegation_id", "outcome", "severity", "aggravating", "mitigating")
+            )
+        elif field == "sanctions":
+            params["sanctions"] = [
+                dict(row, lifetime=row.get("lifetime") == "on")
+                for row in _list_of_dicts(
+                    "sanction",
+                    (
+                        "party_id",
+                        "sanction_type",
+                        "start_date",
+                        "end_date",
+                        "lifetime",
+                        "description",
+                    ),
+                )
+                if row.get("sanction_type")
+            ]
+        else:
+            params[field] = form.get(field) or None
+    return params
+
+
+def _finish(case, action):
+    """Runs a service call for a form post; on refusal nothing is kept and the user is told."""
+    try:
+        action()
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect(url_for("cases.detail", reference=case.reference))
+
+
+@bp.route("/cases/<reference>/transitions/<name>", methods=["POST"])
+@login_required
+def take_transition(reference: str, name: str):
+    case = get_case_or_404(reference, current_user)
+    if name not in TRANSITIONS:
+        abort(404)
+    return _finish(
+        case,
+        lambda: perform(
+            case,
+            current_user,
+            name,
+            expected_version=request.form.get("version", type=int),
+            reason=request.form.get("reason"),
+            **transition_params(name),
+        ),
+    )
+
+
+@bp.route("/cases/<reference>/team", methods=["POST"])
+@login_required
+def team(reference: str):
+    case = get_case_or_404(reference, current_user, need="supervise")
+    version = request.form.get("version", type=int)
+    if request.form.get("remove"):
+        return _finish(
+            case,
+            lambda: remove_member(
+                case, request.form.get("remove", type=int), current_user, version
+            ),
+        )
+    member = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    if member is None:
+        flash(_("Choose a person to add to the team."), "danger")
+        return redirect(url_for("cases.detail", reference=reference))
+    try:
+        role = TeamRole(request.form.get("team_role"))
+    except ValueError:
+        role = TeamRole.investigator
+    return _finish(case, lambda: assign_member(case, member, role, current_user, version))
+
+
+@bp.route("/cases/<reference>/extension", methods=["POST"])
+@login_required
+def extension(reference: str):
+    case = get_case_or_404(reference, current_user, need="supervise")
+    return _finish(
+        case,
+        lambda: extend_investigation(
+            case,
+            request.form.get("months", type=int) or 0,
+            request.form.get("reason", ""),
+            current_user,
+            request.form.get("version", type=int),
+        ),
+    )
+
+
+@bp.route("/cases/<reference>/defence", methods=["POST"])
+@login_required
+def defence(reference: str):
+    case = get_case_or_404(reference, current_user, need="edit")
+    try:
+        received = dt.date.fromisoformat(request.form.get("received_on", ""))
+    except ValueError:
+        flash(_("Enter the date as YYYY-MM-DD."), "danger")
+        return redirect(url_for("cases.detail", reference=reference))
+    return _finish(
+        case,
+        lambda: record_defence(
+            case,
+            received,
+            request.form.get("statement", ""),
+            current_user,
+            request.form.get("version", type=int),
+        ),
+    )

@@ -1,0 +1,584 @@
+"""The statutory procedure as a state machine: one service function per transition.
+
+受理 → 初核 → 立案调查 → 认定 → 审议 → 告知 → 处理决定 → 复查. Each transition checks who may
+take it, the current state and its guards, then changes the case, writes the history row
+and the audit entry in the caller's transaction. A refused transition changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth.models import Agency, User
+from app.cases.models import (
+    Case,
+    CaseState,
+    Finding,
+    FindingOutcome,
+    ReviewOutcome,
+    Sanction,
+    SanctionType,
+    Severity,
+    TeamRole,
+)
+from app.cases.permissions import can_handle, is_lead, is_supervisor_of
+from app.cases.services import check_version, write_history
+from app.core import audit
+from app.core.calendar import add_months, add_working_days, today
+from app.core.errors import GuardFailed, IllegalTransition, InvalidInput, NotAllowed, StaleVersion
+from app.extensions import db
+
+S = CaseState
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    source: tuple[CaseState, ...]
+    target: CaseState
+    label: Any
+    may: Callable[[User, Case], bool]
+    who: Any
+    reason_required: bool = False
+    fields: tuple[str, ...] = ()
+    confirm: bool = False
+    apply: Callable[..., None] | None = None
+
+
+TRANSITIONS: dict[str, Transition] = {}
+
+
+def transition(**kwargs):
+    def register(fn):
+        t = Transition(apply=fn, **kwargs)
+        TRANSITIONS[t.name] = t
+        return fn
+
+    return register
+
+
+def find_transition(case: Case, target: str) -> Transition:
+    for t in TRANSITIONS.values():
+        if case.state in t.source and t.target.value == target:
+            return t
+    raise IllegalTransition(
+        _l(
+            "A case in state “%(state)s” cannot move to “%(target)s”.",
+            state=case.state.value,
+            target=target,
+        )
+    )
+
+
+def available_transitions(case: Case, user: User) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if case.state in t.source and t.may(user, case)]
+
+
+def perform(
+    case: Case,
+    user: User,
+    name: str,
+    *,
+    expected_version: int | None,
+    reason: str | None = None,
+    **params,
+) -> Case:
+    """Takes transition `name`, or refuses it with a ServiceError and no change."""
+    t = TRANSITIONS.get(name)
+    if t is None:
+        raise IllegalTransition(_l("Unknown transition."))
+    if case.state not in t.source:
+        raise IllegalTransition(
+            _l("This step is not possible in the case's current state."), code="illegal_transition"
+        )
+    if not t.may(user, case):
+        raise NotAllowed(_l("You may not take this step: it is for %(who)s.", who=t.who))
+    check_version(case, expected_version)
+    reason = (reason or "").strip() or None
+    if t.reason_required and not reason:
+        raise InvalidInput(_l("A reason is required for this step."), field="reason")
+    if reason and len(reason) > 5000:
+        raise InvalidInput(_l("The reason is longer than 5000 characters."), field="reason")
+    from_state = case.state
+    try:
+        with db.session.begin_nested():
+            details = t.apply(case, user, **params) or {}
+            case.state = t.target
+            case.due_date = current_due(case)
+            db.session.flush()
+            write_history(
+                case,
+                user,
+                t.name,
+                from_state=from_state,
+                to_state=t.target,
+                reason=reason,
+                details=details,
+            )
+            audit.record(
+                f"case.{t.name}",
+                actor=user,
+                case=case,
+                obj=case,
+                details={"from": from_state.value, "to": t.target.value, **details},
+            )
+    except StaleDataError as exc:
+        raise StaleVersion(
+            _l("This case was changed by someone else at the same moment. Reload and try again.")
+        ) from exc
+    return case
+
+
+def current_due(case: Case) -> dt.date | None:
+    return {
+        S.preliminary_review: case.preliminary_due,
+        S.investigating: case.investigation_due,
+        S.pre_decision_notice: case.defence_due,
+        S.decided: None if case.review_outcome else case.review_request_due,
+        S.under_review: case.review_decision_due,
+    }.get(case.state)
+
+
+def _policy(case: Case):
+    return case.agency.policy
+
+
+def _served_date(value, *, not_before: dt.date | None, field: str) -> dt.date:
+    if value in (None, ""):
+        value = today()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise InvalidInput(_l("Enter the date as YYYY-MM-DD."), field=field) from exc
+    if value > today():
+        raise InvalidInput(_l("The date cannot be in the future."), field=field)
+    if not_before and value < not_before:
+        raise InvalidInput(
+            _l("The date cannot be before %(date)s.", date=not_before.isoformat()), field=field
+        )
+    return value
+
+
+SUPERVISOR = _l("a supervisor of the owning agency")
+HANDLER = _l("the handling officer or a supervisor")
+LEAD = _l("the lead investigator")
+
+
+@transition(
+    name="start_preliminary_review",
+    source=(S.received,),
+    target=S.preliminary_review,
+    label=_l("Start preliminary review"),
+    may=can_handle,
+    who=HANDLER,
+)
+def start_preliminary_review(case: Case, user: User) -> dict:
+    case.preliminary_due = add_working_days(today(), _policy(case).preliminary_review_days)
+    return {"due": case.preliminary_due.isoformat()}
+
+
+@transition(
+    name="not_accept",
+    source=(S.preliminary_review,),
+    target=S.not_accepted,
+    label=_l("Do not accept"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    reason_required=True,
+    confirm=True,
+)
+def not_accept(case: Case, user: User) -> dict:
+    return {}
+
+
+@transition(
+    name="transfer_case",
+    source=(S.preliminary_review,),
+    target=S.transferred,
+    label=_l("Transfer to another agency"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    reason_required=True,
+    fields=("target_agency",),
+    confirm=True,
+)
+def transfer_case(case: Case, user: User, target_agency: str | None = None) -> dict:
+    agency = None
+    if target_agency:
+        agency = db.session.scalar(
+            select(Agency).where(
+                Agency.code == str(target_agency).upper(), Agency.is_active.is_(True)
+            )
+        )
+    if agency is None or agency.id == case.agency_id:
+        raise InvalidInput(
+            _l("Choose the agency the case is transferred to."), field="target_agency"
+        )
+    case.transfer_agency_id = agency.id
+    return {"target_agency": agency.code}
+
+
+@transition(
+    name="open_investigation",
+    source=(S.preliminary_review,),
+    target=S.investigating,
+    label=_l("Open investigation"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    reason_required=True,
+)
+def open_investigation(case: Case, user: User) -> dict:
+    if len(case.members) < 2 or case.lead is None:
+        raise GuardFailed(
+            _l(
+                "An investigation needs a lead investigator and at least two investigators "
+                "on the team. Assign the team first."
+            )
+        )
+    case.investigation_opened_on = today()
+    case.investigation_due = add_months(today(), _policy(case).investigation_months)
+    return {"due": case.investigation_due.isoformat()}
+
+
+@transition(
+    name="suspend_investigation",
+    source=(S.investigating,),
+    target=S.suspended,
+    label=_l("Suspend investigation"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    reason_required=True,
+    confirm=True,
+)
+def suspend_investigation(case: Case, user: User) -> dict:
+    case.suspended_on = today()
+    return {}
+
+
+@transition(
+    name="resume_investigation",
+    source=(S.suspended,),
+    target=S.investigating,
+    label=_l("Resume investigation"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    reason_required=True,
+)
+def resume_investigation(case: Case, user: User) -> dict:
+    paused = (today() - case.suspended_on).days if case.suspended_on else 0
+    if paused and case.investigation_due:
+        case.investigation_due += dt.timedelta(days=paused)  # suspended time does not count
+    case.suspended_on = None
+    return {"paused_days": paused}
+
+
+@transition(
+    name="terminate_investigation",
+    source=(S.investigating,),
+    target=S.terminated,
+    label=_l("Terminate investigation"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    reason_required=True,
+    confirm=True,
+)
+def terminate_investigation(case: Case, user: User) -> dict:
+    return {}
+
+
+@transition(
+    name="submit_findings",
+    source=(S.investigating,),
+    target=S.findings,
+    label=_l("Submit investigation report"),
+    may=is_lead,
+    who=LEAD,
+    fields=("report", "findings"),
+)
+def submit_findings(
+    case: Case, user: User, report: str | None = None, findings: list[dict] | None = None
+) -> dict:
+    if not (report or "").strip():
+        raise InvalidInput(_l("The investigation report is required."), field="report")
+    by_allegation = _parse_findings(case, findings or [])
+    for finding in list(case.findings):
+        case.findings.remove(finding)
+    db.session.flush()
+    for allegation_id, values in by_allegation.items():
+        case.findings.append(Finding(allegation_id=allegation_id, **values))
+    case.findings_report = report.strip()
+    outcomes = [v["outcome"].value for v in by_allegation.values()]
+    return {"outcomes": outcomes}
+
+
+def _parse_findings(case: Case, items: list[dict]) -> dict[int, dict]:
+    allegation_ids = {a.id for a in case.allegations}
+    result: dict[int, dict] = {}
+    for item in items:
+        try:
+            allegation_id = int(item.get("allegation_id"))
+            outcome = FindingOutcome(item.get("outcome"))
+            severity = Severity(item["severity"]) if item.get("severity") else None
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(
+                _l("A finding has an unknown allegation, outcome or severity."), field="findings"
+            ) from exc
+        if allegation_id not in allegation_ids:
+            raise InvalidInput(
+                _l("A finding names an allegation of another case."), field="findings"
+            )
+        if outcome == FindingOutcome.misconduct and severity is None:
+            raise InvalidInput(_l("A misconduct finding needs a severity."), field="findings")
+        if outcome != FindingOutcome.misconduct:
+            severity = None
+        result[allegation_id] = {
+            "outcome": outcome,
+            "severity": severity,
+            "aggravating": (item.get("aggravating") or "").strip() or None,
+            "mitigating": (item.get("mitigating") or "").strip() or None,
+        }
+    if set(result) != allegation_ids:
+        raise InvalidInput(_l("Give a finding for every allegation."), field="findings")
+    return result
+
+
+@transition(
+    name="refer_to_committee",
+    source=(S.findings,),
+    target=S.committee_review,
+    label=_l("Refer to committee"),
+    may=can_handle,
+    who=HANDLER,
+)
+def refer_to_committee(case: Case, user: User) -> dict:
+    return {}
+
+
+@transition(
+    name="return_for_investigation",
+    source=(S.findings,),
+    target=S.investigating,
+    label=_l("Return for further investigation"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    reason_required=True,
+)
+def return_for_investigation(case: Case, user: User) -> dict:
+    return {}
+
+
+@transition(
+    name="endorse_findings",
+    source=(S.committee_review,),
+    target=S.pre_decision_notice,
+    label=_l("Record committee endorsement and serve notice"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    reason_required=True,
+    fields=("served_on",),
+)
+def endorse_findings(case: Case, user: User, served_on=None) -> dict:
+    served = _served_date(served_on, not_before=case.investigation_opened_on, field="served_on")
+    case.notice_served_on = served
+    case.defence_due = add_working_days(served, _policy(case).defence_days)
+    case.defence_received_on = None
+    case.defence_statement = None
+    return {"served_on": served.isoformat(), "defence_due": case.defence_due.isoformat()}
+
+
+@transition(
+    name="committee_return",
+    source=(S.committee_review,),
+    target=S.investigating,
+    label=_l("Record committee return for investigation"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    reason_required=True,
+)
+def committee_return(case: Case, user: User) -> dict:
+    return {}
+
+
+@transition(
+    name="issue_decision",
+    source=(S.pre_decision_notice,),
+    target=S.decided,
+    label=_l("Issue decision"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    fields=("decision_text", "decided_on", "sanctions"),
+    confirm=True,
+)
+def issue_decision(
+    case: Case,
+    user: User,
+    decision_text: str | None = None,
+    decided_on=None,
+    sanctions: list[dict] | None = None,
+) -> dict:
+    served = _served_date(decided_on, not_before=case.notice_served_on, field="decided_on")
+    if case.defence_received_on is None and served <= case.defence_due:
+        raise GuardFailed(
+            _l(
+                "The defence window runs until %(date)s. Record the party's statement or "
+                "waiver, or wait until the window has passed.",
+                date=case.defence_due.isoformat(),
+            )
+        )
+    if not (decision_text or "").strip():
+        raise InvalidInput(_l("The decision text is required."), field="decision_text")
+    new_sanctions = _parse_sanctions(case, sanctions or [], default_start=served)
+    if any(f.outcome == FindingOutcome.misconduct for f in case.findings) and not new_sanctions:
+        raise InvalidInput(
+            _l("Misconduct was found: name at least one sanction."), field="sanctions"
+        )
+    case.decision_text = decision_text.strip()
+    case.decided_on = served
+    case.review_request_due = add_working_days(served, _policy(case).review_request_days)
+    case.sanctions.extend(new_sanctions)
+    return {"decided_on": served.isoformat(), "sanctions": len(new_sanctions)}
+
+
+def _parse_sanctions(case: Case, items: list[dict], default_start: dt.date) -> list[Sanction]:
+    parties = {p.id for p in case.respondents}
+    result = []
+    for item in items:
+        try:
+            party_id = int(item.get("party_id"))
+            kind = SanctionType(item.get("sanction_type"))
+            start = (
+                dt.date.fromisoformat(item["start_date"])
+                if item.get("start_date")
+                else default_start
+            )
+            end = dt.date.fromisoformat(item["end_date"]) if item.get("end_date") else None
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(
+                _l("A sanction has an unknown party, type or date."), field="sanctions"
+            ) from exc
+        lifetime = bool(item.get("lifetime"))
+        if party_id not in parties:
+            raise InvalidInput(_l("A sanction names a party of another case."), field="sanctions")
+        if lifetime and end:
+            raise InvalidInput(_l("A lifetime sanction has no end date."), field="sanctions")
+        if end and end < start:
+            raise InvalidInput(_l("A sanction cannot end before it starts."), field="sanctions")
+        result.append(
+            Sanction(
+                party_id=party_id,
+                sanction_type=kind,
+                start_date=start,
+                end_date=end,
+                lifetime=lifetime,
+                description=(item.get("description") or "").strip() or None,
+            )
+        )
+    return result
+
+
+@transition(
+    name="request_review",
+    source=(S.decided,),
+    target=S.under_review,
+    label=_l("Record review request"),
+    may=can_handle,
+    who=HANDLER,
+    reason_required=True,
+    fields=("requested_on",),
+)
+def request_review(case: Case, user: User, requested_on=None) -> dict:
+    if case.review_outcome is not None:
+        raise GuardFailed(_l("A review has already been decided for this decision."))
+    requested = _served_date(requested_on, not_before=case.decided_on, field="requested_on")
+    if requested > case.review_request_due:
+        raise GuardFailed(
+            _l(
+                "The review request window ended on %(date)s.",
+                date=case.review_request_due.isoformat(),
+            )
+        )
+    case.review_requested_on = requested
+    case.review_decision_due = add_working_days(requested, _policy(case).review_decision_days)
+    return {"requested_on": requested.isoformat()}
+
+
+@transition(
+    name="decide_review",
+    source=(S.under_review,),
+    target=S.decided,
+    label=_l("Decide review"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    reason_required=True,
+    fields=("outcome", "decision_text"),
+    confirm=True,
+)
+def decide_review(
+    case: Case, user: User, outcome: str | None = None, decision_text: str | None = None
+) -> dict:
+    try:
+        result = ReviewOutcome(outcome)
+    except ValueError as exc:
+        raise InvalidInput(
+            _l("Choose whether the decision is upheld, modified or overturned."), field="outcome"
+        ) from exc
+    if result == ReviewOutcome.modified and not (decision_text or "").strip():
+        raise InvalidInput(_l("A modified decision needs its new text."), field="decision_text")
+    case.review_outcome = result
+    if decision_text and decision_text.strip():
+        case.decision_text = decision_text.strip()
+    if result == ReviewOutcome.overturned:
+        for sanction in case.sanctions:
+            sanction.revoked_on = sanction.revoked_on or today()
+    return {"outcome": result.value}
+
+
+@transition(
+    name="close_case",
+    source=(S.decided,),
+    target=S.closed,
+    label=_l("Close case"),
+    may=can_handle,
+    who=HANDLER,
+    confirm=True,
+)
+def close_case(case: Case, user: User) -> dict:
+    if case.review_outcome is None and today() <= case.review_request_due:
+        raise GuardFailed(
+            _l(
+                "The review request window runs until %(date)s; the case can be closed after it.",
+                date=case.review_request_due.isoformat(),
+            )
+        )
+    case.closed_on = today()
+    return {}
+
+
+@transition(
+    name="reopen_case",
+    source=(S.closed,),
+    target=S.under_review,
+    label=_l("Reopen on appeal ruling"),
+    may=is_supervisor_of,
+    who=SUPERVISOR,
+    reason_required=True,
+    confirm=True,
+)
+def reopen_case(case: Case, user: User) -> dict:
+    case.closed_on = None
+    case.review_outcome = None
+    case.review_requested_on = today()
+    case.review_decision_due = add_working_days(today(), _policy(case).review_decision_days)
+    return {}
+
+
+def team_roles() -> list[TeamRole]:
+    return list(TeamRole)

@@ -1,0 +1,74 @@
+"""Configuration: defaults here, then instance/config.py, then environment variables."""
+
+import os
+
+WEAK_SECRETS = {"", "dev", "change-me", "secret", "development-only-secret"}
+
+
+class Config:
+    SECRET_KEY = "development-only-secret"
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled by create_app (SQLite in instance/)
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    REDIS_URL: str | None = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_DEFAULT = None
+    LOGIN_RATE_LIMIT = "10 per minute"
+    # Demo mode allows the published demo password; never set it in production.
+    DEMO = False
+    PRODUCTION = False
+    # Field-encryption keys: "keyid:base64key" entries, comma separated, first one current.
+    FIELD_ENCRYPTION_KEYS: str | None = None
+    # Region-wide key for matching hashes of personal identifiers (shared by all nodes).
+    MATCHING_KEY: str | None = None
+    FILE_STORE: str | None = None  # defaults to instance/files
+    MAX_CONTENT_LENGTH = 200 * 1024 * 1024
+    PER_PAGE = 25
+    API_MAX_PER_PAGE = 100
+
+
+ENV_SETTINGS = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "REDIS_URL": str,
+    "FIELD_ENCRYPTION_KEYS": str,
+    "MATCHING_KEY": str,
+    "FILE_STORE": str,
+    "SESSION_COOKIE_SECURE": "bool",
+    "PRODUCTION": "bool",
+    "MAX_CONTENT_LENGTH": int,
+}
+
+
+def from_environment() -> dict:
+    """Environment variables override everything else (twelve-factor style)."""
+    values = {}
+    for name, kind in ENV_SETTINGS.items():
+        raw = os.environ.get(name) or os.environ.get(f"YRD_{name}")
+        if raw is None:
+            continue
+        if kind == "bool":
+            values[name] = raw.lower() in {"1", "true", "yes", "on"}
+        else:
+            values[name] = kind(raw)
+    if os.environ.get("YRD_DEMO", "").lower() in {"1", "true", "yes"}:
+        values["DEMO"] = True
+    return values
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` / `postgresql://` forms and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url

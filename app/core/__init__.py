@@ -1,0 +1,120 @@
+"""Shared pieces: database set-up, error pages, template helpers, platform commands."""
+
+from flask import Flask, render_template, request
+from flask_babel import get_locale
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+
+from app.extensions import db
+
+# Features add navigation entries and case-page sections here instead of editing templates:
+# (order, endpoint, label, visible(user)) and (order, template, visible(user, case)).
+NAV_ITEMS: list[tuple] = []
+CASE_SECTIONS: list[tuple] = []
+
+
+def register_nav(order: int, endpoint: str, label, visible) -> None:
+    NAV_ITEMS.append((order, endpoint, label, visible))
+    NAV_ITEMS.sort(key=lambda item: item[0])
+
+
+def register_case_section(order: int, template: str, visible=lambda user, case: True) -> None:
+    CASE_SECTIONS.append((order, template, visible))
+    CASE_SECTIONS.sort(key=lambda item: item[0])
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        _configure_sqlite(db.engine)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+    from app.core import cli
+
+    cli.init_app(app)
+
+
+def _configure_sqlite(engine) -> None:
+    """WAL, foreign keys, and transactions that take the write lock up front, so two writers
+    queue instead of failing half-way (reference numbers, the audit chain)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_error_pages(app: Flask) -> None:
+    from app.core.errors import problem
+
+    def handler(status: int, code: str, title: str):
+        def handle(error):
+            if wants_json():
+                return problem(status, code, title, getattr(error, "description", None))
+            return render_template("errors/error.html", status=status), status
+
+        return handle
+
+    for status, code, title in (
+        (400, "bad_request", "Bad request"),
+        (401, "unauthorized", "Authentication required"),
+        (403, "forbidden", "Forbidden"),
+        (404, "not_found", "Not found"),
+        (405, "method_not_allowed", "Method not allowed"),
+        (409, "conflict", "Conflict"),
+        (413, "payload_too_large", "Payload too large"),
+        (429, "too_many_requests", "Too many requests"),
+        (500, "internal_error", "Internal server error"),
+    ):
+        app.register_error_handler(status, handler(status, code, title))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        if wants_json():
+            return problem(400, "csrf_failed", "CSRF token missing or invalid")
+        return render_template("errors/error.html", status=400, csrf=True), 400
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.core.calendar import today
+    from app.core.labels import action_label, label
+
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.globals["action_label"] = action_label
+    app.jinja_env.globals["today"] = today
+
+    @app.context_processor
+    def inject_globals():
+        from flask import url_for
+        from flask_login import current_user
+
+        def nav_items():
+            if not current_user.is_authenticated:
+                return []
+            return [
+                {"url": url_for(endpoint), "label": label, "endpoint": endpoint}
+                for _order, endpoint, label, visible in NAV_ITEMS
+                if visible(current_user)
+            ]
+
+        def case_sections(case):
+            return [t for _o, t, visible in CASE_SECTIONS if visible(current_user, case)]
+
+        return {
+            "current_locale": str(get_locale() or "zh"),
+            "nav_items": nav_items,
+            "case_sections": case_sections,
+        }

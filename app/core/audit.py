@@ -1,0 +1,111 @@
+"""The append-only, hash-chained audit log.
+
+Each entry stores the hash of the previous entry and the SHA-256 of its own canonical
+content, so altering or removing any row breaks the chain from that row on. Writers are
+serialised (a transaction-scoped advisory lock on PostgreSQL; SQLite transactions begin
+IMMEDIATE), and `prev_hash` is unique, so the chain can never fork.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from app.core.models import AuditEntry, utcnow
+from app.extensions import db
+
+GENESIS = "0" * 64
+_LOCK_KEY = 7_240_311  # arbitrary constant naming the audit-chain advisory lock
+
+
+def canonical_content(entry: AuditEntry) -> bytes:
+    at = entry.at
+    if at.tzinfo is None:  # SQLite returns naive datetimes; they are stored as UTC
+        at = at.replace(tzinfo=dt.UTC)
+    content = {
+        "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "agency_id": entry.agency_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "case_id": entry.case_id,
+        "ip": entry.ip,
+        "details": entry.details or {},
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(canonical_content(entry)).hexdigest()
+
+
+def _lock_chain() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    case=None,
+    obj=None,
+    details: dict[str, Any] | None = None,
+    agency_id: int | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (the caller commits)."""
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user
+    _lock_chain()
+    prev = db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    entry = AuditEntry(
+        at=utcnow(),
+        actor_id=getattr(actor, "id", None),
+        agency_id=agency_id or getattr(actor, "agency_id", None),
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=str(obj.id) if obj is not None and getattr(obj, "id", None) else None,
+        case_id=getattr(case, "id", None),
+        ip=request.remote_addr if has_request_context() else None,
+        details=details or {},
+        prev_hash=prev or GENESIS,
+    )
+    entry.hash = compute_hash(entry)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def verify_chain(batch: int = 5000) -> tuple[bool, int, AuditEntry | None, str]:
+    """Walk the whole chain; returns (ok, entries checked, first bad entry, what is wrong)."""
+    expected_prev = GENESIS
+    checked = 0
+    last_id = 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            return True, checked, None, ""
+        for entry in rows:
+            if entry.prev_hash != expected_prev:
+                return (
+                    False,
+                    checked,
+                    entry,
+                    "previous-hash link broken (entry removed or reordered)",
+                )
+            if compute_hash(entry) != entry.hash:
+                return False, checked, entry, "content does not match its hash (entry altered)"
+            expected_prev = entry.hash
+            checked += 1
+            last_id = entry.id
+        db.session.expunge_all()

@@ -1,0 +1,86 @@
+"""Field encryption (AES-256-GCM with key ids) and keyed matching hashes for identifiers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import unicodedata
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
+from sqlalchemy import String
+from sqlalchemy.types import TypeDecorator
+
+
+class KeyError_(ValueError):
+    pass
+
+
+def parse_keys(spec: str) -> list[tuple[str, bytes]]:
+    """`kid:base64key[,kid2:base64key]`; the first key encrypts, all keys decrypt."""
+    keys = []
+    for part in (spec or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        kid, _, b64 = part.partition(":")
+        raw = base64.urlsafe_b64decode(b64.encode())
+        if len(raw) != 32 or not kid:
+            raise KeyError_(f"field key {kid!r} must be 32 bytes, base64url encoded")
+        keys.append((kid, raw))
+    if not keys:
+        raise KeyError_("no field encryption key configured")
+    return keys
+
+
+def _keys() -> list[tuple[str, bytes]]:
+    return parse_keys(current_app.config["FIELD_ENCRYPTION_KEYS"])
+
+
+def encrypt(plaintext: str, keys: list[tuple[str, bytes]] | None = None) -> str:
+    kid, key = (keys or _keys())[0]
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), kid.encode())
+    return f"{kid}:" + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def decrypt(token: str, keys: list[tuple[str, bytes]] | None = None) -> str:
+    kid, _, b64 = token.partition(":")
+    for candidate_id, key in keys or _keys():
+        if candidate_id == kid:
+            blob = base64.urlsafe_b64decode(b64.encode())
+            return AESGCM(key).decrypt(blob[:12], blob[12:], kid.encode()).decode()
+    raise KeyError_(f"no key {kid!r} to decrypt this value")
+
+
+def key_id_of(token: str) -> str:
+    return token.partition(":")[0]
+
+
+class EncryptedText(TypeDecorator):
+    """A string column stored encrypted; reads give back plain text."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else encrypt(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else decrypt(value)
+
+
+def normalise_identifier(id_type: str, number: str) -> str:
+    cleaned = unicodedata.normalize("NFKC", number or "").upper()
+    cleaned = "".join(ch for ch in cleaned if ch.isalnum())
+    return f"{(id_type or '').strip().lower()}|{cleaned}"
+
+
+def matching_hash(id_type: str, number: str, key: str | None = None) -> str:
+    """HMAC-SHA256 under the region-wide matching key: equal across nodes, useless without it."""
+    secret = (key or current_app.config["MATCHING_KEY"]).encode()
+    return hmac.new(
+        secret, normalise_identifier(id_type, number).encode(), hashlib.sha256
+    ).hexdigest()

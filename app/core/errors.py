@@ -1,0 +1,55 @@
+"""Errors a user can cause, with a stable code for the API and a message in their language."""
+
+from __future__ import annotations
+
+from flask import Response, json
+
+
+class ServiceError(Exception):
+    """Raised by a service function; nothing has been changed when it is raised."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, message, *, code: str | None = None, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+
+
+class NotAllowed(ServiceError):
+    status = 403
+    code = "not_allowed"
+
+
+class InvalidInput(ServiceError):
+    status = 422
+    code = "invalid_input"
+
+
+class GuardFailed(ServiceError):
+    status = 409
+    code = "guard_failed"
+
+
+class StaleVersion(ServiceError):
+    status = 409
+    code = "stale_version"
+
+
+class IllegalTransition(ServiceError):
+    status = 409
+    code = "illegal_transition"
+
+
+def problem(status: int, code: str, title: str, detail: str | None = None, **extra) -> Response:
+    """An RFC 9457 problem document."""
+    body = {"type": f"about:blank#{code}", "title": str(title), "status": status, "code": code}
+    if detail:
+        body["detail"] = str(detail)
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
+    )

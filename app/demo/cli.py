@@ -1,0 +1,37 @@
+"""`flask demo-data` and `flask demo-logins`."""
+
+import click
+from flask import Flask, current_app
+
+from app.auth.passwords import DEMO_PASSWORD
+from app.demo import data
+from app.demo.loader import load_demo
+from app.extensions import db
+
+
+@click.command("demo-data")
+@click.option("--seed", default=2026, show_default=True)
+def demo_data_command(seed: int) -> None:
+    """Load the four agencies, demo users and about 200 demo cases (demo mode only)."""
+    if not current_app.config.get("DEMO"):
+        raise click.ClickException("demo data is loaded only in demo mode (YRD_DEMO=1)")
+    added = load_demo(seed)
+    db.session.commit()
+    click.echo(f"demo data ready ({added} cases added)")
+
+
+@click.command("demo-logins")
+def demo_logins_command() -> None:
+    """Print the demo accounts."""
+    click.echo("")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
+    for code, name_zh, _en in data.AGENCIES:
+        names = ", ".join(f"{code.lower()}-{suffix}" for suffix, _t, _r in data.DEMO_USERS)
+        click.echo(f"  {code} {name_zh}: {names}")
+    click.echo("  platform: sysadmin")
+    click.echo("")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_data_command)
+    app.cli.add_command(demo_logins_command)

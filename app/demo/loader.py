@@ -1,0 +1,267 @@
+"""Loads the demo: agencies, demo users, and cases walked through the real workflow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import func, select
+
+from app.auth.models import Agency, DeadlinePolicy, Role, User
+from app.auth.passwords import DEMO_PASSWORD, hash_password
+from app.cases.models import (
+    Case,
+    CaseSource,
+    CaseState,
+    FindingOutcome,
+    MisconductType,
+    PartyType,
+    ReviewOutcome,
+    SanctionType,
+    Severity,
+    TeamRole,
+)
+from app.cases.services import (
+    AllegationInput,
+    CaseInput,
+    ComplainantInput,
+    RespondentInput,
+    assign_member,
+    record_defence,
+    register_case,
+)
+from app.cases.workflow import perform
+from app.core.calendar import as_of, today
+from app.demo import data
+from app.extensions import db
+
+# The steps from registration to each state, with the day offset (from receipt) each is taken.
+PATHS: dict[CaseState, list[tuple[str, int]]] = {
+    CaseState.received: [],
+    CaseState.preliminary_review: [("start_preliminary_review", 2)],
+    CaseState.not_accepted: [("start_preliminary_review", 2), ("not_accept", 14)],
+    CaseState.transferred: [("start_preliminary_review", 2), ("transfer_case", 10)],
+    CaseState.investigating: [
+        ("start_preliminary_review", 2),
+        ("team", 12),
+        ("open_investigation", 15),
+    ],
+}
+PATHS[CaseState.suspended] = PATHS[CaseState.investigating] + [("suspend_investigation", 60)]
+PATHS[CaseState.terminated] = PATHS[CaseState.investigating] + [("terminate_investigation", 70)]
+PATHS[CaseState.findings] = PATHS[CaseState.investigating] + [("submit_findings", 120)]
+PATHS[CaseState.committee_review] = PATHS[CaseState.findings] + [("refer_to_committee", 125)]
+PATHS[CaseState.pre_decision_notice] = PATHS[CaseState.committee_review] + [
+    ("endorse_findings", 150)
+]
+PATHS[CaseState.decided] = PATHS[CaseState.pre_decision_notice] + [
+    ("defence", 156),
+    ("issue_decision", 165),
+]
+PATHS[CaseState.under_review] = PATHS[CaseState.decided] + [("request_review", 172)]
+PATHS[CaseState.closed] = PATHS[CaseState.decided] + [("close_case", 200)]
+
+REASONS = {
+    "not_accept": "举报内容不属于本机关管辖范围且缺乏具体线索。",
+    "transfer_case": "被举报人所在单位属地管辖，依规移送。",
+    "open_investigation": "初核认为举报线索具体，符合立案条件。",
+    "suspend_investigation": "关键证人出国访学，调查暂时无法进行。",
+    "terminate_investigation": "被举报人已去世，依规终止调查。",
+    "endorse_findings": "学术委员会审议同意调查组认定意见。",
+    "request_review": "被处理人对处理决定不服，申请复查。",
+}
+
+
+def ensure_agencies() -> dict[str, Agency]:
+    agencies = {}
+    for code, zh, en in data.AGENCIES:
+        agency = db.session.scalar(select(Agency).where(Agency.code == code))
+        if agency is None:
+            agency = Agency(code=code, name_zh=zh, name_en=en)
+            agency.policy = DeadlinePolicy()
+            db.session.add(agency)
+        agencies[code] = agency
+    db.session.flush()
+    return agencies
+
+
+def ensure_demo_users(agencies: dict[str, Agency]) -> dict[str, User]:
+    users = {}
+    password_hash = hash_password(DEMO_PASSWORD)
+    for code, agency in agencies.items():
+        prefix = code.lower()
+        for suffix, title, roles in data.DEMO_USERS:
+            username = f"{prefix}-{suffix}"
+            user = db.session.scalar(select(User).where(User.username == username))
+            if user is None:
+                user = User(
+                    username=username,
+                    display_name=f"{agency.name_zh[:2]}{title}",
+                    agency=agency,
+                    password_hash=password_hash,
+                )
+                user.set_roles(roles)
+                db.session.add(user)
+            users[username] = user
+    sysadmin = db.session.scalar(select(User).where(User.username == "sysadmin"))
+    if sysadmin is None:
+        sysadmin = User(
+            username="sysadmin",
+            display_name="平台运维",
+            agency=agencies["SH"],
+            password_hash=password_hash,
+        )
+        sysadmin.set_roles([Role.sysadmin])
+        db.session.add(sysadmin)
+    users["sysadmin"] = sysadmin
+    db.session.flush()
+    return users
+
+
+def load_demo(seed: int = 2026) -> int:
+    """Creates what is missing; returns how many cases were added."""
+    agencies = ensure_agencies()
+    users = ensure_demo_users(agencies)
+    if db.session.scalar(select(func.count()).select_from(Case)):
+        return 0
+    rng = random.Random(seed)
+    plan = [state for state, n in data.STATE_SPREAD.items() for _ in range(n)]
+    rng.shuffle(plan)
+    codes = list(agencies)
+    for index, state in enumerate(plan):
+        code = codes[index % len(codes)]
+        _demo_case(rng, agencies[code], users, state)
+        if index % 20 == 19:
+            db.session.commit()
+    db.session.commit()
+    return len(plan)
+
+
+def _demo_case(rng: random.Random, agency: Agency, users: dict[str, User], state: CaseState):
+    prefix = agency.code.lower()
+    officer = users[f"{prefix}-officer" if rng.random() < 0.6 else f"{prefix}-officer2"]
+    supervisor = users[f"{prefix}-supervisor"]
+    steps = PATHS[state]
+    span = steps[-1][1] if steps else 0
+    latest = today() - dt.timedelta(days=span + 1)
+    received = latest - dt.timedelta(days=rng.randrange(0, 300 if span < 200 else 120))
+    kind = rng.choice(list(MisconductType))
+    respondent = data.person_name(rng)
+    institution = rng.choice(data.INSTITUTIONS[agency.code])
+    topic = rng.choice(data.TOPICS)
+    with as_of(received):
+        case = register_case(
+            CaseInput(
+                title=data.TITLE_PATTERNS[kind].format(
+                    name=f"{institution}{respondent}", topic=topic
+                ),
+                source=rng.choice(list(CaseSource)),
+                received_date=received,
+                summary=f"{data.DESCRIPTIONS[kind]}涉及成果：{topic}。",
+                respondents=[
+                    RespondentInput(
+                        name=respondent,
+                        party_type=PartyType.person,
+                        id_type="resident_id",
+                        id_number=data.resident_id(rng),
+                        institution=institution,
+                        position=rng.choice(data.POSITIONS),
+                    )
+                ],
+                allegations=[
+                    AllegationInput(
+                        misconduct_type=kind,
+                        description=data.DESCRIPTIONS[kind],
+                        work_reference=_doi(rng),
+                    )
+                ],
+                complainant=_complainant(rng),
+            ),
+            officer,
+        )
+    for name, offset in steps:
+        with as_of(received + dt.timedelta(days=offset)):
+            _step(rng, case, name, officer, supervisor, users)
+
+
+def _doi(rng: random.Random) -> str:
+    return f"10.{rng.randrange(1000, 9999)}/yrd.{rng.randrange(10**5, 10**6)}"
+
+
+def _complainant(rng: random.Random) -> ComplainantInput:
+    if rng.random() < 0.4:
+        return ComplainantInput(anonymous=True)
+    return ComplainantInput(
+        anonymous=False,
+        name=data.person_name(rng),
+        contact=f"1{rng.randrange(3, 9)}{rng.randrange(10**8, 10**9)}",
+    )
+
+
+def _step(rng, case: Case, name: str, officer: User, supervisor: User, users) -> None:
+    if name == "team":
+        prefix = case.agency.code.lower()
+        assign_member(case, users[f"{prefix}-officer"], TeamRole.lead, supervisor)
+        assign_member(case, users[f"{prefix}-officer2"], TeamRole.investigator, supervisor)
+        return
+    if name == "defence":
+        record_defence(case, today(), "被处理人提交书面陈述，对认定事实无异议。", officer)
+        return
+    actor = (
+        officer
+        if name
+        in ("start_preliminary_review", "refer_to_committee", "request_review", "close_case")
+        else supervisor
+    )
+    params: dict = {}
+    if name == "transfer_case":
+        codes = [a for a in ("SH", "JS", "ZJ", "AH") if a != case.agency.code]
+        params["target_agency"] = rng.choice(codes)
+    elif name == "submit_findings":
+        actor = case.lead.user
+        misconduct = rng.random() < 0.8
+        params["report"] = "调查组经调取原始数据、比对文献并约谈相关人员，形成调查报告。"
+        params["findings"] = [
+            {
+                "allegation_id": a.id,
+                "outcome": FindingOutcome.misconduct
+                if misconduct
+                else FindingOutcome.no_misconduct,
+                "severity": rng.choice(list(Severity)) if misconduct else None,
+                "mitigating": "主动承认错误并配合调查"
+                if misconduct and rng.random() < 0.5
+                else None,
+            }
+            for a in case.allegations
+        ]
+    elif name == "endorse_findings":
+        params["served_on"] = today()
+    elif name == "issue_decision":
+        params["decided_on"] = today()
+        misconduct = any(f.outcome == FindingOutcome.misconduct for f in case.findings)
+        params["decision_text"] = (
+            "认定被处理人存在科研失信行为，作出如下处理。"
+            if misconduct
+            else "经调查，举报事项不成立，予以澄清。"
+        )
+        if misconduct:
+            years = rng.choice([1, 2, 3, 5])
+            params["sanctions"] = [
+                {
+                    "party_id": case.respondents[0].id,
+                    "sanction_type": rng.choice(
+                        [
+                            SanctionType.notice_of_criticism,
+                            SanctionType.ban_state_funded_activity,
+                            SanctionType.bar_awards_titles_promotion,
+                        ]
+                    ),
+                    "start_date": today().isoformat(),
+                    "end_date": (today() + dt.timedelta(days=365 * years)).isoformat(),
+                }
+            ]
+    elif name == "request_review":
+        params["requested_on"] = today()
+    elif name == "decide_review":
+        params["outcome"] = ReviewOutcome.upheld
+    perform(case, actor, name, expected_version=None, reason=REASONS.get(name), **params)

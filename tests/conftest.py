@@ -1,0 +1,225 @@
+"""Fixtures: one migrated database per run (SQLite, or PostgreSQL via TEST_DATABASE_URL),
+each test in a transaction that is rolled back, and factories that return functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import select
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from app import create_app
+from app.auth.models import Agency, Role, User
+from app.auth.passwords import hash_password
+from app.cases.models import Case, CaseSource, CaseState, MisconductType, PartyType, TeamRole
+from app.core.secrets import new_field_key
+from app.extensions import db as _db
+
+TEST_PASSWORD = "test-password-123"
+IN_CI = bool(os.environ.get("CI"))
+_PASSWORD_HASH = None
+
+
+def _database_url(tmp_root: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_root / 'test.sqlite'}"
+    _recreate_postgres(url)
+    return url
+
+
+def _recreate_postgres(url: str) -> None:
+    parsed = sa.engine.make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.exit(f"PostgreSQL at {url} is not reachable: {exc}", returncode=3)
+    finally:
+        admin.dispose()
+
+
+def base_config(tmp_root: Path, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "FIELD_ENCRYPTION_KEYS": new_field_key("t1"),
+        "MATCHING_KEY": "test-matching-key",
+        "FILE_STORE": str(tmp_root / "files"),
+        "REDIS_URL": None,
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def tmp_root():
+    with tempfile.TemporaryDirectory(prefix="yrd-test-") as path:
+        yield Path(path)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_root):
+    url = _database_url(tmp_root)
+    app = create_app(base_config(tmp_root, url))
+    with app.app_context():
+        upgrade(revision="heads")
+        from app.demo.loader import ensure_agencies
+
+        ensure_agencies()
+        _db.session.commit()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """A session whose work is rolled back after the test, commits included."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        _db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+def password_hash() -> str:
+    global _PASSWORD_HASH
+    if _PASSWORD_HASH is None:
+        _PASSWORD_HASH = hash_password(TEST_PASSWORD)
+    return _PASSWORD_HASH
+
+
+@pytest.fixture
+def agency(db):
+    def get(code: str = "SH") -> Agency:
+        return db.session.scalar(select(Agency).where(Agency.code == code))
+
+    return get
+
+
+@pytest.fixture
+def make_user(db, agency):
+    counter = {"n": 0}
+
+    def make(
+        agency_code: str = "SH", roles=("officer",), username: str | None = None, **overrides
+    ) -> User:
+        counter["n"] += 1
+        name = username or f"{agency_code.lower()}-{'-'.join(roles)}-{counter['n']}"
+        user = User(
+            username=name.replace("_", "-"),
+            display_name=overrides.pop("display_name", f"测试用户{counter['n']}"),
+            agency=agency(agency_code),
+            password_hash=password_hash(),
+            **overrides,
+        )
+        user.set_roles([Role(r) for r in roles])
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_case(db, make_user):
+    """make_case(agency="SH", state="received", by=None, **fields) -> Case, walked through
+    the real workflow services to the state asked for."""
+    from tests.walk import walk_to
+
+    def make(
+        agency: str = "SH",
+        state: str | CaseState = CaseState.received,
+        by: User | None = None,
+        **fields,
+    ) -> Case:
+        from app.cases.services import (
+            AllegationInput,
+            CaseInput,
+            ComplainantInput,
+            RespondentInput,
+            register_case,
+        )
+
+        officer = by or make_user(agency, roles=("officer",))
+        data = CaseInput(
+            title=fields.pop("title", "关于张伟论文涉嫌抄袭的举报"),
+            source=fields.pop("source", CaseSource.letter),
+            received_date=fields.pop("received_date", dt.date(2026, 3, 2)),
+            summary=fields.pop("summary", "举报称论文与他人成果高度重合。"),
+            respondents=fields.pop(
+                "respondents",
+                [
+                    RespondentInput(
+                        name="张伟",
+                        party_type=PartyType.person,
+                        id_type="resident_id",
+                        id_number="310101198001011234",
+                        institution="复旦大学",
+                        position="教授",
+                    )
+                ],
+            ),
+            allegations=fields.pop(
+                "allegations",
+                [
+                    AllegationInput(
+                        misconduct_type=MisconductType.plagiarism,
+                        description="论文第三章大段抄袭",
+                        work_reference="10.1000/xyz123",
+                    )
+                ],
+            ),
+            complainant=fields.pop(
+                "complainant", ComplainantInput(anonymous=False, name="李娜", contact="13800000000")
+            ),
+        )
+        case = register_case(data, officer)
+        walk_to(case, CaseState(state), officer)
+        for key, value in fields.items():
+            setattr(case, key, value)
+        db.session.flush()
+        return case
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def do(user: User, password: str = TEST_PASSWORD):
+        response = client.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.data[:500]
+        return client
+
+    return do
+
+
+__all__ = ["TEST_PASSWORD", "TeamRole"]
