@@ -111,3 +111,20 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("cases.dashboard"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own page: language (kept on the account) and a link to change the password."""
+    from app.admin.forms import LanguageForm
+
+    form = LanguageForm(locale=current_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"])
+    if form.validate_on_submit():
+        current_user.locale = form.locale.data
+        session["lang"] = form.locale.data
+        audit.record("user.set_language", actor=current_user, details={"locale": form.locale.data})
+        db.session.commit()
+        flash(_("Language saved."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -45,7 +46,7 @@ from app.cases.services import (
     remove_member,
 )
 from app.cases.workflow import TRANSITIONS, available_transitions, perform
-from app.core.errors import ServiceError
+from app.core.errors import InvalidInput, ServiceError
 from app.extensions import db
 
 
@@ -157,7 +158,11 @@ def new_case():
             case = register_case(data, current_user)
         except ServiceError as err:
             db.session.rollback()
-            flash(str(err.message), "danger")
+            target = getattr(form, err.field, None) if err.field else None
+            if target is not None:
+                target.errors = [*target.errors, str(err.message)]
+            else:
+                flash(str(err.message), "danger")
         else:
             db.session.commit()
             flash(_("Case %(ref)s registered.", ref=case.reference), "success")
@@ -175,14 +180,23 @@ def can_register(user: User) -> bool:
 @login_required
 def detail(reference: str):
     case = get_case_or_404(reference, current_user)
+    return render_case(case)
+
+
+def render_case(case, *, error=None, posted=None, open_form=None, status=200):
+    """The case page; after a refused step it shows why and keeps what the user typed."""
+    supervisor = is_supervisor_of(current_user, case)
     return render_template(
         "cases/detail.html",
         case=case,
         transitions=available_transitions(case, current_user),
         can_handle=can_handle(current_user, case),
-        is_supervisor=is_supervisor_of(current_user, case),
-        assignable=assignable_users(case) if is_supervisor_of(current_user, case) else [],
+        is_supervisor=supervisor,
+        assignable=assignable_users(case) if supervisor else [],
         other_agencies=active_agencies_except(case.agency_id),
+        error=error,
+        posted=posted or {},
+        open_form=open_form,
         enums={
             "outcome": FindingOutcome,
             "severity": Severity,
@@ -190,7 +204,7 @@ def detail(reference: str):
             "review": ReviewOutcome,
             "team_role": TeamRole,
         },
-    )
+    ), status
 
 
 def _list_of_dicts(prefix: str, keys: tuple[str, ...]) -> list[dict]:
@@ -235,17 +249,25 @@ def transition_params(name: str) -> dict:
     return params
 
 
-def _finish(case, action):
-    """Runs a service call for a form post; on refusal nothing is kept and the user is told."""
+def _finish(case, action, *, form_name: str, done):
+    """Runs a service call for a form post. On refusal nothing is kept: the case page is shown
+    again with the reason and the user's input; on success the user is told what happened."""
+    reference = case.reference
     try:
         action()
     except ServiceError as err:
         db.session.rollback()
-        flash(str(err.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "success")
-    return redirect(url_for("cases.detail", reference=case.reference))
+        case = get_case_or_404(reference, current_user)
+        return render_case(
+            case,
+            error=err,
+            posted=request.form.to_dict(),
+            open_form=form_name,
+            status=err.status,
+        )
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("cases.detail", reference=reference))
 
 
 @bp.route("/cases/<reference>/transitions/<name>", methods=["POST"])
@@ -264,6 +286,8 @@ def take_transition(reference: str, name: str):
             reason=request.form.get("reason"),
             **transition_params(name),
         ),
+        form_name=name,
+        done=_("Done: %(step)s.", step=TRANSITIONS[name].label),
     )
 
 
@@ -278,16 +302,24 @@ def team(reference: str):
             lambda: remove_member(
                 case, request.form.get("remove", type=int), current_user, version
             ),
+            form_name="team",
+            done=_("Removed from the case team."),
         )
     member = db.session.get(User, request.form.get("user_id", type=int) or 0)
     if member is None:
-        flash(_("Choose a person to add to the team."), "danger")
-        return redirect(url_for("cases.detail", reference=reference))
+        error = InvalidInput(_l("Choose a person to add to the team."), field="user_id")
+        return render_case(case, error=error, open_form="team", status=422)
     try:
         role = TeamRole(request.form.get("team_role"))
     except ValueError:
-        role = TeamRole.investigator
-    return _finish(case, lambda: assign_member(case, member, role, current_user, version))
+        error = InvalidInput(_l("Choose a team role from the list."), field="team_role")
+        return render_case(case, error=error, open_form="team", status=422)
+    return _finish(
+        case,
+        lambda: assign_member(case, member, role, current_user, version),
+        form_name="team",
+        done=_("%(name)s joined the case team.", name=member.display_name),
+    )
 
 
 @bp.route("/cases/<reference>/extension", methods=["POST"])
@@ -303,6 +335,8 @@ def extension(reference: str):
             current_user,
             request.form.get("version", type=int),
         ),
+        form_name="extension",
+        done=_("The investigation was extended."),
     )
 
 
@@ -313,8 +347,10 @@ def defence(reference: str):
     try:
         received = dt.date.fromisoformat(request.form.get("received_on", ""))
     except ValueError:
-        flash(_("Enter the date as YYYY-MM-DD."), "danger")
-        return redirect(url_for("cases.detail", reference=reference))
+        error = InvalidInput(_l("Enter the date as YYYY-MM-DD."), field="received_on")
+        return render_case(
+            case, error=error, posted=request.form.to_dict(), open_form="defence", status=422
+        )
     return _finish(
         case,
         lambda: record_defence(
@@ -324,4 +360,6 @@ def defence(reference: str):
             current_user,
             request.form.get("version", type=int),
         ),
+        form_name="defence",
+        done=_("The defence statement was recorded."),
     )

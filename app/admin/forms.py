@@ -1,0 +1,84 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.admin.services import POLICY_RANGES
+from app.auth.models import Role
+from app.core.labels import label
+
+ADMIN_ROLES = [r for r in Role if r is not Role.sysadmin]
+
+
+class RolesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def role_choices():
+    return [(r.value, label(r)) for r in ADMIN_ROLES]
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=200)])
+    roles = RolesField(_l("Roles"), choices=role_choices, validate_choice=True)
+
+
+class UserCreateForm(UserEditForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+
+
+def _policy_field(name: str, text):
+    low, high = POLICY_RANGES[name]
+    return IntegerField(
+        text,
+        validators=[
+            DataRequired(message=_l("Enter a whole number.")),
+            NumberRange(min=low, max=high, message=_l("Enter a number from %(min)s to %(max)s.")),
+        ],
+        description=_l("%(min)s to %(max)s", min=low, max=high),
+    )
+
+
+class PolicyForm(FlaskForm):
+    preliminary_review_days = _policy_field(
+        "preliminary_review_days", _l("Preliminary review (working days)")
+    )
+    investigation_months = _policy_field("investigation_months", _l("Investigation (months)"))
+    extension_max_months = _policy_field("extension_max_months", _l("Longest extension (months)"))
+    defence_days = _policy_field("defence_days", _l("Defence window (working days)"))
+    review_request_days = _policy_field(
+        "review_request_days", _l("Review request window (working days)")
+    )
+    review_decision_days = _policy_field(
+        "review_decision_days", _l("Review decision (working days)")
+    )
+    due_soon_days = _policy_field("due_soon_days", _l("“Due soon” warning (working days)"))
+
+
+class CalendarDayForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[("holiday", _l("Public holiday")), ("workday", _l("Make-up working day"))],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=[("zh", "简体中文"), ("en", "English")])
