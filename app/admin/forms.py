@@ -9,7 +9,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.admin.services import POLICY_RANGES
@@ -72,7 +72,7 @@ class PolicyForm(FlaskForm):
 
 
 class CalendarDayForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a valid date."))])
+    day = DateField(_l("Date"), validators=[InputRequired()])
     kind = SelectField(
         _l("Kind"),
         choices=[("holiday", _l("Public holiday")), ("workday", _l("Make-up working day"))],

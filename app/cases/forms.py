@@ -10,7 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.cases.models import CaseSource, MisconductType, PartyType
 from app.core.calendar import today
@@ -47,7 +47,7 @@ class AllegationForm(Form):
 class NewCaseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     source = SelectField(_l("Source"), choices=lambda: choices(CaseSource))
-    received_date = DateField(_l("Received on"), validators=[DataRequired()], default=today)
+    received_date = DateField(_l("Received on"), validators=[InputRequired()], default=today)
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=20000)])
     complainant_anonymous = BooleanField(_l("Anonymous complaint"), default=True)
     complainant_name = StringField(_l("Complainant name"), validators=[Optional(), Length(max=200)])

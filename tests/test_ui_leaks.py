@@ -1,0 +1,56 @@
+"""Another agency's case never shows on any page: list, search, filters, dashboard, detail."""
+
+from __future__ import annotations
+
+from app.cases.models import CaseState
+from tests.ui_helpers import sign_in, text
+
+
+def test_another_agencys_case_appears_nowhere(client, make_user, make_case):
+    sh_officer = make_user("SH", roles=("officer",))
+    secret = make_case(
+        agency="SH", state=CaseState.investigating, by=sh_officer, title="沪独有标题甲乙丙丁"
+    )
+    visible = make_case(agency="JS", title="苏省内部案件")
+    for roles in (("officer", "supervisor"), ("auditor",), ("agency_admin",)):
+        sign_in(client, make_user("JS", roles=roles))
+        pages = [
+            text(client.get("/")),
+            text(client.get("/cases")),
+            text(client.get("/cases?q=沪独有")),
+            text(client.get("/cases?q=张伟")),
+            text(client.get("/cases?agency=SH")),
+            text(client.get("/cases?state=investigating&sort=due&dir=asc")),
+        ]
+        for page in pages:
+            assert secret.reference not in page
+            assert "沪独有标题" not in page
+        if roles != ("agency_admin",):
+            assert visible.reference in pages[1]
+        assert client.get(f"/cases/{secret.reference}").status_code == 404
+        assert (
+            client.post(
+                f"/cases/{secret.reference}/transitions/suspend_investigation",
+                data={"reason": "x"},
+            ).status_code
+            == 404
+        )
+
+
+def test_dashboard_counts_only_own_agency(client, make_user, make_case):
+    make_case(agency="SH")
+    make_case(agency="SH")
+    js_officer = make_user("JS", roles=("officer",))
+    make_case(agency="JS", by=js_officer)
+    sign_in(client, js_officer)
+    page = text(client.get("/"))
+    block = page.split('data-testid="state-received"', 1)[1].split("</a>", 1)[0]
+    assert block.endswith('<span class="ms-1">1</span>')
+
+
+def test_admin_sees_only_own_agencys_users(client, make_user):
+    sh_user = make_user("SH", roles=("officer",), display_name="上海专员某某")
+    sign_in(client, make_user("JS", roles=("agency_admin",)))
+    page = text(client.get("/admin/users?q=上海专员"))
+    assert "上海专员某某" not in page and sh_user.username not in page
+    assert sh_user.username not in text(client.get("/admin/users"))
