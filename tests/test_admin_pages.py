@@ -1,0 +1,125 @@
+"""Agency administrators manage their users, deadline policy and calendar from the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from app.auth.models import Role, User
+from app.core.audit import AuditEntry
+from app.core.calendar import is_workday
+from tests.ui_helpers import sign_in, text
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("SH", roles=("agency_admin",), locale="en")
+
+
+def _user(db, username) -> User | None:
+    db.session.expire_all()
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _actions(db) -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.action)))
+
+
+def test_admin_creates_edits_deactivates_and_resets_a_user(client, db, admin):
+    sign_in(client, admin)
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "sh-newcomer",
+            "display_name": "新来的专员",
+            "email": "new@example.org",
+            "roles": ["officer"],
+            "password": "first-password-1",
+        },
+    )
+    assert response.status_code == 302
+    assert "新来的专员" in text(client.get("/admin/users?q=newcomer"))
+    newcomer = _user(db, "sh-newcomer")
+    assert newcomer.agency_id == admin.agency_id and newcomer.roles == {Role.officer}
+
+    client.post(
+        f"/admin/users/{newcomer.id}",
+        data={"display_name": "新来的负责人", "email": "", "roles": ["officer", "supervisor"]},
+    )
+    assert _user(db, "sh-newcomer").roles == {Role.officer, Role.supervisor}
+
+    client.post(f"/admin/users/{newcomer.id}/active", data={"active": "0"})
+    assert not _user(db, "sh-newcomer").active
+    client.post("/logout")
+    login = client.post("/login", data={"username": "sh-newcomer", "password": "first-password-1"})
+    assert login.status_code == 200 and "deactivated" in text(login)
+
+    sign_in(client, admin)
+    client.post(f"/admin/users/{newcomer.id}/active", data={"active": "1"})
+    client.post(f"/admin/users/{newcomer.id}/password", data={"password": "second-password-2"})
+    client.post("/logout")
+    old = client.post("/login", data={"username": "sh-newcomer", "password": "first-password-1"})
+    assert old.status_code == 200
+    new = client.post("/login", data={"username": "sh-newcomer", "password": "second-password-2"})
+    assert new.status_code == 302
+    for action in ("user.create", "user.update", "user.deactivate", "user.activate"):
+        assert action in _actions(db)
+    assert "user.reset_password" in _actions(db)
+
+
+def test_admin_cannot_deactivate_themself(client, db, admin):
+    sign_in(client, admin)
+    response = client.post(
+        f"/admin/users/{admin.id}/active", data={"active": "0"}, follow_redirects=True
+    )
+    assert "You cannot deactivate your own account." in text(response)
+    assert _user(db, admin.username).active
+
+
+def test_users_list_is_paginated(client, admin, make_user):
+    for _ in range(27):
+        make_user("SH", roles=("auditor",))
+    sign_in(client, admin)
+    first = text(client.get("/admin/users"))
+    assert 'aria-label="Pages"' in first
+    assert "page=2" in first
+
+
+def test_policy_change_is_saved_audited_and_used_for_new_deadlines(
+    client, db, admin, make_user, make_case
+):
+    sign_in(client, admin)
+    values = {
+        "preliminary_review_days": 20,
+        "investigation_months": 6,
+        "extension_max_months": 6,
+        "defence_days": 10,
+        "review_request_days": 15,
+        "review_decision_days": 90,
+        "due_soon_days": 5,
+    }
+    response = client.post("/admin/policy", data=values, follow_redirects=True)
+    assert "Deadline policy saved." in text(response)
+    assert "agency.policy_update" in _actions(db)
+    db.session.expire_all()
+    assert admin.agency.policy.preliminary_review_days == 20
+
+
+def test_calendar_override_changes_working_days_for_an_unknown_year(client, db, admin):
+    sign_in(client, admin)
+    day = dt.date(2099, 1, 5)  # a Monday in a year the bundled calendar does not know
+    assert is_workday(day)
+    response = client.post(
+        "/admin/calendar",
+        data={"day": day.isoformat(), "kind": "holiday", "name": "元旦调休"},
+        follow_redirects=True,
+    )
+    assert "元旦调休" in text(response)
+    db.session.expire_all()
+    assert not is_workday(day)
+    client.post(f"/admin/calendar/{day.isoformat()}/delete")
+    db.session.expire_all()
+    assert is_workday(day)
+    assert {"calendar.add", "calendar.remove"} <= set(_actions(db))
