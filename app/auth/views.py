@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -91,6 +92,7 @@ def set_language(code: str):
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
+        refresh()  # a locale already chosen for this context must not outlive the switch
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -125,6 +127,7 @@ def account():
         session["lang"] = form.locale.data
         audit.record("user.set_language", actor=current_user, details={"locale": form.locale.data})
         db.session.commit()
+        refresh()
         flash(_("Language saved."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)
