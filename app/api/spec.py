@@ -54,8 +54,9 @@ def _schema(model: type[BaseModel], defs: dict, mode: str) -> dict:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict]:
-    schema = model.model_json_schema(mode="validation")
+def _query_parameters(model: type[BaseModel], defs: dict) -> list[dict]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs.update(schema.pop("$defs", {}))
     required = set(schema.get("required", []))
     params = []
     for name, prop in schema["properties"].items():
@@ -83,7 +84,7 @@ def build_document(base_url: str = "/api/v1") -> dict:
             for name in re.findall(r"\{(\w+)\}", op.path)
         ]
         if op.query:
-            params += _query_parameters(op.query)
+            params += _query_parameters(op.query, defs)
         if params:
             item["parameters"] = params
         if op.body:
