@@ -80,6 +80,7 @@ def count_queries(app, token: str, username: str) -> dict:
     client = app.test_client()
     client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
     results = {}
+    client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})  # token first use
     try:
         for kind, base in (("html", "/cases"), ("api", "/api/v1/cases")):
             headers = {"Authorization": f"Bearer {token}"} if kind == "api" else {}
