@@ -1,10 +1,13 @@
 """`flask demo-data` and `flask demo-logins`."""
 
+import time
+
 import click
 from flask import Flask, current_app
 
 from app.auth.passwords import DEMO_PASSWORD
 from app.demo import data
+from app.demo.bench import seed_bench
 from app.demo.loader import load_demo
 from app.extensions import db
 
@@ -18,6 +21,18 @@ def demo_data_command(seed: int) -> None:
     added = load_demo(seed)
     db.session.commit()
     click.echo(f"demo data ready ({added} cases added)")
+
+
+@click.command("seed-bench")
+@click.option("--cases", "count", type=click.IntRange(1, 5_000_000), default=100_000)
+@click.option("--seed", default=7, show_default=True)
+def seed_bench_command(count: int, seed: int) -> None:
+    """Bulk-load synthetic cases (about ten history rows each) for benchmarks (demo mode only)."""
+    if not current_app.config.get("DEMO"):
+        raise click.ClickException("benchmark data is loaded only in demo mode (YRD_DEMO=1)")
+    started = time.perf_counter()
+    added = seed_bench(count, seed)
+    click.echo(f"{added} synthetic cases added in {time.perf_counter() - started:.1f} s")
 
 
 @click.command("demo-logins")
@@ -35,3 +50,4 @@ def demo_logins_command() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(demo_logins_command)
+    app.cli.add_command(seed_bench_command)

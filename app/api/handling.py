@@ -1,0 +1,131 @@
+"""Bearer-token authentication, request parsing and problem+json errors for the API.
+
+The API never falls back to the session cookie: it is CSRF-exempt, so accepting a browser
+session here would let any page a user visits act in their name.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar
+
+from flask import current_app, g, request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from app.auth.models import User
+from app.auth.services import user_for_token
+from app.core.errors import ServiceError, problem
+from app.extensions import db
+
+MAX_BODY = 1024 * 1024
+M = TypeVar("M", bound=BaseModel)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, title: str, detail: str | None = None, **extra):
+        super().__init__(title)
+        self.status, self.code, self.title, self.detail, self.extra = (
+            status,
+            code,
+            title,
+            detail,
+            extra,
+        )
+
+
+def authenticate() -> None:
+    """Runs before every API view; public operations skip it."""
+    fn = current_app.view_functions.get(request.endpoint or "")
+    if fn is not None and getattr(getattr(fn, "api_operation", None), "public", False):
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        return problem(
+            401,
+            "unauthorized",
+            _("Authentication required"),
+            _("Send a valid API token as “Authorization: Bearer yrd_…”."),
+        )
+    db.session.commit()  # keeps the token's last-used time
+    g._login_user = user  # Flask-Login's current_user, without a session cookie
+    g.api_user = user
+    return None
+
+
+def current() -> User:
+    return g.api_user
+
+
+def parse_body(model: type[M]) -> M:
+    if request.mimetype != "application/json":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            _("Unsupported media type"),
+            _("Send the request body as application/json."),
+        )
+    if (request.content_length or 0) > MAX_BODY:
+        raise ApiError(413, "payload_too_large", _("Payload too large"))
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "payload_too_large", _("Payload too large"))
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "invalid_json", _("The body is not valid JSON."), str(exc)) from exc
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", _("The body must be a JSON object."))
+    return model.model_validate(data)
+
+
+def parse_query(model: type[M]) -> M:
+    data = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        data[key] = values[0] if len(values) == 1 else values
+    return model.model_validate(data)
+
+
+def validation_problem(exc: ValidationError):
+    errors = [
+        {
+            "field": ".".join(str(part) for part in err["loc"]) or "body",
+            "message": err["msg"],
+        }
+        for err in exc.errors(include_url=False)
+    ]
+    return problem(
+        422,
+        "invalid_input",
+        _("The request has invalid fields."),
+        "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+        errors=errors,
+    )
+
+
+def register_error_handlers(bp) -> None:
+    @bp.errorhandler(ValidationError)
+    def on_validation(exc):
+        db.session.rollback()
+        return validation_problem(exc)
+
+    @bp.errorhandler(ServiceError)
+    def on_service_error(exc):
+        db.session.rollback()
+        return problem(exc.status, exc.code, str(exc.message), str(exc.message), field=exc.field)
+
+    @bp.errorhandler(ApiError)
+    def on_api_error(exc):
+        db.session.rollback()
+        return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+
+    @bp.errorhandler(HTTPException)
+    def on_http_error(exc):
+        db.session.rollback()
+        codes = {404: "not_found", 403: "not_allowed", 405: "method_not_allowed"}
+        code = codes.get(exc.code, (exc.name or "error").lower().replace(" ", "_"))
+        return problem(exc.code or 500, code, exc.name, exc.description)

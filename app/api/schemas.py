@@ -1,0 +1,281 @@
+"""What the API accepts and returns. Request models forbid unknown fields, so a typo is a
+clear 422 instead of a silently ignored value."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.cases.models import (
+    CaseSource,
+    CaseState,
+    FindingOutcome,
+    MisconductType,
+    PartyType,
+    ReviewOutcome,
+    SanctionType,
+    Severity,
+    TeamRole,
+)
+from app.cases.queries import SORTS
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50000)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; `code` is stable, `title`/`detail` are for people."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    field: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+Problem.model_rebuild()
+
+
+# ---- list ---------------------------------------------------------------------------------
+
+
+class CaseListQuery(Request):
+    state: CaseState | None = None
+    type: MisconductType | None = Field(None, description="Cases with an allegation of this type")
+    agency: Annotated[str, StringConstraints(max_length=8)] | None = None
+    from_: dt.date | None = Field(None, alias="from", description="Received on or after")
+    to: dt.date | None = Field(None, description="Received on or before")
+    q: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        None, description="Substring of reference, title or a respondent's name"
+    )
+    sort: Literal[tuple(SORTS)] = "received"  # type: ignore[valid-type]
+    dir: Literal["asc", "desc"] = "desc"
+    page: int = Field(1, ge=1, le=100000)
+    per_page: int = Field(25, ge=1, le=100)
+
+
+class CaseSummary(BaseModel):
+    reference: str
+    title: str
+    state: CaseState
+    agency: str
+    source: CaseSource
+    received_date: dt.date
+    due_date: dt.date | None
+    updated_at: dt.datetime
+    version: int
+
+
+class CaseList(BaseModel):
+    items: list[CaseSummary]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+# ---- registration -------------------------------------------------------------------------
+
+
+class RespondentIn(Request):
+    name: Name
+    party_type: PartyType = PartyType.person
+    id_type: Annotated[str, StringConstraints(max_length=32)] | None = None
+    id_number: Annotated[str, StringConstraints(max_length=64)] | None = None
+    institution: Short | None = None
+    position: Annotated[str, StringConstraints(max_length=120)] | None = None
+
+
+class AllegationIn(Request):
+    misconduct_type: MisconductType
+    description: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+    work_reference: Annotated[str, StringConstraints(max_length=300)] | None = None
+
+
+class ComplainantIn(Request):
+    anonymous: bool = True
+    name: Short | None = None
+    contact: Annotated[str, StringConstraints(max_length=300)] | None = None
+    id_type: Annotated[str, StringConstraints(max_length=32)] | None = None
+    id_number: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class CaseCreate(Request):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    source: CaseSource
+    received_date: dt.date
+    summary: LongText = ""
+    respondents: list[RespondentIn] = Field(min_length=1, max_length=50)
+    allegations: list[AllegationIn] = Field(min_length=1, max_length=50)
+    complainant: ComplainantIn | None = None
+
+
+# ---- transitions and team -----------------------------------------------------------------
+
+
+class FindingIn(Request):
+    allegation_id: int
+    outcome: FindingOutcome
+    severity: Severity | None = None
+    aggravating: Text | None = None
+    mitigating: Text | None = None
+
+
+class SanctionIn(Request):
+    party_id: int
+    sanction_type: SanctionType
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    lifetime: bool = False
+    description: Text | None = None
+
+
+class TransitionRequest(Request):
+    """`to` names the target state; the step is found from the case's current state. The
+    remaining fields are parameters, each accepted only by the steps that use it."""
+
+    to: CaseState
+    version: int = Field(description="The case version the client last read")
+    reason: Text | None = None
+    target_agency: Annotated[str, StringConstraints(max_length=8)] | None = None
+    report: LongText | None = None
+    findings: list[FindingIn] | None = Field(None, max_length=50)
+    served_on: dt.date | None = None
+    decision_text: LongText | None = None
+    decided_on: dt.date | None = None
+    sanctions: list[SanctionIn] | None = Field(None, max_length=50)
+    requested_on: dt.date | None = None
+    outcome: ReviewOutcome | None = None
+
+
+class TeamRequest(Request):
+    user: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    team_role: TeamRole
+    version: int | None = Field(None, description="The case version the client last read")
+
+
+class DefenceRequest(Request):
+    received_on: dt.date
+    statement: Annotated[str, StringConstraints(min_length=1, max_length=50000)]
+    version: int | None = Field(None, description="The case version the client last read")
+
+
+# ---- detail -------------------------------------------------------------------------------
+
+
+class RespondentOut(BaseModel):
+    id: int
+    party_type: PartyType
+    name: str
+    id_type: str | None
+    id_number_masked: str | None = Field(description="Only the last four characters")
+    institution: str | None
+    position: str | None
+
+
+class AllegationOut(BaseModel):
+    id: int
+    misconduct_type: MisconductType
+    description: str
+    work_reference: str | None
+
+
+class TeamMemberOut(BaseModel):
+    user: str
+    display_name: str
+    team_role: TeamRole
+
+
+class HistoryOut(BaseModel):
+    at: dt.datetime
+    action: str
+    from_state: CaseState | None
+    to_state: CaseState | None
+    actor: str | None
+    reason: str | None
+    details: dict[str, Any]
+
+
+class FindingOut(BaseModel):
+    allegation_id: int
+    outcome: FindingOutcome
+    severity: Severity | None
+    aggravating: str | None
+    mitigating: str | None
+
+
+class SanctionOut(BaseModel):
+    id: int
+    party_id: int
+    sanction_type: SanctionType
+    start_date: dt.date
+    end_date: dt.date | None
+    lifetime: bool
+    description: str | None
+    revoked_on: dt.date | None
+
+
+class Deadlines(BaseModel):
+    due_date: dt.date | None
+    preliminary_due: dt.date | None
+    investigation_opened_on: dt.date | None
+    investigation_due: dt.date | None
+    extension_months: int
+    suspended_on: dt.date | None
+    notice_served_on: dt.date | None
+    defence_due: dt.date | None
+    defence_received_on: dt.date | None
+    review_request_due: dt.date | None
+    review_requested_on: dt.date | None
+    review_decision_due: dt.date | None
+    closed_on: dt.date | None
+
+
+class TransitionOut(BaseModel):
+    name: str
+    to: CaseState
+    label: str
+    reason_required: bool
+    fields: list[str]
+
+
+class CaseDetail(BaseModel):
+    reference: str
+    title: str
+    summary: str
+    source: CaseSource
+    received_date: dt.date
+    rule_version: str
+    state: CaseState
+    agency: str
+    transfer_agency: str | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deadlines: Deadlines
+    respondents: list[RespondentOut]
+    allegations: list[AllegationOut]
+    team: list[TeamMemberOut]
+    history: list[HistoryOut]
+    findings_report: str | None
+    findings: list[FindingOut]
+    decided_on: dt.date | None
+    decision_text: str | None
+    review_outcome: ReviewOutcome | None
+    sanctions: list[SanctionOut]
+    available_transitions: list[TransitionOut]

@@ -1,0 +1,144 @@
+"""Cases as plain data for the API. The complainant is deliberately absent: their identity is
+need-to-know and is shown only through an audited, granted view."""
+
+from __future__ import annotations
+
+from app.auth.models import User
+from app.cases.models import Case, Party
+from app.cases.workflow import available_transitions
+
+
+def case_summary(case: Case) -> dict:
+    return {
+        "reference": case.reference,
+        "title": case.title,
+        "state": case.state,
+        "agency": case.agency.code,
+        "source": case.source,
+        "received_date": case.received_date,
+        "due_date": case.due_date,
+        "updated_at": case.updated_at,
+        "version": case.version,
+    }
+
+
+def masked(value: str | None) -> str | None:
+    """Enough to tell two respondents apart on a call, never the full identifier."""
+    if not value:
+        return None
+    return "*" * max(len(value) - 4, 4) + value[-4:] if len(value) > 4 else "****"
+
+
+def _respondent(p: Party) -> dict:
+    return {
+        "id": p.id,
+        "party_type": p.party_type,
+        "name": p.name,
+        "id_type": p.id_type,
+        "id_number_masked": masked(p.id_number),
+        "institution": p.institution,
+        "position": p.position,
+    }
+
+
+DEADLINE_FIELDS = (
+    "due_date",
+    "preliminary_due",
+    "investigation_opened_on",
+    "investigation_due",
+    "extension_months",
+    "suspended_on",
+    "notice_served_on",
+    "defence_due",
+    "defence_received_on",
+    "review_request_due",
+    "review_requested_on",
+    "review_decision_due",
+    "closed_on",
+)
+
+
+def case_detail(case: Case, user: User) -> dict:
+    return {
+        **{
+            k: getattr(case, k)
+            for k in (
+                "reference",
+                "title",
+                "summary",
+                "source",
+                "received_date",
+                "rule_version",
+                "state",
+                "version",
+                "created_at",
+                "updated_at",
+                "findings_report",
+                "decided_on",
+                "decision_text",
+                "review_outcome",
+            )
+        },
+        "agency": case.agency.code,
+        "transfer_agency": case.transfer_agency.code if case.transfer_agency else None,
+        "deadlines": {k: getattr(case, k) for k in DEADLINE_FIELDS},
+        "respondents": [_respondent(p) for p in case.respondents],
+        "allegations": [
+            {
+                "id": a.id,
+                "misconduct_type": a.misconduct_type,
+                "description": a.description,
+                "work_reference": a.work_reference,
+            }
+            for a in case.allegations
+        ],
+        "team": [
+            {"user": m.user.username, "display_name": m.user.display_name, "team_role": m.team_role}
+            for m in case.members
+        ],
+        "history": [
+            {
+                "at": h.at,
+                "action": h.action,
+                "from_state": h.from_state,
+                "to_state": h.to_state,
+                "actor": h.actor.username if h.actor else None,
+                "reason": h.reason,
+                "details": h.details or {},
+            }
+            for h in case.history
+        ],
+        "findings": [
+            {
+                "allegation_id": f.allegation_id,
+                "outcome": f.outcome,
+                "severity": f.severity,
+                "aggravating": f.aggravating,
+                "mitigating": f.mitigating,
+            }
+            for f in case.findings
+        ],
+        "sanctions": [
+            {
+                "id": s.id,
+                "party_id": s.party_id,
+                "sanction_type": s.sanction_type,
+                "start_date": s.start_date,
+                "end_date": s.end_date,
+                "lifetime": s.lifetime,
+                "description": s.description,
+                "revoked_on": s.revoked_on,
+            }
+            for s in case.sanctions
+        ],
+        "available_transitions": [
+            {
+                "name": t.name,
+                "to": t.target,
+                "label": str(t.label),
+                "reason_required": t.reason_required,
+                "fields": list(t.fields),
+            }
+            for t in available_transitions(case, user)
+        ],
+    }

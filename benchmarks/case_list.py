@@ -1,0 +1,217 @@
+"""Case list latency and query count, through the real app on PostgreSQL.
+
+    createdb yrd_bench
+    export DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/yrd_bench YRD_DEMO=1
+    .venv/bin/flask --app wsgi db upgrade heads
+    .venv/bin/flask --app wsgi seed-bench --cases 100000
+    .venv/bin/python benchmarks/case_list.py
+
+Latency is measured over HTTP against gunicorn on a loopback port (one client, then eight
+concurrent clients); the SQL query count per page is counted in-process with a
+`before_cursor_execute` listener around the same requests. Targets: p95 under 150 ms for a
+single client, and a query count that does not grow with page size or page number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from sqlalchemy import event, func, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402
+from app.auth.models import User  # noqa: E402
+from app.auth.passwords import DEMO_PASSWORD  # noqa: E402
+from app.auth.services import create_token  # noqa: E402
+from app.cases.models import Case, HistoryEntry  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+SCENARIOS = [
+    ("no filter", ""),
+    ("state filter", "state=investigating"),
+    ("search", "q=" + urllib.parse.quote("王")),
+]
+PAGES = (1, 500)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def prepare(username: str) -> tuple[str, dict]:
+    app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            sys.exit(f"no user {username}: run `flask seed-bench` (demo mode) first")
+        token = create_token(user, name="benchmark")
+        db.session.commit()
+        sizes = {
+            "cases": db.session.scalar(select(func.count()).select_from(Case)),
+            "history": db.session.scalar(select(func.count()).select_from(HistoryEntry)),
+        }
+    return token, {"app": app, **sizes}
+
+
+def count_queries(app, token: str, username: str) -> dict:
+    """SQL statements per request, by URL, for a few page sizes and page numbers."""
+    counter = {"n": 0}
+    with app.app_context():
+        engine = db.engine
+
+    def on_execute(*_args):
+        counter["n"] += 1
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    client = app.test_client()
+    client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    results = {}
+    client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})  # token first use
+    try:
+        for kind, base in (("html", "/cases"), ("api", "/api/v1/cases")):
+            headers = {"Authorization": f"Bearer {token}"} if kind == "api" else {}
+            for label, query in SCENARIOS:
+                for page in PAGES:
+                    for per_page in (10, 25, 100):
+                        url = f"{base}?{query}&page={page}&per_page={per_page}"
+                        counter["n"] = 0
+                        response = client.get(url, headers=headers)
+                        assert response.status_code == 200, (url, response.status_code)
+                        results[(kind, label, page, per_page)] = counter["n"]
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    return results
+
+
+def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = dict(os.environ, YRD_DEMO="1")
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit("gunicorn did not start")
+
+
+def html_session_cookie(base: str, username: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login").read().decode()
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {"username": username, "password": DEMO_PASSWORD, "csrf_token": csrf}
+    ).encode()
+    opener.open(f"{base}/login", data=form)
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def timed_get(url: str, headers: dict) -> float:
+    request = urllib.request.Request(url, headers=headers)
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        assert response.status == 200 and "/login" not in response.url, url
+    return (time.perf_counter() - started) * 1000
+
+
+def measure(url: str, headers: dict, requests: int, clients: int) -> list[float]:
+    for _ in range(2):
+        timed_get(url, headers)  # warm the worker's caches and connection pool
+    if clients == 1:
+        return [timed_get(url, headers) for _ in range(requests)]
+    with ThreadPoolExecutor(clients) as pool:
+        return list(pool.map(lambda _i: timed_get(url, headers), range(requests * clients)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--user", default="sh-officer")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=30, help="per scenario and client")
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("set DATABASE_URL to the PostgreSQL benchmark database")
+
+    token, info = prepare(args.user)
+    print(f"database: {info['cases']:,} cases, {info['history']:,} history rows; user {args.user}")
+    queries = count_queries(info["app"], token, args.user)
+    server = start_server(args.port, args.workers, args.threads)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        auth = {
+            "html": {"Cookie": html_session_cookie(base, args.user)},
+            "api": {"Authorization": f"Bearer {token}"},
+        }
+        print(
+            f"gunicorn {args.workers} workers x {args.threads} threads; "
+            f"{args.requests} requests per client; latency in ms"
+        )
+        header = (
+            f"{'page':<6}{'what':<14}{'scenario':<14}{'queries (10/25/100 per page)':<30}"
+            f"{'1 client med':>13}{'p95':>8}{f'{args.clients} clients med':>16}{'p95':>8}"
+        )
+        print(header)
+        print("-" * len(header))
+        worst = 0.0
+        for kind, path in (("html", "/cases"), ("api", "/api/v1/cases")):
+            for label, query in SCENARIOS:
+                for page in PAGES:
+                    url = f"{base}{path}?{query}&page={page}&per_page=25"
+                    single = measure(url, auth[kind], args.requests, 1)
+                    many = measure(url, auth[kind], args.requests, args.clients)
+                    counts = "/".join(str(queries[(kind, label, page, n)]) for n in (10, 25, 100))
+                    worst = max(worst, percentile(single, 95))
+                    print(
+                        f"{kind:<6}{label:<14}{'page ' + str(page):<14}{counts:<30}"
+                        f"{statistics.median(single):>13.1f}{percentile(single, 95):>8.1f}"
+                        f"{statistics.median(many):>16.1f}{percentile(many, 95):>8.1f}"
+                    )
+        constant = all(
+            len({n for (k, lab, _p, _s), n in queries.items() if (k, lab) == key}) == 1
+            for key in {(k, lab) for (k, lab, _p, _s) in queries}
+        )
+        print(f"worst single-client p95: {worst:.1f} ms (target < 150 ms)")
+        print(f"query count constant in page size and page number: {constant}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
