@@ -64,6 +64,17 @@ def base_config(tmp_root: Path, database_url: str) -> dict:
     }
 
 
+def _fresh_request_state() -> None:
+    """Tests keep one app context open for the rolled-back session, and Flask lets requests
+    reuse it; in production every request has its own. Drop what extensions cache there
+    (the signed-in user, the locale) so each request starts as it would in production."""
+    from flask import g
+    from flask_babel import refresh
+
+    g.pop("_login_user", None)
+    refresh()
+
+
 @pytest.fixture(scope="session")
 def tmp_root():
     with tempfile.TemporaryDirectory(prefix="yrd-test-") as path:
@@ -74,6 +85,7 @@ def tmp_root():
 def app(tmp_root):
     url = _database_url(tmp_root)
     app = create_app(base_config(tmp_root, url))
+    app.before_request(_fresh_request_state)
     with app.app_context():
         upgrade(revision="heads")
         from app.demo.loader import ensure_agencies

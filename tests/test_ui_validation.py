@@ -129,6 +129,8 @@ def test_an_oversized_reason_is_refused(client, db, handled):
 def test_unknown_finding_values_are_refused(client, db, make_user, make_case):
     officer = make_user("SH", roles=("officer",), locale="en")
     case = make_case(state=CaseState.investigating, by=officer)
+    case.lead.user.locale = "en"
+    db.session.commit()
     sign_in(client, case.lead.user)
     response = _post_step(
         client,
