@@ -34,6 +34,7 @@ from app.cases.workflow import perform
 from app.core.calendar import as_of, today
 from app.demo import data
 from app.extensions import db
+from app.protection.conflicts import declare_conflicts
 
 # The steps from registration to each state, with the day offset (from receipt) each is taken.
 PATHS: dict[CaseState, list[tuple[str, int]]] = {
@@ -201,6 +202,8 @@ def _complainant(rng: random.Random) -> ComplainantInput:
 def _step(rng, case: Case, name: str, officer: User, supervisor: User, users) -> None:
     if name == "team":
         prefix = case.agency.code.lower()
+        for key in (f"{prefix}-officer", f"{prefix}-officer2"):
+            declare_conflicts(case, users[key], [])
         assign_member(case, users[f"{prefix}-officer"], TeamRole.lead, supervisor)
         assign_member(case, users[f"{prefix}-officer2"], TeamRole.investigator, supervisor)
         return
