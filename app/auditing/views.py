@@ -123,40 +123,52 @@ def export_csv():
 
 
 def _csv_rows(query):
-    """Keyset pages by id, so memory stays flat however long the log is."""
+    """Keyset pages by id over plain columns, so memory stays flat however long the log."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     yield "\ufeff" + _drain(buffer)
+    columns = (
+        select(
+            AuditEntry.id,
+            AuditEntry.at,
+            User.username,
+            AuditEntry.action,
+            AuditEntry.object_type,
+            AuditEntry.object_id,
+            Case.reference,
+            AuditEntry.ip,
+            AuditEntry.details,
+        )
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .outerjoin(Case, Case.id == AuditEntry.case_id)
+        .where(AuditEntry.id.in_(query.with_only_columns(AuditEntry.id).order_by(None)))
+        .order_by(AuditEntry.id.desc())
+        .limit(EXPORT_BATCH)
+    )
     last_id = None
     while True:
-        page_q = query if last_id is None else query.where(AuditEntry.id < last_id)
-        rows = db.session.execute(
-            page_q.add_columns(User.username, Case.reference)
-            .outerjoin(User, User.id == AuditEntry.actor_id)
-            .outerjoin(Case, Case.id == AuditEntry.case_id)
-            .limit(EXPORT_BATCH)
-        ).all()
+        page = columns if last_id is None else columns.where(AuditEntry.id < last_id)
+        rows = db.session.execute(page).all()
         if not rows:
             return
-        for entry, username, reference in rows:
-            writer.writerow(_csv_row(entry, username, reference))
-        last_id = rows[-1][0].id
+        for row in rows:
+            writer.writerow(_csv_row(row))
+        last_id = rows[-1].id
         yield _drain(buffer)
-        db.session.expunge_all()
 
 
-def _csv_row(entry: AuditEntry, username, reference) -> list:
+def _csv_row(row) -> list:
     return [
-        entry.id,
-        entry.at.isoformat(),
-        username or "",
-        entry.action,
-        entry.object_type or "",
-        entry.object_id or "",
-        reference or "",
-        entry.ip or "",
-        json.dumps(entry.details or {}, ensure_ascii=False, sort_keys=True),
+        row.id,
+        row.at.isoformat(),
+        row.username or "",
+        row.action,
+        row.object_type or "",
+        row.object_id or "",
+        row.reference or "",
+        row.ip or "",
+        json.dumps(row.details or {}, ensure_ascii=False, sort_keys=True),
     ]
 
 
