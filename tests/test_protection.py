@@ -113,10 +113,10 @@ def test_missing_or_positive_declaration_blocks_assignment(db, make_case, make_u
     case = make_case(state=CaseState.preliminary_review)
     supervisor = make_user("SH", roles=("supervisor",))
     newcomer = make_user("SH", roles=("officer",))
-    with pytest.raises(GuardFailed, match="not declared"):
+    with pytest.raises(GuardFailed, match="尚未就本案申报"):
         assign_member(case, newcomer, TeamRole.investigator, supervisor)
     declare_conflicts(case, newcomer, ["coauthor"], "与被举报人合作发表论文两篇")
-    with pytest.raises(GuardFailed, match="declared a conflict"):
+    with pytest.raises(GuardFailed, match="已申报利益冲突"):
         assign_member(case, newcomer, TeamRole.investigator, supervisor)
     assert case.member_for(newcomer) is None
     clean = make_user("SH", roles=("officer",))
