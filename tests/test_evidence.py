@@ -215,3 +215,40 @@ def test_access_matrix_for_evidence(db, make_case, make_user, login, client):
     login(make_user("SH", roles=("committee_member",)))
     assert client.get(base).status_code == 404
     assert len(items_of(db, case)) == 1
+
+
+class BrokenStream(io.RawIOBase):
+    """A client that disconnects half-way through its upload."""
+
+    def __init__(self, good: bytes):
+        self.good = io.BytesIO(good)
+
+    def read(self, size=-1):
+        chunk = self.good.read(size)
+        if not chunk:
+            raise OSError("connection reset by peer")
+        return chunk
+
+
+def test_interrupted_upload_leaves_no_file_and_no_record(app, db, make_case):
+    from app.evidence.services import Upload, add_file_evidence
+
+    case = make_case()
+    before = set(blob_files(app))
+    with pytest.raises(OSError):
+        add_file_evidence(case, Upload(BrokenStream(PDF * 2000), "half.pdf"), case.created_by)
+    db.session.rollback()
+    assert set(blob_files(app)) == before
+    assert items_of(db, case) == []
+
+
+def test_image_preview_is_served_inline_in_a_sandbox(db, make_case, login):
+    case = make_case()
+    client = login(case.created_by)
+    upload(client, case, ("photo.png", PNG))
+    (item,) = items_of(db, case)
+    response = client.get(f"/cases/{case.reference}/evidence/{item.id}/preview")
+    assert response.status_code == 200 and response.data == PNG
+    assert response.mimetype == "image/png"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
