@@ -137,3 +137,18 @@ def test_declarations_are_made_in_the_ui_and_shown_on_the_case(db, make_case, ma
     login(make_user("JS", roles=("officer",)))
     response = client.post(f"/cases/{case.reference}/conflicts", data={"none": "1"})
     assert response.status_code == 404
+
+
+def test_access_matrix_for_identity_routes(db, make_case, make_user, login, client):
+    case, _sup = team_case(make_case)
+    grant = {"member_id": case.lead.id, "grant": "1"}
+    assert client.get(f"/cases/{case.reference}/complainant").status_code == 302
+    assert client.post(f"/cases/{case.reference}/complainant-access", data=grant).status_code == 302
+    login(make_user("JS", roles=("supervisor",)))
+    assert client.get(f"/cases/{case.reference}/complainant").status_code == 404
+    assert client.post(f"/cases/{case.reference}/complainant-access", data=grant).status_code == 404
+    client.post("/logout")
+    login(case.lead.user)
+    assert client.post(f"/cases/{case.reference}/complainant-access", data=grant).status_code == 403
+    db.session.refresh(case.lead)
+    assert not case.lead.complainant_access

@@ -35,6 +35,7 @@ from app.core.calendar import as_of, today
 from app.demo import data
 from app.extensions import db
 from app.protection.conflicts import declare_conflicts
+from app.protection.identity import grant_complainant_access
 
 # The steps from registration to each state, with the day offset (from receipt) each is taken.
 PATHS: dict[CaseState, list[tuple[str, int]]] = {
@@ -204,8 +205,10 @@ def _step(rng, case: Case, name: str, officer: User, supervisor: User, users) ->
         prefix = case.agency.code.lower()
         for key in (f"{prefix}-officer", f"{prefix}-officer2"):
             declare_conflicts(case, users[key], [])
-        assign_member(case, users[f"{prefix}-officer"], TeamRole.lead, supervisor)
+        lead = assign_member(case, users[f"{prefix}-officer"], TeamRole.lead, supervisor)
         assign_member(case, users[f"{prefix}-officer2"], TeamRole.investigator, supervisor)
+        if case.complainant is not None:
+            grant_complainant_access(case, lead.id, supervisor)
         return
     if name == "defence":
         record_defence(case, today(), "被处理人提交书面陈述，对认定事实无异议。", officer)
