@@ -252,3 +252,17 @@ def test_image_preview_is_served_inline_in_a_sandbox(db, make_case, login):
     assert response.mimetype == "image/png"
     assert "sandbox" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_file_store_inside_the_web_root_is_refused(app):
+    from app.core.secrets import ConfigurationError
+    from app.evidence import _refuse_store_in_web_root
+
+    configured = app.config["FILE_STORE"]
+    app.config["FILE_STORE"] = str(Path(app.static_folder) / "uploads")
+    try:
+        with pytest.raises(ConfigurationError, match="web root"):
+            _refuse_store_in_web_root(app)
+    finally:
+        app.config["FILE_STORE"] = configured
+    _refuse_store_in_web_root(app)

@@ -25,6 +25,19 @@ def init_app(app: Flask) -> None:
             CustodyAction.withdrawn: _l("Withdrawn"),
         }
     )
+    _refuse_store_in_web_root(app)
     register_case_section(40, "evidence/_section.html")
     app.jinja_env.globals["evidence_for_case"] = views.evidence_for_case
     app.register_blueprint(bp)
+
+
+def _refuse_store_in_web_root(app: Flask) -> None:
+    """Evidence leaves only through the app's logged, access-checked routes."""
+    from pathlib import Path
+
+    from app.core.secrets import ConfigurationError
+
+    store = Path(app.config["FILE_STORE"]).resolve()
+    static = Path(app.static_folder).resolve()
+    if store == static or static in store.parents:
+        raise ConfigurationError("FILE_STORE must not lie inside the web root (app/static)")
