@@ -90,9 +90,7 @@ def test_oversized_file_is_refused_with_413_and_nothing_kept(app, db, make_case,
     finally:
         app.config["EVIDENCE_MAX_FILE_SIZE"] = 200 * 1024 * 1024
     assert response.status_code == 413
-    assert "larger than the limit" in response.get_data(as_text=True) or "超过" in (
-        response.get_data(as_text=True)
-    )
+    assert "超过单个文件 1 KB 的上限" in response.get_data(as_text=True)
     assert items_of(db, case) == []
     assert set(blob_files(app)) == before
 
@@ -266,3 +264,17 @@ def test_file_store_inside_the_web_root_is_refused(app):
     finally:
         app.config["FILE_STORE"] = configured
     _refuse_store_in_web_root(app)
+
+
+def test_request_over_the_overall_limit_gets_413_page(app, db, make_case, login):
+    case = make_case()
+    client = login(case.created_by)
+    configured = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    try:
+        response = upload(client, case, ("big.pdf", PDF + b"%" * 4096))
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = configured
+    assert response.status_code == 413
+    assert "上传的内容过大" in response.get_data(as_text=True)
+    assert items_of(db, case) == []

@@ -38,6 +38,13 @@ class TypeNotAllowed(ServiceError):
     code = "type_not_allowed"
 
 
+def size_label(size: int) -> str:
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} B"
+
+
 @dataclass
 class Upload:
     stream: BinaryIO
@@ -85,9 +92,9 @@ def add_file_evidence(
     except storage.TooLarge:
         raise FileTooLarge(
             _l(
-                "“%(name)s” is larger than the limit of %(mb)s MB a file; nothing was stored.",
+                "“%(name)s” is larger than the limit of %(limit)s a file; nothing was stored.",
                 name=name,
-                mb=limit // (1024 * 1024),
+                limit=size_label(limit),
             )
         ) from None
     except storage.TypeRejected as err:
