@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from app.core.labels import LABELS
     from app.evidence import views
     from app.evidence.models import CustodyAction, EvidenceKind, Visibility
+    from app.evidence.services import size_label
 
     LABELS.update(
         {
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     _refuse_store_in_web_root(app)
     register_case_section(40, "evidence/_section.html")
     app.jinja_env.globals["evidence_for_case"] = views.evidence_for_case
+    app.jinja_env.filters["filesize"] = size_label
     app.register_blueprint(bp)
 
 

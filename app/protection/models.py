@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.models import utcnow
+from app.core.calendar import procedural_now
 from app.extensions import db
 
 CONFLICT_KINDS = ("relative", "coauthor", "supervisor_student", "same_institution", "other")
@@ -27,6 +27,8 @@ class ConflictDeclaration(db.Model):
     has_conflict: Mapped[bool] = mapped_column(Boolean)
     kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)
     details: Mapped[str | None] = mapped_column(Text)
-    declared_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    declared_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=procedural_now
+    )
 
     user: Mapped[User] = relationship(lazy="joined")
