@@ -278,3 +278,32 @@ def test_request_over_the_overall_limit_gets_413_page(app, db, make_case, login)
     assert response.status_code == 413
     assert "上传的内容过大" in response.get_data(as_text=True)
     assert items_of(db, case) == []
+
+
+def test_another_agency_seeing_the_case_sees_only_shared_items(db, make_case, make_user, login):
+    """Joint investigations will widen case visibility; internal evidence must stay home."""
+    from sqlalchemy import and_
+
+    from app.cases.models import Case
+    from app.cases.permissions import _extra_visibility
+
+    case = make_case()
+    owner = login(case.created_by)
+    upload(owner, case, ("internal.pdf", PDF + b"%internal\n"))
+    upload(owner, case, ("shared.pdf", PDF + b"%shared\n"), visibility="shared")
+    internal, shared = items_of(db, case)
+    owner.post("/logout")
+    guest = make_user("JS", roles=("officer",))
+    builder = lambda user: and_(Case.id == case.id, user.agency_id == guest.agency_id)  # noqa: E731
+    _extra_visibility.append(builder)
+    try:
+        client = login(guest)
+        listing = client.get(f"/cases/{case.reference}/evidence").get_data(as_text=True)
+        assert "shared.pdf" in listing and "internal.pdf" not in listing
+        page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+        assert "shared.pdf" in page and "internal.pdf" not in page
+        base = f"/cases/{case.reference}/evidence"
+        assert client.get(f"{base}/{internal.id}/download").status_code == 404
+        assert client.get(f"{base}/{shared.id}/download").status_code == 200
+    finally:
+        _extra_visibility.remove(builder)

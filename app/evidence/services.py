@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import User
@@ -198,5 +198,17 @@ def record_custody(
     return event
 
 
-def case_evidence(case: Case):
-    return select(EvidenceItem).where(EvidenceItem.case_id == case.id).order_by(EvidenceItem.id)
+def evidence_clause(user: User, case: Case):
+    """The owning agency sees every item; anyone else who can see the case (joint
+    investigation participants, later) sees only items marked shared."""
+    if user.agency_id == case.agency_id:
+        return true()
+    return EvidenceItem.visibility == Visibility.shared
+
+
+def case_evidence(case: Case, user: User):
+    return (
+        select(EvidenceItem)
+        .where(EvidenceItem.case_id == case.id, evidence_clause(user, case))
+        .order_by(EvidenceItem.id)
+    )

@@ -26,22 +26,18 @@ SECTION_LIMIT = 10
 
 def evidence_for_case(case) -> dict:
     """What the case-page section shows: the latest items and how many there are."""
+    query = case_evidence(case, current_user)
     items = db.session.scalars(
-        select(EvidenceItem)
-        .where(EvidenceItem.case_id == case.id)
-        .order_by(EvidenceItem.id.desc())
-        .limit(SECTION_LIMIT)
+        query.order_by(None).order_by(EvidenceItem.id.desc()).limit(SECTION_LIMIT)
     ).all()
-    total = db.session.scalar(
-        select(func.count()).select_from(EvidenceItem).where(EvidenceItem.case_id == case.id)
-    )
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     return {"rows": items, "total": total, "can_add": can_handle(current_user, case)}
 
 
 def _item_or_404(reference: str, item_id: int, need: str = "view") -> EvidenceItem:
     case = get_case_or_404(reference, current_user, need=need)
-    item = db.session.get(EvidenceItem, item_id)
-    if item is None or item.case_id != case.id:
+    item = db.session.scalar(case_evidence(case, current_user).where(EvidenceItem.id == item_id))
+    if item is None:
         abort(404)
     return item
 
@@ -50,7 +46,9 @@ def _item_or_404(reference: str, item_id: int, need: str = "view") -> EvidenceIt
 @login_required
 def evidence_list(reference: str):
     case = get_case_or_404(reference, current_user)
-    page = db.paginate(case_evidence(case), per_page=25, max_per_page=100, error_out=False)
+    page = db.paginate(
+        case_evidence(case, current_user), per_page=25, max_per_page=100, error_out=False
+    )
     return render_template(
         "evidence/list.html",
         case=case,
