@@ -31,7 +31,31 @@ class Config:
     # Region-wide key for matching hashes of personal identifiers (shared by all nodes).
     MATCHING_KEY: str | None = None
     FILE_STORE: str | None = None  # defaults to instance/files
-    MAX_CONTENT_LENGTH = 200 * 1024 * 1024
+    # A whole request (several evidence files at once); each file has its own limit below.
+    MAX_CONTENT_LENGTH = 1024 * 1024 * 1024
+    EVIDENCE_MAX_FILE_SIZE = 200 * 1024 * 1024
+    # Evidence types accepted, as libmagic reads them from the content (never the extension).
+    EVIDENCE_ALLOWED_TYPES = frozenset(
+        {
+            "application/pdf",
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/tiff",
+            "image/webp",
+            "text/plain",
+            "text/csv",
+            "application/msword",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.ms-excel",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/zip",
+            "message/rfc822",
+            "audio/mpeg",
+            "audio/x-wav",
+            "video/mp4",
+        }
+    )
     PER_PAGE = 25
     API_MAX_PER_PAGE = 100
 
@@ -46,6 +70,7 @@ ENV_SETTINGS = {
     "SESSION_COOKIE_SECURE": "bool",
     "PRODUCTION": "bool",
     "MAX_CONTENT_LENGTH": int,
+    "EVIDENCE_MAX_FILE_SIZE": int,
 }
 
 

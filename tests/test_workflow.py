@@ -14,6 +14,7 @@ from app.core.errors import (
     NotAllowed,
     StaleVersion,
 )
+from app.protection.conflicts import declare_conflicts
 
 
 def history_count(db, case):
@@ -49,12 +50,15 @@ def test_open_investigation_needs_two_investigators(db, make_case, make_user):
     assert case.state == CaseState.preliminary_review
     assert history_count(db, case) == before
     lead = make_user("SH", roles=("officer",))
+    declare_conflicts(case, lead, [])
     assign_member(case, lead, TeamRole.lead, supervisor)
     with pytest.raises(GuardFailed):
         perform(
             case, supervisor, "open_investigation", expected_version=case.version, reason="线索具体"
         )
-    assign_member(case, make_user("SH", roles=("officer",)), TeamRole.investigator, supervisor)
+    second = make_user("SH", roles=("officer",))
+    declare_conflicts(case, second, [])
+    assign_member(case, second, TeamRole.investigator, supervisor)
     perform(
         case, supervisor, "open_investigation", expected_version=case.version, reason="线索具体"
     )

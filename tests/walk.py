@@ -13,6 +13,7 @@ from app.cases.workflow import perform
 from app.core.calendar import as_of
 from app.demo.loader import PATHS
 from app.extensions import db
+from app.protection.conflicts import declare_conflicts
 
 
 def _user(case: Case, role: Role, username_hint: str) -> User:
@@ -49,6 +50,8 @@ def step(case: Case, name: str, officer: User, supervisor: User) -> None:
     if name == "team":
         lead = _user(case, Role.officer, "lead")
         second = _user(case, Role.officer, "investigator")
+        for member in (lead, second):
+            declare_conflicts(case, member, [])
         assign_member(case, lead, TeamRole.lead, supervisor)
         assign_member(case, second, TeamRole.investigator, supervisor)
         return

@@ -27,5 +27,26 @@ def audit_verify() -> None:
     raise SystemExit(1)
 
 
+@click.command("rotate-keys")
+@click.option("--batch", default=500, show_default=True, help="Rows per committed batch.")
+@click.option("--check", is_flag=True, help="Only count values per key id.")
+def rotate_keys(batch: int, check: bool) -> None:
+    """Re-encrypt every encrypted field with the first key of FIELD_ENCRYPTION_KEYS.
+
+    Put the new key first and keep the old ones, restart, run this; when --check shows
+    only the new key id, the old keys can be removed from the configuration.
+    """
+    from app.core.crypto import encrypted_columns, key_usage, rotate_column
+
+    for table, column in encrypted_columns(db.metadata):
+        name = f"{table.name}.{column.name}"
+        if check:
+            usage = key_usage(db.session, table, column)
+            click.echo(f"{name}: " + (", ".join(f"{k}={n}" for k, n in usage.items()) or "empty"))
+            continue
+        click.echo(f"{name}: {rotate_column(db.session, table, column, batch)} re-encrypted")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(audit_cli)
+    app.cli.add_command(rotate_keys)

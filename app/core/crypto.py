@@ -84,3 +84,50 @@ def matching_hash(id_type: str, number: str, key: str | None = None) -> str:
     return hmac.new(
         secret, normalise_identifier(id_type, number).encode(), hashlib.sha256
     ).hexdigest()
+
+
+def encrypted_columns(metadata) -> list[tuple]:
+    """Every (table, column) stored as EncryptedText, whichever feature declared it."""
+    return [
+        (table, column)
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, EncryptedText)
+    ]
+
+
+def rotate_column(session, table, column, batch: int = 500) -> int:
+    """Re-encrypts, in committed batches, every value not under the current key.
+
+    Each row is updated only if its ciphertext is still the one read, so a concurrent
+    write is never overwritten; the app keeps running throughout (old keys still decrypt).
+    Raw SQL on purpose: the ciphertext must be read and written without the column type.
+    """
+    from sqlalchemy import text
+
+    keys = _keys()
+    current = keys[0][0]
+    t, c = table.name, column.name
+    read = text(
+        f"SELECT id, {c} FROM {t} WHERE id > :last AND {c} IS NOT NULL ORDER BY id LIMIT :n"
+    )
+    write = text(f"UPDATE {t} SET {c} = :new WHERE id = :id AND {c} = :old")
+    done, last_id = 0, 0
+    while rows := session.execute(read, {"last": last_id, "n": batch}).all():
+        for row_id, token in rows:
+            if key_id_of(token) != current:
+                fresh = encrypt(decrypt(token, keys), keys)
+                done += session.execute(write, {"new": fresh, "id": row_id, "old": token}).rowcount
+        session.commit()
+        last_id = rows[-1][0]
+    return done
+
+
+def key_usage(session, table, column) -> dict[str, int]:
+    from sqlalchemy import text
+
+    counts: dict[str, int] = {}
+    query = text(f"SELECT {column.name} FROM {table.name} WHERE {column.name} IS NOT NULL")
+    for (token,) in session.execute(query):
+        counts[key_id_of(token)] = counts.get(key_id_of(token), 0) + 1
+    return counts

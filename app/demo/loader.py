@@ -34,6 +34,8 @@ from app.cases.workflow import perform
 from app.core.calendar import as_of, today
 from app.demo import data
 from app.extensions import db
+from app.protection.conflicts import declare_conflicts
+from app.protection.identity import grant_complainant_access
 
 # The steps from registration to each state, with the day offset (from receipt) each is taken.
 PATHS: dict[CaseState, list[tuple[str, int]]] = {
@@ -201,8 +203,12 @@ def _complainant(rng: random.Random) -> ComplainantInput:
 def _step(rng, case: Case, name: str, officer: User, supervisor: User, users) -> None:
     if name == "team":
         prefix = case.agency.code.lower()
-        assign_member(case, users[f"{prefix}-officer"], TeamRole.lead, supervisor)
+        for key in (f"{prefix}-officer", f"{prefix}-officer2"):
+            declare_conflicts(case, users[key], [])
+        lead = assign_member(case, users[f"{prefix}-officer"], TeamRole.lead, supervisor)
         assign_member(case, users[f"{prefix}-officer2"], TeamRole.investigator, supervisor)
+        if case.complainant is not None:
+            grant_complainant_access(case, lead.id, supervisor)
         return
     if name == "defence":
         record_defence(case, today(), "被处理人提交书面陈述，对认定事实无异议。", officer)

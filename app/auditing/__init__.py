@@ -1,0 +1,15 @@
+"""The audit log as auditors read it: filters, pages and a streamed CSV export."""
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("auditing", __name__)
+
+
+def init_app(app: Flask) -> None:
+    from app.auditing import views  # noqa: F401  (routes register on import)
+    from app.auditing.views import is_auditor
+    from app.core import register_nav
+
+    register_nav(90, "auditing.audit_log", _l("Audit log"), is_auditor)
+    app.register_blueprint(bp)

@@ -1,0 +1,45 @@
+"""Evidence: files and physical items of a case, content-addressed, with chain of custody."""
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("evidence", __name__)
+
+
+def init_app(app: Flask) -> None:
+    from app.core import register_case_section
+    from app.core.labels import LABELS
+    from app.evidence import views
+    from app.evidence.models import CustodyAction, EvidenceKind, Visibility
+    from app.evidence.services import size_label
+
+    LABELS.update(
+        {
+            EvidenceKind.file: _l("File"),
+            EvidenceKind.physical: _l("Physical item"),
+            Visibility.internal: _l("Internal"),
+            Visibility.shared: _l("Shared with joint investigation"),
+            CustodyAction.added: _l("Added"),
+            CustodyAction.viewed: _l("Viewed"),
+            CustodyAction.downloaded: _l("Downloaded"),
+            CustodyAction.exported: _l("Exported"),
+            CustodyAction.withdrawn: _l("Withdrawn"),
+        }
+    )
+    _refuse_store_in_web_root(app)
+    register_case_section(40, "evidence/_section.html")
+    app.jinja_env.globals["evidence_for_case"] = views.evidence_for_case
+    app.jinja_env.filters["filesize"] = size_label
+    app.register_blueprint(bp)
+
+
+def _refuse_store_in_web_root(app: Flask) -> None:
+    """Evidence leaves only through the app's logged, access-checked routes."""
+    from pathlib import Path
+
+    from app.core.secrets import ConfigurationError
+
+    store = Path(app.config["FILE_STORE"]).resolve()
+    static = Path(app.static_folder).resolve()
+    if store == static or static in store.parents:
+        raise ConfigurationError("FILE_STORE must not lie inside the web root (app/static)")

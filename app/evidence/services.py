@@ -1,0 +1,214 @@
+"""Adding, withdrawing and handing out evidence; every step lands in the chain of custody."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, true
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.auth.models import User
+from app.cases.models import Case
+from app.cases.permissions import can_handle
+from app.core import audit
+from app.core.errors import InvalidInput, NotAllowed, ServiceError
+from app.core.models import utcnow
+from app.evidence import storage
+from app.evidence.models import (
+    Blob,
+    CustodyAction,
+    CustodyEvent,
+    EvidenceItem,
+    EvidenceKind,
+    Visibility,
+)
+from app.extensions import db
+
+
+class FileTooLarge(ServiceError):
+    status = 413
+    code = "file_too_large"
+
+
+class TypeNotAllowed(ServiceError):
+    status = 415
+    code = "type_not_allowed"
+
+
+def size_label(size: int) -> str:
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} B"
+
+
+@dataclass
+class Upload:
+    stream: BinaryIO
+    filename: str | None
+
+
+def _check_can_add(case: Case, actor: User) -> None:
+    if not can_handle(actor, case):
+        raise NotAllowed(_l("Only the case team can add evidence."))
+
+
+def _clean_title(title: str | None, fallback: str) -> str:
+    title = (title or "").strip() or fallback
+    if len(title) > 300:
+        raise InvalidInput(_l("The title is longer than 300 characters."), field="title")
+    return title
+
+
+def _visibility(value) -> Visibility:
+    try:
+        return Visibility(value or Visibility.internal)
+    except ValueError:
+        raise InvalidInput(_l("Choose internal or shared."), field="visibility") from None
+
+
+def add_file_evidence(
+    case: Case,
+    upload: Upload,
+    actor: User,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    visibility: str | Visibility = Visibility.internal,
+) -> EvidenceItem:
+    """Stores the file (once per content) and references it from a new item of the case."""
+    _check_can_add(case, actor)
+    name = storage.sanitise_name(upload.filename)
+    title = _clean_title(title, name)
+    vis = _visibility(visibility)
+    limit = current_app.config["EVIDENCE_MAX_FILE_SIZE"]
+    try:
+        stored = storage.store_stream(
+            upload.stream, limit, current_app.config["EVIDENCE_ALLOWED_TYPES"]
+        )
+    except storage.TooLarge:
+        raise FileTooLarge(
+            _l(
+                "“%(name)s” is larger than the limit of %(limit)s a file; nothing was stored.",
+                name=name,
+                limit=size_label(limit),
+            )
+        ) from None
+    except storage.TypeRejected as err:
+        raise TypeNotAllowed(
+            _l(
+                "“%(name)s” is of type %(type)s, which is not accepted as evidence.",
+                name=name,
+                type=err.mime_type,
+            )
+        ) from None
+    _ensure_blob_row(stored)
+    item = EvidenceItem(
+        case_id=case.id,
+        kind=EvidenceKind.file,
+        title=title,
+        description=(description or "").strip() or None,
+        original_name=name,
+        blob_sha256=stored.sha256,
+        visibility=vis,
+        added_by_id=actor.id,
+    )
+    return _finish_add(case, item, actor, {"sha256": stored.sha256, "size": stored.size})
+
+
+def _ensure_blob_row(stored: storage.StoredBlob) -> None:
+    """One row per content; a concurrent insert of the same hash waits, then does nothing."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(Blob)
+        .values(sha256=stored.sha256, size=stored.size, mime_type=stored.mime_type)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+
+
+def register_physical_item(
+    case: Case,
+    title: str,
+    actor: User,
+    *,
+    description: str | None = None,
+    location: str | None = None,
+    visibility: str | Visibility = Visibility.internal,
+) -> EvidenceItem:
+    """A physical item (lab notebook, original samples) recorded without a file."""
+    _check_can_add(case, actor)
+    if not (title or "").strip():
+        raise InvalidInput(_l("Give the item a title."), field="title")
+    item = EvidenceItem(
+        case_id=case.id,
+        kind=EvidenceKind.physical,
+        title=_clean_title(title, ""),
+        description=(description or "").strip() or None,
+        location=(location or "").strip()[:300] or None,
+        visibility=_visibility(visibility),
+        added_by_id=actor.id,
+    )
+    return _finish_add(case, item, actor, {"physical": True})
+
+
+def _finish_add(case: Case, item: EvidenceItem, actor: User, details: dict) -> EvidenceItem:
+    db.session.add(item)
+    db.session.flush()
+    record_custody(item, CustodyAction.added, actor)
+    audit.record(
+        "evidence.add", actor=actor, case=case, obj=item, details={"title": item.title, **details}
+    )
+    return item
+
+
+def withdraw_evidence(item: EvidenceItem, reason: str, actor: User) -> None:
+    """Evidence is never deleted; it is withdrawn with a reason and stays on record."""
+    if not can_handle(actor, item.case):
+        raise NotAllowed(_l("Only the case team can withdraw evidence."))
+    if item.is_withdrawn:
+        raise InvalidInput(_l("This item is already withdrawn."))
+    if not (reason or "").strip():
+        raise InvalidInput(_l("Give the reason for withdrawing this item."), field="reason")
+    item.withdrawn_at = utcnow()
+    item.withdrawn_by_id = actor.id
+    item.withdrawn_reason = reason.strip()
+    db.session.flush()
+    record_custody(item, CustodyAction.withdrawn, actor, note=item.withdrawn_reason)
+    audit.record("evidence.withdraw", actor=actor, case=item.case, obj=item)
+
+
+def record_access(item: EvidenceItem, action: CustodyAction, actor: User) -> None:
+    """Logs a view, download or export in the chain of custody and the audit log."""
+    record_custody(item, action, actor)
+    audit.record(f"evidence.{action.value}", actor=actor, case=item.case, obj=item)
+
+
+def record_custody(
+    item: EvidenceItem, action: CustodyAction, actor: User | None, note: str | None = None
+) -> CustodyEvent:
+    event = CustodyEvent(
+        item_id=item.id, action=action, actor_id=getattr(actor, "id", None), note=note
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def evidence_clause(user: User, case: Case):
+    """The owning agency sees every item; anyone else who can see the case (joint
+    investigation participants, later) sees only items marked shared."""
+    if user.agency_id == case.agency_id:
+        return true()
+    return EvidenceItem.visibility == Visibility.shared
+
+
+def case_evidence(case: Case, user: User):
+    return (
+        select(EvidenceItem)
+        .where(EvidenceItem.case_id == case.id, evidence_clause(user, case))
+        .order_by(EvidenceItem.id)
+    )

@@ -1,0 +1,127 @@
+"""The content-addressed file store: each blob written once, completely, or not at all.
+
+A blob is streamed into a temporary file in the store's own directory (same file system),
+hashed and measured on the way, fsynced, then hard-linked to its final name. `os.link`
+fails if the name exists, so a blob is never overwritten and two concurrent uploads of
+the same content end with one file. The temporary file is always removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import magic
+from flask import current_app
+
+CHUNK = 1024 * 1024
+SNIFF_BYTES = 8192
+
+
+class TooLarge(Exception):
+    pass
+
+
+class TypeRejected(Exception):
+    def __init__(self, mime_type: str):
+        super().__init__(mime_type)
+        self.mime_type = mime_type
+
+
+@dataclass
+class StoredBlob:
+    sha256: str
+    size: int
+    mime_type: str
+    created: bool
+
+
+def store_root() -> Path:
+    root = Path(current_app.config["FILE_STORE"]) / "blobs"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def blob_path(sha256: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError("not a SHA-256 hex digest")
+    return store_root() / sha256[:2] / sha256
+
+
+def store_stream(stream: BinaryIO, max_size: int, allowed_types) -> StoredBlob:
+    """Stores the stream; past max_size bytes raises TooLarge, for a type not allowed
+    TypeRejected, in both cases leaving nothing behind."""
+    root = store_root()
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    fd, tmp_name = _temp_file(root)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_size:
+                    raise TooLarge
+                if len(head) < SNIFF_BYTES:
+                    head += chunk[: SNIFF_BYTES - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        mime_type = detect_type(head)
+        if mime_type not in allowed_types:
+            raise TypeRejected(mime_type)
+        sha = digest.hexdigest()
+        created = _link_into_place(tmp_name, blob_path(sha))
+        return StoredBlob(sha, size, mime_type, created)
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+
+
+def _temp_file(root: Path) -> tuple[int, str]:
+    import tempfile
+
+    tmp_dir = root / "tmp"
+    tmp_dir.mkdir(exist_ok=True)
+    return tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
+
+
+def _link_into_place(tmp_name: str, final: Path) -> bool:
+    final.parent.mkdir(exist_ok=True)
+    try:
+        os.link(tmp_name, final)
+    except FileExistsError:
+        return False
+    os.chmod(final, 0o440)
+    dir_fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return True
+
+
+def detect_type(head: bytes) -> str:
+    """The type libmagic reads from the content; the name's extension is never trusted."""
+    if not head:
+        return "application/x-empty"
+    return magic.from_buffer(head, mime=True) or "application/octet-stream"
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def sanitise_name(name: str | None) -> str:
+    """Keeps the last path part, drops control characters and leading dots; never empty."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("", name).strip().lstrip(".").strip()
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 16 else name[:200]
+    return name or "file"

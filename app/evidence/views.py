@@ -1,0 +1,170 @@
+"""Evidence pages: the case-page section, the full list, an item, upload, download, preview."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app.cases.permissions import can_handle, get_case_or_404
+from app.core.errors import ServiceError
+from app.evidence import bp, storage
+from app.evidence.models import CustodyAction, EvidenceItem, Visibility
+from app.evidence.services import (
+    Upload,
+    add_file_evidence,
+    case_evidence,
+    record_access,
+    register_physical_item,
+    withdraw_evidence,
+)
+from app.extensions import db
+
+SECTION_LIMIT = 10
+
+
+def evidence_for_case(case) -> dict:
+    """What the case-page section shows: the latest items and how many there are."""
+    query = case_evidence(case, current_user)
+    items = db.session.scalars(
+        query.order_by(None).order_by(EvidenceItem.id.desc()).limit(SECTION_LIMIT)
+    ).all()
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return {"rows": items, "total": total, "can_add": can_handle(current_user, case)}
+
+
+def _item_or_404(reference: str, item_id: int, need: str = "view") -> EvidenceItem:
+    case = get_case_or_404(reference, current_user, need=need)
+    item = db.session.scalar(case_evidence(case, current_user).where(EvidenceItem.id == item_id))
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.route("/cases/<reference>/evidence")
+@login_required
+def evidence_list(reference: str):
+    case = get_case_or_404(reference, current_user)
+    page = db.paginate(
+        case_evidence(case, current_user), per_page=25, max_per_page=100, error_out=False
+    )
+    return render_template(
+        "evidence/list.html",
+        case=case,
+        page=page,
+        can_add=can_handle(current_user, case),
+        visibilities=list(Visibility),
+    )
+
+
+@bp.route("/cases/<reference>/evidence", methods=["POST"])
+@login_required
+def upload(reference: str):
+    case = get_case_or_404(reference, current_user, need="edit")
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not files:
+        return _refused(case, _("Choose at least one file to upload."), 400)
+    try:
+        for f in files:
+            add_file_evidence(
+                case,
+                Upload(f.stream, f.filename),
+                current_user,
+                title=request.form.get("title") if len(files) == 1 else None,
+                description=request.form.get("description"),
+                visibility=request.form.get("visibility"),
+            )
+    except ServiceError as err:
+        db.session.rollback()
+        return _refused(case, str(err.message), err.status)
+    db.session.commit()
+    flash(_("%(n)s file(s) added to the evidence.", n=len(files)), "success")
+    return redirect(url_for("evidence.evidence_list", reference=reference))
+
+
+def _refused(case, message: str, status: int):
+    return render_template("evidence/refused.html", case=case, message=message), status
+
+
+@bp.route("/cases/<reference>/evidence/physical", methods=["POST"])
+@login_required
+def add_physical(reference: str):
+    case = get_case_or_404(reference, current_user, need="edit")
+    try:
+        register_physical_item(
+            case,
+            request.form.get("title", ""),
+            current_user,
+            description=request.form.get("description"),
+            location=request.form.get("location"),
+            visibility=request.form.get("visibility"),
+        )
+    except ServiceError as err:
+        db.session.rollback()
+        return _refused(case, str(err.message), err.status)
+    db.session.commit()
+    flash(_("Physical item registered."), "success")
+    return redirect(url_for("evidence.evidence_list", reference=reference))
+
+
+@bp.route("/cases/<reference>/evidence/<int:item_id>")
+@login_required
+def item(reference: str, item_id: int):
+    item = _item_or_404(reference, item_id)
+    record_access(item, CustodyAction.viewed, current_user)
+    db.session.commit()
+    return render_template(
+        "evidence/item.html", case=item.case, item=item, can_add=can_handle(current_user, item.case)
+    )
+
+
+@bp.route("/cases/<reference>/evidence/<int:item_id>/download")
+@login_required
+def download(reference: str, item_id: int):
+    return _send(reference, item_id, inline=False)
+
+
+@bp.route("/cases/<reference>/evidence/<int:item_id>/preview")
+@login_required
+def preview(reference: str, item_id: int):
+    return _send(reference, item_id, inline=True)
+
+
+def _send(reference: str, item_id: int, inline: bool):
+    item = _item_or_404(reference, item_id)
+    if item.blob is None or (inline and not item.previewable):
+        abort(404)
+    path = storage.blob_path(item.blob.sha256)
+    if not path.exists():
+        abort(404)
+    record_access(item, CustodyAction.viewed if inline else CustodyAction.downloaded, current_user)
+    db.session.commit()
+    response = send_file(
+        path,
+        mimetype=item.blob.mime_type,
+        as_attachment=not inline,
+        download_name=item.original_name or item.blob.sha256,
+        conditional=False,
+        etag=item.blob.sha256,
+    )
+    if item.blob.mime_type != "application/pdf":  # the browser's PDF viewer needs no sandbox
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/cases/<reference>/evidence/<int:item_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(reference: str, item_id: int):
+    item = _item_or_404(reference, item_id, need="edit")
+    try:
+        withdraw_evidence(item, request.form.get("reason", ""), current_user)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("The item is marked withdrawn; it stays on record."), "success")
+    return redirect(url_for("evidence.item", reference=reference, item_id=item_id))

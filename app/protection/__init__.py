@@ -1,0 +1,28 @@
+"""Protection of the people in a case: complainant identity on a need-to-know basis,
+masked respondent identifiers, and conflict-of-interest declarations before team work."""
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("protection", __name__)
+
+
+def init_app(app: Flask) -> None:
+    from app.cases.services import assignment_checks
+    from app.core import register_case_section
+    from app.core.labels import ACTION_LABELS
+    from app.protection import views
+    from app.protection.conflicts import require_clean_declaration
+
+    if require_clean_declaration not in assignment_checks:
+        assignment_checks.append(require_clean_declaration)
+    ACTION_LABELS.update(
+        {
+            "declare_conflicts": _l("Conflicts of interest declared"),
+            "grant_complainant_access": _l("Complainant identity access granted"),
+            "revoke_complainant_access": _l("Complainant identity access revoked"),
+        }
+    )
+    register_case_section(30, "protection/_section.html")
+    app.jinja_env.globals["protection_for_case"] = views.protection_for_case
+    app.register_blueprint(bp)

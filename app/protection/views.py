@@ -1,0 +1,111 @@
+"""Pages for the complainant's identity, access grants and conflict declarations."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from app.auth.models import Role
+from app.cases.permissions import get_case_or_404, is_supervisor_of
+from app.core.errors import ServiceError
+from app.extensions import db
+from app.protection import bp
+from app.protection.conflicts import case_declarations, declare_conflicts, latest_declaration
+from app.protection.identity import (
+    grant_complainant_access,
+    masked_identifier,
+    may_see_complainant,
+    revoke_complainant_access,
+)
+from app.protection.models import CONFLICT_KINDS
+
+KIND_LABELS = {
+    "relative": _l("Relative of a party"),
+    "coauthor": _l("Co-author of a party"),
+    "supervisor_student": _l("Supervisor or student of a party"),
+    "same_institution": _l("Same institution as a party"),
+    "other": _l("Other conflict"),
+}
+
+
+def protection_for_case(case) -> dict:
+    user = current_user
+    on_team = case.member_for(user) is not None
+    may_declare = (
+        user.agency_id == case.agency_id
+        and user.has_role(Role.officer, Role.supervisor)
+        and not case.is_terminal
+    )
+    return {
+        "may_see_complainant": may_see_complainant(case, user),
+        "is_supervisor": is_supervisor_of(user, case),
+        "on_team": on_team,
+        "masked_ids": (
+            [(p, masked_identifier(p.id_number)) for p in case.respondents] if on_team else []
+        ),
+        "declarations": case_declarations(case),
+        "my_declaration": latest_declaration(case, user) if may_declare else None,
+        "may_declare": may_declare,
+        "kinds": [(k, KIND_LABELS[k]) for k in CONFLICT_KINDS],
+        "kind_labels": KIND_LABELS,
+    }
+
+
+def _back(reference: str):
+    return redirect(url_for("cases.detail", reference=reference))
+
+
+@bp.route("/cases/<reference>/complainant")
+@login_required
+def complainant(reference: str):
+    from app.protection.identity import complainant_view
+
+    case = get_case_or_404(reference, current_user)
+    identity = complainant_view(case, current_user)
+    if identity is None:
+        abort(403 if case.complainant is not None else 404)
+    db.session.commit()
+    response = render_template("protection/complainant.html", case=case, identity=identity)
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/cases/<reference>/complainant-access", methods=["POST"])
+@login_required
+def complainant_access(reference: str):
+    case = get_case_or_404(reference, current_user, need="supervise")
+    member_id = request.form.get("member_id", type=int) or 0
+    change = (
+        grant_complainant_access if request.form.get("grant") == "1" else revoke_complainant_access
+    )
+    return _finish(reference, lambda: change(case, member_id, current_user))
+
+
+@bp.route("/cases/<reference>/conflicts", methods=["POST"])
+@login_required
+def declare(reference: str):
+    case = get_case_or_404(reference, current_user)
+    kinds = request.form.getlist("kinds")
+    if request.form.get("none") == "1" and kinds:
+        flash(_("Either tick the conflicts or declare that there are none, not both."), "danger")
+        return _back(reference)
+    if request.form.get("none") != "1" and not kinds:
+        flash(_("Tick the conflicts you have, or declare that there are none."), "danger")
+        return _back(reference)
+    return _finish(
+        reference,
+        lambda: declare_conflicts(case, current_user, kinds, request.form.get("details")),
+    )
+
+
+def _finish(reference: str, action):
+    try:
+        action()
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return _back(reference)
