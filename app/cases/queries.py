@@ -100,8 +100,6 @@ class CasePagination(SelectPagination):
         ids = session.scalars(
             stmt.with_only_columns(Case.id).limit(self.per_page).offset(self._query_offset)
         ).all()
-        if not ids:
-            return []
         rows = session.scalars(
             select(Case)
             .where(Case.id.in_(ids))
