@@ -87,7 +87,9 @@ def list_cases():
         sort=q.sort,
         direction=q.dir,
     )
-    page = paginate_cases(case_query(current(), filters), q.page, q.per_page)
+    page = paginate_cases(
+        case_query(current(), filters), page=q.page, per_page=q.per_page, error_out=False
+    )
     return respond(
         CaseList,
         {

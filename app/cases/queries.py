@@ -109,15 +109,23 @@ class CasePagination(SelectPagination):
         return [by_id[i] for i in ids]
 
 
-def paginate_cases(stmt: Select, page: int, per_page: int = 25, max_per_page: int = 100):
-    """Drop-in for `db.paginate(case_query(...))`, with the same Pagination interface."""
+def paginate_cases(
+    stmt: Select,
+    *,
+    page: int | None = None,
+    per_page: int | None = None,
+    max_per_page: int | None = 100,
+    error_out: bool = True,
+) -> CasePagination:
+    """Drop-in for `db.paginate(case_query(...), ...)`: same arguments (page and per_page
+    default to the request's), same Pagination object."""
     return CasePagination(
         select=stmt,
         session=db.session(),
         page=page,
         per_page=per_page,
         max_per_page=max_per_page,
-        error_out=False,
+        error_out=error_out,
         count=True,
     )
 
