@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.cases.models import (
     CaseSource,
@@ -25,6 +25,14 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+# Stored as UTC; SQLite hands them back without an offset, which RFC 3339 requires.
+Timestamp = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 
 class Request(BaseModel):
@@ -77,7 +85,7 @@ class CaseSummary(BaseModel):
     source: CaseSource
     received_date: dt.date
     due_date: dt.date | None
-    updated_at: dt.datetime
+    updated_at: Timestamp
     version: int
 
 
@@ -202,7 +210,7 @@ class TeamMemberOut(BaseModel):
 
 
 class HistoryOut(BaseModel):
-    at: dt.datetime
+    at: Timestamp
     action: str
     from_state: CaseState | None
     to_state: CaseState | None
@@ -265,8 +273,8 @@ class CaseDetail(BaseModel):
     agency: str
     transfer_agency: str | None
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     deadlines: Deadlines
     respondents: list[RespondentOut]
     allegations: list[AllegationOut]

@@ -239,3 +239,4 @@ def test_unknown_api_path_and_method_are_problems(api, make_user):
     _problem(client.get(f"{BASE}/SH-2026-999999"), 404, "not_found")
     response = client.client.delete(BASE, headers={"Authorization": f"Bearer {client.token}"})
     _problem(response, 405, "method_not_allowed")
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
