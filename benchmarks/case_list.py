@@ -207,6 +207,7 @@ def main() -> None:
             for key in {(k, lab) for (k, lab, _p, _s) in queries}
         )
         print(f"worst single-client p95: {worst:.1f} ms (target < 150 ms)")
+        print("load average during the run: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
         print(f"query count constant in page size and page number: {constant}")
     finally:
         server.terminate()

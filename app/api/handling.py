@@ -79,7 +79,8 @@ def parse_body(model: type[M]) -> M:
         raise ApiError(400, "invalid_json", _("The body is not valid JSON."), str(exc)) from exc
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", _("The body must be a JSON object."))
-    return model.model_validate(data)
+    # Strict: "7" is not a version and "yes" is not a boolean, as the OpenAPI schema says.
+    return model.model_validate_json(raw, strict=True)
 
 
 def parse_query(model: type[M]) -> M:

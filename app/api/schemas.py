@@ -4,9 +4,17 @@ clear 422 instead of a silently ignored value."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from app.cases.models import (
     CaseSource,
@@ -25,6 +33,25 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _iso_date(value):
+    """Only YYYY-MM-DD: pydantic would otherwise read 0 or "0" as 1 January 1970."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return dt.date.fromisoformat(value)  # ValueError for 2026-02-30 becomes a field error
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+# Stored as UTC; SQLite hands them back without an offset, which RFC 3339 requires.
+Timestamp = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 
 class Request(BaseModel):
@@ -58,8 +85,8 @@ class CaseListQuery(Request):
     state: CaseState | None = None
     type: MisconductType | None = Field(None, description="Cases with an allegation of this type")
     agency: Annotated[str, StringConstraints(max_length=8)] | None = None
-    from_: dt.date | None = Field(None, alias="from", description="Received on or after")
-    to: dt.date | None = Field(None, description="Received on or before")
+    from_: IsoDate | None = Field(None, alias="from", description="Received on or after")
+    to: IsoDate | None = Field(None, description="Received on or before")
     q: Annotated[str, StringConstraints(max_length=100)] | None = Field(
         None, description="Substring of reference, title or a respondent's name"
     )
@@ -77,7 +104,7 @@ class CaseSummary(BaseModel):
     source: CaseSource
     received_date: dt.date
     due_date: dt.date | None
-    updated_at: dt.datetime
+    updated_at: Timestamp
     version: int
 
 
@@ -118,7 +145,7 @@ class ComplainantIn(Request):
 class CaseCreate(Request):
     title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     source: CaseSource
-    received_date: dt.date
+    received_date: IsoDate
     summary: LongText = ""
     respondents: list[RespondentIn] = Field(min_length=1, max_length=50)
     allegations: list[AllegationIn] = Field(min_length=1, max_length=50)
@@ -139,8 +166,8 @@ class FindingIn(Request):
 class SanctionIn(Request):
     party_id: int
     sanction_type: SanctionType
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     lifetime: bool = False
     description: Text | None = None
 
@@ -155,11 +182,11 @@ class TransitionRequest(Request):
     target_agency: Annotated[str, StringConstraints(max_length=8)] | None = None
     report: LongText | None = None
     findings: list[FindingIn] | None = Field(None, max_length=50)
-    served_on: dt.date | None = None
+    served_on: IsoDate | None = None
     decision_text: LongText | None = None
-    decided_on: dt.date | None = None
+    decided_on: IsoDate | None = None
     sanctions: list[SanctionIn] | None = Field(None, max_length=50)
-    requested_on: dt.date | None = None
+    requested_on: IsoDate | None = None
     outcome: ReviewOutcome | None = None
 
 
@@ -170,7 +197,7 @@ class TeamRequest(Request):
 
 
 class DefenceRequest(Request):
-    received_on: dt.date
+    received_on: IsoDate
     statement: Annotated[str, StringConstraints(min_length=1, max_length=50000)]
     version: int | None = Field(None, description="The case version the client last read")
 
@@ -202,7 +229,7 @@ class TeamMemberOut(BaseModel):
 
 
 class HistoryOut(BaseModel):
-    at: dt.datetime
+    at: Timestamp
     action: str
     from_state: CaseState | None
     to_state: CaseState | None
@@ -265,8 +292,8 @@ class CaseDetail(BaseModel):
     agency: str
     transfer_agency: str | None
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     deadlines: Deadlines
     respondents: list[RespondentOut]
     allegations: list[AllegationOut]

@@ -29,7 +29,7 @@ from app.api.serialize import case_detail, case_summary
 from app.api.spec import build_document, operation
 from app.auth.models import User
 from app.cases.permissions import get_case_or_404
-from app.cases.queries import CaseFilters, case_query
+from app.cases.queries import CaseFilters, case_query, paginate_cases
 from app.cases.services import (
     AllegationInput,
     CaseInput,
@@ -87,12 +87,8 @@ def list_cases():
         sort=q.sort,
         direction=q.dir,
     )
-    page = db.paginate(
-        case_query(current(), filters),
-        page=q.page,
-        per_page=q.per_page,
-        max_per_page=100,
-        error_out=False,
+    page = paginate_cases(
+        case_query(current(), filters), page=q.page, per_page=q.per_page, error_out=False
     )
     return respond(
         CaseList,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import defer
 
@@ -86,6 +87,47 @@ def case_query(user: User, f: CaseFilters) -> Select:
     if f.sort == "due":
         order = [Case.due_date.is_(None), *order]  # cases with no deadline last
     return stmt.order_by(*order)
+
+
+class CasePagination(SelectPagination):
+    """Pages through a case query by first finding the page's ids alone. A deep page then
+    skips rows inside the (agency_id, received_date, id) index instead of reading every
+    skipped case from the table: page 500 costs about what page 1 does."""
+
+    def _query_items(self) -> list[Case]:
+        stmt = self._query_args["select"]
+        session = self._query_args["session"]
+        ids = session.scalars(
+            stmt.with_only_columns(Case.id).limit(self.per_page).offset(self._query_offset)
+        ).all()
+        rows = session.scalars(
+            select(Case)
+            .where(Case.id.in_(ids))
+            .options(*(defer(column) for column in LIST_DEFERRED))
+        ).unique()
+        by_id = {case.id: case for case in rows}
+        return [by_id[i] for i in ids]
+
+
+def paginate_cases(
+    stmt: Select,
+    *,
+    page: int | None = None,
+    per_page: int | None = None,
+    max_per_page: int | None = 100,
+    error_out: bool = True,
+) -> CasePagination:
+    """Drop-in for `db.paginate(case_query(...), ...)`: same arguments (page and per_page
+    default to the request's), same Pagination object."""
+    return CasePagination(
+        select=stmt,
+        session=db.session(),
+        page=page,
+        per_page=per_page,
+        max_per_page=max_per_page,
+        error_out=error_out,
+        count=True,
+    )
 
 
 def dashboard_counts(user: User) -> dict:

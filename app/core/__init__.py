@@ -62,9 +62,13 @@ def _register_error_pages(app: Flask) -> None:
 
     def handler(status: int, code: str, title: str):
         def handle(error):
+            allow = getattr(error, "valid_methods", None)  # RFC 9110: a 405 names them
+            headers = {"Allow": ", ".join(allow)} if allow else {}
             if wants_json():
-                return problem(status, code, title, getattr(error, "description", None))
-            return render_template("errors/error.html", status=status), status
+                response = problem(status, code, title, getattr(error, "description", None))
+                response.headers.update(headers)
+                return response
+            return render_template("errors/error.html", status=status), status, headers
 
         return handle
 

@@ -65,6 +65,9 @@ def test_a_browser_session_does_not_authenticate_the_api(make_user, login, clien
         ({"title": 42}, "title"),
         ({"source": "pigeon"}, "source"),
         ({"received_date": "2.3.2026"}, "received_date"),
+        ({"received_date": 0}, "received_date"),
+        ({"received_date": "2026-02-30"}, "received_date"),
+        ({"complainant": {"anonymous": "yes"}}, "complainant.anonymous"),
         ({"respondents": []}, "respondents"),
         ({"respondents": [{"name": "张三", "party_type": "robot"}]}, "respondents.0.party_type"),
         ({"allegations": [{"misconduct_type": "nonsense", "description": "x"}]}, None),
@@ -128,7 +131,15 @@ def test_an_oversized_body_is_413(api, make_user, snapshot):
 
 @pytest.mark.parametrize(
     "query",
-    ["state=lost", "type=nonsense", "from=yesterday", "page=0", "per_page=101", "sort=colour"],
+    [
+        "state=lost",
+        "type=nonsense",
+        "from=yesterday",
+        "to=0",
+        "page=0",
+        "per_page=101",
+        "sort=colour",
+    ],
 )
 def test_invalid_list_parameters_are_422(api, make_user, query):
     body = _problem(api(make_user("SH")).get(f"{BASE}?{query}"), 422, "invalid_input")
@@ -185,6 +196,7 @@ def test_a_failed_guard_is_409(api, make_case, make_user, snapshot):
         ({"to": "investigating"}, "reason"),  # reason required
         ({"to": "nowhere", "reason": "x"}, "to"),
         ({"to": "investigating", "reason": "x", "version": "seven"}, "version"),
+        ({"to": "investigating", "reason": "x", "version": "7"}, "version"),
         ({"to": "investigating", "reason": "x", "served_on": "2026-01-01"}, "served_on"),
         ({"to": "investigating", "reason": "x" * 5001}, "reason"),
     ],
@@ -239,3 +251,4 @@ def test_unknown_api_path_and_method_are_problems(api, make_user):
     _problem(client.get(f"{BASE}/SH-2026-999999"), 404, "not_found")
     response = client.client.delete(BASE, headers={"Authorization": f"Bearer {client.token}"})
     _problem(response, 405, "method_not_allowed")
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}

@@ -98,3 +98,11 @@ def test_real_responses_validate_against_their_declared_schemas(
     unauthenticated = api(None).get(f"{BASE}/cases")
     assert_conforms(document, "GET", f"{BASE}/cases", unauthenticated)
     assert {200, 201, 404, 409, 422} <= statuses
+
+
+def test_timestamps_carry_their_offset(api, make_case, make_user):
+    case = make_case("SH")
+    body = api(make_user("SH")).get(f"{BASE}/cases/{case.reference}").get_json()
+    stamps = [body["created_at"], body["updated_at"]] + [h["at"] for h in body["history"]]
+    for stamp in stamps:
+        assert re.search(r"([+-]\d\d:\d\d|Z)$", stamp), stamp

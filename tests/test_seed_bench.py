@@ -1,0 +1,47 @@
+"""Benchmark data looks like real cases to the list and search, and leaves the reference
+sequences so that the next real registration does not collide."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import func, select
+
+from app.cases.models import Case, CaseState, HistoryEntry, Party
+from app.demo.bench import DUE_BY_STATE, seed_bench
+
+
+def test_seed_bench_loads_searchable_cases_that_registration_continues(
+    app, db, make_case, make_user, login
+):
+    before = db.session.scalar(select(func.count()).select_from(Case))
+    assert seed_bench(60, seed=3, batch=25) == 60
+    cases = db.session.scalars(select(Case).order_by(Case.id.desc()).limit(60)).all()
+    assert db.session.scalar(select(func.count()).select_from(Case)) == before + 60
+    assert {c.agency.code for c in cases} == {"SH", "JS", "ZJ", "AH"}
+    history = db.session.scalar(
+        select(func.count())
+        .select_from(HistoryEntry)
+        .where(HistoryEntry.case_id.in_([c.id for c in cases]))
+    )
+    assert history >= 60 * 10
+    for case in cases:
+        assert re.search(r"[\u4e00-\u9fff]", case.title)
+        assert case.respondents[0].name in case.search_text
+        assert case.reference.lower() in case.search_text
+        if case.state in DUE_BY_STATE and case.state != CaseState.decided:
+            assert case.due_date is not None, case.state
+
+    sh = [c for c in cases if c.agency.code == "SH"]
+    newest_year = max(c.year for c in sh)
+    highest = max(c.seq for c in sh if c.year == newest_year)
+    officer = make_user("SH")
+    fresh = make_case("SH", by=officer, received_date=dt.date(newest_year, 1, 2))
+    assert fresh.seq == highest + 1
+
+    name = sh[0].respondents[0].name
+    client = login(officer)
+    page = client.get(f"/cases?q={name}").get_data(as_text=True)
+    assert sh[0].reference in page
+    assert db.session.scalar(select(func.count()).select_from(Party)) >= 60
