@@ -21,6 +21,7 @@ from app.cases.services import AllegationInput, CaseInput, RespondentInput, regi
 from app.evidence.models import Blob, EvidenceItem
 from app.evidence.services import Upload, add_file_evidence
 from app.extensions import db
+from tests.cleanup import audit_guard_lifted
 from tests.conftest import password_hash
 
 THREADS = 6
@@ -58,28 +59,14 @@ def committed_case(app):
 
 
 def _remove(case_id: int, user_id: int) -> None:
-    """Test clean-up only: deleting audit entries needs the append-only guard bypassed
-    (PostgreSQL: session_replication_role as superuser; SQLite: drop and recreate)."""
-    dialect = db.session.get_bind().dialect.name
-    guard = (
-        [
-            row[0]
-            for row in db.session.execute(
-                text(
-                    "SELECT sql FROM sqlite_master "
-                    "WHERE type='trigger' AND tbl_name='audit_entries'"
-                )
-            )
-        ]
-        if dialect == "sqlite"
-        else []
-    )
-    if dialect == "postgresql":
-        db.session.execute(text("SET LOCAL session_replication_role = replica"))
-    else:
-        db.session.execute(text("DROP TRIGGER audit_entries_no_update"))
-        db.session.execute(text("DROP TRIGGER audit_entries_no_delete"))
+    """Test clean-up only (see tests/cleanup.py)."""
     params = {"c": case_id, "u": user_id}
+    with audit_guard_lifted():
+        _delete_rows(params)
+    db.session.commit()
+
+
+def _delete_rows(params: dict) -> None:
     for statement in (
         "DELETE FROM evidence_custody WHERE item_id IN "
         "(SELECT id FROM evidence_items WHERE case_id = :c)",
@@ -95,9 +82,6 @@ def _remove(case_id: int, user_id: int) -> None:
         "DELETE FROM users WHERE id = :u",
     ):
         db.session.execute(text(statement), params)
-    for sql in guard:
-        db.session.execute(text(sql))
-    db.session.commit()
 
 
 def test_concurrent_uploads_of_one_file_leave_one_blob(app, committed_case):

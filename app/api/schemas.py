@@ -202,7 +202,26 @@ class DefenceRequest(Request):
     version: int | None = Field(None, description="The case version the client last read")
 
 
+class ConflictDeclarationRequest(Request):
+    kinds: list[
+        Literal["relative", "coauthor", "supervisor_student", "same_institution", "other"]
+    ] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Conflicts the caller declares; an empty list declares none",
+    )
+    details: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
 # ---- detail -------------------------------------------------------------------------------
+
+
+class ComplainantOut(BaseModel):
+    anonymous: bool
+    name: str | None
+    contact: str | None
+    id_type: str | None
+    id_number: str | None
 
 
 class RespondentOut(BaseModel):
@@ -306,3 +325,7 @@ class CaseDetail(BaseModel):
     review_outcome: ReviewOutcome | None
     sanctions: list[SanctionOut]
     available_transitions: list[TransitionOut]
+    complainant: ComplainantOut | None = Field(
+        None,
+        description="Only for team members a supervisor granted access; every read is audited",
+    )

@@ -1,11 +1,12 @@
-"""Cases as plain data for the API. The complainant is deliberately absent: their identity is
-need-to-know and is shown only through an audited, granted view."""
+"""Cases as plain data for the API. The complainant's identity is need-to-know: it is included
+only through the audited, granted view of app.protection.identity."""
 
 from __future__ import annotations
 
 from app.auth.models import User
 from app.cases.models import Case, Party
 from app.cases.workflow import available_transitions
+from app.protection.identity import complainant_view
 
 
 def case_summary(case: Case) -> dict:
@@ -59,7 +60,9 @@ DEADLINE_FIELDS = (
 
 
 def case_detail(case: Case, user: User) -> dict:
+    """The caller commits: a granted reader's view of the complainant is audited."""
     return {
+        "complainant": complainant_view(case, user),
         **{
             k: getattr(case, k)
             for k in (

@@ -21,6 +21,7 @@ from app.api.schemas import (
     CaseDetail,
     CaseList,
     CaseListQuery,
+    ConflictDeclarationRequest,
     DefenceRequest,
     TeamRequest,
     TransitionRequest,
@@ -42,6 +43,7 @@ from app.cases.services import (
 from app.cases.workflow import find_transition, perform
 from app.core.errors import InvalidInput
 from app.extensions import db
+from app.protection.conflicts import declare_conflicts
 
 bp.before_request(authenticate)
 register_error_handlers(bp)
@@ -147,7 +149,9 @@ def _case_input(body: CaseCreate) -> CaseInput:
 )
 def get_case(reference: str):
     case = get_case_or_404(reference, current())
-    return respond(CaseDetail, case_detail(case, current()))
+    detail = case_detail(case, current())
+    db.session.commit()
+    return respond(CaseDetail, detail)
 
 
 @operation(
@@ -235,6 +239,28 @@ def record_case_defence(reference: str):
     record_defence(case, body.received_on, body.statement, current(), body.version)
     db.session.commit()
     return respond(CaseDetail, case_detail(case, current()))
+
+
+@operation(
+    bp,
+    "/cases/{reference}/conflict-declarations",
+    "POST",
+    "Declare one's own conflicts of interest in a case (required before joining its team)",
+    body=ConflictDeclarationRequest,
+    response=CaseDetail,
+    status=201,
+    errors={
+        **BAD_BODY,
+        **NOT_FOUND,
+        403: "Only officers and supervisors of the owning agency declare (`not_allowed`)",
+    },
+)
+def declare_case_conflicts(reference: str):
+    case = get_case_or_404(reference, current())
+    body = parse_body(ConflictDeclarationRequest)
+    declare_conflicts(case, current(), list(body.kinds), body.details)
+    db.session.commit()
+    return respond(CaseDetail, case_detail(case, current()), status=201)
 
 
 @operation(bp, "/openapi.json", "GET", "This API's OpenAPI 3.1 document", public=True)

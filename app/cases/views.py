@@ -31,6 +31,7 @@ from app.cases.queries import (
     dashboard_counts,
     deadline_cases,
     my_cases,
+    paginate_cases,
 )
 from app.cases.services import (
     AllegationInput,
@@ -96,7 +97,7 @@ def filters_from_args() -> CaseFilters:
 @login_required
 def case_list():
     filters = filters_from_args()
-    page = db.paginate(
+    page = paginate_cases(
         case_query(current_user, filters), per_page=25, max_per_page=100, error_out=False
     )
     agencies = db.session.scalars(select(Agency).order_by(Agency.id)).all()

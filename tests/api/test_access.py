@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.cases.models import CaseState
+from app.protection.conflicts import declare_conflicts
 from tests.api.conftest import new_case_body
 
 BASE = "/api/v1/cases"
@@ -74,6 +75,14 @@ ROUTES = {
         ("supervisor",),
         200,
     ),
+    "declare": (
+        "POST",
+        f"{BASE}/{{ref}}/conflict-declarations",
+        lambda c: {"kinds": []},
+        ("auditor",),
+        ("officer",),
+        201,
+    ),
     "defence": (
         "POST",
         f"{BASE}/{{ref}}/defence",
@@ -97,6 +106,8 @@ def test_access_matrix(api, make_case, make_user, snapshot, route, who):
         "right_role": lambda: make_user("SH", roles=right),
     }[who]()
     client = api(user)
+    if route == "team":
+        declare_conflicts(case, case.created_by, [])  # the colleague declared no conflict
     url = template.format(ref=case.reference)
     kwargs = {"json": body(case)} if body else {}
     before = snapshot(case)

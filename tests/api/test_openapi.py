@@ -84,6 +84,7 @@ def test_real_responses_validate_against_their_declared_schemas(
         ("POST", f"{BASE}/cases/{case.reference}/transitions", {"to": "received", "version": 1}),
         ("GET", f"{BASE}/cases/XX-0000-000000", None),
         ("GET", f"{BASE}/cases?page=0", None),
+        ("POST", f"{BASE}/cases/{case.reference}/conflict-declarations", {"kinds": []}),
         (
             "POST",
             f"{BASE}/cases/{case.reference}/team",
