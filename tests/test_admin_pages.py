@@ -123,3 +123,13 @@ def test_calendar_override_changes_working_days_for_an_unknown_year(client, db, 
     db.session.expire_all()
     assert is_workday(day)
     assert {"calendar.add", "calendar.remove"} <= set(_actions(db))
+
+
+def test_administration_is_in_the_menu_once_and_only_for_administrators(client, admin, make_user):
+    from app import create_app
+
+    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})  # a second app instance
+    sign_in(client, admin)
+    assert text(client.get("/")).count('href="/admin/users"') == 1
+    sign_in(client, make_user("SH", roles=("officer", "supervisor")))
+    assert 'href="/admin/users"' not in text(client.get("/"))

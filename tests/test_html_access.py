@@ -160,12 +160,25 @@ def world(make_user, make_case):
             ("committee", ("committee_member",)),
         )
     }
-    officer = people["sh_officer"]
-    return people | {
-        "received": make_case(by=officer),
-        "investigating": make_case(state=CaseState.investigating, by=officer),
-        "notice": make_case(state=CaseState.pre_decision_notice, by=officer),
+    return World(people, make_case)
+
+
+class World(dict):
+    """People up front; cases only when a route needs one (walking a case costs time)."""
+
+    STATES = {
+        "received": CaseState.received,
+        "investigating": CaseState.investigating,
+        "notice": CaseState.pre_decision_notice,
     }
+
+    def __init__(self, people, make_case):
+        super().__init__(people)
+        self.make_case = make_case
+
+    def __missing__(self, key):
+        self[key] = self.make_case(state=self.STATES[key], by=self["sh_officer"])
+        return self[key]
 
 
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))

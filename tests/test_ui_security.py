@@ -7,6 +7,7 @@ import re
 import pytest
 
 from app import create_app
+from app.extensions import limiter
 from tests.conftest import TEST_PASSWORD, base_config
 from tests.ui_helpers import text
 
@@ -20,7 +21,9 @@ def strict_app(app, tmp_root):
         "RATELIMIT_ENABLED": True,
         "LOGIN_RATE_LIMIT": "3 per minute",
     }
-    return create_app(config)
+    yield create_app(config)
+    limiter.reset()
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]  # one limiter object serves every app
 
 
 def _token(html: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import refresh
+
 from tests.conftest import TEST_PASSWORD
 
 
@@ -11,6 +13,7 @@ def sign_in(client, user, password: str = TEST_PASSWORD):
     client.post("/logout")
     response = client.post("/login", data={"username": user.username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    refresh()  # test requests share one app context: forget the previous visitor's language
     return client
 
 

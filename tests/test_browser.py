@@ -1,0 +1,187 @@
+"""The real app in a subprocess, driven by Debian's Chromium: sign in, register a case,
+take a step through its confirmation dialog, switch the language."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI, TEST_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ROOT = Path(__file__).resolve().parent.parent
+SETUP = """
+from app import create_app
+from app.auth.models import Agency
+from app.auth.services import create_user
+from app.demo.loader import ensure_agencies
+from app.extensions import db
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+app = create_app()
+with app.app_context():
+    upgrade(revision="heads")
+    ensure_agencies()
+    sh = db.session.scalar(select(Agency).where(Agency.code == "SH"))
+    create_user("browser-supervisor", "浏览器负责人", sh, ["supervisor"], "{password}")
+    db.session.commit()
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _need_chromium() -> None:
+    if os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER):
+        return
+    if IN_CI:
+        pytest.fail("Chromium and chromedriver are required for the browser tests in CI")
+    pytest.skip("Chromium or chromedriver is not installed")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    _need_chromium()
+    from app.core.secrets import new_field_key
+
+    folder = tmp_path_factory.mktemp("live")
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{folder / 'live.sqlite'}",
+        "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
+        "FIELD_ENCRYPTION_KEYS": new_field_key("b1"),
+        "MATCHING_KEY": "browser-matching-key",
+        "FILE_STORE": str(folder / "files"),
+    }
+    env.pop("YRD_DEMO", None)
+    env.pop("REDIS_URL", None)
+    python = sys.executable
+    subprocess.run(
+        [python, "-c", SETUP.format(password=TEST_PASSWORD)], env=env, cwd=ROOT, check=True
+    )
+    port = _free_port()
+    server = subprocess.Popen(
+        [python, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/login", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.kill()
+        pytest.fail("the app did not start")
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(live_server):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def _fill(driver, name: str, value: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    field = driver.find_element(By.NAME, name)
+    field.clear()
+    field.send_keys(value)
+
+
+def _click(driver, css: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    element = driver.find_element(By.CSS_SELECTOR, css)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    driver.execute_script("arguments[0].click()", element)
+
+
+def test_register_a_case_take_a_confirmed_step_and_switch_language(browser, live_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 10)
+    browser.get(live_server + "/login")
+    assert "登录" in browser.page_source  # Chinese unless asked otherwise
+    _fill(browser, "username", "browser-supervisor")
+    _fill(browser, "password", TEST_PASSWORD)
+    _click(browser, "main form button[type=submit]")
+    wait.until(ec.presence_of_element_located((By.LINK_TEXT, "登记举报"))).click()
+
+    _fill(browser, "title", "浏览器登记的抄袭举报")
+    _fill(browser, "respondents-0-name", "周杰")
+    _fill(browser, "allegations-0-description", "综述部分整段照搬他人论文")
+    _click(browser, "main button.btn-primary[type=submit]")
+    title = wait.until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=case-title]"))
+    )
+    assert title.text == "浏览器登记的抄袭举报"
+    assert "已登记" in browser.page_source
+
+    _click(browser, "[data-transition=start_preliminary_review] summary")
+    _click(browser, "[data-transition=start_preliminary_review] button[type=submit]")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-transition=not_accept]")))
+
+    step = "[data-transition=not_accept]"
+    _click(browser, f"{step} summary")
+    browser.find_element(By.CSS_SELECTOR, f"{step} textarea[name=reason]").send_keys(
+        "不属于本机关管辖"
+    )
+    _click(browser, f"{step} button[type=submit]")
+    dialog = wait.until(ec.alert_is_present())
+    assert "无法撤回" in dialog.text
+    dialog.dismiss()  # cancelling the dialog leaves the case as it was
+    assert browser.find_element(By.CSS_SELECTOR, ".state-badge").text == "初核"
+
+    _click(browser, f"{step} button[type=submit]")
+    wait.until(ec.alert_is_present()).accept()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".state-badge"), "不予受理"))
+    assert (
+        "不属于本机关管辖" in browser.find_element(By.CSS_SELECTOR, "[data-testid=timeline]").text
+    )
+
+    _click(browser, "[data-testid=lang-switch]")
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".state-badge"), "Not accepted"))
+    browser.get(live_server + "/")
+    assert "Dashboard" in browser.page_source
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
