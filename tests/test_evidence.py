@@ -276,7 +276,7 @@ def test_request_over_the_overall_limit_gets_413_page(app, db, make_case, login)
     finally:
         app.config["MAX_CONTENT_LENGTH"] = configured
     assert response.status_code == 413
-    assert "上传的内容过大" in response.get_data(as_text=True)
+    assert "上传的文件过大" in response.get_data(as_text=True)
     assert items_of(db, case) == []
 
 

@@ -59,7 +59,8 @@ MATRIX = {
     "cases.team": (
         "POST",
         lambda w: f"/cases/{w['received'].reference}/team",
-        lambda w: {"user_id": w["sh_officer"].id, "team_role": "lead"},
+        lambda w: _declared(w, "received", "sh_officer")
+        and {"user_id": w["sh_officer"].id, "team_role": "lead"},
         [
             (ANON, "login"),
             ("js_officer", 404),
@@ -129,6 +130,16 @@ MATRIX = {
         [(ANON, "login"), ("sh_officer", 403), ("sh_admin", 302)],
     ),
 }
+
+
+def _declared(world, case_key: str, person: str) -> bool:
+    """The colleague has declared no conflict, as they must before joining a team."""
+    from app.protection.conflicts import declare_conflicts, latest_declaration
+
+    case, user = world[case_key], world[person]
+    if latest_declaration(case, user) is None:
+        declare_conflicts(case, user, [])
+    return True
 
 
 def html_endpoints(app) -> set[str]:

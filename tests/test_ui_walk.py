@@ -42,6 +42,9 @@ def test_a_case_goes_from_registration_to_closed_through_the_forms(client, db, p
     _step(client, ref, "start_preliminary_review")
     assert _state(db, ref) == CaseState.preliminary_review
 
+    for member in (people["officer"], people["colleague"]):
+        sign_in(client, member)  # each declares, through the form, that they have no conflict
+        assert client.post(f"/cases/{ref}/conflicts", data={"none": "1"}).status_code == 302
     sign_in(client, people["supervisor"])
     for member, role in ((people["officer"], "lead"), (people["colleague"], "investigator")):
         response = client.post(
