@@ -31,6 +31,9 @@ class Config:
     # Region-wide key for matching hashes of personal identifiers (shared by all nodes).
     MATCHING_KEY: str | None = None
     FILE_STORE: str | None = None  # defaults to instance/files
+    # Integrity-record exchange: this node's id and where its key pair lives.
+    EXCHANGE_NODE_ID: str | None = None
+    EXCHANGE_KEY_DIR: str | None = None  # defaults to instance/exchange
     MAX_CONTENT_LENGTH = 200 * 1024 * 1024
     PER_PAGE = 25
     API_MAX_PER_PAGE = 100
@@ -46,6 +49,8 @@ ENV_SETTINGS = {
     "SESSION_COOKIE_SECURE": "bool",
     "PRODUCTION": "bool",
     "MAX_CONTENT_LENGTH": int,
+    "EXCHANGE_NODE_ID": str,
+    "EXCHANGE_KEY_DIR": str,
 }
 
 
