@@ -112,7 +112,11 @@ def store_record_version(shape, peer: ExchangePeer, envelope: dict) -> str:
     payload = shape.payload
     if record is None:
         record = IntegrityRecord(
-            record_uid=shape.record_id, origin_node=shape.sender, is_local=False, peer_id=peer.id
+            record_uid=shape.record_id,
+            origin_node=shape.sender,
+            is_local=False,
+            peer_id=peer.id,
+            current_version=0,
         )
         db.session.add(record)
     stale = shape.version < record.current_version

@@ -1,6 +1,7 @@
 """Integrity records: drafting, approval (publishing), revocation, expiry, recognition and
 integrity checks. Every function checks who and when, changes state, audits and flushes;
-the caller commits and then hands the returned deliveries to `tasks.schedule_deliveries`."""
+the caller commits and then hands the returned (version id, peer id) pairs to
+`tasks.schedule_deliveries`."""
 
 from __future__ import annotations
 
@@ -160,7 +161,7 @@ def is_admin_of(user: User, record: IntegrityRecord) -> bool:
     return user.has_role(Role.agency_admin) and record.agency_id == user.agency_id
 
 
-def approve_record(record: IntegrityRecord, actor: User) -> list[Delivery]:
+def approve_record(record: IntegrityRecord, actor: User) -> list[tuple[int, int]]:
     """Publishes version 1 to the region: visible to every agency here, sent to every peer."""
     if not is_admin_of(actor, record):
         raise NotAllowed(_l("Only an administrator of the deciding agency can approve it."))
@@ -186,7 +187,7 @@ def can_revoke(user: User, record: IntegrityRecord) -> bool:
     )
 
 
-def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> list[Delivery]:
+def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> list[tuple[int, int]]:
     """Revocation is a new version, published and delivered like the first."""
     if not can_revoke(actor, record):
         raise NotAllowed(_l("Only an administrator of the deciding agency can revoke it."))
@@ -229,7 +230,7 @@ def build_payload(record: IntegrityRecord, status: RecordStatus, reason: str | N
 
 def _publish(
     record: IntegrityRecord, status: RecordStatus, actor: User, action: str, reason: str | None
-) -> list[Delivery]:
+) -> list[tuple[int, int]]:
     version = record.current_version + 1
     payload = build_payload(record, status, reason)
     envelope = (
@@ -254,9 +255,9 @@ def _publish(
     deliveries = []
     if node.is_initialised():
         peers = db.session.scalars(select(ExchangePeer).where(ExchangePeer.active)).all()
-        deliveries = [Delivery(version_id=row.id, peer_id=peer.id) for peer in peers]
-        db.session.add_all(deliveries)
+        db.session.add_all(Delivery(version_id=row.id, peer_id=peer.id) for peer in peers)
         db.session.flush()
+        deliveries = [(row.id, peer.id) for peer in peers]
     audit.record(
         action,
         actor=actor,

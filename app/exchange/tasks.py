@@ -55,14 +55,14 @@ def enqueue(fn, *args, description: str = "") -> None:
         log.warning("%s%s failed, will retry: %s", fn.__name__, args, exc)
 
 
-def schedule_deliveries(deliveries: list[Delivery]) -> None:
-    """Call after the publishing transaction has committed."""
-    for delivery in deliveries:
+def schedule_deliveries(deliveries: list[tuple[int, int]]) -> None:
+    """Call with (version id, peer id) pairs after the publishing transaction committed."""
+    for version_id, peer_id in deliveries:
         enqueue(
             deliver_version,
-            delivery.version_id,
-            delivery.peer_id,
-            description=f"deliver version {delivery.version_id} to peer {delivery.peer_id}",
+            version_id,
+            peer_id,
+            description=f"deliver version {version_id} to peer {peer_id}",
         )
 
 
