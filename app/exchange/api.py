@@ -8,6 +8,7 @@ import logging
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import ServiceError, problem
 from app.exchange import envelopes, node
@@ -66,12 +67,26 @@ def receive_envelope():
     try:
         _node_ready()
         envelope = _json_body(envelopes.MAX_ENVELOPE_BYTES)
-        receipt = accept(envelope)
-        db.session.commit()
+        receipt = _with_retry(lambda: accept(envelope))
     except ExchangeRefused as exc:
         db.session.rollback()
         return refused(exc)
     return jsonify({"receipt": receipt})
+
+
+def _with_retry(work):
+    """Runs and commits `work`; when a concurrent request stored the same version first, the
+    second run finds it and answers "duplicate"."""
+    for attempt in (1, 2):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    return None
 
 
 @bp.post("/envelopes/batch")
@@ -90,11 +105,14 @@ def receive_batch():
             )
     except ExchangeRefused as exc:
         return refused(exc)
-    results = []
+    return jsonify({"results": _with_retry(lambda: _accept_all(items))})
+
+
+def _accept_all(items: list) -> list[dict]:
+    results, peers = [], {}
     for envelope in items:
         try:
-            with db.session.begin_nested():
-                results.append({"receipt": accept(envelope)})
+            results.append({"receipt": accept(envelope, peers)})
         except ExchangeRefused as exc:
             log.warning("exchange batch item refused %s: %s", exc.code, exc.detail)
             results.append(
@@ -107,8 +125,7 @@ def receive_batch():
                     }
                 }
             )
-    db.session.commit()
-    return jsonify({"results": results})
+    return results
 
 
 def authenticate_request() -> ExchangePeer:

@@ -9,7 +9,6 @@ import datetime as dt
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.exchange import envelopes
 from app.exchange.models import (
@@ -35,15 +34,21 @@ class ExchangeRefused(Exception):
 _key_cache: dict[tuple[str, str], object] = {}
 
 
-def authenticate(envelope: dict) -> tuple[envelopes.EnvelopeShape, ExchangePeer]:
-    """Shape, then sender, then signature: the cheap checks refuse junk before any crypto."""
+def authenticate(
+    envelope: dict, peers: dict | None = None
+) -> tuple[envelopes.EnvelopeShape, ExchangePeer]:
+    """Shape, then sender, then signature: the cheap checks refuse junk before any crypto.
+    `peers` caches the sender lookup across the envelopes of one batch."""
     try:
         shape = envelopes.check_shape(envelope)
     except envelopes.MalformedEnvelope as exc:
         raise ExchangeRefused(422, "malformed_envelope", "Malformed envelope", str(exc)) from exc
-    peer = db.session.scalar(
-        select(ExchangePeer).where(ExchangePeer.node_id == shape.sender, ExchangePeer.active)
-    )
+    peers = {} if peers is None else peers
+    if shape.sender not in peers:
+        peers[shape.sender] = db.session.scalar(
+            select(ExchangePeer).where(ExchangePeer.node_id == shape.sender, ExchangePeer.active)
+        )
+    peer = peers[shape.sender]
     if peer is None:
         raise ExchangeRefused(
             403, "unknown_peer", "Unknown peer", f"no active peer is registered as {shape.sender!r}"
@@ -62,9 +67,13 @@ def peer_key(peer: ExchangePeer):
     return _key_cache[cache_key]
 
 
-def accept(envelope: dict) -> dict:
-    """Stores one envelope (record version or recognition); returns the signed receipt."""
-    shape, peer = authenticate(envelope)
+def accept(envelope: dict, peers: dict | None = None) -> dict:
+    """Stores one envelope (record version or recognition); returns the signed receipt.
+
+    Refusals happen before anything is added to the session, so a batch needs no savepoint
+    per envelope; a concurrent duplicate surfaces as IntegrityError at flush/commit and the
+    caller retries, finding the stored version."""
+    shape, peer = authenticate(envelope, peers)
     if shape.kind == "record":
         result = store_record_version(shape, peer, envelope)
     elif shape.kind == "recognition":
@@ -133,12 +142,6 @@ def store_record_version(shape, peer: ExchangePeer, envelope: dict) -> str:
             reason=payload.get("revocation_reason"),
         )
     )
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        # The same envelope arrived twice at the same moment; the other one stored it.
-        return "duplicate"
     return "stale" if stale else "stored"
 
 
