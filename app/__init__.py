@@ -36,9 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
     ext.babel.init_app(app, locale_selector=i18n.select_locale)
     ext.limiter.init_app(app)
 
-    from app import admin, api, auth, cases, core, demo, exchange
+    from app import admin, api, auth, cases, core, demo, exchange, jobs, notifications
 
-    for module in (core, auth, cases, admin, api, exchange, demo):
+    for module in (core, auth, cases, jobs, notifications, admin, api, exchange, demo):
         module.init_app(app)
     return app
 

@@ -35,24 +35,22 @@ class DeliveryFailed(RuntimeError):
 
 
 def enqueue(fn, *args, description: str = "") -> None:
-    """Through RQ with exponential retries when Redis is configured, otherwise now, in-process
-    (a failure is then retried by `retry_due_deliveries`)."""
-    url = current_app.config.get("REDIS_URL")
-    if url:
-        from redis import Redis
-        from rq import Queue, Retry
+    """Through the jobs layer: on RQ with exponential backoff when Redis is configured;
+    otherwise now, in-process, once (a failure is retried by `retry_due_deliveries`, a
+    periodic job, so a web request never waits through the backoff)."""
+    from app.jobs import NO_RETRY, Retry
+    from app.jobs import enqueue as enqueue_job
 
-        Queue(QUEUE, connection=Redis.from_url(url)).enqueue(
-            fn,
-            *args,
-            retry=Retry(max=len(BACKOFF_SECONDS), interval=BACKOFF_SECONDS),
-            description=description or fn.__name__,
-        )
-        return
-    try:
-        fn(*args)
-    except DeliveryFailed as exc:
-        log.warning("%s%s failed, will retry: %s", fn.__name__, args, exc)
+    with_redis = bool(current_app.config.get("REDIS_URL"))
+    retry = Retry(max=len(BACKOFF_SECONDS), intervals=tuple(BACKOFF_SECONDS))
+    enqueue_job(
+        fn,
+        *args,
+        queue=QUEUE,
+        description=description or fn.__name__,
+        track=False,
+        retry=retry if with_redis else NO_RETRY,
+    )
 
 
 def schedule_deliveries(deliveries: list[tuple[int, int]]) -> None:
