@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app.cases.models import Case
 from app.cases.permissions import get_case_or_404
@@ -23,6 +24,7 @@ from app.exchange.models import (
     ExchangePeer,
     IntegrityRecord,
     RecordStatus,
+    RecordVersion,
 )
 from app.exchange.services import (
     DECIDED,
@@ -111,7 +113,8 @@ def record_detail(record_id: int):
         deliveries = db.session.scalars(
             select(Delivery)
             .join(Delivery.version)
-            .where(Delivery.version.has(record_id=record.id))
+            .where(RecordVersion.record_id == record.id)
+            .options(contains_eager(Delivery.version))
             .order_by(Delivery.id)
         ).all()
     recognition = next(
