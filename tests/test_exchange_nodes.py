@@ -37,7 +37,7 @@ from app.exchange.services import (
     suggested_draft,
 )
 from app.extensions import db
-from tests.nodes import Node
+from tests.nodes import ROOT, Node
 from tests.walk import _user, walk_to
 
 pytestmark = pytest.mark.slow
@@ -313,3 +313,59 @@ def test_pull_requires_a_signed_request(nodes):
         urllib.request.urlopen(b.url + "/api/exchange/v1/records?since=0", timeout=10)
     assert caught.value.code == 401
     assert json.loads(caught.value.read())["code"] == "unsigned_request"
+
+
+def test_publish_is_delivered_by_a_real_rq_worker(nodes):
+    """With Redis configured, delivery runs in an `rq worker` process of node A."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    from tests.conftest import IN_CI
+    from tests.worker_support import TEST_REDIS_URL, wait_for
+
+    a, b = nodes
+    try:
+        Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2).flushdb()
+    except RedisError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis at {TEST_REDIS_URL} is not reachable: {exc}")
+        pytest.skip(f"Redis at {TEST_REDIS_URL} is not reachable")
+    env = {**os.environ, **a.settings, "REDIS_URL": TEST_REDIS_URL, "PYTHONPATH": str(ROOT)}
+    log = open(a.folder / "worker.log", "ab")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "rq"),
+            "worker",
+            "--url",
+            TEST_REDIS_URL,
+            "--with-scheduler",
+            "--name",
+            f"exchange-{os.getpid()}",
+            "default",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    a.app.config["REDIS_URL"] = TEST_REDIS_URL
+    try:
+        uid = publish_on(a, "郑和", "310101198606066666")
+
+        def delivered():
+            rows = deliveries_of(a, uid)
+            return rows and rows[0][1] == DeliveryStatus.delivered
+
+        wait_for(delivered, timeout=60)
+        assert held(b, uid).status == RecordStatus.active
+    finally:
+        a.app.config["REDIS_URL"] = None
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(10)
+        Redis.from_url(TEST_REDIS_URL).flushdb()
