@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
 from app.cases.models import Case, CaseState, FindingOutcome, Party, ReviewOutcome, Severity
@@ -385,6 +386,7 @@ def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> lis
         .where(
             IntegrityRecord.subject_hash == subject, IntegrityRecord.status != RecordStatus.draft
         )
+        .options(selectinload(IntegrityRecord.recognitions))
         .order_by(IntegrityRecord.effective_date.desc(), IntegrityRecord.id.desc())
         .limit(200)
     ).all()
