@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.errors import ServiceError, problem
 from app.exchange import envelopes, node
 from app.exchange.models import ExchangePeer, RecordVersion
-from app.exchange.receive import ExchangeRefused, accept, peer_key
+from app.exchange.receive import ExchangeRefused, Intake, accept, peer_key
 from app.extensions import db
 
 log = logging.getLogger("yrd.exchange")
@@ -109,10 +109,10 @@ def receive_batch():
 
 
 def _accept_all(items: list) -> list[dict]:
-    results, peers = [], {}
+    results, intake = [], Intake().prefetch(items)
     for envelope in items:
         try:
-            results.append({"receipt": accept(envelope, peers)})
+            results.append({"receipt": accept(envelope, intake)})
         except ExchangeRefused as exc:
             log.warning("exchange batch item refused %s: %s", exc.code, exc.detail)
             results.append(

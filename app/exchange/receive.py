@@ -6,8 +6,11 @@ A refusal raises `ExchangeRefused` with a stable code before anything is stored.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+from dataclasses import dataclass, field
 
+import rfc8785
 from sqlalchemy import select
 
 from app.exchange import envelopes
@@ -34,30 +37,82 @@ class ExchangeRefused(Exception):
 _key_cache: dict[tuple[str, str], object] = {}
 
 
+@dataclass
+class Intake:
+    """What one request already knows: peers by node id, and the records and versions its
+    envelopes name, loaded in two queries up front so a batch costs a few statements in all.
+    Versions added during the request are noted here as they are added."""
+
+    peers: dict[str, ExchangePeer | None] = field(default_factory=dict)
+    records: dict[str, IntegrityRecord | None] = field(default_factory=dict)
+    versions: dict[tuple[str, int], tuple[str, dict]] = field(default_factory=dict)
+
+    def prefetch(self, items: list) -> Intake:
+        uids = list(
+            {
+                e["record_id"]
+                for e in items
+                if isinstance(e, dict) and _short_str(e.get("record_id"))
+            }
+        )
+        for start in range(0, len(uids), 500):
+            chunk = uids[start : start + 500]
+            for record in db.session.scalars(
+                select(IntegrityRecord).where(IntegrityRecord.record_uid.in_(chunk))
+            ):
+                self.records[record.record_uid] = record
+            rows = db.session.execute(
+                select(
+                    IntegrityRecord.record_uid,
+                    RecordVersion.version,
+                    RecordVersion.envelope_sha256,
+                    RecordVersion.envelope,
+                )
+                .join(RecordVersion.record)
+                .where(IntegrityRecord.record_uid.in_(chunk))
+            )
+            for uid, version, sha, stored in rows:
+                self.versions[(uid, version)] = (sha, stored.get("payload"))
+        for uid in uids:
+            self.records.setdefault(uid, None)
+        return self
+
+    def peer(self, node_id: str) -> ExchangePeer | None:
+        if node_id not in self.peers:
+            self.peers[node_id] = db.session.scalar(
+                select(ExchangePeer).where(ExchangePeer.node_id == node_id, ExchangePeer.active)
+            )
+        return self.peers[node_id]
+
+
+def _short_str(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 64
+
+
 def authenticate(
-    envelope: dict, peers: dict | None = None
-) -> tuple[envelopes.EnvelopeShape, ExchangePeer]:
+    envelope: dict, intake: Intake
+) -> tuple[envelopes.EnvelopeShape, ExchangePeer, str]:
     """Shape, then sender, then signature: the cheap checks refuse junk before any crypto.
-    `peers` caches the sender lookup across the envelopes of one batch."""
+    Returns the shape, the peer and the SHA-256 of the canonical form."""
     try:
         shape = envelopes.check_shape(envelope)
+        canonical = envelopes.canonical(envelope)
     except envelopes.MalformedEnvelope as exc:
         raise ExchangeRefused(422, "malformed_envelope", "Malformed envelope", str(exc)) from exc
-    peers = {} if peers is None else peers
-    if shape.sender not in peers:
-        peers[shape.sender] = db.session.scalar(
-            select(ExchangePeer).where(ExchangePeer.node_id == shape.sender, ExchangePeer.active)
-        )
-    peer = peers[shape.sender]
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise ExchangeRefused(
+            422, "malformed_envelope", "Malformed envelope", f"not canonicalisable: {exc}"
+        ) from exc
+    peer = intake.peer(shape.sender)
     if peer is None:
         raise ExchangeRefused(
             403, "unknown_peer", "Unknown peer", f"no active peer is registered as {shape.sender!r}"
         )
-    if not envelopes.verify(envelope, peer_key(peer)):
+    if not envelopes.verify_canonical(canonical, envelope["signature"], peer_key(peer)):
         raise ExchangeRefused(
             401, "bad_signature", "Bad signature", "the signature does not match the peer's key"
         )
-    return shape, peer
+    return shape, peer, hashlib.sha256(canonical).hexdigest()
 
 
 def peer_key(peer: ExchangePeer):
@@ -67,57 +122,56 @@ def peer_key(peer: ExchangePeer):
     return _key_cache[cache_key]
 
 
-def accept(envelope: dict, peers: dict | None = None) -> dict:
+def accept(envelope: dict, intake: Intake | None = None) -> dict:
     """Stores one envelope (record version or recognition); returns the signed receipt.
 
     Refusals happen before anything is added to the session, so a batch needs no savepoint
-    per envelope; a concurrent duplicate surfaces as IntegrityError at flush/commit and the
-    caller retries, finding the stored version."""
-    shape, peer = authenticate(envelope, peers)
+    per envelope; a concurrent duplicate surfaces as IntegrityError at commit and the caller
+    retries, finding the stored version."""
+    intake = intake or Intake().prefetch([envelope])
+    shape, peer, sha = authenticate(envelope, intake)
     if shape.kind == "record":
-        result = store_record_version(shape, peer, envelope)
+        result = store_record_version(shape, peer, envelope, sha, intake)
     elif shape.kind == "recognition":
         result = store_recognition(shape, peer, envelope)
     else:
         raise ExchangeRefused(422, "unexpected_kind", "Unexpected kind", "receipts are not sent")
-    return receipt_for(envelope, result)
+    return receipt_for(envelope, result, sha)
 
 
-def receipt_for(envelope: dict, result: str) -> dict:
+def receipt_for(envelope: dict, result: str, sha: str | None = None) -> dict:
     return envelopes.seal(
         "receipt",
         envelope["record_id"],
         envelope["version"],
-        {"envelope_sha256": envelopes.digest(envelope), "result": result, "of": envelope["kind"]},
+        {
+            "envelope_sha256": sha or envelopes.digest(envelope),
+            "result": result,
+            "of": envelope["kind"],
+        },
     )
 
 
-def store_record_version(shape, peer: ExchangePeer, envelope: dict) -> str:
+def store_record_version(
+    shape, peer: ExchangePeer, envelope: dict, sha: str, intake: Intake
+) -> str:
     """Returns "stored", "duplicate" (same version again: nothing changes) or "stale" (an
     older version after a newer one: kept in the history, the newer one stays current)."""
-    record = db.session.scalar(
-        select(IntegrityRecord).where(IntegrityRecord.record_uid == shape.record_id)
-    )
+    record = intake.records.get(shape.record_id)
     if record is not None and record.origin_node != shape.sender:
         raise ExchangeRefused(
             409, "not_origin", "Not the origin", "the record belongs to another node"
         )
-    sha = envelopes.digest(envelope)
-    if record is not None:
-        existing = db.session.scalar(
-            select(RecordVersion).where(
-                RecordVersion.record_id == record.id, RecordVersion.version == shape.version
-            )
+    known = intake.versions.get((shape.record_id, shape.version))
+    if known is not None:
+        if known[0] == sha or known[1] == shape.payload:
+            return "duplicate"
+        raise ExchangeRefused(
+            409,
+            "version_conflict",
+            "Version conflict",
+            "this version was received before with different content",
         )
-        if existing is not None:
-            if existing.envelope_sha256 == sha or existing.envelope["payload"] == shape.payload:
-                return "duplicate"
-            raise ExchangeRefused(
-                409,
-                "version_conflict",
-                "Version conflict",
-                "this version was received before with different content",
-            )
     payload = shape.payload
     if record is None:
         record = IntegrityRecord(
@@ -128,6 +182,7 @@ def store_record_version(shape, peer: ExchangePeer, envelope: dict) -> str:
             current_version=0,
         )
         db.session.add(record)
+        intake.records[shape.record_id] = record
     stale = shape.version < record.current_version
     if not stale:
         _apply_payload(record, shape.version, payload)
@@ -142,6 +197,7 @@ def store_record_version(shape, peer: ExchangePeer, envelope: dict) -> str:
             reason=payload.get("revocation_reason"),
         )
     )
+    intake.versions[(shape.record_id, shape.version)] = (sha, payload)
     return "stale" if stale else "stored"
 
 
