@@ -157,3 +157,17 @@ def test_exchange_api_never_answers_5xx(app, node, mode):
 
     run()
     assert seen and max(seen) < 500
+
+
+def test_cli_initialises_the_node_and_registers_peers(app, db, node):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["exchange", "init"])
+    assert result.exit_code == 0 and "node-test" in result.output
+    assert "public key:" in result.output
+    bad = runner.invoke(args=["exchange", "add-peer", "node-js", "http://js.example", "short"])
+    assert bad.exit_code != 0 and "Ed25519" in bad.output
+    key = public_key_text(Ed25519PrivateKey.generate().public_key())
+    good = runner.invoke(args=["exchange", "add-peer", "node-js", "http://js.example/", key])
+    assert good.exit_code == 0, good.output
+    response = app.test_client().get("/.well-known/yrd-node").json
+    assert response["node_id"] == "node-test" and "private" not in json.dumps(response).lower()

@@ -24,6 +24,7 @@ from app.core.models import utcnow
 from app.exchange import envelopes, node
 from app.exchange.models import (
     Delivery,
+    DeliveryStatus,
     ExchangePeer,
     IntegrityRecord,
     Recognition,
@@ -350,7 +351,7 @@ def record_recognition(
     row.reason = reason
     row.decided_by_id = actor.id
     row.decided_at = utcnow()
-    row.ack_status = None if record.peer_id is None else _pending()
+    row.ack_status = None if record.peer_id is None else DeliveryStatus.pending
     row.ack_error = None
     row.ack_receipt = None
     db.session.flush()
@@ -361,12 +362,6 @@ def record_recognition(
         details={"decision": choice.value, "version": row.version, "origin": record.origin_node},
     )
     return row
-
-
-def _pending():
-    from app.exchange.models import DeliveryStatus
-
-    return DeliveryStatus.pending
 
 
 def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> list[IntegrityRecord]:
