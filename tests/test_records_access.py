@@ -90,3 +90,19 @@ def test_recognition_of_a_received_record_through_the_page(
         ).details["decision"]
         == "recognise_modified"
     )
+
+
+def test_record_page_shows_delivery_status_per_peer(
+    client,
+    db,
+    draft,
+    peer,  # noqa: F811
+    make_user,
+    login,
+):
+    login(make_user("SH", roles=("agency_admin",)))
+    page = client.post(f"/records/{draft.id}/approve", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert 'data-testid="deliveries"' in text
+    assert "node-peer" in text and "发送失败" in text  # the peer at port 9 is down
+    assert draft.versions[0].envelope["signature"]  # signed by this node
