@@ -96,6 +96,28 @@ def bench_single(client, items: list[dict]) -> None:
     )
 
 
+def bench_concurrent(app, items: list[dict], threads: int) -> None:
+    """One envelope per request from several senders at once, as a threaded server sees it:
+    database waits and commits overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def send(envelope):
+        client = app.test_client()
+        t0 = time.perf_counter()
+        response = client.post("/api/exchange/v1/envelopes", json=envelope)
+        assert response.status_code == 200, response.data
+        return time.perf_counter() - t0
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        latencies = list(pool.map(send, items))
+    elapsed = time.perf_counter() - start
+    print(
+        f"receive, one envelope per request, {threads} concurrent senders: "
+        f"{len(items) / elapsed:,.0f} envelopes/s, p95 {p95(latencies):.2f} ms per request"
+    )
+
+
 def bench_batch(client, items: list[dict], size: int) -> None:
     latencies = []
     start = time.perf_counter()
@@ -208,11 +230,15 @@ def run(app, args) -> None:
         db.session.commit()
         peer_id = peer.id
     client = app.test_client()
-    items = [make_envelope(key, "node-peer", i) for i in range(args.envelopes * 2)]
+    items = [make_envelope(key, "node-peer", i) for i in range(args.envelopes * 3)]
+    single, concurrent, batch = (
+        items[i * args.envelopes : (i + 1) * args.envelopes] for i in range(3)
+    )
     with app.app_context():
-        bench_single(client, items[: args.envelopes])
+        bench_single(client, single)
+    bench_concurrent(app, concurrent, 8)
     with app.app_context():
-        bench_batch(client, items[args.envelopes :], 250)
+        bench_batch(client, batch, 250)
     with app.app_context():
         numbers = seed_records(args.records, peer_id)
         db.session.execute(sa.text("ANALYZE"))
