@@ -15,10 +15,11 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk libmagic1 poppler-utils
 TEST_DEBS := chromium chromium-driver
 
-.PHONY: run test deps test-deps debs test-debs translations migrate demo lint format worker clean
+.PHONY: run test deps test-deps debs test-debs translations migrate demo lint format worker cron clean
 
 run: deps migrate demo
 	@$(FLASK) demo-logins
+	@echo "Background jobs run in-process. With Redis: export REDIS_URL=redis://127.0.0.1:6379/0, then 'make worker' and 'make cron' in other terminals."
 	YRD_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: test-deps translations
@@ -58,8 +59,15 @@ migrate: deps
 demo: migrate
 	YRD_DEMO=1 $(FLASK) demo-data
 
+# Background jobs need Redis: REDIS_URL=redis://127.0.0.1:6379/0 make worker (any number of
+# them), and one `make cron` for the periodic jobs. Without REDIS_URL jobs run in-process.
 worker: deps
-	$(VENV)/bin/rq worker --url "$$REDIS_URL" dossiers default
+	@test -n "$$REDIS_URL" || { echo "set REDIS_URL to run a worker (without it, jobs run in-process)"; exit 1; }
+	$(VENV)/bin/rq worker --url "$$REDIS_URL" --with-scheduler dossiers default
+
+cron: deps
+	@test -n "$$REDIS_URL" || { echo "set REDIS_URL, or run 'flask jobs run-periodic' from the system cron"; exit 1; }
+	$(VENV)/bin/rq cron --url "$$REDIS_URL" app/jobs/cron_config.py
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .

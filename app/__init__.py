@@ -36,9 +36,35 @@ def create_app(config: dict | None = None) -> Flask:
     ext.babel.init_app(app, locale_selector=i18n.select_locale)
     ext.limiter.init_app(app)
 
-    from app import admin, api, auditing, auth, cases, core, demo, evidence, protection
+    from app import (
+        admin,
+        api,
+        auditing,
+        auth,
+        cases,
+        core,
+        demo,
+        evidence,
+        exchange,
+        jobs,
+        notifications,
+        protection,
+    )
 
-    for module in (core, auth, cases, protection, evidence, auditing, admin, api, demo):
+    for module in (
+        core,
+        auth,
+        cases,
+        protection,
+        evidence,
+        auditing,
+        jobs,
+        notifications,
+        admin,
+        api,
+        exchange,
+        demo,
+    ):
         module.init_app(app)
     return app
 

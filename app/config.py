@@ -56,6 +56,9 @@ class Config:
             "video/mp4",
         }
     )
+    # Integrity-record exchange: this node's id and where its key pair lives.
+    EXCHANGE_NODE_ID: str | None = None
+    EXCHANGE_KEY_DIR: str | None = None  # defaults to instance/exchange
     PER_PAGE = 25
     API_MAX_PER_PAGE = 100
 
@@ -71,6 +74,8 @@ ENV_SETTINGS = {
     "PRODUCTION": "bool",
     "MAX_CONTENT_LENGTH": int,
     "EVIDENCE_MAX_FILE_SIZE": int,
+    "EXCHANGE_NODE_ID": str,
+    "EXCHANGE_KEY_DIR": str,
 }
 
 

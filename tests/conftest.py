@@ -59,6 +59,7 @@ def base_config(tmp_root: Path, database_url: str) -> dict:
         "FIELD_ENCRYPTION_KEYS": new_field_key("t1"),
         "MATCHING_KEY": "test-matching-key",
         "FILE_STORE": str(tmp_root / "files"),
+        "EXCHANGE_KEY_DIR": str(tmp_root / "exchange"),
         "REDIS_URL": None,
         "SERVER_NAME": None,
     }

@@ -1,0 +1,27 @@
+"""Integrity records and their signed exchange between deployments (信息共享与互认)."""
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("records", __name__)
+
+
+def init_app(app: Flask) -> None:
+    from app.core import register_case_section, register_nav
+    from app.exchange import api, cli, labels, models, views  # noqa: F401  (routes register on import)
+    from app.exchange.services import CHECK_ROLES, VIEW_ROLES, can_manage_peers
+    from app.extensions import csrf
+
+    app.register_blueprint(bp)
+    for blueprint in (api.bp, api.wellknown, api.integrity_api):
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
+    cli.init_app(app)
+    register_nav(
+        40, "records.record_list", _l("Integrity records"), lambda user: user.has_role(*VIEW_ROLES)
+    )
+    register_nav(
+        41, "records.check", _l("Integrity check"), lambda user: user.has_role(*CHECK_ROLES)
+    )
+    register_nav(42, "records.peers", _l("Exchange peers"), can_manage_peers)
+    register_case_section(60, "records/_case_section.html", views.case_section_visible)

@@ -1,0 +1,254 @@
+"""The node-to-node exchange API (/api/exchange/v1), the node's well-known description, and
+the integrity check for grant systems (/api/v1/integrity-check)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.core.errors import ServiceError, problem
+from app.exchange import envelopes, node
+from app.exchange.models import ExchangePeer, RecordVersion
+from app.exchange.receive import ExchangeRefused, Intake, accept, peer_key
+from app.extensions import db
+
+log = logging.getLogger("yrd.exchange")
+
+bp = Blueprint("exchange_api", __name__, url_prefix="/api/exchange/v1")
+wellknown = Blueprint("exchange_wellknown", __name__)
+integrity_api = Blueprint("integrity_api", __name__, url_prefix="/api/v1")
+
+MAX_BATCH = 500
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+MAX_PAGE = 500
+
+
+def refused(exc: ExchangeRefused):
+    log.warning(
+        "exchange refused %s from %s: %s", exc.code, request.remote_addr, exc.detail or exc.title
+    )
+    return problem(exc.status, exc.code, exc.title, exc.detail)
+
+
+def _json_body(limit: int):
+    if not request.is_json:
+        raise ExchangeRefused(
+            415, "unsupported_media_type", "Unsupported media type", "send application/json"
+        )
+    if request.content_length is not None and request.content_length > limit:
+        raise ExchangeRefused(
+            413, "payload_too_large", "Payload too large", f"at most {limit} bytes"
+        )
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise ExchangeRefused(
+            413, "payload_too_large", "Payload too large", f"at most {limit} bytes"
+        )
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ExchangeRefused(400, "malformed_json", "Malformed JSON", str(exc)[:200]) from exc
+
+
+def _node_ready():
+    if not node.is_initialised():
+        raise ExchangeRefused(
+            503, "node_not_initialised", "Node not initialised", "this node has no key pair yet"
+        )
+
+
+@bp.post("/envelopes")
+def receive_envelope():
+    """One signed envelope in, one signed receipt out."""
+    try:
+        _node_ready()
+        envelope = _json_body(envelopes.MAX_ENVELOPE_BYTES)
+        receipt = _with_retry(lambda: accept(envelope))
+    except ExchangeRefused as exc:
+        db.session.rollback()
+        return refused(exc)
+    return jsonify({"receipt": receipt})
+
+
+def _with_retry(work):
+    """Runs and commits `work`; when a concurrent request stored the same version first, the
+    second run finds it and answers "duplicate"."""
+    for attempt in (1, 2):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    return None
+
+
+@bp.post("/envelopes/batch")
+def receive_batch():
+    """Many envelopes in one transaction; each gets its own receipt or problem."""
+    try:
+        _node_ready()
+        body = _json_body(MAX_BATCH_BYTES)
+        items = body.get("envelopes") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+            raise ExchangeRefused(
+                422,
+                "malformed_batch",
+                "Malformed batch",
+                f"send {{'envelopes': [...]}} with 1 to {MAX_BATCH} envelopes",
+            )
+    except ExchangeRefused as exc:
+        return refused(exc)
+    return jsonify({"results": _with_retry(lambda: _accept_all(items))})
+
+
+def _accept_all(items: list) -> list[dict]:
+    results, intake = [], Intake().prefetch(items)
+    for envelope in items:
+        try:
+            results.append({"receipt": accept(envelope, intake)})
+        except ExchangeRefused as exc:
+            log.warning("exchange batch item refused %s: %s", exc.code, exc.detail)
+            results.append(
+                {
+                    "problem": {
+                        "status": exc.status,
+                        "code": exc.code,
+                        "title": exc.title,
+                        "detail": exc.detail,
+                    }
+                }
+            )
+    return results
+
+
+def authenticate_request() -> ExchangePeer:
+    sender = request.headers.get("X-YRD-Node", "")
+    stamp = request.headers.get("X-YRD-Timestamp", "")
+    signature = request.headers.get("X-YRD-Signature", "")
+    if not (sender and stamp and signature):
+        raise ExchangeRefused(
+            401,
+            "unsigned_request",
+            "Unsigned request",
+            "send X-YRD-Node, X-YRD-Timestamp and X-YRD-Signature",
+        )
+    peer = db.session.scalar(
+        select(ExchangePeer).where(ExchangePeer.node_id == sender[:64], ExchangePeer.active)
+    )
+    if peer is None:
+        raise ExchangeRefused(
+            403, "unknown_peer", "Unknown peer", f"no active peer is registered as {sender[:64]!r}"
+        )
+    if not envelopes.verify_request(
+        "GET", request.full_path.rstrip("?"), sender, stamp, signature, peer_key(peer)
+    ):
+        raise ExchangeRefused(
+            401,
+            "bad_signature",
+            "Bad signature",
+            "the request signature is wrong or older than five minutes",
+        )
+    return peer
+
+
+@bp.get("/records")
+def list_records():
+    """Every version this node published after the cursor, oldest first, for catching up."""
+    try:
+        _node_ready()
+        since = _int_arg("since", 0)
+        limit = _int_arg("limit", 200)
+        if since < 0 or not 1 <= limit <= MAX_PAGE:
+            raise ExchangeRefused(
+                400, "bad_cursor", "Bad cursor", f"since ≥ 0 and 1 ≤ limit ≤ {MAX_PAGE}"
+            )
+        authenticate_request()
+    except ExchangeRefused as exc:
+        return refused(exc)
+    rows = db.session.execute(
+        select(RecordVersion.id, RecordVersion.envelope)
+        .where(RecordVersion.is_local, RecordVersion.id > since)
+        .order_by(RecordVersion.id)
+        .limit(limit)
+    ).all()
+    next_cursor = rows[-1][0] if rows else since
+    return jsonify(
+        {"envelopes": [row[1] for row in rows if "signature" in row[1]], "next": next_cursor}
+    )
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ExchangeRefused(400, "bad_cursor", "Bad cursor", f"{name} is not an integer") from exc
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from app.exchange.openapi import document
+
+    return jsonify(document())
+
+
+@wellknown.get("/.well-known/yrd-node")
+def describe_node():
+    """What a peer administrator needs to register this node."""
+    if not node.is_initialised():
+        return problem(
+            503, "node_not_initialised", "Node not initialised", "run `flask exchange init`"
+        )
+    node_id, _private, public = node.identity()
+    return jsonify(
+        {
+            "node_id": node_id,
+            "public_key": public,
+            "algorithm": "Ed25519",
+            "protocol": envelopes.PROTOCOL,
+            "api": request.host_url.rstrip("/") + bp.url_prefix,
+        }
+    )
+
+
+@integrity_api.get("/integrity-check")
+def integrity_check_api():
+    """For grant systems: is this person under an integrity record anywhere in the region?"""
+    from app.auth.services import user_for_token
+    from app.exchange.services import integrity_check
+    from app.exchange.views import record_json
+
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    user = user_for_token(token)
+    if user is None:
+        return problem(
+            401, "unauthorized", "Authentication required", "send Authorization: Bearer <token>"
+        )
+    try:
+        records = integrity_check(
+            user,
+            request.args.get("name", ""),
+            request.args.get("id_type", "resident_id"),
+            request.args.get("id_number", ""),
+        )
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        return problem(exc.status, exc.code, str(exc.message), field=exc.field)
+    return jsonify(
+        {
+            "matches": len(records),
+            "active": sum(1 for r in records if r.status.value == "active"),
+            "records": [record_json(r) for r in records],
+        }
+    )

@@ -1,0 +1,72 @@
+"""`flask exchange …`: node keys, peers, and running the exchange jobs by hand or from cron."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+group = AppGroup("exchange", help="Integrity-record exchange between deployments.")
+
+
+@group.command("init")
+@click.option("--node-id", default=None, help="This node's id (default: EXCHANGE_NODE_ID).")
+def init_command(node_id):
+    """Create this node's Ed25519 key pair (once) and print what peers need."""
+    from app.exchange import node
+
+    node_id, public, created = node.init_node(node_id)
+    click.echo(("created" if created else "already initialised") + f": node {node_id}")
+    click.echo(f"public key: {public}")
+
+
+@group.command("add-peer")
+@click.argument("name")
+@click.argument("url")
+@click.argument("public_key")
+def add_peer_command(name, url, public_key):
+    """Register (or re-key) peer NAME at base URL with its base64url PUBLIC_KEY."""
+    from app.core.errors import ServiceError
+    from app.exchange.services import add_peer
+
+    try:
+        peer = add_peer(name, url, public_key)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(f"peer {peer.node_id} at {peer.url}")
+
+
+@group.command("pull")
+def pull_command():
+    """Catch up on everything the peers published since the last pull."""
+    from app.exchange.tasks import pull_all
+
+    click.echo(f"stored {pull_all()} new versions")
+
+
+@group.command("retry")
+def retry_command():
+    """Send every undelivered version and acknowledgement again."""
+    from app.core.models import utcnow
+    from app.exchange.tasks import retry_due_deliveries, retry_recognitions
+
+    count = retry_due_deliveries(now=utcnow() + dt.timedelta(days=3650))
+    click.echo(f"retried {count} deliveries, {retry_recognitions()} acknowledgements")
+
+
+@group.command("expire")
+def expire_command():
+    """Mark records whose sanction term has ended as expired."""
+    from app.exchange.tasks import expire_records_job
+
+    click.echo(f"expired {expire_records_job()} records")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(group)

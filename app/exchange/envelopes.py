@@ -1,0 +1,158 @@
+"""Signed envelopes: the unit that travels between nodes.
+
+An envelope is a JSON object; its signature is Ed25519 over the RFC 8785 canonical form of
+the object without its `signature` member. Canonical JSON makes the signature independent
+of key order, whitespace and number formatting, so any JSON library can verify it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any, Literal
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.exchange import node
+from app.exchange.node import b64, unb64
+
+PROTOCOL = "yrd-exchange/1"
+KINDS = ("record", "recognition", "receipt")
+MAX_ENVELOPE_BYTES = 64 * 1024
+
+
+class EnvelopeShape(BaseModel):
+    """What every envelope must look like before its signature is even checked."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    protocol: Literal["yrd-exchange/1"]
+    kind: Literal["record", "recognition", "receipt"]
+    sender: str = Field(min_length=1, max_length=64)
+    record_id: str = Field(min_length=1, max_length=64)
+    version: int = Field(ge=1, le=1_000_000)
+    issued_at: str = Field(min_length=20, max_length=40)
+    payload: dict[str, Any]
+    signature: str = Field(min_length=80, max_length=90)
+
+
+class SubjectShape(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(min_length=1, max_length=200)
+    matching_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    id_masked: str | None = Field(default=None, max_length=40)
+
+
+class RecordPayloadShape(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: Literal["active", "expired", "revoked"]
+    subject: SubjectShape
+    deciding_agency: str = Field(min_length=1, max_length=200)
+    effective_date: dt.date
+    term_end: dt.date | None = None
+    lifetime: bool = False
+
+
+class RecognitionPayloadShape(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    agency_code: str = Field(min_length=1, max_length=16)
+    agency_name: str = Field(default="", max_length=200)
+    decision: Literal["recognise", "recognise_modified", "decline"]
+    modified_terms: str | None = Field(default=None, max_length=5000)
+    reason: str | None = Field(default=None, max_length=5000)
+    decided_at: str = Field(min_length=10, max_length=40)
+
+
+class MalformedEnvelope(ValueError):
+    pass
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def canonical(obj: dict) -> bytes:
+    return rfc8785.dumps({k: v for k, v in obj.items() if k != "signature"})
+
+
+def digest(envelope: dict) -> str:
+    return hashlib.sha256(canonical(envelope)).hexdigest()
+
+
+def seal(kind: str, record_id: str, version: int, payload: dict) -> dict:
+    """A new envelope from this node, signed."""
+    sender, private, _public = node.identity()
+    envelope = {
+        "protocol": PROTOCOL,
+        "kind": kind,
+        "sender": sender,
+        "record_id": record_id,
+        "version": version,
+        "issued_at": now_iso(),
+        "payload": payload,
+    }
+    envelope["signature"] = b64(private.sign(canonical(envelope)))
+    return envelope
+
+
+def check_shape(obj: Any) -> EnvelopeShape:
+    if not isinstance(obj, dict):
+        raise MalformedEnvelope("an envelope is a JSON object")
+    try:
+        shape = EnvelopeShape.model_validate(obj)
+        if shape.kind == "record":
+            RecordPayloadShape.model_validate(shape.payload)
+        elif shape.kind == "recognition":
+            RecognitionPayloadShape.model_validate(shape.payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise MalformedEnvelope(f"{where}: {first['msg']}") from exc
+    return shape
+
+
+def verify(envelope: dict, public_key: Ed25519PublicKey) -> bool:
+    try:
+        return verify_canonical(canonical(envelope), envelope["signature"], public_key)
+    except (rfc8785.CanonicalizationError, ValueError, TypeError):
+        return False
+
+
+def verify_canonical(message: bytes, signature: str, public_key: Ed25519PublicKey) -> bool:
+    try:
+        public_key.verify(unb64(signature), message)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def sign_request(method: str, path: str) -> dict[str, str]:
+    """Headers that authenticate a GET from this node to a peer."""
+    sender, private, _public = node.identity()
+    stamp = now_iso()
+    message = rfc8785.dumps({"method": method, "path": path, "node": sender, "at": stamp})
+    return {
+        "X-YRD-Node": sender,
+        "X-YRD-Timestamp": stamp,
+        "X-YRD-Signature": b64(private.sign(message)),
+    }
+
+
+def verify_request(
+    method: str, path: str, sender: str, stamp: str, signature: str, key: Ed25519PublicKey
+) -> bool:
+    try:
+        at = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        if abs((dt.datetime.now(dt.UTC) - at).total_seconds()) > 300:
+            return False
+        message = rfc8785.dumps({"method": method, "path": path, "node": sender, "at": stamp})
+        key.verify(unb64(signature), message)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True

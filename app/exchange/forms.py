@@ -1,0 +1,56 @@
+"""Forms for records, recognition, integrity checks and peers."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.cases.models import Severity
+from app.core.labels import choices
+
+ID_TYPES = [
+    ("resident_id", _l("Resident ID card")),
+    ("passport", _l("Passport")),
+    ("uscc", _l("Unified social credit code")),
+    ("other", _l("Other")),
+]
+
+
+class RecordDraftForm(FlaskForm):
+    party_id = SelectField(_l("Responsible party"), coerce=int)
+    conduct = TextAreaField(_l("Conduct"), validators=[DataRequired(), Length(max=5000)])
+    outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(), Length(max=5000)])
+    legal_basis = StringField(_l("Legal basis"), validators=[DataRequired(), Length(max=500)])
+    effective_date = DateField(_l("Effective date"), validators=[DataRequired()])
+    term_end = DateField(_l("Sanction term ends"), validators=[Optional()])
+    lifetime = BooleanField(_l("Lifetime"))
+    severity = SelectField(_l("Severity"), choices=lambda: choices(Severity))
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
+
+
+class RecognitionForm(FlaskForm):
+    decision = SelectField(
+        _l("Decision"),
+        choices=[
+            ("recognise", _l("Recognise")),
+            ("recognise_modified", _l("Recognise with modification")),
+            ("decline", _l("Decline")),
+        ],
+    )
+    modified_terms = TextAreaField(_l("Modified terms"), validators=[Length(max=5000)])
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=5000)])
+
+
+class IntegrityCheckForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    id_type = SelectField(_l("ID type"), choices=ID_TYPES, default="resident_id")
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=64)])
+
+
+class PeerForm(FlaskForm):
+    node_id = StringField(_l("Node id"), validators=[DataRequired(), Length(max=64)])
+    url = StringField(_l("Base URL"), validators=[DataRequired(), Length(max=300)])
+    public_key = StringField(_l("Public key"), validators=[DataRequired(), Length(max=64)])

@@ -1,0 +1,445 @@
+"""Integrity records: drafting, approval (publishing), revocation, expiry, recognition and
+integrity checks. Every function checks who and when, changes state, audits and flushes;
+the caller commits and then hands the returned (version id, peer id) pairs to
+`tasks.schedule_deliveries`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import Role, User
+from app.cases.models import Case, CaseState, FindingOutcome, Party, ReviewOutcome, Severity
+from app.cases.permissions import can_handle
+from app.core import audit
+from app.core.calendar import today
+from app.core.crypto import matching_hash
+from app.core.errors import GuardFailed, InvalidInput, NotAllowed
+from app.core.models import utcnow
+from app.exchange import envelopes, node
+from app.exchange.models import (
+    Delivery,
+    DeliveryStatus,
+    ExchangePeer,
+    IntegrityRecord,
+    Recognition,
+    RecognitionDecision,
+    RecordStatus,
+    RecordVersion,
+)
+from app.extensions import db
+
+DECIDED = (CaseState.decided, CaseState.under_review, CaseState.closed)
+SEVERITY_ORDER = [Severity.minor, Severity.serious, Severity.severe]
+VIEW_ROLES = (Role.officer, Role.supervisor, Role.auditor, Role.agency_admin)
+CHECK_ROLES = (Role.officer, Role.supervisor)
+RECOGNISE_ROLES = (Role.supervisor, Role.agency_admin)
+
+
+@dataclass
+class RecordDraft:
+    party_id: int
+    conduct: str
+    outcome: str
+    legal_basis: str
+    effective_date: dt.date
+    term_end: dt.date | None
+    lifetime: bool
+    severity: Severity
+
+
+def mask_id(number: str | None) -> str | None:
+    if not number:
+        return None
+    cleaned = "".join(ch for ch in number if ch.isalnum())
+    if len(cleaned) <= 8:
+        return "*" * len(cleaned)
+    return cleaned[:4] + "*" * (len(cleaned) - 8) + cleaned[-4:]
+
+
+def misconduct_found(case: Case) -> bool:
+    return any(f.outcome == FindingOutcome.misconduct for f in case.findings)
+
+
+def suggested_draft(case: Case, party: Party) -> RecordDraft:
+    """Prefills the form from the decision, so the officer only corrects what differs."""
+    from app.core.labels import label
+
+    sanctions = [s for s in case.sanctions if s.party_id == party.id and s.revoked_on is None]
+    severities = [f.severity for f in case.findings if f.severity is not None] or [Severity.minor]
+    ends = [s.end_date for s in sanctions if s.end_date]
+    return RecordDraft(
+        party_id=party.id,
+        conduct="；".join(label(a.misconduct_type) for a in case.allegations),
+        outcome=case.decision_text or "",
+        legal_basis=case.rule_version,
+        effective_date=min((s.start_date for s in sanctions), default=case.decided_on or today()),
+        term_end=max(ends) if ends and not any(s.lifetime for s in sanctions) else None,
+        lifetime=any(s.lifetime for s in sanctions),
+        severity=max(severities, key=SEVERITY_ORDER.index),
+    )
+
+
+def draft_record(case: Case, actor: User, data: RecordDraft) -> IntegrityRecord:
+    if not can_handle(actor, case):
+        raise NotAllowed(_l("Only the case's officers and supervisor can draft its record."))
+    if case.state not in DECIDED or not misconduct_found(case):
+        raise GuardFailed(_l("Only a decided case with a misconduct finding yields a record."))
+    party = next((p for p in case.respondents if p.id == data.party_id), None)
+    if party is None:
+        raise InvalidInput(_l("Choose a respondent of this case."), field="party_id")
+    if not any(s.party_id == party.id and s.revoked_on is None for s in case.sanctions):
+        raise GuardFailed(_l("The decision names no sanction for this respondent."))
+    _check_draft(data)
+    existing = db.session.scalar(
+        select(IntegrityRecord.id).where(
+            IntegrityRecord.case_id == case.id,
+            IntegrityRecord.party_id == party.id,
+            IntegrityRecord.status != RecordStatus.revoked,
+        )
+    )
+    if existing:
+        raise GuardFailed(_l("This respondent already has a record for this case."))
+    record = IntegrityRecord(
+        record_uid=str(uuid.uuid4()),
+        origin_node=_node_id_or_local(),
+        is_local=True,
+        case=case,
+        party=party,
+        agency_id=case.agency_id,
+        deciding_agency=case.agency.name_zh,
+        subject_name=party.name,
+        subject_hash=party.id_hash,
+        subject_id_masked=mask_id(party.id_number),
+        status=RecordStatus.draft,
+        drafted_by_id=actor.id,
+        draft=_draft_json(data),
+    )
+    db.session.add(record)
+    db.session.flush()
+    audit.record("record.draft", actor=actor, case=case, obj=record, details=record.draft)
+    return record
+
+
+def _node_id_or_local() -> str:
+    return node.node_id() if node.is_initialised() else "local"
+
+
+def _check_draft(data: RecordDraft) -> None:
+    for name in ("conduct", "outcome", "legal_basis"):
+        value = (getattr(data, name) or "").strip()
+        if not value:
+            raise InvalidInput(_l("This field is required."), field=name)
+        if len(value) > 5000:
+            raise InvalidInput(_l("At most 5000 characters."), field=name)
+    if data.lifetime and data.term_end:
+        raise InvalidInput(_l("A lifetime sanction has no end date."), field="term_end")
+    if not data.lifetime and not data.term_end:
+        raise InvalidInput(
+            _l("Give the end of the sanction term, or mark it lifetime."), field="term_end"
+        )
+    if data.term_end and data.term_end < data.effective_date:
+        raise InvalidInput(_l("The term cannot end before it starts."), field="term_end")
+
+
+def _draft_json(data: RecordDraft) -> dict:
+    return {
+        "conduct": data.conduct.strip(),
+        "outcome": data.outcome.strip(),
+        "legal_basis": data.legal_basis.strip(),
+        "effective_date": data.effective_date.isoformat(),
+        "term_end": data.term_end.isoformat() if data.term_end else None,
+        "lifetime": bool(data.lifetime),
+        "severity": Severity(data.severity).value,
+    }
+
+
+def is_admin_of(user: User, record: IntegrityRecord) -> bool:
+    return user.has_role(Role.agency_admin) and record.agency_id == user.agency_id
+
+
+def approve_record(record: IntegrityRecord, actor: User) -> list[tuple[int, int]]:
+    """Publishes version 1 to the region: visible to every agency here, sent to every peer."""
+    if not is_admin_of(actor, record):
+        raise NotAllowed(_l("Only an administrator of the deciding agency can approve it."))
+    if record.status != RecordStatus.draft:
+        raise GuardFailed(_l("Only a draft can be approved."))
+    draft = record.draft
+    record.effective_date = dt.date.fromisoformat(draft["effective_date"])
+    record.term_end = dt.date.fromisoformat(draft["term_end"]) if draft["term_end"] else None
+    record.lifetime = draft["lifetime"]
+    record.approved_by_id = actor.id
+    record.origin_node = _node_id_or_local()
+    status = RecordStatus.active
+    if record.term_end and record.term_end < today():
+        status = RecordStatus.expired
+    return _publish(record, status, actor, "record.approve", reason=None)
+
+
+def can_revoke(user: User, record: IntegrityRecord) -> bool:
+    return (
+        is_admin_of(user, record)
+        and record.is_local
+        and record.status in (RecordStatus.active, RecordStatus.expired)
+    )
+
+
+def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> list[tuple[int, int]]:
+    """Revocation is a new version, published and delivered like the first."""
+    if not can_revoke(actor, record):
+        raise NotAllowed(_l("Only an administrator of the deciding agency can revoke it."))
+    if record.case is None or record.case.review_outcome != ReviewOutcome.overturned:
+        raise GuardFailed(_l("A record is revoked only when its decision is overturned on review."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("A reason is required for this step."), field="reason")
+    return _publish(record, RecordStatus.revoked, actor, "record.revoke", reason=reason[:5000])
+
+
+def build_payload(record: IntegrityRecord, status: RecordStatus, reason: str | None) -> dict:
+    """What leaves the node: the subject's name, matching hash and masked ID, never the
+    complainant, never the full identifier."""
+    draft = record.draft
+    case = record.case
+    return {
+        "status": status.value,
+        "subject": {
+            "name": record.subject_name,
+            "matching_hash": record.subject_hash,
+            "id_masked": record.subject_id_masked,
+            "party_type": record.party.party_type.value if record.party else "person",
+            "institution": record.party.institution if record.party else None,
+        },
+        "conduct": draft["conduct"],
+        "outcome": draft["outcome"],
+        "deciding_agency": record.deciding_agency,
+        "deciding_agency_code": record.agency.code if record.agency else None,
+        "legal_basis": draft["legal_basis"],
+        "case_reference": case.reference if case else None,
+        "decided_on": case.decided_on.isoformat() if case and case.decided_on else None,
+        "effective_date": draft["effective_date"],
+        "term_end": draft["term_end"],
+        "lifetime": draft["lifetime"],
+        "severity": draft["severity"],
+        "revocation_reason": reason,
+    }
+
+
+def _publish(
+    record: IntegrityRecord, status: RecordStatus, actor: User, action: str, reason: str | None
+) -> list[tuple[int, int]]:
+    version = record.current_version + 1
+    payload = build_payload(record, status, reason)
+    envelope = (
+        envelopes.seal("record", record.record_uid, version, payload)
+        if node.is_initialised()
+        else {"record_id": record.record_uid, "version": version, "payload": payload}
+    )
+    row = RecordVersion(
+        record=record,
+        version=version,
+        is_local=True,
+        status=status,
+        envelope=envelope,
+        envelope_sha256=envelopes.digest(envelope),
+        reason=reason,
+    )
+    record.current_version = version
+    record.status = status
+    record.payload = payload
+    db.session.add(row)
+    db.session.flush()
+    deliveries = []
+    if node.is_initialised():
+        peers = db.session.scalars(select(ExchangePeer).where(ExchangePeer.active)).all()
+        db.session.add_all(Delivery(version_id=row.id, peer_id=peer.id) for peer in peers)
+        db.session.flush()
+        deliveries = [(row.id, peer.id) for peer in peers]
+    audit.record(
+        action,
+        actor=actor,
+        case=record.case,
+        obj=record,
+        details={"version": version, "status": status.value, "peers": len(deliveries)},
+    )
+    return deliveries
+
+
+def expire_records(on: dt.date | None = None) -> int:
+    """Active records whose term has ended become expired, local and received alike: the
+    term is in every copy, so each node reaches the same status without a message."""
+    on = on or today()
+    result = db.session.execute(
+        update(IntegrityRecord)
+        .where(
+            IntegrityRecord.status == RecordStatus.active,
+            IntegrityRecord.term_end.is_not(None),
+            IntegrityRecord.term_end < on,
+        )
+        .values(status=RecordStatus.expired, updated_at=utcnow())
+    )
+    if result.rowcount:
+        audit.record("record.expire", details={"count": result.rowcount, "on": on.isoformat()})
+    db.session.flush()
+    return result.rowcount
+
+
+def visible_records(user: User):
+    """Published records are seen by every agency of the deployment; drafts by their own."""
+    if not user.has_role(*VIEW_ROLES):
+        return select(IntegrityRecord).where(IntegrityRecord.id.is_(None))
+    return select(IntegrityRecord).where(
+        or_(
+            IntegrityRecord.status != RecordStatus.draft,
+            IntegrityRecord.agency_id == user.agency_id,
+        )
+    )
+
+
+def can_recognise(user: User, record: IntegrityRecord) -> bool:
+    return (
+        not record.is_local
+        and record.status != RecordStatus.draft
+        and user.has_role(*RECOGNISE_ROLES)
+    )
+
+
+def record_recognition(
+    record: IntegrityRecord,
+    actor: User,
+    decision: str,
+    modified_terms: str | None = None,
+    reason: str | None = None,
+) -> Recognition:
+    """The acting user's agency decides; a later decision replaces an earlier one and is sent
+    again. The caller schedules `tasks.send_recognition` after committing."""
+    if not can_recognise(actor, record):
+        raise NotAllowed(_l("Only a supervisor or administrator can decide on recognition."))
+    try:
+        choice = RecognitionDecision(decision)
+    except ValueError as exc:
+        raise InvalidInput(_l("Choose a recognition decision."), field="decision") from exc
+    modified_terms = (modified_terms or "").strip() or None
+    reason = (reason or "").strip() or None
+    if choice == RecognitionDecision.recognise_modified and not modified_terms:
+        raise InvalidInput(_l("Describe the modified terms."), field="modified_terms")
+    if choice == RecognitionDecision.decline and not reason:
+        raise InvalidInput(_l("A reason is required to decline."), field="reason")
+    if len(modified_terms or "") > 5000 or len(reason or "") > 5000:
+        raise InvalidInput(_l("At most 5000 characters."))
+    row = db.session.scalar(
+        select(Recognition).where(
+            Recognition.record_id == record.id,
+            Recognition.peer_id.is_(None),
+            Recognition.agency_id == actor.agency_id,
+        )
+    )
+    if row is None:
+        row = Recognition(record=record, agency_id=actor.agency_id, agency_code=actor.agency.code)
+        db.session.add(row)
+    row.agency_name = actor.agency.name_zh
+    row.version = record.current_version
+    row.decision = choice
+    row.modified_terms = (
+        modified_terms if choice == RecognitionDecision.recognise_modified else None
+    )
+    row.reason = reason
+    row.decided_by_id = actor.id
+    row.decided_at = utcnow()
+    row.ack_status = None if record.peer_id is None else DeliveryStatus.pending
+    row.ack_error = None
+    row.ack_receipt = None
+    db.session.flush()
+    audit.record(
+        "record.recognition",
+        actor=actor,
+        obj=record,
+        details={"decision": choice.value, "version": row.version, "origin": record.origin_node},
+    )
+    return row
+
+
+def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> list[IntegrityRecord]:
+    """Matches by the region-wide keyed hash, so records from every node are found without any
+    node holding another's identifiers. Each check is audited."""
+    if not actor.has_role(*CHECK_ROLES):
+        raise NotAllowed(_l("Only officers and supervisors can run integrity checks."))
+    name = (name or "").strip()
+    id_number = (id_number or "").strip()
+    if not id_number or len(id_number) > 64:
+        raise InvalidInput(_l("Enter the ID number."), field="id_number")
+    if len(name) > 200:
+        raise InvalidInput(_l("At most 200 characters."), field="name")
+    subject = matching_hash(id_type or "resident_id", id_number)
+    records = db.session.scalars(
+        select(IntegrityRecord)
+        .where(
+            IntegrityRecord.subject_hash == subject, IntegrityRecord.status != RecordStatus.draft
+        )
+        .options(selectinload(IntegrityRecord.recognitions))
+        .order_by(IntegrityRecord.effective_date.desc(), IntegrityRecord.id.desc())
+        .limit(200)
+    ).all()
+    audit.record(
+        "record.integrity_check",
+        actor=actor,
+        details={
+            "name": name,
+            "id_masked": mask_id(id_number),
+            "matches": len(records),
+            "name_matches": sum(1 for r in records if r.subject_name == name),
+        },
+    )
+    return records
+
+
+def can_manage_peers(user: User) -> bool:
+    return user.has_role(Role.agency_admin, Role.sysadmin)
+
+
+def add_peer(node_id: str, url: str, public_key: str, actor: User | None = None) -> ExchangePeer:
+    """Registers (or re-keys) a peer whose envelopes this node will accept."""
+    from urllib.parse import urlparse
+
+    from app.exchange.node import load_public_key
+
+    if actor is not None and not can_manage_peers(actor):
+        raise NotAllowed(_l("Only an agency administrator can manage exchange peers."))
+    node_id = (node_id or "").strip()
+    if not node_id or len(node_id) > 64 or any(ch.isspace() for ch in node_id):
+        raise InvalidInput(_l("A node id has 1 to 64 characters and no spaces."), field="node_id")
+    url = (url or "").strip().rstrip("/")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 300:
+        raise InvalidInput(_l("Give the peer's http(s) base URL."), field="url")
+    try:
+        load_public_key(public_key or "")
+    except ValueError as exc:
+        raise InvalidInput(
+            _l("The public key is not an Ed25519 key in base64url."), field="public_key"
+        ) from exc
+    if node.is_initialised() and node_id == node.node_id():
+        raise InvalidInput(_l("That is this node's own id."), field="node_id")
+    peer = db.session.scalar(select(ExchangePeer).where(ExchangePeer.node_id == node_id))
+    if peer is None:
+        peer = ExchangePeer(node_id=node_id, added_by_id=getattr(actor, "id", None))
+        db.session.add(peer)
+    peer.url, peer.public_key, peer.active = url, public_key.strip(), True
+    db.session.flush()
+    audit.record("exchange.add_peer", actor=actor, obj=peer, details={"node": node_id, "url": url})
+    return peer
+
+
+def set_peer_active(peer: ExchangePeer, active: bool, actor: User) -> None:
+    if not can_manage_peers(actor):
+        raise NotAllowed(_l("Only an agency administrator can manage exchange peers."))
+    peer.active = active
+    db.session.flush()
+    audit.record(
+        "exchange.enable_peer" if active else "exchange.disable_peer", actor=actor, obj=peer
+    )

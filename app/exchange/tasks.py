@@ -1,0 +1,240 @@
+"""Background work of the exchange: push with retries, pull to catch up, acknowledgements,
+and the daily expiry. Jobs take ids, reload what they need and commit themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import urllib.error
+import urllib.request
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from app.core.models import utcnow
+from app.exchange import envelopes
+from app.exchange.models import (
+    Delivery,
+    DeliveryStatus,
+    ExchangePeer,
+    IntegrityRecord,
+    Recognition,
+)
+from app.exchange.receive import ExchangeRefused, accept, verify_receipt
+from app.extensions import db
+
+log = logging.getLogger("yrd.exchange")
+QUEUE = "default"
+BACKOFF_SECONDS = [10, 30, 90, 270, 810, 2430]
+TIMEOUT = 10
+
+
+class DeliveryFailed(RuntimeError):
+    """Raised so that RQ retries the job with its backoff."""
+
+
+def enqueue(fn, *args, description: str = "") -> None:
+    """Through the jobs layer: on RQ with exponential backoff when Redis is configured;
+    otherwise now, in-process, once (a failure is retried by `retry_due_deliveries`, a
+    periodic job, so a web request never waits through the backoff)."""
+    from app.jobs import NO_RETRY, Retry
+    from app.jobs import enqueue as enqueue_job
+
+    with_redis = bool(current_app.config.get("REDIS_URL"))
+    retry = Retry(max=len(BACKOFF_SECONDS), intervals=tuple(BACKOFF_SECONDS))
+    enqueue_job(
+        fn,
+        *args,
+        queue=QUEUE,
+        description=description or fn.__name__,
+        track=False,
+        retry=retry if with_redis else NO_RETRY,
+    )
+
+
+def schedule_deliveries(deliveries: list[tuple[int, int]]) -> None:
+    """Call with (version id, peer id) pairs after the publishing transaction committed."""
+    for version_id, peer_id in deliveries:
+        enqueue(
+            deliver_version,
+            version_id,
+            peer_id,
+            description=f"deliver version {version_id} to peer {peer_id}",
+        )
+
+
+def _post(url: str, body: dict) -> tuple[int, dict]:
+    data = json.dumps(body, ensure_ascii=False).encode()
+    request = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json"}
+    )
+    return _send(request)
+
+
+def _send(request) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, json.loads(exc.read() or b"{}")
+        except ValueError:
+            return exc.code, {}
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise DeliveryFailed(f"unreachable: {exc}") from exc
+
+
+def endpoint(peer: ExchangePeer, path: str) -> str:
+    return peer.url.rstrip("/") + "/api/exchange/v1/" + path
+
+
+def deliver_version(version_id: int, peer_id: int) -> str:
+    delivery = db.session.scalar(
+        select(Delivery).where(Delivery.version_id == version_id, Delivery.peer_id == peer_id)
+    )
+    if delivery is None or delivery.status == DeliveryStatus.delivered:
+        return "nothing to do"
+    envelope, peer = delivery.version.envelope, delivery.peer
+    url = endpoint(peer, "envelopes")
+    db.session.commit()  # no lock held while the peer answers
+    try:
+        status, body = _post(url, envelope)
+        if status != 200:
+            raise DeliveryFailed(f"HTTP {status} {body.get('code', '')}: {body.get('detail', '')}")
+        receipt = body.get("receipt")
+        if not verify_receipt(receipt, peer, envelope):
+            raise DeliveryFailed("the receipt is missing or not signed by the peer")
+    except DeliveryFailed as exc:
+        _record_failure(delivery, str(exc))
+        raise
+    delivery.status = DeliveryStatus.delivered
+    delivery.attempts += 1
+    delivery.last_attempt_at = delivery.delivered_at = utcnow()
+    delivery.next_attempt_at = None
+    delivery.last_error = None
+    delivery.receipt = receipt
+    db.session.commit()
+    return receipt["payload"]["result"]
+
+
+def _record_failure(delivery: Delivery, error: str) -> None:
+    delivery.attempts += 1
+    delivery.status = DeliveryStatus.failed
+    delivery.last_error = error[:2000]
+    delivery.last_attempt_at = utcnow()
+    wait = BACKOFF_SECONDS[min(delivery.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+    delivery.next_attempt_at = utcnow() + dt.timedelta(seconds=wait)
+    db.session.commit()
+
+
+def retry_due_deliveries(now: dt.datetime | None = None) -> int:
+    """Periodic: hands every undelivered, due delivery back to the queue."""
+    now = now or utcnow()
+    due = db.session.execute(
+        select(Delivery.version_id, Delivery.peer_id)
+        .join(ExchangePeer)
+        .where(
+            ExchangePeer.active,
+            Delivery.status != DeliveryStatus.delivered,
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+        )
+        .order_by(Delivery.id)
+        .limit(1000)
+    ).all()
+    db.session.commit()
+    for version_id, peer_id in due:
+        enqueue(deliver_version, version_id, peer_id)
+    return len(due)
+
+
+def pull_from_peer(peer_id: int, page_size: int = 200) -> int:
+    """Catches up on everything the peer published since the last pull."""
+    stored = 0
+    while True:
+        peer = db.session.get(ExchangePeer, peer_id)
+        path = f"/api/exchange/v1/records?since={peer.pull_cursor}&limit={page_size}"
+        request = urllib.request.Request(
+            peer.url.rstrip("/") + path, headers=envelopes.sign_request("GET", path)
+        )
+        db.session.commit()
+        status, body = _send(request)
+        if status != 200:
+            raise DeliveryFailed(f"pull from {peer.node_id}: HTTP {status} {body.get('code')}")
+        items = body.get("envelopes") or []
+        for envelope in items:
+            try:
+                with db.session.begin_nested():
+                    receipt = accept(envelope)
+                stored += receipt["payload"]["result"] == "stored"
+            except ExchangeRefused as exc:
+                log.warning("pull from %s: refused %s", peer.node_id, exc)
+        peer = db.session.get(ExchangePeer, peer_id)
+        peer.pull_cursor = max(peer.pull_cursor, int(body.get("next") or peer.pull_cursor))
+        db.session.commit()
+        if not items or len(items) < page_size:
+            return stored
+
+
+def pull_all() -> int:
+    ids = db.session.scalars(select(ExchangePeer.id).where(ExchangePeer.active)).all()
+    total = 0
+    for peer_id in ids:
+        try:
+            total += pull_from_peer(peer_id)
+        except DeliveryFailed as exc:
+            log.warning("%s", exc)
+    return total
+
+
+def send_recognition(recognition_id: int) -> str:
+    """Tells the origin node what this agency decided, as a signed acknowledgement."""
+    row = db.session.get(Recognition, recognition_id)
+    record: IntegrityRecord = row.record
+    if record.peer is None:
+        return "local record"
+    payload = {
+        "agency_code": row.agency_code,
+        "agency_name": row.agency_name,
+        "decision": row.decision.value,
+        "modified_terms": row.modified_terms,
+        "reason": row.reason,
+        "decided_at": row.decided_at.replace(tzinfo=row.decided_at.tzinfo or dt.UTC).isoformat(),
+    }
+    envelope = envelopes.seal("recognition", record.record_uid, row.version, payload)
+    peer = record.peer
+    url = endpoint(peer, "envelopes")
+    db.session.commit()
+    try:
+        status, body = _post(url, envelope)
+        if status != 200:
+            raise DeliveryFailed(f"HTTP {status} {body.get('code', '')}: {body.get('detail', '')}")
+        if not verify_receipt(body.get("receipt"), peer, envelope):
+            raise DeliveryFailed("the receipt is missing or not signed by the peer")
+    except DeliveryFailed as exc:
+        row.ack_status, row.ack_error = DeliveryStatus.failed, str(exc)[:2000]
+        db.session.commit()
+        raise
+    row.ack_status, row.ack_error, row.ack_receipt = DeliveryStatus.delivered, None, body["receipt"]
+    db.session.commit()
+    return body["receipt"]["payload"]["result"]
+
+
+def retry_recognitions() -> int:
+    ids = db.session.scalars(
+        select(Recognition.id).where(
+            Recognition.peer_id.is_(None), Recognition.ack_status == DeliveryStatus.failed
+        )
+    ).all()
+    db.session.commit()
+    for rid in ids:
+        enqueue(send_recognition, rid)
+    return len(ids)
+
+
+def expire_records_job() -> int:
+    from app.exchange.services import expire_records
+
+    count = expire_records()
+    db.session.commit()
+    return count

@@ -1,0 +1,55 @@
+"""Background jobs: one small layer over RQ, with an in-process fallback.
+
+Public API (import from `app.jobs`):
+
+- `enqueue(fn, *args, queue="default", description="", user=None, case=None, track=True,
+  retry=Retry())` runs `fn(*args)` in the background. `fn` is a module-level function
+  taking ids (never ORM objects); it reloads what it needs and may return a JSON-able
+  dict kept as the job's result. Queues: "dossiers", "default". With `track=True` a
+  `Job` row (who, what, status, progress, error, result) is returned for status pages;
+  otherwise the RQ job id. With REDIS_URL set, enqueue commits the caller's session
+  first (the worker must see it); when Redis refuses, the row is removed again and
+  `QueueUnavailable` (a ServiceError, 503) is raised. Without REDIS_URL the job runs
+  in-process before enqueue returns (the zero-configuration default).
+- `Retry(max=3, intervals=(10, 30, 90))`: retries with backoff for transient failures
+  (any exception); raise `PermanentJobError` for failures retrying cannot fix.
+  `NO_RETRY` for none.
+- `set_progress(percent, message=None)` inside a job: shown on status pages (commits).
+- `recover_abandoned()`: requeues started jobs whose worker stopped its heartbeat
+  (also a periodic job and `flask jobs recover`).
+- Periodic jobs are declared in `app.jobs.periodic.PERIODIC`; `rq cron
+  app/jobs/cron_config.py` schedules them, `flask jobs run-periodic` runs them once.
+- `GET /jobs/<id>.json` gives the status of a job to the user who started it.
+
+Workers: `make worker` (`rq worker --with-scheduler dossiers default`, needs REDIS_URL).
+"""
+
+from flask import Blueprint, Flask
+
+from app.jobs.models import Job, JobStatus
+from app.jobs.queue import NO_RETRY, QUEUES, QueueUnavailable, Retry, enqueue
+from app.jobs.recover import recover_abandoned
+from app.jobs.runner import PermanentJobError, set_progress
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+__all__ = [
+    "NO_RETRY",
+    "QUEUES",
+    "Job",
+    "JobStatus",
+    "PermanentJobError",
+    "QueueUnavailable",
+    "Retry",
+    "enqueue",
+    "recover_abandoned",
+    "set_progress",
+]
+
+
+def init_app(app: Flask) -> None:
+    from app.jobs import cli, views  # noqa: F401
+
+    app.config.setdefault("JOBS_DEAD_WORKER_SECONDS", 90)
+    app.register_blueprint(bp)
+    cli.init_app(app)

@@ -1,0 +1,32 @@
+"""The one place periodic jobs are declared.
+
+Each entry runs on a cron schedule (Asia/Shanghai wall clock is not assumed: RQ's cron
+uses the worker's local time). With Redis, `rq cron app/jobs/cron_config.py` (see
+`make cron`) enqueues them; without Redis, `flask jobs run-periodic` runs them all once
+and is meant for the system's cron.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.jobs import reminders
+from app.jobs.queue import func_name
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    func: str
+    cron: str
+    queue: str = "default"
+
+
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic("deadline-reminders", func_name(reminders.send_deadline_reminders), "0 8 * * *"),
+    Periodic("recover-abandoned-jobs", "app.jobs.recover.recover_abandoned", "* * * * *"),
+    Periodic("exchange-retry-deliveries", "app.exchange.tasks.retry_due_deliveries", "*/5 * * * *"),
+    Periodic("exchange-retry-acks", "app.exchange.tasks.retry_recognitions", "*/15 * * * *"),
+    Periodic("exchange-pull", "app.exchange.tasks.pull_all", "*/15 * * * *"),
+    Periodic("records-expire", "app.exchange.tasks.expire_records_job", "10 0 * * *"),
+)

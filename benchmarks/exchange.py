@@ -1,0 +1,251 @@
+"""Throughput of receiving signed envelopes into PostgreSQL, and integrity-check latency over
+100,000 records.
+
+    .venv/bin/python benchmarks/exchange.py [--database URL] [--envelopes 3000] [--records 100000]
+
+The database named in --database is dropped and recreated. Requests go through the whole
+Flask stack (JSON parsing, shape check, Ed25519 verification, storage, signed receipt) via
+the WSGI test client, so the figures exclude only the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask_migrate import upgrade
+
+from app import create_app
+from app.core.crypto import matching_hash
+from app.core.secrets import new_field_key
+from app.exchange import envelopes
+from app.exchange.node import b64, init_node, public_key_text
+from app.extensions import db
+
+DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/yrd_test_exchange"
+
+
+def recreate(url: str) -> None:
+    parsed = sa.engine.make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+
+
+def p95(samples: list[float]) -> float:
+    if len(samples) < 2:
+        return samples[0] * 1000
+    return statistics.quantiles(samples, n=100)[94] * 1000
+
+
+def make_envelope(key, sender: str, i: int) -> dict:
+    body = {
+        "protocol": envelopes.PROTOCOL,
+        "kind": "record",
+        "sender": sender,
+        "record_id": str(uuid.uuid4()),
+        "version": 1,
+        "issued_at": envelopes.now_iso(),
+        "payload": {
+            "status": "active",
+            "subject": {
+                "name": f"受检人{i}",
+                "matching_hash": secrets.token_hex(32),
+                "id_masked": "3101**********0000",
+            },
+            "conduct": "抄袭",
+            "outcome": "通报批评，三年内禁止申报项目",
+            "deciding_agency": "浙江省科学技术厅",
+            "legal_basis": "国科发监〔2022〕221号",
+            "effective_date": "2026-05-01",
+            "term_end": "2099-05-01",
+            "lifetime": False,
+            "severity": "serious",
+        },
+    }
+    body["signature"] = b64(key.sign(envelopes.canonical(body)))
+    return body
+
+
+def bench_single(client, items: list[dict]) -> None:
+    latencies = []
+    start = time.perf_counter()
+    for envelope in items:
+        t0 = time.perf_counter()
+        response = client.post("/api/exchange/v1/envelopes", json=envelope)
+        latencies.append(time.perf_counter() - t0)
+        assert response.status_code == 200, response.data
+    elapsed = time.perf_counter() - start
+    print(
+        f"receive, one envelope per request: {len(items) / elapsed:,.0f} envelopes/s, "
+        f"p95 {p95(latencies):.2f} ms per request"
+    )
+
+
+def bench_concurrent(app, items: list[dict], threads: int) -> None:
+    """One envelope per request from several senders at once, as a threaded server sees it:
+    database waits and commits overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def send(envelope):
+        client = app.test_client()
+        t0 = time.perf_counter()
+        response = client.post("/api/exchange/v1/envelopes", json=envelope)
+        assert response.status_code == 200, response.data
+        return time.perf_counter() - t0
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        latencies = list(pool.map(send, items))
+    elapsed = time.perf_counter() - start
+    print(
+        f"receive, one envelope per request, {threads} concurrent senders: "
+        f"{len(items) / elapsed:,.0f} envelopes/s, p95 {p95(latencies):.2f} ms per request"
+    )
+
+
+def bench_batch(client, items: list[dict], size: int) -> None:
+    latencies = []
+    start = time.perf_counter()
+    for i in range(0, len(items), size):
+        t0 = time.perf_counter()
+        response = client.post(
+            "/api/exchange/v1/envelopes/batch", json={"envelopes": items[i : i + size]}
+        )
+        latencies.append(time.perf_counter() - t0)
+        assert all("receipt" in r for r in response.json["results"])
+    elapsed = time.perf_counter() - start
+    print(
+        f"receive, batches of {size}: {len(items) / elapsed:,.0f} envelopes/s, "
+        f"p95 {p95(latencies):.1f} ms per batch"
+    )
+
+
+def seed_records(count: int, peer_id: int) -> list[str]:
+    """Bulk rows as received records; returns a sample of ID numbers that match some of them."""
+    from app.exchange.models import IntegrityRecord
+
+    numbers = [f"3101011980{i:08d}" for i in range(count)]
+    table = IntegrityRecord.__table__
+    for start in range(0, count, 5000):
+        rows = [
+            {
+                "record_uid": str(uuid.uuid4()),
+                "origin_node": "node-peer",
+                "is_local": False,
+                "peer_id": peer_id,
+                "deciding_agency": "浙江省科学技术厅",
+                "subject_name": f"受检人{i}",
+                "subject_hash": matching_hash("resident_id", numbers[i]),
+                "subject_id_masked": "3101**********0000",
+                "status": "active" if i % 3 else "expired",
+                "current_version": 1,
+                "lifetime": False,
+                "draft": {},
+                "payload": {"conduct": "抄袭"},
+            }
+            for i in range(start, min(start + 5000, count))
+        ]
+        db.session.execute(table.insert(), rows)
+    db.session.commit()
+    return numbers
+
+
+def bench_checks(client, token: str, numbers: list[str], runs: int) -> None:
+    import random
+
+    latencies, found = [], 0
+    for n in range(runs):
+        number = random.choice(numbers) if n % 2 else f"9999{n:014d}"
+        t0 = time.perf_counter()
+        response = client.get(
+            f"/api/v1/integrity-check?name=x&id_number={number}",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        latencies.append(time.perf_counter() - t0)
+        found += response.json["matches"]
+    print(
+        f"integrity check over {len(numbers):,} records: p95 {p95(latencies):.2f} ms, "
+        f"median {statistics.median(latencies) * 1000:.2f} ms ({runs} checks, {found} hits)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--envelopes", type=int, default=3000)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--checks", type=int, default=1000)
+    args = parser.parse_args()
+    recreate(args.database)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "DATABASE_URL": args.database,
+                "SQLALCHEMY_DATABASE_URI": args.database,
+                "SECRET_KEY": "benchmark-secret-key-long-enough-0123456789abcdef",
+                "FIELD_ENCRYPTION_KEYS": new_field_key("b1"),
+                "MATCHING_KEY": "benchmark-matching-key",
+                "EXCHANGE_KEY_DIR": str(Path(tmp) / "exchange"),
+                "FILE_STORE": str(Path(tmp) / "files"),
+                "REDIS_URL": None,
+            }
+        )
+        run(app, args)
+
+
+def run(app, args) -> None:
+    from app.auth.models import Role, User
+    from app.auth.services import create_token
+    from app.demo.loader import ensure_agencies
+    from app.exchange.services import add_peer
+
+    key = Ed25519PrivateKey.generate()
+    with app.app_context():
+        upgrade(revision="heads")
+        agencies = ensure_agencies()
+        init_node("node-bench")
+        peer = add_peer("node-peer", "http://127.0.0.1:9", public_key_text(key.public_key()))
+        user = User(
+            username="bench", display_name="bench", agency=agencies["SH"], password_hash="x"
+        )
+        user.set_roles([Role.officer])
+        db.session.add(user)
+        db.session.flush()
+        token = create_token(user, "bench")
+        db.session.commit()
+        peer_id = peer.id
+    client = app.test_client()
+    items = [make_envelope(key, "node-peer", i) for i in range(args.envelopes * 3)]
+    single, concurrent, batch = (
+        items[i * args.envelopes : (i + 1) * args.envelopes] for i in range(3)
+    )
+    with app.app_context():
+        bench_single(client, single)
+    bench_concurrent(app, concurrent, 8)
+    with app.app_context():
+        bench_batch(client, batch, 250)
+    with app.app_context():
+        numbers = seed_records(args.records, peer_id)
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+    with app.app_context():
+        bench_checks(client, token, numbers, args.checks)
+
+
+if __name__ == "__main__":
+    main()

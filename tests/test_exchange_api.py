@@ -1,0 +1,173 @@
+"""The exchange API inside one deployment, with the test acting as a peer holding its own real
+key: ordering, batches, pull cursors, and schemathesis over the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import schemathesis
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from sqlalchemy import func, select
+
+from app.exchange import envelopes
+from app.exchange.models import IntegrityRecord, RecordStatus, RecordVersion
+from app.exchange.node import b64, init_node, public_key_text
+from app.exchange.services import add_peer
+
+PEER = "node-peer"
+
+
+@pytest.fixture
+def node(app):
+    with app.app_context():
+        init_node("node-test")
+
+
+@pytest.fixture
+def peer(db, node):
+    key = Ed25519PrivateKey.generate()
+    add_peer(PEER, "http://127.0.0.1:9", public_key_text(key.public_key()))
+    db.session.commit()
+    return key
+
+
+def envelope(key, record_id: str, version: int, status: str = "active", **changes) -> dict:
+    body = {
+        "protocol": envelopes.PROTOCOL,
+        "kind": "record",
+        "sender": PEER,
+        "record_id": record_id,
+        "version": version,
+        "issued_at": envelopes.now_iso(),
+        "payload": {
+            "status": status,
+            "subject": {"name": "吴刚", "matching_hash": "a" * 64, "id_masked": "3101****0000"},
+            "deciding_agency": "浙江省科学技术厅",
+            "effective_date": "2026-05-01",
+            "term_end": "2099-05-01",
+            "lifetime": False,
+            "conduct": "数据造假",
+        },
+        **changes,
+    }
+    body["signature"] = b64(key.sign(envelopes.canonical(body)))
+    return body
+
+
+def versions(db, uid: str) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(RecordVersion)
+        .join(IntegrityRecord)
+        .where(IntegrityRecord.record_uid == uid)
+    )
+
+
+def test_older_version_after_newer_does_not_overwrite(client, db, peer):
+    v2 = envelope(peer, "rec-order", 2, status="revoked")
+    v1 = envelope(peer, "rec-order", 1)
+    assert (
+        client.post("/api/exchange/v1/envelopes", json=v2).json["receipt"]["payload"]["result"]
+        == "stored"
+    )
+    receipt = client.post("/api/exchange/v1/envelopes", json=v1).json["receipt"]
+    assert receipt["payload"]["result"] == "stale"
+    record = db.session.scalar(
+        select(IntegrityRecord).where(IntegrityRecord.record_uid == "rec-order")
+    )
+    assert record.status == RecordStatus.revoked and record.current_version == 2
+    assert versions(db, "rec-order") == 2
+
+
+def test_same_version_with_other_content_is_a_conflict(client, db, peer):
+    client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-c", 1))
+    other = envelope(peer, "rec-c", 1, status="revoked")
+    response = client.post("/api/exchange/v1/envelopes", json=other)
+    assert (response.status_code, response.json["code"]) == (409, "version_conflict")
+    assert versions(db, "rec-c") == 1
+
+
+def test_batch_gives_one_result_per_envelope(client, db, peer):
+    good = envelope(peer, "rec-b1", 1)
+    bad = {**envelope(peer, "rec-b2", 1), "version": 5}  # signed over version 1
+    response = client.post(
+        "/api/exchange/v1/envelopes/batch", json={"envelopes": [good, bad, good]}
+    )
+    results = response.json["results"]
+    assert results[0]["receipt"]["payload"]["result"] == "stored"
+    assert results[1]["problem"]["code"] == "bad_signature"
+    assert results[2]["receipt"]["payload"]["result"] == "duplicate"
+    assert versions(db, "rec-b1") == 1 and versions(db, "rec-b2") == 0
+    empty = client.post("/api/exchange/v1/envelopes/batch", json={"envelopes": []})
+    assert empty.status_code == 422 and empty.json["code"] == "malformed_batch"
+
+
+def test_wrong_content_type_and_unsigned_pull(client, peer):
+    response = client.post("/api/exchange/v1/envelopes", data="x", content_type="text/plain")
+    assert response.status_code == 415 and response.json["code"] == "unsupported_media_type"
+    pull = client.get("/api/exchange/v1/records?since=0")
+    assert pull.status_code == 401 and pull.content_type == "application/problem+json"
+
+
+def test_pull_with_a_signed_request_pages_by_cursor(client, db, peer, app, monkeypatch):
+    from app.exchange import node as node_module
+
+    # The peer signs its request with its own key: sign as the peer, verify as this node.
+    path = "/api/exchange/v1/records?since=0&limit=10"
+    stamp = envelopes.now_iso()
+    import rfc8785
+
+    message = rfc8785.dumps({"method": "GET", "path": path, "node": PEER, "at": stamp})
+    headers = {
+        "X-YRD-Node": PEER,
+        "X-YRD-Timestamp": stamp,
+        "X-YRD-Signature": b64(peer.sign(message)),
+    }
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200 and "envelopes" in response.json
+    headers["X-YRD-Signature"] = b64(peer.sign(message + b"x"))
+    assert client.get(path, headers=headers).json["code"] == "bad_signature"
+    assert node_module.is_initialised()
+
+
+def test_openapi_document_describes_the_protocol(client, node):
+    document = client.get("/api/exchange/v1/openapi.json").json
+    assert document["openapi"].startswith("3.")
+    assert "/api/exchange/v1/envelopes" in document["paths"]
+    assert "RFC 8785" in json.dumps(document)
+
+
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+def test_exchange_api_never_answers_5xx(app, node, mode):
+    """Generated valid and invalid requests to every operation get 2xx or a 4xx problem."""
+    schema = schemathesis.openapi.from_wsgi("/api/exchange/v1/openapi.json", app)
+    seen = []
+
+    @given(case=schema.as_strategy(generation_mode=GenerationMode(mode)))
+    @settings(
+        max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def run(case):
+        response = case.call_and_validate(checks=[not_a_server_error])
+        seen.append(response.status_code)
+
+    run()
+    assert seen and max(seen) < 500
+
+
+def test_cli_initialises_the_node_and_registers_peers(app, db, node):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["exchange", "init"])
+    assert result.exit_code == 0 and "node-test" in result.output
+    assert "public key:" in result.output
+    bad = runner.invoke(args=["exchange", "add-peer", "node-js", "http://js.example", "short"])
+    assert bad.exit_code != 0 and "Ed25519" in bad.output
+    key = public_key_text(Ed25519PrivateKey.generate().public_key())
+    good = runner.invoke(args=["exchange", "add-peer", "node-js", "http://js.example/", key])
+    assert good.exit_code == 0, good.output
+    response = app.test_client().get("/.well-known/yrd-node").json
+    assert response["node_id"] == "node-test" and "private" not in json.dumps(response).lower()

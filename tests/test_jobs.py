@@ -1,0 +1,137 @@
+"""The jobs layer: in-process fallback, a real Redis with real `rq worker` processes,
+retries, recovery after a worker dies, queue outage, periodic deadline reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from app.jobs import Job, JobStatus, QueueUnavailable, Retry, enqueue, recover_abandoned
+from app.jobs.reminders import send_deadline_reminders
+from app.notifications.models import Notification
+from tests import jobfuncs
+from tests.worker_support import committed, redis_url, rq_worker, wait_for  # noqa: F401
+
+
+def _status(db, job_id: str) -> SimpleNamespace:
+    """A snapshot, with the transaction ended at once: on SQLite an open one would hold
+    the write lock the worker needs."""
+    db.session.rollback()
+    job = db.session.get(Job, job_id)
+    snapshot = SimpleNamespace(**job.as_json(), user_id=job.user_id)
+    snapshot.status = job.status
+    db.session.rollback()
+    return snapshot
+
+
+def test_without_redis_a_job_runs_in_process_and_is_tracked(db, make_user, tmp_path):
+    user = make_user()
+    marker = tmp_path / "m.txt"
+    job = enqueue(jobfuncs.write_marker, str(marker), "你好", description="marker", user=user)
+    assert marker.read_text() == "你好"
+    job = _status(db, job.id)
+    assert (job.status, job.progress, job.result) == (JobStatus.finished, 100, {"written": "你好"})
+    assert job.user_id == user.id
+
+
+def test_in_process_fallback_retries_transient_failures(db, tmp_path):
+    job = enqueue(jobfuncs.flaky, str(tmp_path / "n"), 2, retry=Retry(max=3, intervals=(1,)))
+    job = _status(db, job.id)
+    assert job.status == JobStatus.finished and job.attempts == 3
+
+
+def test_a_permanent_failure_is_not_retried_and_says_why(db):
+    job = enqueue(jobfuncs.refuse, "案件不存在")
+    job = _status(db, job.id)
+    assert job.status == JobStatus.failed and job.attempts == 1
+    assert "案件不存在" in job.error
+
+
+def test_redis_outage_leaves_no_job_behind_and_says_so(app, committed, tmp_path):  # noqa: F811
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    try:
+        before = committed.session.scalar(select(Job.id).order_by(Job.created_at.desc()))
+        with pytest.raises(QueueUnavailable) as raised:
+            enqueue(jobfuncs.write_marker, str(tmp_path / "x"), "x")
+        assert raised.value.status == 503
+        committed.session.expire_all()
+        assert committed.session.scalar(select(Job.id).order_by(Job.created_at.desc())) == before
+        assert not (tmp_path / "x").exists()
+    finally:
+        app.config["REDIS_URL"] = None
+
+
+@pytest.mark.redis
+def test_a_real_worker_runs_the_job_and_retries_with_backoff(
+    committed,  # noqa: F811
+    rq_worker,  # noqa: F811
+    tmp_path,
+):
+    rq_worker()
+    marker = tmp_path / "m.txt"
+    done = enqueue(jobfuncs.write_marker, str(marker), "来自 worker")
+    flaky = enqueue(jobfuncs.flaky, str(tmp_path / "n"), 2, retry=Retry(max=3, intervals=(1, 1)))
+    wait_for(lambda: _status(committed, done.id).status == JobStatus.finished, 60)
+    assert marker.read_text() == "来自 worker"
+    wait_for(lambda: _status(committed, flaky.id).done, 90)
+    job = _status(committed, flaky.id)
+    assert job.status == JobStatus.finished and job.attempts == 3
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_a_job_whose_worker_died_is_run_again(app, committed, rq_worker, tmp_path):  # noqa: F811
+    worker = rq_worker("doomed")
+    job = enqueue(
+        jobfuncs.slow_once,
+        str(tmp_path / "started"),
+        str(tmp_path / "pid"),
+        retry=Retry(max=2, intervals=(1,)),
+    )
+    wait_for(lambda: _status(committed, job.id).status == JobStatus.running, 60)
+    horse = int((tmp_path / "pid").read_text())  # RQ runs the job in a forked work horse
+    os.kill(horse, signal.SIGKILL)
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(10)
+    wait_for(lambda: recover_abandoned(dead_after=3), 30, every=1)
+    assert _status(committed, job.id).status == JobStatus.retrying
+    rq_worker("rescuer")
+    wait_for(lambda: _status(committed, job.id).status == JobStatus.finished, 90)
+    assert _status(committed, job.id).attempts == 2
+
+
+def test_job_status_is_shown_only_to_whoever_started_it(db, make_user, login, client):
+    owner, other = make_user(), make_user()
+    job = enqueue(jobfuncs.write_marker, "/dev/null", "", user=owner)
+    login(other)
+    assert client.get(f"/jobs/{job.id}.json").status_code == 404
+    client.post("/logout")
+    login(owner)
+    body = client.get(f"/jobs/{job.id}.json").get_json()
+    assert body["status"] == "finished" and body["done"] is True
+
+
+def test_deadline_reminders_reach_the_case_team_once_a_day(db, make_case):
+    from app.core.calendar import today
+
+    soon = make_case(state="investigating", due_date=today() + dt.timedelta(days=2))
+    late = make_case(state="investigating", due_date=today() - dt.timedelta(days=3))
+    far = make_case(state="investigating", due_date=today() + dt.timedelta(days=60))
+    first = send_deadline_reminders()
+    second = send_deadline_reminders()
+    assert first["notified"] >= 2 * 2 and second["notified"] == 0
+    texts = {
+        case.reference: [
+            n.text
+            for n in db.session.scalars(select(Notification).where(Notification.case_id == case.id))
+        ]
+        for case in (soon, late, far)
+    }
+    assert texts[far.reference] == []
+    assert len(texts[soon.reference]) == len(soon.members) >= 2
+    assert any("逾期" in t or "overdue" in t for t in texts[late.reference])

@@ -1,0 +1,145 @@
+"""Fixtures for queue tests: a real Redis, real `rq worker` processes, and committed data
+(a worker is another process: it cannot see the rolled-back transaction of `db`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db as _db
+from tests.conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url(app):
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    connection = Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        connection.flushdb()
+    except RedisError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis at {TEST_REDIS_URL} is not reachable: {exc}")
+        pytest.skip(f"Redis at {TEST_REDIS_URL} is not reachable")
+    app.config["REDIS_URL"] = TEST_REDIS_URL
+    yield TEST_REDIS_URL
+    app.config["REDIS_URL"] = None
+    connection.flushdb()
+
+
+def _snapshot() -> dict[str, object]:
+    marks: dict[str, object] = {}
+    for table in _db.metadata.sorted_tables:
+        if "id" not in table.c:
+            continue
+        if isinstance(table.c.id.type, sa.String):
+            marks[table.name] = set(_db.session.scalars(sa.select(table.c.id)))
+        else:
+            marks[table.name] = _db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
+    return marks
+
+
+def _restore(marks: dict[str, object]) -> None:
+    for table in reversed(_db.metadata.sorted_tables):
+        mark = marks.get(table.name)
+        if mark is None:
+            continue
+        if isinstance(mark, set):
+            _db.session.execute(sa.delete(table).where(table.c.id.not_in(mark or {""})))
+        else:
+            _db.session.execute(sa.delete(table).where(table.c.id > mark))
+    _db.session.commit()
+
+
+@pytest.fixture
+def committed(app):
+    """An app context whose session really commits; rows added are deleted afterwards
+    (newest audit entries included, so the chain stays intact)."""
+    with app.app_context():
+        _db.session.rollback()
+        marks = _snapshot()
+        _db.session.commit()
+        try:
+            yield _db
+        finally:
+            _db.session.rollback()
+            _restore(marks)
+            _db.session.remove()
+
+
+def worker_env(app, redis_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "FIELD_ENCRYPTION_KEYS": app.config["FIELD_ENCRYPTION_KEYS"],
+            "MATCHING_KEY": app.config["MATCHING_KEY"],
+            "FILE_STORE": app.config["FILE_STORE"],
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def rq_worker(app, redis_url, tmp_path):
+    """start() launches a real `rq worker` on both queues; all are stopped at teardown."""
+    started: list[subprocess.Popen] = []
+
+    def start(name: str = "w") -> subprocess.Popen:
+        log = open(tmp_path / f"worker-{name}-{len(started)}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "rq"),
+                "worker",
+                "--url",
+                redis_url,
+                "--with-scheduler",
+                "--job-monitoring-interval",
+                "1",
+                "--name",
+                f"{name}-{os.getpid()}-{len(started)}-{time.time_ns()}",
+                "dossiers",
+                "default",
+            ],
+            cwd=ROOT,
+            env=worker_env(app, redis_url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+
+
+def wait_for(predicate, timeout: float = 60, every: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout}s waiting for {predicate.__doc__ or predicate}")
