@@ -59,8 +59,10 @@ MATRIX = {
     "cases.team": (
         "POST",
         lambda w: f"/cases/{w['received'].reference}/team",
-        lambda w: _declared(w, "received", "sh_officer")
-        and {"user_id": w["sh_officer"].id, "team_role": "lead"},
+        lambda w: (
+            _declared(w, "received", "sh_officer")
+            and {"user_id": w["sh_officer"].id, "team_role": "lead"}
+        ),
         [
             (ANON, "login"),
             ("js_officer", 404),

@@ -329,3 +329,47 @@ class CaseDetail(BaseModel):
         None,
         description="Only for team members a supervisor granted access; every read is audited",
     )
+
+
+# ---- integrity check ----------------------------------------------------------------------
+
+
+class IntegrityCheckQuery(Request):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    id_type: Annotated[str, StringConstraints(max_length=32)] = "resident_id"
+    id_number: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class RecordSubject(BaseModel):
+    name: str
+    id_masked: str | None
+
+
+class RecordRecognition(BaseModel):
+    agency: str
+    decision: str
+    version: int
+
+
+class IntegrityRecordOut(BaseModel):
+    record_id: str
+    version: int
+    status: str
+    origin_node: str | None
+    local: bool
+    subject: RecordSubject
+    deciding_agency: str | None
+    conduct: str | None
+    outcome: str | None
+    legal_basis: str | None
+    severity: str | None
+    effective_date: str | None
+    term_end: str | None
+    lifetime: bool
+    recognitions: list[RecordRecognition]
+
+
+class IntegrityCheckResult(BaseModel):
+    matches: int
+    active: int
+    records: list[IntegrityRecordOut]

@@ -23,6 +23,8 @@ from app.api.schemas import (
     CaseListQuery,
     ConflictDeclarationRequest,
     DefenceRequest,
+    IntegrityCheckQuery,
+    IntegrityCheckResult,
     TeamRequest,
     TransitionRequest,
 )
@@ -261,6 +263,34 @@ def declare_case_conflicts(reference: str):
     declare_conflicts(case, current(), list(body.kinds), body.details)
     db.session.commit()
     return respond(CaseDetail, case_detail(case, current()), status=201)
+
+
+@operation(
+    bp,
+    "/integrity-check",
+    "GET",
+    "Integrity records held anywhere in the region for a person (name and ID number)",
+    query=IntegrityCheckQuery,
+    response=IntegrityCheckResult,
+    errors={422: "Missing or invalid name or ID number (`invalid_input`)"},
+)
+def integrity_check_api():
+    """For grant systems: matched by the keyed hash of the ID across own and received records;
+    each check is audited."""
+    from app.exchange.services import integrity_check
+    from app.exchange.views import record_json
+
+    q = parse_query(IntegrityCheckQuery)
+    records = integrity_check(current(), q.name, q.id_type, q.id_number)
+    db.session.commit()
+    return respond(
+        IntegrityCheckResult,
+        {
+            "matches": len(records),
+            "active": sum(1 for r in records if r.status.value == "active"),
+            "records": [record_json(r) for r in records],
+        },
+    )
 
 
 @operation(bp, "/openapi.json", "GET", "This API's OpenAPI 3.1 document", public=True)

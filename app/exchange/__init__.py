@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     from app.extensions import csrf
 
     app.register_blueprint(bp)
-    for blueprint in (api.bp, api.wellknown, api.integrity_api):
+    for blueprint in (api.bp, api.wellknown):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -1,5 +1,4 @@
-"""The node-to-node exchange API (/api/exchange/v1), the node's well-known description, and
-the integrity check for grant systems (/api/v1/integrity-check)."""
+"""The node-to-node exchange API (/api/exchange/v1), the node's well-known description, and."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.core.errors import ServiceError, problem
+from app.core.errors import problem
 from app.exchange import envelopes, node
 from app.exchange.models import ExchangePeer, RecordVersion
 from app.exchange.receive import ExchangeRefused, Intake, accept, peer_key
@@ -20,7 +19,6 @@ log = logging.getLogger("yrd.exchange")
 
 bp = Blueprint("exchange_api", __name__, url_prefix="/api/exchange/v1")
 wellknown = Blueprint("exchange_wellknown", __name__)
-integrity_api = Blueprint("integrity_api", __name__, url_prefix="/api/v1")
 
 MAX_BATCH = 500
 MAX_BATCH_BYTES = 8 * 1024 * 1024
@@ -216,39 +214,5 @@ def describe_node():
             "algorithm": "Ed25519",
             "protocol": envelopes.PROTOCOL,
             "api": request.host_url.rstrip("/") + bp.url_prefix,
-        }
-    )
-
-
-@integrity_api.get("/integrity-check")
-def integrity_check_api():
-    """For grant systems: is this person under an integrity record anywhere in the region?"""
-    from app.auth.services import user_for_token
-    from app.exchange.services import integrity_check
-    from app.exchange.views import record_json
-
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    user = user_for_token(token)
-    if user is None:
-        return problem(
-            401, "unauthorized", "Authentication required", "send Authorization: Bearer <token>"
-        )
-    try:
-        records = integrity_check(
-            user,
-            request.args.get("name", ""),
-            request.args.get("id_type", "resident_id"),
-            request.args.get("id_number", ""),
-        )
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        return problem(exc.status, exc.code, str(exc.message), field=exc.field)
-    return jsonify(
-        {
-            "matches": len(records),
-            "active": sum(1 for r in records if r.status.value == "active"),
-            "records": [record_json(r) for r in records],
         }
     )
