@@ -36,9 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
     ext.babel.init_app(app, locale_selector=i18n.select_locale)
     ext.limiter.init_app(app)
 
-    from app import admin, api, auth, cases, core, demo, jobs, notifications
+    from app import admin, api, auth, cases, core, demo, dossiers, jobs, notifications
 
-    for module in (core, auth, cases, jobs, notifications, admin, api, demo):
+    for module in (core, auth, cases, jobs, notifications, dossiers, admin, api, demo):
         module.init_app(app)
     return app
 
