@@ -15,7 +15,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk libmagic1 poppler-utils
 TEST_DEBS := chromium chromium-driver
 
-.PHONY: run test deps test-deps debs test-debs translations migrate demo lint format worker cron clean
+.PHONY: run test deps test-deps debs test-debs translations fonts migrate demo lint format worker cron clean
 
 run: deps migrate demo
 	@$(FLASK) demo-logins
@@ -46,7 +46,11 @@ $(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	touch $@
 
-deps: debs $(VENV)/.installed translations
+deps: debs $(VENV)/.installed translations fonts
+
+# The dossier font, extracted once from Debian's Noto CJK into instance/fonts/.
+fonts: $(VENV)/.installed
+	@$(FLASK) prepare-fonts
 
 test-deps: test-debs $(VENV)/.test-installed translations
 
