@@ -259,3 +259,13 @@ def test_a_tampered_upload_is_not_verified(db, make_case, login, client):
         content_type="multipart/form-data",
     )
     assert bad.status_code == 400
+
+
+def test_archival_dossier_is_pdf_a_3b(app, db, make_case):
+    case = make_case(state="investigating")
+    request_dossier(case, _lead(case), DossierLevel.shared, pdfa=True)
+    dossier = _stored(db, case, DossierLevel.shared)
+    reader = PdfReader(f"{app.config['FILE_STORE']}/{dossier.path}")
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert dossier.pdfa and reader.pdf_header == "%PDF-1.7"
+    assert re.search(r"pdfaid:part[^0-9]{0,3}3", xmp) and re.search(r"conformance[^A-Z]{0,3}B", xmp)
