@@ -9,6 +9,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/yrd_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Queue tests use this Redis database (flushed by them) and start real `rq worker` processes.
+export TEST_REDIS_URL
 
 # Debian packages: Pango for WeasyPrint, a CJK font, poppler for PDF checks, libmagic for
 # upload type detection; Chromium and its driver only for the browser tests.

@@ -42,12 +42,12 @@ def render_html(context: dict) -> str:
 
 def html_to_pdf(html: str, *, pdfa: bool = False, timings: dict | None = None) -> Rendered:
     timings = timings if timings is not None else {}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     document = HTML(string=html, url_fetcher=LocalFilesOnly([font_dir()])).render()
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     options = {"pdf_variant": "pdf/a-3b"} if pdfa else {}
     pdf = document.write_pdf(**options)
-    t2 = time.perf_counter()
-    timings["layout"] = t1 - t0
-    timings["write_pdf"] = t2 - t1
+    t2, c2 = time.perf_counter(), time.process_time()
+    timings.update({"layout": t1 - t0, "write_pdf": t2 - t1})
+    timings.update({"layout_cpu": c1 - c0, "write_pdf_cpu": c2 - c1})
     return Rendered(pdf=pdf, pages=len(document.pages), timings=timings)
