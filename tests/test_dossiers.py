@@ -235,6 +235,11 @@ def test_auditor_gets_internal_and_a_queue_outage_creates_nothing(
     )
     assert db.session.scalar(select(Job).where(Job.case_id == case.id)) is None
     assert _stored(db, case, DossierLevel.internal) is None
+    assert not db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.case_id == case.id, AuditEntry.action == "dossier.requested"
+        )
+    )
 
 
 def test_a_tampered_upload_is_not_verified(db, make_case, login, client):
