@@ -9,13 +9,15 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/yrd_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Queue tests use this Redis database (flushed by them) and start real `rq worker` processes.
+export TEST_REDIS_URL
 
 # Debian packages: Pango for WeasyPrint, a CJK font, poppler for PDF checks, libmagic for
 # upload type detection; Chromium and its driver only for the browser tests.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk libmagic1 poppler-utils
 TEST_DEBS := chromium chromium-driver
 
-.PHONY: run test deps test-deps debs test-debs translations migrate demo lint format worker cron clean
+.PHONY: run test deps test-deps debs test-debs translations fonts migrate demo lint format worker cron clean
 
 run: deps migrate demo
 	@$(FLASK) demo-logins
@@ -46,7 +48,11 @@ $(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	touch $@
 
-deps: debs $(VENV)/.installed translations
+deps: debs $(VENV)/.installed translations fonts
+
+# The dossier font, extracted once from Debian's Noto CJK into instance/fonts/.
+fonts: $(VENV)/.installed
+	@$(FLASK) prepare-fonts
 
 test-deps: test-debs $(VENV)/.test-installed translations
 

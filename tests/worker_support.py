@@ -38,27 +38,34 @@ def redis_url(app):
     connection.flushdb()
 
 
+def _int_id(table) -> bool:
+    return "id" in table.c and not isinstance(table.c.id.type, sa.String)
+
+
 def _snapshot() -> dict[str, object]:
+    """Per table: the highest integer id, or else the set of primary keys present."""
     marks: dict[str, object] = {}
     for table in _db.metadata.sorted_tables:
-        if "id" not in table.c:
-            continue
-        if isinstance(table.c.id.type, sa.String):
-            marks[table.name] = set(_db.session.scalars(sa.select(table.c.id)))
-        else:
+        if _int_id(table):
             marks[table.name] = _db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
+        else:
+            cols = list(table.primary_key.columns)
+            marks[table.name] = {tuple(row) for row in _db.session.execute(sa.select(*cols))}
     return marks
 
 
 def _restore(marks: dict[str, object]) -> None:
     for table in reversed(_db.metadata.sorted_tables):
-        mark = marks.get(table.name)
-        if mark is None:
-            continue
-        if isinstance(mark, set):
-            _db.session.execute(sa.delete(table).where(table.c.id.not_in(mark or {""})))
-        else:
+        mark = marks[table.name]
+        if not isinstance(mark, set):
             _db.session.execute(sa.delete(table).where(table.c.id > mark))
+            continue
+        cols = list(table.primary_key.columns)
+        for row in _db.session.execute(sa.select(*cols)).all():
+            if tuple(row) not in mark:
+                _db.session.execute(
+                    sa.delete(table).where(*(c == v for c, v in zip(cols, row, strict=True)))
+                )
     _db.session.commit()
 
 

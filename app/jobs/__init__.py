@@ -8,9 +8,11 @@ Public API (import from `app.jobs`):
   dict kept as the job's result. Queues: "dossiers", "default". With `track=True` a
   `Job` row (who, what, status, progress, error, result) is returned for status pages;
   otherwise the RQ job id. With REDIS_URL set, enqueue commits the caller's session
-  first (the worker must see it); when Redis refuses, the row is removed again and
-  `QueueUnavailable` (a ServiceError, 503) is raised. Without REDIS_URL the job runs
-  in-process before enqueue returns (the zero-configuration default).
+  (the worker must see it) once Redis has answered; when Redis is down it raises
+  `QueueUnavailable` (a ServiceError, 503) before committing anything, so the caller's
+  rollback leaves no trace; a push failing after the commit removes the job row again.
+  Without REDIS_URL the job runs in-process before enqueue returns (the
+  zero-configuration default).
 - `Retry(max=3, intervals=(10, 30, 90))`: retries with backoff for transient failures
   (any exception); raise `PermanentJobError` for failures retrying cannot fix.
   `NO_RETRY` for none.

@@ -68,9 +68,10 @@ def enqueue(
 ) -> Job | str:
     """Run `fn(*args)` in the background; returns the tracked Job (or the RQ id untracked).
 
-    With Redis, the caller's session is committed first so the worker sees what the
-    request wrote; if Redis refuses the job, the tracked row is removed again and
-    QueueUnavailable says so. Without Redis the job runs here, before this returns.
+    With Redis: if it does not answer, QueueUnavailable is raised before anything is
+    committed (the caller rolls back, no trace stays); otherwise the caller's session is
+    committed so the worker sees what the request wrote, and should the push still fail,
+    the tracked row is removed again. Without Redis the job runs here, before returning.
     """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
@@ -98,16 +99,25 @@ def enqueue(
 
         run_inline(job_id if track else None, name, list(args), retry)
         return tracked if track else job_id
+    try:
+        connection.ping()
+    except Exception as exc:
+        # Nothing is committed yet: the caller rolls back and no trace of the request stays.
+        raise _unavailable(exc) from exc
     db.session.commit()
     try:
         _push(connection, queue, job_id, name, list(args), retry, track)
     except Exception as exc:
         _forget(tracked)
-        current_app.logger.warning("queue unavailable: %s", exc)
-        raise QueueUnavailable(
-            _l("The job queue is unavailable right now; nothing was started. Try again later.")
-        ) from exc
+        raise _unavailable(exc) from exc
     return tracked if track else job_id
+
+
+def _unavailable(exc: Exception) -> QueueUnavailable:
+    current_app.logger.warning("job queue unavailable: %s", exc)
+    return QueueUnavailable(
+        _l("The job queue is unavailable right now; nothing was started. Try again later.")
+    )
 
 
 def _push(connection, queue, job_id, name, args, retry: Retry, track: bool) -> None:

@@ -1,0 +1,191 @@
+"""Loading a case into the plain data the dossier templates render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from app.auth.models import User
+from app.cases.models import Case
+from app.core.labels import action_label, label
+from app.dossiers.models import DossierLevel
+from app.dossiers.registry import register_section, sections
+
+
+@dataclass(frozen=True)
+class DossierContext:
+    case: Case
+    requester: User
+    level: DossierLevel
+    may_see_complainant: bool
+
+    @property
+    def shared(self) -> bool:
+        return self.level == DossierLevel.shared
+
+
+def _d(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def load_summary(ctx: DossierContext) -> dict:
+    case = ctx.case
+    return {
+        "reference": case.reference,
+        "title": case.title,
+        "agency": case.agency.name_zh,
+        "source": str(label(case.source)),
+        "received": _d(case.received_date),
+        "state": str(label(case.state)),
+        "rule_version": case.rule_version,
+        "summary": case.summary,
+        "due": _d(case.due_date),
+    }
+
+
+def load_parties(ctx: DossierContext) -> dict:
+    respondents = [
+        {
+            "name": p.name,
+            "type": str(label(p.party_type)),
+            "institution": p.institution or "",
+            "position": p.position or "",
+        }
+        for p in ctx.case.respondents
+    ]
+    complainant = None
+    c = ctx.case.complainant
+    if not ctx.shared and c is not None:
+        if c.anonymous:
+            complainant = {"anonymous": True}
+        elif ctx.may_see_complainant:
+            complainant = {"name": c.name, "contact": c.contact or ""}
+        else:
+            complainant = {"restricted": True}
+    return {"respondents": respondents, "complainant": complainant, "shared": ctx.shared}
+
+
+def load_allegations(ctx: DossierContext) -> list[dict]:
+    return [
+        {
+            "type": str(label(a.misconduct_type)),
+            "description": a.description,
+            "work": a.work_reference or "",
+        }
+        for a in ctx.case.allegations
+    ]
+
+
+def load_timeline(ctx: DossierContext) -> list[dict]:
+    rows = []
+    for h in ctx.case.history:
+        if h.from_state and h.to_state and h.from_state != h.to_state:
+            what = f"{label(h.from_state)} → {label(h.to_state)}"
+        elif h.to_state and not h.from_state:
+            what = str(label(h.to_state))
+        else:
+            what = str(action_label(h.action))
+        rows.append(
+            {
+                "at": h.at.strftime("%Y-%m-%d %H:%M"),
+                "actor": h.actor.display_name if h.actor else "",
+                "what": what,
+                "reason": h.reason or "",
+            }
+        )
+    return rows
+
+
+def load_team(ctx: DossierContext) -> list[dict]:
+    return [
+        {
+            "name": m.user.display_name,
+            "role": str(label(m.team_role)),
+            "agency": ctx.case.agency.name_zh,
+        }
+        for m in ctx.case.members
+    ]
+
+
+def load_findings(ctx: DossierContext) -> dict:
+    by_allegation = {f.allegation_id: f for f in ctx.case.findings}
+    rows = []
+    for a in ctx.case.allegations:
+        f = by_allegation.get(a.id)
+        rows.append(
+            {
+                "allegation": str(label(a.misconduct_type)),
+                "outcome": str(label(f.outcome)) if f else "",
+                "severity": str(label(f.severity)) if f and f.severity else "",
+                "aggravating": (f.aggravating or "") if f else "",
+                "mitigating": (f.mitigating or "") if f else "",
+            }
+        )
+    return {"report": ctx.case.findings_report or "", "rows": rows if ctx.case.findings else []}
+
+
+def load_decision(ctx: DossierContext) -> dict:
+    case = ctx.case
+    return {
+        "text": case.decision_text or "",
+        "decided_on": _d(case.decided_on),
+        "defence_statement": "" if ctx.shared else (case.defence_statement or ""),
+        "sanctions": [
+            {
+                "party": s.party.name,
+                "type": str(label(s.sanction_type)),
+                "start": _d(s.start_date),
+                "end": "" if s.lifetime else _d(s.end_date),
+                "lifetime": s.lifetime,
+                "revoked": _d(s.revoked_on),
+            }
+            for s in case.sanctions
+        ],
+    }
+
+
+def load_review(ctx: DossierContext) -> dict:
+    case = ctx.case
+    return {
+        "requested_on": _d(case.review_requested_on),
+        "outcome": str(label(case.review_outcome)) if case.review_outcome else "",
+        "request_due": _d(case.review_request_due),
+    }
+
+
+def register_builtin_sections() -> None:
+    """The sections of this branch; evidence, notes, declarations and committee review are
+    placeholders until their features register loaders under the same keys."""
+    builtin = (
+        (10, "summary", _l("Case summary"), load_summary),
+        (20, "parties", _l("Parties"), load_parties),
+        (30, "allegations", _l("Allegations"), load_allegations),
+        (40, "timeline", _l("Procedural timeline"), load_timeline),
+        (50, "team", _l("Case team and conflict declarations"), load_team),
+        (60, "evidence", _l("Evidence inventory"), None),
+        (70, "interviews", _l("Interviews and notes"), None),
+        (80, "findings", _l("Findings"), load_findings),
+        (90, "committee", _l("Committee review"), None),
+        (100, "decision", _l("Decision and sanctions"), load_decision),
+        (110, "review", _l("Review record"), load_review),
+    )
+    for order, key, title, loader in builtin:
+        register_section(order, key, title, f"dossiers/sections/{key}.html", loader)
+
+
+def load_sections(ctx: DossierContext) -> list[dict[str, Any]]:
+    out = []
+    for section in sections():
+        data = section.loader(ctx) if section.loader else None
+        out.append(
+            {
+                "key": section.key,
+                "title": str(section.title),
+                "template": section.template,
+                "data": data,
+                "pending": section.loader is None,
+            }
+        )
+    return out

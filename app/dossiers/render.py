@@ -1,0 +1,53 @@
+"""HTML to PDF with WeasyPrint, timed per step (data loading is timed by the caller)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from app.dossiers.fonts import font_dir
+
+
+class LocalFilesOnly(URLFetcher):
+    """A dossier may load nothing but the prepared font files: no network, no other file."""
+
+    def __init__(self, allowed: list[Path]):
+        super().__init__(allowed_protocols={"file"}, fail_on_errors=False)
+        self._allowed = [p.resolve() for p in allowed]
+
+    def fetch(self, url, headers=None):
+        from urllib.parse import unquote, urlparse
+
+        path = Path(unquote(urlparse(url).path)).resolve()
+        if url.startswith("file:") and any(path.is_relative_to(a) for a in self._allowed):
+            return super().fetch(url, headers)
+        raise ValueError(f"dossiers may not load {url}")
+
+
+@dataclass
+class Rendered:
+    pdf: bytes
+    pages: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def render_html(context: dict) -> str:
+    return render_template("dossiers/dossier.html", **context)
+
+
+def html_to_pdf(html: str, *, pdfa: bool = False, timings: dict | None = None) -> Rendered:
+    timings = timings if timings is not None else {}
+    t0, c0 = time.perf_counter(), time.process_time()
+    document = HTML(string=html, url_fetcher=LocalFilesOnly([font_dir()])).render()
+    t1, c1 = time.perf_counter(), time.process_time()
+    options = {"pdf_variant": "pdf/a-3b"} if pdfa else {}
+    pdf = document.write_pdf(**options)
+    t2, c2 = time.perf_counter(), time.process_time()
+    timings.update({"layout": t1 - t0, "write_pdf": t2 - t1})
+    timings.update({"layout_cpu": c1 - c0, "write_pdf_cpu": c2 - c1})
+    return Rendered(pdf=pdf, pages=len(document.pages), timings=timings)

@@ -1,0 +1,220 @@
+"""Time one large Chinese dossier: data loading, HTML rendering, WeasyPrint layout, PDF
+writing; print pages and peak memory.
+
+    .venv/bin/python benchmarks/dossier.py [--runs 2] [--out /tmp/dossier.pdf] [--pdfa]
+
+The case is real (registered through the services, walked to a decision) with 100 extra
+procedural-timeline rows. Evidence and interviews have no tables on this branch yet, so
+500 evidence items and 50 interviews are synthetic rows handed to the section registry,
+rendered by the same templates their features will use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+WORDS = [
+    "课题组",
+    "实验数据",
+    "原始记录",
+    "论文",
+    "图表",
+    "重复使用",
+    "伦理审查",
+    "项目经费",
+    "合同",
+    "评审",
+    "专家意见",
+    "样本",
+    "统计分析",
+    "结论",
+    "引用",
+    "署名",
+    "通讯作者",
+    "期刊",
+    "撤稿",
+    "调查组",
+    "询问",
+    "笔录",
+    "材料",
+    "核实",
+    "情况",
+    "说明",
+]
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return "，".join("".join(rng.choice(WORDS) for _ in range(3)) for _ in range(n)) + "。"
+
+
+def synthetic_sections(rng: random.Random) -> None:
+    from app.dossiers.registry import SECTIONS, register_section
+
+    evidence = [
+        {
+            "name": f"证据材料{i:03d}：{rng.choice(WORDS)}{rng.choice(WORDS)}.pdf",
+            "type": rng.choice(["PDF", "图片", "实物", "表格"]),
+            "size": f"{rng.randint(10, 9000)} KB",
+            "added_by": rng.choice(["王芳", "刘洋", "陈静"]),
+            "added_at": f"2026-04-{rng.randint(1, 28):02d}",
+            "sha256": hashlib.sha256(str(i).encode()).hexdigest(),
+        }
+        for i in range(500)
+    ]
+    interviews = [
+        {
+            "date": f"2026-05-{(i % 28) + 1:02d}",
+            "title": f"第 {i + 1} 次谈话",
+            "author": rng.choice(["王芳", "刘洋"]),
+            "text": sentence(rng, 6),
+        }
+        for i in range(50)
+    ]
+    for key, data in (("evidence", evidence), ("interviews", interviews)):
+        old = SECTIONS[key]
+        register_section(old.order, key, old.title, old.template, lambda ctx, d=data: d)
+
+
+def make_case(db):
+    from sqlalchemy import select
+
+    from app.auth.models import Agency, Role, User
+    from app.auth.passwords import hash_password
+    from app.cases.models import HistoryEntry, MisconductType, PartyType
+    from app.cases.services import (
+        AllegationInput,
+        CaseInput,
+        ComplainantInput,
+        RespondentInput,
+        register_case,
+    )
+    from tests.walk import walk_to
+
+    rng = random.Random(7)
+    agency = db.session.scalar(select(Agency).where(Agency.code == "SH"))
+    officer = User(
+        username="bench-officer",
+        display_name="基准测试专员",
+        agency=agency,
+        password_hash=hash_password("bench-password-123"),
+    )
+    officer.set_roles([Role.officer])
+    db.session.add(officer)
+    db.session.flush()
+    case = register_case(
+        CaseInput(
+            title="关于某研究团队多篇论文涉嫌数据造假及署名不当的举报",
+            source="letter",
+            received_date=dt.date(2026, 3, 2),
+            summary=sentence(rng, 20),
+            respondents=[
+                RespondentInput(name=n, party_type=PartyType.person, institution="某大学")
+                for n in ("张伟", "李强", "赵敏")
+            ],
+            allegations=[
+                AllegationInput(misconduct_type=t, description=sentence(rng, 8))
+                for t in (
+                    MisconductType.fabrication_falsification,
+                    MisconductType.authorship_violation,
+                )
+            ],
+            complainant=ComplainantInput(anonymous=False, name="李娜", contact="13800000000"),
+        ),
+        officer,
+    )
+    from app.cases.models import CaseState
+
+    walk_to(case, CaseState.decided, officer)
+    for i in range(100):
+        db.session.add(
+            HistoryEntry(
+                case_id=case.id,
+                action="note",
+                actor_id=officer.id,
+                at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i),
+                reason=sentence(rng, 2),
+            )
+        )
+    db.session.commit()
+    return case.id, case.lead.user_id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--pdfa", action="store_true")
+    args = parser.parse_args()
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.core.secrets import new_field_key
+    from app.extensions import db
+
+    tmp = Path(tempfile.mkdtemp(prefix="yrd-bench-"))
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}",
+            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite'}",
+            "SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij",
+            "FIELD_ENCRYPTION_KEYS": new_field_key("b1"),
+            "MATCHING_KEY": "bench",
+            "FILE_STORE": str(tmp / "files"),
+        }
+    )
+    with app.app_context(), app.test_request_context():
+        upgrade(revision="heads")
+        from app.demo.loader import ensure_agencies
+
+        ensure_agencies()
+        db.session.commit()
+        case_id, user_id = make_case(db)
+        synthetic_sections(random.Random(11))
+        from app.auth.models import User
+        from app.cases.models import Case
+        from app.dossiers.fonts import prepared_fonts
+        from app.dossiers.models import DossierLevel
+        from app.dossiers.services import build_dossier
+
+        fonts = prepared_fonts()
+        print(f"font: {fonts or 'system Noto Sans CJK SC (fontconfig)'}")
+        for run in range(1, args.runs + 1):
+            db.session.expire_all()
+            case, user = db.session.get(Case, case_id), db.session.get(User, user_id)
+            timings: dict[str, float] = {}
+            start, cpu_start = time.perf_counter(), time.process_time()
+            rendered, _id, _at = build_dossier(
+                case, user, DossierLevel.internal, pdfa=args.pdfa, timings=timings
+            )
+            total, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(
+                f"run {run}: total {total:.2f}s = load {timings['load']:.2f}s + html "
+                f"{timings['html']:.2f}s + layout {timings['layout']:.2f}s + write_pdf "
+                f"{timings['write_pdf']:.2f}s; {rendered.pages} pages, "
+                f"{len(rendered.pdf) / 1024:.0f} KiB, peak RSS {peak:.0f} MiB"
+            )
+            # Other processes share the 2 cores: CPU seconds show what an idle machine takes.
+            print(
+                f"       CPU {cpu:.2f}s (layout {timings['layout_cpu']:.2f}s, write_pdf "
+                f"{timings['write_pdf_cpu']:.2f}s), load average {os.getloadavg()[0]:.1f}"
+            )
+        if args.out:
+            Path(args.out).write_bytes(rendered.pdf)
+            print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""In Chromium: asking for a dossier shows its progress and then the download link,
+without the user reloading the page (the page polls the job's JSON status)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import IN_CI, TEST_PASSWORD
+from tests.test_dossiers import _committed_case
+from tests.worker_support import committed, redis_url, rq_worker  # noqa: F401
+
+
+@pytest.fixture
+def live_server(app, redis_url):  # noqa: F811
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    if not shutil.which("chromium") or not shutil.which("chromedriver"):
+        if IN_CI:
+            pytest.fail("Debian's chromium and chromium-driver are required")
+        pytest.skip("chromium is not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-CN"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.set_page_load_timeout(30)
+    driver.set_window_size(1280, 1000)
+    yield driver
+    driver.quit()
+
+
+@pytest.mark.browser
+@pytest.mark.redis
+def test_generate_dossier_shows_progress_then_the_download_link(
+    committed,  # noqa: F811
+    rq_worker,  # noqa: F811
+    live_server,
+    browser,
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    case = _committed_case(committed, "investigating")
+    lead = case.lead.user
+    reference, username = case.reference, lead.username
+    committed.session.rollback()
+    rq_worker()
+    browser.get(f"{live_server}/login")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    password = browser.find_element(By.NAME, "password")
+    password.send_keys(TEST_PASSWORD)
+    password.submit()
+    WebDriverWait(browser, 10).until(lambda b: "/login" not in b.current_url)
+    browser.get(f"{live_server}/cases/{reference}")
+    Select(browser.find_element(By.ID, "dossier-level")).select_by_value("shared")
+    button = browser.find_element(By.CSS_SELECTOR, "[data-testid=generate-dossier]")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    WebDriverWait(browser, 10).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=dossier-job]"))
+    )
+    link = WebDriverWait(browser, 120).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=dossier-list] a"))
+    )
+    assert link.get_attribute("href").endswith(".pdf")
+    assert browser.find_elements(By.CSS_SELECTOR, "[data-testid=dossier-job]") == []
