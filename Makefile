@@ -54,7 +54,7 @@ deps: debs $(VENV)/.installed translations fonts
 fonts: $(VENV)/.installed
 	@$(FLASK) prepare-fonts
 
-test-deps: test-debs $(VENV)/.test-installed translations
+test-deps: test-debs $(VENV)/.test-installed translations fonts
 
 translations: $(VENV)/.installed
 	@$(VENV)/bin/pybabel -q compile -d app/translations

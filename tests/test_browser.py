@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, TEST_PASSWORD
+from tests.browser_support import click, need_chromium, start_chromium
+from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 ROOT = Path(__file__).resolve().parent.parent
 SETUP = """
 from app import create_app
@@ -45,17 +44,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _need_chromium() -> None:
-    if os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER):
-        return
-    if IN_CI:
-        pytest.fail("Chromium and chromedriver are required for the browser tests in CI")
-    pytest.skip("Chromium or chromedriver is not installed")
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    _need_chromium()
+    need_chromium()
     from app.core.secrets import new_field_key
 
     folder = tmp_path_factory.mktemp("live")
@@ -97,24 +88,7 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(live_server):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
+    driver = start_chromium()
     yield driver
     driver.quit()
 
@@ -130,9 +104,7 @@ def _fill(driver, name: str, value: str) -> None:
 def _click(driver, css: str) -> None:
     from selenium.webdriver.common.by import By
 
-    element = driver.find_element(By.CSS_SELECTOR, css)
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    driver.execute_script("arguments[0].click()", element)
+    click(driver, driver.find_element(By.CSS_SELECTOR, css))
 
 
 def test_register_a_case_take_a_confirmed_step_and_switch_language(browser, live_server):

@@ -3,13 +3,13 @@ without the user reloading the page (the page polls the job's JSON status)."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import IN_CI, TEST_PASSWORD
+from tests.browser_support import click, start_chromium
+from tests.conftest import TEST_PASSWORD
 from tests.test_dossiers import _committed_case
 from tests.worker_support import committed, redis_url, rq_worker  # noqa: F401
 
@@ -25,20 +25,7 @@ def live_server(app, redis_url):  # noqa: F811
 
 @pytest.fixture
 def browser():
-    if not shutil.which("chromium") or not shutil.which("chromedriver"):
-        if IN_CI:
-            pytest.fail("Debian's chromium and chromium-driver are required")
-        pytest.skip("chromium is not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-CN"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    driver.set_page_load_timeout(30)
-    driver.set_window_size(1280, 1000)
+    driver = start_chromium()
     yield driver
     driver.quit()
 
@@ -69,8 +56,7 @@ def test_generate_dossier_shows_progress_then_the_download_link(
     browser.get(f"{live_server}/cases/{reference}")
     Select(browser.find_element(By.ID, "dossier-level")).select_by_value("shared")
     button = browser.find_element(By.CSS_SELECTOR, "[data-testid=generate-dossier]")
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    button.click()
+    click(browser, button)
     WebDriverWait(browser, 10).until(
         ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=dossier-job]"))
     )

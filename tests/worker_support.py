@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db as _db
+from tests.cleanup import audit_guard_lifted
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,12 @@ def _snapshot() -> dict[str, object]:
 
 
 def _restore(marks: dict[str, object]) -> None:
+    with audit_guard_lifted():
+        _delete_new_rows(marks)
+    _db.session.commit()
+
+
+def _delete_new_rows(marks: dict[str, object]) -> None:
     for table in reversed(_db.metadata.sorted_tables):
         mark = marks[table.name]
         if not isinstance(mark, set):
@@ -66,7 +73,6 @@ def _restore(marks: dict[str, object]) -> None:
                 _db.session.execute(
                     sa.delete(table).where(*(c == v for c, v in zip(cols, row, strict=True)))
                 )
-    _db.session.commit()
 
 
 @pytest.fixture
