@@ -98,14 +98,32 @@ def load_timeline(ctx: DossierContext) -> list[dict]:
     return rows
 
 
-def load_team(ctx: DossierContext) -> list[dict]:
-    return [
+def load_team(ctx: DossierContext) -> dict:
+    members = [
         {
             "name": m.user.display_name,
             "role": str(label(m.team_role)),
             "agency": ctx.case.agency.name_zh,
         }
         for m in ctx.case.members
+    ]
+    return {"members": members, "declarations": load_declarations(ctx)}
+
+
+def load_declarations(ctx: DossierContext) -> list[dict]:
+    """Every declaration, superseded ones included: the record shows when each person
+    declared what. Free-text details stay out of a shared dossier."""
+    from app.protection.conflicts import case_declarations
+    from app.protection.views import KIND_LABELS
+
+    return [
+        {
+            "name": d.user.display_name,
+            "at": d.declared_at.strftime("%Y-%m-%d %H:%M"),
+            "kinds": [str(KIND_LABELS.get(k, k)) for k in d.kinds or []],
+            "details": "" if ctx.shared else (d.details or ""),
+        }
+        for d in case_declarations(ctx.case)
     ]
 
 
@@ -186,6 +204,7 @@ def load_sections(ctx: DossierContext) -> list[dict[str, Any]]:
                 "template": section.template,
                 "data": data,
                 "pending": section.loader is None,
+                "on_stored": section.on_stored,
             }
         )
     return out

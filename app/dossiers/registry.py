@@ -7,7 +7,9 @@
 returns plain data (dicts, lists, strings) for the template; it must leave out what the
 requester could not see in the app and, at level "shared", anything not shared.
 A section registered without a loader is shown as an empty state until a feature
-registers the same key with one.
+registers the same key with one (in either order: a placeholder never replaces a loader).
+`on_stored(data, dossier, requester)`, if given, runs when the generated PDF is stored
+(not when merely rendered), e.g. to log each exported item in a chain of custody.
 """
 
 from __future__ import annotations
@@ -24,16 +26,25 @@ class Section:
     title: Any
     template: str
     loader: Callable[[Any], Any] | None = None
+    on_stored: Callable[[Any, Any, Any], None] | None = None
 
 
 SECTIONS: dict[str, Section] = {}
 
 
 def register_section(
-    order: int, key: str, title, template: str, loader: Callable | None = None
+    order: int,
+    key: str,
+    title,
+    template: str,
+    loader: Callable | None = None,
+    on_stored: Callable | None = None,
 ) -> None:
     """Add a section, or replace the one with the same key (e.g. a pending placeholder)."""
-    SECTIONS[key] = Section(order, key, title, template, loader)
+    existing = SECTIONS.get(key)
+    if loader is None and existing is not None and existing.loader is not None:
+        return
+    SECTIONS[key] = Section(order, key, title, template, loader, on_stored)
 
 
 def sections() -> list[Section]:

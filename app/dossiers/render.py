@@ -34,6 +34,7 @@ class Rendered:
     pdf: bytes
     pages: int
     timings: dict[str, float] = field(default_factory=dict)
+    sections: list[dict] = field(default_factory=list)
 
 
 def render_html(context: dict) -> str:

@@ -95,6 +95,7 @@ def build_dossier(
     t2 = time.perf_counter()
     timings.update({"load": t1 - t0, "html": t2 - t1})
     rendered = html_to_pdf(html, pdfa=pdfa, timings=timings)
+    rendered.sections = sections
     return rendered, document_id, generated_at
 
 
@@ -127,6 +128,9 @@ def store_dossier(case, user, level, rendered, document_id, *, pdfa=False, job_i
         obj=dossier,
         details={"level": level.value, "sha256": digest, "document_id": document_id},
     )
+    for section in rendered.sections:
+        if section.get("on_stored") and section["data"] is not None:
+            section["on_stored"](section["data"], dossier, user)
     return dossier
 
 

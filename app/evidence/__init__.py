@@ -28,9 +28,24 @@ def init_app(app: Flask) -> None:
     )
     _refuse_store_in_web_root(app)
     register_case_section(40, "evidence/_section.html")
+    _register_dossier_section()
     app.jinja_env.globals["evidence_for_case"] = views.evidence_for_case
     app.jinja_env.filters["filesize"] = size_label
     app.register_blueprint(bp)
+
+
+def _register_dossier_section() -> None:
+    from app.dossiers import register_section
+    from app.evidence.dossier import load_evidence, record_exports
+
+    register_section(
+        60,
+        "evidence",
+        _l("Evidence inventory"),
+        "dossiers/sections/evidence.html",
+        load_evidence,
+        on_stored=record_exports,
+    )
 
 
 def _refuse_store_in_web_root(app: Flask) -> None:

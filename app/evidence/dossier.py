@@ -1,0 +1,50 @@
+"""The evidence inventory of a case dossier, and its exports in the chain of custody."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.core.labels import label
+from app.evidence.models import CustodyAction, EvidenceItem, EvidenceKind, Visibility
+from app.evidence.services import case_evidence, record_access, size_label
+from app.extensions import db
+
+
+def load_evidence(ctx) -> list[dict]:
+    """What the requester may see in the app; a shared dossier goes to other agencies, so
+    it carries only items marked shared and still in the record."""
+    query = case_evidence(ctx.case, ctx.requester)
+    if ctx.shared:
+        query = query.where(
+            EvidenceItem.visibility == Visibility.shared, EvidenceItem.withdrawn_at.is_(None)
+        )
+    return [_row(item) for item in db.session.scalars(query)]
+
+
+def _row(item: EvidenceItem) -> dict:
+    physical = item.kind == EvidenceKind.physical
+    return {
+        "id": item.id,
+        "name": item.title,
+        "type": str(label(item.kind)) if physical else (item.blob.mime_type if item.blob else ""),
+        "size": size_label(item.blob.size) if item.blob else "",
+        "sha256": item.blob_sha256 or "",
+        "added_by": item.added_by.display_name,
+        "added_at": item.added_at.strftime("%Y-%m-%d %H:%M"),
+        "physical": physical,
+        "location": item.location or "",
+        "withdrawn": item.withdrawn_at.strftime("%Y-%m-%d") if item.withdrawn_at else "",
+        "visibility": str(label(item.visibility)),
+    }
+
+
+def record_exports(rows: list[dict], dossier, requester) -> None:
+    """Each item copied into a stored dossier has left the system: one custody entry each."""
+    ids = [row["id"] for row in rows]
+    if not ids:
+        return
+    items = db.session.scalars(
+        select(EvidenceItem).where(EvidenceItem.id.in_(ids)).order_by(EvidenceItem.id)
+    )
+    for item in items:
+        record_access(item, CustodyAction.exported, requester)
