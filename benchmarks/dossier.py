@@ -4,16 +4,15 @@ writing; print pages and peak memory.
     .venv/bin/python benchmarks/dossier.py [--runs 2] [--out /tmp/dossier.pdf] [--pdfa]
 
 The case is real (registered through the services, walked to a decision) with 100 extra
-procedural-timeline rows. Evidence and interviews have no tables on this branch yet, so
-500 evidence items and 50 interviews are synthetic rows handed to the section registry,
-rendered by the same templates their features will use.
+procedural-timeline rows and 500 evidence items added through the evidence services (files
+stored content-addressed, a few physical items, a few withdrawn). Interviews have no tables
+yet, so 50 interviews are synthetic rows handed to the section registry.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import os
 import random
 import resource
@@ -61,17 +60,6 @@ def sentence(rng: random.Random, n: int) -> str:
 def synthetic_sections(rng: random.Random) -> None:
     from app.dossiers.registry import SECTIONS, register_section
 
-    evidence = [
-        {
-            "name": f"证据材料{i:03d}：{rng.choice(WORDS)}{rng.choice(WORDS)}.pdf",
-            "type": rng.choice(["PDF", "图片", "实物", "表格"]),
-            "size": f"{rng.randint(10, 9000)} KB",
-            "added_by": rng.choice(["王芳", "刘洋", "陈静"]),
-            "added_at": f"2026-04-{rng.randint(1, 28):02d}",
-            "sha256": hashlib.sha256(str(i).encode()).hexdigest(),
-        }
-        for i in range(500)
-    ]
     interviews = [
         {
             "date": f"2026-05-{(i % 28) + 1:02d}",
@@ -81,9 +69,35 @@ def synthetic_sections(rng: random.Random) -> None:
         }
         for i in range(50)
     ]
-    for key, data in (("evidence", evidence), ("interviews", interviews)):
-        old = SECTIONS[key]
-        register_section(old.order, key, old.title, old.template, lambda ctx, d=data: d)
+    old = SECTIONS["interviews"]
+    register_section(old.order, "interviews", old.title, old.template, lambda ctx: interviews)
+
+
+def add_evidence(case, actor, rng: random.Random) -> None:
+    """500 items the way users add them: mostly PDFs, some physical, some withdrawn."""
+    import io
+
+    from app.evidence.services import (
+        Upload,
+        add_file_evidence,
+        register_physical_item,
+        withdraw_evidence,
+    )
+
+    for i in range(500):
+        title = f"证据材料{i:03d}：{rng.choice(WORDS)}{rng.choice(WORDS)}"
+        visibility = rng.choice(["internal", "shared"])
+        if i % 25 == 0:
+            register_physical_item(
+                case, title, actor, location=f"档案室{i % 7 + 1}号柜", visibility=visibility
+            )
+            continue
+        body = b"%PDF-1.4\n% " + str(i).encode() + b"\n" + os.urandom(rng.randint(200, 4000))
+        item = add_file_evidence(
+            case, Upload(io.BytesIO(body), f"{title}.pdf"), actor, visibility=visibility
+        )
+        if i % 50 == 7:
+            withdraw_evidence(item, "重复提交", actor)
 
 
 def make_case(db):
@@ -146,6 +160,7 @@ def make_case(db):
                 reason=sentence(rng, 2),
             )
         )
+    add_evidence(case, case.lead.user, rng)
     db.session.commit()
     return case.id, case.lead.user_id
 
