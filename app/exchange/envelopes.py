@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from typing import Any, Literal
 
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from app.exchange import node
 from app.exchange.node import b64, unb64
 
 PROTOCOL = "yrd-exchange/1"
 KINDS = ("record", "recognition", "receipt")
+ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 MAX_ENVELOPE_BYTES = 64 * 1024
 
 
@@ -31,12 +33,30 @@ class EnvelopeShape(BaseModel):
 
     protocol: Literal["yrd-exchange/1"]
     kind: Literal["record", "recognition", "receipt"]
-    sender: str = Field(min_length=1, max_length=64)
-    record_id: str = Field(min_length=1, max_length=64)
+    sender: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    record_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
     version: int = Field(ge=1, le=1_000_000)
     issued_at: str = Field(min_length=20, max_length=40)
     payload: dict[str, Any]
     signature: str = Field(min_length=80, max_length=90)
+
+    @model_validator(mode="before")
+    @classmethod
+    def no_nul_characters(cls, data: Any) -> Any:
+        """PostgreSQL text and JSON cannot hold U+0000; such an envelope is malformed."""
+        if _contains_nul(data):
+            raise ValueError("strings must not contain U+0000")
+        return data
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
 
 
 class SubjectShape(BaseModel):

@@ -86,7 +86,8 @@ class Intake:
 
 
 def _short_str(value) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= 64
+    """A plausible record id to look up; anything else is refused by the shape check later."""
+    return isinstance(value, str) and envelopes.ID_PATTERN.fullmatch(value) is not None
 
 
 def authenticate(
