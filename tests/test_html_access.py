@@ -243,11 +243,11 @@ MATRIX = {
         [(ANON, "login"), ("sh_committee", 200)],
     ),
     "exchange_wellknown.describe_node": (
-        # Public for peer administrators; this test deployment has no node keys yet.
+        # Public: a peer's administrator reads it before any account exists for them.
         "GET",
-        lambda w: "/.well-known/yrd-node",
+        lambda w: w["node"] and "/.well-known/yrd-node",
         None,
-        [(ANON, 503), ("sh_admin", 503)],
+        [(ANON, 200), ("js_committee", 200)],
     ),
     "records.record_list": (
         "GET",
@@ -423,6 +423,11 @@ class World(dict):
         record = self["draft_record"]
         approve_record(record, self["sh_admin"])
         return record
+
+    def _build_node(self):
+        from app.exchange.node import init_node
+
+        return init_node()[0]
 
     def _build_peer(self):
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
