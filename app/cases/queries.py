@@ -130,6 +130,13 @@ def paginate_cases(
     )
 
 
+def due_soon_until(user: User):
+    """The last day counted as "due soon": the user's agency policy (5 working days by
+    default, as the dashboard promises)."""
+    policy = user.agency.policy
+    return add_working_days(today(), policy.due_soon_days if policy else 5)
+
+
 def dashboard_counts(user: User) -> dict:
     visible = visible_clause(user)
     by_state = dict(
@@ -137,7 +144,7 @@ def dashboard_counts(user: User) -> dict:
             select(Case.state, func.count()).where(visible).group_by(Case.state)
         ).all()
     )
-    soon = add_working_days(today(), 5)
+    soon = due_soon_until(user)
     overdue = db.session.scalar(
         select(func.count()).select_from(Case).where(visible, Case.due_date < today())
     )
@@ -150,7 +157,7 @@ def dashboard_counts(user: User) -> dict:
 
 
 def deadline_cases(user: User, limit: int = 20) -> list[Case]:
-    soon = add_working_days(today(), 5)
+    soon = due_soon_until(user)
     return list(
         db.session.scalars(
             select(Case)
