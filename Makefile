@@ -50,7 +50,7 @@ $(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
 
 deps: debs $(VENV)/.installed translations fonts
 
-# The dossier font, extracted once from Debian's Noto CJK into instance/fonts/.
+# The dossier font, prepared once from Debian's Noto CJK into instance/fonts/ (about a minute).
 fonts: $(VENV)/.installed
 	@$(FLASK) prepare-fonts
 

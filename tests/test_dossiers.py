@@ -62,6 +62,29 @@ def test_internal_dossier_in_process_has_the_case_in_chinese_with_page_numbers(a
     assert any("CJK" in row or "DossierCJK" in row for row in rows)
 
 
+def test_rare_name_characters_survive_the_prepared_font(app, db, make_case):
+    """Names use characters outside GB2312 (CJK Extension A and B): the prepared face keeps
+    every character of Noto Sans CJK SC, so they are drawn and extractable, not lost."""
+    from app.cases.models import PartyType
+    from app.cases.services import RespondentInput
+    from app.dossiers.fonts import prepared_fonts
+
+    assert prepared_fonts(), "run `flask prepare-fonts` (make test does)"
+    names = ["刘䶮", "𠮷田喆", "王堃赟"]
+    case = make_case(
+        state="investigating",
+        respondents=[RespondentInput(name=n, party_type=PartyType.person) for n in names],
+    )
+    request_dossier(case, _lead(case), DossierLevel.internal)
+    path = f"{app.config['FILE_STORE']}/{_stored(db, case, DossierLevel.internal).path}"
+    text = "\n".join(_pdf_text(path))
+    assert all(name in text for name in names)
+    fonts = subprocess.run(["pdffonts", path], capture_output=True, text=True, check=True)
+    rows = fonts.stdout.splitlines()[2:]
+    assert rows and all(re.search(r"\byes\s+yes\b", row) for row in rows), fonts.stdout
+    assert all("+DossierCJK" in row for row in rows), fonts.stdout  # no fallback font
+
+
 def test_shared_dossier_leaves_out_the_complainant(app, db, make_case):
     case = make_case(state="investigating")
     lead = _lead(case)

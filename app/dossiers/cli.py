@@ -40,9 +40,12 @@ def verify(file: Path) -> None:
 @click.option("--force", is_flag=True, help="Rebuild even if prepared already.")
 def prepare_fonts_command(force: bool) -> None:
     """Prepare the dossier font once (run by `make deps`)."""
-    from app.dossiers.fonts import prepare_fonts, prepared_fonts
+    from app.dossiers.fonts import FontsUnavailable, prepare_fonts, prepared_fonts
 
-    written = prepare_fonts(force=force)
+    try:
+        written = prepare_fonts(force=force)
+    except FontsUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
     for path in written:
         click.echo(f"prepared {path}")
     if not written:

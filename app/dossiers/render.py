@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,14 +43,28 @@ def render_html(context: dict) -> str:
     return render_template("dossiers/dossier.html", **context)
 
 
+@contextmanager
+def collector_paused():
+    """WeasyPrint builds hundreds of thousands of small objects and frees them together;
+    the cyclic collector scanning them during layout costs about a tenth of the time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def html_to_pdf(html: str, *, pdfa: bool = False, timings: dict | None = None) -> Rendered:
     timings = timings if timings is not None else {}
-    t0, c0 = time.perf_counter(), time.process_time()
-    document = HTML(string=html, url_fetcher=LocalFilesOnly([font_dir()])).render()
-    t1, c1 = time.perf_counter(), time.process_time()
-    options = {"pdf_variant": "pdf/a-3b"} if pdfa else {}
-    pdf = document.write_pdf(**options)
-    t2, c2 = time.perf_counter(), time.process_time()
+    with collector_paused():
+        t0, c0 = time.perf_counter(), time.process_time()
+        document = HTML(string=html, url_fetcher=LocalFilesOnly([font_dir()])).render()
+        t1, c1 = time.perf_counter(), time.process_time()
+        options = {"pdf_variant": "pdf/a-3b"} if pdfa else {}
+        pdf = document.write_pdf(**options)
+        t2, c2 = time.perf_counter(), time.process_time()
     timings.update({"layout": t1 - t0, "write_pdf": t2 - t1})
     timings.update({"layout_cpu": c1 - c0, "write_pdf_cpu": c2 - c1})
     return Rendered(pdf=pdf, pages=len(document.pages), timings=timings)
