@@ -106,6 +106,39 @@ def test_batch_gives_one_result_per_envelope(client, db, peer):
     assert empty.status_code == 422 and empty.json["code"] == "malformed_batch"
 
 
+def test_batch_with_several_versions_of_a_record_answers_as_one_by_one(client, db, peer):
+    """Versions of a new record out of order, newer versions of a stored one, and a replay,
+    all in one batch: the same results and rows as sending them one per request."""
+    client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-kept", 1))
+    batch = [
+        envelope(peer, "rec-fresh", 2, status="revoked"),
+        envelope(peer, "rec-fresh", 1),
+        envelope(peer, "rec-kept", 2, status="revoked"),
+        envelope(peer, "rec-kept", 3),
+    ]
+    response = client.post(
+        "/api/exchange/v1/envelopes/batch", json={"envelopes": [*batch, batch[0]]}
+    )
+    results = [r["receipt"]["payload"]["result"] for r in response.json["results"]]
+    assert results == ["stored", "stale", "stored", "stored", "duplicate"]
+    fresh, kept = (
+        db.session.scalar(select(IntegrityRecord).where(IntegrityRecord.record_uid == uid))
+        for uid in ("rec-fresh", "rec-kept")
+    )
+    assert (fresh.status, fresh.current_version) == (RecordStatus.revoked, 2)
+    assert (kept.status, kept.current_version) == (RecordStatus.active, 3)
+    assert fresh.peer_id is not None and fresh.origin_node == PEER and not fresh.is_local
+    assert versions(db, "rec-fresh") == 2 and versions(db, "rec-kept") == 3
+    stored = db.session.scalars(
+        select(RecordVersion).where(RecordVersion.record_id == fresh.id).order_by("version")
+    ).all()
+    assert [(v.version, v.status) for v in stored] == [
+        (1, RecordStatus.active),
+        (2, RecordStatus.revoked),
+    ]
+    assert stored[1].envelope == batch[0]
+
+
 def test_wrong_content_type_and_unsigned_pull(client, peer):
     response = client.post("/api/exchange/v1/envelopes", data="x", content_type="text/plain")
     assert response.status_code == 415 and response.json["code"] == "unsupported_media_type"

@@ -123,6 +123,7 @@ def _accept_all(items: list) -> list[dict]:
                     }
                 }
             )
+    intake.write()
     return results
 
 

@@ -9,9 +9,10 @@ import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import rfc8785
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from app.exchange import envelopes
 from app.exchange.models import (
@@ -37,15 +38,38 @@ class ExchangeRefused(Exception):
 _key_cache: dict[tuple[str, str], object] = {}
 
 
+_records = IntegrityRecord.__table__
+# Version rows name their record by uid, so new records and their versions are two
+# executemany statements with no ids to fetch in between.
+_insert_versions = insert(RecordVersion.__table__).values(
+    record_id=select(_records.c.id)
+    .where(_records.c.record_uid == bindparam("record_uid"))
+    .scalar_subquery()
+)
+_update_record = update(_records).where(_records.c.id == bindparam("record_pk"))
+
+
+@dataclass
+class KnownRecord:
+    """A received record as one request sees it: stored before (`id` set) or first seen in
+    this request. `changes` holds the columns the request will write for it."""
+
+    origin_node: str
+    current_version: int
+    id: int | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class Intake:
     """What one request already knows: peers by node id, and the records and versions its
-    envelopes name, loaded in two queries up front so a batch costs a few statements in all.
-    Versions added during the request are noted here as they are added."""
+    envelopes name, loaded in one query up front. Accepted envelopes only note what they add;
+    `write` then stores it all in a few statements, however many envelopes there were."""
 
     peers: dict[str, ExchangePeer | None] = field(default_factory=dict)
-    records: dict[str, IntegrityRecord | None] = field(default_factory=dict)
+    records: dict[str, KnownRecord | None] = field(default_factory=dict)
     versions: dict[tuple[str, int], tuple[str, dict]] = field(default_factory=dict)
+    new_versions: list[dict[str, Any]] = field(default_factory=list)
 
     def prefetch(self, items: list) -> Intake:
         uids = list(
@@ -57,22 +81,24 @@ class Intake:
         )
         for start in range(0, len(uids), 500):
             chunk = uids[start : start + 500]
-            for record in db.session.scalars(
-                select(IntegrityRecord).where(IntegrityRecord.record_uid.in_(chunk))
-            ):
-                self.records[record.record_uid] = record
             rows = db.session.execute(
                 select(
                     IntegrityRecord.record_uid,
+                    IntegrityRecord.id,
+                    IntegrityRecord.origin_node,
+                    IntegrityRecord.current_version,
                     RecordVersion.version,
                     RecordVersion.envelope_sha256,
                     RecordVersion.envelope,
                 )
-                .join(RecordVersion.record)
+                .outerjoin(RecordVersion, RecordVersion.record_id == IntegrityRecord.id)
                 .where(IntegrityRecord.record_uid.in_(chunk))
             )
-            for uid, version, sha, stored in rows:
-                self.versions[(uid, version)] = (sha, stored.get("payload"))
+            for uid, pk, origin, current, version, sha, stored in rows:
+                if uid not in self.records:
+                    self.records[uid] = KnownRecord(origin, current, pk)
+                if version is not None:
+                    self.versions[(uid, version)] = (sha, stored.get("payload"))
         for uid in uids:
             self.records.setdefault(uid, None)
         return self
@@ -83,6 +109,22 @@ class Intake:
                 select(ExchangePeer).where(ExchangePeer.node_id == node_id, ExchangePeer.active)
             )
         return self.peers[node_id]
+
+    def write(self) -> None:
+        """Stores what the accepted envelopes added, once, after the last of them: new
+        records, changes to stored records, then the versions, each as one executemany."""
+        new = [r.changes for r in self.records.values() if r is not None and r.id is None]
+        changed = [
+            {"record_pk": r.id, **r.changes}
+            for r in self.records.values()
+            if r is not None and r.id is not None and r.changes
+        ]
+        if new:
+            db.session.execute(insert(_records), new)
+        if changed:
+            db.session.execute(_update_record, changed)
+        if self.new_versions:
+            db.session.execute(_insert_versions, self.new_versions)
 
 
 def _short_str(value) -> bool:
@@ -126,9 +168,11 @@ def peer_key(peer: ExchangePeer):
 def accept(envelope: dict, intake: Intake | None = None) -> dict:
     """Stores one envelope (record version or recognition); returns the signed receipt.
 
-    Refusals happen before anything is added to the session, so a batch needs no savepoint
-    per envelope; a concurrent duplicate surfaces as IntegrityError at commit and the caller
-    retries, finding the stored version."""
+    Refusals happen before anything is noted or added to the session, so a batch needs no
+    savepoint per envelope. A batch shares one intake and calls `intake.write()` after its
+    last envelope; without one, the envelope is written here. A concurrent duplicate
+    surfaces as IntegrityError and the caller retries, finding the stored version."""
+    own_intake = intake is None
     intake = intake or Intake().prefetch([envelope])
     shape, peer, sha = authenticate(envelope, intake)
     if shape.kind == "record":
@@ -137,6 +181,8 @@ def accept(envelope: dict, intake: Intake | None = None) -> dict:
         result = store_recognition(shape, peer, envelope)
     else:
         raise ExchangeRefused(422, "unexpected_kind", "Unexpected kind", "receipts are not sent")
+    if own_intake:
+        intake.write()
     return receipt_for(envelope, result, sha)
 
 
@@ -157,7 +203,8 @@ def store_record_version(
     shape, peer: ExchangePeer, envelope: dict, sha: str, intake: Intake
 ) -> str:
     """Returns "stored", "duplicate" (same version again: nothing changes) or "stale" (an
-    older version after a newer one: kept in the history, the newer one stays current)."""
+    older version after a newer one: kept in the history, the newer one stays current).
+    The rows are noted in the intake and written by `Intake.write`."""
     record = intake.records.get(shape.record_id)
     if record is not None and record.origin_node != shape.sender:
         raise ExchangeRefused(
@@ -175,49 +222,56 @@ def store_record_version(
         )
     payload = shape.payload
     if record is None:
-        record = IntegrityRecord(
-            record_uid=shape.record_id,
+        record = KnownRecord(
             origin_node=shape.sender,
-            is_local=False,
-            peer_id=peer.id,
             current_version=0,
+            changes={
+                "record_uid": shape.record_id,
+                "origin_node": shape.sender,
+                "is_local": False,
+                "peer_id": peer.id,
+            },
         )
-        db.session.add(record)
         intake.records[shape.record_id] = record
     stale = shape.version < record.current_version
     if not stale:
-        _apply_payload(record, shape.version, payload)
-    db.session.add(
-        RecordVersion(
-            record=record,
-            version=shape.version,
-            is_local=False,
-            status=RecordStatus(payload["status"]),
-            envelope=envelope,
-            envelope_sha256=sha,
-            reason=payload.get("revocation_reason"),
-        )
+        record.current_version = shape.version
+        record.changes.update(_record_columns(shape.version, payload))
+    intake.new_versions.append(
+        {
+            "record_uid": shape.record_id,
+            "version": shape.version,
+            "is_local": False,
+            "status": RecordStatus(payload["status"]),
+            "envelope": envelope,
+            "envelope_sha256": sha,
+            "reason": payload.get("revocation_reason"),
+        }
     )
     intake.versions[(shape.record_id, shape.version)] = (sha, payload)
     return "stale" if stale else "stored"
 
 
-def _apply_payload(record: IntegrityRecord, version: int, payload: dict) -> None:
+def _record_columns(version: int, payload: dict) -> dict[str, Any]:
+    """The integrity_records columns that follow the current version's payload."""
     subject = payload["subject"]
-    record.current_version = version
-    record.payload = payload
-    record.subject_name = subject["name"][:200]
-    record.subject_hash = subject.get("matching_hash")
-    record.subject_id_masked = (subject.get("id_masked") or None) and subject["id_masked"][:40]
-    record.deciding_agency = payload["deciding_agency"][:200]
-    record.effective_date = dt.date.fromisoformat(str(payload["effective_date"]))
-    term_end = payload.get("term_end")
-    record.term_end = dt.date.fromisoformat(str(term_end)) if term_end else None
-    record.lifetime = bool(payload.get("lifetime"))
+    raw_end = payload.get("term_end")
+    term_end = dt.date.fromisoformat(str(raw_end)) if raw_end else None
     status = RecordStatus(payload["status"])
-    if status == RecordStatus.active and record.term_end and record.term_end < dt.date.today():
+    if status == RecordStatus.active and term_end and term_end < dt.date.today():
         status = RecordStatus.expired
-    record.status = status
+    return {
+        "current_version": version,
+        "payload": payload,
+        "subject_name": subject["name"][:200],
+        "subject_hash": subject.get("matching_hash"),
+        "subject_id_masked": (subject.get("id_masked") or None) and subject["id_masked"][:40],
+        "deciding_agency": payload["deciding_agency"][:200],
+        "effective_date": dt.date.fromisoformat(str(payload["effective_date"])),
+        "term_end": term_end,
+        "lifetime": bool(payload.get("lifetime")),
+        "status": status,
+    }
 
 
 def store_recognition(shape, peer: ExchangePeer, envelope: dict) -> str:

@@ -1,0 +1,64 @@
+"""The canonical form that signatures cover: the fast path for plain JSON must write exactly
+what rfc8785 writes, and refuse what it refuses."""
+
+from __future__ import annotations
+
+import pytest
+import rfc8785
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from app.exchange import envelopes
+
+# Every kind of character, lone surrogates included, and the ones that need care more often.
+characters = st.characters(exclude_categories=()) | st.sampled_from(
+    ['"', "\\", "\x00", "\x1f", "\x7f", "\u2028", "\ue000", "\U0001f600", "吴"]
+)
+text = st.text(characters, max_size=8)
+keys = text | st.text("abcXYZ_-", max_size=3)
+scalars = (
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.integers() | st.floats() | text
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(keys | st.just("signature"), values, max_size=5))
+@example({"payload": {"\ue000": 1, "\U0001f600": 2}})  # UTF-16 order differs from code points
+@example({"payload": {"a": 1.0, "b": -0.0, "c": 1e21}})
+@example({"payload": {1: "not a string key"}})
+@example({"version": 2**53 - 1, "next": -(2**53 - 1), "payload": {"n": 2**53}})
+@example({"subject": "吴刚\n\t\x01\x7f\u2028", "signature": "ignored"})
+@settings(max_examples=400, deadline=None, database=None)
+def test_canonical_form_is_rfc8785s(obj):
+    body = {k: v for k, v in obj.items() if k != "signature"}
+    try:
+        expected = rfc8785.dumps(body)
+    except ValueError as refusal:  # CanonicalizationError, or UnicodeEncodeError for some keys
+        with pytest.raises(type(refusal)):
+            envelopes.canonical(obj)
+        return
+    assert envelopes.canonical(obj) == expected
+
+
+def test_a_signed_envelope_verifies_by_its_canonical_form():
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from app.exchange.node import b64
+
+    key = Ed25519PrivateKey.generate()
+    envelope = {
+        "protocol": envelopes.PROTOCOL,
+        "kind": "record",
+        "sender": "node-peer",
+        "record_id": "rec-1",
+        "version": 1,
+        "issued_at": "2026-05-01T00:00:00Z",
+        "payload": {"subject": {"name": "吴刚"}, "lifetime": False, "note": None},
+    }
+    envelope["signature"] = b64(key.sign(rfc8785.dumps(envelope)))
+    assert envelopes.verify(envelope, key.public_key())
+    assert not envelopes.verify({**envelope, "version": 2}, key.public_key())
