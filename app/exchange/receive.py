@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import rfc8785
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 
 from app.exchange import envelopes
 from app.exchange.models import (
@@ -72,13 +73,14 @@ class Intake:
     new_versions: list[dict[str, Any]] = field(default_factory=list)
 
     def prefetch(self, items: list) -> Intake:
-        uids = list(
+        uids = sorted(
             {
                 e["record_id"]
                 for e in items
                 if isinstance(e, dict) and _short_str(e.get("record_id"))
             }
         )
+        _lock_records(uids)
         for start in range(0, len(uids), 500):
             chunk = uids[start : start + 500]
             rows = db.session.execute(
@@ -125,6 +127,25 @@ class Intake:
             db.session.execute(_update_record, changed)
         if self.new_versions:
             db.session.execute(_insert_versions, self.new_versions)
+
+
+# Requests naming the same record are serialised from before they read it to their commit,
+# so two peers (or one peer retrying) sending the same new record at the same moment do not
+# both decide it is new. Records map onto a fixed number of lock buckets, taken in order so
+# that overlapping batches cannot deadlock; a single envelope takes one bucket. SQLite needs
+# none: its write transactions begin IMMEDIATE and are serialised already.
+LOCK_CLASS = 0x59524458  # "YRDX"; two-key advisory locks do not collide with one-key ones
+LOCK_BUCKETS = 256
+
+
+def _lock_records(uids: list[str]) -> None:
+    if not uids or db.session.get_bind().dialect.name != "postgresql":
+        return
+    buckets = sorted({zlib.crc32(uid.encode()) % LOCK_BUCKETS for uid in uids})
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(:cls, b) FROM unnest(CAST(:buckets AS int[])) AS b"),
+        {"cls": LOCK_CLASS, "buckets": buckets},
+    )
 
 
 def _short_str(value) -> bool:
