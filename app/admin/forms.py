@@ -14,7 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.admin.services import POLICY_RANGES
 from app.auth.models import Role
-from app.core.labels import label
+from app.core.labels import label, options
 
 ADMIN_ROLES = [r for r in Role if r is not Role.sysadmin]
 
@@ -25,7 +25,7 @@ class RolesField(SelectMultipleField):
 
 
 def role_choices():
-    return [(r.value, label(r)) for r in ADMIN_ROLES]
+    return options((r.value, label(r)) for r in ADMIN_ROLES)
 
 
 class UserEditForm(FlaskForm):
@@ -75,10 +75,12 @@ class CalendarDayForm(FlaskForm):
     day = DateField(_l("Date"), validators=[InputRequired()])
     kind = SelectField(
         _l("Kind"),
-        choices=[("holiday", _l("Public holiday")), ("workday", _l("Make-up working day"))],
+        choices=options(
+            [("holiday", _l("Public holiday")), ("workday", _l("Make-up working day"))]
+        ),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("zh", "简体中文"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=options([("zh", "简体中文"), ("en", "English")]))

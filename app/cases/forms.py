@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.cases.models import CaseSource, MisconductType, PartyType
 from app.core.calendar import today
-from app.core.labels import choices
+from app.core.labels import choices, options
 
 
 class RespondentForm(Form):
@@ -22,13 +22,15 @@ class RespondentForm(Form):
     party_type = SelectField(_l("Type"), choices=lambda: choices(PartyType), default="person")
     id_type = SelectField(
         _l("ID type"),
-        choices=[
-            ("", "—"),
-            ("resident_id", _l("Resident ID card")),
-            ("passport", _l("Passport")),
-            ("uscc", _l("Unified social credit code")),
-            ("other", _l("Other")),
-        ],
+        choices=options(
+            [
+                ("", "—"),
+                ("resident_id", _l("Resident ID card")),
+                ("passport", _l("Passport")),
+                ("uscc", _l("Unified social credit code")),
+                ("other", _l("Other")),
+            ]
+        ),
         default="",
     )
     id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=64)])

@@ -1,6 +1,7 @@
 """Display names of the closed sets, in the user's language."""
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from app.auth.models import Role
 from app.cases.models import (
@@ -81,8 +82,13 @@ def label(value) -> str:
     return str(found) if found is not None else str(getattr(value, "value", value) or "")
 
 
-def choices(enum_cls) -> list[tuple[str, str]]:
-    return [(member.value, label(member)) for member in enum_cls]
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the options of a WTForms select field."""
+    return [SelectChoice(value, text) for value, text in pairs]
+
+
+def choices(enum_cls) -> list[SelectChoice]:
+    return options((member.value, label(member)) for member in enum_cls)
 
 
 ACTION_LABELS = {

@@ -6,14 +6,16 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.cases.models import Severity
-from app.core.labels import choices
+from app.core.labels import choices, options
 
-ID_TYPES = [
-    ("resident_id", _l("Resident ID card")),
-    ("passport", _l("Passport")),
-    ("uscc", _l("Unified social credit code")),
-    ("other", _l("Other")),
-]
+ID_TYPES = options(
+    [
+        ("resident_id", _l("Resident ID card")),
+        ("passport", _l("Passport")),
+        ("uscc", _l("Unified social credit code")),
+        ("other", _l("Other")),
+    ]
+)
 
 
 class RecordDraftForm(FlaskForm):
@@ -34,11 +36,13 @@ class RevokeForm(FlaskForm):
 class RecognitionForm(FlaskForm):
     decision = SelectField(
         _l("Decision"),
-        choices=[
-            ("recognise", _l("Recognise")),
-            ("recognise_modified", _l("Recognise with modification")),
-            ("decline", _l("Decline")),
-        ],
+        choices=options(
+            [
+                ("recognise", _l("Recognise")),
+                ("recognise_modified", _l("Recognise with modification")),
+                ("decline", _l("Decline")),
+            ]
+        ),
     )
     modified_terms = TextAreaField(_l("Modified terms"), validators=[Length(max=5000)])
     reason = TextAreaField(_l("Reason"), validators=[Length(max=5000)])

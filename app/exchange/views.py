@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager
 from app.cases.models import Case
 from app.cases.permissions import get_case_or_404
 from app.core.errors import ServiceError
+from app.core.labels import options
 from app.exchange import bp, node, tasks
 from app.exchange.forms import (
     IntegrityCheckForm,
@@ -143,11 +144,11 @@ def draft(reference: str):
     if not case_section_visible(current_user, case):
         abort(404)
     form = RecordDraftForm()
-    form.party_id.choices = [(p.id, p.name) for p in case.respondents]
+    form.party_id.choices = options((p.id, p.name) for p in case.respondents)
     if request.method == "GET":
         suggestion = suggested_draft(case, case.respondents[0])
         form.process(obj=suggestion)
-        form.party_id.choices = [(p.id, p.name) for p in case.respondents]
+        form.party_id.choices = options((p.id, p.name) for p in case.respondents)
     if form.validate_on_submit():
         try:
             record = draft_record(
