@@ -135,3 +135,34 @@ def test_deadline_reminders_reach_the_case_team_once_a_day(db, make_case):
     assert texts[far.reference] == []
     assert len(texts[soon.reference]) == len(soon.members) >= 2
     assert any("逾期" in t or "overdue" in t for t in texts[late.reference])
+
+
+def test_rq_cron_reads_the_schedules_in_beijing_time(redis_url):  # noqa: F811
+    """On a server that keeps UTC, the 08:00 reminder still goes out at 08:00 in Shanghai."""
+    import subprocess
+    import sys
+
+    from tests.worker_support import ROOT
+
+    script = (
+        "from redis import Redis\n"
+        "from rq.cron import CronScheduler\n"
+        f"s = CronScheduler(connection=Redis.from_url({redis_url!r}))\n"
+        "s.load_config_from_file('app/jobs/cron_config.py')\n"
+        "for job in s.get_jobs():\n"
+        "    print(job.name, job.get_next_enqueue_time().isoformat())\n"
+    )
+    env = {**os.environ, "TZ": "UTC"}
+    env.pop("PERIODIC_TIMEZONE", None)
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    runs = dict(
+        line.split() for line in out.stdout.splitlines() if len(line.split()) == 2
+    )  # RQ logs to stdout too
+    reminder = dt.datetime.fromisoformat(runs["deadline-reminders"])
+    beijing = reminder.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert (beijing.hour, beijing.minute) == (8, 0) and reminder.hour == 0
+    expiry = dt.datetime.fromisoformat(runs["records-expire"])
+    assert expiry.astimezone(dt.timezone(dt.timedelta(hours=8))).time() == dt.time(0, 10)

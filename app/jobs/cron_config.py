@@ -1,9 +1,21 @@
-"""Configuration file for `rq cron`: registers every job declared in app.jobs.periodic."""
+"""Configuration file for `rq cron`: registers every job declared in app.jobs.periodic.
+
+RQ reads cron fields in the process's local time zone. The schedules in app.jobs.periodic
+are Beijing time (the deadline reminder goes out at 08:00 in the offices, not at 08:00 of
+a server that keeps UTC), so this file sets the zone before anything is scheduled;
+`PERIODIC_TIMEZONE` names another.
+"""
+
+import os
+import time
 
 from rq import cron
 
-from app.jobs.periodic import PERIODIC
+from app.jobs.periodic import PERIODIC, TIMEZONE
 from app.jobs.runner import run
+
+os.environ["TZ"] = os.environ.get("PERIODIC_TIMEZONE", TIMEZONE)
+time.tzset()
 
 for entry in PERIODIC:
     cron.register(

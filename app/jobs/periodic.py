@@ -1,9 +1,9 @@
 """The one place periodic jobs are declared.
 
-Each entry runs on a cron schedule (Asia/Shanghai wall clock is not assumed: RQ's cron
-uses the worker's local time). With Redis, `rq cron app/jobs/cron_config.py` (see
-`make cron`) enqueues them; without Redis, `flask jobs run-periodic` runs them all once
-and is meant for the system's cron.
+Each entry runs on a cron schedule in Beijing time (app/jobs/cron_config.py sets `rq cron`
+to that zone, whatever the server's clock keeps). With Redis, `rq cron
+app/jobs/cron_config.py` (see `make cron`) enqueues them; without Redis,
+`flask jobs run-periodic` runs them all once and is meant for the system's cron.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from app.jobs import reminders
 from app.jobs.queue import func_name
+
+TIMEZONE = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
