@@ -9,7 +9,7 @@ bp = Blueprint("evidence", __name__)
 def init_app(app: Flask) -> None:
     from app.core import register_case_section
     from app.core.labels import LABELS
-    from app.evidence import views
+    from app.evidence import cli, views
     from app.evidence.models import CustodyAction, EvidenceKind, Visibility
     from app.evidence.services import size_label
 
@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["evidence_for_case"] = views.evidence_for_case
     app.jinja_env.filters["filesize"] = size_label
     app.register_blueprint(bp)
+    cli.init_app(app)
 
 
 def _register_dossier_section() -> None:

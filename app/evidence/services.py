@@ -86,9 +86,12 @@ def add_file_evidence(
     vis = _visibility(visibility)
     limit = current_app.config["EVIDENCE_MAX_FILE_SIZE"]
     try:
-        stored = storage.store_stream(
+        with storage.receive(
             upload.stream, limit, current_app.config["EVIDENCE_ALLOWED_TYPES"]
-        )
+        ) as stored:
+            # The row first: from here on a sweep cannot remove this content's file.
+            _ensure_blob_row(stored)
+            storage.place(stored)
     except storage.TooLarge:
         raise FileTooLarge(
             _l(
@@ -105,7 +108,6 @@ def add_file_evidence(
                 type=err.mime_type,
             )
         ) from None
-    _ensure_blob_row(stored)
     item = EvidenceItem(
         case_id=case.id,
         kind=EvidenceKind.file,
@@ -119,15 +121,18 @@ def add_file_evidence(
     return _finish_add(case, item, actor, {"sha256": stored.sha256, "size": stored.size})
 
 
-def _ensure_blob_row(stored: storage.StoredBlob) -> None:
-    """One row per content; a concurrent insert of the same hash waits, then does nothing."""
+def _ensure_blob_row(stored: storage.Received) -> bool:
+    """One row per content; a concurrent insert of the same hash waits, then does nothing.
+    True when this call inserted the row."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
+    inserted = db.session.scalar(
         insert(Blob)
         .values(sha256=stored.sha256, size=stored.size, mime_type=stored.mime_type)
         .on_conflict_do_nothing(index_elements=["sha256"])
+        .returning(Blob.sha256)
     )
+    return inserted is not None
 
 
 def register_physical_item(

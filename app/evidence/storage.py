@@ -1,9 +1,13 @@
 """The content-addressed file store: each blob written once, completely, or not at all.
 
 A blob is streamed into a temporary file in the store's own directory (same file system),
-hashed and measured on the way, fsynced, then hard-linked to its final name. `os.link`
+hashed and measured on the way and fsynced (`receive`); then the caller inserts the blob's
+database row and only after that hard-links the file to its final name (`place`). `os.link`
 fails if the name exists, so a blob is never overwritten and two concurrent uploads of
 the same content end with one file. The temporary file is always removed.
+
+The row first, the file second: `sweep_orphans` removes a file only while it holds that
+content's row itself, so it can never remove a file an upload is about to reference.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -53,9 +59,20 @@ def blob_path(sha256: str) -> Path:
     return store_root() / sha256[:2] / sha256
 
 
-def store_stream(stream: BinaryIO, max_size: int, allowed_types) -> StoredBlob:
-    """Stores the stream; past max_size bytes raises TooLarge, for a type not allowed
-    TypeRejected, in both cases leaving nothing behind."""
+@dataclass
+class Received:
+    """An upload hashed and fsynced into a temporary file, not yet in place."""
+
+    sha256: str
+    size: int
+    mime_type: str
+    tmp_path: str
+
+
+@contextmanager
+def receive(stream: BinaryIO, max_size: int, allowed_types) -> Iterator[Received]:
+    """Reads the stream into a temporary file; past max_size bytes raises TooLarge, for a
+    type not allowed TypeRejected. The temporary file is removed when the block ends."""
     root = store_root()
     digest = hashlib.sha256()
     size = 0
@@ -76,11 +93,21 @@ def store_stream(stream: BinaryIO, max_size: int, allowed_types) -> StoredBlob:
         mime_type = detect_type(head)
         if mime_type not in allowed_types:
             raise TypeRejected(mime_type)
-        sha = digest.hexdigest()
-        created = _link_into_place(tmp_name, blob_path(sha))
-        return StoredBlob(sha, size, mime_type, created)
+        yield Received(digest.hexdigest(), size, mime_type, tmp_name)
     finally:
         Path(tmp_name).unlink(missing_ok=True)
+
+
+def place(received: Received) -> bool:
+    """Links the received file to its final name; False when that content is there already."""
+    return _link_into_place(received.tmp_path, blob_path(received.sha256))
+
+
+def store_stream(stream: BinaryIO, max_size: int, allowed_types) -> StoredBlob:
+    """Receives and places in one step, for callers that keep no database row."""
+    with receive(stream, max_size, allowed_types) as received:
+        created = place(received)
+        return StoredBlob(received.sha256, received.size, received.mime_type, created)
 
 
 def _temp_file(root: Path) -> tuple[int, str]:

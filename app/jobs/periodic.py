@@ -31,4 +31,5 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("exchange-retry-acks", "app.exchange.tasks.retry_recognitions", "*/15 * * * *"),
     Periodic("exchange-pull", "app.exchange.tasks.pull_all", "*/15 * * * *"),
     Periodic("records-expire", "app.exchange.tasks.expire_records_job", "10 0 * * *"),
+    Periodic("evidence-sweep", "app.evidence.sweep.sweep_job", "30 3 * * *"),
 )
