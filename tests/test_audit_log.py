@@ -112,10 +112,48 @@ def test_auditor_filters_pages_and_exports_their_agencys_log(db, make_case, make
 
 
 def test_audit_page_is_for_auditors_only(db, make_user, login, client):
-    for roles in (("officer", "supervisor"), ("sysadmin",), ("agency_admin",)):
+    for roles in (("officer", "supervisor"), ("agency_admin",), ("committee_member",)):
         login(make_user("SH", roles=roles))
         assert client.get("/audit").status_code == 403
         assert client.get("/audit/export.csv").status_code == 403
         assert 'href="/audit"' not in client.get("/").get_data(as_text=True)
         client.post("/logout")
     assert client.get("/audit").status_code == 302
+
+
+def test_sysadmin_reads_the_platform_entries_and_no_agency_s(
+    db, make_case, make_user, login, client
+):
+    """Entries of no agency (here a failed login with an unknown user name) are the system
+    administrator's to read; agency entries are not, and their reading is audited under
+    their own agency, where its auditors see it."""
+    sh_case = make_case(agency="SH")
+    admin = make_user("SH", roles=("sysadmin",))
+    client.post("/login", data={"username": "no-such-person", "password": "wrong-password"})
+    login(admin)
+    assert 'href="/audit"' in client.get("/").get_data(as_text=True)
+    page = client.get("/audit?action=auth.login_failed").get_data(as_text=True)
+    assert "auth.login_failed" in page and 'data-testid="audit-scope"' in page
+    assert "case.register" not in client.get("/audit?action=case.").get_data(as_text=True)
+    assert "case.register" not in client.get(f"/audit?case={sh_case.reference}").get_data(
+        as_text=True
+    )
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/audit/export.csv").get_data(as_text=True).lstrip("\ufeff"))
+        )
+    )
+    ids = [int(row[0]) for row in rows[1:]]
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.id.in_(ids))).all()
+    assert entries and all(e.agency_id is None for e in entries)
+    assert any(e.details.get("username") == "no-such-person" for e in entries)
+    views = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.actor_id == admin.id, AuditEntry.action == "audit.view")
+    ).all()
+    assert views and all(v.agency_id == admin.agency_id for v in views)
+    client.post("/logout")
+    auditor = login(make_user("SH", roles=("auditor",)))
+    assert "audit.view" in auditor.get("/audit?action=audit.view").get_data(as_text=True)
+    scope = auditor.get("/audit").get_data(as_text=True)
+    assert "no-such-person" not in auditor.get("/audit?action=auth.").get_data(as_text=True)
+    assert 'data-testid="audit-scope"' in scope

@@ -1,4 +1,6 @@
-"""Auditors read their agency's audit entries; the export streams, whatever its size."""
+"""Auditors read their agency's audit entries; system administrators read the platform's
+(entries that belong to no agency: failed logins with unknown user names, work of
+background jobs, requests from exchange peers). The export streams, whatever its size."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import Response, abort, render_template, request, stream_with_context
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 
 from app.auditing import bp
 from app.auth.models import Role, User
@@ -23,7 +25,18 @@ EXPORT_BATCH = 1000
 
 
 def is_auditor(user) -> bool:
-    return user.has_role(Role.auditor)
+    return user.has_role(Role.auditor) or user.has_role(Role.sysadmin)
+
+
+def audit_scope(user):
+    """Own agency's entries for an auditor; agency-less ones for a system administrator.
+    A system administrator's own actions carry their agency: that agency's auditors see them."""
+    clauses = []
+    if user.has_role(Role.auditor):
+        clauses.append(AuditEntry.agency_id == user.agency_id)
+    if user.has_role(Role.sysadmin):
+        clauses.append(AuditEntry.agency_id.is_(None))
+    return or_(*clauses) if clauses else false()
 
 
 @dataclass
@@ -56,8 +69,8 @@ def filters_from_args() -> AuditFilters:
 
 
 def audit_query(user: User, f: AuditFilters):
-    """The auditor's own agency only, newest first, filtered inside SQL."""
-    q = select(AuditEntry).where(AuditEntry.agency_id == user.agency_id)
+    """What `audit_scope` allows, newest first, filtered inside SQL."""
+    q = select(AuditEntry).where(audit_scope(user))
     if f.user:
         q = q.where(AuditEntry.actor_id.in_(select(User.id).where(User.username == f.user.lower())))
     if f.case:
@@ -93,7 +106,13 @@ def audit_log():
     audit.record("audit.view", actor=current_user)
     db.session.commit()
     return render_template(
-        "auditing/log.html", page=page, filters=filters, actors=actors, cases=cases
+        "auditing/log.html",
+        page=page,
+        filters=filters,
+        actors=actors,
+        cases=cases,
+        own_agency=current_user.has_role(Role.auditor),
+        platform=current_user.has_role(Role.sysadmin),
     )
 
 
