@@ -201,7 +201,7 @@ def main() -> None:
         from app.cases.models import Case
         from app.dossiers.fonts import prepared_fonts
         from app.dossiers.models import DossierLevel
-        from app.dossiers.services import build_dossier
+        from app.dossiers.services import build_dossier, store_dossier
 
         fonts = prepared_fonts()
         print(f"font: {fonts or 'system Noto Sans CJK SC (fontconfig)'}")
@@ -214,6 +214,12 @@ def main() -> None:
                 case, user, DossierLevel.internal, pdfa=args.pdfa, timings=timings
             )
             total, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+            # What the job does next: store the PDF, record each evidence item's export in
+            # its chain of custody and the audit log, commit.
+            t_store = time.perf_counter()
+            store_dossier(case, user, DossierLevel.internal, rendered, _id, pdfa=args.pdfa)
+            db.session.commit()
+            store = time.perf_counter() - t_store
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(
                 f"run {run}: total {total:.2f}s = load {timings['load']:.2f}s + html "
@@ -225,6 +231,10 @@ def main() -> None:
             print(
                 f"       CPU {cpu:.2f}s (layout {timings['layout_cpu']:.2f}s, write_pdf "
                 f"{timings['write_pdf_cpu']:.2f}s), load average {os.getloadavg()[0]:.1f}"
+            )
+            print(
+                f"       then storing (file, custody exports, audit) {store:.2f}s: "
+                f"{total + store:.2f}s from request to stored dossier"
             )
         if args.out:
             Path(args.out).write_bytes(rendered.pdf)

@@ -8,6 +8,8 @@ import io
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.core.audit import verify_chain
+from app.core.models import AuditEntry
 from app.dossiers.models import Dossier, DossierLevel
 from app.dossiers.services import request_dossier
 from app.evidence.models import CustodyAction, CustodyEvent
@@ -79,9 +81,18 @@ def test_internal_dossier_lists_every_item_with_its_hash_and_marks(app, db, make
     assert digests["internal"] in text and digests["shared"] in text
     assert "内部笔记" in text and "实验记录本" in text and "档案室三号柜" in text
     assert "【实物】" in text and "【已撤回" in text
+    dossier = db.session.scalar(select(Dossier).where(Dossier.case_id == case.id))
     for item in items.values():
         exports = _exports(db, item)
         assert len(exports) == 1 and exports[0].actor_id == lead.id
+        assert exports[0].note == f"dossier {dossier.document_id}"
+    audited = db.session.scalars(
+        select(AuditEntry.object_id).where(
+            AuditEntry.case_id == case.id, AuditEntry.action == "evidence.exported"
+        )
+    ).all()
+    assert sorted(audited) == sorted(str(item.id) for item in items.values())
+    assert verify_chain()[0]  # entries written together still form one unbroken chain
 
 
 def test_shared_dossier_lists_only_shared_items_still_in_the_record(app, db, make_case):

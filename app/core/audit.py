@@ -62,26 +62,46 @@ def record(
     agency_id: int | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (the caller commits)."""
+    return record_each(action, [obj], actor=actor, case=case, details=details, agency_id=agency_id)[
+        0
+    ]
+
+
+def record_each(
+    action: str,
+    objs: list,
+    *,
+    actor=None,
+    case=None,
+    details: dict[str, Any] | None = None,
+    agency_id: int | None = None,
+) -> list[AuditEntry]:
+    """One entry per object, chained in memory under one lock and written in one flush:
+    for a step that touches hundreds of objects at once (a dossier exporting evidence)."""
     if actor is None and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user
     _lock_chain()
     prev = db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    entry = AuditEntry(
-        at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        agency_id=agency_id or getattr(actor, "agency_id", None),
-        action=action,
-        object_type=type(obj).__name__ if obj is not None else None,
-        object_id=str(obj.id) if obj is not None and getattr(obj, "id", None) else None,
-        case_id=getattr(case, "id", None),
-        ip=request.remote_addr if has_request_context() else None,
-        details=details or {},
-        prev_hash=prev or GENESIS,
-    )
-    entry.hash = compute_hash(entry)
-    db.session.add(entry)
+    prev = prev or GENESIS
+    entries = []
+    for obj in objs:
+        entry = AuditEntry(
+            at=utcnow(),
+            actor_id=getattr(actor, "id", None),
+            agency_id=agency_id or getattr(actor, "agency_id", None),
+            action=action,
+            object_type=type(obj).__name__ if obj is not None else None,
+            object_id=str(obj.id) if obj is not None and getattr(obj, "id", None) else None,
+            case_id=getattr(case, "id", None),
+            ip=request.remote_addr if has_request_context() else None,
+            details=details or {},
+            prev_hash=prev,
+        )
+        entry.hash = prev = compute_hash(entry)
+        entries.append(entry)
+    db.session.add_all(entries)
     db.session.flush()
-    return entry
+    return entries
 
 
 def verify_chain(batch: int = 5000) -> tuple[bool, int, AuditEntry | None, str]:

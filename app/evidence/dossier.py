@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.core import audit
 from app.core.labels import label
-from app.evidence.models import CustodyAction, EvidenceItem, EvidenceKind, Visibility
-from app.evidence.services import case_evidence, record_access, size_label
+from app.evidence.models import (
+    CustodyAction,
+    CustodyEvent,
+    EvidenceItem,
+    EvidenceKind,
+    Visibility,
+)
+from app.evidence.services import case_evidence, size_label
 from app.extensions import db
 
 
@@ -39,12 +46,24 @@ def _row(item: EvidenceItem) -> dict:
 
 
 def record_exports(rows: list[dict], dossier, requester) -> None:
-    """Each item copied into a stored dossier has left the system: one custody entry each."""
+    """Each item copied into a stored dossier has left the system: one custody entry each,
+    naming the dossier, and one audit entry each (written together: hundreds of items)."""
     ids = [row["id"] for row in rows]
     if not ids:
         return
     items = db.session.scalars(
         select(EvidenceItem).where(EvidenceItem.id.in_(ids)).order_by(EvidenceItem.id)
+    ).all()
+    note = f"dossier {dossier.document_id}"
+    db.session.add_all(
+        CustodyEvent(
+            item_id=item.id, action=CustodyAction.exported, actor_id=requester.id, note=note
+        )
+        for item in items
     )
-    for item in items:
-        record_access(item, CustodyAction.exported, requester)
+    audit.record_each(
+        f"evidence.{CustodyAction.exported.value}",
+        items,
+        actor=requester,
+        case=items[0].case if items else None,
+    )
