@@ -204,3 +204,24 @@ def test_cli_initialises_the_node_and_registers_peers(app, db, node):
     assert good.exit_code == 0, good.output
     response = app.test_client().get("/.well-known/yrd-node").json
     assert response["node_id"] == "node-test" and "private" not in json.dumps(response).lower()
+
+
+def test_an_amended_version_replaces_the_terms_and_keeps_its_reason(client, db, peer):
+    first = envelope(peer, "rec-amend", 1)
+    amended_payload = {
+        **first["payload"],
+        "term_end": "2030-05-01",
+        "outcome": "复查后变更",
+        "amendment_reason": "复查缩短期限",
+    }
+    second = envelope(peer, "rec-amend", 2, payload=amended_payload)
+    for body in (first, second):
+        receipt = client.post("/api/exchange/v1/envelopes", json=body).json["receipt"]
+        assert receipt["payload"]["result"] == "stored"
+    record = db.session.scalar(
+        select(IntegrityRecord).where(IntegrityRecord.record_uid == "rec-amend")
+    )
+    assert record.current_version == 2 and record.term_end.isoformat() == "2030-05-01"
+    assert record.status == RecordStatus.active and record.payload["outcome"] == "复查后变更"
+    latest = max(record.versions, key=lambda v: v.version)
+    assert latest.reason == "复查缩短期限"

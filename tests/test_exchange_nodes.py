@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 
 from app.auth.models import Agency, Role, User
 from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
-from app.cases.workflow import perform
 from app.exchange import envelopes, tasks
 from app.exchange.models import (
     Delivery,
@@ -38,7 +37,7 @@ from app.exchange.services import (
 )
 from app.extensions import db
 from tests.nodes import ROOT, Node
-from tests.walk import _user, walk_to
+from tests.walk import review, walk_to
 
 pytestmark = pytest.mark.slow
 
@@ -196,22 +195,7 @@ def test_revoke_on_a_shows_revoked_on_b(nodes):
     with a.app.app_context():
         record = db.session.scalar(select(IntegrityRecord).where(IntegrityRecord.record_uid == uid))
         case = record.case
-        perform(
-            case,
-            case.created_by,
-            "request_review",
-            expected_version=None,
-            reason="申请复查",
-            requested_on=case.decided_on,
-        )
-        perform(
-            case,
-            _user(case, Role.supervisor, "supervisor"),
-            "decide_review",
-            expected_version=None,
-            reason="证据不足",
-            outcome="overturned",
-        )
+        review(case, "overturned", reason="证据不足")
         deliveries = revoke_record(
             record, _make_user("SH", Role.agency_admin, "sh-admin-x"), "复查撤销"
         )

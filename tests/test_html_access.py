@@ -303,6 +303,21 @@ MATRIX = {
             ("still_active", 0),
         ],
     ),
+    "records.amend": (
+        # Only the deciding agency's administrator, and only after a review modified the
+        # decision (the refusal before that is in tests/test_records_amend.py).
+        "GET",
+        lambda w: f"/records/{w['amendable_record'].id}/amend",
+        None,
+        [
+            (ANON, "login"),
+            ("js_committee", 404),
+            ("js_admin", 403),
+            ("sh_officer", 403),
+            ("sh_sysadmin", 404),
+            ("sh_admin", 200),
+        ],
+    ),
     "records.recognise": (
         # Recognition is for records received from a peer; a local one is never recognised.
         "POST",
@@ -486,6 +501,12 @@ class World(dict):
         record = self["draft_record"]
         approve_record(record, self["sh_admin"])
         return record
+
+    def _build_amendable_record(self):
+        from tests.test_records_amend import published_after_modified_review
+
+        case = self.make_case(state=CaseState.decided, by=self["sh_officer"])
+        return published_after_modified_review(case, self["sh_admin"])
 
     def _build_node(self):
         from app.exchange.node import init_node

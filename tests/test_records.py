@@ -8,10 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import Role
 from app.auth.services import create_token
 from app.cases.models import CaseState
-from app.cases.workflow import perform
 from app.core.errors import GuardFailed, NotAllowed
 from app.core.models import AuditEntry
 from app.exchange.models import IntegrityRecord, RecordStatus
@@ -22,7 +20,7 @@ from app.exchange.services import (
     revoke_record,
     suggested_draft,
 )
-from tests.walk import _user
+from tests.walk import review
 
 ID_NUMBER = "310101198001011234"
 
@@ -112,25 +110,7 @@ def test_revocation_needs_an_overturned_review_and_is_a_new_version(db, publishe
     record, admin = published()
     with pytest.raises(GuardFailed):
         revoke_record(record, admin, "复查撤销")
-    case = record.case
-    officer = case.created_by
-    perform(
-        case,
-        officer,
-        "request_review",
-        expected_version=None,
-        reason="申请复查",
-        requested_on=case.decided_on,
-    )
-    supervisor = _user(case, Role.supervisor, "supervisor")
-    perform(
-        case,
-        supervisor,
-        "decide_review",
-        expected_version=None,
-        reason="证据不足",
-        outcome="overturned",
-    )
+    review(record.case, "overturned", reason="证据不足")
     revoke_record(record, admin, "复查撤销原处理决定")
     assert record.status == RecordStatus.revoked
     assert [v.version for v in record.versions] == [1, 2]

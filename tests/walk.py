@@ -94,3 +94,25 @@ def step(case: Case, name: str, officer: User, supervisor: User) -> None:
     elif name == "request_review":
         params["requested_on"] = today()
     perform(case, actor, name, expected_version=None, reason="测试流程", **params)
+
+
+def review(case: Case, outcome: str, reason: str = "复查") -> None:
+    """A decided case: its review requested by the officer who registered it, and decided
+    by a supervisor (`upheld`, `modified` with a new decision text, or `overturned`)."""
+    perform(
+        case,
+        case.created_by,
+        "request_review",
+        expected_version=None,
+        reason="申请复查",
+        requested_on=case.decided_on,
+    )
+    perform(
+        case,
+        _user(case, Role.supervisor, "supervisor"),
+        "decide_review",
+        expected_version=None,
+        reason=reason,
+        outcome=outcome,
+        decision_text="处理期限缩短为两年" if outcome == "modified" else None,
+    )

@@ -18,8 +18,7 @@ ID_TYPES = options(
 )
 
 
-class RecordDraftForm(FlaskForm):
-    party_id = SelectField(_l("Responsible party"), coerce=int)
+class RecordTermsForm(FlaskForm):
     conduct = TextAreaField(_l("Conduct"), validators=[DataRequired(), Length(max=5000)])
     outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(), Length(max=5000)])
     legal_basis = StringField(_l("Legal basis"), validators=[DataRequired(), Length(max=500)])
@@ -27,6 +26,16 @@ class RecordDraftForm(FlaskForm):
     term_end = DateField(_l("Sanction term ends"), validators=[Optional()])
     lifetime = BooleanField(_l("Lifetime"))
     severity = SelectField(_l("Severity"), choices=lambda: choices(Severity))
+
+
+class RecordDraftForm(RecordTermsForm):
+    party_id = SelectField(_l("Responsible party"), coerce=int)
+
+
+class AmendForm(RecordTermsForm):
+    reason = TextAreaField(
+        _l("What the review modified"), validators=[DataRequired(), Length(max=5000)]
+    )
 
 
 class RevokeForm(FlaskForm):

@@ -79,6 +79,10 @@ RECORD_PAYLOAD = {
         "lifetime": {"type": "boolean"},
         "severity": {"enum": ["minor", "serious", "severe"]},
         "revocation_reason": {"type": ["string", "null"]},
+        "amendment_reason": {
+            "type": ["string", "null"],
+            "description": "set on a version that changes the terms after a review",
+        },
     },
 }
 

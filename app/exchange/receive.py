@@ -266,7 +266,7 @@ def store_record_version(
             "status": RecordStatus(payload["status"]),
             "envelope": envelope,
             "envelope_sha256": sha,
-            "reason": payload.get("revocation_reason"),
+            "reason": payload.get("revocation_reason") or payload.get("amendment_reason"),
         }
     )
     intake.versions[(shape.record_id, shape.version)] = (sha, payload)

@@ -201,7 +201,48 @@ def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> list[tup
     return _publish(record, RecordStatus.revoked, actor, "record.revoke", reason=reason[:5000])
 
 
-def build_payload(record: IntegrityRecord, status: RecordStatus, reason: str | None) -> dict:
+def can_amend(user: User, record: IntegrityRecord) -> bool:
+    return (
+        is_admin_of(user, record)
+        and record.is_local
+        and record.status in (RecordStatus.active, RecordStatus.expired)
+        and record.case is not None
+        and record.case.review_outcome == ReviewOutcome.modified
+    )
+
+
+def amend_record(
+    record: IntegrityRecord, actor: User, data: RecordDraft, reason: str
+) -> list[tuple[int, int]]:
+    """A review that modified the decision changes the record's terms: a new version with
+    the new terms and the reason, published and delivered like the first. The responsible
+    party stays the same; a record for another party is drafted on its own."""
+    if not (is_admin_of(actor, record) and record.is_local):
+        raise NotAllowed(_l("Only an administrator of the deciding agency can amend it."))
+    if record.status not in (RecordStatus.active, RecordStatus.expired):
+        raise GuardFailed(_l("Only a published record that is not revoked can be amended."))
+    if record.case is None or record.case.review_outcome != ReviewOutcome.modified:
+        raise GuardFailed(_l("A record is amended only when a review modified its decision."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("A reason is required for this step."), field="reason")
+    _check_draft(data)
+    terms = _draft_json(data)
+    if terms == record.draft:
+        raise InvalidInput(_l("The terms are unchanged: change what the review modified."))
+    record.draft = terms
+    record.effective_date = data.effective_date
+    record.term_end = data.term_end
+    record.lifetime = bool(data.lifetime)
+    status = RecordStatus.active
+    if record.term_end and record.term_end < today():
+        status = RecordStatus.expired
+    return _publish(record, status, actor, "record.amend", reason=reason[:5000], amended=True)
+
+
+def build_payload(
+    record: IntegrityRecord, status: RecordStatus, reason: str | None, amended: bool = False
+) -> dict:
     """What leaves the node: the subject's name, matching hash and masked ID, never the
     complainant, never the full identifier."""
     draft = record.draft
@@ -226,15 +267,21 @@ def build_payload(record: IntegrityRecord, status: RecordStatus, reason: str | N
         "term_end": draft["term_end"],
         "lifetime": draft["lifetime"],
         "severity": draft["severity"],
-        "revocation_reason": reason,
+        "revocation_reason": None if amended else reason,
+        "amendment_reason": reason if amended else None,
     }
 
 
 def _publish(
-    record: IntegrityRecord, status: RecordStatus, actor: User, action: str, reason: str | None
+    record: IntegrityRecord,
+    status: RecordStatus,
+    actor: User,
+    action: str,
+    reason: str | None,
+    amended: bool = False,
 ) -> list[tuple[int, int]]:
     version = record.current_version + 1
-    payload = build_payload(record, status, reason)
+    payload = build_payload(record, status, reason, amended)
     envelope = (
         envelopes.seal("record", record.record_uid, version, payload)
         if node.is_initialised()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -14,6 +16,7 @@ from app.core.errors import ServiceError
 from app.core.labels import options
 from app.exchange import bp, node, tasks
 from app.exchange.forms import (
+    AmendForm,
     IntegrityCheckForm,
     PeerForm,
     RecognitionForm,
@@ -31,7 +34,9 @@ from app.exchange.services import (
     DECIDED,
     RecordDraft,
     add_peer,
+    amend_record,
     approve_record,
+    can_amend,
     can_manage_peers,
     can_recognise,
     can_revoke,
@@ -134,6 +139,7 @@ def record_detail(record_id: int):
         recognition_form=form,
         revoke_form=RevokeForm() if can_revoke(current_user, record) else None,
         may_approve=is_admin_of(current_user, record) and record.status == RecordStatus.draft,
+        may_amend=can_amend(current_user, record),
     )
 
 
@@ -151,20 +157,7 @@ def draft(reference: str):
         form.party_id.choices = options((p.id, p.name) for p in case.respondents)
     if form.validate_on_submit():
         try:
-            record = draft_record(
-                case,
-                current_user,
-                RecordDraft(
-                    party_id=form.party_id.data,
-                    conduct=form.conduct.data,
-                    outcome=form.outcome.data,
-                    legal_basis=form.legal_basis.data,
-                    effective_date=form.effective_date.data,
-                    term_end=form.term_end.data,
-                    lifetime=form.lifetime.data,
-                    severity=form.severity.data,
-                ),
-            )
+            record = draft_record(case, current_user, _terms(form, form.party_id.data))
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
@@ -178,16 +171,36 @@ def draft(reference: str):
     return render_template("records/draft.html", case=case, form=form)
 
 
-def _run(action, record: IntegrityRecord, success: str):
+def _terms(form, party_id: int) -> RecordDraft:
+    return RecordDraft(
+        party_id=party_id,
+        conduct=form.conduct.data,
+        outcome=form.outcome.data,
+        legal_basis=form.legal_basis.data,
+        effective_date=form.effective_date.data,
+        term_end=form.term_end.data,
+        lifetime=form.lifetime.data,
+        severity=form.severity.data,
+    )
+
+
+def _published(action, success: str) -> bool:
+    """Runs a publishing step, commits and schedules its deliveries; a refusal is flashed
+    and changes nothing."""
     try:
         deliveries = action()
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
         flash(str(exc.message), "danger")
-    else:
-        tasks.schedule_deliveries(deliveries)
-        flash(success, "success")
+        return False
+    tasks.schedule_deliveries(deliveries)
+    flash(success, "success")
+    return True
+
+
+def _run(action, record: IntegrityRecord, success: str):
+    _published(action, success)
     return redirect(url_for("records.record_detail", record_id=record.id))
 
 
@@ -215,6 +228,27 @@ def revoke(record_id: int):
         record,
         _("The revocation is published and sent to the exchange peers."),
     )
+
+
+@bp.route("/records/<int:record_id>/amend", methods=["GET", "POST"])
+@login_required
+def amend(record_id: int):
+    """After a review modified the decision: the new terms, published as a new version."""
+    record = _record_or_404(record_id)
+    if not can_amend(current_user, record):
+        abort(403)
+    form = AmendForm()
+    if request.method == "GET":
+        terms = dict(record.draft)
+        for key in ("effective_date", "term_end"):
+            terms[key] = dt.date.fromisoformat(terms[key]) if terms.get(key) else None
+        form.process(data=terms)
+    if form.validate_on_submit() and _published(
+        lambda: amend_record(record, current_user, _terms(form, record.party_id), form.reason.data),
+        _("The amended record is published and sent to the exchange peers."),
+    ):
+        return redirect(url_for("records.record_detail", record_id=record.id))
+    return render_template("records/amend.html", record=record, form=form)
 
 
 @bp.post("/records/<int:record_id>/recognition")
