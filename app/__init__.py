@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
         evidence,
         exchange,
         jobs,
+        notes,
         notifications,
         protection,
     )
@@ -58,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
         cases,
         protection,
         evidence,
+        notes,
         auditing,
         jobs,
         notifications,

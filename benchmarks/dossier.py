@@ -5,8 +5,8 @@ writing; print pages and peak memory.
 
 The case is real (registered through the services, walked to a decision) with 100 extra
 procedural-timeline rows and 500 evidence items added through the evidence services (files
-stored content-addressed, a few physical items, a few withdrawn). Interviews have no tables
-yet, so 50 interviews are synthetic rows handed to the section registry.
+stored content-addressed, a few physical items, a few withdrawn) and 50 interview records
+added through the notes service.
 """
 
 from __future__ import annotations
@@ -57,20 +57,24 @@ def sentence(rng: random.Random, n: int) -> str:
     return "，".join("".join(rng.choice(WORDS) for _ in range(3)) for _ in range(n)) + "。"
 
 
-def synthetic_sections(rng: random.Random) -> None:
-    from app.dossiers.registry import SECTIONS, register_section
+def add_interviews(case, actor, rng: random.Random) -> None:
+    """50 interview records through the notes service, as the case team records them."""
+    from app.notes.services import NoteInput, add_note
 
-    interviews = [
-        {
-            "date": f"2026-05-{(i % 28) + 1:02d}",
-            "title": f"第 {i + 1} 次谈话",
-            "author": rng.choice(["王芳", "刘洋"]),
-            "text": sentence(rng, 6),
-        }
-        for i in range(50)
-    ]
-    old = SECTIONS["interviews"]
-    register_section(old.order, "interviews", old.title, old.template, lambda ctx: interviews)
+    for i in range(50):
+        add_note(
+            case,
+            actor,
+            NoteInput(
+                kind="interview",
+                title=f"第 {i + 1} 次谈话",
+                happened_on=dt.date(2026, 5, (i % 28) + 1),
+                body=sentence(rng, 6),
+                visibility=rng.choice(["internal", "shared"]),
+                interviewee=rng.choice(["张伟", "李强", "赵敏"]),
+                location="调查组会议室",
+            ),
+        )
 
 
 def add_evidence(case, actor, rng: random.Random) -> None:
@@ -161,6 +165,7 @@ def make_case(db):
             )
         )
     add_evidence(case, case.lead.user, rng)
+    add_interviews(case, case.lead.user, rng)
     db.session.commit()
     return case.id, case.lead.user_id
 
@@ -196,7 +201,6 @@ def main() -> None:
         ensure_agencies()
         db.session.commit()
         case_id, user_id = make_case(db)
-        synthetic_sections(random.Random(11))
         from app.auth.models import User
         from app.cases.models import Case
         from app.dossiers.fonts import prepared_fonts

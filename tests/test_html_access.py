@@ -255,6 +255,18 @@ MATRIX = {
         None,
         [(ANON, 200), ("js_committee", 200)],
     ),
+    "notes.note_list": (
+        "GET",
+        lambda w: f"/cases/{w['investigating'].reference}/notes",
+        None,
+        [
+            (ANON, "login"),
+            ("js_officer", 404),
+            ("sh_committee", 404),
+            ("sh_auditor", 200),
+            ("sh_officer", 200),
+        ],
+    ),
     "records.record_list": (
         "GET",
         lambda w: "/records",
