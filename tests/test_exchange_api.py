@@ -225,3 +225,28 @@ def test_an_amended_version_replaces_the_terms_and_keeps_its_reason(client, db, 
     assert record.status == RecordStatus.active and record.payload["outcome"] == "复查后变更"
     latest = max(record.versions, key=lambda v: v.version)
     assert latest.reason == "复查缩短期限"
+
+
+def test_a_recognition_of_an_earlier_version_asks_to_be_reviewed(
+    client, db, peer, make_user, login
+):
+    from app.exchange.services import record_recognition
+
+    first = envelope(peer, "rec-recog", 1)
+    client.post("/api/exchange/v1/envelopes", json=first)
+    record = db.session.scalar(
+        select(IntegrityRecord).where(IntegrityRecord.record_uid == "rec-recog")
+    )
+    supervisor = make_user("SH", roles=("supervisor",))
+    record_recognition(record, supervisor, "recognise")
+    db.session.commit()
+    amended = {**first["payload"], "term_end": "2031-01-01", "amendment_reason": "复查变更"}
+    client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-recog", 2, payload=amended))
+    login(supervisor)
+    page = client.get(f"/records/{record.id}").get_data(as_text=True)
+    assert 'data-testid="recognition-outdated"' in page
+    assert 'data-testid="recognition-review"' in page and "复查变更" in page
+    client.post(f"/records/{record.id}/recognition", data={"decision": "recognise"})
+    again = client.get(f"/records/{record.id}").get_data(as_text=True)
+    assert 'data-testid="recognition-review"' not in again
+    assert 'data-testid="recognition-outdated"' not in again

@@ -140,6 +140,11 @@ def record_detail(record_id: int):
         revoke_form=RevokeForm() if can_revoke(current_user, record) else None,
         may_approve=is_admin_of(current_user, record) and record.status == RecordStatus.draft,
         may_amend=can_amend(current_user, record),
+        recognition_outdated=(
+            recognition.version
+            if recognition is not None and recognition.version < record.current_version
+            else None
+        ),
     )
 
 
