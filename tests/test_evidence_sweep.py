@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.core.models import AuditEntry
 from app.evidence import storage
 from app.evidence.models import Blob
-from app.evidence.services import _ensure_blob_row
+from app.evidence.services import claim_blob_row
 from app.evidence.sweep import sweep_orphans
 from tests.worker_support import committed  # noqa: F401
 
@@ -32,7 +32,7 @@ def _store(content: bytes) -> str:
 def _upload(db, content: bytes) -> str:
     """What add_file_evidence does with the file: the row first, then the file in place."""
     with storage.receive(io.BytesIO(content), len(content), ALLOWED) as received:
-        _ensure_blob_row(received)
+        claim_blob_row(received)
         storage.place(received)
     return received.sha256
 

@@ -19,6 +19,7 @@ from app.exchange.services import (
     draft_record,
     revoke_record,
     suggested_draft,
+    terms_of,
 )
 from tests.walk import review
 
@@ -31,17 +32,7 @@ def published_after_modified_review(case, admin) -> IntegrityRecord:
 
 
 def _terms(record: IntegrityRecord, **changes) -> RecordDraft:
-    d = record.draft
-    data = RecordDraft(
-        party_id=record.party_id,
-        conduct=d["conduct"],
-        outcome=d["outcome"],
-        legal_basis=d["legal_basis"],
-        effective_date=dt.date.fromisoformat(d["effective_date"]),
-        term_end=dt.date.fromisoformat(d["term_end"]) if d["term_end"] else None,
-        lifetime=d["lifetime"],
-        severity=d["severity"],
-    )
+    data = terms_of(record)
     for key, value in changes.items():
         setattr(data, key, value)
     return data

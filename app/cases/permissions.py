@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from app.auth.models import Role, User
 from app.cases.models import Case, CaseMember, TeamRole
@@ -71,6 +71,14 @@ NEEDS: dict[str, Callable[[User, Case], bool]] = {
     "edit": can_handle,
     "supervise": is_supervisor_of,
 }
+
+
+def agency_or_shared(user: User, case: Case, visibility: ColumnElement) -> ColumnElement[bool]:
+    """Material of a case (evidence, notes) marked internal or shared: the owning agency sees
+    all of it, anyone else who can see the case (joint investigations) the shared part."""
+    if user.agency_id == case.agency_id:
+        return true()
+    return visibility == "shared"
 
 
 def get_case_or_404(reference: str, user: User, need: str = "view") -> Case:

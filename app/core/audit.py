@@ -62,9 +62,10 @@ def record(
     agency_id: int | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (the caller commits)."""
-    return record_each(action, [obj], actor=actor, case=case, details=details, agency_id=agency_id)[
-        0
-    ]
+    (entry,) = record_each(
+        action, [obj], actor=actor, case=case, details=details, agency_id=agency_id
+    )
+    return entry
 
 
 def record_each(

@@ -71,9 +71,9 @@ def prepare_fonts(force: bool = False) -> list[Path]:
     if todo:
         with ProcessPoolExecutor(max_workers=len(todo)) as pool:
             list(pool.map(prepare_face, *zip(*todo.values(), strict=True)))
-    for stale in folder.glob(f"{FAMILY}-*"):
-        if stale not in {_target(folder, w) for w in SYSTEM_FONTS}:
-            stale.unlink()
+    current = {_target(folder, w) for w in SYSTEM_FONTS}
+    for stale in set(folder.glob(f"{FAMILY}-*")) - current:
+        stale.unlink()
     return [target for _source, target in todo.values()]
 
 

@@ -7,12 +7,12 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, true
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import User
 from app.cases.models import Case
-from app.cases.permissions import can_handle
+from app.cases.permissions import agency_or_shared, can_handle
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed, ServiceError
 from app.core.models import utcnow
@@ -90,7 +90,7 @@ def add_file_evidence(
             upload.stream, limit, current_app.config["EVIDENCE_ALLOWED_TYPES"]
         ) as stored:
             # The row first: from here on a sweep cannot remove this content's file.
-            _ensure_blob_row(stored)
+            claim_blob_row(stored)
             storage.place(stored)
     except storage.TooLarge:
         raise FileTooLarge(
@@ -121,7 +121,7 @@ def add_file_evidence(
     return _finish_add(case, item, actor, {"sha256": stored.sha256, "size": stored.size})
 
 
-def _ensure_blob_row(stored: storage.Received) -> bool:
+def claim_blob_row(stored: storage.Received) -> bool:
     """One row per content; a concurrent insert of the same hash waits, then does nothing.
     True when this call inserted the row."""
     dialect = db.session.get_bind().dialect.name
@@ -203,17 +203,11 @@ def record_custody(
     return event
 
 
-def evidence_clause(user: User, case: Case):
-    """The owning agency sees every item; anyone else who can see the case (joint
-    investigation participants, later) sees only items marked shared."""
-    if user.agency_id == case.agency_id:
-        return true()
-    return EvidenceItem.visibility == Visibility.shared
-
-
 def case_evidence(case: Case, user: User):
     return (
         select(EvidenceItem)
-        .where(EvidenceItem.case_id == case.id, evidence_clause(user, case))
+        .where(
+            EvidenceItem.case_id == case.id, agency_or_shared(user, case, EvidenceItem.visibility)
+        )
         .order_by(EvidenceItem.id)
     )

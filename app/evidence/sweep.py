@@ -59,13 +59,14 @@ def _known(names: list[str]) -> set[str]:
 
 
 def sweep_orphans(*, dry_run: bool = False, temp_age: dt.timedelta = TEMP_AGE) -> SweepReport:
-    from app.evidence.services import _ensure_blob_row
+    from app.evidence.services import claim_blob_row
 
     root = storage.store_root()
     report = SweepReport()
     files = _blob_files(root)
     names = sorted(files)
-    orphans = [n for n in names if n not in _known(names)]
+    known = _known(names)
+    orphans = [n for n in names if n not in known]
     report.orphans = len(orphans)
     for sha in orphans:
         path = files[sha]
@@ -74,7 +75,7 @@ def sweep_orphans(*, dry_run: bool = False, temp_age: dt.timedelta = TEMP_AGE) -
             report.bytes_freed += size
             continue
         claim = storage.Received(sha, size, "application/octet-stream", "")
-        if not _ensure_blob_row(claim):
+        if not claim_blob_row(claim):
             db.session.rollback()
             report.kept_in_use += 1
             continue

@@ -37,6 +37,15 @@ class RecordStatus(enum.StrEnum):
     revoked = "revoked"
 
 
+def in_force(status: RecordStatus, term_end: dt.date | None) -> RecordStatus:
+    """An active record whose term has ended (in China Standard Time) is expired."""
+    from app.core.calendar import today
+
+    if status == RecordStatus.active and term_end is not None and term_end < today():
+        return RecordStatus.expired
+    return status
+
+
 class DeliveryStatus(enum.StrEnum):
     pending = "pending"
     delivered = "delivered"

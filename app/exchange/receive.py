@@ -23,6 +23,7 @@ from app.exchange.models import (
     RecognitionDecision,
     RecordStatus,
     RecordVersion,
+    in_force,
 )
 from app.exchange.node import load_public_key
 from app.extensions import db
@@ -278,9 +279,6 @@ def _record_columns(version: int, payload: dict) -> dict[str, Any]:
     subject = payload["subject"]
     raw_end = payload.get("term_end")
     term_end = dt.date.fromisoformat(str(raw_end)) if raw_end else None
-    status = RecordStatus(payload["status"])
-    if status == RecordStatus.active and term_end and term_end < dt.date.today():
-        status = RecordStatus.expired
     return {
         "current_version": version,
         "payload": payload,
@@ -291,7 +289,7 @@ def _record_columns(version: int, payload: dict) -> dict[str, Any]:
         "effective_date": dt.date.fromisoformat(str(payload["effective_date"])),
         "term_end": term_end,
         "lifetime": bool(payload.get("lifetime")),
-        "status": status,
+        "status": in_force(RecordStatus(payload["status"]), term_end),
     }
 
 

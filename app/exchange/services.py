@@ -31,6 +31,7 @@ from app.exchange.models import (
     RecognitionDecision,
     RecordStatus,
     RecordVersion,
+    in_force,
 )
 from app.extensions import db
 
@@ -169,16 +170,9 @@ def approve_record(record: IntegrityRecord, actor: User) -> list[tuple[int, int]
         raise NotAllowed(_l("Only an administrator of the deciding agency can approve it."))
     if record.status != RecordStatus.draft:
         raise GuardFailed(_l("Only a draft can be approved."))
-    draft = record.draft
-    record.effective_date = dt.date.fromisoformat(draft["effective_date"])
-    record.term_end = dt.date.fromisoformat(draft["term_end"]) if draft["term_end"] else None
-    record.lifetime = draft["lifetime"]
     record.approved_by_id = actor.id
     record.origin_node = _node_id_or_local()
-    status = RecordStatus.active
-    if record.term_end and record.term_end < today():
-        status = RecordStatus.expired
-    return _publish(record, status, actor, "record.approve", reason=None)
+    return _publish(record, _apply_terms(record), actor, "record.approve", reason=None)
 
 
 def can_revoke(user: User, record: IntegrityRecord) -> bool:
@@ -231,13 +225,33 @@ def amend_record(
     if terms == record.draft:
         raise InvalidInput(_l("The terms are unchanged: change what the review modified."))
     record.draft = terms
-    record.effective_date = data.effective_date
-    record.term_end = data.term_end
-    record.lifetime = bool(data.lifetime)
-    status = RecordStatus.active
-    if record.term_end and record.term_end < today():
-        status = RecordStatus.expired
-    return _publish(record, status, actor, "record.amend", reason=reason[:5000], amended=True)
+    return _publish(
+        record, _apply_terms(record), actor, "record.amend", reason=reason[:5000], amended=True
+    )
+
+
+def terms_of(record: IntegrityRecord) -> RecordDraft:
+    """The record's current terms as a draft (the inverse of `_draft_json`)."""
+    d = record.draft
+    return RecordDraft(
+        party_id=record.party_id,
+        conduct=d["conduct"],
+        outcome=d["outcome"],
+        legal_basis=d["legal_basis"],
+        effective_date=dt.date.fromisoformat(d["effective_date"]),
+        term_end=dt.date.fromisoformat(d["term_end"]) if d["term_end"] else None,
+        lifetime=d["lifetime"],
+        severity=Severity(d["severity"]),
+    )
+
+
+def _apply_terms(record: IntegrityRecord) -> RecordStatus:
+    """Copies the dates of the record's terms to its columns; returns the status to publish."""
+    terms = terms_of(record)
+    record.effective_date = terms.effective_date
+    record.term_end = terms.term_end
+    record.lifetime = terms.lifetime
+    return in_force(RecordStatus.active, record.term_end)
 
 
 def build_payload(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -48,6 +46,7 @@ from app.exchange.services import (
     revoke_record,
     set_peer_active,
     suggested_draft,
+    terms_of,
     visible_records,
 )
 from app.extensions import db
@@ -159,7 +158,6 @@ def draft(reference: str):
     if request.method == "GET":
         suggestion = suggested_draft(case, case.respondents[0])
         form.process(obj=suggestion)
-        form.party_id.choices = options((p.id, p.name) for p in case.respondents)
     if form.validate_on_submit():
         try:
             record = draft_record(case, current_user, _terms(form, form.party_id.data))
@@ -244,10 +242,7 @@ def amend(record_id: int):
         abort(403)
     form = AmendForm()
     if request.method == "GET":
-        terms = dict(record.draft)
-        for key in ("effective_date", "term_end"):
-            terms[key] = dt.date.fromisoformat(terms[key]) if terms.get(key) else None
-        form.process(data=terms)
+        form.process(obj=terms_of(record))
     if form.validate_on_submit() and _published(
         lambda: amend_record(record, current_user, _terms(form, record.party_id), form.reason.data),
         _("The amended record is published and sent to the exchange peers."),

@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, true
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.cases.models import Case
-from app.cases.permissions import can_handle
+from app.cases.permissions import agency_or_shared, can_handle
 from app.core import audit
 from app.core.calendar import today
 from app.core.errors import InvalidInput, NotAllowed
@@ -82,16 +83,10 @@ def add_note(case: Case, actor: User, data: NoteInput) -> CaseNote:
     return note
 
 
-def note_clause(user: User, case: Case):
-    """The owning agency sees every note; anyone else who can see the case sees shared ones."""
-    if user.agency_id == case.agency_id:
-        return true()
-    return CaseNote.visibility == Visibility.shared
-
-
 def case_notes(case: Case, user: User):
     return (
         select(CaseNote)
-        .where(CaseNote.case_id == case.id, note_clause(user, case))
+        .where(CaseNote.case_id == case.id, agency_or_shared(user, case, CaseNote.visibility))
+        .options(selectinload(CaseNote.author))
         .order_by(CaseNote.happened_on, CaseNote.id)
     )
