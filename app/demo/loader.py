@@ -135,8 +135,36 @@ def load_demo(seed: int = 2026) -> int:
         _demo_case(rng, agencies[code], users, state)
         if index % 20 == 19:
             db.session.commit()
+    _demo_records(agencies, users)
     db.session.commit()
     return len(plan)
+
+
+def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> None:
+    """One published integrity record per agency, drafted and approved through the services,
+    so the records pages and the integrity check have something to show."""
+    from app.exchange.services import (
+        DECIDED,
+        approve_record,
+        draft_record,
+        misconduct_found,
+        suggested_draft,
+    )
+
+    for code, agency in agencies.items():
+        decided = db.session.scalars(
+            select(Case)
+            .where(Case.agency_id == agency.id, Case.state.in_(DECIDED))
+            .order_by(Case.id)
+        )
+        for case in decided:
+            sanctioned = [
+                p for p in case.respondents if any(s.party_id == p.id for s in case.sanctions)
+            ]
+            if misconduct_found(case) and sanctioned:
+                record = draft_record(case, case.created_by, suggested_draft(case, sanctioned[0]))
+                approve_record(record, users[f"{code.lower()}-admin"])
+                break
 
 
 def _demo_case(rng: random.Random, agency: Agency, users: dict[str, User], state: CaseState):
