@@ -60,7 +60,7 @@ translations: $(VENV)/.installed
 	@$(VENV)/bin/pybabel -q compile -d app/translations
 
 migrate: deps
-	$(FLASK) db upgrade heads
+	$(FLASK) db upgrade
 
 demo: migrate
 	YRD_DEMO=1 $(FLASK) demo-data

@@ -2,7 +2,7 @@
 
     createdb yrd_bench
     export DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/yrd_bench YRD_DEMO=1
-    .venv/bin/flask --app wsgi db upgrade heads
+    .venv/bin/flask --app wsgi db upgrade
     .venv/bin/flask --app wsgi seed-bench --cases 100000
     .venv/bin/python benchmarks/case_list.py
 

@@ -195,7 +195,7 @@ def main() -> None:
         }
     )
     with app.app_context(), app.test_request_context():
-        upgrade(revision="heads")
+        upgrade()
         from app.demo.loader import ensure_agencies
 
         ensure_agencies()

@@ -216,7 +216,7 @@ def run(app, args) -> None:
 
     key = Ed25519PrivateKey.generate()
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         agencies = ensure_agencies()
         init_node("node-bench")
         peer = add_peer("node-peer", "http://127.0.0.1:9", public_key_text(key.public_key()))

@@ -88,7 +88,7 @@ def app(tmp_root):
     app = create_app(base_config(tmp_root, url))
     app.before_request(_fresh_request_state)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         from app.demo.loader import ensure_agencies
 
         ensure_agencies()

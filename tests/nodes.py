@@ -78,7 +78,7 @@ class Node:
         from app.exchange.node import init_node
 
         with self.app.app_context():
-            upgrade(revision="heads")
+            upgrade()
             ensure_agencies()
             db.session.commit()
             _node_id, self.public_key, _created = init_node(self.node_id)

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 app = create_app()
 with app.app_context():
-    upgrade(revision="heads")
+    upgrade()
     ensure_agencies()
     sh = db.session.scalar(select(Agency).where(Agency.code == "SH"))
     create_user("browser-supervisor", "浏览器负责人", sh, ["supervisor"], "{password}")
