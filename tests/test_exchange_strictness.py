@@ -217,3 +217,41 @@ def test_a_peer_whose_cursor_does_not_advance_ends_the_pull(db, key_dir, caplog)
     finally:
         server.shutdown()
         server.server_close()
+
+
+class EndlessPeer(StuckPeer):
+    """A peer whose full pages never end, each advancing the cursor."""
+
+    envelopes: list = []
+    requests = 0
+
+    def do_GET(self):
+        from urllib.parse import parse_qs, urlparse
+
+        since = int(parse_qs(urlparse(self.path).query)["since"][0])
+        type(self).page = {"envelopes": type(self).envelopes, "next": since + 2}
+        super().do_GET()
+
+
+def test_a_pull_is_bounded_per_run(db, key_dir, caplog, monkeypatch):
+    init_node("node-strict")
+    key = Ed25519PrivateKey.generate()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EndlessPeer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        peer = add_peer(
+            PEER, f"http://127.0.0.1:{server.server_port}", public_key_text(key.public_key())
+        )
+        db.session.commit()
+        EndlessPeer.requests = 0
+        EndlessPeer.envelopes = [
+            record_envelope(key, f"rec-endless-{n}", envelopes.now_iso()) for n in range(2)
+        ]
+        monkeypatch.setattr(tasks, "MAX_PULL_PAGES", 5)
+        with caplog.at_level(logging.WARNING, logger="yrd.exchange"):
+            tasks.pull_from_peer(peer.id, page_size=2)
+        assert EndlessPeer.requests == 5 and "stopped after 5 pages" in caplog.text
+        assert db.session.get(type(peer), peer.id).pull_cursor == 10  # the next run goes on
+    finally:
+        server.shutdown()
+        server.server_close()
