@@ -59,6 +59,8 @@ class Config:
     # Integrity-record exchange: this node's id and where its key pair lives.
     EXCHANGE_NODE_ID: str | None = None
     EXCHANGE_KEY_DIR: str | None = None  # defaults to instance/exchange
+    # Signs audit checkpoints until the node has an exchange key (app/core/checkpoints.py).
+    AUDIT_CHECKPOINT_KEY: str | None = None  # defaults to instance/audit_checkpoint_key.pem
     PER_PAGE = 25
     API_MAX_PER_PAGE = 100
 
@@ -76,6 +78,7 @@ ENV_SETTINGS = {
     "EVIDENCE_MAX_FILE_SIZE": int,
     "EXCHANGE_NODE_ID": str,
     "EXCHANGE_KEY_DIR": str,
+    "AUDIT_CHECKPOINT_KEY": str,
 }
 
 
