@@ -24,6 +24,9 @@ def register_case_section(order: int, template: str, visible=lambda user, case: 
 
 
 def init_app(app: Flask) -> None:
+    from app.core.ids import register_converters
+
+    register_converters(app)  # core is set up first: the routes of every feature use them
     with app.app_context():
         _configure_sqlite(db.engine)
     _register_error_pages(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Blueprint, jsonify, request
@@ -10,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import problem
+from app.core.ids import MAX_BIGINT
+from app.core.json_input import TooDeep, loads_bounded
 from app.exchange import envelopes, node
 from app.exchange.models import ExchangePeer, RecordVersion
 from app.exchange.receive import ExchangeRefused, Intake, accept, peer_key
@@ -47,7 +48,9 @@ def _json_body(limit: int):
             413, "payload_too_large", "Payload too large", f"at most {limit} bytes"
         )
     try:
-        return json.loads(raw)
+        return loads_bounded(raw)
+    except TooDeep as exc:
+        raise ExchangeRefused(400, "malformed_json", "Malformed JSON", str(exc)) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ExchangeRefused(400, "malformed_json", "Malformed JSON", str(exc)[:200]) from exc
 
@@ -188,9 +191,12 @@ def _int_arg(name: str, default: int) -> int:
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ExchangeRefused(400, "bad_cursor", "Bad cursor", f"{name} is not an integer") from exc
+    if value > MAX_BIGINT:  # no version id reaches it; the database could not compare it
+        raise ExchangeRefused(400, "bad_cursor", "Bad cursor", f"{name} is out of range")
+    return value
 
 
 @bp.get("/openapi.json")
