@@ -144,7 +144,7 @@ def _send(reference: str, item_id: int, inline: bool):
         path,
         mimetype=item.blob.mime_type,
         as_attachment=not inline,
-        download_name=item.original_name or item.blob.sha256,
+        download_name=storage.download_name(item.original_name, item.blob.mime_type),
         conditional=False,
         etag=item.blob.sha256,
     )
