@@ -98,8 +98,10 @@ def _register_error_pages(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from app.core.calendar import today
     from app.core.labels import action_label, label
+    from app.core.times import local_time
 
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["action_label"] = action_label
     app.jinja_env.globals["today"] = today
 
