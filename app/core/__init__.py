@@ -24,6 +24,7 @@ def register_case_section(order: int, template: str, visible=lambda user, case: 
 
 
 def init_app(app: Flask) -> None:
+    from app.core import headers
     from app.core.ids import register_converters
 
     register_converters(app)  # core is set up first: the routes of every feature use them
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
         _configure_sqlite(db.engine)
     _register_error_pages(app)
     _register_template_helpers(app)
+    headers.init_app(app)
     from app.core import cli
 
     cli.init_app(app)
