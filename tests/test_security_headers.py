@@ -133,7 +133,12 @@ def test_static_assets_stay_cacheable(client):
 @pytest.fixture
 def production_app(tmp_root):
     config = base_config(tmp_root, f"sqlite:///{tmp_root / 'production.sqlite'}")
-    app = create_app({**config, "PRODUCTION": True})
+    app = create_app({**config, "PRODUCTION": True, "TESTING": False})
+
+    @app.get("/test-server-error")
+    def server_error():
+        raise RuntimeError("a defect")
+
     yield app
     with app.app_context():
         from app.extensions import db
@@ -146,3 +151,11 @@ def test_production_sends_cookies_over_https_only_and_asks_for_hsts(production_a
     assert production_app.config["REMEMBER_COOKIE_SECURE"] is True
     response = production_app.test_client().get("/static/css/app.css")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_a_server_error_page_carries_the_headers(production_app):
+    response = production_app.test_client().get("/test-server-error")
+    assert response.status_code == 500
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
