@@ -81,7 +81,7 @@ def test_a_form_number_beyond_the_range_changes_nothing(client, officer_case, ac
 
 @pytest.fixture
 def peer_key(app, db):
-    init_node("node-bad-input")
+    init_node("node-test")  # the node identity is per test run; the others use this id
     key = Ed25519PrivateKey.generate()
     add_peer("node-peer", "http://127.0.0.1:9", public_key_text(key.public_key()))
     db.session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import problem
 from app.core.ids import MAX_BIGINT
-from app.core.json_input import TooDeep, loads_bounded
+from app.core.json_input import loads_bounded
 from app.exchange import envelopes, node
 from app.exchange.models import ExchangePeer, RecordVersion
 from app.exchange.receive import ExchangeRefused, Intake, accept, peer_key
@@ -48,9 +48,7 @@ def _json_body(limit: int):
             413, "payload_too_large", "Payload too large", f"at most {limit} bytes"
         )
     try:
-        return loads_bounded(raw)
-    except TooDeep as exc:
-        raise ExchangeRefused(400, "malformed_json", "Malformed JSON", str(exc)) from None
+        return loads_bounded(raw)  # too deep is a ValueError as well
     except (ValueError, UnicodeDecodeError) as exc:
         raise ExchangeRefused(400, "malformed_json", "Malformed JSON", str(exc)[:200]) from exc
 
