@@ -178,8 +178,14 @@ def test_pages_run_under_the_csp_without_a_violation(browser, live_server):
     _click(browser, "main button.btn-primary[type=submit]")
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=case-title]")))
     case_page = browser.current_url
-    csp_violations(browser)  # the pages before: only the two below are looked at
-    for url in (live_server + "/", case_page):
+    csp_violations(browser)  # the pages before: only those below are looked at
+    for url in (
+        live_server + "/",
+        case_page,
+        case_page + "/evidence",
+        live_server + "/cases",
+        live_server + "/account",
+    ):
         browser.get(url)
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "main")))
         # Bootstrap's script ran: the menu toggler works, so the scripts were allowed.
