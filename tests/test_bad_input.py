@@ -120,3 +120,18 @@ def test_an_envelope_nested_too_deeply_is_malformed(client, peer_key, url, depth
     assert response.status_code == 400, response.get_data(as_text=True)[:300]
     assert response.mimetype == "application/problem+json"
     assert response.json["code"] == "malformed_json"
+
+
+def test_int_routes_stop_at_integer_and_bigint_routes_at_bigint(app):
+    from werkzeug.exceptions import NotFound
+    from werkzeug.routing import Map, Rule
+
+    rules = Map(
+        [Rule("/a/<int:n>", endpoint="a"), Rule("/b/<bigint:n>", endpoint="b")],
+        converters=app.url_map.converters,
+    ).bind("localhost")
+    assert rules.match("/a/2147483647") == ("a", {"n": 2147483647})
+    assert rules.match("/b/9223372036854775807") == ("b", {"n": 9223372036854775807})
+    for path in ("/a/2147483648", "/b/9223372036854775808", "/a/" + "9" * 5000):
+        with pytest.raises(NotFound):
+            rules.match(path)
