@@ -240,7 +240,14 @@ MATRIX = {
         "GET",
         lambda w: f"/jobs/{w['job'].id}.json",
         None,
-        [(ANON, "login"), ("js_auditor", 404), ("sh_officer", 404), ("sh_auditor", 200)],
+        [
+            (ANON, "login"),
+            ("js_auditor", 404),
+            ("sh_officer", 404),
+            ("sh_sysadmin", 404),
+            ("js_sysadmin", 404),
+            ("sh_auditor", 200),
+        ],
     ),
     "notifications.index": (
         "GET",

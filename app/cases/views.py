@@ -48,6 +48,7 @@ from app.cases.services import (
 )
 from app.cases.workflow import TRANSITIONS, available_transitions, perform
 from app.core.errors import InvalidInput, ServiceError
+from app.core.ids import db_int
 from app.extensions import db
 
 
@@ -283,7 +284,7 @@ def take_transition(reference: str, name: str):
             case,
             current_user,
             name,
-            expected_version=request.form.get("version", type=int),
+            expected_version=request.form.get("version", type=db_int),
             reason=request.form.get("reason"),
             **transition_params(name),
         ),
@@ -296,17 +297,17 @@ def take_transition(reference: str, name: str):
 @login_required
 def team(reference: str):
     case = get_case_or_404(reference, current_user, need="supervise")
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=db_int)
     if request.form.get("remove"):
         return _finish(
             case,
             lambda: remove_member(
-                case, request.form.get("remove", type=int), current_user, version
+                case, request.form.get("remove", type=db_int), current_user, version
             ),
             form_name="team",
             done=_("Removed from the case team."),
         )
-    member = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    member = db.session.get(User, request.form.get("user_id", type=db_int) or 0)
     if member is None:
         error = InvalidInput(_l("Choose a person to add to the team."), field="user_id")
         return render_case(case, error=error, open_form="team", status=422)
@@ -331,10 +332,10 @@ def extension(reference: str):
         case,
         lambda: extend_investigation(
             case,
-            request.form.get("months", type=int) or 0,
+            request.form.get("months", type=db_int) or 0,
             request.form.get("reason", ""),
             current_user,
-            request.form.get("version", type=int),
+            request.form.get("version", type=db_int),
         ),
         form_name="extension",
         done=_("The investigation was extended."),
@@ -359,7 +360,7 @@ def defence(reference: str):
             received,
             request.form.get("statement", ""),
             current_user,
-            request.form.get("version", type=int),
+            request.form.get("version", type=db_int),
         ),
         form_name="defence",
         done=_("The defence statement was recorded."),

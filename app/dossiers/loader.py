@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from app.auth.models import User
 from app.cases.models import Case
 from app.core.labels import action_label, label
+from app.core.times import local_time
 from app.dossiers.models import DossierLevel
 from app.dossiers.registry import register_section, sections
 
@@ -89,7 +90,7 @@ def load_timeline(ctx: DossierContext) -> list[dict]:
             what = str(action_label(h.action))
         rows.append(
             {
-                "at": h.at.strftime("%Y-%m-%d %H:%M"),
+                "at": local_time(h.at),
                 "actor": h.actor.display_name if h.actor else "",
                 "what": what,
                 "reason": h.reason or "",
@@ -119,7 +120,7 @@ def load_declarations(ctx: DossierContext) -> list[dict]:
     return [
         {
             "name": d.user.display_name,
-            "at": d.declared_at.strftime("%Y-%m-%d %H:%M"),
+            "at": local_time(d.declared_at),
             "kinds": [str(KIND_LABELS.get(k, k)) for k in d.kinds or []],
             "details": "" if ctx.shared else (d.details or ""),
         }

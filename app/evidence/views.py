@@ -144,14 +144,19 @@ def _send(reference: str, item_id: int, inline: bool):
         path,
         mimetype=item.blob.mime_type,
         as_attachment=not inline,
-        download_name=item.original_name or item.blob.sha256,
+        download_name=storage.download_name(item.original_name, item.blob.mime_type),
         conditional=False,
         etag=item.blob.sha256,
     )
-    if item.blob.mime_type != "application/pdf":  # the browser's PDF viewer needs no sandbox
-        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
+    # Served sandboxed, except a PDF: the browser's PDF viewer stops working in a sandbox
+    # (and may under object-src 'none'), so a PDF is only kept out of frames. The shared
+    # headers add nosniff and no-store.
+    if item.blob.mime_type == "application/pdf":
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    else:
+        response.headers["Content-Security-Policy"] = (
+            "sandbox; default-src 'none'; frame-ancestors 'none'"
+        )
     return response
 
 
