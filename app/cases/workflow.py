@@ -48,7 +48,12 @@ class Transition:
     who: Any
     reason_required: bool = False
     fields: tuple[str, ...] = ()
-    confirm: bool = False
+    # The question asked before the step is sent (None: no question); it says truthfully
+    # whether the step can be undone.
+    confirm: Any = None
+    # Whether the case's facts (beyond its state) allow the step: a step they rule out is
+    # not offered, and `perform` refuses it with the step's own guard message.
+    offered: Callable[[Case], bool] = lambda case: True
     apply: Callable[..., None] | None = None
 
 
@@ -78,7 +83,11 @@ def find_transition(case: Case, target: str) -> Transition:
 
 
 def available_transitions(case: Case, user: User) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if case.state in t.source and t.may(user, case)]
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if case.state in t.source and t.offered(case) and t.may(user, case)
+    ]
 
 
 def perform(
@@ -167,6 +176,8 @@ def _served_date(value, *, not_before: dt.date | None, field: str) -> dt.date:
     return value
 
 
+CANNOT_UNDO = _l("This step cannot be undone. Continue?")
+
 SUPERVISOR = _l("a supervisor of the owning agency")
 HANDLER = _l("the handling officer or a supervisor")
 LEAD = _l("the lead investigator")
@@ -193,7 +204,7 @@ def start_preliminary_review(case: Case, user: User) -> dict:
     may=is_supervisor_of,
     who=SUPERVISOR,
     reason_required=True,
-    confirm=True,
+    confirm=CANNOT_UNDO,
 )
 def not_accept(case: Case, user: User) -> dict:
     return {}
@@ -208,7 +219,7 @@ def not_accept(case: Case, user: User) -> dict:
     who=SUPERVISOR,
     reason_required=True,
     fields=("target_agency",),
-    confirm=True,
+    confirm=CANNOT_UNDO,
 )
 def transfer_case(case: Case, user: User, target_agency: str | None = None) -> dict:
     agency = None
@@ -256,7 +267,10 @@ def open_investigation(case: Case, user: User) -> dict:
     may=is_supervisor_of,
     who=SUPERVISOR,
     reason_required=True,
-    confirm=True,
+    confirm=_l(
+        "Suspend the investigation? A supervisor can resume it; the suspended time does "
+        "not count towards the deadline."
+    ),
 )
 def suspend_investigation(case: Case, user: User) -> dict:
     case.suspended_on = today()
@@ -288,7 +302,7 @@ def resume_investigation(case: Case, user: User) -> dict:
     may=is_supervisor_of,
     who=SUPERVISOR,
     reason_required=True,
-    confirm=True,
+    confirm=CANNOT_UNDO,
 )
 def terminate_investigation(case: Case, user: User) -> dict:
     return {}
@@ -415,7 +429,7 @@ def committee_return(case: Case, user: User) -> dict:
     may=is_supervisor_of,
     who=SUPERVISOR,
     fields=("decision_text", "decided_on", "sanctions"),
-    confirm=True,
+    confirm=_l("Issue this decision? Afterwards only a review can change it."),
 )
 def issue_decision(
     case: Case,
@@ -493,6 +507,7 @@ def _parse_sanctions(case: Case, items: list[dict], default_start: dt.date) -> l
     who=HANDLER,
     reason_required=True,
     fields=("requested_on",),
+    offered=lambda case: case.review_outcome is None,
 )
 def request_review(case: Case, user: User, requested_on=None) -> dict:
     if case.review_outcome is not None:
@@ -519,7 +534,7 @@ def request_review(case: Case, user: User, requested_on=None) -> dict:
     who=SUPERVISOR,
     reason_required=True,
     fields=("outcome", "decision_text"),
-    confirm=True,
+    confirm=_l("Record this review outcome? Afterwards only an appeal ruling can change it."),
 )
 def decide_review(
     case: Case, user: User, outcome: str | None = None, decision_text: str | None = None
@@ -548,7 +563,7 @@ def decide_review(
     label=_l("Close case"),
     may=can_handle,
     who=HANDLER,
-    confirm=True,
+    confirm=_l("Close the case? Afterwards only an appeal ruling can reopen it."),
 )
 def close_case(case: Case, user: User) -> dict:
     if case.review_outcome is None and today() <= case.review_request_due:
@@ -570,7 +585,7 @@ def close_case(case: Case, user: User) -> dict:
     may=is_supervisor_of,
     who=SUPERVISOR,
     reason_required=True,
-    confirm=True,
+    confirm=CANNOT_UNDO,
 )
 def reopen_case(case: Case, user: User) -> dict:
     case.closed_on = None
