@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.cases.models import Case, CaseMember
-from app.cases.permissions import is_supervisor_of
+from app.cases.permissions import check_case_open, is_supervisor_of
 from app.cases.services import write_history
 from app.core import audit
 from app.core.errors import GuardFailed, NotAllowed
@@ -60,6 +60,8 @@ def revoke_complainant_access(case: Case, member_id: int, actor: User) -> CaseMe
 def _set_access(case: Case, member_id: int, actor: User, allowed: bool) -> CaseMember:
     if not is_supervisor_of(actor, case):
         raise NotAllowed(_l("Only a supervisor decides who sees the complainant's identity."))
+    if allowed:  # withdrawing access protects the complainant and stays possible
+        check_case_open(case)
     member = _member(case, member_id)
     if member.complainant_access == allowed:
         return member

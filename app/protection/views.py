@@ -41,6 +41,7 @@ def protection_for_case(case) -> dict:
     return {
         "may_see_complainant": may_see_complainant(case, user),
         "is_supervisor": is_supervisor_of(user, case),
+        "may_grant": not case.is_terminal,
         "on_team": on_team,
         "masked_ids": (
             [(p, masked_identifier(p.id_number)) for p in case.respondents] if on_team else []
