@@ -62,7 +62,7 @@ DEADLINE_FIELDS = (
 def case_detail(case: Case, user: User) -> dict:
     """The caller commits: a granted reader's view of the complainant is audited."""
     return {
-        "complainant": complainant_view(case, user),
+        "complainant": complainant_view(case, user, via="api"),
         **{
             k: getattr(case, k)
             for k in (

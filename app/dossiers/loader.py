@@ -20,6 +20,7 @@ class DossierContext:
     requester: User
     level: DossierLevel
     may_see_complainant: bool
+    document_id: str | None = None
 
     @property
     def shared(self) -> bool:
@@ -55,16 +56,30 @@ def load_parties(ctx: DossierContext) -> dict:
         }
         for p in ctx.case.respondents
     ]
-    complainant = None
+    return {
+        "respondents": respondents,
+        "complainant": _complainant(ctx),
+        "shared": ctx.shared,
+    }
+
+
+def _complainant(ctx: DossierContext) -> dict | None:
+    """The identity enters an internal dossier only through the audited view, as on a page."""
+    from app.protection.identity import complainant_view
+
     c = ctx.case.complainant
-    if not ctx.shared and c is not None:
-        if c.anonymous:
-            complainant = {"anonymous": True}
-        elif ctx.may_see_complainant:
-            complainant = {"name": c.name, "contact": c.contact or ""}
-        else:
-            complainant = {"restricted": True}
-    return {"respondents": respondents, "complainant": complainant, "shared": ctx.shared}
+    if ctx.shared or c is None:
+        return None
+    if c.anonymous:
+        return {"anonymous": True}
+    identity = None
+    if ctx.may_see_complainant:
+        identity = complainant_view(
+            ctx.case, ctx.requester, via="dossier", details={"document_id": ctx.document_id}
+        )
+    if identity is None:
+        return {"restricted": True}
+    return {"name": identity["name"], "contact": identity["contact"] or ""}
 
 
 def load_allegations(ctx: DossierContext) -> list[dict]:

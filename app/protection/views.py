@@ -64,7 +64,7 @@ def complainant(reference: str):
     from app.protection.identity import complainant_view
 
     case = get_case_or_404(reference, current_user)
-    identity = complainant_view(case, current_user)
+    identity = complainant_view(case, current_user, via="page")
     if identity is None:
         abort(403 if case.complainant is not None else 404)
     db.session.commit()
