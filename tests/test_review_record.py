@@ -243,3 +243,29 @@ def test_the_api_takes_new_sanctions_with_a_modifying_review(client, db, make_ca
     assert body["decisions"][0]["text"] == ORIGINAL
     revoked = [s for s in body["sanctions"] if s["revoked_on"]]
     assert [s["revoked_by_id"] for s in revoked] == [body["decisions"][1]["id"]]
+
+
+def test_a_refused_review_from_the_page_keeps_the_input_and_changes_nothing(client, db, make_case):
+    case = make_case(state=CaseState.under_review)
+    supervisor = _user(case, Role.supervisor, "supervisor")
+    supervisor.locale = "en"
+    db.session.commit()
+    sign_in(client, supervisor)
+    response = client.post(
+        f"/cases/{case.reference}/transitions/decide_review",
+        data={
+            "version": page_version(client, case.reference),
+            "reason": "复查改判",
+            "outcome": "upheld",
+            "sanction-0-party_id": str(case.respondents[0].id),
+            "sanction-0-sanction_type": "notice_of_criticism",
+        },
+    )
+    page = text(response)
+    assert response.status_code == 422
+    assert "Only a modified decision has a new text or new sanctions" in page
+    assert 'data-transition="decide_review" open' in page
+    assert 'value="upheld" selected' in page and 'value="notice_of_criticism" selected' in page
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.state == CaseState.under_review and len(case.decisions) == 1
