@@ -408,6 +408,9 @@ class Sanction(db.Model):
             "(lifetime AND end_date IS NULL) OR (NOT lifetime)", name="lifetime_has_no_end"
         ),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        CheckConstraint(
+            "revoked_by_id IS NULL OR revoked_on IS NOT NULL", name="revoked_by_has_date"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

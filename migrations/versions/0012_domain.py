@@ -72,11 +72,16 @@ def upgrade():
             ["revoked_by_id"],
             ["id"],
         )
+        batch_op.create_check_constraint(
+            batch_op.f("ck_sanctions_revoked_by_has_date"),
+            "revoked_by_id IS NULL OR revoked_on IS NOT NULL",
+        )
     _carry_over(op.get_bind())
 
 
 def downgrade():
     with op.batch_alter_table("sanctions", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_sanctions_revoked_by_has_date"), type_="check")
         batch_op.drop_constraint(
             batch_op.f("fk_sanctions_decision_id_case_decisions"), type_="foreignkey"
         )
