@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.auth.models import Agency, User
 from app.cases import bp
+from app.cases.decisions import decision_steps
 from app.cases.forms import NewCaseForm
 from app.cases.models import (
     CaseSource,
@@ -188,11 +189,14 @@ def detail(reference: str):
 def render_case(case, *, error=None, posted=None, open_form=None, status=200):
     """The case page; after a refused step it shows why and keeps what the user typed."""
     supervisor = is_supervisor_of(current_user, case)
+    handler = can_handle(current_user, case)
     return render_template(
         "cases/detail.html",
         case=case,
         transitions=available_transitions(case, current_user),
-        can_handle=can_handle(current_user, case),
+        can_handle=handler,
+        may_record_defence=handler and case.state == CaseState.pre_decision_notice,
+        decisions=decision_steps(case),
         is_supervisor=supervisor,
         assignable=assignable_users(case) if supervisor else [],
         other_agencies=active_agencies_except(case.agency_id),

@@ -74,7 +74,7 @@ def build_dossier(
     generated_at = dt.datetime.now(SHANGHAI)
     t0 = time.perf_counter()
     with force_locale("zh"):
-        ctx = DossierContext(case, user, level, may_see_complainant(user, case, level))
+        ctx = DossierContext(case, user, level, may_see_complainant(user, case, level), document_id)
         sections = load_sections(ctx)
         meta = {
             "reference": case.reference,

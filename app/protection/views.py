@@ -42,6 +42,7 @@ def protection_for_case(case) -> dict:
     return {
         "may_see_complainant": may_see_complainant(case, user),
         "is_supervisor": is_supervisor_of(user, case),
+        "may_grant": not case.is_terminal,
         "on_team": on_team,
         "masked_ids": (
             [(p, masked_identifier(p.id_number)) for p in case.respondents] if on_team else []
@@ -64,7 +65,7 @@ def complainant(reference: str):
     from app.protection.identity import complainant_view
 
     case = get_case_or_404(reference, current_user)
-    identity = complainant_view(case, current_user)
+    identity = complainant_view(case, current_user, via="page")
     if identity is None:
         abort(403 if case.complainant is not None else 404)
     db.session.commit()
