@@ -99,6 +99,7 @@ def test_policy_change_is_saved_audited_and_used_for_new_deadlines(
         "review_request_days": 15,
         "review_decision_days": 90,
         "due_soon_days": 5,
+        "token_max_days": 90,
     }
     response = client.post("/admin/policy", data=values, follow_redirects=True)
     assert "Deadline policy saved." in text(response)
