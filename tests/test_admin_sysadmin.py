@@ -211,6 +211,16 @@ def test_agency_admin_of_another_agency_and_sysadmin_rules(make_user, sysadmins)
         assert can_manage_user(None, target)  # the console
     # A system administrator manages nobody from the pages either.
     assert not can_manage_user(sysadmins["platform"], sh_officer)
+    for actor, agency in ((js_admin, sh_officer.agency), (sh_admin, sysadmins["platform"].agency)):
+        with pytest.raises(NotAllowed):
+            create_user(
+                "new-one",
+                "新人",
+                agency,
+                ["sysadmin" if agency.is_platform else "officer"],
+                NEW_PASSWORD,
+                actor=actor,
+            )
 
 
 def test_system_administrators_belong_to_the_platform_only(app, db, agency):

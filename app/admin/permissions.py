@@ -36,6 +36,15 @@ def can_manage_user(actor: User | None, target: User) -> bool:
     return can_administer(actor) and actor.agency_id == target.agency_id
 
 
+def require_create_in(actor: User | None, agency) -> None:
+    """New accounts go into the administrator's own agency; the platform's come from the
+    console only."""
+    if actor is None:
+        return
+    if not (can_administer(actor) and actor.agency_id == agency.id):
+        raise NotAllowed(_l("Only an administrator of the user's agency can do this."))
+
+
 def grantable_roles(actor: User | None) -> frozenset[Role]:
     if actor is None:
         return frozenset(Role)

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.admin.permissions import can_administer, require_manage_user, require_role_change
+from app.admin.permissions import require_create_in, require_manage_user, require_role_change
 from app.auth.models import PLATFORM_CODE, Agency, ApiToken, DeadlinePolicy, Role, User
 from app.auth.passwords import check_password, hash_password, password_problem
 from app.core import audit
@@ -91,8 +91,7 @@ def create_user(
     roles = [Role(r) for r in roles]
     if not roles:
         raise InvalidInput(_l("Give the user at least one role."), field="roles")
-    if actor is not None and not (can_administer(actor) and actor.agency_id == agency.id):
-        raise NotAllowed(_l("Only an administrator of the user's agency can do this."))
+    require_create_in(actor, agency)
     require_role_change(actor, set(), set(roles))
     _check_placement(agency, roles)
     validate_password(password, username=username, display_name=display_name)
