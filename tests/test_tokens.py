@@ -148,6 +148,8 @@ def test_the_account_page_refuses_a_bad_lifetime_or_name_and_creates_nothing(cli
     assert no_name.status_code == 422 and 'data-testid="new-token"' not in text(no_name)
     not_a_number = client.post("/account/tokens", data={"name": "x", "days": "soon"})
     assert not_a_number.status_code == 422
+    zero = client.post("/account/tokens", data={"name": "x", "days": 0})
+    assert zero.status_code == 422 and "A token lasts from 1 to 90 days." in text(zero)
     assert tokens_of(user) == []
 
 

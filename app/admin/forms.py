@@ -49,7 +49,7 @@ def _policy_field(name: str, text):
     return IntegerField(
         text,
         validators=[
-            DataRequired(message=_l("Enter a whole number.")),
+            InputRequired(message=_l("Enter a whole number.")),
             NumberRange(min=low, max=high, message=_l("Enter a number from %(min)s to %(max)s.")),
         ],
         description=_l("%(min)s to %(max)s", min=low, max=high),

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 
 class LoginForm(FlaskForm):
@@ -22,5 +22,5 @@ class TokenForm(FlaskForm):
     name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=80)])
     days = IntegerField(
         _l("Valid for (days)"),
-        validators=[DataRequired(message=_l("Enter a whole number."))],
+        validators=[InputRequired(message=_l("Enter a whole number."))],
     )
