@@ -125,6 +125,7 @@ def test_the_account_page_creates_lists_and_revokes_tokens(client, db, make_user
     )
     assert shown, "the new token is shown once"
     token = shown.group(1)
+    assert 'action="/account"' in text(created)  # the language form still posts to its route
     assert _bearer(client, db, token).status_code == 200
     listing = text(client.get("/account"))
     assert token not in listing  # shown only on the response that created it
