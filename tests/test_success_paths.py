@@ -98,3 +98,19 @@ def test_an_admin_registers_disables_and_enables_a_peer_from_the_page(client, db
     assert ">Disable<" in enabled
     db.session.refresh(peer)
     assert peer.active
+
+
+def test_signing_out_says_so_and_the_pages_ask_to_sign_in_again(client, db, make_user):
+    from app.core.audit import AuditEntry
+
+    user = make_user("SH", roles=("officer",))
+    sign_in(client, user)
+    assert client.get("/").status_code == 200
+    response = client.post("/logout", follow_redirects=True)
+    assert "您已退出登录。" in text(response)
+    after = client.get("/")
+    assert after.status_code == 302 and "/login" in after.headers["Location"]
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.actor_id == user.id)
+    ).all()
+    assert "auth.logout" in actions
