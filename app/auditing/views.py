@@ -30,13 +30,15 @@ def is_auditor(user) -> bool:
 
 
 def audit_scope(user):
-    """Own agency's entries for an auditor; agency-less ones for a system administrator.
-    A system administrator's own actions carry their agency: that agency's auditors see them."""
+    """Own agency's entries for an auditor; for a system administrator the platform's: those
+    of no agency and those of the platform pseudo-agency (system administrators' own)."""
     clauses = []
     if user.has_role(Role.auditor):
         clauses.append(AuditEntry.agency_id == user.agency_id)
     if user.has_role(Role.sysadmin):
         clauses.append(AuditEntry.agency_id.is_(None))
+        if user.agency.is_platform:
+            clauses.append(AuditEntry.agency_id == user.agency_id)
     return or_(*clauses) if clauses else false()
 
 

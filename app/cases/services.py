@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import Agency, Role, User
+from app.auth.services import case_agencies
 from app.cases.models import (
     Allegation,
     Case,
@@ -382,7 +383,7 @@ def assignable_users(case: Case) -> list[User]:
 def active_agencies_except(agency_id: int) -> list[Agency]:
     return list(
         db.session.scalars(
-            select(Agency)
+            case_agencies()
             .where(Agency.id != agency_id, Agency.is_active.is_(True))
             .order_by(Agency.id)
         )

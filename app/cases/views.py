@@ -8,9 +8,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.auth.models import Agency, User
+from app.auth.services import case_agencies
 from app.cases import bp
 from app.cases.decisions import decision_steps
 from app.cases.forms import NewCaseForm
@@ -102,7 +102,7 @@ def case_list():
     page = paginate_cases(
         case_query(current_user, filters), per_page=25, max_per_page=100, error_out=False
     )
-    agencies = db.session.scalars(select(Agency).order_by(Agency.id)).all()
+    agencies = db.session.scalars(case_agencies().order_by(Agency.id)).all()
     return render_template(
         "cases/list.html",
         page=page,

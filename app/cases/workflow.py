@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Agency, User
+from app.auth.services import case_agencies
 from app.cases.models import (
     Case,
     CaseState,
@@ -230,7 +230,7 @@ def transfer_case(case: Case, user: User, target_agency: str | None = None) -> d
     agency = None
     if target_agency:
         agency = db.session.scalar(
-            select(Agency).where(
+            case_agencies().where(
                 Agency.code == str(target_agency).upper(), Agency.is_active.is_(True)
             )
         )
