@@ -1,4 +1,6 @@
-"""Display names of the closed sets, in the user's language."""
+"""Display names of the closed sets and of every code a page shows, in the user's language."""
+
+import enum
 
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
@@ -15,71 +17,120 @@ from app.cases.models import (
     Severity,
     TeamRole,
 )
+from app.core.identifiers import IdType
 
-LABELS = {
-    CaseState.received: _l("Received"),
-    CaseState.preliminary_review: _l("Preliminary review"),
-    CaseState.not_accepted: _l("Not accepted"),
-    CaseState.transferred: _l("Transferred"),
-    CaseState.investigating: _l("Investigating"),
-    CaseState.suspended: _l("Suspended"),
-    CaseState.terminated: _l("Terminated"),
-    CaseState.findings: _l("Findings"),
-    CaseState.committee_review: _l("Committee review"),
-    CaseState.pre_decision_notice: _l("Pre-decision notice"),
-    CaseState.decided: _l("Decided"),
-    CaseState.under_review: _l("Under review"),
-    CaseState.closed: _l("Closed"),
-    CaseSource.letter: _l("Letter"),
-    CaseSource.phone: _l("Phone"),
-    CaseSource.online: _l("Online"),
-    CaseSource.media: _l("Media report"),
-    CaseSource.referral: _l("Referral"),
-    CaseSource.supervision: _l("Routine supervision"),
-    MisconductType.plagiarism: _l("Plagiarism"),
-    MisconductType.fabrication_falsification: _l("Fabrication or falsification"),
-    MisconductType.paper_trading_ghostwriting: _l("Paper trading or ghostwriting"),
-    MisconductType.fraudulent_acquisition: _l("Fraudulent acquisition of funds or awards"),
-    MisconductType.ethics_approval_fraud: _l("Ethics approval fraud"),
-    MisconductType.authorship_violation: _l("Authorship violation"),
-    MisconductType.publication_norm_violation: _l("Publication norm violation"),
-    MisconductType.other: _l("Other misconduct"),
-    PartyType.person: _l("Person"),
-    PartyType.institution: _l("Institution"),
-    TeamRole.lead: _l("Lead investigator"),
-    TeamRole.investigator: _l("Investigator"),
-    FindingOutcome.misconduct: _l("Misconduct"),
-    FindingOutcome.no_misconduct: _l("No misconduct"),
-    FindingOutcome.not_determinable: _l("Not determinable"),
-    Severity.minor: _l("Minor"),
-    Severity.serious: _l("Serious"),
-    Severity.severe: _l("Severe"),
-    ReviewOutcome.upheld: _l("Upheld"),
-    ReviewOutcome.modified: _l("Modified"),
-    ReviewOutcome.overturned: _l("Overturned"),
-    SanctionType.admonition_talk: _l("Admonition talk"),
-    SanctionType.notice_of_criticism: _l("Notice of criticism"),
-    SanctionType.suspend_project: _l("Suspend project"),
-    SanctionType.terminate_project_recover_funds: _l("Terminate project and recover funds"),
-    SanctionType.ban_state_funded_activity: _l("Ban from state-funded S&T activity"),
-    SanctionType.revoke_award_title: _l("Revoke award or title"),
-    SanctionType.revoke_degree: _l("Revoke degree"),
-    SanctionType.bar_awards_titles_promotion: _l("Bar from awards, talent titles and promotion"),
-    SanctionType.bar_reviewer_nominator: _l("Bar from reviewer and nominator roles"),
-    SanctionType.serious_misconduct_list: _l("Entry in the serious-misconduct list"),
-    SanctionType.other: _l("Other sanction"),
-    Role.officer: _l("Integrity officer"),
-    Role.supervisor: _l("Supervisor"),
-    Role.committee_member: _l("Committee member"),
-    Role.agency_admin: _l("Agency administrator"),
-    Role.auditor: _l("Auditor"),
-    Role.sysadmin: _l("System administrator"),
-}
+
+class LabelTable(dict):
+    """Labels keyed by member *and* enum: several closed sets share a value ("other" is a
+    misconduct type and a sanction type), and a plain dict would let the later label win."""
+
+    @staticmethod
+    def _key(value):
+        return (type(value), value.value) if isinstance(value, enum.Enum) else (str, value)
+
+    def __init__(self, pairs=()):
+        super().__init__()
+        self.update(pairs)
+
+    def __setitem__(self, key, label) -> None:
+        super().__setitem__(self._key(key), label)
+
+    def __getitem__(self, key):
+        return super().__getitem__(self._key(key))
+
+    def __contains__(self, key) -> bool:
+        return super().__contains__(self._key(key))
+
+    def get(self, key, default=None):
+        return super().get(self._key(key), default)
+
+    def update(self, pairs=(), **_ignored) -> None:
+        for key, label in dict(pairs).items() if isinstance(pairs, dict) else pairs:
+            self[key] = label
+
+
+LABELS = LabelTable(
+    {
+        CaseState.received: _l("Received"),
+        CaseState.preliminary_review: _l("Preliminary review"),
+        CaseState.not_accepted: _l("Not accepted"),
+        CaseState.transferred: _l("Transferred"),
+        CaseState.investigating: _l("Investigating"),
+        CaseState.suspended: _l("Suspended"),
+        CaseState.terminated: _l("Terminated"),
+        CaseState.findings: _l("Findings"),
+        CaseState.committee_review: _l("Committee review"),
+        CaseState.pre_decision_notice: _l("Pre-decision notice"),
+        CaseState.decided: _l("Decided"),
+        CaseState.under_review: _l("Under review"),
+        CaseState.closed: _l("Closed"),
+        CaseSource.letter: _l("Letter"),
+        CaseSource.phone: _l("Phone"),
+        CaseSource.online: _l("Online"),
+        CaseSource.media: _l("Media report"),
+        CaseSource.referral: _l("Referral"),
+        CaseSource.supervision: _l("Routine supervision"),
+        MisconductType.plagiarism: _l("Plagiarism"),
+        MisconductType.fabrication_falsification: _l("Fabrication or falsification"),
+        MisconductType.paper_trading_ghostwriting: _l("Paper trading or ghostwriting"),
+        MisconductType.fraudulent_acquisition: _l("Fraudulent acquisition of funds or awards"),
+        MisconductType.ethics_approval_fraud: _l("Ethics approval fraud"),
+        MisconductType.authorship_violation: _l("Authorship violation"),
+        MisconductType.publication_norm_violation: _l("Publication norm violation"),
+        MisconductType.other: _l("Other misconduct"),
+        PartyType.person: _l("Person"),
+        PartyType.institution: _l("Institution"),
+        TeamRole.lead: _l("Lead investigator"),
+        TeamRole.investigator: _l("Investigator"),
+        FindingOutcome.misconduct: _l("Misconduct"),
+        FindingOutcome.no_misconduct: _l("No misconduct"),
+        FindingOutcome.not_determinable: _l("Not determinable"),
+        Severity.minor: _l("Minor"),
+        Severity.serious: _l("Serious"),
+        Severity.severe: _l("Severe"),
+        ReviewOutcome.upheld: _l("Upheld"),
+        ReviewOutcome.modified: _l("Modified"),
+        ReviewOutcome.overturned: _l("Overturned"),
+        SanctionType.admonition_talk: _l("Admonition talk"),
+        SanctionType.notice_of_criticism: _l("Notice of criticism"),
+        SanctionType.suspend_project: _l("Suspend project"),
+        SanctionType.terminate_project_recover_funds: _l("Terminate project and recover funds"),
+        SanctionType.ban_state_funded_activity: _l("Ban from state-funded S&T activity"),
+        SanctionType.revoke_award_title: _l("Revoke award or title"),
+        SanctionType.revoke_degree: _l("Revoke degree"),
+        SanctionType.bar_awards_titles_promotion: _l(
+            "Bar from awards, talent titles and promotion"
+        ),
+        SanctionType.bar_reviewer_nominator: _l("Bar from reviewer and nominator roles"),
+        SanctionType.serious_misconduct_list: _l("Entry in the serious-misconduct list"),
+        SanctionType.other: _l("Other sanction"),
+        Role.officer: _l("Integrity officer"),
+        Role.supervisor: _l("Supervisor"),
+        Role.committee_member: _l("Committee member"),
+        Role.agency_admin: _l("Agency administrator"),
+        Role.auditor: _l("Auditor"),
+        Role.sysadmin: _l("System administrator"),
+        IdType.resident_id: _l("Resident ID card"),
+        IdType.passport: _l("Passport"),
+        IdType.uscc: _l("Unified social credit code"),
+        IdType.other: _l("Other"),
+    }
+)
 
 
 def label(value) -> str:
     found = LABELS.get(value)
     return str(found) if found is not None else str(getattr(value, "value", value) or "")
+
+
+def id_type_label(value: str | None) -> str:
+    """ID types are stored as plain strings; unknown old values show as "other"."""
+    if not value:
+        return ""
+    try:
+        return label(IdType(value))
+    except ValueError:
+        return label(IdType.other)
 
 
 def options(pairs) -> list[SelectChoice]:
