@@ -94,10 +94,19 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from app.core.calendar import today
-    from app.core.labels import action_label, label
+    from app.core.labels import (
+        action_label,
+        audit_action_label,
+        file_type_label,
+        id_type_label,
+        label,
+    )
 
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["id_type_label"] = id_type_label
+    app.jinja_env.filters["file_type"] = file_type_label
     app.jinja_env.globals["action_label"] = action_label
+    app.jinja_env.globals["audit_action_label"] = audit_action_label
     app.jinja_env.globals["today"] = today
 
     @app.context_processor

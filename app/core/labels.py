@@ -154,3 +154,144 @@ ACTION_LABELS = {
 def action_label(action: str) -> str:
     found = ACTION_LABELS.get(action)
     return str(found) if found is not None else action.replace("_", " ")
+
+
+FILE_TYPE_LABELS = {
+    "application/pdf": _l("PDF document"),
+    "image/png": _l("PNG image"),
+    "image/jpeg": _l("JPEG image"),
+    "image/gif": _l("GIF image"),
+    "image/tiff": _l("TIFF image"),
+    "image/webp": _l("WebP image"),
+    "text/plain": _l("Text file"),
+    "text/csv": _l("CSV table"),
+    "application/msword": _l("Word document"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _l("Word document"),
+    "application/vnd.ms-excel": _l("Excel workbook"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _l("Excel workbook"),
+    "application/zip": _l("ZIP archive"),
+    "message/rfc822": _l("E-mail message"),
+    "audio/mpeg": _l("MP3 audio"),
+    "audio/x-wav": _l("WAV audio"),
+    "video/mp4": _l("MP4 video"),
+    "application/x-dosexec": _l("Windows program"),
+    "application/x-executable": _l("Program"),
+    "application/x-pie-executable": _l("Program"),
+    "application/x-sharedlib": _l("Program library"),
+    "application/x-mach-binary": _l("Program"),
+    "text/x-shellscript": _l("Script"),
+    "text/x-script.python": _l("Script"),
+    "application/javascript": _l("Script"),
+    "text/html": _l("Web page"),
+    "image/svg+xml": _l("SVG drawing"),
+    "application/x-rar": _l("RAR archive"),
+    "application/x-7z-compressed": _l("7-Zip archive"),
+    "application/gzip": _l("Compressed archive"),
+    "application/x-tar": _l("Compressed archive"),
+    "application/octet-stream": _l("Unrecognised binary data"),
+}
+
+
+def file_type_label(mime_type: str | None) -> str:
+    """Detected content types in words; any other type is named by its family."""
+    found = FILE_TYPE_LABELS.get((mime_type or "").lower())
+    if found is not None:
+        return str(found)
+    family = (mime_type or "").partition("/")[0]
+    return str(
+        {
+            "image": _l("Image of another format"),
+            "audio": _l("Audio of another format"),
+            "video": _l("Video of another format"),
+            "text": _l("Text of another format"),
+        }.get(family, _l("File of another type"))
+    )
+
+
+AUDIT_ACTION_LABELS = {
+    "agency.policy_update": _l("Deadline policy changed"),
+    "audit.export": _l("Audit log exported"),
+    "audit.view": _l("Audit log viewed"),
+    "auth.login": _l("Signed in"),
+    "auth.login_failed": _l("Sign-in failed"),
+    "auth.logout": _l("Signed out"),
+    "calendar.add": _l("Calendar day set"),
+    "calendar.remove": _l("Calendar day removed"),
+    "case.register": _l("Case registered"),
+    "case.assign_member": _l("Team member assigned"),
+    "case.remove_member": _l("Team member removed"),
+    "case.extend_investigation": _l("Investigation extended"),
+    "case.record_defence": _l("Defence statement recorded"),
+    "case.declare_conflicts": _l("Conflicts of interest declared"),
+    "complainant.view": _l("Complainant identity viewed"),
+    "complainant.grant": _l("Complainant identity access granted"),
+    "complainant.revoke": _l("Complainant identity access revoked"),
+    "dossier.requested": _l("Dossier requested"),
+    "dossier.generated": _l("Dossier generated"),
+    "dossier.downloaded": _l("Dossier downloaded"),
+    "evidence.add": _l("Evidence added"),
+    "evidence.added": _l("Evidence added"),
+    "evidence.viewed": _l("Evidence viewed"),
+    "evidence.downloaded": _l("Evidence downloaded"),
+    "evidence.exported": _l("Evidence exported in a dossier"),
+    "evidence.withdraw": _l("Evidence withdrawn"),
+    "evidence.withdrawn": _l("Evidence withdrawn"),
+    "evidence.sweep": _l("Unreferenced files removed"),
+    "exchange.add_peer": _l("Exchange peer registered"),
+    "exchange.disable_peer": _l("Exchange peer disabled"),
+    "exchange.enable_peer": _l("Exchange peer enabled"),
+    "note.add.interview": _l("Interview record added"),
+    "note.add.note": _l("Note added"),
+    "record.draft": _l("Integrity record drafted"),
+    "record.approve": _l("Integrity record approved for publishing"),
+    "record.amend": _l("Integrity record amended"),
+    "record.revoke": _l("Integrity record revoked"),
+    "record.expire": _l("Integrity record expired"),
+    "record.integrity_check": _l("Integrity check run"),
+    "record.recognition": _l("Recognition decided"),
+    "record.recognition_received": _l("Recognition received from a peer"),
+    "token.create": _l("API token created"),
+    "user.create": _l("User created"),
+    "user.update": _l("User changed"),
+    "user.activate": _l("User activated"),
+    "user.deactivate": _l("User deactivated"),
+    "user.change_password": _l("Password changed"),
+    "user.reset_password": _l("Password reset"),
+    "user.set_language": _l("Language changed"),
+}
+
+
+def audit_action_label(code: str) -> str:
+    """Case transitions are named by their step in the transition table; other actions here.
+    An action not listed yet reads as "other action", never as its code."""
+    found = AUDIT_ACTION_LABELS.get(code)
+    if found is not None:
+        return str(found)
+    from app.cases.workflow import TRANSITIONS
+
+    area, _sep, name = code.partition(".")
+    if area == "case" and name in TRANSITIONS:
+        return str(TRANSITIONS[name].label)
+    return str(_l("Other action"))
+
+
+OBJECT_TYPE_LABELS = {
+    "Case": _l("Case"),
+    "CaseMember": _l("Team member"),
+    "Complainant": _l("Complainant"),
+    "ConflictDeclaration": _l("Conflict declaration"),
+    "DeadlinePolicy": _l("Deadline policy"),
+    "Dossier": _l("Dossier"),
+    "EvidenceItem": _l("Evidence"),
+    "CaseNote": _l("Note"),
+    "IntegrityRecord": _l("Integrity record"),
+    "ExchangePeer": _l("Exchange peer"),
+    "User": _l("User"),
+    "ApiToken": _l("API token"),
+}
+
+
+def object_type_label(type_name: str | None) -> str:
+    if not type_name:
+        return ""
+    return str(OBJECT_TYPE_LABELS.get(type_name, _l("Other object")))
