@@ -13,6 +13,11 @@ NAV_ITEMS: list[tuple] = []
 CASE_SECTIONS: list[tuple] = []
 
 
+# Entries from this order on go into the navigation's "More" menu, so the bar stays one
+# line at 1280 px in either language whatever roles a user holds.
+NAV_MORE_FROM = 80
+
+
 def register_nav(order: int, endpoint: str, label, visible) -> None:
     NAV_ITEMS.append((order, endpoint, label, visible))
     NAV_ITEMS.sort(key=lambda item: item[0])
@@ -117,9 +122,16 @@ def _register_template_helpers(app: Flask) -> None:
         def nav_items():
             if not current_user.is_authenticated:
                 return []
+            section = (request.endpoint or "").split(".")[0]
             return [
-                {"url": url_for(endpoint), "label": label, "endpoint": endpoint}
-                for _order, endpoint, label, visible in NAV_ITEMS
+                {
+                    "url": url_for(endpoint),
+                    "label": label,
+                    "endpoint": endpoint,
+                    "more": order >= NAV_MORE_FROM,
+                    "active": bool(section) and section == endpoint.split(".")[0],
+                }
+                for order, endpoint, label, visible in NAV_ITEMS
                 if visible(current_user)
             ]
 
