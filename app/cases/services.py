@@ -310,7 +310,7 @@ def extend_investigation(
     old_due = case.investigation_due
     case.extension_months = months
     case.investigation_due = add_months(old_due, months)
-    case.due_date = case.investigation_due if case.state == CaseState.investigating else None
+    case.due_date = case.current_due()
     db.session.flush()
     write_history(
         case,

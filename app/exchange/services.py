@@ -14,7 +14,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
-from app.cases.models import Case, CaseState, FindingOutcome, Party, ReviewOutcome, Severity
+from app.cases.models import (
+    DECIDED_STATES,
+    Case,
+    FindingOutcome,
+    Party,
+    ReviewOutcome,
+    Severity,
+)
 from app.cases.permissions import can_handle
 from app.core import audit
 from app.core.calendar import today
@@ -36,7 +43,7 @@ from app.exchange.models import (
 )
 from app.extensions import db
 
-DECIDED = (CaseState.decided, CaseState.under_review, CaseState.closed)
+DECIDED = DECIDED_STATES
 SEVERITY_ORDER = [Severity.minor, Severity.serious, Severity.severe]
 VIEW_ROLES = (Role.officer, Role.supervisor, Role.auditor, Role.agency_admin)
 CHECK_ROLES = (Role.officer, Role.supervisor)
