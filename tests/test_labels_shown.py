@@ -175,3 +175,58 @@ def test_an_upload_with_no_file_keeps_the_title(db, client, make_case, make_user
     )
     assert response.status_code == 400
     assert 'value="会议纪要"' in text(response)
+
+
+@pytest.mark.parametrize("state", ["decided", "closed", "under_review"])
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_case_page_of_a_decided_case_shows_no_code(db, client, make_case, locale, state):
+    case = make_case(agency="SH", state=state)
+    lead = case.lead.user
+    lead.locale = locale
+    db.session.commit()
+    sign_in(client, lead)
+    assert codes_in(client.get(f"/cases/{case.reference}")) == []
+
+
+def _audited_actions() -> set[str]:
+    """Every action code the application writes with a literal name."""
+    import ast
+    from pathlib import Path
+
+    found = set()
+    for path in Path("app").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", None))
+                in ("record", "record_each")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
+            if isinstance(node, ast.IfExp) and all(
+                isinstance(v, ast.Constant) and "." in str(v.value)
+                for v in (node.body, node.orelse)
+            ):
+                found.update({node.body.value, node.orelse.value})
+    return found
+
+
+def test_every_audit_action_has_a_label(app):
+    from app.cases.workflow import TRANSITIONS
+    from app.core.labels import AUDIT_ACTION_LABELS, audit_action_label
+    from app.evidence.models import CustodyAction
+    from app.notes.models import NoteKind
+
+    actions = _audited_actions()
+    actions |= {f"case.{name}" for name in TRANSITIONS}
+    actions |= {f"evidence.{a.value}" for a in CustodyAction}
+    actions |= {f"note.add.{k.value}" for k in NoteKind}
+    actions |= {"complainant.grant", "complainant.revoke"}
+    assert len(actions) > 50
+    with app.test_request_context():
+        unknown = audit_action_label("no.such_action")
+        for code in sorted(actions):
+            assert audit_action_label(code) != unknown, code
+    assert "audit.view" in AUDIT_ACTION_LABELS
