@@ -94,7 +94,9 @@ def test_bad_numbers_are_refused_with_a_message(id_type, number):
 
 
 def test_a_birth_date_in_the_future_is_refused():
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    from app.core.calendar import today
+
+    tomorrow = today() + dt.timedelta(days=1)
     assert not is_resident_id(make_resident_id("310101", tomorrow, 1))
     assert not is_resident_id(make_resident_id("310101", dt.date(1899, 12, 31), 1))
 
@@ -103,6 +105,14 @@ def test_spaces_and_lower_case_are_read_as_the_hash_reads_them():
     assert id_number_problem("resident_id", "3101 0119 8001 0112 3x") is None
     assert id_number_problem("passport", "e 1234 5678") is None
     assert id_number_problem("resident_id", "") is None  # no number given: nothing to check
+
+
+def test_misconduct_and_sanction_types_of_the_same_value_keep_their_own_labels(app):
+    from app.cases.models import MisconductType, SanctionType
+    from app.core.labels import label
+
+    with app.test_request_context():
+        assert label(MisconductType.other) != label(SanctionType.other)
 
 
 def test_one_masking_rule():

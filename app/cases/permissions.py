@@ -1,11 +1,15 @@
-"""Who may see and act on a case. Visibility is a SQL clause, applied inside every query."""
+"""Who may see and act on a case. Visibility is a SQL clause, applied inside every query.
+
+Other features widen visibility (a joint investigation's participants, a panel's members)
+by registering a clause builder with `register_visibility`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from flask import abort
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from app.auth.models import Role, User
 from app.cases.models import Case, TeamRole
@@ -14,15 +18,27 @@ from app.extensions import db
 AGENCY_READ_ROLES = (Role.officer, Role.supervisor, Role.auditor)
 
 
+_extra_visibility: list[Callable[[User], ColumnElement[bool] | None]] = []
+
+
+def register_visibility(builder: Callable[[User], ColumnElement[bool] | None]) -> None:
+    _extra_visibility.append(builder)
+
+
 def visible_clause(user: User) -> ColumnElement[bool]:
     if user is None or not user.is_authenticated:
         return false()
+    clauses: list[ColumnElement[bool]] = []
     if user.has_role(*AGENCY_READ_ROLES):
         # Teams are drawn from the owning agency only (assign_member), so for these roles a
         # team clause would add nothing; leaving it out lets PostgreSQL walk the agency's
         # (agency_id, received_date, id) index instead of filtering every case in the region.
-        return Case.agency_id == user.agency_id
-    return false()
+        clauses.append(Case.agency_id == user.agency_id)
+    for builder in _extra_visibility:
+        clause = builder(user)
+        if clause is not None:
+            clauses.append(clause)
+    return or_(*clauses) if clauses else false()
 
 
 def is_supervisor_of(user: User, case: Case) -> bool:

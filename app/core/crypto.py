@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import os
-import unicodedata
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
@@ -73,9 +72,9 @@ class EncryptedText(TypeDecorator):
 
 
 def normalise_identifier(id_type: str, number: str) -> str:
-    cleaned = unicodedata.normalize("NFKC", number or "").upper()
-    cleaned = "".join(ch for ch in cleaned if ch.isalnum())
-    return f"{(id_type or '').strip().lower()}|{cleaned}"
+    from app.core.identifiers import normalise
+
+    return f"{(id_type or '').strip().lower()}|{normalise(number)}"
 
 
 def matching_hash(id_type: str, number: str, key: str | None = None) -> str:

@@ -16,6 +16,7 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 
+from app.core.calendar import today
 from app.core.errors import InvalidInput
 
 
@@ -65,7 +66,7 @@ def is_resident_id(number: str, *, on: dt.date | None = None) -> bool:
     if not re.fullmatch(r"[1-9][0-9]{16}[0-9X]", number):
         return False
     born = birth_date(number)
-    if born is None or not EARLIEST_BIRTH <= born <= (on or dt.date.today()):
+    if born is None or not EARLIEST_BIRTH <= born <= (on or today()):
         return False
     return resident_check_digit(number[:17]) == number[17]
 

@@ -44,7 +44,7 @@ class LabelTable(dict):
     def get(self, key, default=None):
         return super().get(self._key(key), default)
 
-    def update(self, pairs=(), **_ignored) -> None:
+    def update(self, pairs=()) -> None:
         for key, label in dict(pairs).items() if isinstance(pairs, dict) else pairs:
             self[key] = label
 
