@@ -230,3 +230,37 @@ def test_every_audit_action_has_a_label(app):
         for code in sorted(actions):
             assert audit_action_label(code) != unknown, code
     assert "audit.view" in AUDIT_ACTION_LABELS
+
+
+def test_every_timeline_action_has_a_label(app):
+    from app.cases.workflow import TRANSITIONS
+    from app.core.labels import action_label
+
+    written = {
+        "register",
+        "assign_member",
+        "remove_member",
+        "extend_investigation",
+        "record_defence",
+        "declare_conflicts",
+        "grant_complainant_access",
+        "revoke_complainant_access",
+        *TRANSITIONS,
+    }
+    with app.test_request_context():
+        unknown = action_label("no_such_action")
+        for action in sorted(written):
+            assert action_label(action) != unknown, action
+
+
+@pytest.mark.parametrize("locale, area", [("en", "Evidence"), ("zh", "证据")])
+def test_audit_filter_offers_named_areas(db, client, make_case, make_user, locale, area):
+    case, member = _team_case(db, make_case, make_user, locale)
+    sign_in(client, member)
+    _upload(client, case, "lab.pdf", PDF, title="实验记录")
+    sign_in(client, make_user("SH", roles=("auditor",), locale=locale))
+    response = client.get(f"/audit?case={case.reference}&action=evidence.")
+    assert f'<option value="evidence." selected>{area}</option>' in text(response)
+    entries = text(response).split('data-testid="audit-entries"')[1]
+    assert entries.count('data-testid="audit-action"') == 1  # the upload, not the register
+    assert codes_in(response) == []

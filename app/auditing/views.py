@@ -19,6 +19,7 @@ from app.auditing.objects import describe_objects
 from app.auth.models import Role, User
 from app.cases.models import Case
 from app.core import audit
+from app.core.labels import AUDIT_AREAS
 from app.core.models import AuditEntry
 from app.extensions import db
 
@@ -116,6 +117,7 @@ def audit_log():
         actors=actors,
         cases=cases,
         objects=objects,
+        areas=AUDIT_AREAS,
         own_agency=current_user.has_role(Role.auditor),
         platform=current_user.has_role(Role.sysadmin),
     )

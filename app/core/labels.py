@@ -152,8 +152,15 @@ ACTION_LABELS = {
 
 
 def action_label(action: str) -> str:
+    """A timeline entry: the changes listed here, a workflow step by its name in the
+    transition table, never the code itself."""
     found = ACTION_LABELS.get(action)
-    return str(found) if found is not None else action.replace("_", " ")
+    if found is not None:
+        return str(found)
+    from app.cases.workflow import TRANSITIONS
+
+    step = TRANSITIONS.get(action)
+    return str(step.label) if step is not None else str(_l("Other action"))
 
 
 FILE_TYPE_LABELS = {
@@ -295,3 +302,21 @@ def object_type_label(type_name: str | None) -> str:
     if not type_name:
         return ""
     return str(OBJECT_TYPE_LABELS.get(type_name, _l("Other object")))
+
+
+# What the audit page filters by: the first part of an action code, named.
+AUDIT_AREAS = (
+    ("case.", _l("Cases")),
+    ("evidence.", _l("Evidence")),
+    ("note.", _l("Interviews and notes")),
+    ("complainant.", _l("Complainant identity")),
+    ("dossier.", _l("Dossiers")),
+    ("record.", _l("Integrity records")),
+    ("exchange.", _l("Exchange peers")),
+    ("auth.", _l("Signing in and out")),
+    ("user.", _l("Users")),
+    ("token.", _l("API tokens")),
+    ("agency.", _l("Deadline policy")),
+    ("calendar.", _l("Working-day calendar")),
+    ("audit.", _l("Audit log")),
+)
