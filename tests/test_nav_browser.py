@@ -69,3 +69,24 @@ def test_the_navigation_is_one_line(browser, live_server, lang, width):
     assert height <= ONE_LINE, f"{lang} navigation is {height}px high at {width}px"
     links = browser.find_elements(By.CSS_SELECTOR, "nav.app-navbar .nav-link")
     assert len({link.location["y"] for link in links if link.is_displayed()}) == 1
+
+
+def test_the_more_and_account_menus_open(browser, live_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.set_window_size(1280, 900)
+    _sign_in(browser, live_server, "nav-en")
+    browser.get(live_server + "/")
+    wait = WebDriverWait(browser, 10)
+    browser.find_element(By.CSS_SELECTOR, "[data-testid=nav-more] .dropdown-toggle").click()
+    wait.until(ec.visibility_of_element_located((By.LINK_TEXT, "Audit log"))).click()
+    wait.until(ec.url_contains("/audit"))
+    browser.find_element(By.CSS_SELECTOR, "[data-testid=account-menu] .dropdown-toggle").click()
+    agency = wait.until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=account-menu] h6"))
+    )
+    assert agency.text == "Science and Technology Commission of Shanghai Municipality"
+    browser.find_element(By.CSS_SELECTOR, "[data-testid=account-menu] button.dropdown-item").click()
+    wait.until(ec.url_contains("/login"))
