@@ -240,7 +240,10 @@ class RespondentOut(BaseModel):
     party_type: PartyType
     name: str
     id_type: str | None
-    id_number_masked: str | None = Field(description="Only the last four characters")
+    id_number_masked: str | None = Field(
+        description="Masked: the first and last four characters of an 18-character number, "
+        "the last three of a shorter one"
+    )
     institution: str | None
     position: str | None
 
