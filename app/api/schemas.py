@@ -241,8 +241,8 @@ class RespondentOut(BaseModel):
     name: str
     id_type: str | None
     id_number_masked: str | None = Field(
-        description="Masked: the first and last four characters of an 18-character number, "
-        "the last three of a shorter one"
+        description="Masked: the first and last four characters of a number of 15 or more, "
+        "the last three of one of 8 to 14, none of a shorter one"
     )
     institution: str | None
     position: str | None
