@@ -33,7 +33,9 @@ with app.app_context():
     upgrade()
     ensure_agencies()
     sh = db.session.scalar(select(Agency).where(Agency.code == "SH"))
+    sh.policy.totp_required = False  # password-only; the officer below sets up a second factor
     create_user("browser-supervisor", "浏览器负责人", sh, ["supervisor"], "{password}")
+    create_user("browser-officer", "浏览器专员", sh, ["officer"], "{password}")
     db.session.commit()
 """
 

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     IntegerField,
@@ -69,6 +70,13 @@ class PolicyForm(FlaskForm):
         "review_decision_days", _l("Review decision (working days)")
     )
     due_soon_days = _policy_field("due_soon_days", _l("“Due soon” warning (working days)"))
+    totp_required = BooleanField(
+        _l("Supervisors and administrators sign in with a second factor"),
+        description=_l(
+            "A code from an authenticator app after the password. Those who have not set it up"
+            " are asked to at their next sign-in."
+        ),
+    )
 
 
 class CalendarDayForm(FlaskForm):

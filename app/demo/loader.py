@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import pyotp
 from sqlalchemy import func, select
 
+from app.auth import totp
 from app.auth.models import Agency, DeadlinePolicy, Role, User
 from app.auth.passwords import DEMO_PASSWORD, hash_password
 from app.cases.models import (
@@ -120,10 +122,25 @@ def ensure_demo_users(agencies: dict[str, Agency]) -> dict[str, User]:
     return users
 
 
+def ensure_demo_second_factor(agencies: dict[str, Agency], users: dict[str, User]) -> None:
+    """The demo stays password-only, but for one account that shows the second factor;
+    `flask demo-logins` prints its secret and current code."""
+    for agency in agencies.values():
+        agency.policy.totp_required = False
+    user = users[data.DEMO_TOTP_USER]
+    if totp.is_enrolled(user):
+        return
+    row = totp.start_enrolment(user)
+    # Confirmed with the code of the step just gone, so the code shown now is not a replay.
+    just_gone = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=totp.STEP_SECONDS)
+    totp.confirm_enrolment(user, pyotp.TOTP(row.secret).at(just_gone))
+
+
 def load_demo(seed: int = 2026) -> int:
     """Creates what is missing; returns how many cases were added."""
     agencies = ensure_agencies()
     users = ensure_demo_users(agencies)
+    ensure_demo_second_factor(agencies, users)
     if db.session.scalar(select(func.count()).select_from(Case)):
         return 0
     rng = random.Random(seed)
