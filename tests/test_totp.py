@@ -126,7 +126,7 @@ def test_a_recovery_code_signs_in_once(client, db, officer):
     _secret, codes = enrol(client, officer)
     password_step(client, officer)
     response = client.post("/login/code", data={"code": codes[3].upper()}, follow_redirects=True)
-    assert "You used a recovery code; 9 are left." in page(response)
+    assert "You used a recovery code. Recovery codes left: 9." in page(response)
     assert signed_in(client) and "auth.totp_recovery_used" in actions(db)
 
     password_step(client, officer)

@@ -87,7 +87,7 @@ def second_step_code():
                 _remember_device(response, user)
             if outcome is totp.Outcome.recovery:
                 left = totp.status_of(user).recovery_codes_left
-                flash(_("You used a recovery code; %(n)s are left.", n=left), "warning")
+                flash(_("You used a recovery code. Recovery codes left: %(n)s.", n=left), "warning")
             return response
         form.code.errors = [*form.code.errors, _refusal(outcome)]
         status = 429 if outcome is totp.Outcome.locked else 200
