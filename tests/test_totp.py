@@ -49,7 +49,9 @@ def enrol(client, user) -> tuple[str, list[str]]:
 
 
 def password_step(client, user, password: str = TEST_PASSWORD):
+    """The first step; the pages before the second are in the browser's language: English."""
     client.post("/logout")
+    client.post("/language/en")
     return client.post("/login", data={"username": user.username, "password": password})
 
 
