@@ -242,6 +242,20 @@ def test_required_role_is_sent_to_enrolment_and_can_do_nothing_else(client, db, 
     assert password_step(client, other).headers["Location"] == "/"
 
 
+def test_a_session_begun_before_the_requirement_can_only_set_it_up(client, db, make_user):
+    supervisor = make_user("SH", roles=("supervisor",), locale="en")
+    sign_in(client, supervisor)
+    assert client.get("/cases").status_code == 200
+    supervisor.agency.policy.totp_required = True  # the administrator switches it on
+    db.session.flush()
+    for path in ("/", "/cases", "/account", "/admin/users"):
+        assert client.get(path).headers["Location"] == "/account/second-factor", path
+    setup = page(client.get("/account/second-factor"))
+    assert client.get("/account/second-factor/qr.svg").status_code == 200
+    client.post("/account/second-factor", data={"code": code(secret_on(setup))})
+    assert client.get("/cases").status_code == 200
+
+
 def test_sysadmin_of_an_agency_requiring_it_enrols_too(client, db, make_user):
     sysadmin = make_user("SH", roles=("sysadmin",))
     sysadmin.agency.policy.totp_required = True
@@ -359,7 +373,9 @@ def test_admin_cannot_reset_another_agency_or_a_system_administrator(client, db,
 
 def test_policy_page_switches_the_requirement(client, db, make_user):
     admin = make_user("SH", roles=("agency_admin",), locale="en")
-    sign_in(client, admin)
+    _secret, codes = enrol(client, admin)  # or switching it on sends the admin to set it up
+    password_step(client, admin)
+    client.post("/login/code", data={"code": codes[0]})
     assert "Supervisors and administrators sign in with a second factor" in page(
         client.get("/admin/policy")
     )

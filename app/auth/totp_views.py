@@ -49,6 +49,26 @@ def second_step(user: User, next_url: str | None) -> Response | None:
     return redirect(url_for("auth.totp_setup" if step == "enrol" else "auth.second_step_code"))
 
 
+# What a signed-in user who owes a second factor may still open.
+_WHILE_OWED = {"auth.totp_setup", "auth.totp_qr", "auth.logout", "auth.set_language", "static"}
+
+
+@bp.before_app_request
+def second_factor_owed():
+    """A session that began before the agency required a second factor, or before the user
+    was given a role that needs one, can do nothing but set it up. API requests carry
+    tokens, a credential of their own."""
+    if (
+        request.endpoint in _WHILE_OWED
+        or request.path.startswith("/api/")
+        or not current_user.is_authenticated
+        or not totp.is_required(current_user)
+        or totp.is_enrolled(current_user)
+    ):
+        return None
+    return redirect(url_for("auth.totp_setup"))
+
+
 def _pending() -> tuple[User, dict] | None:
     data = session.get(PENDING)
     if not isinstance(data, dict) or time.time() - data.get("since", 0) > PENDING_SECONDS:
