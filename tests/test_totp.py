@@ -101,7 +101,13 @@ def test_sign_in_with_a_code_and_nothing_is_granted_before_it(client, db, office
     secret, _codes = enrol(client, officer)
     response = password_step(client, officer)
     assert response.status_code == 302 and response.headers["Location"] == "/login/code"
-    for path in ("/", "/account", "/cases", "/account/second-factor/qr.svg"):
+    for path in (
+        "/",
+        "/account",
+        "/cases",
+        "/account/second-factor",
+        "/account/second-factor/qr.svg",
+    ):
         assert client.get(path).status_code in (302, 404), path
     assert not signed_in(client)
     assert client.post("/account/second-factor/disable").status_code == 302
