@@ -188,6 +188,7 @@ def test_set_up_two_step_sign_in_sign_out_and_sign_in_with_a_code(browser, live_
     assert qr.get_property("naturalWidth") > 100  # the QR image the app drew itself
     authenticator = pyotp.TOTP(secret)
     _fill(browser, "code", authenticator.now())
+    _fill(browser, "password", TEST_PASSWORD)
     _click(browser, "[data-testid=totp-confirm] button[type=submit]")
     codes = wait.until(
         ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=recovery-codes]"))

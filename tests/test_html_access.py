@@ -538,7 +538,10 @@ class World(dict):
         from app.auth.totp import confirm_enrolment, start_enrolment
 
         user = self["sh_committee"]
-        confirm_enrolment(user, pyotp.TOTP(start_enrolment(user).secret).now())
+        from tests.conftest import TEST_PASSWORD
+
+        secret = start_enrolment(user).secret
+        confirm_enrolment(user, pyotp.TOTP(secret).now(), TEST_PASSWORD)
         return user
 
     def _build_job(self):

@@ -40,7 +40,8 @@ def enrol(client, user) -> tuple[str, list[str]]:
     `code(secret, 1)` are still fresh for two sign-ins."""
     sign_in(client, user)
     secret = secret_on(page(client.get("/account/second-factor")))
-    response = client.post("/account/second-factor", data={"code": code(secret, -1)})
+    form = {"code": code(secret, -1), "password": TEST_PASSWORD}
+    response = client.post("/account/second-factor", data=form)
     assert response.status_code == 200
     codes = recovery_codes_on(page(response))
     assert len(codes) == 10
@@ -78,11 +79,18 @@ def test_enrolment_shows_qr_and_secret_and_switches_on_only_with_a_valid_code(cl
     assert b"style=" not in qr.data and qr.headers["Cache-Control"] == "no-store"
     assert secret_on(page(client.get("/account/second-factor"))) == secret  # a reload keeps it
 
-    wrong = client.post("/account/second-factor", data={"code": "000000"})
+    wrong = client.post(
+        "/account/second-factor", data={"code": "000000", "password": TEST_PASSWORD}
+    )
     assert "That code does not match" in page(wrong)
     assert not totp.is_enrolled(officer)
 
-    done = client.post("/account/second-factor", data={"code": code(secret)})
+    no_password = client.post("/account/second-factor", data={"code": code(secret)})
+    assert "The current password is wrong." in page(no_password)
+    assert not totp.is_enrolled(officer)
+
+    form = {"code": code(secret), "password": TEST_PASSWORD}
+    done = client.post("/account/second-factor", data=form)
     assert len(recovery_codes_on(page(done))) == 10
     assert done.headers["Cache-Control"] == "no-store"
     assert totp.is_enrolled(officer)
@@ -170,7 +178,7 @@ def test_wrong_codes_lock_the_second_step_for_a_growing_time(client, db, officer
     assert dt.timedelta(seconds=50) < first_lock <= dt.timedelta(minutes=1)
 
     refused = client.post("/login/code", data={"code": code(secret)})  # even the right code
-    assert refused.status_code == 429 and "Too many wrong codes" in page(refused)
+    assert refused.status_code == 429 and "Too many wrong codes. Try again after" in page(refused)
     assert not signed_in(client) and "auth.totp_locked" in actions(db)
 
     row.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)  # the minute is over
@@ -258,7 +266,8 @@ def test_a_session_begun_before_the_requirement_can_only_set_it_up(client, db, m
         assert client.get(path).headers["Location"] == "/account/second-factor", path
     setup = page(client.get("/account/second-factor"))
     assert client.get("/account/second-factor/qr.svg").status_code == 200
-    client.post("/account/second-factor", data={"code": code(secret_on(setup))})
+    form = {"code": code(secret_on(setup)), "password": TEST_PASSWORD}
+    client.post("/account/second-factor", data=form)
     assert client.get("/cases").status_code == 200
 
 
@@ -334,15 +343,22 @@ def test_switching_off_needs_password_and_code_and_is_refused_when_required(
     assert "it cannot be switched off" in page(response) and totp.is_enrolled(supervisor)
 
 
-def test_admin_resets_a_users_second_factor_of_their_own_agency(client, db, officer, make_user):
-    enrol(client, officer)
+def test_admin_resets_a_users_second_factor_of_their_own_agency(
+    app, client, db, officer, make_user
+):
+    _secret, codes = enrol(client, officer)
+    officer_browser = app.test_client()
+    password_step(officer_browser, officer)
+    officer_browser.post("/login/code", data={"code": codes[0]})
+    assert signed_in(officer_browser)
     admin = make_user("SH", roles=("agency_admin",), locale="en")
     sign_in(client, admin)
     edit = page(client.get(f"/admin/users/{officer.id}"))
-    assert "Recovery codes left: 10" in edit and "Reset second factor" in edit
+    assert "Recovery codes left: 9" in edit and "Reset second factor" in edit
     response = client.post(f"/admin/users/{officer.id}/second-factor/reset", follow_redirects=True)
     assert f"The second factor of {officer.username} was reset." in page(response)
     assert not totp.is_enrolled(officer)
+    assert not signed_in(officer_browser)  # a session on the lost phone ends too
     assert not db.session.scalars(
         select(RecoveryCode).where(RecoveryCode.user_id == officer.id)
     ).all()

@@ -31,6 +31,9 @@ class CodeForm(FlaskForm):
 
 
 class EnrolForm(FlaskForm):
+    """The password is asked when enrolling from a running session (see confirm_enrolment)."""
+
+    password = PasswordField(_l("Current password"), validators=[Length(max=200)])
     code = StringField(
         _l("Code from the app"),
         validators=[DataRequired(message=_l("Enter the code.")), Length(max=40)],

@@ -148,9 +148,16 @@ def qr_svg(uri: str) -> bytes:
     return out.getvalue()
 
 
-def confirm_enrolment(user: User, code: str) -> list[str]:
+def confirm_enrolment(user: User, code: str, password: str | None) -> list[str]:
     """Switches the second factor on once the authenticator shows a valid code; returns the
-    recovery codes, which are shown this once."""
+    recovery codes, which are shown this once.
+
+    From a running session the password is asked again, so that someone at an unattended
+    browser cannot bind the account to their own phone; `password=None` only where it was
+    given a moment ago, in the sign-in this enrolment interrupts.
+    """
+    if password is not None:
+        _require_password(user, password)
     row = totp_row(user)
     if row is None or row.confirmed_at is not None:
         raise InvalidInput(_l("Start the set-up again from your account page."), field="code")
@@ -196,6 +203,8 @@ def reset_second_factor(user: User, actor: User) -> None:
     if totp_row(user) is None:
         raise InvalidInput(_l("This user has no second factor to reset."))
     _remove(user)
+    user.session_version += 1  # whoever holds a session on the lost phone is signed out
+    db.session.flush()
     audit.record("user.totp_reset", actor=actor, obj=user, agency_id=user.agency_id)
 
 
@@ -220,8 +229,8 @@ def check_code(user: User, code: str) -> Outcome:
     if row is None or row.confirmed_at is None:
         return Outcome.wrong
     now = utcnow()
-    locked_until = _aware(row.locked_until)
-    if locked_until is not None and locked_until > now:
+    until = _aware(row.locked_until)
+    if until is not None and until > now:
         audit.record("auth.totp_locked", actor=user, obj=user)
         db.session.flush()
         return Outcome.locked
@@ -247,6 +256,13 @@ def check_code(user: User, code: str) -> Outcome:
         )
     db.session.flush()
     return outcome
+
+
+def locked_until(user: User) -> dt.datetime | None:
+    """When a locked second step opens again (None if it is not locked)."""
+    row = totp_row(user)
+    until = _aware(row.locked_until) if row is not None else None
+    return until if until is not None and until > utcnow() else None
 
 
 def normalise(code: str | None) -> str:

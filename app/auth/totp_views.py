@@ -19,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -109,15 +110,19 @@ def second_step_code():
                 left = totp.status_of(user).recovery_codes_left
                 flash(_("You used a recovery code. Recovery codes left: %(n)s.", n=left), "warning")
             return response
-        form.code.errors = [*form.code.errors, _refusal(outcome)]
+        form.code.errors = [*form.code.errors, _refusal(outcome, user)]
         status = 429 if outcome is totp.Outcome.locked else 200
     days = current_app.config["TOTP_REMEMBER_DAYS"]
     return render_template("auth/second_step.html", form=form, days=days), status
 
 
-def _refusal(outcome: totp.Outcome) -> str:
+def _refusal(outcome: totp.Outcome, user: User) -> str:
     if outcome is totp.Outcome.locked:
-        return _("Too many wrong codes. Wait a few minutes before you try again.")
+        until = totp.locked_until(user)
+        return _(
+            "Too many wrong codes. Try again after %(time)s.",
+            time=format_datetime(until, "yyyy-MM-dd HH:mm:ss") if until else "",
+        )
     if outcome is totp.Outcome.replayed:
         return _("That code was used already. Wait for the next one.")
     return _("That code is wrong.")
@@ -159,10 +164,12 @@ def totp_setup():
     form = EnrolForm()
     if form.validate_on_submit():
         try:
-            codes = totp.confirm_enrolment(user, form.code.data)
+            password = None if data is not None else (form.password.data or "")
+            codes = totp.confirm_enrolment(user, form.code.data, password)
         except ServiceError as err:
             db.session.rollback()
-            form.code.errors = [*form.code.errors, str(err.message)]
+            field = form.password if err.field == "password" else form.code
+            field.errors = [*field.errors, str(err.message)]
         else:
             db.session.commit()
             if data is not None:
@@ -199,7 +206,7 @@ def _both_factors(form: SecondFactorChangeForm) -> bool:
     outcome = totp.check_code(current_user, form.code.data)
     db.session.commit()
     if not outcome.ok:
-        flash(_refusal(outcome), "danger")
+        flash(_refusal(outcome, current_user), "danger")
         return False
     return True
 

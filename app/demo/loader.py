@@ -133,7 +133,7 @@ def ensure_demo_second_factor(agencies: dict[str, Agency], users: dict[str, User
     row = totp.start_enrolment(user)
     # Confirmed with the code of the step just gone, so the code shown now is not a replay.
     just_gone = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=totp.STEP_SECONDS)
-    totp.confirm_enrolment(user, pyotp.TOTP(row.secret).at(just_gone))
+    totp.confirm_enrolment(user, pyotp.TOTP(row.secret).at(just_gone), DEMO_PASSWORD)
 
 
 def load_demo(seed: int = 2026) -> int:
