@@ -449,3 +449,21 @@ def test_demo_keeps_password_only_but_for_one_account(app, db, agency):
     assert printed in (code(row.secret), code(row.secret, -1))  # the step may just have turned
     # The enrolment used the step before, so the code of this moment is not a replay.
     assert totp.check_code(users[DEMO_TOTP_USER], code(row.secret)) is totp.Outcome.accepted
+
+
+def test_the_operator_resets_a_system_administrators_second_factor_at_the_command_line(
+    app, client, db, make_user
+):
+    sysadmin = make_user("SH", roles=("sysadmin",))
+    enrol(client, sysadmin)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reset-second-factor", sysadmin.username])
+    assert result.exit_code == 0, result.output
+    assert f"second factor of {sysadmin.username} reset" in result.output
+    assert not totp.is_enrolled(sysadmin)
+    entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (entry.action, entry.actor_id) == ("user.totp_reset", None)
+
+    again = runner.invoke(args=["reset-second-factor", sysadmin.username])
+    assert again.exit_code != 0 and "该用户没有可重置的第二因素" in again.output  # zh by default
+    assert "no user nobody" in runner.invoke(args=["reset-second-factor", "nobody"]).output

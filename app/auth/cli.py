@@ -1,4 +1,4 @@
-"""Account commands: `flask create-user`, `flask create-token`."""
+"""Account commands: `flask create-user`, `flask create-token`, `flask reset-second-factor`."""
 
 import click
 from flask import Flask
@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.auth.models import Agency, Role, User
 from app.auth.services import create_token, create_user
+from app.auth.totp import reset_second_factor
 from app.core.errors import ServiceError
 from app.extensions import db
 
@@ -45,6 +46,22 @@ def create_token_command(username, name):
     click.echo(token)
 
 
+@click.command("reset-second-factor")
+@click.argument("username")
+def reset_second_factor_command(username):
+    """Clear USERNAME's lost second factor (TOTP); they set it up again at the next sign-in."""
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    try:
+        reset_second_factor(user, actor=None)
+    except ServiceError as err:
+        raise click.ClickException(str(err.message)) from err
+    db.session.commit()
+    click.echo(f"second factor of {user.username} reset; they set it up at the next sign-in")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_token_command)
+    app.cli.add_command(reset_second_factor_command)

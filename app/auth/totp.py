@@ -194,12 +194,14 @@ def disable_totp(user: User, password: str) -> None:
     audit.record("auth.totp_disable", actor=user, obj=user)
 
 
-def reset_second_factor(user: User, actor: User) -> None:
+def reset_second_factor(user: User, actor: User | None) -> None:
     """An administrator clears a user's lost second factor: they enrol again at next sign-in
-    (if their role requires it), and every remembered device is forgotten."""
-    require_admin_of(actor, user)
-    if user.has_role(Role.sysadmin) and not actor.has_role(Role.sysadmin):
-        raise NotAllowed(_l("Only a system administrator can manage a system administrator."))
+    (if their role requires it), and every remembered device is forgotten. `actor=None` is
+    the operator at the command line, the way back in for a system administrator."""
+    if actor is not None:
+        require_admin_of(actor, user)
+        if user.has_role(Role.sysadmin) and not actor.has_role(Role.sysadmin):
+            raise NotAllowed(_l("Only a system administrator can manage a system administrator."))
     if totp_row(user) is None:
         raise InvalidInput(_l("This user has no second factor to reset."))
     _remove(user)
