@@ -69,8 +69,11 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-def totp_row(user: User) -> UserTotp | None:
-    return db.session.scalar(select(UserTotp).where(UserTotp.user_id == user.id))
+def totp_row(user: User, for_update: bool = False) -> UserTotp | None:
+    """`for_update` holds the row until commit, so two requests racing with one code cannot
+    both pass the replay check (PostgreSQL; SQLite transactions already run one at a time)."""
+    stmt = select(UserTotp).where(UserTotp.user_id == user.id)
+    return db.session.scalar(stmt.with_for_update() if for_update else stmt)
 
 
 def is_enrolled(user: User) -> bool:
@@ -227,7 +230,7 @@ def _remove(user: User) -> None:
 def check_code(user: User, code: str) -> Outcome:
     """Checks an authenticator or recovery code and records the result (the caller commits
     either way, so failures count). A locked second step checks nothing."""
-    row = totp_row(user)
+    row = totp_row(user, for_update=True)
     if row is None or row.confirmed_at is None:
         return Outcome.wrong
     now = utcnow()
