@@ -36,11 +36,11 @@ def recovery_codes_on(html: str) -> list[str]:
 
 def enrol(client, user) -> tuple[str, list[str]]:
     """Sets the second factor up from the account page, as the user would; returns the secret
-    and the recovery codes. The code of the previous step is used, so `code(secret)` and
-    `code(secret, 1)` are still fresh for two sign-ins."""
+    and the recovery codes. The code of this step is used, so `code(secret, 1)` is the one
+    fresh for signing in: a code computed before a slow request may not lag a step behind."""
     sign_in(client, user)
     secret = secret_on(page(client.get("/account/second-factor")))
-    form = {"code": code(secret, -1), "password": TEST_PASSWORD}
+    form = {"code": code(secret), "password": TEST_PASSWORD}
     response = client.post("/account/second-factor", data=form)
     assert response.status_code == 200
     codes = recovery_codes_on(page(response))
@@ -123,7 +123,7 @@ def test_sign_in_with_a_code_and_nothing_is_granted_before_it(client, db, office
 
     wrong = client.post("/login/code", data={"code": "123456"})
     assert "That code is wrong." in page(wrong) and not signed_in(client)
-    ok = client.post("/login/code", data={"code": code(secret)})
+    ok = client.post("/login/code", data={"code": code(secret, 1)})
     assert ok.status_code == 302 and ok.headers["Location"] == "/"
     assert signed_in(client)
     assert actions(db)[-3:] == ["auth.totp_failed", "auth.totp_ok", "auth.login"]
@@ -135,7 +135,9 @@ def test_the_next_page_asked_for_survives_the_second_step(client, officer):
     client.post(
         "/login?next=/cases", data={"username": officer.username, "password": TEST_PASSWORD}
     )
-    assert client.post("/login/code", data={"code": code(secret)}).headers["Location"] == "/cases"
+    assert (
+        client.post("/login/code", data={"code": code(secret, 1)}).headers["Location"] == "/cases"
+    )
 
 
 def test_a_recovery_code_signs_in_once(client, db, officer):
@@ -152,7 +154,7 @@ def test_a_recovery_code_signs_in_once(client, db, officer):
 
 def test_a_code_is_accepted_once(client, db, officer):
     secret, _codes = enrol(client, officer)
-    current = code(secret)
+    current = code(secret, 1)
     password_step(client, officer)
     client.post("/login/code", data={"code": current})
     assert signed_in(client)
@@ -161,7 +163,7 @@ def test_a_code_is_accepted_once(client, db, officer):
     assert "That code was used already." in page(replay) and not signed_in(client)
     entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry.action == "auth.totp_failed" and entry.details["reason"] == "replayed"
-    older = code(secret, -1)  # the enrolment's code, older than the last one accepted
+    older = code(secret)  # the enrolment's step (or the one just used), not after the last
     assert "That code was used already." in page(client.post("/login/code", data={"code": older}))
 
 
@@ -190,7 +192,7 @@ def test_wrong_codes_lock_the_second_step_for_a_growing_time(client, db, officer
 
     row.locked_until = None
     db.session.flush()
-    assert client.post("/login/code", data={"code": code(secret)}).status_code == 302
+    assert client.post("/login/code", data={"code": code(secret, 1)}).status_code == 302
     db.session.refresh(row)
     assert row.failed_count == 0
 
@@ -208,7 +210,7 @@ def test_failures_count_per_account_not_per_browser(app, client, db, officer):
 def test_remembered_device_skips_the_code_until_the_factor_is_reset(client, db, officer, make_user):
     secret, _codes = enrol(client, officer)
     password_step(client, officer)
-    response = client.post("/login/code", data={"code": code(secret), "remember": "y"})
+    response = client.post("/login/code", data={"code": code(secret, 1), "remember": "y"})
     cookie = response.headers["Set-Cookie"]
     assert "yrd_device=" in cookie and "HttpOnly" in cookie and "Max-Age=2592000" in cookie
 
@@ -284,13 +286,17 @@ def test_the_pending_step_expires_and_ends_with_a_password_change(client, db, of
     with client.session_transaction() as session:
         pending = session["second_step"]
         session["second_step"] = pending | {"since": pending["since"] - 601}
-    assert client.post("/login/code", data={"code": code(secret)}).headers["Location"] == "/login"
+    assert (
+        client.post("/login/code", data={"code": code(secret, 1)}).headers["Location"] == "/login"
+    )
     assert not signed_in(client)
 
     password_step(client, officer)
     officer.session_version += 1  # e.g. the password was reset meanwhile
     db.session.flush()
-    assert client.post("/login/code", data={"code": code(secret)}).headers["Location"] == "/login"
+    assert (
+        client.post("/login/code", data={"code": code(secret, 1)}).headers["Location"] == "/login"
+    )
     assert not signed_in(client)
 
 
@@ -302,7 +308,7 @@ def test_regenerating_recovery_codes_needs_password_and_code(client, db, officer
     refused = client.post("/account/second-factor/recovery-codes", data=form)
     assert refused.status_code == 302
     assert "That code is wrong." in page(client.get("/account"))
-    form = {"codes-password": "wrong-password-1", "codes-code": code(secret)}
+    form = {"codes-password": "wrong-password-1", "codes-code": old_codes[2]}
     client.post("/account/second-factor/recovery-codes", data=form)
     assert "The current password is wrong." in page(client.get("/account"))
 
@@ -445,10 +451,8 @@ def test_demo_keeps_password_only_but_for_one_account(app, db, agency):
     row = totp.totp_row(users[DEMO_TOTP_USER])
     assert f"{DEMO_TOTP_USER} also asks for a code" in result.output
     assert row.secret in result.output
-    printed = re.search(r"code of this moment: (\d{6})", result.output).group(1)
-    assert printed in (code(row.secret), code(row.secret, -1))  # the step may just have turned
-    # The enrolment used the step before, so the code of this moment is not a replay.
-    assert totp.check_code(users[DEMO_TOTP_USER], code(row.secret)) is totp.Outcome.accepted
+    printed = re.search(r"code to use now: (\d{6})", result.output).group(1)
+    assert totp.check_code(users[DEMO_TOTP_USER], printed) is totp.Outcome.accepted
 
 
 def test_the_operator_resets_a_system_administrators_second_factor_at_the_command_line(

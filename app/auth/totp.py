@@ -310,6 +310,14 @@ def _matching_step(row: UserTotp, code: str | None, replays: bool = False) -> in
     return None
 
 
+def usable_code(user: User) -> str:
+    """A code the second step accepts now: this step's, or the next one's if this step's was
+    used already (for `flask demo-logins`, which prints it for those without an app)."""
+    row = totp_row(user)
+    generator = pyotp.TOTP(row.secret, interval=STEP_SECONDS)
+    return generator.generate_otp(max(generator.timecode(utcnow()), row.last_step + 1))
+
+
 def _recovery_hash(user: User, code: str) -> str:
     return hashlib.sha256(f"{user.id}:{code}".encode()).hexdigest()
 

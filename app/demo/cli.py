@@ -3,7 +3,6 @@
 import time
 
 import click
-import pyotp
 from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -63,11 +62,10 @@ def _echo_second_factor() -> None:
         return
     if row is None or row.confirmed_at is None:
         return
-    code = pyotp.TOTP(row.secret).now()
     click.echo("")
     click.echo(f"{user.username} also asks for a code after the password (two-step sign-in):")
     click.echo(f"  secret for an authenticator app (TOTP, 30 s): {row.secret}")
-    click.echo(f"  or use the code of this moment: {code} (each code is accepted once)")
+    click.echo(f"  or the code to use now: {totp.usable_code(user)} (valid about a minute, once)")
 
 
 def init_app(app: Flask) -> None:
