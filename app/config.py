@@ -23,6 +23,9 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_DEFAULT = None
     LOGIN_RATE_LIMIT = "10 per minute"
+    # Second factor: the name authenticator apps show, and how long "remember this device" lasts.
+    TOTP_ISSUER = "YRD Research Integrity"
+    TOTP_REMEMBER_DAYS = 30
     # Demo mode allows the published demo password; never set it in production.
     DEMO = False
     PRODUCTION = False

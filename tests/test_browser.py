@@ -33,7 +33,9 @@ with app.app_context():
     upgrade()
     ensure_agencies()
     sh = db.session.scalar(select(Agency).where(Agency.code == "SH"))
+    sh.policy.totp_required = False  # password-only; the officer below sets up a second factor
     create_user("browser-supervisor", "浏览器负责人", sh, ["supervisor"], "{password}")
+    create_user("browser-officer", "浏览器专员", sh, ["officer"], "{password}")
     db.session.commit()
 """
 
@@ -194,3 +196,58 @@ def test_pages_run_under_the_csp_without_a_violation(browser, live_server):
     # The check can fail: an inline style set now is refused and reported.
     browser.execute_script("document.body.setAttribute('style', 'color: red')")
     assert csp_violations(browser)
+
+
+def test_set_up_two_step_sign_in_sign_out_and_sign_in_with_a_code(browser, live_server):
+    import datetime as dt
+
+    import pyotp
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 10)
+    browser.delete_all_cookies()
+    browser.get(live_server + "/login")
+    _fill(browser, "username", "browser-officer")
+    _fill(browser, "password", TEST_PASSWORD)
+    _click(browser, "main form button[type=submit]")
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid=account-link]")))
+    _click(browser, "[data-testid=account-link]")
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid=totp-start]")))
+    _click(browser, "[data-testid=totp-start]")
+
+    secret = wait.until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=totp-secret]"))
+    ).text.replace(" ", "")
+    qr = browser.find_element(By.CSS_SELECTOR, "img[src$='qr.svg']")
+    assert browser.execute_script("return arguments[0].complete", qr)
+    assert qr.get_property("naturalWidth") > 100  # the QR image the app drew itself
+    authenticator = pyotp.TOTP(secret)
+    _fill(browser, "code", authenticator.now())
+    _fill(browser, "password", TEST_PASSWORD)
+    _click(browser, "[data-testid=totp-confirm] button[type=submit]")
+    codes = wait.until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=recovery-codes]"))
+    )
+    assert len(codes.find_elements(By.TAG_NAME, "li")) == 10
+    _click(browser, "main a.btn-primary")
+    assert "两步登录" in browser.page_source and "剩余恢复码：10 个" in browser.page_source
+
+    _click(browser, "form[action='/logout'] button[type=submit]")
+    wait.until(ec.presence_of_element_located((By.NAME, "username")))
+    _fill(browser, "username", "browser-officer")
+    _fill(browser, "password", TEST_PASSWORD)
+    _click(browser, "main form button[type=submit]")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=second-step]")))
+    browser.get(live_server + "/cases")  # half signed in: nothing opens yet
+    assert "/login" in browser.current_url
+    browser.get(live_server + "/login/code")
+    # The code of the next time step: the one used to switch on is refused as a replay.
+    step = authenticator.timecode(dt.datetime.now(dt.UTC)) + 1
+    _fill(browser, "code", authenticator.generate_otp(step))
+    _click(browser, "[data-testid=second-step] button[type=submit]")
+    link = wait.until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=account-link]"))
+    )
+    assert "浏览器专员" in link.text

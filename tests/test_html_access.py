@@ -52,6 +52,37 @@ MATRIX = {
             ("sh_officer", 302),
         ],
     ),
+    # Signed in, there is no second step pending: back to /login, which sends on to the dashboard.
+    "auth.second_step_code": (
+        "GET",
+        lambda w: "/login/code",
+        None,
+        [(ANON, "login"), ("sh_officer", 302)],
+    ),
+    "auth.totp_setup": (
+        "GET",
+        lambda w: "/account/second-factor",
+        None,
+        [(ANON, "login"), ("sh_supervisor", 200)],
+    ),
+    "auth.totp_qr": (
+        "GET",
+        lambda w: w["enrolling"] and "/account/second-factor/qr.svg",
+        None,
+        [(ANON, 404), ("sh_auditor", 404), ("sh_officer", 200)],
+    ),
+    "auth.totp_recovery_codes": (
+        "POST",
+        lambda w: "/account/second-factor/recovery-codes",
+        lambda w: {"codes-password": "x", "codes-code": "000000"},
+        [(ANON, "login"), ("sh_officer", 302)],
+    ),
+    "auth.totp_disable": (
+        "POST",
+        lambda w: "/account/second-factor/disable",
+        lambda w: {"off-password": "x", "off-code": "000000"},
+        [(ANON, "login"), ("sh_officer", 302)],
+    ),
     "cases.dashboard": ("GET", lambda w: "/", None, [(ANON, "login"), ("sh_officer", 200)]),
     "cases.case_list": ("GET", lambda w: "/cases", None, [(ANON, "login"), ("sh_auditor", 200)]),
     "cases.new_case": (
@@ -157,6 +188,18 @@ MATRIX = {
             ("js_admin", 404),
             ("sh_officer", 403),
             ("sh_sysadmin", 403),
+            ("sh_admin", 302),
+        ],
+    ),
+    "admin.user_second_factor_reset": (
+        "POST",
+        lambda w: f"/admin/users/{w['enrolled_member'].id}/second-factor/reset",
+        None,
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_supervisor", 403),
+            ("sh_officer", 403),
             ("sh_admin", 302),
         ],
     ),
@@ -543,6 +586,24 @@ class World(dict):
         case = self["investigating"]
         grant_complainant_access(case, case.lead.id, self["sh_supervisor"])
         return case.lead.user
+
+    def _build_enrolling(self):
+        """sh_officer has started setting up a second factor: its QR code exists."""
+        from app.auth.totp import start_enrolment
+
+        return start_enrolment(self["sh_officer"])
+
+    def _build_enrolled_member(self):
+        import pyotp
+
+        from app.auth.totp import confirm_enrolment, start_enrolment
+
+        user = self["sh_committee"]
+        from tests.conftest import TEST_PASSWORD
+
+        secret = start_enrolment(user).secret
+        confirm_enrolment(user, pyotp.TOTP(secret).now(), TEST_PASSWORD)
+        return user
 
     def _build_job(self):
         return self._dossier_job()

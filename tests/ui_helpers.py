@@ -8,11 +8,14 @@ from flask_babel import refresh
 
 from tests.conftest import TEST_PASSWORD
 
+SECOND_STEP = ("/login/code", "/account/second-factor")  # not signed in yet: see test_totp.py
+
 
 def sign_in(client, user, password: str = TEST_PASSWORD):
     client.post("/logout")
     response = client.post("/login", data={"username": user.username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert response.headers["Location"] not in SECOND_STEP, f"{user.username} owes a second step"
     refresh()  # test requests share one app context: forget the previous visitor's language
     return client
 

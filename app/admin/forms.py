@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     IntegerField,
@@ -71,6 +72,13 @@ class PolicyForm(FlaskForm):
     )
     due_soon_days = _policy_field("due_soon_days", _l("“Due soon” warning (working days)"))
     token_max_days = _policy_field("token_max_days", _l("Longest API token lifetime (days)"))
+    totp_required = BooleanField(
+        _l("Supervisors and administrators sign in with a second factor"),
+        description=_l(
+            "A code from an authenticator app after the password. Those who have not set it up"
+            " are asked to at their next sign-in."
+        ),
+    )
 
 
 class CalendarDayForm(FlaskForm):

@@ -31,11 +31,12 @@ def _require_admin(actor: User) -> None:
         raise NotAllowed(_l("Only an agency administrator can do this."))
 
 
-def update_policy(actor: User, values: dict[str, int]) -> None:
-    """Changes the actor's own agency's day counts; new deadlines use them from now on."""
+def update_policy(actor: User, values: dict[str, int | bool]) -> None:
+    """Changes the actor's own agency's day counts (new deadlines use them from now on) and,
+    when given, whether its supervisors and administrators need a second factor."""
     _require_admin(actor)
     policy = actor.agency.policy
-    before = {name: getattr(policy, name) for name in POLICY_RANGES}
+    before = {name: getattr(policy, name) for name in [*POLICY_RANGES, "totp_required"]}
     for name, (low, high) in POLICY_RANGES.items():
         value = values.get(name)
         if not isinstance(value, int) or not low <= value <= high:
@@ -44,8 +45,11 @@ def update_policy(actor: User, values: dict[str, int]) -> None:
             )
     for name in POLICY_RANGES:
         setattr(policy, name, values[name])
+    if "totp_required" in values:
+        policy.totp_required = bool(values["totp_required"])
     db.session.flush()
-    changed = {n: [before[n], values[n]] for n in POLICY_RANGES if before[n] != values[n]}
+    after = {name: getattr(policy, name) for name in before}
+    changed = {n: [before[n], after[n]] for n in before if before[n] != after[n]}
     audit.record("agency.policy_update", actor=actor, agency_id=actor.agency_id, details=changed)
 
 

@@ -25,6 +25,7 @@ from app.admin.services import (
     remove_calendar_day,
     update_policy,
 )
+from app.auth import totp
 from app.auth.models import User
 from app.auth.services import create_user, reset_password, set_active, update_user
 from app.core.errors import ServiceError
@@ -130,6 +131,7 @@ def user_edit(user_id: int):
         user=user,
         reset_form=ResetPasswordForm(formdata=None),
         can_manage=can_manage_user(current_user, user),
+        second_factor=totp.status_of(user),
     )
 
 
@@ -171,13 +173,29 @@ def user_password(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
+@bp.route("/users/<int:user_id>/second-factor/reset", methods=["POST"])
+@admin_required
+def user_second_factor_reset(user_id: int):
+    user = _own_user_or_404(user_id)
+    try:
+        totp.reset_second_factor(user, current_user)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("The second factor of %(name)s was reset.", name=user.username), "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
 @bp.route("/policy", methods=["GET", "POST"])
 @admin_required
 def policy():
     form = PolicyForm(obj=current_user.agency.policy)
     if form.validate_on_submit():
         try:
-            update_policy(current_user, {name: getattr(form, name).data for name in POLICY_RANGES})
+            values = {name: getattr(form, name).data for name in POLICY_RANGES}
+            update_policy(current_user, values | {"totp_required": form.totp_required.data})
         except ServiceError as err:
             db.session.rollback()
             _attach(form, err)

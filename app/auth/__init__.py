@@ -6,7 +6,7 @@ bp = Blueprint("auth", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.auth import cli, views  # noqa: F401  (routes register on import)
+    from app.auth import cli, totp_views, views  # noqa: F401  (routes register on import)
 
     app.register_blueprint(bp)
     cli.init_app(app)

@@ -17,6 +17,7 @@ from app.auth.services import (
     set_active,
     tokens_of,
 )
+from app.auth.totp import reset_second_factor
 from app.core.errors import ServiceError
 from app.extensions import db
 
@@ -147,8 +148,24 @@ def tokens_revoke(token_id):
     click.echo(f"token {token_id} ({row.prefix}…) of {row.user.username} revoked")
 
 
+@click.command("reset-second-factor")
+@click.argument("username")
+def reset_second_factor_command(username):
+    """Clear USERNAME's lost second factor (TOTP); they set it up again at the next sign-in."""
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    try:
+        reset_second_factor(user, actor=None)
+    except ServiceError as err:
+        raise click.ClickException(str(err.message)) from err
+    db.session.commit()
+    click.echo(f"second factor of {user.username} reset; they set it up at the next sign-in")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_token_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(reset_second_factor_command)

@@ -7,6 +7,7 @@ import enum
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Enum,
@@ -17,9 +18,11 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.crypto import EncryptedText
 from app.core.models import utcnow
 from app.extensions import db
 
@@ -80,6 +83,8 @@ class DeadlinePolicy(db.Model):
     review_decision_days: Mapped[int] = mapped_column(Integer, default=90)
     due_soon_days: Mapped[int] = mapped_column(Integer, default=5)
     token_max_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    # Supervisors and administrators sign in with a second factor unless the agency opts out.
+    totp_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     agency: Mapped[Agency] = relationship(back_populates="policy")
 
@@ -164,3 +169,38 @@ class ApiToken(db.Model):
         if expires.tzinfo is None:
             expires = expires.replace(tzinfo=dt.UTC)
         return "active" if now < expires else "expired"
+
+
+class UserTotp(db.Model):
+    """A user's TOTP secret (RFC 6238), encrypted at rest; it counts once confirmed by a code.
+
+    `last_step` is the time step of the last code accepted, so the same code (or an older
+    one) is refused; `failed_count` and `locked_until` limit guessing per account, whatever
+    address the guesses come from. Remembered devices carry `device_key`, which a new
+    enrolment replaces, so resetting the second factor forgets every device.
+    """
+
+    __tablename__ = "user_totp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # key rotation walks rows by id
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    secret: Mapped[str] = mapped_column(EncryptedText(200))
+    device_key: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for when the authenticator is lost; only its SHA-256 is stored."""
+
+    __tablename__ = "totp_recovery_codes"
+    __table_args__ = (UniqueConstraint("code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

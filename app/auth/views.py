@@ -16,8 +16,8 @@ from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from app.auth import bp
-from app.auth.forms import ChangePasswordForm, LoginForm, TokenForm
+from app.auth import bp, totp
+from app.auth.forms import ChangePasswordForm, LoginForm, SecondFactorChangeForm, TokenForm
 from app.auth.models import ApiToken, User
 from app.auth.passwords import DEMO_PASSWORD, DUMMY_HASH, check_password
 from app.auth.services import (
@@ -58,6 +58,14 @@ def _safe_next(target: str | None) -> str:
     return url_for("cases.dashboard")
 
 
+def complete_sign_in(user: User) -> None:
+    """The one place a session starts: right after the password, or after the second step."""
+    login_user(user)
+    user.last_login_at = dt.datetime.now(dt.UTC)
+    audit.record("auth.login", actor=user)
+    db.session.commit()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
@@ -71,10 +79,11 @@ def login():
         if form.password.data == DEMO_PASSWORD and not current_app.config.get("DEMO"):
             valid = False  # the published demo password never works outside demo mode
         if user is not None and valid and user.active:
-            login_user(user)
-            user.last_login_at = dt.datetime.now(dt.UTC)
-            audit.record("auth.login", actor=user)
-            db.session.commit()
+            from app.auth.totp_views import second_step
+
+            if pending := second_step(user, request.args.get("next")):
+                return pending
+            complete_sign_in(user)
             return redirect(_safe_next(request.args.get("next")))
         audit.record(
             "auth.login_failed",
@@ -143,6 +152,9 @@ def _account_page(form=None, token_form=None, new_token: str | None = None, stat
         tokens=tokens_of(current_user),
         token_max_days=longest,
         new_token=new_token,
+        second_factor=totp.status_of(current_user),
+        codes_form=SecondFactorChangeForm(formdata=None, prefix="codes"),
+        off_form=SecondFactorChangeForm(formdata=None, prefix="off"),
     )
     return html, status
 

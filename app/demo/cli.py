@@ -4,7 +4,11 @@ import time
 
 import click
 from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
+from app.auth import totp
+from app.auth.models import User
 from app.auth.passwords import DEMO_PASSWORD
 from app.demo import data
 from app.demo.bench import seed_bench
@@ -44,7 +48,24 @@ def demo_logins_command() -> None:
         names = ", ".join(f"{code.lower()}-{suffix}" for suffix, _t, _r in data.DEMO_USERS)
         click.echo(f"  {code} {name_zh}: {names}")
     click.echo("  platform: sysadmin")
+    _echo_second_factor()
     click.echo("")
+
+
+def _echo_second_factor() -> None:
+    """The demo account with a second factor: its secret for an authenticator app, and the
+    code of this moment for those without one."""
+    try:
+        user = db.session.scalar(select(User).where(User.username == data.DEMO_TOTP_USER))
+        row = totp.totp_row(user) if user is not None else None
+    except SQLAlchemyError:  # no database yet: the logins above are all there is to say
+        return
+    if row is None or row.confirmed_at is None:
+        return
+    click.echo("")
+    click.echo(f"{user.username} also asks for a code after the password (two-step sign-in):")
+    click.echo(f"  secret for an authenticator app (TOTP, 30 s): {row.secret}")
+    click.echo(f"  or the code to use now: {totp.usable_code(user)} (valid about a minute, once)")
 
 
 def init_app(app: Flask) -> None:

@@ -24,6 +24,9 @@ DEMO_USERS = [
     ("committee", "委员", ["committee_member"]),
 ]
 
+# The one demo account that signs in with a second factor (TOTP) after the password.
+DEMO_TOTP_USER = "sh-admin"
+
 INSTITUTIONS = {
     "SH": [
         "复旦大学",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import pyotp
 from sqlalchemy import func, select
 
+from app.auth import totp
 from app.auth.models import Agency, DeadlinePolicy, Role, User
 from app.auth.passwords import DEMO_PASSWORD, hash_password
 from app.auth.services import platform_agency
@@ -122,10 +124,23 @@ def ensure_demo_users(agencies: dict[str, Agency]) -> dict[str, User]:
     return users
 
 
+def ensure_demo_second_factor(agencies: dict[str, Agency], users: dict[str, User]) -> None:
+    """The demo stays password-only, but for one account that shows the second factor;
+    `flask demo-logins` prints its secret and current code."""
+    for agency in [*agencies.values(), platform_agency()]:
+        agency.policy.totp_required = False
+    user = users[data.DEMO_TOTP_USER]
+    if totp.is_enrolled(user):
+        return
+    row = totp.start_enrolment(user)
+    totp.confirm_enrolment(user, pyotp.TOTP(row.secret).now(), DEMO_PASSWORD)
+
+
 def load_demo(seed: int = 2026) -> int:
     """Creates what is missing; returns how many cases were added."""
     agencies = ensure_agencies()
     users = ensure_demo_users(agencies)
+    ensure_demo_second_factor(agencies, users)
     if db.session.scalar(select(func.count()).select_from(Case)):
         return 0
     rng = random.Random(seed)

@@ -1,0 +1,246 @@
+"""Second-factor pages: the second step of signing in, enrolment, recovery codes.
+
+Between the password and the second step the browser holds only a short-lived "pending"
+mark in its session: no user is signed in, so every other page still sends it to /login.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth import bp, totp
+from app.auth.forms import CodeForm, EnrolForm, SecondFactorChangeForm
+from app.auth.models import User
+from app.auth.views import _safe_next, complete_sign_in
+from app.core.errors import ServiceError
+from app.extensions import db
+
+PENDING = "second_step"
+PENDING_SECONDS = 600
+
+
+def second_step(user: User, next_url: str | None) -> Response | None:
+    """After a correct password: a redirect to the step still owed, or None to sign in now."""
+    step = totp.second_step_for(user, request.cookies.get(totp.DEVICE_COOKIE))
+    if step is None:
+        return None
+    db.session.commit()  # what second_step_for audited
+    session[PENDING] = {
+        "user": user.id,
+        "version": user.session_version,
+        "since": int(time.time()),
+        "next": _safe_next(next_url),
+        "enrol": step == "enrol",
+    }
+    return redirect(url_for("auth.totp_setup" if step == "enrol" else "auth.second_step_code"))
+
+
+# What a signed-in user who owes a second factor may still open.
+_WHILE_OWED = {"auth.totp_setup", "auth.totp_qr", "auth.logout", "auth.set_language", "static"}
+
+
+@bp.before_app_request
+def second_factor_owed():
+    """A session that began before the agency required a second factor, or before the user
+    was given a role that needs one, can do nothing but set it up. API requests carry
+    tokens, a credential of their own."""
+    if (
+        request.endpoint in _WHILE_OWED
+        or request.path.startswith("/api/")
+        or not current_user.is_authenticated
+        or not totp.is_required(current_user)
+        or totp.is_enrolled(current_user)
+    ):
+        return None
+    return redirect(url_for("auth.totp_setup"))
+
+
+def _pending() -> tuple[User, dict] | None:
+    data = session.get(PENDING)
+    if not isinstance(data, dict) or time.time() - data.get("since", 0) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, data.get("user"))
+    if user is None or not user.active or user.session_version != data.get("version"):
+        return None
+    return user, data
+
+
+def _finish(user: User) -> None:
+    session.pop(PENDING, None)
+    complete_sign_in(user)
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_step_code():
+    pending = _pending()
+    if pending is None or pending[1].get("enrol"):
+        return redirect(url_for("auth.login"))
+    user, data = pending
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = totp.check_code(user, form.code.data)
+        db.session.commit()  # failures count even though the step is refused
+        if outcome.ok:
+            _finish(user)
+            response = redirect(data["next"])
+            if form.remember.data:
+                _remember_device(response, user)
+            if outcome is totp.Outcome.recovery:
+                left = totp.status_of(user).recovery_codes_left
+                flash(_("You used a recovery code. Recovery codes left: %(n)s.", n=left), "warning")
+            return response
+        form.code.errors = [*form.code.errors, _refusal(outcome, user)]
+        status = 429 if outcome is totp.Outcome.locked else 200
+    days = current_app.config["TOTP_REMEMBER_DAYS"]
+    return render_template("auth/second_step.html", form=form, days=days), status
+
+
+def _refusal(outcome: totp.Outcome, user: User) -> str:
+    if outcome is totp.Outcome.locked:
+        until = totp.locked_until(user)
+        return _(
+            "Too many wrong codes. Try again after %(time)s.",
+            time=format_datetime(until, "yyyy-MM-dd HH:mm:ss") if until else "",
+        )
+    if outcome is totp.Outcome.replayed:
+        return _("That code was used already. Wait for the next one.")
+    return _("That code is wrong.")
+
+
+def _remember_device(response: Response, user: User) -> None:
+    response.set_cookie(
+        totp.DEVICE_COOKIE,
+        totp.device_token(user),
+        max_age=totp.device_max_age(),
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _enrolling() -> tuple[User, dict | None] | None:
+    """A signed-in user setting up from the account page, or one whose role requires the
+    second factor and who is stopped between the password and their first code."""
+    if current_user.is_authenticated:
+        return current_user, None
+    pending = _pending()
+    if pending is not None and pending[1].get("enrol"):
+        return pending
+    return None
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+def totp_setup():
+    enrolling = _enrolling()
+    if enrolling is None:
+        return redirect(url_for("auth.login"))
+    user, data = enrolling
+    if totp.is_enrolled(user):
+        flash(_("Two-step sign-in is already on for this account."), "info")
+        return redirect(url_for("auth.account"))
+    row = totp.start_enrolment(user)
+    db.session.commit()
+    form = EnrolForm()
+    if form.validate_on_submit():
+        try:
+            password = None if data is not None else (form.password.data or "")
+            codes = totp.confirm_enrolment(user, form.code.data, password)
+        except ServiceError as err:
+            db.session.rollback()
+            field = form.password if err.field == "password" else form.code
+            field.errors = [*field.errors, str(err.message)]
+        else:
+            db.session.commit()
+            if data is not None:
+                _finish(user)
+            done = data["next"] if data else url_for("auth.account")
+            page = render_template("auth/recovery_codes.html", codes=codes, done=done)
+            return _no_store(Response(page))
+    secret = " ".join(row.secret[i : i + 4] for i in range(0, len(row.secret), 4))
+    page = render_template("auth/totp_setup.html", form=form, secret=secret, forced=bool(data))
+    return _no_store(Response(page))
+
+
+@bp.route("/account/second-factor/qr.svg")
+def totp_qr():
+    """The QR code of the secret being set up, as an image the page links to."""
+    enrolling = _enrolling()
+    if enrolling is None:
+        abort(404)
+    user = enrolling[0]
+    row = totp.totp_row(user)
+    if row is None or row.confirmed_at is not None:
+        abort(404)
+    return _no_store(
+        Response(totp.qr_svg(totp.provisioning_uri(user, row)), mimetype="image/svg+xml")
+    )
+
+
+def _both_factors(form: SecondFactorChangeForm) -> bool:
+    """Checks the code first (it counts towards the lock), then lets the service check the
+    password; on refusal says why and returns False."""
+    if not form.validate_on_submit():
+        flash(_("Enter your password and a code."), "danger")
+        return False
+    outcome = totp.check_code(current_user, form.code.data)
+    db.session.commit()
+    if not outcome.ok:
+        flash(_refusal(outcome, current_user), "danger")
+        return False
+    return True
+
+
+@bp.route("/account/second-factor/recovery-codes", methods=["POST"])
+@login_required
+def totp_recovery_codes():
+    form = SecondFactorChangeForm(prefix="codes")
+    if _both_factors(form):
+        try:
+            codes = totp.regenerate_recovery_codes(current_user, form.password.data)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(str(err.message), "danger")
+        else:
+            db.session.commit()
+            page = render_template(
+                "auth/recovery_codes.html", codes=codes, done=url_for("auth.account")
+            )
+            return _no_store(Response(page))
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/second-factor/disable", methods=["POST"])
+@login_required
+def totp_disable():
+    form = SecondFactorChangeForm(prefix="off")
+    if _both_factors(form):
+        try:
+            totp.disable_totp(current_user, form.password.data)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(str(err.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Two-step sign-in is off."), "success")
+    return redirect(url_for("auth.account"))
