@@ -89,9 +89,10 @@ def app(tmp_root):
     app.before_request(_fresh_request_state)
     with app.app_context():
         upgrade()
+        from app.auth.services import platform_agency
         from app.demo.loader import ensure_agencies
 
-        for agency in ensure_agencies().values():
+        for agency in [*ensure_agencies().values(), platform_agency()]:
             # Tests sign supervisors and administrators in with their password alone;
             # tests/test_totp.py switches the second factor on where it is under test.
             agency.policy.totp_required = False

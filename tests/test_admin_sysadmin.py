@@ -49,6 +49,9 @@ SYSADMIN_TARGETS = {
     "admin.user_active": [
         ("POST", lambda t: f"/admin/users/{t.id}/active", lambda t: {"active": "0"})
     ],
+    "admin.user_second_factor_reset": [
+        ("POST", lambda t: f"/admin/users/{t.id}/second-factor/reset", None)
+    ],
     "admin.user_password": [
         ("POST", lambda t: f"/admin/users/{t.id}/password", lambda t: {"password": NEW_PASSWORD})
     ],

@@ -390,7 +390,9 @@ def test_admin_cannot_reset_another_agency_or_a_system_administrator(client, db,
     sign_in(client, admin)
     assert client.post(f"/admin/users/{js_officer.id}/second-factor/reset").status_code == 404
     refused = client.post(f"/admin/users/{sysadmin.id}/second-factor/reset", follow_redirects=True)
-    assert "Only a system administrator can manage a system administrator." in page(refused)
+    assert "System administrators are managed by the platform operators, not here." in page(
+        refused
+    )
     assert totp.is_enrolled(js_officer) and totp.is_enrolled(sysadmin)
     assert "user.totp_reset" not in actions(db)
 
@@ -415,6 +417,7 @@ def test_policy_page_switches_the_requirement(client, db, make_user):
         "review_request_days": 15,
         "review_decision_days": 90,
         "due_soon_days": 5,
+        "token_max_days": 90,
     }
     response = client.post("/admin/policy", data=values | {"totp_required": "y"})
     assert response.status_code == 302

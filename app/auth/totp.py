@@ -23,9 +23,9 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
+from app.admin.permissions import require_manage_user
 from app.auth.models import RecoveryCode, Role, User, UserTotp
 from app.auth.passwords import check_password
-from app.auth.services import require_admin_of
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed
 from app.core.models import utcnow
@@ -201,10 +201,7 @@ def reset_second_factor(user: User, actor: User | None) -> None:
     """An administrator clears a user's lost second factor: they enrol again at next sign-in
     (if their role requires it), and every remembered device is forgotten. `actor=None` is
     the operator at the command line, the way back in for a system administrator."""
-    if actor is not None:
-        require_admin_of(actor, user)
-        if user.has_role(Role.sysadmin) and not actor.has_role(Role.sysadmin):
-            raise NotAllowed(_l("Only a system administrator can manage a system administrator."))
+    require_manage_user(actor, user)
     if totp_row(user) is None:
         raise InvalidInput(_l("This user has no second factor to reset."))
     _remove(user)
