@@ -372,8 +372,8 @@ def test_records_published_before_joining_the_exchange_reach_a_peer(nodes, tmp_p
             add_peer(b.node_id, b.url, b.public_key)
             db.session.commit()
         uids = [
-            publish_on(late, "冯涛", "310101198707077777"),
-            publish_on(late, "褚红", "310101198808088888"),
+            publish_on(late, "冯涛", "310101198707077775"),
+            publish_on(late, "褚红", "310101198808088887"),
         ]
         result = late.app.test_cli_runner().invoke(args=["exchange", "init"])
         assert result.exit_code == 0 and "signed 2 versions" in result.output, result.output

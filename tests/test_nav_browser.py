@@ -24,6 +24,7 @@ with app.app_context():
     upgrade()
     ensure_agencies()
     sh = db.session.scalar(select(Agency).where(Agency.code == "SH"))
+    sh.policy.totp_required = False  # the navigation is under test, not the second factor
     roles = ["officer", "supervisor", "agency_admin", "auditor"]
     for lang in ("zh", "en"):
         user = create_user(f"nav-{lang}", "导航测试用户", sh, roles, "{password}")

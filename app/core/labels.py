@@ -247,6 +247,7 @@ AUDIT_ACTION_LABELS = {
     "exchange.add_peer": _l("Exchange peer registered"),
     "exchange.disable_peer": _l("Exchange peer disabled"),
     "exchange.enable_peer": _l("Exchange peer enabled"),
+    "exchange.sign_earlier_versions": _l("Earlier record versions signed for the exchange"),
     "note.add.interview": _l("Interview record added"),
     "note.add.note": _l("Note added"),
     "record.draft": _l("Integrity record drafted"),
