@@ -23,6 +23,8 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_DEFAULT = None
     LOGIN_RATE_LIMIT = "10 per minute"
+    # A sign-in session not used for this long ends (the browser must sign in again).
+    SESSION_IDLE_SECONDS = 12 * 60 * 60
     # Demo mode allows the published demo password; never set it in production.
     DEMO = False
     PRODUCTION = False

@@ -32,6 +32,32 @@ MATRIX = {
         [(ANON, "login"), ("sh_officer", 200)],
     ),
     "auth.account": ("GET", lambda w: "/account", None, [(ANON, "login"), ("sh_auditor", 200)]),
+    "auth.sessions": (
+        "GET",
+        lambda w: "/account/sessions",
+        None,
+        [(ANON, "login"), ("sh_committee", 200), ("js_sysadmin", 200)],
+    ),
+    "auth.end_one_session": (
+        # Someone else's session does not exist for the visitor; the owner ends it.
+        "POST",
+        lambda w: f"/account/sessions/{w['officer_session'].id}/end",
+        None,
+        [
+            (ANON, "login"),
+            ("js_officer", 404),
+            ("sh_admin", 404),
+            ("officer_session_live", 0),
+            ("sh_officer", 302),
+            ("officer_session_ended", 0),
+        ],
+    ),
+    "auth.end_other_sessions": (
+        "POST",
+        lambda w: "/account/sessions/end-others",
+        None,
+        [(ANON, "login"), ("sh_auditor", 302)],
+    ),
     "cases.dashboard": ("GET", lambda w: "/", None, [(ANON, "login"), ("sh_officer", 200)]),
     "cases.case_list": ("GET", lambda w: "/cases", None, [(ANON, "login"), ("sh_auditor", 200)]),
     "cases.new_case": (
@@ -115,6 +141,20 @@ MATRIX = {
         lambda w: f"/admin/users/{w['sh_officer'].id}/password",
         lambda w: {"password": "a-new-password-2026"},
         [(ANON, "login"), ("js_admin", 404), ("sh_officer", 403), ("sh_admin", 302)],
+    ),
+    "admin.user_sessions_end": (
+        "POST",
+        lambda w: f"/admin/users/{w['officer_session'].user_id}/sessions/end",
+        None,
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_supervisor", 403),
+            ("sh_officer", 403),
+            ("officer_session_live", 0),
+            ("sh_admin", 302),
+            ("officer_session_ended", 0),
+        ],
     ),
     "admin.policy": (
         "GET",
@@ -385,6 +425,13 @@ def _peer_active(world) -> bool:
     return world["peer"].active
 
 
+def _session_ended(world) -> bool:
+    from app.extensions import db
+
+    db.session.refresh(world["officer_session"])
+    return world["officer_session"].ended_at is not None
+
+
 def _recognitions(world) -> int:
     from sqlalchemy import func, select
 
@@ -396,6 +443,8 @@ def _recognitions(world) -> int:
 
 # Pseudo-visitors that check a refused request changed nothing.
 CHECKS = {
+    "officer_session_live": lambda w: not _session_ended(w),
+    "officer_session_ended": _session_ended,
     "still_draft": lambda w: _record_status(w, "draft_record") == "draft",
     "still_active": lambda w: _record_status(w, "published_record") == "active",
     "peer_still_active": _peer_active,
@@ -519,6 +568,16 @@ class World(dict):
 
         case = self.make_case(state=CaseState.decided, by=self["sh_officer"])
         return published_after_modified_review(case, self["sh_admin"])
+
+    def _build_officer_session(self):
+        from app.auth.models import UserSession
+        from app.auth.sessions import start_session
+        from app.extensions import db
+
+        start_session(self["sh_officer"], "203.0.113.7", "Mozilla/5.0 (X11; Linux) Firefox/128.0")
+        return db.session.scalars(
+            db.select(UserSession).order_by(UserSession.id.desc()).limit(1)
+        ).one()
 
     def _build_node(self):
         from app.exchange.node import init_node

@@ -11,8 +11,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.auth.models import Agency, ApiToken, Role, User
+from app.auth.models import Agency, ApiToken, Role, SessionEnd, User, UserSession
 from app.auth.passwords import DEMO_PASSWORD, MIN_LENGTH, check_password, hash_password
+from app.auth.sessions import current_session, end_sessions
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed
 from app.extensions import db
@@ -98,6 +99,9 @@ def update_user(user: User, actor: User, display_name: str, email: str | None, r
         obj=user,
         details={"roles_before": before, "roles": sorted(r.value for r in roles)},
     )
+    if before != sorted(r.value for r in roles):
+        keep = current_session() if user.id == actor.id else None
+        end_sessions(user, SessionEnd.role_change, keep=keep, actor=actor)
 
 
 def set_active(user: User, active: bool, actor: User) -> None:
@@ -105,7 +109,8 @@ def set_active(user: User, active: bool, actor: User) -> None:
     if user.id == actor.id and not active:
         raise InvalidInput(_l("You cannot deactivate your own account."))
     user.active = active
-    user.session_version += 1
+    if not active:
+        end_sessions(user, SessionEnd.deactivated, actor=actor)
     db.session.flush()
     audit.record("user.activate" if active else "user.deactivate", actor=actor, obj=user)
 
@@ -114,17 +119,21 @@ def reset_password(user: User, password: str, actor: User) -> None:
     require_admin_of(actor, user)
     validate_password(password)
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    end_sessions(user, SessionEnd.password_reset, actor=actor)
     db.session.flush()
     audit.record("user.reset_password", actor=actor, obj=user)
 
 
-def change_own_password(user: User, current: str, new: str) -> None:
+def change_own_password(
+    user: User, current: str, new: str, keep: UserSession | None = None
+) -> None:
+    """Every other session of the user ends (whoever knew the old password is signed out);
+    `keep`, the session making the change, goes on."""
     if not check_password(user.password_hash, current):
         raise InvalidInput(_l("The current password is wrong."), field="current")
     validate_password(new)
     user.password_hash = hash_password(new)
-    user.session_version += 1
+    end_sessions(user, SessionEnd.password_change, keep=keep, actor=user)
     db.session.flush()
     audit.record("user.change_password", actor=user, obj=user)
 

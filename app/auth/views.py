@@ -1,7 +1,17 @@
 import datetime as dt
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
@@ -9,9 +19,21 @@ from sqlalchemy import select
 
 from app.auth import bp
 from app.auth.forms import ChangePasswordForm, LoginForm
-from app.auth.models import User
+from app.auth.models import SessionEnd, User, UserSession
 from app.auth.passwords import DEMO_PASSWORD, DUMMY_HASH, check_password
 from app.auth.services import change_own_password
+from app.auth.sessions import (
+    SESSION_KEY,
+    active_sessions,
+    current_session,
+    describe_agent,
+    end_own_session,
+    end_session,
+    end_sessions,
+    live_session,
+    start_session,
+    touch_session,
+)
 from app.core import audit
 from app.core.errors import ServiceError
 from app.extensions import db, limiter, login_manager
@@ -22,14 +44,25 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def load_user(session_id: str):
-    user_id, _, version = session_id.partition(":")
+def load_user(user_id: str):
+    """A request is signed in only while its server-side session is live (sessions.py)."""
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or str(user.session_version) != version:
+    row = live_session(session.get(SESSION_KEY), int(user_id))
+    if row is None or not row.user.active:
         return None
-    return user
+    g.user_session = row
+    return row.user
+
+
+@bp.before_app_request
+def keep_session_alive():
+    """Notes when a session was last used, before the view runs, so the write is its own."""
+    if request.endpoint == "static" or SESSION_KEY not in session:
+        return
+    row = current_session() if current_user.is_authenticated else None
+    if row is not None and touch_session(row):
+        db.session.commit()
 
 
 def _safe_next(target: str | None) -> str:
@@ -41,6 +74,17 @@ def _safe_next(target: str | None) -> str:
     ):
         return target
     return url_for("cases.dashboard")
+
+
+def _complete_login(user: User):
+    """Everything sign-in asks has been accepted: open a server-side session for the user."""
+    key = start_session(user, request.remote_addr, request.user_agent.string)
+    login_user(user)
+    session[SESSION_KEY] = key
+    user.last_login_at = dt.datetime.now(dt.UTC)
+    audit.record("auth.login", actor=user)
+    db.session.commit()
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -56,11 +100,7 @@ def login():
         if form.password.data == DEMO_PASSWORD and not current_app.config.get("DEMO"):
             valid = False  # the published demo password never works outside demo mode
         if user is not None and valid and user.active:
-            login_user(user)
-            user.last_login_at = dt.datetime.now(dt.UTC)
-            audit.record("auth.login", actor=user)
-            db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return _complete_login(user)
         audit.record(
             "auth.login_failed",
             actor=None,
@@ -78,9 +118,13 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    row = current_session()
+    if row is not None:
+        end_session(row, SessionEnd.logout)
     audit.record("auth.logout", actor=current_user)
     db.session.commit()
     logout_user()
+    session.pop(SESSION_KEY, None)
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -102,15 +146,16 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_own_password(current_user, form.current.data, form.new.data)
+            change_own_password(
+                current_user, form.current.data, form.new.data, keep=current_session()
+            )
         except ServiceError as err:
             db.session.rollback()
             field = form.current if err.field == "current" else form.new
             field.errors.append(str(err.message))
         else:
             db.session.commit()
-            login_user(current_user)  # the session id changed with the password
-            flash(_("Your password has been changed."), "success")
+            flash(_("Your password has been changed. Your other sessions were ended."), "success")
             return redirect(url_for("cases.dashboard"))
     return render_template("auth/password.html", form=form)
 
@@ -131,3 +176,55 @@ def account():
         flash(_("Language saved."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)
+
+
+def _own_session_or_404(session_id: int) -> UserSession:
+    """Another user's session, or one already over, does not exist for this user."""
+    row = next((r for r in active_sessions(current_user) if r.id == session_id), None)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():
+    """Where the user is signed in, so a forgotten or unknown browser can be signed out."""
+    current = current_session()
+    rows = [
+        {
+            "row": row,
+            "browser": describe_agent(row.user_agent),
+            "current": current is not None and row.id == current.id,
+        }
+        for row in active_sessions(current_user)
+    ]
+    idle_hours = current_app.config["SESSION_IDLE_SECONDS"] // 3600
+    return render_template("auth/sessions.html", sessions=rows, idle_hours=idle_hours)
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_one_session(session_id: int):
+    row = _own_session_or_404(session_id)
+    current = current_session()
+    end_own_session(current_user, row)
+    db.session.commit()
+    if current is not None and row.id == current.id:
+        logout_user()
+        session.pop(SESSION_KEY, None)
+        flash(_("You have signed out."), "info")
+        return redirect(url_for("auth.login"))
+    flash(_("The session was ended; that browser is signed out."), "success")
+    return redirect(url_for("auth.sessions"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    count = end_sessions(
+        current_user, SessionEnd.ended_by_user, keep=current_session(), actor=current_user
+    )
+    db.session.commit()
+    flash(_("Sessions ended: %(count)s. This one goes on.", count=count), "success")
+    return redirect(url_for("auth.sessions"))

@@ -1,0 +1,67 @@
+"""server-side sign-in sessions
+
+Sessions replace users.session_version: ending a session row signs that browser out,
+so a version number bumped for all of a user's sessions at once is no longer needed.
+
+Revision ID: 0008_sessions
+Revises: 0007_merge
+Create Date: 2026-12-01 20:35:19
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0008_sessions"
+down_revision = "0007_merge"
+branch_labels = None
+depends_on = None
+
+SESSION_END = sa.Enum(
+    "logout",
+    "ended_by_user",
+    "ended_by_admin",
+    "password_change",
+    "password_reset",
+    "role_change",
+    "deactivated",
+    name="sessionend",
+    native_enum=False,
+    length=24,
+)
+
+
+def upgrade():
+    op.create_table(
+        "user_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ip", sa.String(length=64), nullable=True),
+        sa.Column("user_agent", sa.String(length=300), nullable=True),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("end_reason", SESSION_END, nullable=True),
+        sa.CheckConstraint(
+            "(ended_at IS NULL) = (end_reason IS NULL)",
+            name=op.f("ck_user_sessions_ended_with_reason"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_user_sessions_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
+        sa.UniqueConstraint("key_hash", name=op.f("uq_user_sessions_key_hash")),
+    )
+    op.create_index("ix_user_sessions_user_live", "user_sessions", ["user_id", "ended_at"])
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.drop_column("session_version")
+
+
+def downgrade():
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.add_column(
+            sa.Column("session_version", sa.Integer(), nullable=False, server_default="1")
+        )
+    op.drop_index("ix_user_sessions_user_live", table_name="user_sessions")
+    op.drop_table("user_sessions")
