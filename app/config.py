@@ -22,7 +22,14 @@ class Config:
     LANGUAGES = ("zh", "en")
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_DEFAULT = None
-    LOGIN_RATE_LIMIT = "10 per minute"
+    # Failed sign-ins only (app/auth/throttle.py): a lockout after this many failures for one
+    # username or from one address, each within the window of the one before; every further
+    # lockout in a row lasts twice as long, up to the maximum. Successful sign-ins never count.
+    LOGIN_FAILURES_PER_ACCOUNT = 5
+    LOGIN_FAILURES_PER_ADDRESS = 30
+    LOGIN_FAILURE_WINDOW = 15 * 60
+    LOGIN_LOCKOUT_SECONDS = 60
+    LOGIN_LOCKOUT_MAX_SECONDS = 60 * 60
     # A sign-in session not used for this long ends (the browser must sign in again).
     SESSION_IDLE_SECONDS = 12 * 60 * 60
     # Demo mode allows the published demo password; never set it in production.

@@ -1,4 +1,4 @@
-"""Agencies, users, roles, API tokens and sign-in sessions."""
+"""Agencies, users, roles, API tokens, sign-in sessions and failed sign-in counters."""
 
 from __future__ import annotations
 
@@ -168,3 +168,18 @@ class UserSession(db.Model):
     )
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins of one account or one address; a row exists only after a failure.
+
+    `key` is "account:<username>" or "address:<ip>"; `lockouts` counts the lockouts in a row,
+    each twice as long as the one before."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

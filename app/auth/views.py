@@ -12,8 +12,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_datetime, refresh
 from flask_babel import gettext as _
-from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -34,9 +34,16 @@ from app.auth.sessions import (
     start_session,
     touch_session,
 )
+from app.auth.throttle import (
+    account_key,
+    address_key,
+    clear_failures,
+    locked_until,
+    record_failure,
+)
 from app.core import audit
 from app.core.errors import ServiceError
-from app.extensions import db, limiter, login_manager
+from app.extensions import db, login_manager
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
@@ -82,36 +89,57 @@ def _complete_login(user: User):
     login_user(user)
     session[SESSION_KEY] = key
     user.last_login_at = dt.datetime.now(dt.UTC)
+    clear_failures(user.username)
     audit.record("auth.login", actor=user)
     db.session.commit()
     return redirect(_safe_next(request.args.get("next")))
 
 
+def _locked_out(form: LoginForm, until: dt.datetime):
+    flash(
+        _(
+            "Too many failed sign-ins. Try again after %(time)s (China Standard Time).",
+            time=format_datetime(until, "HH:mm:ss"),
+        ),
+        "danger",
+    )
+    retry = max(1, int((until - dt.datetime.now(dt.UTC)).total_seconds()) + 1)
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(retry)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("cases.dashboard"))
     form = LoginForm()
-    if form.validate_on_submit():
-        username = form.username.data.strip().lower()
-        user = db.session.scalar(select(User).where(User.username == username))
-        valid = check_password(user.password_hash if user else DUMMY_HASH, form.password.data)
-        if form.password.data == DEMO_PASSWORD and not current_app.config.get("DEMO"):
-            valid = False  # the published demo password never works outside demo mode
-        if user is not None and valid and user.active:
-            return _complete_login(user)
-        audit.record(
-            "auth.login_failed",
-            actor=None,
-            agency_id=user.agency_id if user else None,
-            details={
-                "username": username[:64],
-                "reason": "inactive" if user and valid else "bad_credentials",
-            },
-        )
-        db.session.commit()
-        flash(_("Wrong username or password, or the account is deactivated."), "danger")
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    username = form.username.data.strip().lower()
+    keys = [account_key(username), address_key(request.remote_addr)]
+    until = locked_until(keys)
+    if until is not None:
+        return _locked_out(form, until)  # checked before the password, the right one too
+    user = db.session.scalar(select(User).where(User.username == username))
+    valid = check_password(user.password_hash if user else DUMMY_HASH, form.password.data)
+    if form.password.data == DEMO_PASSWORD and not current_app.config.get("DEMO"):
+        valid = False  # the published demo password never works outside demo mode
+    if user is not None and valid and user.active:
+        return _complete_login(user)
+    agency_id = user.agency_id if user else None
+    audit.record(
+        "auth.login_failed",
+        actor=None,
+        agency_id=agency_id,
+        details={
+            "username": username[:64],
+            "reason": "inactive" if user and valid else "bad_credentials",
+        },
+    )
+    until = record_failure(keys, agency_id=agency_id)
+    db.session.commit()
+    if until is not None:
+        return _locked_out(form, until)
+    flash(_("Wrong username or password, or the account is deactivated."), "danger")
     return render_template("auth/login.html", form=form)
 
 

@@ -1,4 +1,4 @@
-"""server-side sign-in sessions
+"""server-side sign-in sessions and failed sign-in counters
 
 Sessions replace users.session_version: ending a session row signs that browser out,
 so a version number bumped for all of a user's sessions at once is no longer needed.
@@ -33,6 +33,15 @@ SESSION_END = sa.Enum(
 
 def upgrade():
     op.create_table(
+        "login_throttles",
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lockouts", sa.Integer(), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttles")),
+    )
+    op.create_table(
         "user_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -65,3 +74,4 @@ def downgrade():
         )
     op.drop_index("ix_user_sessions_user_live", table_name="user_sessions")
     op.drop_table("user_sessions")
+    op.drop_table("login_throttles")
