@@ -30,6 +30,9 @@ class Config:
     LOGIN_FAILURE_WINDOW = 15 * 60
     LOGIN_LOCKOUT_SECONDS = 60
     LOGIN_LOCKOUT_MAX_SECONDS = 60 * 60
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none). Behind
+    # one, set it, or every client has the proxy's address (one sign-in limit for all).
+    TRUSTED_PROXIES = 0
     # A sign-in session not used for this long ends (the browser must sign in again).
     SESSION_IDLE_SECONDS = 12 * 60 * 60
     # Demo mode allows the published demo password; never set it in production.
@@ -81,6 +84,7 @@ ENV_SETTINGS = {
     "FILE_STORE": str,
     "SESSION_COOKIE_SECURE": "bool",
     "PRODUCTION": "bool",
+    "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "EVIDENCE_MAX_FILE_SIZE": int,
     "EXCHANGE_NODE_ID": str,

@@ -151,3 +151,25 @@ def test_unknown_usernames_are_counted_like_known_ones(app, client):
 )
 def test_an_ipv6_client_is_counted_by_its_64_bit_prefix(address, key):
     assert address_key(address) == key
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(app, tmp_root, db, make_user):
+    config = base_config(tmp_root, app.config["SQLALCHEMY_DATABASE_URI"])
+    proxied = create_app(config | {"TRUSTED_PROXIES": 1, "LOGIN_FAILURES_PER_ADDRESS": 3})
+    client = proxied.test_client()
+    forwarded = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.66"}
+    for n in range(3):
+        client.post(
+            "/login", data={"username": f"guess-{n}", "password": "x"}, environ_base=forwarded
+        )
+    assert _row(db, address_key("203.0.113.66")).locked_until is not None
+    assert _row(db, address_key("10.0.0.2")) is None, "not the proxy's own address"
+    user = make_user("SH", roles=("officer",))
+    db.session.commit()
+    neighbour = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.67"}
+    response = client.post(
+        "/login",
+        data={"username": user.username, "password": TEST_PASSWORD},
+        environ_base=neighbour,
+    )
+    assert response.status_code == 302, "another client behind the same proxy signs in"
