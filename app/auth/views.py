@@ -53,7 +53,7 @@ login_manager.session_protection = "strong"
 @login_manager.user_loader
 def load_user(user_id: str):
     """A request is signed in only while its server-side session is live (sessions.py)."""
-    if not user_id.isdigit():
+    if not user_id.isdigit() or len(user_id) > 12:
         return None
     row = live_session(session.get(SESSION_KEY), int(user_id))
     if row is None or not row.user.active:
