@@ -83,8 +83,9 @@ def _safe_next(target: str | None) -> str:
     return url_for("cases.dashboard")
 
 
-def _complete_login(user: User):
-    """Everything sign-in asks has been accepted: open a server-side session for the user."""
+def complete_sign_in(user: User) -> None:
+    """The one place a session starts, once everything sign-in asks has been accepted: a
+    server-side session row, its key in the cookie, the account's failures forgotten."""
     key = start_session(user, request.remote_addr, request.user_agent.string)
     login_user(user)
     session[SESSION_KEY] = key
@@ -92,7 +93,6 @@ def _complete_login(user: User):
     clear_failures(user.username)
     audit.record("auth.login", actor=user)
     db.session.commit()
-    return redirect(_safe_next(request.args.get("next")))
 
 
 def _locked_out(form: LoginForm, until: dt.datetime):
@@ -124,7 +124,8 @@ def login():
     if form.password.data == DEMO_PASSWORD and not current_app.config.get("DEMO"):
         valid = False  # the published demo password never works outside demo mode
     if user is not None and valid and user.active:
-        return _complete_login(user)
+        complete_sign_in(user)
+        return redirect(_safe_next(request.args.get("next")))
     agency_id = user.agency_id if user else None
     audit.record(
         "auth.login_failed",
