@@ -4,13 +4,15 @@ sessions page end a browser's session on the server, not just in its cookie."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
 
+from app import create_app
 from app.auth.models import SessionEnd, UserSession
 from app.core.audit import AuditEntry
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, base_config
 from tests.ui_helpers import sign_in, text
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -250,3 +252,27 @@ def test_a_cookie_of_the_old_format_signs_nobody_in(client, make_user):
         cookie["_user_id"] = f"{user.id}:1"
         cookie.pop("sid", None)
     assert not _signed_in(client)
+
+
+def test_ending_sessions_needs_the_forms_csrf_token(app, tmp_root, db, make_user):
+    strict = create_app(
+        base_config(tmp_root, app.config["SQLALCHEMY_DATABASE_URI"]) | {"WTF_CSRF_ENABLED": True}
+    )
+    user = make_user("SH", roles=("officer",))
+    db.session.commit()
+    phone = _browser(app, user, agent=SAFARI)
+    client = strict.test_client()
+    token = re.search(
+        r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', text(client.get("/login"))
+    )
+    client.post(
+        "/login",
+        data={"username": user.username, "password": TEST_PASSWORD, "csrf_token": token.group(1)},
+    )
+    assert client.post("/account/sessions/end-others").status_code == 400
+    assert _signed_in(phone)
+    page = text(client.get("/account/sessions"))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/account/sessions/end-others", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert not _signed_in(phone)
