@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from app.auth.models import SessionEnd, UserSession
+from app.auth.models import LoginThrottle, SessionEnd, UserSession
+from app.auth.tasks import prune_sign_in_records
 from app.core.audit import AuditEntry
+from app.jobs.periodic import PERIODIC
 from tests.conftest import TEST_PASSWORD, base_config
 from tests.ui_helpers import sign_in, text
 
@@ -276,3 +278,36 @@ def test_ending_sessions_needs_the_forms_csrf_token(app, tmp_root, db, make_user
     response = client.post("/account/sessions/end-others", data={"csrf_token": token})
     assert response.status_code == 302
     assert not _signed_in(phone)
+
+
+def test_the_daily_prune_deletes_only_sign_in_records_long_over(db, make_user):
+    assert "app.auth.tasks.prune_sign_in_records" in {p.func for p in PERIODIC}
+    user = make_user("SH", roles=("officer",))
+    now = dt.datetime.now(dt.UTC)
+    long_ago = now - dt.timedelta(days=91)
+    rows = {
+        "ended long ago": UserSession(
+            ended_at=long_ago, end_reason=SessionEnd.logout, last_seen_at=long_ago
+        ),
+        "idle long ago": UserSession(last_seen_at=long_ago),
+        "ended lately": UserSession(
+            ended_at=now - dt.timedelta(days=3), end_reason=SessionEnd.logout
+        ),
+        "live": UserSession(),
+    }
+    for n, row in enumerate(rows.values()):
+        row.user_id, row.key_hash = user.id, f"{n:064d}"
+        db.session.add(row)
+    yesterday = now - dt.timedelta(days=2)
+    db.session.add_all(
+        [
+            LoginThrottle(key="account:quiet", failures=2, last_failure_at=yesterday),
+            LoginThrottle(key="account:recent", failures=2, last_failure_at=now),
+        ]
+    )
+    db.session.flush()
+    assert prune_sign_in_records() == {"sessions": 2, "throttles": 1}
+    db.session.expire_all()
+    kept = {row.id for row in _sessions(db, user)}
+    assert kept == {rows["ended lately"].id, rows["live"].id}
+    assert [t.key for t in db.session.scalars(select(LoginThrottle))] == ["account:recent"]
