@@ -71,6 +71,8 @@ class Config:
     # Integrity-record exchange: this node's id and where its key pair lives.
     EXCHANGE_NODE_ID: str | None = None
     EXCHANGE_KEY_DIR: str | None = None  # defaults to instance/exchange
+    # Signs audit checkpoints until the node has an exchange key (app/core/checkpoints.py).
+    AUDIT_CHECKPOINT_KEY: str | None = None  # defaults to instance/audit_checkpoint_key.pem
     PER_PAGE = 25
     API_MAX_PER_PAGE = 100
 
@@ -89,6 +91,7 @@ ENV_SETTINGS = {
     "EVIDENCE_MAX_FILE_SIZE": int,
     "EXCHANGE_NODE_ID": str,
     "EXCHANGE_KEY_DIR": str,
+    "AUDIT_CHECKPOINT_KEY": str,
 }
 
 
@@ -106,6 +109,16 @@ def from_environment() -> dict:
     if os.environ.get("YRD_DEMO", "").lower() in {"1", "true", "yes"}:
         values["DEMO"] = True
     return values
+
+
+def secure_cookies(config) -> None:
+    """Production runs behind HTTPS: its cookies never travel in the clear, and a browser is
+    told (HSTS) to use HTTPS only. The remember-me cookie follows the session cookie."""
+    if config.get("PRODUCTION"):
+        config["SESSION_COOKIE_SECURE"] = True
+    config["REMEMBER_COOKIE_SECURE"] = bool(
+        config.get("REMEMBER_COOKIE_SECURE") or config.get("SESSION_COOKIE_SECURE")
+    )
 
 
 def normalise_database_url(url: str) -> str:

@@ -1,5 +1,5 @@
-"""Throughput of receiving signed envelopes into PostgreSQL, and integrity-check latency over
-100,000 records.
+"""Throughput of receiving signed envelopes into PostgreSQL, beside its floor (Ed25519
+verification alone of the same envelopes), and integrity-check latency over 100,000 records.
 
     .venv/bin/python benchmarks/exchange.py [--database URL] [--envelopes 3000] [--records 100000]
 
@@ -81,7 +81,32 @@ def make_envelope(key, sender: str, i: int) -> dict:
     return body
 
 
-def bench_single(client, items: list[dict]) -> None:
+def verify_floor(public_key, items: list[dict]) -> float:
+    """Envelopes per second that Ed25519 verification alone manages on the same envelopes:
+    what no receive path can beat, since every envelope must be verified."""
+    from base64 import urlsafe_b64decode
+
+    def unb64(text: str) -> bytes:
+        return urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+    prepared = [
+        (
+            unb64(e["signature"]),
+            envelopes.canonical({k: v for k, v in e.items() if k != "signature"}),
+        )
+        for e in items
+    ]
+    start = time.perf_counter()
+    for signature, message in prepared:
+        public_key.verify(signature, message)
+    return len(prepared) / (time.perf_counter() - start)
+
+
+def beside_floor(rate: float, floor: float) -> str:
+    return f"floor (Ed25519 verify alone) {floor:,.0f}/s, platform at {rate / floor:.1%} of it"
+
+
+def bench_single(client, items: list[dict], floor: float) -> None:
     latencies = []
     start = time.perf_counter()
     for envelope in items:
@@ -90,13 +115,14 @@ def bench_single(client, items: list[dict]) -> None:
         latencies.append(time.perf_counter() - t0)
         assert response.status_code == 200, response.data
     elapsed = time.perf_counter() - start
+    rate = len(items) / elapsed
     print(
-        f"receive, one envelope per request: {len(items) / elapsed:,.0f} envelopes/s, "
-        f"p95 {p95(latencies):.2f} ms per request"
+        f"receive, one envelope per request: {rate:,.0f} envelopes/s, "
+        f"p95 {p95(latencies):.2f} ms per request; {beside_floor(rate, floor)}"
     )
 
 
-def bench_concurrent(app, items: list[dict], threads: int) -> None:
+def bench_concurrent(app, items: list[dict], threads: int, floor: float) -> None:
     """One envelope per request from several senders at once, as a threaded server sees it:
     database waits and commits overlap."""
     from concurrent.futures import ThreadPoolExecutor
@@ -112,13 +138,15 @@ def bench_concurrent(app, items: list[dict], threads: int) -> None:
     with ThreadPoolExecutor(threads) as pool:
         latencies = list(pool.map(send, items))
     elapsed = time.perf_counter() - start
+    rate = len(items) / elapsed
     print(
         f"receive, one envelope per request, {threads} concurrent senders: "
-        f"{len(items) / elapsed:,.0f} envelopes/s, p95 {p95(latencies):.2f} ms per request"
+        f"{rate:,.0f} envelopes/s, p95 {p95(latencies):.2f} ms per request; "
+        f"{beside_floor(rate, floor)}"
     )
 
 
-def bench_batch(client, items: list[dict], size: int) -> None:
+def bench_batch(client, items: list[dict], size: int, floor: float) -> None:
     latencies = []
     start = time.perf_counter()
     for i in range(0, len(items), size):
@@ -129,9 +157,10 @@ def bench_batch(client, items: list[dict], size: int) -> None:
         latencies.append(time.perf_counter() - t0)
         assert all("receipt" in r for r in response.json["results"])
     elapsed = time.perf_counter() - start
+    rate = len(items) / elapsed
     print(
-        f"receive, batches of {size}: {len(items) / elapsed:,.0f} envelopes/s, "
-        f"p95 {p95(latencies):.1f} ms per batch"
+        f"receive, batches of {size}: {rate:,.0f} envelopes/s, "
+        f"p95 {p95(latencies):.1f} ms per batch; {beside_floor(rate, floor)}"
     )
 
 
@@ -234,11 +263,12 @@ def run(app, args) -> None:
     single, concurrent, batch = (
         items[i * args.envelopes : (i + 1) * args.envelopes] for i in range(3)
     )
+    public_key = key.public_key()
     with app.app_context():
-        bench_single(client, single)
-    bench_concurrent(app, concurrent, 8)
+        bench_single(client, single, verify_floor(public_key, single))
+    bench_concurrent(app, concurrent, 8, verify_floor(public_key, concurrent))
     with app.app_context():
-        bench_batch(client, batch, 250)
+        bench_batch(client, batch, 250, verify_floor(public_key, batch))
     with app.app_context():
         numbers = seed_records(args.records, peer_id)
         db.session.execute(sa.text("ANALYZE"))

@@ -43,10 +43,20 @@ def start_chromium():
     options.binary_location = CHROMIUM
     for flag in FLAGS:
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP reports land there
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     driver.implicitly_wait(5)
     return driver
+
+
+def csp_violations(driver) -> list[str]:
+    """What the console said about the Content-Security-Policy since the last call."""
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]
 
 
 def click(driver, element) -> None:

@@ -124,11 +124,11 @@ def test_audit_page_is_for_auditors_only(db, make_user, login, client):
 def test_sysadmin_reads_the_platform_entries_and_no_agency_s(
     db, make_case, make_user, login, client
 ):
-    """Entries of no agency (here a failed login with an unknown user name) are the system
-    administrator's to read; agency entries are not, and their reading is audited under
-    their own agency, where its auditors see it."""
+    """Entries of no agency (here a failed login with an unknown user name) and of the
+    platform pseudo-agency are the system administrators' to read; agency entries are not.
+    Their own reading is audited under the platform, where no agency's auditor sees it."""
     sh_case = make_case(agency="SH")
-    admin = make_user("SH", roles=("sysadmin",))
+    admin = make_user("PLATFORM", roles=("sysadmin",))
     client.post("/login", data={"username": "no-such-person", "password": "wrong-password"})
     login(admin)
     assert 'href="/audit"' in client.get("/").get_data(as_text=True)
@@ -145,7 +145,7 @@ def test_sysadmin_reads_the_platform_entries_and_no_agency_s(
     )
     ids = [int(row[0]) for row in rows[1:]]
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.id.in_(ids))).all()
-    assert entries and all(e.agency_id is None for e in entries)
+    assert entries and all(e.agency_id in (None, admin.agency_id) for e in entries)
     assert any(e.details.get("username") == "no-such-person" for e in entries)
     views = db.session.scalars(
         select(AuditEntry).where(AuditEntry.actor_id == admin.id, AuditEntry.action == "audit.view")
@@ -157,3 +157,8 @@ def test_sysadmin_reads_the_platform_entries_and_no_agency_s(
     scope = auditor.get("/audit").get_data(as_text=True)
     assert "no-such-person" not in auditor.get("/audit?action=auth.").get_data(as_text=True)
     assert 'data-testid="audit-scope"' in scope
+    exported = csv.reader(
+        io.StringIO(auditor.get("/audit/export.csv").get_data(as_text=True).lstrip("\ufeff"))
+    )
+    seen = {int(row[0]) for row in list(exported)[1:]}
+    assert seen and not seen & {v.id for v in views}

@@ -353,3 +353,50 @@ def test_publish_is_delivered_by_a_real_rq_worker(nodes):
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(10)
         Redis.from_url(TEST_REDIS_URL).flushdb()
+
+
+def test_records_published_before_joining_the_exchange_reach_a_peer(nodes, tmp_path):
+    """A deployment that ran without a key and then joins: `flask exchange init` signs
+    what it published before, and a peer that registers it pulls all of it."""
+    from flask_migrate import upgrade
+
+    from app.demo.loader import ensure_agencies
+    from app.exchange import node as node_module
+
+    _a, b = nodes
+    late = Node("late", tmp_path)
+    try:
+        with late.app.app_context():
+            upgrade()
+            ensure_agencies()
+            add_peer(b.node_id, b.url, b.public_key)
+            db.session.commit()
+        uids = [
+            publish_on(late, "冯涛", "310101198707077777"),
+            publish_on(late, "褚红", "310101198808088888"),
+        ]
+        result = late.app.test_cli_runner().invoke(args=["exchange", "init"])
+        assert result.exit_code == 0 and "signed 2 versions" in result.output, result.output
+        assert "2 deliveries queued" in result.output
+        # Pushed at once, oldest first, and refused: B does not know the new node yet.
+        assert [d[1] for uid in uids for d in deliveries_of(late, uid)] == [
+            DeliveryStatus.failed
+        ] * 2
+        with late.app.app_context():
+            late.public_key = node_module.identity()[2]
+        late.start()
+        with b.app.app_context():
+            peer = add_peer(late.node_id, late.url, late.public_key)
+            db.session.commit()
+            assert tasks.pull_from_peer(peer.id) == 2, late.log_tail()
+        for uid in uids:
+            record = held(b, uid)
+            assert record.origin_node == "node-late" and record.status == RecordStatus.active
+        with late.app.app_context():
+            tasks.retry_due_deliveries(now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+        for uid in uids:
+            [(_v, status, receipt, _error)] = deliveries_of(late, uid)
+            assert status == DeliveryStatus.delivered
+            assert receipt["payload"]["result"] == "duplicate"
+    finally:
+        late.dispose()

@@ -51,7 +51,7 @@ def test_ungranted_officers_never_see_the_identity_in_pages(db, make_case, make_
             assert NAME not in page and CONTACT not in page
         assert case.reference not in client.get(f"/cases?q={NAME}").get_data(as_text=True)
         assert client.get(f"/cases/{case.reference}/complainant").status_code == 403
-        assert complainant_view(case, user) is None
+        assert complainant_view(case, user, via="page") is None
         client.post("/logout")
     assert view_count(db, case) == 0
 
@@ -75,7 +75,7 @@ def test_granted_member_sees_identity_and_every_view_is_audited(db, make_case, l
     assert NAME in page and CONTACT in page
     client.get(f"/cases/{case.reference}/complainant")
     assert view_count(db, case) == 2
-    assert complainant_view(case, lead)["name"] == NAME
+    assert complainant_view(case, lead, via="page")["name"] == NAME
     assert view_count(db, case) == 3
     client.post("/logout")
     login(supervisor)
@@ -84,7 +84,7 @@ def test_granted_member_sees_identity_and_every_view_is_audited(db, make_case, l
         data={"member_id": case.lead.id, "grant": "0"},
     )
     db.session.refresh(case.lead)
-    assert complainant_view(case, lead) is None
+    assert complainant_view(case, lead, via="page") is None
 
 
 def test_only_a_supervisor_grants_and_only_to_team_members(db, make_case, make_user):
@@ -94,7 +94,7 @@ def test_only_a_supervisor_grants_and_only_to_team_members(db, make_case, make_u
     with pytest.raises(GuardFailed):
         grant_complainant_access(case, 999_999, supervisor)
     other = make_user("SH", roles=("officer",))
-    assert complainant_view(case, other) is None
+    assert complainant_view(case, other, via="page") is None
 
 
 def test_team_sees_masked_respondent_id_others_see_none(db, make_case, make_user, login):

@@ -18,6 +18,7 @@ from app.admin.forms import (
     UserCreateForm,
     UserEditForm,
 )
+from app.admin.permissions import can_manage_user
 from app.admin.services import (
     POLICY_RANGES,
     add_calendar_day,
@@ -75,7 +76,8 @@ def users():
             )
         )
     page = db.paginate(stmt.order_by(User.username), per_page=25, error_out=False)
-    return render_template("admin/users.html", page=page, q=q)
+    manageable = {u.id for u in page.items if can_manage_user(current_user, u)}
+    return render_template("admin/users.html", page=page, q=q, manageable=manageable)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -100,7 +102,7 @@ def user_new():
             db.session.commit()
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None, can_manage=True)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -128,6 +130,7 @@ def user_edit(user_id: int):
         form=form,
         user=user,
         reset_form=ResetPasswordForm(formdata=None),
+        can_manage=can_manage_user(current_user, user),
         sessions=active_sessions(user) if can_end_sessions_of(current_user, user) else None,
     )
 

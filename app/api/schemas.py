@@ -19,6 +19,7 @@ from pydantic import (
 from app.cases.models import (
     CaseSource,
     CaseState,
+    DecisionKind,
     FindingOutcome,
     MisconductType,
     PartyType,
@@ -274,6 +275,20 @@ class SanctionOut(BaseModel):
     lifetime: bool
     description: str | None
     revoked_on: dt.date | None
+    decision_id: int | None = Field(None, description="The decision or review that imposed it")
+    revoked_by_id: int | None = Field(None, description="The review that revoked or replaced it")
+
+
+class DecisionOut(BaseModel):
+    """A 处理决定 or a review of it; the review keeps the decision it reviewed beside it."""
+
+    id: int
+    kind: DecisionKind
+    review_outcome: ReviewOutcome | None
+    decided_on: dt.date
+    requested_on: dt.date | None
+    text: str | None = Field(description="None for a review that upheld or overturned")
+    reason: str | None
 
 
 class Deadlines(BaseModel):
@@ -324,6 +339,7 @@ class CaseDetail(BaseModel):
     decision_text: str | None
     review_outcome: ReviewOutcome | None
     sanctions: list[SanctionOut]
+    decisions: list[DecisionOut]
     available_transitions: list[TransitionOut]
     complainant: ComplainantOut | None = Field(
         None,

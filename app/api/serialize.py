@@ -62,7 +62,7 @@ DEADLINE_FIELDS = (
 def case_detail(case: Case, user: User) -> dict:
     """The caller commits: a granted reader's view of the complainant is audited."""
     return {
-        "complainant": complainant_view(case, user),
+        "complainant": complainant_view(case, user, via="api"),
         **{
             k: getattr(case, k)
             for k in (
@@ -131,8 +131,22 @@ def case_detail(case: Case, user: User) -> dict:
                 "lifetime": s.lifetime,
                 "description": s.description,
                 "revoked_on": s.revoked_on,
+                "decision_id": s.decision_id,
+                "revoked_by_id": s.revoked_by_id,
             }
             for s in case.sanctions
+        ],
+        "decisions": [
+            {
+                "id": d.id,
+                "kind": d.kind,
+                "review_outcome": d.review_outcome,
+                "decided_on": d.decided_on,
+                "requested_on": d.requested_on,
+                "text": d.text,
+                "reason": d.reason,
+            }
+            for d in case.decisions
         ],
         "available_transitions": [
             {

@@ -19,6 +19,7 @@ from app.auth.models import Role, User
 from app.cases.models import Case
 from app.core import audit
 from app.core.models import AuditEntry
+from app.core.times import cst_day_start, local_iso
 from app.extensions import db
 
 EXPORT_BATCH = 1000
@@ -29,13 +30,15 @@ def is_auditor(user) -> bool:
 
 
 def audit_scope(user):
-    """Own agency's entries for an auditor; agency-less ones for a system administrator.
-    A system administrator's own actions carry their agency: that agency's auditors see them."""
+    """Own agency's entries for an auditor; for a system administrator the platform's: those
+    of no agency and those of the platform pseudo-agency (system administrators' own)."""
     clauses = []
     if user.has_role(Role.auditor):
         clauses.append(AuditEntry.agency_id == user.agency_id)
     if user.has_role(Role.sysadmin):
         clauses.append(AuditEntry.agency_id.is_(None))
+        if user.agency.is_platform:
+            clauses.append(AuditEntry.agency_id == user.agency_id)
     return or_(*clauses) if clauses else false()
 
 
@@ -78,14 +81,10 @@ def audit_query(user: User, f: AuditFilters):
     if f.action:
         q = q.where(AuditEntry.action.startswith(f.action, autoescape=True))
     if f.date_from:
-        q = q.where(AuditEntry.at >= _day_start(f.date_from))
+        q = q.where(AuditEntry.at >= cst_day_start(f.date_from))
     if f.date_to:
-        q = q.where(AuditEntry.at < _day_start(f.date_to + dt.timedelta(days=1)))
+        q = q.where(AuditEntry.at < cst_day_start(f.date_to + dt.timedelta(days=1)))
     return q.order_by(AuditEntry.id.desc())
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 def _require_auditor() -> None:
@@ -180,7 +179,7 @@ def _csv_rows(query):
 def _csv_row(row) -> list:
     return [
         row.id,
-        row.at.isoformat(),
+        local_iso(row.at),
         row.username or "",
         row.action,
         row.object_type or "",

@@ -18,7 +18,8 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.models import Role, SessionEnd, User, UserSession
+from app.admin.permissions import can_manage_user, require_manage_user
+from app.auth.models import SessionEnd, User, UserSession
 from app.core import audit
 from app.core.errors import NotAllowed
 from app.core.models import utcnow
@@ -149,24 +150,15 @@ def end_sessions(
 
 
 def can_end_sessions_of(actor: User, user: User) -> bool:
-    """An agency administrator may sign out a user of their own agency, never a system
-    administrator (those are managed by another system administrator or the console)."""
-    return (
-        actor.has_role(Role.agency_admin)
-        and actor.agency_id == user.agency_id
-        and not user.has_role(Role.sysadmin)
-    )
+    """Whoever manages the account may sign it out everywhere: an agency administrator for
+    the users of their agency, never a system administrator (app.admin.permissions)."""
+    return can_manage_user(actor, user)
 
 
-def end_user_sessions(user: User, actor: User) -> int:
+def end_user_sessions(user: User, actor: User | None) -> int:
     """An administrator signs a user out everywhere (a lost laptop, a leaving colleague)."""
-    if user.has_role(Role.sysadmin):
-        raise NotAllowed(
-            _l("The sessions of a system administrator are ended by another system administrator.")
-        )
-    if not can_end_sessions_of(actor, user):
-        raise NotAllowed(_l("Only an administrator of the user's agency can do this."))
-    keep = current_session() if user.id == actor.id else None
+    require_manage_user(actor, user)
+    keep = current_session() if actor is not None and user.id == actor.id else None
     return end_sessions(user, SessionEnd.ended_by_admin, keep=keep, actor=actor)
 
 

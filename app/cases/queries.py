@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import defer
 
@@ -13,6 +12,7 @@ from app.auth.models import Agency, User
 from app.cases.models import Allegation, Case, CaseMember, CaseState, MisconductType
 from app.cases.permissions import visible_clause
 from app.core.calendar import add_working_days, today
+from app.core.ids import BoundedSelectPagination
 from app.extensions import db
 
 SORTS = {
@@ -89,7 +89,7 @@ def case_query(user: User, f: CaseFilters) -> Select:
     return stmt.order_by(*order)
 
 
-class CasePagination(SelectPagination):
+class CasePagination(BoundedSelectPagination):
     """Pages through a case query by first finding the page's ids alone. A deep page then
     skips rows inside the (agency_id, received_date, id) index instead of reading every
     skipped case from the table: page 500 costs about what page 1 does."""

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import Agency, Role, User
+from app.auth.services import case_agencies
 from app.cases.models import (
     Allegation,
     Case,
@@ -25,7 +26,7 @@ from app.cases.models import (
     PartyType,
     TeamRole,
 )
-from app.cases.permissions import can_handle, is_supervisor_of
+from app.cases.permissions import can_handle, check_case_open, is_supervisor_of
 from app.core import audit
 from app.core.calendar import add_months, today
 from app.core.crypto import matching_hash
@@ -220,8 +221,7 @@ def assign_member(
     if not is_supervisor_of(actor, case):
         raise NotAllowed(_l("Only a supervisor of the owning agency assigns the case team."))
     check_version(case, expected_version)
-    if case.is_terminal:
-        raise GuardFailed(_l("The case is closed; its team can no longer change."))
+    check_case_open(case)
     if member.agency_id != case.agency_id or not member.has_role(Role.officer, Role.supervisor):
         raise InvalidInput(
             _l("Team members must be officers or supervisors of the owning agency."),
@@ -265,6 +265,7 @@ def remove_member(
     if not is_supervisor_of(actor, case):
         raise NotAllowed(_l("Only a supervisor of the owning agency assigns the case team."))
     check_version(case, expected_version)
+    check_case_open(case)
     member = next((m for m in case.members if m.id == member_id), None)
     if member is None:
         raise InvalidInput(_l("That person is not on the case team."), field="member")
@@ -292,6 +293,7 @@ def extend_investigation(
     if not is_supervisor_of(actor, case):
         raise NotAllowed(_l("Only a supervisor can approve an extension."))
     check_version(case, expected_version)
+    check_case_open(case)
     if case.state not in (CaseState.investigating, CaseState.suspended):
         raise GuardFailed(_l("Only a running investigation can be extended."))
     if case.extension_months:
@@ -335,6 +337,7 @@ def record_defence(
     if not can_handle(actor, case):
         raise NotAllowed(_l("Only the case team can record the defence."))
     check_version(case, expected_version)
+    check_case_open(case)
     if case.state != CaseState.pre_decision_notice:
         raise GuardFailed(_l("A defence is recorded only while the pre-decision notice runs."))
     if received_on > today() or (case.notice_served_on and received_on < case.notice_served_on):
@@ -380,7 +383,7 @@ def assignable_users(case: Case) -> list[User]:
 def active_agencies_except(agency_id: int) -> list[Agency]:
     return list(
         db.session.scalars(
-            select(Agency)
+            case_agencies()
             .where(Agency.id != agency_id, Agency.is_active.is_(True))
             .order_by(Agency.id)
         )

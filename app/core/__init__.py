@@ -24,10 +24,15 @@ def register_case_section(order: int, template: str, visible=lambda user, case: 
 
 
 def init_app(app: Flask) -> None:
+    from app.core import headers
+    from app.core.ids import register_converters
+
+    register_converters(app)  # core is set up first: the routes of every feature use them
     with app.app_context():
         _configure_sqlite(db.engine)
     _register_error_pages(app)
     _register_template_helpers(app)
+    headers.init_app(app)
     from app.core import cli
 
     cli.init_app(app)
@@ -95,8 +100,10 @@ def _register_error_pages(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from app.core.calendar import today
     from app.core.labels import action_label, label
+    from app.core.times import local_time
 
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["action_label"] = action_label
     app.jinja_env.globals["today"] = today
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
@@ -105,28 +106,60 @@ def record_each(
     return entries
 
 
-def verify_chain(batch: int = 5000) -> tuple[bool, int, AuditEntry | None, str]:
-    """Walk the whole chain; returns (ok, entries checked, first bad entry, what is wrong)."""
-    expected_prev = GENESIS
+@dataclass(frozen=True)
+class Head:
+    """A point of the chain: the id and hash of an entry and how many entries lead up to it
+    (ids have gaps, so the count is not the id). Genesis is (0, GENESIS, 0)."""
+
+    last_id: int
+    hash: str
+    count: int
+
+
+START = Head(0, GENESIS, 0)
+
+
+@dataclass
+class Walk:
+    ok: bool
+    checked: int
+    bad: AuditEntry | None
+    why: str
+    head: Head
+
+
+def walk_chain(start: Head = START, batch: int = 5000) -> Walk:
+    """Walks the chain from `start` (an entry known to be good, such as a checkpoint's) to
+    the newest entry; stops at the first entry that does not match."""
+    expected_prev, last_id, count = start.hash, start.last_id, start.count
     checked = 0
-    last_id = 0
     while True:
         rows = db.session.scalars(
             select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
         ).all()
         if not rows:
-            return True, checked, None, ""
+            return Walk(True, checked, None, "", Head(last_id, expected_prev, count))
         for entry in rows:
-            if entry.prev_hash != expected_prev:
-                return (
-                    False,
-                    checked,
-                    entry,
-                    "previous-hash link broken (entry removed or reordered)",
-                )
-            if compute_hash(entry) != entry.hash:
-                return False, checked, entry, "content does not match its hash (entry altered)"
+            why = _mismatch(entry, expected_prev)
+            if why:
+                return Walk(False, checked, entry, why, Head(last_id, expected_prev, count))
             expected_prev = entry.hash
             checked += 1
+            count += 1
             last_id = entry.id
         db.session.expunge_all()
+
+
+def _mismatch(entry: AuditEntry, expected_prev: str) -> str:
+    if entry.prev_hash != expected_prev:
+        return "previous-hash link broken (entry removed or reordered)"
+    if compute_hash(entry) != entry.hash:
+        return "content does not match its hash (entry altered)"
+    return ""
+
+
+def verify_chain(batch: int = 5000) -> tuple[bool, int, AuditEntry | None, str]:
+    """Walk the whole chain; returns (ok, entries checked, first bad entry, what is wrong).
+    The newest entries' removal is found by `app.core.checkpoints.verify_audit_log`."""
+    walk = walk_chain(START, batch)
+    return walk.ok, walk.checked, walk.bad, walk.why

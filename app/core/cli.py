@@ -11,20 +11,49 @@ audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Walk the hash chain; name the first entry that does not match."""
-    from app.core.audit import verify_chain
+    """Walk the hash chain and check it against the signed checkpoints of its head; name
+    the first entry that does not match and every checkpoint that fails."""
+    from app.core.checkpoints import verify_audit_log
 
-    ok, checked, bad, why = verify_chain()
-    if ok:
-        click.echo(f"audit log intact: {checked} entries verified")
+    report = verify_audit_log()
+    if report.ok:
+        covered = report.covered
+        since = (
+            f"; checkpoint of {covered.at} covers entries up to {covered.head.last_id}"
+            if covered
+            else "; no checkpoint yet (flask audit checkpoint)"
+        )
+        click.echo(f"audit log intact: {report.checked} entries verified{since}")
         return
-    click.echo(
-        f"audit log BROKEN at entry {bad.id} ({bad.action}, {bad.at}): {why}; "
-        f"{checked} entries before it verified",
-        err=True,
-    )
+    if report.bad is not None:
+        bad = report.bad
+        click.echo(
+            f"audit log BROKEN at entry {bad.id} ({bad.action}, {bad.at}): {report.why}; "
+            f"{report.checked} entries before it verified",
+            err=True,
+        )
+    for problem in report.problems:
+        click.echo(f"audit log BROKEN: {problem}", err=True)
     db.session.rollback()
     raise SystemExit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's head into the file store (the daily job does this too), after
+    checking the entries added since the last checkpoint."""
+    from app.core.checkpoints import CheckpointRefused, write_checkpoint
+
+    try:
+        written = write_checkpoint()
+    except CheckpointRefused as exc:
+        db.session.rollback()
+        raise click.ClickException(f"not checkpointed, the audit log is not intact: {exc}") from exc
+    if written is None:
+        click.echo("no entries since the last checkpoint")
+        return
+    head = written.head
+    click.echo(f"checkpoint {written.path.name}: {head.count} entries up to entry {head.last_id}")
 
 
 @click.command("rotate-keys")

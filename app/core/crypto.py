@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
+import re
 import unicodedata
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -18,17 +20,41 @@ class KeyError_(ValueError):
     pass
 
 
+KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+
+
+def decode_b64url(text: str) -> bytes:
+    """Base64url with or without its `=` padding (most tools print it without); characters
+    outside the alphabet are an error, not silently dropped."""
+    text = text.strip()
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KeyError_("is not base64url") from exc
+
+
 def parse_keys(spec: str) -> list[tuple[str, bytes]]:
-    """`kid:base64key[,kid2:base64key]`; the first key encrypts, all keys decrypt."""
-    keys = []
+    """`kid:base64key[,kid2:base64key]`; the first key encrypts, all keys decrypt. Raises
+    KeyError_ naming the key and what is wrong with it."""
+    keys: list[tuple[str, bytes]] = []
     for part in (spec or "").split(","):
         part = part.strip()
         if not part:
             continue
-        kid, _, b64 = part.partition(":")
-        raw = base64.urlsafe_b64decode(b64.encode())
-        if len(raw) != 32 or not kid:
-            raise KeyError_(f"field key {kid!r} must be 32 bytes, base64url encoded")
+        kid, sep, b64 = part.partition(":")
+        if not sep or not KEY_ID.fullmatch(kid):
+            raise KeyError_(
+                f"entry {part[:8]!r}… needs the form keyid:base64key "
+                "(key id of letters, digits, '.', '_' or '-')"
+            )
+        if any(kid == known for known, _key in keys):
+            raise KeyError_(f"key id {kid!r} is given twice")
+        try:
+            raw = decode_b64url(b64)
+        except KeyError_ as exc:
+            raise KeyError_(f"key {kid!r} {exc}") from exc
+        if len(raw) != 32:
+            raise KeyError_(f"key {kid!r} has {len(raw)} bytes; AES-256 needs 32")
         keys.append((kid, raw))
     if not keys:
         raise KeyError_("no field encryption key configured")

@@ -17,10 +17,21 @@ class ConfigurationError(RuntimeError):
     pass
 
 
+MIN_MATCHING_KEY = 16
+
+
 def ensure_instance_secrets(app: Flask) -> None:
+    """Fills what is missing (outside production) and then checks every secret, so a
+    malformed one stops the start with its name and the reason, not a traceback at the
+    first request that needs it."""
     if app.config.get("PRODUCTION"):
         _require_production_secrets(app)
-        return
+    else:
+        _fill_from_instance(app)
+    check_secrets(app)
+
+
+def _fill_from_instance(app: Flask) -> None:
     needed = [k for k in ("FIELD_ENCRYPTION_KEYS", "MATCHING_KEY") if not app.config.get(k)]
     weak_secret = app.config.get("SECRET_KEY") in WEAK_SECRETS
     if not needed and not weak_secret:
@@ -35,10 +46,57 @@ def ensure_instance_secrets(app: Flask) -> None:
 def _require_production_secrets(app: Flask) -> None:
     secret = app.config.get("SECRET_KEY") or ""
     if secret in WEAK_SECRETS or len(secret) < 32:
-        raise ConfigurationError("SECRET_KEY must be set to at least 32 random characters")
+        raise ConfigurationError(
+            "SECRET_KEY: in production it must be at least 32 random characters "
+            f"(it has {len(secret)}{', a well-known value' if secret in WEAK_SECRETS else ''})"
+        )
     for key in ("FIELD_ENCRYPTION_KEYS", "MATCHING_KEY"):
         if not app.config.get(key):
-            raise ConfigurationError(f"{key} must be set in production")
+            raise ConfigurationError(f"{key}: must be set in production")
+
+
+def check_secrets(app: Flask) -> None:
+    """Field keys, matching key and the audit checkpoint key file; the exchange checks its
+    own key files when it starts (app.exchange.node.check_key_files)."""
+    from app.core.crypto import KeyError_, parse_keys
+
+    try:
+        parse_keys(app.config.get("FIELD_ENCRYPTION_KEYS") or "")
+    except KeyError_ as exc:
+        raise ConfigurationError(
+            f"FIELD_ENCRYPTION_KEYS: {exc} (a new key: "
+            """python -c 'import secrets; print("k1:" + secrets.token_urlsafe(32))')"""
+        ) from None
+    matching = app.config.get("MATCHING_KEY")
+    if not isinstance(matching, str) or len(matching) < MIN_MATCHING_KEY:
+        raise ConfigurationError(
+            f"MATCHING_KEY: must be at least {MIN_MATCHING_KEY} characters, the same on every "
+            "node of the region"
+        )
+    if matching != matching.strip():
+        raise ConfigurationError(
+            "MATCHING_KEY: has leading or trailing spaces, which would make its hashes differ "
+            "from the other nodes'"
+        )
+    _check_checkpoint_key(app)
+
+
+def _check_checkpoint_key(app: Flask) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    configured = app.config.get("AUDIT_CHECKPOINT_KEY")
+    path = Path(configured) if configured else Path(app.instance_path) / "audit_checkpoint_key.pem"
+    if not path.exists():
+        return  # created on first use
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ConfigurationError(
+            f"AUDIT_CHECKPOINT_KEY: {path} is not a readable, unencrypted PEM private key ({exc})"
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ConfigurationError(f"AUDIT_CHECKPOINT_KEY: {path} is not an Ed25519 key")
 
 
 def new_field_key(key_id: str = "k1") -> str:

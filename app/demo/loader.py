@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Agency, DeadlinePolicy, Role, User
 from app.auth.passwords import DEMO_PASSWORD, hash_password
+from app.auth.services import platform_agency
 from app.cases.models import (
     Case,
     CaseSource,
@@ -33,6 +34,7 @@ from app.cases.services import (
 from app.cases.workflow import perform
 from app.core.calendar import as_of, today
 from app.demo import data
+from app.exchange import tasks
 from app.extensions import db
 from app.protection.conflicts import declare_conflicts
 from app.protection.identity import grant_complainant_access
@@ -110,7 +112,7 @@ def ensure_demo_users(agencies: dict[str, Agency]) -> dict[str, User]:
         sysadmin = User(
             username="sysadmin",
             display_name="平台运维",
-            agency=agencies["SH"],
+            agency=platform_agency(),
             password_hash=password_hash,
         )
         sysadmin.set_roles([Role.sysadmin])
@@ -135,14 +137,16 @@ def load_demo(seed: int = 2026) -> int:
         _demo_case(rng, agencies[code], users, state)
         if index % 20 == 19:
             db.session.commit()
-    _demo_records(agencies, users)
+    deliveries = _demo_records(agencies, users)
     db.session.commit()
+    tasks.schedule_deliveries(deliveries)
     return len(plan)
 
 
-def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> None:
+def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[tuple[int, int]]:
     """One published integrity record per agency, drafted and approved through the services,
-    so the records pages and the integrity check have something to show."""
+    so the records pages and the integrity check have something to show. Returns their
+    deliveries, to be scheduled after the commit like any other publication."""
     from app.exchange.services import (
         DECIDED,
         approve_record,
@@ -151,6 +155,7 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> None:
         suggested_draft,
     )
 
+    deliveries: list[tuple[int, int]] = []
     for code, agency in agencies.items():
         decided = db.session.scalars(
             select(Case)
@@ -163,8 +168,9 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> None:
             ]
             if misconduct_found(case) and sanctioned:
                 record = draft_record(case, case.created_by, suggested_draft(case, sanctioned[0]))
-                approve_record(record, users[f"{code.lower()}-admin"])
+                deliveries += approve_record(record, users[f"{code.lower()}-admin"])
                 break
+    return deliveries
 
 
 def _demo_case(rng: random.Random, agency: Agency, users: dict[str, User], state: CaseState):

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import User
 from app.cases.models import Case
-from app.cases.permissions import agency_or_shared, can_handle
+from app.cases.permissions import agency_or_shared, can_handle, check_case_open
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed, ServiceError
 from app.core.models import utcnow
@@ -54,6 +54,7 @@ class Upload:
 def _check_can_add(case: Case, actor: User) -> None:
     if not can_handle(actor, case):
         raise NotAllowed(_l("Only the case team can add evidence."))
+    check_case_open(case)
 
 
 def _clean_title(title: str | None, fallback: str) -> str:
@@ -174,6 +175,7 @@ def withdraw_evidence(item: EvidenceItem, reason: str, actor: User) -> None:
     """Evidence is never deleted; it is withdrawn with a reason and stays on record."""
     if not can_handle(actor, item.case):
         raise NotAllowed(_l("Only the case team can withdraw evidence."))
+    check_case_open(item.case)
     if item.is_withdrawn:
         raise InvalidInput(_l("This item is already withdrawn."))
     if not (reason or "").strip():

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.cases.permissions import can_handle, get_case_or_404
+from app.cases.permissions import can_change, get_case_or_404
 from app.core.errors import ServiceError
 from app.evidence import bp, storage
 from app.evidence.models import CustodyAction, EvidenceItem, Visibility
@@ -31,7 +31,7 @@ def evidence_for_case(case) -> dict:
         query.order_by(None).order_by(EvidenceItem.id.desc()).limit(SECTION_LIMIT)
     ).all()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return {"rows": items, "total": total, "can_add": can_handle(current_user, case)}
+    return {"rows": items, "total": total, "can_add": can_change(current_user, case)}
 
 
 def _item_or_404(reference: str, item_id: int, need: str = "view") -> EvidenceItem:
@@ -53,7 +53,7 @@ def evidence_list(reference: str):
         "evidence/list.html",
         case=case,
         page=page,
-        can_add=can_handle(current_user, case),
+        can_add=can_change(current_user, case),
         visibilities=list(Visibility),
     )
 
@@ -115,7 +115,7 @@ def item(reference: str, item_id: int):
     record_access(item, CustodyAction.viewed, current_user)
     db.session.commit()
     return render_template(
-        "evidence/item.html", case=item.case, item=item, can_add=can_handle(current_user, item.case)
+        "evidence/item.html", case=item.case, item=item, can_add=can_change(current_user, item.case)
     )
 
 
@@ -144,14 +144,19 @@ def _send(reference: str, item_id: int, inline: bool):
         path,
         mimetype=item.blob.mime_type,
         as_attachment=not inline,
-        download_name=item.original_name or item.blob.sha256,
+        download_name=storage.download_name(item.original_name, item.blob.mime_type),
         conditional=False,
         etag=item.blob.sha256,
     )
-    if item.blob.mime_type != "application/pdf":  # the browser's PDF viewer needs no sandbox
-        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
+    # Served sandboxed, except a PDF: the browser's PDF viewer stops working in a sandbox
+    # (and may under object-src 'none'), so a PDF is only kept out of frames. The shared
+    # headers add nosniff and no-store.
+    if item.blob.mime_type == "application/pdf":
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    else:
+        response.headers["Content-Security-Policy"] = (
+            "sandbox; default-src 'none'; frame-ancestors 'none'"
+        )
     return response
 
 

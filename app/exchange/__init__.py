@@ -9,9 +9,11 @@ bp = Blueprint("records", __name__)
 def init_app(app: Flask) -> None:
     from app.core import register_case_section, register_nav
     from app.exchange import api, cli, labels, models, views  # noqa: F401  (routes register on import)
+    from app.exchange.node import check_key_files
     from app.exchange.services import CHECK_ROLES, VIEW_ROLES, can_manage_peers
     from app.extensions import csrf
 
+    check_key_files(app)
     app.register_blueprint(bp)
     for blueprint in (api.bp, api.wellknown):
         csrf.exempt(blueprint)

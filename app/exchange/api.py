@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import problem
+from app.core.ids import MAX_BIGINT
+from app.core.json_input import loads_bounded
+from app.core.models import utcnow
 from app.exchange import envelopes, node
-from app.exchange.models import ExchangePeer, RecordVersion
+from app.exchange.models import ExchangePeer, RecordVersion, SeenRequest
 from app.exchange.receive import ExchangeRefused, Intake, accept, peer_key
 from app.extensions import db
 
@@ -47,7 +50,7 @@ def _json_body(limit: int):
             413, "payload_too_large", "Payload too large", f"at most {limit} bytes"
         )
     try:
-        return json.loads(raw)
+        return loads_bounded(raw)  # too deep is a ValueError as well
     except (ValueError, UnicodeDecodeError) as exc:
         raise ExchangeRefused(400, "malformed_json", "Malformed JSON", str(exc)[:200]) from exc
 
@@ -154,7 +157,31 @@ def authenticate_request() -> ExchangePeer:
             "Bad signature",
             "the request signature is wrong or older than five minutes",
         )
+    remember_request(sender[:64], stamp, signature)
     return peer
+
+
+def remember_request(sender: str, stamp: str, signature: str) -> None:
+    """Refuses a signature answered before, while its stamp is still accepted; remembered in
+    the database (and committed before answering) so every web process knows it. Expired
+    rows are pruned on the way."""
+    db.session.execute(delete(SeenRequest).where(SeenRequest.expires_at < utcnow()))
+    seen = SeenRequest(
+        signature_sha256=hashlib.sha256(signature.encode()).hexdigest(),
+        node_id=sender,
+        expires_at=envelopes.parse_timestamp(stamp) + envelopes.REQUEST_WINDOW,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(seen)
+    except IntegrityError as exc:
+        raise ExchangeRefused(
+            401,
+            "replayed_request",
+            "Replayed request",
+            "this signed request was answered before; sign every request anew",
+        ) from exc
+    db.session.commit()
 
 
 @bp.get("/records")
@@ -170,17 +197,35 @@ def list_records():
             )
         authenticate_request()
     except ExchangeRefused as exc:
+        db.session.rollback()
         return refused(exc)
-    rows = db.session.execute(
-        select(RecordVersion.id, RecordVersion.envelope)
-        .where(RecordVersion.is_local, RecordVersion.id > since)
-        .order_by(RecordVersion.id)
-        .limit(limit)
-    ).all()
-    next_cursor = rows[-1][0] if rows else since
-    return jsonify(
-        {"envelopes": [row[1] for row in rows if "signature" in row[1]], "next": next_cursor}
-    )
+    envelopes_out, next_cursor = signed_versions_after(since, limit)
+    return jsonify({"envelopes": envelopes_out, "next": next_cursor})
+
+
+def signed_versions_after(since: int, limit: int) -> tuple[list[dict], int]:
+    """Up to `limit` signed local versions after the cursor, and the cursor after the last
+    row read. Versions published before the node had a key carry no signature until
+    `flask exchange init` signs them; they are skipped without shortening the page, so a
+    short page always means there is nothing more."""
+    found: list[dict] = []
+    cursor = since
+    while len(found) < limit:
+        rows = db.session.execute(
+            select(RecordVersion.id, RecordVersion.envelope)
+            .where(RecordVersion.is_local, RecordVersion.id > cursor)
+            .order_by(RecordVersion.id)
+            .limit(limit)
+        ).all()
+        for row_id, envelope in rows:
+            if len(found) == limit:
+                break
+            cursor = row_id
+            if "signature" in envelope:
+                found.append(envelope)
+        if len(rows) < limit:
+            break
+    return found, cursor
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -188,9 +233,12 @@ def _int_arg(name: str, default: int) -> int:
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ExchangeRefused(400, "bad_cursor", "Bad cursor", f"{name} is not an integer") from exc
+    if value > MAX_BIGINT:  # no version id reaches it; the database could not compare it
+        raise ExchangeRefused(400, "bad_cursor", "Bad cursor", f"{name} is out of range")
+    return value
 
 
 @bp.get("/openapi.json")

@@ -16,12 +16,23 @@ group = AppGroup("exchange", help="Integrity-record exchange between deployments
 @group.command("init")
 @click.option("--node-id", default=None, help="This node's id (default: EXCHANGE_NODE_ID).")
 def init_command(node_id):
-    """Create this node's Ed25519 key pair (once) and print what peers need."""
-    from app.exchange import node
+    """Create this node's Ed25519 key pair (once) and print what peers need.
+
+    Records published before this sign their versions now, so peers receive them too."""
+    from app.exchange import node, tasks
+    from app.exchange.services import sign_earlier_versions
 
     node_id, public, created = node.init_node(node_id)
     click.echo(("created" if created else "already initialised") + f": node {node_id}")
     click.echo(f"public key: {public}")
+    signed, deliveries = sign_earlier_versions()
+    db.session.commit()
+    if signed:
+        click.echo(
+            f"signed {signed} versions published before the node had a key; "
+            f"{len(deliveries)} deliveries queued"
+        )
+    tasks.schedule_deliveries(deliveries)
 
 
 @group.command("add-peer")

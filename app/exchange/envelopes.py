@@ -16,7 +16,14 @@ from typing import Any, Literal
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from app.exchange import node
 from app.exchange.node import b64, unb64
@@ -26,6 +33,29 @@ KINDS = ("record", "recognition", "receipt")
 ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 MAX_ENVELOPE_BYTES = 64 * 1024
 SAFE_INTEGER = 2**53 - 1  # RFC 8785 refuses integers a double cannot hold exactly
+# RFC 3339 date-time with a zone: what `now_iso` writes, and what every node must send.
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
+EARLIEST = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # before the exchange existed
+CLOCK_SKEW = dt.timedelta(days=1)  # how far ahead of this node's clock a peer's may run
+REQUEST_WINDOW = dt.timedelta(minutes=5)  # how long a signed pull request stays valid
+
+
+def parse_timestamp(text: Any) -> dt.datetime:
+    """An RFC 3339 timestamp between 2020 and a day from now; ValueError says why not."""
+    if not isinstance(text, str) or not RFC3339.fullmatch(text):
+        raise ValueError("not an RFC 3339 timestamp such as 2026-05-01T08:00:00Z")
+    try:
+        at = dt.datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError("not a valid date and time") from exc
+    if not EARLIEST <= at <= dt.datetime.now(dt.UTC) + CLOCK_SKEW:
+        raise ValueError("the time lies before 2020 or in the future")
+    return at
+
+
+def _timestamp(value: str) -> str:
+    parse_timestamp(value)
+    return value
 
 
 class EnvelopeShape(BaseModel):
@@ -41,6 +71,8 @@ class EnvelopeShape(BaseModel):
     issued_at: str = Field(min_length=20, max_length=40)
     payload: dict[str, Any]
     signature: str = Field(min_length=80, max_length=90)
+
+    check_issued_at = field_validator("issued_at")(_timestamp)
 
     @model_validator(mode="before")
     @classmethod
@@ -89,6 +121,8 @@ class RecognitionPayloadShape(BaseModel):
     modified_terms: str | None = Field(default=None, max_length=5000)
     reason: str | None = Field(default=None, max_length=5000)
     decided_at: str = Field(min_length=10, max_length=40)
+
+    check_decided_at = field_validator("decided_at")(_timestamp)
 
 
 class MalformedEnvelope(ValueError):
@@ -185,7 +219,8 @@ def verify_canonical(message: bytes, signature: str, public_key: Ed25519PublicKe
 def sign_request(method: str, path: str) -> dict[str, str]:
     """Headers that authenticate a GET from this node to a peer."""
     sender, private, _public = node.identity()
-    stamp = now_iso()
+    # Microseconds, so two requests for the same page are two signatures, not a replay.
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     message = rfc8785.dumps({"method": method, "path": path, "node": sender, "at": stamp})
     return {
         "X-YRD-Node": sender,
@@ -197,9 +232,11 @@ def sign_request(method: str, path: str) -> dict[str, str]:
 def verify_request(
     method: str, path: str, sender: str, stamp: str, signature: str, key: Ed25519PublicKey
 ) -> bool:
+    """Signed by `key` and stamped within five minutes of now (either way). The caller still
+    has to refuse a signature it has answered before (`api.remember_request`)."""
     try:
-        at = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        if abs((dt.datetime.now(dt.UTC) - at).total_seconds()) > 300:
+        at = parse_timestamp(stamp)
+        if abs(dt.datetime.now(dt.UTC) - at) > REQUEST_WINDOW:
             return False
         message = rfc8785.dumps({"method": method, "path": path, "node": sender, "at": stamp})
         key.verify(unb64(signature), message)

@@ -199,3 +199,15 @@ class Recognition(db.Model):
     record: Mapped[IntegrityRecord] = relationship(back_populates="recognitions")
     peer: Mapped[ExchangePeer | None] = relationship()
     decided_by: Mapped[User | None] = relationship()
+
+
+class SeenRequest(db.Model):
+    """A signed pull request already answered, remembered while its timestamp is still
+    accepted, so the same signature cannot be replayed. In the database rather than in
+    memory, so every web process refuses a replay answered by another."""
+
+    __tablename__ = "exchange_seen_requests"
+
+    signature_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    node_id: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

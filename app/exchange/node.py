@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from flask import current_app
+from flask import Flask, current_app
 
 KEY_FILE = "node_key.pem"
 ID_FILE = "node.json"
@@ -28,9 +29,45 @@ class NodeNotInitialised(RuntimeError):
     pass
 
 
-def key_dir() -> Path:
-    configured = current_app.config.get("EXCHANGE_KEY_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "exchange"
+def key_dir(app: Flask | None = None) -> Path:
+    app = app or current_app
+    configured = app.config.get("EXCHANGE_KEY_DIR")
+    return Path(configured) if configured else Path(app.instance_path) / "exchange"
+
+
+def check_key_files(app: Flask) -> None:
+    """At start-up: a node folder holds both files or neither (not initialised yet), the
+    key is an Ed25519 private key and node.json names a node and that key's public half.
+    Raises ConfigurationError naming the file and what is wrong."""
+    from app.core.secrets import ConfigurationError
+
+    folder = key_dir(app)
+    key_path, id_path = folder / KEY_FILE, folder / ID_FILE
+    if not key_path.exists() and not id_path.exists():
+        return
+    where = f"EXCHANGE_KEY_DIR ({folder})"
+    for path in (key_path, id_path):
+        if not path.exists():
+            raise ConfigurationError(f"{where}: {path.name} is missing; restore it from backup")
+    try:
+        private = serialization.load_pem_private_key(key_path.read_bytes(), None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ConfigurationError(
+            f"{where}: {KEY_FILE} is not a readable, unencrypted PEM private key ({exc})"
+        ) from None
+    if not isinstance(private, Ed25519PrivateKey):
+        raise ConfigurationError(f"{where}: {KEY_FILE} is not an Ed25519 key")
+    try:
+        described = json.loads(id_path.read_text())
+        node_id, public = described["node_id"], described["public_key"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ConfigurationError(
+            f"{where}: {ID_FILE} is not JSON with node_id and public_key"
+        ) from None
+    if not isinstance(node_id, str) or not re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", node_id):
+        raise ConfigurationError(f"{where}: {ID_FILE} names no valid node id")
+    if public != public_key_text(private.public_key()):
+        raise ConfigurationError(f"{where}: the public key in {ID_FILE} is not that of {KEY_FILE}")
 
 
 def b64(raw: bytes) -> str:

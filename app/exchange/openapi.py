@@ -189,6 +189,12 @@ def document() -> dict:
                 "get": {
                     "operationId": "listRecords",
                     "summary": "Versions published by this node after a cursor (catch-up)",
+                    "description": (
+                        "Signed with X-YRD-Signature over the method, path, node and timestamp; "
+                        "the timestamp must be within five minutes of the server's clock and "
+                        "each signature is answered once (a replay is refused with "
+                        "replayed_request). A page shorter than `limit` is the last one."
+                    ),
                     "parameters": [
                         {
                             "name": "since",

@@ -164,6 +164,32 @@ def is_admin_of(user: User, record: IntegrityRecord) -> bool:
     return user.has_role(Role.agency_admin) and record.agency_id == user.agency_id
 
 
+@dataclass
+class PendingReview:
+    """The record's decision may still change: a review can be requested until `until`, or
+    one is under way (due `until`)."""
+
+    under_review: bool
+    until: dt.date | None
+
+
+def pending_review(record: IntegrityRecord) -> PendingReview | None:
+    case = record.case
+    if case is None:
+        return None
+    if case.state == CaseState.under_review:
+        return PendingReview(under_review=True, until=case.review_decision_due)
+    window = case.review_request_due
+    if (
+        case.state == CaseState.decided
+        and case.review_outcome is None
+        and window is not None
+        and today() <= window
+    ):
+        return PendingReview(under_review=False, until=window)
+    return None
+
+
 def approve_record(record: IntegrityRecord, actor: User) -> list[tuple[int, int]]:
     """Publishes version 1 to the region: visible to every agency here, sent to every peer."""
     if not is_admin_of(actor, record):
@@ -184,9 +210,15 @@ def can_revoke(user: User, record: IntegrityRecord) -> bool:
 
 
 def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> list[tuple[int, int]]:
-    """Revocation is a new version, published and delivered like the first."""
-    if not can_revoke(actor, record):
+    """Revocation is a new version, published and delivered like the first. Who may revoke
+    is asked first, the record's state second, so a draft or a revoked record gets the
+    state conflict, not a refusal of the administrator."""
+    if not (is_admin_of(actor, record) and record.is_local):
         raise NotAllowed(_l("Only an administrator of the deciding agency can revoke it."))
+    if record.status == RecordStatus.draft:
+        raise GuardFailed(_l("A draft is not published: there is nothing to revoke."))
+    if record.status == RecordStatus.revoked:
+        raise GuardFailed(_l("This record is already revoked."))
     if record.case is None or record.case.review_outcome != ReviewOutcome.overturned:
         raise GuardFailed(_l("A record is revoked only when its decision is overturned on review."))
     reason = (reason or "").strip()
@@ -329,6 +361,48 @@ def _publish(
         details={"version": version, "status": status.value, "peers": len(deliveries)},
     )
     return deliveries
+
+
+def sign_earlier_versions(batch: int = 500) -> tuple[int, list[tuple[int, int]]]:
+    """Versions published before this node had a key were stored unsigned, which no peer
+    accepts, so a deployment that joins the exchange late would share nothing it published
+    before. Run once the key exists (`flask exchange init`, idempotent): seals each of them,
+    oldest first, under this node's id and queues it for every active peer; later peers
+    pull them like any other version. Returns how many were signed and the (version id,
+    peer id) pairs to schedule."""
+    node_id = node.node_id()
+    db.session.execute(
+        update(IntegrityRecord)
+        .where(IntegrityRecord.is_local, IntegrityRecord.origin_node == "local")
+        .values(origin_node=node_id)
+    )
+    peers = db.session.scalars(select(ExchangePeer.id).where(ExchangePeer.active)).all()
+    signed: list[int] = []
+    last_id = 0
+    while rows := db.session.scalars(
+        select(RecordVersion)
+        .where(RecordVersion.is_local, RecordVersion.id > last_id)
+        .options(selectinload(RecordVersion.record))
+        .order_by(RecordVersion.id)
+        .limit(batch)
+    ).all():
+        for row in rows:
+            if "signature" not in row.envelope:
+                row.envelope = envelopes.seal(
+                    "record", row.record.record_uid, row.version, row.envelope["payload"]
+                )
+                row.envelope_sha256 = envelopes.digest(row.envelope)
+                signed.append(row.id)
+        last_id = rows[-1].id
+        db.session.flush()
+    db.session.add_all(Delivery(version_id=v, peer_id=p) for v in signed for p in peers)
+    db.session.flush()
+    if signed:
+        audit.record(
+            "exchange.sign_earlier_versions",
+            details={"versions": len(signed), "peers": len(peers), "node": node_id},
+        )
+    return len(signed), [(v, p) for v in signed for p in peers]
 
 
 def expire_records(on: dt.date | None = None) -> int:

@@ -148,32 +148,72 @@ def retry_due_deliveries(now: dt.datetime | None = None) -> int:
     return len(due)
 
 
+MAX_PULL_PAGES = 1000  # per run; the next run continues from the stored cursor
+
+
 def pull_from_peer(peer_id: int, page_size: int = 200) -> int:
-    """Catches up on everything the peer published since the last pull."""
+    """Catches up on everything the peer published since the last pull.
+
+    Stops at an empty or short page (the peer has no more), when the peer's `next` does not
+    move past the cursor (a peer that would otherwise be asked for the same page forever),
+    or after MAX_PULL_PAGES pages."""
     stored = 0
-    while True:
+    for _page in range(MAX_PULL_PAGES):
         peer = db.session.get(ExchangePeer, peer_id)
-        path = f"/api/exchange/v1/records?since={peer.pull_cursor}&limit={page_size}"
-        request = urllib.request.Request(
-            peer.url.rstrip("/") + path, headers=envelopes.sign_request("GET", path)
-        )
-        db.session.commit()
-        status, body = _send(request)
-        if status != 200:
-            raise DeliveryFailed(f"pull from {peer.node_id}: HTTP {status} {body.get('code')}")
-        items = body.get("envelopes") or []
-        for envelope in items:
-            try:
-                with db.session.begin_nested():
-                    receipt = accept(envelope)
-                stored += receipt["payload"]["result"] == "stored"
-            except ExchangeRefused as exc:
-                log.warning("pull from %s: refused %s", peer.node_id, exc)
+        cursor, node_id = peer.pull_cursor, peer.node_id
+        body = _fetch_page(peer, cursor, page_size)
+        items = body.get("envelopes")
+        items = items if isinstance(items, list) else []
+        stored += _accept_pulled(node_id, items)
+        next_cursor = _cursor(body.get("next"))
         peer = db.session.get(ExchangePeer, peer_id)
-        peer.pull_cursor = max(peer.pull_cursor, int(body.get("next") or peer.pull_cursor))
+        peer.pull_cursor = max(peer.pull_cursor, next_cursor or 0)
         db.session.commit()
         if not items or len(items) < page_size:
             return stored
+        if next_cursor is None or next_cursor <= cursor:
+            log.warning(
+                "pull from %s: a full page did not advance the cursor past %s (next=%r); stopped",
+                node_id,
+                cursor,
+                body.get("next"),
+            )
+            return stored
+    log.warning("pull from %s: stopped after %s pages; the next run continues", node_id, _page + 1)
+    return stored
+
+
+def _fetch_page(peer: ExchangePeer, cursor: int, page_size: int) -> dict:
+    path = f"/api/exchange/v1/records?since={cursor}&limit={page_size}"
+    request = urllib.request.Request(
+        peer.url.rstrip("/") + path, headers=envelopes.sign_request("GET", path)
+    )
+    node_id = peer.node_id
+    db.session.commit()
+    status, body = _send(request)
+    if status != 200 or not isinstance(body, dict):
+        code = body.get("code") if isinstance(body, dict) else None
+        raise DeliveryFailed(f"pull from {node_id}: HTTP {status} {code}")
+    return body
+
+
+def _accept_pulled(node_id: str, items: list) -> int:
+    stored = 0
+    for envelope in items:
+        try:
+            with db.session.begin_nested():
+                receipt = accept(envelope)
+            stored += receipt["payload"]["result"] == "stored"
+        except ExchangeRefused as exc:
+            log.warning("pull from %s: refused %s", node_id, exc)
+    return stored
+
+
+def _cursor(value) -> int | None:
+    """The peer's `next`, if it is a plain non-negative integer."""
+    if type(value) is int and 0 <= value < 2**63:
+        return value
+    return None
 
 
 def pull_all() -> int:

@@ -42,6 +42,7 @@ from app.exchange.services import (
     integrity_check,
     is_admin_of,
     misconduct_found,
+    pending_review,
     record_recognition,
     revoke_record,
     set_peer_active,
@@ -138,6 +139,7 @@ def record_detail(record_id: int):
         recognition_form=form,
         revoke_form=RevokeForm() if can_revoke(current_user, record) else None,
         may_approve=is_admin_of(current_user, record) and record.status == RecordStatus.draft,
+        review_warning=_review_warning(record) if record.status == RecordStatus.draft else None,
         may_amend=can_amend(current_user, record),
         recognition_outdated=(
             recognition.version
@@ -187,9 +189,10 @@ def _terms(form, party_id: int) -> RecordDraft:
     )
 
 
-def _published(action, success: str) -> bool:
-    """Runs a publishing step, commits and schedules its deliveries; a refusal is flashed
-    and changes nothing."""
+def _published(action, success: str, record: IntegrityRecord) -> bool:
+    """Runs a publishing step, commits and schedules its deliveries, and says where the
+    version went (and whether its decision may still change on review); a refusal is
+    flashed and changes nothing."""
     try:
         deliveries = action()
         db.session.commit()
@@ -198,12 +201,42 @@ def _published(action, success: str) -> bool:
         flash(str(exc.message), "danger")
         return False
     tasks.schedule_deliveries(deliveries)
-    flash(success, "success")
+    flash(f"{success} {_sent_to(len(deliveries))}", "success")
+    warning = _review_warning(record)
+    if warning:
+        flash(warning, "warning")
     return True
 
 
+def _sent_to(peers: int) -> str:
+    if peers:
+        return _("Exchange peers it is sent to: %(count)s.", count=peers)
+    if not node.is_initialised():
+        return _("This node has not joined the exchange yet, so no other deployment receives it.")
+    return _("No exchange peer is registered, so no other deployment receives it.")
+
+
+def _review_warning(record: IntegrityRecord) -> str | None:
+    """Publishing while the decision can still change on review is allowed (the record is
+    amended or revoked afterwards), but the administrator is told so."""
+    pending = pending_review(record)
+    if pending is None:
+        return None
+    if pending.under_review:
+        return _(
+            "A review of this decision is under way (due %(date)s): if it changes the "
+            "decision, amend or revoke the record.",
+            date=pending.until.isoformat() if pending.until else "—",
+        )
+    return _(
+        "The review request window of this decision is open until %(date)s: if a review "
+        "changes the decision, amend or revoke the record.",
+        date=pending.until.isoformat(),
+    )
+
+
 def _run(action, record: IntegrityRecord, success: str):
-    _published(action, success)
+    _published(action, success, record)
     return redirect(url_for("records.record_detail", record_id=record.id))
 
 
@@ -214,7 +247,7 @@ def approve(record_id: int):
     return _run(
         lambda: approve_record(record, current_user),
         record,
-        _("The record is published and sent to the exchange peers."),
+        _("The record is published."),
     )
 
 
@@ -229,7 +262,7 @@ def revoke(record_id: int):
     return _run(
         lambda: revoke_record(record, current_user, form.reason.data),
         record,
-        _("The revocation is published and sent to the exchange peers."),
+        _("The revocation is published."),
     )
 
 
@@ -245,7 +278,8 @@ def amend(record_id: int):
         form.process(obj=terms_of(record))
     if form.validate_on_submit() and _published(
         lambda: amend_record(record, current_user, _terms(form, record.party_id), form.reason.data),
-        _("The amended record is published and sent to the exchange peers."),
+        _("The amended record is published."),
+        record,
     ):
         return redirect(url_for("records.record_detail", record_id=record.id))
     return render_template("records/amend.html", record=record, form=form)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.auth import tasks as auth_tasks
+from app.core import checkpoints
 from app.jobs import reminders
 from app.jobs.queue import func_name
 
@@ -33,5 +34,6 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("exchange-pull", "app.exchange.tasks.pull_all", "*/15 * * * *"),
     Periodic("records-expire", "app.exchange.tasks.expire_records_job", "10 0 * * *"),
     Periodic("evidence-sweep", "app.evidence.sweep.sweep_job", "30 3 * * *"),
+    Periodic("audit-checkpoint", func_name(checkpoints.checkpoint_job), "50 23 * * *"),
     Periodic("sign-in-prune", func_name(auth_tasks.prune_sign_in_records), "20 4 * * *"),
 )

@@ -4,7 +4,7 @@ Sessions replace users.session_version: ending a session row signs that browser 
 so a version number bumped for all of a user's sessions at once is no longer needed.
 
 Revision ID: 0008_sessions
-Revises: 0007_merge
+Revises: 0010_accounts
 Create Date: 2026-12-01 20:35:19
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = "0008_sessions"
-down_revision = "0007_merge"
+down_revision = "0010_accounts"
 branch_labels = None
 depends_on = None
 
@@ -63,15 +63,15 @@ def upgrade():
         sa.UniqueConstraint("key_hash", name=op.f("uq_user_sessions_key_hash")),
     )
     op.create_index("ix_user_sessions_user_live", "user_sessions", ["user_id", "ended_at"])
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.drop_column("session_version")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy would drop `users`, which the rows of
+    # many tables reference, and SQLite refuses that with foreign keys on.
+    op.drop_column("users", "session_version")
 
 
 def downgrade():
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.add_column(
-            sa.Column("session_version", sa.Integer(), nullable=False, server_default="1")
-        )
+    op.add_column(
+        "users", sa.Column("session_version", sa.Integer(), nullable=False, server_default="1")
+    )
     op.drop_index("ix_user_sessions_user_live", table_name="user_sessions")
     op.drop_table("user_sessions")
     op.drop_table("login_throttles")

@@ -1,0 +1,257 @@
+"""The exchange refuses what it must: a replayed signed pull, an envelope whose `issued_at`
+is no timestamp; and pulling pages stays correct with a node's own unsigned versions and
+with a peer whose cursor does not move."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+
+from app.cases.models import CaseState
+from app.core.models import utcnow
+from app.exchange import envelopes, tasks
+from app.exchange.models import IntegrityRecord, RecordVersion, SeenRequest
+from app.exchange.node import b64, init_node, public_key_text
+from app.exchange.services import add_peer, approve_record, draft_record, suggested_draft
+
+PEER = "node-strict-peer"
+
+
+@pytest.fixture
+def key_dir(app, tmp_path):
+    saved = app.config["EXCHANGE_KEY_DIR"]
+    app.config["EXCHANGE_KEY_DIR"] = str(tmp_path / "exchange")
+    yield
+    app.config["EXCHANGE_KEY_DIR"] = saved
+
+
+@pytest.fixture
+def peer_key(db, key_dir):
+    init_node("node-strict")
+    key = Ed25519PrivateKey.generate()
+    add_peer(PEER, "http://127.0.0.1:9", public_key_text(key.public_key()))
+    db.session.commit()
+    return key
+
+
+def signed_headers(key, path: str, stamp: str | None = None) -> dict[str, str]:
+    stamp = stamp or envelopes.now_iso()
+    message = rfc8785.dumps({"method": "GET", "path": path, "node": PEER, "at": stamp})
+    return {"X-YRD-Node": PEER, "X-YRD-Timestamp": stamp, "X-YRD-Signature": b64(key.sign(message))}
+
+
+def record_envelope(key, record_id: str, issued_at: str) -> dict:
+    body = {
+        "protocol": envelopes.PROTOCOL,
+        "kind": "record",
+        "sender": PEER,
+        "record_id": record_id,
+        "version": 1,
+        "issued_at": issued_at,
+        "payload": {
+            "status": "active",
+            "subject": {"name": "吴刚", "matching_hash": "a" * 64},
+            "deciding_agency": "浙江省科学技术厅",
+            "effective_date": "2026-05-01",
+            "term_end": "2099-05-01",
+        },
+    }
+    body["signature"] = b64(key.sign(envelopes.canonical(body)))
+    return body
+
+
+def test_a_signed_pull_is_answered_once(client, db, peer_key):
+    path = "/api/exchange/v1/records?since=0&limit=10"
+    headers = signed_headers(peer_key, path)
+    assert client.get(path, headers=headers).status_code == 200
+    replay = client.get(path, headers=headers)
+    assert (replay.status_code, replay.json["code"]) == (401, "replayed_request")
+    assert replay.content_type == "application/problem+json"
+    fresh = signed_headers(peer_key, path, stamp=envelopes.now_iso().replace("Z", ".5Z"))
+    assert client.get(path, headers=fresh).status_code == 200
+
+
+def test_remembered_signatures_are_pruned_once_expired(client, db, peer_key):
+    db.session.add(
+        SeenRequest(
+            signature_sha256="0" * 64,
+            node_id=PEER,
+            expires_at=utcnow() - dt.timedelta(seconds=1),
+        )
+    )
+    db.session.commit()
+    path = "/api/exchange/v1/records?since=0"
+    assert client.get(path, headers=signed_headers(peer_key, path)).status_code == 200
+    rows = db.session.scalars(select(SeenRequest)).all()
+    assert len(rows) == 1 and rows[0].signature_sha256 != "0" * 64
+    assert rows[0].expires_at > utcnow().replace(tzinfo=rows[0].expires_at.tzinfo)
+
+
+def test_two_pullers_sharing_a_second_are_not_replays(db, peer_key):
+    from app.exchange.envelopes import sign_request
+
+    first, second = sign_request("GET", "/x"), sign_request("GET", "/x")
+    assert first["X-YRD-Signature"] != second["X-YRD-Signature"]
+
+
+@pytest.mark.parametrize(
+    "issued_at",
+    [
+        "xxxxxxxxxxxxxxxxxxxx",
+        "2026-13-01T00:00:00Z",
+        "2026-05-01T08:00:00",  # no zone
+        "2026-05-01 08:00:00+08:00",  # not RFC 3339's T
+        "1999-05-01T08:00:00Z",
+        "2999-05-01T08:00:00Z",
+    ],
+)
+def test_an_envelope_whose_issued_at_is_no_sane_timestamp_is_refused(
+    client, db, peer_key, issued_at
+):
+    body = record_envelope(peer_key, "rec-time", issued_at)
+    response = client.post("/api/exchange/v1/envelopes", json=body)
+    assert (response.status_code, response.json["code"]) == (422, "malformed_envelope")
+    assert "issued_at" in response.json["detail"]
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(IntegrityRecord)
+            .where(IntegrityRecord.record_uid == "rec-time")
+        )
+        == 0
+    )
+
+
+def test_rfc3339_offsets_and_fractions_are_accepted(client, db, peer_key):
+    body = record_envelope(peer_key, "rec-time-ok", "2026-05-01T08:00:00.250+08:00")
+    response = client.post("/api/exchange/v1/envelopes", json=body)
+    assert response.status_code == 200, response.json
+
+
+def test_a_page_is_full_even_after_versions_published_before_the_key(
+    app, client, db, make_case, make_user, tmp_path
+):
+    """Versions published before the node had a key are unsigned until `flask exchange
+    init` signs them; a page skips them without coming back short."""
+    saved = app.config["EXCHANGE_KEY_DIR"]
+    app.config["EXCHANGE_KEY_DIR"] = str(tmp_path / "exchange")
+    try:
+        admin = make_user("SH", roles=("agency_admin",))
+
+        def publish():
+            case = make_case(state=CaseState.decided)
+            record = draft_record(case, case.created_by, suggested_draft(case, case.respondents[0]))
+            approve_record(record, admin)
+            db.session.commit()
+
+        publish()
+        publish()
+        init_node("node-strict")  # the key alone, as before `exchange init` signed anything
+        publish()
+        publish()
+        key = Ed25519PrivateKey.generate()
+        add_peer(PEER, "http://127.0.0.1:9", public_key_text(key.public_key()))
+        db.session.commit()
+        path = "/api/exchange/v1/records?since=0&limit=2"
+        page = client.get(path, headers=signed_headers(key, path)).json
+        ids = db.session.scalars(select(RecordVersion.id).order_by(RecordVersion.id)).all()
+        assert len(page["envelopes"]) == 2 and page["next"] == ids[3]
+        path = f"/api/exchange/v1/records?since={page['next']}&limit=2"
+        rest = client.get(path, headers=signed_headers(key, path)).json
+        assert rest == {"envelopes": [], "next": ids[3]}
+    finally:
+        app.config["EXCHANGE_KEY_DIR"] = saved
+
+
+class StuckPeer(BaseHTTPRequestHandler):
+    """A peer that answers every pull with the same full page and a cursor that never
+    moves; after 20 requests it fails, so a puller that loops is caught, not hung."""
+
+    page: dict = {}
+    requests = 0
+
+    def do_GET(self):
+        type(self).requests += 1
+        status = 200 if type(self).requests <= 20 else 500
+        body = json.dumps(type(self).page if status == 200 else {"code": "enough"}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_peer_whose_cursor_does_not_advance_ends_the_pull(db, key_dir, caplog):
+    init_node("node-strict")
+    key = Ed25519PrivateKey.generate()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StuckPeer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        peer = add_peer(
+            PEER, f"http://127.0.0.1:{server.server_port}", public_key_text(key.public_key())
+        )
+        db.session.commit()
+        StuckPeer.requests = 0
+        StuckPeer.page = {
+            "envelopes": [
+                record_envelope(key, f"rec-stuck-{n}", envelopes.now_iso()) for n in range(2)
+            ],
+            "next": 0,
+        }
+        with caplog.at_level(logging.WARNING, logger="yrd.exchange"):
+            stored = tasks.pull_from_peer(peer.id, page_size=2)
+        assert stored == 2 and StuckPeer.requests == 1
+        assert "did not advance the cursor" in caplog.text
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class EndlessPeer(StuckPeer):
+    """A peer whose full pages never end, each advancing the cursor."""
+
+    envelopes: list = []
+    requests = 0
+
+    def do_GET(self):
+        from urllib.parse import parse_qs, urlparse
+
+        since = int(parse_qs(urlparse(self.path).query)["since"][0])
+        type(self).page = {"envelopes": type(self).envelopes, "next": since + 2}
+        super().do_GET()
+
+
+def test_a_pull_is_bounded_per_run(db, key_dir, caplog, monkeypatch):
+    init_node("node-strict")
+    key = Ed25519PrivateKey.generate()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EndlessPeer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        peer = add_peer(
+            PEER, f"http://127.0.0.1:{server.server_port}", public_key_text(key.public_key())
+        )
+        db.session.commit()
+        EndlessPeer.requests = 0
+        EndlessPeer.envelopes = [
+            record_envelope(key, f"rec-endless-{n}", envelopes.now_iso()) for n in range(2)
+        ]
+        monkeypatch.setattr(tasks, "MAX_PULL_PAGES", 5)
+        with caplog.at_level(logging.WARNING, logger="yrd.exchange"):
+            tasks.pull_from_peer(peer.id, page_size=2)
+        assert EndlessPeer.requests == 5 and "stopped after 5 pages" in caplog.text
+        assert db.session.get(type(peer), peer.id).pull_cursor == 10  # the next run goes on
+    finally:
+        server.shutdown()
+        server.server_close()
