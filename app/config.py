@@ -26,6 +26,19 @@ class Config:
     # Second factor: the name authenticator apps show, and how long "remember this device" lasts.
     TOTP_ISSUER = "YRD Research Integrity"
     TOTP_REMEMBER_DAYS = 30
+    # Failed sign-ins only (app/auth/throttle.py): a lockout after this many failures for one
+    # username or from one address, each within the window of the one before; every further
+    # lockout in a row lasts twice as long, up to the maximum. Successful sign-ins never count.
+    LOGIN_FAILURES_PER_ACCOUNT = 5
+    LOGIN_FAILURES_PER_ADDRESS = 30
+    LOGIN_FAILURE_WINDOW = 15 * 60
+    LOGIN_LOCKOUT_SECONDS = 60
+    LOGIN_LOCKOUT_MAX_SECONDS = 60 * 60
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none). Behind
+    # one, set it, or every client has the proxy's address (one sign-in limit for all).
+    TRUSTED_PROXIES = 0
+    # A sign-in session not used for this long ends (the browser must sign in again).
+    SESSION_IDLE_SECONDS = 12 * 60 * 60
     # Demo mode allows the published demo password; never set it in production.
     DEMO = False
     PRODUCTION = False
@@ -77,6 +90,7 @@ ENV_SETTINGS = {
     "FILE_STORE": str,
     "SESSION_COOKIE_SECURE": "bool",
     "PRODUCTION": "bool",
+    "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "EVIDENCE_MAX_FILE_SIZE": int,
     "EXCHANGE_NODE_ID": str,

@@ -73,6 +73,7 @@ def _fresh_request_state() -> None:
     from flask_babel import refresh
 
     g.pop("_login_user", None)
+    g.pop("user_session", None)
     refresh()
 
 
@@ -86,7 +87,8 @@ def tmp_root():
 def app(tmp_root):
     url = _database_url(tmp_root)
     app = create_app(base_config(tmp_root, url))
-    app.before_request(_fresh_request_state)
+    # First, so the app's own hooks (the session's last-seen time) see a fresh request too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_state)
     with app.app_context():
         upgrade()
         from app.auth.services import platform_agency

@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.admin.permissions import can_manage_user, grantable_roles
-from app.auth.models import ApiToken, Role, User, UserRole
+from app.auth.models import ApiToken, Role, User, UserRole, UserSession
 from app.auth.services import create_token, create_user, platform_agency, update_user
 from app.core.errors import InvalidInput, NotAllowed
 from tests.ui_helpers import sign_in, text
@@ -55,6 +55,7 @@ SYSADMIN_TARGETS = {
     "admin.user_password": [
         ("POST", lambda t: f"/admin/users/{t.id}/password", lambda t: {"password": NEW_PASSWORD})
     ],
+    "admin.user_sessions_end": [("POST", lambda t: f"/admin/users/{t.id}/sessions/end", None)],
     # Agency-wide settings: the administrator's own agency only, never the platform's.
     "admin.policy": [
         (
@@ -89,7 +90,11 @@ def _state(db, target: User) -> tuple:
     return (
         user.password_hash,
         user.active,
-        user.session_version,
+        db.session.scalar(
+            select(func.count())
+            .select_from(UserSession)
+            .where(UserSession.user_id == target.id, UserSession.ended_at.is_not(None))
+        ),
         user.display_name,
         sorted(r.value for r in user.roles),
         user.agency_id,

@@ -32,6 +32,33 @@ MATRIX = {
         [(ANON, "login"), ("sh_officer", 200)],
     ),
     "auth.account": ("GET", lambda w: "/account", None, [(ANON, "login"), ("sh_auditor", 200)]),
+    "auth.sessions": (
+        "GET",
+        lambda w: "/account/sessions",
+        None,
+        [(ANON, "login"), ("sh_committee", 200), ("js_sysadmin", 200)],
+    ),
+    "auth.end_one_session": (
+        # Someone else's session does not exist for the visitor; the owner ends it.
+        "POST",
+        lambda w: f"/account/sessions/{w['officer_session'].id}/end",
+        None,
+        [
+            (ANON, "login"),
+            ("js_officer", 404),
+            ("sh_admin", 404),
+            ("sh_sysadmin", 404),
+            ("officer_session_live", 0),
+            ("sh_officer", 302),
+            ("officer_session_ended", 0),
+        ],
+    ),
+    "auth.end_other_sessions": (
+        "POST",
+        lambda w: "/account/sessions/end-others",
+        None,
+        [(ANON, "login"), ("sh_auditor", 302)],
+    ),
     "auth.token_create": (
         "POST",
         lambda w: "/account/tokens",
@@ -201,6 +228,21 @@ MATRIX = {
             ("sh_supervisor", 403),
             ("sh_officer", 403),
             ("sh_admin", 302),
+        ],
+    ),
+    "admin.user_sessions_end": (
+        "POST",
+        lambda w: f"/admin/users/{w['officer_session'].user_id}/sessions/end",
+        None,
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_supervisor", 403),
+            ("sh_officer", 403),
+            ("sh_sysadmin", 403),
+            ("officer_session_live", 0),
+            ("sh_admin", 302),
+            ("officer_session_ended", 0),
         ],
     ),
     "admin.policy": (
@@ -479,6 +521,13 @@ def _peer_active(world) -> bool:
     return world["peer"].active
 
 
+def _session_ended(world) -> bool:
+    from app.extensions import db
+
+    db.session.refresh(world["officer_session"])
+    return world["officer_session"].ended_at is not None
+
+
 def _recognitions(world) -> int:
     from sqlalchemy import func, select
 
@@ -497,6 +546,8 @@ def _token_active(world) -> bool:
 
 # Pseudo-visitors that check a refused request changed nothing.
 CHECKS = {
+    "officer_session_live": lambda w: not _session_ended(w),
+    "officer_session_ended": _session_ended,
     "token_still_active": _token_active,
     "still_draft": lambda w: _record_status(w, "draft_record") == "draft",
     "still_active": lambda w: _record_status(w, "published_record") == "active",
@@ -650,6 +701,16 @@ class World(dict):
         token = tokens_of(self["sh_officer"])[0]
         assert isinstance(token, ApiToken)
         return token
+
+    def _build_officer_session(self):
+        from app.auth.models import UserSession
+        from app.auth.sessions import start_session
+        from app.extensions import db
+
+        start_session(self["sh_officer"], "203.0.113.7", "Mozilla/5.0 (X11; Linux) Firefox/128.0")
+        return db.session.scalars(
+            db.select(UserSession).order_by(UserSession.id.desc()).limit(1)
+        ).one()
 
     def _build_node(self):
         from app.exchange.node import init_node

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 
 from app.auth import totp
 from app.auth.models import RecoveryCode, UserTotp
+from app.auth.passwords import hash_password
 from app.core.models import AuditEntry
 from tests.conftest import TEST_PASSWORD
 from tests.ui_helpers import sign_in
@@ -292,7 +293,7 @@ def test_the_pending_step_expires_and_ends_with_a_password_change(client, db, of
     assert not signed_in(client)
 
     password_step(client, officer)
-    officer.session_version += 1  # e.g. the password was reset meanwhile
+    officer.password_hash = hash_password("another-strong-passphrase-42")  # reset meanwhile
     db.session.flush()
     assert (
         client.post("/login/code", data={"code": code(secret, 1)}).headers["Location"] == "/login"
@@ -390,9 +391,7 @@ def test_admin_cannot_reset_another_agency_or_a_system_administrator(client, db,
     sign_in(client, admin)
     assert client.post(f"/admin/users/{js_officer.id}/second-factor/reset").status_code == 404
     refused = client.post(f"/admin/users/{sysadmin.id}/second-factor/reset", follow_redirects=True)
-    assert "System administrators are managed by the platform operators, not here." in page(
-        refused
-    )
+    assert "System administrators are managed by the platform operators, not here." in page(refused)
     assert totp.is_enrolled(js_officer) and totp.is_enrolled(sysadmin)
     assert "user.totp_reset" not in actions(db)
 

@@ -1,4 +1,4 @@
-"""CSRF, the login rate limit and the demo password, with the protections switched on."""
+"""CSRF, the failed sign-in limit and the demo password, with the protections switched on."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def strict_app(app, tmp_root):
     config |= {
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_ENABLED": True,
-        "LOGIN_RATE_LIMIT": "3 per minute",
+        "LOGIN_FAILURES_PER_ACCOUNT": 4,
     }
     yield create_app(config)
     limiter.reset()
@@ -44,7 +44,7 @@ def test_a_post_without_csrf_token_is_refused(strict_app, make_user, db):
     assert response.status_code == 302
 
 
-def test_login_attempts_are_rate_limited(strict_app):
+def test_failed_login_attempts_are_limited(strict_app):
     client = strict_app.test_client()
     statuses = []
     for _ in range(5):

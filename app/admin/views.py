@@ -28,6 +28,7 @@ from app.admin.services import (
 from app.auth import totp
 from app.auth.models import User
 from app.auth.services import create_user, reset_password, set_active, update_user
+from app.auth.sessions import active_sessions, can_end_sessions_of, end_user_sessions
 from app.core.errors import ServiceError
 from app.core.models import CalendarDay
 from app.extensions import db
@@ -132,6 +133,7 @@ def user_edit(user_id: int):
         reset_form=ResetPasswordForm(formdata=None),
         can_manage=can_manage_user(current_user, user),
         second_factor=totp.status_of(user),
+        sessions=active_sessions(user) if can_end_sessions_of(current_user, user) else None,
     )
 
 
@@ -242,3 +244,22 @@ def calendar_delete(day: str):
         db.session.commit()
         flash(_("Calendar day removed."), "success")
     return redirect(url_for("admin.calendar"))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@admin_required
+def user_sessions_end(user_id: int):
+    """Signs the user out everywhere, e.g. when a laptop is lost."""
+    user = _own_user_or_404(user_id)
+    try:
+        count = end_user_sessions(user, current_user)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err.message), "danger")
+    else:
+        db.session.commit()
+        flash(
+            _("Sessions of %(name)s ended: %(count)s.", name=user.username, count=count),
+            "success",
+        )
+    return redirect(url_for("admin.user_edit", user_id=user_id))

@@ -1,4 +1,4 @@
-"""Agencies, users, roles and API tokens."""
+"""Agencies, users, roles, API tokens, sign-in sessions and failed sign-in counters."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Enum,
     ForeignKey,
@@ -102,8 +103,6 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    # Bumped on password reset / deactivation so existing sessions stop working.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -115,7 +114,7 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return str(self.id)
 
     @property
     def roles(self) -> set[Role]:
@@ -204,3 +203,55 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SessionEnd(enum.StrEnum):
+    """Why a sign-in session ended."""
+
+    logout = "logout"
+    ended_by_user = "ended_by_user"
+    ended_by_admin = "ended_by_admin"
+    password_change = "password_change"
+    password_reset = "password_reset"
+    role_change = "role_change"
+    deactivated = "deactivated"
+
+
+class UserSession(db.Model):
+    """A signed-in browser. Its cookie carries only a random key whose SHA-256 is stored here,
+    so ending the row signs that browser out, even where the cookie was copied."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="ended_with_reason"),
+        Index("ix_user_sessions_user_live", "user_id", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[SessionEnd | None] = mapped_column(
+        Enum(SessionEnd, native_enum=False, length=24, validate_strings=True)
+    )
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins of one account or one address; a row exists only after a failure.
+
+    `key` is "account:<username>" or "address:<ip>"; `lockouts` counts the lockouts in a row,
+    each twice as long as the one before."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -12,8 +12,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.admin.permissions import require_create_in, require_manage_user, require_role_change
-from app.auth.models import PLATFORM_CODE, Agency, ApiToken, DeadlinePolicy, Role, User
+from app.auth.models import (
+    PLATFORM_CODE,
+    Agency,
+    ApiToken,
+    DeadlinePolicy,
+    Role,
+    SessionEnd,
+    User,
+    UserSession,
+)
 from app.auth.passwords import check_password, hash_password, password_problem
+from app.auth.sessions import current_session, end_sessions
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed
 from app.extensions import db
@@ -141,6 +151,8 @@ def update_user(
         details={"roles_before": before, "roles": sorted(r.value for r in roles)},
     )
     if before != sorted(r.value for r in roles):
+        keep = current_session() if actor is not None and user.id == actor.id else None
+        end_sessions(user, SessionEnd.role_change, keep=keep, actor=actor)
         revoke_user_tokens(user, actor, reason="role_change")
 
 
@@ -149,7 +161,8 @@ def set_active(user: User, active: bool, actor: User | None) -> None:
     if actor is not None and user.id == actor.id and not active:
         raise InvalidInput(_l("You cannot deactivate your own account."))
     user.active = active
-    user.session_version += 1
+    if not active:
+        end_sessions(user, SessionEnd.deactivated, actor=actor)
     db.session.flush()
     audit.record(
         "user.activate" if active else "user.deactivate",
@@ -164,13 +177,17 @@ def reset_password(user: User, password: str, actor: User | None) -> None:
     require_manage_user(actor, user)
     validate_password(password, username=user.username, display_name=user.display_name)
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    end_sessions(user, SessionEnd.password_reset, actor=actor)
     db.session.flush()
     audit.record("user.reset_password", actor=actor, obj=user, agency_id=user.agency_id)
     revoke_user_tokens(user, actor, reason="password_reset")
 
 
-def change_own_password(user: User, current: str, new: str) -> None:
+def change_own_password(
+    user: User, current: str, new: str, keep: UserSession | None = None
+) -> None:
+    """Every other session of the user ends (whoever knew the old password is signed out);
+    `keep`, the session making the change, goes on."""
     if not check_password(user.password_hash, current):
         raise InvalidInput(_l("The current password is wrong."), field="current")
     try:
@@ -179,7 +196,7 @@ def change_own_password(user: User, current: str, new: str) -> None:
         err.field = "new"
         raise
     user.password_hash = hash_password(new)
-    user.session_version += 1
+    end_sessions(user, SessionEnd.password_change, keep=keep, actor=user)
     db.session.flush()
     audit.record("user.change_password", actor=user, obj=user)
 

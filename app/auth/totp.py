@@ -205,7 +205,11 @@ def reset_second_factor(user: User, actor: User | None) -> None:
     if totp_row(user) is None:
         raise InvalidInput(_l("This user has no second factor to reset."))
     _remove(user)
-    user.session_version += 1  # whoever holds a session on the lost phone is signed out
+    from app.auth.models import SessionEnd
+    from app.auth.sessions import end_sessions
+
+    # Whoever holds a session on the lost phone is signed out.
+    end_sessions(user, SessionEnd.ended_by_admin, actor=actor)
     db.session.flush()
     audit.record("user.totp_reset", actor=actor, obj=user, agency_id=user.agency_id)
 

@@ -42,7 +42,7 @@ def second_step(user: User, next_url: str | None) -> Response | None:
     db.session.commit()  # what second_step_for audited
     session[PENDING] = {
         "user": user.id,
-        "version": user.session_version,
+        "version": _credential_mark(user),
         "since": int(time.time()),
         "next": _safe_next(next_url),
         "enrol": step == "enrol",
@@ -70,12 +70,19 @@ def second_factor_owed():
     return redirect(url_for("auth.totp_setup"))
 
 
+def _credential_mark(user: User) -> str:
+    """Changes with the password, so a second step begun before a reset is void after it."""
+    import hashlib
+
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
 def _pending() -> tuple[User, dict] | None:
     data = session.get(PENDING)
     if not isinstance(data, dict) or time.time() - data.get("since", 0) > PENDING_SECONDS:
         return None
     user = db.session.get(User, data.get("user"))
-    if user is None or not user.active or user.session_version != data.get("version"):
+    if user is None or not user.active or _credential_mark(user) != data.get("version"):
         return None
     return user, data
 

@@ -5,6 +5,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from app.auth import bp, totp
 from app.auth.forms import ChangePasswordForm, LoginForm, SecondFactorChangeForm, TokenForm
-from app.auth.models import ApiToken, User
+from app.auth.models import ApiToken, SessionEnd, User, UserSession
 from app.auth.passwords import DEMO_PASSWORD, DUMMY_HASH, check_password
 from app.auth.services import (
     change_own_password,
@@ -27,9 +28,29 @@ from app.auth.services import (
     token_max_days,
     tokens_of,
 )
+from app.auth.sessions import (
+    SESSION_KEY,
+    active_sessions,
+    current_session,
+    describe_agent,
+    end_own_session,
+    end_session,
+    end_sessions,
+    live_session,
+    start_session,
+    touch_session,
+)
+from app.auth.throttle import (
+    account_key,
+    address_key,
+    clear_failures,
+    locked_until,
+    record_failure,
+)
 from app.core import audit
 from app.core.errors import ServiceError
-from app.extensions import db, limiter, login_manager
+from app.core.times import local_time
+from app.extensions import db, login_manager
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
@@ -37,14 +58,25 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def load_user(session_id: str):
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit():
+def load_user(user_id: str):
+    """A request is signed in only while its server-side session is live (sessions.py)."""
+    if not user_id.isdigit() or len(user_id) > 12:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or str(user.session_version) != version:
+    row = live_session(session.get(SESSION_KEY), int(user_id))
+    if row is None or not row.user.active:
         return None
-    return user
+    g.user_session = row
+    return row.user
+
+
+@bp.before_app_request
+def keep_session_alive():
+    """Notes when a session was last used, before the view runs, so the write is its own."""
+    if request.endpoint == "static" or SESSION_KEY not in session:
+        return
+    row = current_session() if current_user.is_authenticated else None
+    if row is not None and touch_session(row):
+        db.session.commit()
 
 
 def _safe_next(target: str | None) -> str:
@@ -59,52 +91,80 @@ def _safe_next(target: str | None) -> str:
 
 
 def complete_sign_in(user: User) -> None:
-    """The one place a session starts: right after the password, or after the second step."""
+    """The one place a session starts, once everything sign-in asks has been accepted: a
+    server-side session row, its key in the cookie, the account's failures forgotten."""
+    key = start_session(user, request.remote_addr, request.user_agent.string)
     login_user(user)
+    session[SESSION_KEY] = key
     user.last_login_at = dt.datetime.now(dt.UTC)
+    clear_failures(user.username)
     audit.record("auth.login", actor=user)
     db.session.commit()
 
 
+def _locked_out(form: LoginForm, until: dt.datetime):
+    flash(
+        _(
+            "Too many failed sign-ins. Try again after %(time)s (China Standard Time).",
+            time=local_time(until, "seconds"),
+        ),
+        "danger",
+    )
+    retry = max(1, int((until - dt.datetime.now(dt.UTC)).total_seconds()) + 1)
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(retry)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("cases.dashboard"))
     form = LoginForm()
-    if form.validate_on_submit():
-        username = form.username.data.strip().lower()
-        user = db.session.scalar(select(User).where(User.username == username))
-        valid = check_password(user.password_hash if user else DUMMY_HASH, form.password.data)
-        if form.password.data == DEMO_PASSWORD and not current_app.config.get("DEMO"):
-            valid = False  # the published demo password never works outside demo mode
-        if user is not None and valid and user.active:
-            from app.auth.totp_views import second_step
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    username = form.username.data.strip().lower()
+    keys = [account_key(username), address_key(request.remote_addr)]
+    until = locked_until(keys)
+    if until is not None:
+        return _locked_out(form, until)  # checked before the password, the right one too
+    user = db.session.scalar(select(User).where(User.username == username))
+    valid = check_password(user.password_hash if user else DUMMY_HASH, form.password.data)
+    if form.password.data == DEMO_PASSWORD and not current_app.config.get("DEMO"):
+        valid = False  # the published demo password never works outside demo mode
+    if user is not None and valid and user.active:
+        from app.auth.totp_views import second_step
 
-            if pending := second_step(user, request.args.get("next")):
-                return pending
-            complete_sign_in(user)
-            return redirect(_safe_next(request.args.get("next")))
-        audit.record(
-            "auth.login_failed",
-            actor=None,
-            agency_id=user.agency_id if user else None,
-            details={
-                "username": username[:64],
-                "reason": "inactive" if user and valid else "bad_credentials",
-            },
-        )
-        db.session.commit()
-        flash(_("Wrong username or password, or the account is deactivated."), "danger")
+        if pending := second_step(user, request.args.get("next")):
+            return pending
+        complete_sign_in(user)
+        return redirect(_safe_next(request.args.get("next")))
+    agency_id = user.agency_id if user else None
+    audit.record(
+        "auth.login_failed",
+        actor=None,
+        agency_id=agency_id,
+        details={
+            "username": username[:64],
+            "reason": "inactive" if user and valid else "bad_credentials",
+        },
+    )
+    until = record_failure(keys, agency_id=agency_id)
+    db.session.commit()
+    if until is not None:
+        return _locked_out(form, until)
+    flash(_("Wrong username or password, or the account is deactivated."), "danger")
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    row = current_session()
+    if row is not None:
+        end_session(row, SessionEnd.logout)
     audit.record("auth.logout", actor=current_user)
     db.session.commit()
     logout_user()
+    session.pop(SESSION_KEY, None)
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -126,15 +186,16 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_own_password(current_user, form.current.data, form.new.data)
+            change_own_password(
+                current_user, form.current.data, form.new.data, keep=current_session()
+            )
         except ServiceError as err:
             db.session.rollback()
             field = form.current if err.field == "current" else form.new
             field.errors.append(str(err.message))
         else:
             db.session.commit()
-            login_user(current_user)  # the session id changed with the password
-            flash(_("Your password has been changed."), "success")
+            flash(_("Your password has been changed. Your other sessions were ended."), "success")
             return redirect(url_for("cases.dashboard"))
     return render_template("auth/password.html", form=form)
 
@@ -210,3 +271,55 @@ def token_revoke(token_id: int):
         db.session.commit()
         flash(_("Token %(name)s revoked; it no longer works.", name=row.name), "success")
     return redirect(url_for("auth.account"))
+
+
+def _own_session_or_404(session_id: int) -> UserSession:
+    """Another user's session, or one already over, does not exist for this user."""
+    row = next((r for r in active_sessions(current_user) if r.id == session_id), None)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():
+    """Where the user is signed in, so a forgotten or unknown browser can be signed out."""
+    current = current_session()
+    rows = [
+        {
+            "row": row,
+            "browser": describe_agent(row.user_agent),
+            "current": current is not None and row.id == current.id,
+        }
+        for row in active_sessions(current_user)
+    ]
+    idle_hours = current_app.config["SESSION_IDLE_SECONDS"] // 3600
+    return render_template("auth/sessions.html", sessions=rows, idle_hours=idle_hours)
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_one_session(session_id: int):
+    row = _own_session_or_404(session_id)
+    current = current_session()
+    end_own_session(current_user, row)
+    db.session.commit()
+    if current is not None and row.id == current.id:
+        logout_user()
+        session.pop(SESSION_KEY, None)
+        flash(_("You have signed out."), "info")
+        return redirect(url_for("auth.login"))
+    flash(_("The session was ended; that browser is signed out."), "success")
+    return redirect(url_for("auth.sessions"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    count = end_sessions(
+        current_user, SessionEnd.ended_by_user, keep=current_session(), actor=current_user
+    )
+    db.session.commit()
+    flash(_("Sessions ended: %(count)s. This one goes on.", count=count), "success")
+    return redirect(url_for("auth.sessions"))

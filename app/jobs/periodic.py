@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.auth import tasks as auth_tasks
 from app.core import checkpoints
 from app.evidence import sweep
 from app.exchange import tasks as exchange
@@ -44,4 +45,5 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("records-expire", exchange.expire_records_job, "10 0 * * *"),
     Periodic("evidence-sweep", sweep.sweep_job, "30 3 * * *"),
     Periodic("audit-checkpoint", checkpoints.checkpoint_job, "50 23 * * *"),
+    Periodic("sign-in-prune", auth_tasks.prune_sign_in_records, "20 4 * * *"),
 )
