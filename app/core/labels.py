@@ -216,6 +216,19 @@ def file_type_label(mime_type: str | None) -> str:
 
 
 AUDIT_ACTION_LABELS = {
+    "auth.second_step_code": _l("Second sign-in step asked"),
+    "auth.totp_device_remembered": _l("Device remembered for two-step sign-in"),
+    "auth.totp_disable": _l("Two-step sign-in switched off"),
+    "auth.totp_enrol": _l("Two-step sign-in set up"),
+    "auth.totp_failed": _l("Wrong second-step code"),
+    "auth.totp_locked": _l("Second step locked after wrong codes"),
+    "auth.totp_ok": _l("Second step passed"),
+    "auth.totp_recovery_codes": _l("Recovery codes renewed"),
+    "auth.totp_recovery_used": _l("Recovery code used"),
+    "auth.totp_setup": _l("Two-step sign-in set-up started"),
+    "token.revoke": _l("API token revoked"),
+    "token.revoke_all": _l("All API tokens of a user revoked"),
+    "user.totp_reset": _l("Second factor reset by an administrator"),
     "agency.policy_update": _l("Deadline policy changed"),
     "audit.export": _l("Audit log exported"),
     "audit.view": _l("Audit log viewed"),
