@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
         notes,
         notifications,
         protection,
+        statistics,
     )
 
     for module in (
@@ -67,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
         admin,
         api,
         exchange,
+        statistics,
         demo,
     ):
         module.init_app(app)

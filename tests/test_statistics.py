@@ -1,0 +1,124 @@
+"""Statistics: figures computed from known cases, the same on the page, in the API, the CSV,
+the Excel workbook and the annual report; the small-count rule wherever agencies share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from app.cases.models import CaseSource, CaseState
+from app.statistics.figures import TOTAL, Figure
+from app.statistics.tables import build_table
+
+YEAR = 2026
+
+
+@pytest.fixture
+def known(make_case):
+    """SH: 4 letters and 1 phone call received in 2026 (one not accepted), JS: 1 online."""
+    cases = [
+        make_case("SH", source=CaseSource.letter, received_date=dt.date(YEAR, 1, 5 + i))
+        for i in range(4)
+    ]
+    cases.append(make_case("SH", source=CaseSource.phone, received_date=dt.date(YEAR, 2, 3)))
+    cases.append(
+        make_case(
+            "SH",
+            state=CaseState.not_accepted,
+            source=CaseSource.letter,
+            received_date=dt.date(YEAR, 3, 2),
+        )
+    )
+    cases.append(make_case("JS", source=CaseSource.online, received_date=dt.date(YEAR, 2, 9)))
+    make_case("SH", source=CaseSource.letter, received_date=dt.date(YEAR - 1, 6, 1))
+    return cases
+
+
+def _row(page: str, figure: str, row: str) -> str:
+    start = page.index(f'data-testid="figure-{figure}"')
+    start = page.index(f'data-row="{row}"', start)
+    return page[start : page.index("</tr>", start)]
+
+
+def test_agency_page_counts_own_cases_of_the_period(known, make_user, login):
+    client = login(make_user("SH", roles=("supervisor",)))
+    page = client.get(f"/statistics?year={YEAR}").get_data(as_text=True)
+    assert ">5<" in _row(page, "source", "letter")
+    assert ">1<" in _row(page, "source", "phone")
+    assert ">0<" in _row(page, "source", "online")  # JS's case is not SH's
+    assert "<svg" in page
+    assert ">1<" in _row(page, "outcome", "not_accepted")
+
+
+def test_region_page_withholds_small_counts_and_their_complements(known, make_user, login):
+    client = login(make_user("JS", roles=("agency_admin",)))
+    page = client.get(f"/statistics/region?year={YEAR}").get_data(as_text=True)
+    online = _row(page, "source", "online")
+    assert "&lt;3" in online and ">1<" not in online
+    phone = _row(page, "source", "phone")
+    assert "&lt;3" in phone
+
+
+def test_exports_carry_the_same_figures(known, make_user, login):
+    client = login(make_user("SH", roles=("auditor",)))
+    csv = client.get(f"/statistics/agency/source.csv?year={YEAR}").get_data(as_text=True)
+    assert "5" in next(line for line in csv.splitlines() if line.startswith(("Letter", "来信")))
+    client.post("/logout")
+    region = login(make_user("SH", roles=("supervisor",)))
+    data = region.get(f"/statistics/region.xlsx?year={YEAR}").data
+    book = load_workbook(io.BytesIO(data))
+    sheet = next(s for s in book.worksheets if s.title.startswith("3 "))
+    rows = [r[1:] for r in sheet.iter_rows(min_row=4, values_only=True)]
+    letter, phone = rows[0], rows[1]  # the sources in their fixed order
+    # SH's 5 letters are withheld: with SH's total they would give away its 1 phone call;
+    # and with no other agency's letters to withhold beside them, the region total goes too.
+    assert letter[0] == "—" and letter[-1] == "—"
+    assert sheet.cell(3, 2).value == "上海市科学技术委员会"
+    assert "<3" in phone and 1 not in phone
+
+
+def test_small_count_rule_survives_subtraction_from_totals():
+    figure = Figure("t", 1, "t", "t", lambda q: [])
+    triples = [("a", "SH", 1), ("a", "JS", 7), ("a", "ZJ", 9), ("b", "SH", 5), ("b", "JS", 4)]
+    table = build_table(figure, triples, [("SH", "SH"), ("JS", "JS"), ("ZJ", "ZJ")], suppress=True)
+    a = table.rows[0]
+    assert a.cells["SH"].text == "<3"
+    hidden = [c for c in a.cells.values() if c.hidden]
+    assert len(hidden) >= 2 or a.total.hidden  # the total minus the rest is not the 1
+    column = [r.cells["SH"] for r in table.rows]
+    assert sum(1 for c in column if c.hidden) >= 2
+    assert TOTAL == "*"
+
+
+def test_other_roles_are_refused(known, make_user, login, client):
+    for roles, path, status in (
+        (("officer",), "/statistics", 403),
+        (("committee_member",), "/statistics", 403),
+        (("auditor",), "/statistics/region", 403),
+        (("sysadmin",), "/statistics/region", 403),
+    ):
+        login(make_user("SH", roles=roles))
+        assert client.get(path).status_code == status, (roles, path)
+        client.post("/logout")
+
+
+def test_annual_report_pdf_has_the_figures(known, make_user, login, db):
+    user = make_user("SH", roles=("supervisor",))
+    client = login(user)
+    response = client.post(
+        "/statistics/reports", data={"year": YEAR, "scope": "region", "locale": "zh"}
+    )
+    assert response.status_code == 302
+    from app.statistics.models import AnnualReport
+
+    report = db.session.query(AnnualReport).one()
+    pdf = client.get(f"/statistics/reports/{report.document_id}.pdf").data
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "年度报告" in text or "2026" in text
+    assert "<3" in text
