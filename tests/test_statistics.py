@@ -122,3 +122,25 @@ def test_annual_report_pdf_has_the_figures(known, make_user, login, db):
     ).stdout.decode()
     assert "年度报告" in text or "2026" in text
     assert "<3" in text
+
+
+def test_demo_gives_every_agency_figures_for_the_past_two_years(app, db):
+    from app.auth.models import Agency
+    from app.core.calendar import today
+    from app.demo.loader import load_demo
+    from app.statistics.periods import Period
+    from app.statistics.services import Scope, compute_tables
+
+    assert load_demo() > 100
+    end = today()
+    years = [
+        Period(end - dt.timedelta(days=729), end - dt.timedelta(days=365)),
+        Period(end - dt.timedelta(days=364), end),
+    ]
+    with app.test_request_context():
+        for agency in db.session.query(Agency).all():
+            for period in years:
+                tables = {t.key: t for t in compute_tables(Scope("agency", period, agency))}
+                for key in ("received", "concluded", "source", "outcome"):
+                    total = sum(r.total.value for r in tables[key].rows)
+                    assert total >= 3, (agency.code, period.label, key)
