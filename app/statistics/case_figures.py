@@ -42,7 +42,7 @@ def received(q: FigureQuery):
         .where(*q.case_clauses(), *q.in_period(Case.received_date))
         .group_by(month, Case.agency_id)
     )
-    return _rows(stmt)
+    return [(m, TOTAL, 0) for m in q.months()] + _rows(stmt)
 
 
 def _first_entries(q: FigureQuery, *where):
@@ -66,7 +66,7 @@ def concluded(q: FigureQuery):
         .join(done, done.c.case_id == Case.id)
         .group_by(month, Case.agency_id)
     )
-    return _rows(stmt)
+    return [(m, TOTAL, 0) for m in q.months()] + _rows(stmt)
 
 
 def by_source(q: FigureQuery):

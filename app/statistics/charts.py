@@ -24,7 +24,9 @@ _lock = threading.Lock()
 _fonts_registered: set[str] = set()
 
 
-def chart_data(table: Table) -> list[dict]:
+def chart_data(table: Table, *, gaps: bool = False) -> list[dict]:
+    """Count cells as chart points; a withheld cell is left out, or with `gaps` kept as a
+    null that breaks a line rather than joining its neighbours across it."""
     series = len(table.columns) > 1
     data = []
     for row in table.rows:
@@ -32,7 +34,7 @@ def chart_data(table: Table) -> list[dict]:
             continue
         for key, label in table.columns:
             value = row.cells[key].shown
-            if value is None:
+            if value is None and not gaps:
                 continue
             data.append({"c": row.label, "s": label if series else "", "v": value})
     return data
@@ -43,14 +45,16 @@ def chart_spec(table: Table) -> dict | None:
     import altair as alt
 
     kind = table.figure.chart
-    data = chart_data(table)
-    if kind == "none" or not data:
+    data = chart_data(table, gaps=kind == "line")
+    if kind == "none" or not any(d["v"] for d in data):
         return None
     names = [label for _k, label in table.columns]
     series = len(names) > 1
     colour = alt.Color("s:N", title=None, scale=alt.Scale(domain=names, range=GREYS))
     if kind == "line":
-        base = alt.Chart(alt.Data(values=data)).mark_line(point=True, strokeWidth=2)
+        base = alt.Chart(alt.Data(values=data)).mark_line(
+            point=True, strokeWidth=2, invalid="break-paths-show-domains"
+        )
         encoding = {
             "x": alt.X("c:O", title=None, sort=None),
             "y": alt.Y("v:Q", title=None, axis=alt.Axis(tickMinStep=1)),

@@ -47,6 +47,14 @@ class FigureQuery:
         ).astimezone(dt.UTC)
         return [column >= start, column < end]
 
+    def months(self) -> list[str]:
+        """Every month of the period, so a month without cases shows as 0, not as a gap."""
+        found, day = [], self.period.start.replace(day=1)
+        while day <= self.period.end:
+            found.append(day.strftime("%Y-%m"))
+            day = (day + dt.timedelta(days=32)).replace(day=1)
+        return found
+
     def month(self, column):
         if self.postgres:
             return func.to_char(column, "YYYY-MM")
