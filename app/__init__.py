@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app.config import Config, from_environment, normalise_database_url
+from app.config import Config, from_environment, normalise_database_url, secure_cookies
 from app.core.secrets import ensure_instance_secrets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         auditing,
         auth,
         cases,
+        committees,
         core,
         demo,
         dossiers,
@@ -58,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
         core,
         auth,
         cases,
+        committees,
         protection,
         evidence,
         notes,
@@ -81,6 +83,7 @@ def _finish_config(app: Flask) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{Path(app.instance_path) / 'yrd.sqlite'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    secure_cookies(app.config)
     if url.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     app.config.setdefault("FILE_STORE", None)

@@ -98,6 +98,16 @@ def from_environment() -> dict:
     return values
 
 
+def secure_cookies(config) -> None:
+    """Production runs behind HTTPS: its cookies never travel in the clear, and a browser is
+    told (HSTS) to use HTTPS only. The remember-me cookie follows the session cookie."""
+    if config.get("PRODUCTION"):
+        config["SESSION_COOKIE_SECURE"] = True
+    config["REMEMBER_COOKIE_SECURE"] = bool(
+        config.get("REMEMBER_COOKIE_SECURE") or config.get("SESSION_COOKIE_SECURE")
+    )
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the common `postgres://` / `postgresql://` forms and use psycopg 3."""
     if url.startswith("postgres://"):

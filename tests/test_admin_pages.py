@@ -99,6 +99,7 @@ def test_policy_change_is_saved_audited_and_used_for_new_deadlines(
         "review_request_days": 15,
         "review_decision_days": 90,
         "due_soon_days": 5,
+        "token_max_days": 90,
     }
     response = client.post("/admin/policy", data=values, follow_redirects=True)
     assert "Deadline policy saved." in text(response)
@@ -133,3 +134,25 @@ def test_administration_is_in_the_menu_once_and_only_for_administrators(client, 
     assert text(client.get("/")).count('href="/admin/users"') == 1
     sign_in(client, make_user("SH", roles=("officer", "supervisor")))
     assert 'href="/admin/users"' not in text(client.get("/"))
+
+
+def test_a_zero_longest_extension_is_a_valid_policy(client, db, admin):
+    """0 is in the allowed range (no extension at all) and is saved, not taken for blank."""
+    sign_in(client, admin)
+    values = {
+        "preliminary_review_days": 15,
+        "investigation_months": 6,
+        "extension_max_months": 0,
+        "defence_days": 10,
+        "review_request_days": 15,
+        "review_decision_days": 90,
+        "due_soon_days": 5,
+        "token_max_days": 30,
+    }
+    response = client.post("/admin/policy", data=values, follow_redirects=True)
+    assert "Deadline policy saved." in text(response)
+    db.session.expire_all()
+    assert admin.agency.policy.extension_max_months == 0
+    assert admin.agency.policy.token_max_days == 30
+    blank = client.post("/admin/policy", data=values | {"defence_days": ""})
+    assert "Enter a whole number." in text(blank)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import click, need_chromium, start_chromium
+from tests.browser_support import click, csp_violations, need_chromium, start_chromium
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -157,3 +157,40 @@ def test_register_a_case_take_a_confirmed_step_and_switch_language(browser, live
     browser.get(live_server + "/")
     assert "Dashboard" in browser.page_source
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+
+
+def test_pages_run_under_the_csp_without_a_violation(browser, live_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 10)
+    browser.delete_all_cookies()
+    browser.get(live_server + "/login")
+    _fill(browser, "username", "browser-supervisor")
+    _fill(browser, "password", TEST_PASSWORD)
+    _click(browser, "main form button[type=submit]")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=account-link]")))
+    browser.get(live_server + "/cases/new")
+    _fill(browser, "title", "CSP 检查用的举报")
+    _fill(browser, "respondents-0-name", "吴昊")
+    _fill(browser, "allegations-0-description", "图像重复使用")
+    _click(browser, "main button.btn-primary[type=submit]")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=case-title]")))
+    case_page = browser.current_url
+    csp_violations(browser)  # the pages before: only those below are looked at
+    for url in (
+        live_server + "/",
+        case_page,
+        case_page + "/evidence",
+        live_server + "/cases",
+        live_server + "/account",
+    ):
+        browser.get(url)
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "main")))
+        # Bootstrap's script ran: the menu toggler works, so the scripts were allowed.
+        assert browser.execute_script("return typeof window.bootstrap") == "object"
+        assert csp_violations(browser) == [], url
+    # The check can fail: an inline style set now is refused and reported.
+    browser.execute_script("document.body.setAttribute('style', 'color: red')")
+    assert csp_violations(browser)

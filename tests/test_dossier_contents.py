@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.core.audit import verify_chain
 from app.core.models import AuditEntry
+from app.core.times import local_time
 from app.dossiers.models import Dossier, DossierLevel
 from app.dossiers.services import request_dossier
 from app.evidence.models import CustodyAction, CustodyEvent
@@ -117,7 +118,7 @@ def test_team_section_shows_who_declared_what_and_when(app, db, make_case, make_
     assert "尚未记录利益冲突声明" not in text
     assert colleague.display_name in text
     assert "存在利益冲突" in text and "与被举报人合作发表论文两篇" in text
-    assert declaration.declared_at.strftime("%Y-%m-%d %H:%M") in text
+    assert local_time(declaration.declared_at) in text  # China Standard Time, as on the page
     request_dossier(case, case.lead.user, DossierLevel.shared)
     shared = _text(app, db, case, DossierLevel.shared)
     assert colleague.display_name in shared and "合作发表论文两篇" not in shared

@@ -101,7 +101,8 @@ def test_disallowed_type_is_refused_by_content_not_extension(app, db, make_case,
     before = set(blob_files(app))
     response = upload(client, case, ("innocent.pdf", ELF))
     assert response.status_code == 415
-    assert "application/x-" in response.get_data(as_text=True)
+    assert "application/x-" not in response.get_data(as_text=True)
+    assert "不接受作为证据的类型：程序" in response.get_data(as_text=True)
     assert items_of(db, case) == []
     assert set(blob_files(app)) == before
     # and a real PDF with a misleading extension is accepted as what it is
@@ -125,6 +126,9 @@ def test_one_bad_file_in_a_batch_keeps_none_of_the_batch(db, make_case, login):
         ("bad\x00na\x1bme\n.pdf", "badname.pdf"),
         ("...hidden", "hidden"),
         ("/", "file"),
+        ("\u202egnp.exe", "gnp.exe"),
+        ("报\u200b告\u2066.pdf\u2069", "报告.pdf"),
+        ("a\u2028b\x85c.pdf", "abc.pdf"),
     ],
 )
 def test_names_lose_path_parts_and_control_characters(raw, clean):
@@ -137,6 +141,44 @@ def test_uploaded_name_is_sanitised_on_record(db, make_case, login):
     upload(client, case, ("../../secret/ev\x07il.pdf", PDF + b"%n\n"))
     (item,) = items_of(db, case)
     assert item.original_name == "evil.pdf"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "stored", "saved_as"),
+    [
+        ("x.js", b"alert(document.cookie);\n", "x.js", "x.js.txt"),
+        ("\u202egnp.exe", PNG, "gnp.exe", "gnp.exe.png"),
+        ("photo.JPG.png", PNG, "photo.JPG.png", "photo.JPG.png"),
+        ("report", PDF, "report", "report.pdf"),
+    ],
+)
+def test_a_download_is_named_for_its_detected_type_without_invisible_characters(
+    db, make_case, login, name, content, stored, saved_as
+):
+    case = make_case()
+    client = login(case.created_by)
+    upload(client, case, (name, content))
+    (item,) = items_of(db, case)
+    assert item.original_name == stored
+    for action in ("download", "preview"):
+        response = client.get(f"/cases/{case.reference}/evidence/{item.id}/{action}")
+        if action == "preview" and response.status_code == 404:
+            continue  # only images and PDF are previewed
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.endswith(f"filename={saved_as}"), disposition
+        assert "\u202e" not in disposition and "%E2%80%AE" not in disposition
+
+
+def test_a_non_ascii_download_name_is_sent_as_rfc_6266_filename_star(db, make_case, login):
+    case = make_case()
+    client = login(case.created_by)
+    upload(client, case, ("调查\u202e报告.js", b"plain text, not a script\n"))
+    (item,) = items_of(db, case)
+    response = client.get(f"/cases/{case.reference}/evidence/{item.id}/download")
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''%E8%B0%83%E6%9F%A5%E6%8A%A5%E5%91%8A.js.txt" in disposition
+    assert "%E2%80%AE" not in disposition
 
 
 def test_custody_records_added_viewed_downloaded_exported_withdrawn(db, make_case, login):

@@ -32,6 +32,26 @@ MATRIX = {
         [(ANON, "login"), ("sh_officer", 200)],
     ),
     "auth.account": ("GET", lambda w: "/account", None, [(ANON, "login"), ("sh_auditor", 200)]),
+    "auth.token_create": (
+        "POST",
+        lambda w: "/account/tokens",
+        lambda w: {"name": "sync", "days": 30},
+        [(ANON, "login"), ("sh_committee", 200), ("sh_sysadmin", 200)],
+    ),
+    "auth.token_revoke": (
+        # Only the owner; anyone else's token does not exist for them.
+        "POST",
+        lambda w: f"/account/tokens/{w['token'].id}/revoke",
+        None,
+        [
+            (ANON, "login"),
+            ("js_officer", 404),
+            ("sh_admin", 404),
+            ("sh_sysadmin", 404),
+            ("token_still_active", 0),
+            ("sh_officer", 302),
+        ],
+    ),
     "cases.dashboard": ("GET", lambda w: "/", None, [(ANON, "login"), ("sh_officer", 200)]),
     "cases.case_list": ("GET", lambda w: "/cases", None, [(ANON, "login"), ("sh_auditor", 200)]),
     "cases.new_case": (
@@ -90,49 +110,73 @@ MATRIX = {
         "GET",
         lambda w: "/admin/users",
         None,
-        [(ANON, "login"), ("sh_officer", 403), ("sh_supervisor", 403), ("sh_admin", 200)],
+        [
+            (ANON, "login"),
+            ("sh_officer", 403),
+            ("sh_supervisor", 403),
+            ("sh_sysadmin", 403),
+            ("sh_admin", 200),
+        ],
     ),
     "admin.user_new": (
         "GET",
         lambda w: "/admin/users/new",
         None,
-        [(ANON, "login"), ("sh_officer", 403), ("sh_admin", 200)],
+        [(ANON, "login"), ("sh_officer", 403), ("sh_sysadmin", 403), ("sh_admin", 200)],
     ),
     "admin.user_edit": (
         "GET",
         lambda w: f"/admin/users/{w['sh_officer'].id}",
         None,
-        [(ANON, "login"), ("js_admin", 404), ("sh_auditor", 403), ("sh_admin", 200)],
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_auditor", 403),
+            ("sh_sysadmin", 403),
+            ("sh_admin", 200),
+        ],
     ),
     "admin.user_active": (
         "POST",
         lambda w: f"/admin/users/{w['sh_officer'].id}/active",
         lambda w: {"active": "0"},
-        [(ANON, "login"), ("js_admin", 404), ("sh_supervisor", 403), ("sh_admin", 302)],
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_supervisor", 403),
+            ("sh_sysadmin", 403),
+            ("sh_admin", 302),
+        ],
     ),
     "admin.user_password": (
         "POST",
         lambda w: f"/admin/users/{w['sh_officer'].id}/password",
         lambda w: {"password": "a-new-password-2026"},
-        [(ANON, "login"), ("js_admin", 404), ("sh_officer", 403), ("sh_admin", 302)],
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_officer", 403),
+            ("sh_sysadmin", 403),
+            ("sh_admin", 302),
+        ],
     ),
     "admin.policy": (
         "GET",
         lambda w: "/admin/policy",
         None,
-        [(ANON, "login"), ("sh_supervisor", 403), ("sh_admin", 200)],
+        [(ANON, "login"), ("sh_supervisor", 403), ("sh_sysadmin", 403), ("sh_admin", 200)],
     ),
     "admin.calendar": (
         "GET",
         lambda w: "/admin/calendar",
         None,
-        [(ANON, "login"), ("sh_officer", 403), ("sh_admin", 200)],
+        [(ANON, "login"), ("sh_officer", 403), ("sh_sysadmin", 403), ("sh_admin", 200)],
     ),
     "admin.calendar_delete": (
         "POST",
         lambda w: "/admin/calendar/2099-01-01/delete",
         None,
-        [(ANON, "login"), ("sh_officer", 403), ("sh_admin", 302)],
+        [(ANON, "login"), ("sh_officer", 403), ("sh_sysadmin", 403), ("sh_admin", 302)],
     ),
     "auditing.audit_log": (
         "GET",
@@ -240,7 +284,14 @@ MATRIX = {
         "GET",
         lambda w: f"/jobs/{w['job'].id}.json",
         None,
-        [(ANON, "login"), ("js_auditor", 404), ("sh_officer", 404), ("sh_auditor", 200)],
+        [
+            (ANON, "login"),
+            ("js_auditor", 404),
+            ("sh_officer", 404),
+            ("sh_sysadmin", 404),
+            ("js_sysadmin", 404),
+            ("sh_auditor", 200),
+        ],
     ),
     "notifications.index": (
         "GET",
@@ -469,8 +520,16 @@ def _recognitions(world) -> int:
     return db.session.scalar(select(func.count()).select_from(Recognition))
 
 
+def _token_active(world) -> bool:
+    from app.extensions import db
+
+    db.session.refresh(world["token"])
+    return world["token"].status() == "active"
+
+
 # Pseudo-visitors that check a refused request changed nothing.
 CHECKS = {
+    "token_still_active": _token_active,
     "still_draft": lambda w: _record_status(w, "draft_record") == "draft",
     "still_active": lambda w: _record_status(w, "published_record") == "active",
     "peer_still_active": _peer_active,
@@ -506,8 +565,10 @@ def test_every_html_route_is_in_the_matrix(app):
 
 @pytest.fixture
 def world(make_user, make_case):
+    # System administrators live in the platform pseudo-agency; the "sh_"/"js_" prefix of
+    # theirs only names two different ones.
     people = {
-        f"{code.lower()}_{key}": make_user(code, roles=roles)
+        f"{code.lower()}_{key}": make_user("PLATFORM" if key == "sysadmin" else code, roles=roles)
         for code in ("SH", "JS")
         for key, roles in (
             ("officer", ("officer",)),
@@ -602,6 +663,15 @@ class World(dict):
 
         request_report(self["sh_supervisor"], "agency", 2026, "zh")
         return db.session.query(AnnualReport).one()
+
+    def _build_token(self):
+        from app.auth.models import ApiToken
+        from app.auth.services import create_token, tokens_of
+
+        create_token(self["sh_officer"], "matrix")
+        token = tokens_of(self["sh_officer"])[0]
+        assert isinstance(token, ApiToken)
+        return token
 
     def _build_node(self):
         from app.exchange.node import init_node

@@ -138,7 +138,7 @@ def test_demo_gives_every_agency_figures_for_the_past_two_years(app, db):
         Period(end - dt.timedelta(days=364), end),
     ]
     with app.test_request_context():
-        for agency in db.session.query(Agency).all():
+        for agency in db.session.query(Agency).filter_by(is_platform=False):
             for period in years:
                 tables = {t.key: t for t in compute_tables(Scope("agency", period, agency))}
                 for key in ("received", "concluded", "source", "outcome"):

@@ -258,6 +258,7 @@ def test_policy_refuses_out_of_range_values(client, db, admin):
         "review_request_days": 15,
         "review_decision_days": 90,
         "due_soon_days": 5,
+        "token_max_days": 90,
     }
     for field, bad in (("defence_days", 0), ("investigation_months", 99), ("due_soon_days", "x")):
         response = client.post("/admin/policy", data=values | {field: bad})

@@ -7,9 +7,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def is_admin(user) -> bool:
-    from app.auth.models import Role
+    from app.admin.permissions import can_administer
 
-    return user.has_role(Role.agency_admin)
+    return can_administer(user)
 
 
 def init_app(app: Flask) -> None:

@@ -12,11 +12,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.admin.permissions import AGENCY_ROLES
 from app.admin.services import POLICY_RANGES
 from app.auth.models import Role
 from app.core.labels import label, options
 
-ADMIN_ROLES = [r for r in Role if r is not Role.sysadmin]
+ADMIN_ROLES = [r for r in Role if r in AGENCY_ROLES]
 
 
 class RolesField(SelectMultipleField):
@@ -48,7 +49,7 @@ def _policy_field(name: str, text):
     return IntegerField(
         text,
         validators=[
-            DataRequired(message=_l("Enter a whole number.")),
+            InputRequired(message=_l("Enter a whole number.")),
             NumberRange(min=low, max=high, message=_l("Enter a number from %(min)s to %(max)s.")),
         ],
         description=_l("%(min)s to %(max)s", min=low, max=high),
@@ -69,6 +70,7 @@ class PolicyForm(FlaskForm):
         "review_decision_days", _l("Review decision (working days)")
     )
     due_soon_days = _policy_field("due_soon_days", _l("“Due soon” warning (working days)"))
+    token_max_days = _policy_field("token_max_days", _l("Longest API token lifetime (days)"))
 
 
 class CalendarDayForm(FlaskForm):

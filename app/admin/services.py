@@ -22,6 +22,7 @@ POLICY_RANGES = {
     "review_request_days": (1, 60),
     "review_decision_days": (1, 180),
     "due_soon_days": (1, 30),
+    "token_max_days": (1, 365),
 }
 
 

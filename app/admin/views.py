@@ -18,6 +18,7 @@ from app.admin.forms import (
     UserCreateForm,
     UserEditForm,
 )
+from app.admin.permissions import can_manage_user
 from app.admin.services import (
     POLICY_RANGES,
     add_calendar_day,
@@ -74,7 +75,8 @@ def users():
             )
         )
     page = db.paginate(stmt.order_by(User.username), per_page=25, error_out=False)
-    return render_template("admin/users.html", page=page, q=q)
+    manageable = {u.id for u in page.items if can_manage_user(current_user, u)}
+    return render_template("admin/users.html", page=page, q=q, manageable=manageable)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -99,7 +101,7 @@ def user_new():
             db.session.commit()
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None, can_manage=True)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -127,6 +129,7 @@ def user_edit(user_id: int):
         form=form,
         user=user,
         reset_form=ResetPasswordForm(formdata=None),
+        can_manage=can_manage_user(current_user, user),
     )
 
 

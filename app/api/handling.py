@@ -6,7 +6,6 @@ session here would let any page a user visits act in their name.
 
 from __future__ import annotations
 
-import json
 from typing import TypeVar
 
 from flask import current_app, g, request
@@ -17,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from app.auth.models import User
 from app.auth.services import user_for_token
 from app.core.errors import ServiceError, problem
+from app.core.json_input import TooDeep, loads_bounded
 from app.extensions import db
 
 MAX_BODY = 1024 * 1024
@@ -70,11 +70,18 @@ def parse_body(model: type[M]) -> M:
         )
     if (request.content_length or 0) > MAX_BODY:
         raise ApiError(413, "payload_too_large", _("Payload too large"))
-    raw = request.get_data(cache=False)
+    raw = request.stream.read(MAX_BODY + 1)  # never more, whatever the client announced
     if len(raw) > MAX_BODY:
         raise ApiError(413, "payload_too_large", _("Payload too large"))
     try:
-        data = json.loads(raw)
+        data = loads_bounded(raw)
+    except TooDeep as exc:
+        raise ApiError(
+            400,
+            "invalid_json",
+            _("The body is nested too deeply."),
+            _("At most %(n)s levels of arrays and objects.", n=exc.max_depth),
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "invalid_json", _("The body is not valid JSON."), str(exc)) from exc
     if not isinstance(data, dict):

@@ -14,11 +14,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 from app.cases.models import (
     CaseSource,
     CaseState,
+    DecisionKind,
     FindingOutcome,
     MisconductType,
     PartyType,
@@ -28,6 +30,7 @@ from app.cases.models import (
     TeamRole,
 )
 from app.cases.queries import SORTS
+from app.core.identifiers import pydantic_check
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50000)]
@@ -56,6 +59,15 @@ Timestamp = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class WithIdNumber(Request):
+    """An ID number is checked against its type (app/core/identifiers.py) and normalised."""
+
+    @model_validator(mode="after")
+    def _check_id_number(self):
+        self.id_number = pydantic_check(self.id_type, self.id_number)
+        return self
 
 
 class Problem(BaseModel):
@@ -119,7 +131,7 @@ class CaseList(BaseModel):
 # ---- registration -------------------------------------------------------------------------
 
 
-class RespondentIn(Request):
+class RespondentIn(WithIdNumber):
     name: Name
     party_type: PartyType = PartyType.person
     id_type: Annotated[str, StringConstraints(max_length=32)] | None = None
@@ -134,7 +146,7 @@ class AllegationIn(Request):
     work_reference: Annotated[str, StringConstraints(max_length=300)] | None = None
 
 
-class ComplainantIn(Request):
+class ComplainantIn(WithIdNumber):
     anonymous: bool = True
     name: Short | None = None
     contact: Annotated[str, StringConstraints(max_length=300)] | None = None
@@ -229,7 +241,10 @@ class RespondentOut(BaseModel):
     party_type: PartyType
     name: str
     id_type: str | None
-    id_number_masked: str | None = Field(description="Only the last four characters")
+    id_number_masked: str | None = Field(
+        description="Masked: the first and last four characters of a number of 15 or more, "
+        "the last three of one of 8 to 14, none of a shorter one"
+    )
     institution: str | None
     position: str | None
 
@@ -274,6 +289,20 @@ class SanctionOut(BaseModel):
     lifetime: bool
     description: str | None
     revoked_on: dt.date | None
+    decision_id: int | None = Field(None, description="The decision or review that imposed it")
+    revoked_by_id: int | None = Field(None, description="The review that revoked or replaced it")
+
+
+class DecisionOut(BaseModel):
+    """A 处理决定 or a review of it; the review keeps the decision it reviewed beside it."""
+
+    id: int
+    kind: DecisionKind
+    review_outcome: ReviewOutcome | None
+    decided_on: dt.date
+    requested_on: dt.date | None
+    text: str | None = Field(description="None for a review that upheld or overturned")
+    reason: str | None
 
 
 class Deadlines(BaseModel):
@@ -324,6 +353,7 @@ class CaseDetail(BaseModel):
     decision_text: str | None
     review_outcome: ReviewOutcome | None
     sanctions: list[SanctionOut]
+    decisions: list[DecisionOut]
     available_transitions: list[TransitionOut]
     complainant: ComplainantOut | None = Field(
         None,
@@ -334,7 +364,7 @@ class CaseDetail(BaseModel):
 # ---- integrity check ----------------------------------------------------------------------
 
 
-class IntegrityCheckQuery(Request):
+class IntegrityCheckQuery(WithIdNumber):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     id_type: Annotated[str, StringConstraints(max_length=32)] = "resident_id"
     id_number: Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.auth.models import User
 from app.cases.models import Case, Party
 from app.cases.workflow import available_transitions
+from app.core.identifiers import mask_id_number
 from app.protection.identity import complainant_view
 
 
@@ -23,20 +24,13 @@ def case_summary(case: Case) -> dict:
     }
 
 
-def masked(value: str | None) -> str | None:
-    """Enough to tell two respondents apart on a call, never the full identifier."""
-    if not value:
-        return None
-    return "*" * max(len(value) - 4, 4) + value[-4:] if len(value) > 4 else "****"
-
-
 def _respondent(p: Party) -> dict:
     return {
         "id": p.id,
         "party_type": p.party_type,
         "name": p.name,
         "id_type": p.id_type,
-        "id_number_masked": masked(p.id_number),
+        "id_number_masked": mask_id_number(p.id_number),
         "institution": p.institution,
         "position": p.position,
     }
@@ -62,7 +56,7 @@ DEADLINE_FIELDS = (
 def case_detail(case: Case, user: User) -> dict:
     """The caller commits: a granted reader's view of the complainant is audited."""
     return {
-        "complainant": complainant_view(case, user),
+        "complainant": complainant_view(case, user, via="api"),
         **{
             k: getattr(case, k)
             for k in (
@@ -131,8 +125,22 @@ def case_detail(case: Case, user: User) -> dict:
                 "lifetime": s.lifetime,
                 "description": s.description,
                 "revoked_on": s.revoked_on,
+                "decision_id": s.decision_id,
+                "revoked_by_id": s.revoked_by_id,
             }
             for s in case.sanctions
+        ],
+        "decisions": [
+            {
+                "id": d.id,
+                "kind": d.kind,
+                "review_outcome": d.review_outcome,
+                "decided_on": d.decided_on,
+                "requested_on": d.requested_on,
+                "text": d.text,
+                "reason": d.reason,
+            }
+            for d in case.decisions
         ],
         "available_transitions": [
             {

@@ -28,7 +28,7 @@ class Operation:
 
 OPERATIONS: list[Operation] = []
 
-COMMON_ERRORS = {401: "Missing, malformed, unknown or revoked bearer token"}
+COMMON_ERRORS = {401: "Missing, malformed, unknown, expired or revoked bearer token"}
 
 
 def operation(bp, path: str, method: str, summary: str, **kwargs) -> Callable:
@@ -123,7 +123,7 @@ def build_document(base_url: str = "/api/v1") -> dict:
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "A token from `flask create-token USER` (yrd_...).",
+                    "description": "A token from the account page or `flask create-token USER`.",
                 }
             },
         },

@@ -15,10 +15,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import false, or_, select
 
 from app.auditing import bp
+from app.auditing.objects import describe_objects
 from app.auth.models import Role, User
 from app.cases.models import Case
 from app.core import audit
+from app.core.labels import AUDIT_AREAS
 from app.core.models import AuditEntry
+from app.core.times import cst_day_start, local_iso
 from app.extensions import db
 
 EXPORT_BATCH = 1000
@@ -29,13 +32,15 @@ def is_auditor(user) -> bool:
 
 
 def audit_scope(user):
-    """Own agency's entries for an auditor; agency-less ones for a system administrator.
-    A system administrator's own actions carry their agency: that agency's auditors see them."""
+    """Own agency's entries for an auditor; for a system administrator the platform's: those
+    of no agency and those of the platform pseudo-agency (system administrators' own)."""
     clauses = []
     if user.has_role(Role.auditor):
         clauses.append(AuditEntry.agency_id == user.agency_id)
     if user.has_role(Role.sysadmin):
         clauses.append(AuditEntry.agency_id.is_(None))
+        if user.agency.is_platform:
+            clauses.append(AuditEntry.agency_id == user.agency_id)
     return or_(*clauses) if clauses else false()
 
 
@@ -78,14 +83,10 @@ def audit_query(user: User, f: AuditFilters):
     if f.action:
         q = q.where(AuditEntry.action.startswith(f.action, autoescape=True))
     if f.date_from:
-        q = q.where(AuditEntry.at >= _day_start(f.date_from))
+        q = q.where(AuditEntry.at >= cst_day_start(f.date_from))
     if f.date_to:
-        q = q.where(AuditEntry.at < _day_start(f.date_to + dt.timedelta(days=1)))
+        q = q.where(AuditEntry.at < cst_day_start(f.date_to + dt.timedelta(days=1)))
     return q.order_by(AuditEntry.id.desc())
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 def _require_auditor() -> None:
@@ -98,19 +99,24 @@ def _require_auditor() -> None:
 def audit_log():
     _require_auditor()
     filters = filters_from_args()
+    # Recorded and committed first: a commit after loading would expire the page's entries
+    # and read each one again.
+    audit.record("audit.view", actor=current_user)
+    db.session.commit()
     page = db.paginate(
         audit_query(current_user, filters), per_page=50, max_per_page=200, error_out=False
     )
     actors = _names(User, {e.actor_id for e in page.items})
     cases = _names(Case, {e.case_id for e in page.items})
-    audit.record("audit.view", actor=current_user)
-    db.session.commit()
+    objects = describe_objects(page.items)
     return render_template(
         "auditing/log.html",
         page=page,
         filters=filters,
         actors=actors,
         cases=cases,
+        objects=objects,
+        areas=AUDIT_AREAS,
         own_agency=current_user.has_role(Role.auditor),
         platform=current_user.has_role(Role.sysadmin),
     )
@@ -180,7 +186,7 @@ def _csv_rows(query):
 def _csv_row(row) -> list:
     return [
         row.id,
-        row.at.isoformat(),
+        local_iso(row.at),
         row.username or "",
         row.action,
         row.object_type or "",

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 
 class LoginForm(FlaskForm):
@@ -15,4 +15,12 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))],
+    )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=80)])
+    days = IntegerField(
+        _l("Valid for (days)"),
+        validators=[InputRequired(message=_l("Enter a whole number."))],
     )

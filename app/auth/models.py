@@ -6,7 +6,18 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import utcnow
@@ -22,14 +33,31 @@ class Role(enum.StrEnum):
     sysadmin = "sysadmin"
 
 
+# The platform pseudo-agency: system administrators belong to it, it owns no case.
+PLATFORM_CODE = "PLATFORM"
+
+
 class Agency(db.Model):
+    """A case-owning authority, or the one platform pseudo-agency (`is_platform`) that holds
+    the system administrators, so that no agency administrator ever counts them as theirs."""
+
     __tablename__ = "agencies"
+    __table_args__ = (
+        Index(
+            "uq_agencies_one_platform",
+            "is_platform",
+            unique=True,
+            sqlite_where=text("is_platform"),
+            postgresql_where=text("is_platform"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
     name_zh: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(160))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_platform: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     policy: Mapped[DeadlinePolicy] = relationship(back_populates="agency", lazy="joined")
 
@@ -38,7 +66,8 @@ class Agency(db.Model):
 
 
 class DeadlinePolicy(db.Model):
-    """Statutory day counts, kept as data an agency administrator can change."""
+    """Statutory day counts and the longest API token lifetime, kept as data an agency
+    administrator can change."""
 
     __tablename__ = "deadline_policies"
 
@@ -50,6 +79,7 @@ class DeadlinePolicy(db.Model):
     review_request_days: Mapped[int] = mapped_column(Integer, default=15)
     review_decision_days: Mapped[int] = mapped_column(Integer, default=90)
     due_soon_days: Mapped[int] = mapped_column(Integer, default=5)
+    token_max_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
 
     agency: Mapped[Agency] = relationship(back_populates="policy")
 
@@ -120,6 +150,17 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(lazy="joined")
+
+    def status(self, now: dt.datetime | None = None) -> str:
+        """`active`, `expired` or `revoked`; SQLite hands back naive UTC datetimes."""
+        if self.revoked_at is not None:
+            return "revoked"
+        now = now or dt.datetime.now(dt.UTC)
+        expires = self.expires_at
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=dt.UTC)
+        return "active" if now < expires else "expired"

@@ -11,8 +11,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.auth.models import Agency, ApiToken, Role, User
-from app.auth.passwords import DEMO_PASSWORD, MIN_LENGTH, check_password, hash_password
+from app.admin.permissions import require_create_in, require_manage_user, require_role_change
+from app.auth.models import PLATFORM_CODE, Agency, ApiToken, DeadlinePolicy, Role, User
+from app.auth.passwords import check_password, hash_password, password_problem
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed
 from app.extensions import db
@@ -21,12 +22,50 @@ USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 TOKEN_PREFIX = "yrd_"
 
 
-def validate_password(password: str) -> None:
-    if password == DEMO_PASSWORD and not current_app.config.get("DEMO"):
-        raise InvalidInput(_l("The demo password is allowed only in demo mode."), field="password")
-    if password != DEMO_PASSWORD and len(password or "") < MIN_LENGTH:
+def case_agencies():
+    """Agencies that own cases (every list of agencies: filters, transfer targets, the demo);
+    the platform pseudo-agency is never one of them."""
+    return select(Agency).where(Agency.is_platform.is_(False))
+
+
+def platform_agency() -> Agency:
+    """The pseudo-agency of the system administrators (made by migration 0010_accounts)."""
+    agency = db.session.scalar(select(Agency).where(Agency.is_platform.is_(True)))
+    if agency is None:
+        agency = Agency(
+            code=PLATFORM_CODE,
+            name_zh="平台运维",
+            name_en="Platform operations",
+            is_platform=True,
+            policy=DeadlinePolicy(),
+        )
+        db.session.add(agency)
+        db.session.flush()
+    return agency
+
+
+def validate_password(password: str, *, username: str = "", display_name: str = "") -> None:
+    """The one password policy, wherever a password is set (own change, admin, console)."""
+    why = password_problem(
+        password, personal=(username, display_name), demo=bool(current_app.config.get("DEMO"))
+    )
+    if why is not None:
+        raise InvalidInput(why, field="password")
+
+
+def _check_placement(agency: Agency, roles) -> None:
+    """System administrators live in the platform pseudo-agency and nobody else does, so an
+    agency's administrator never finds one among the agency's users."""
+    roles = set(roles)
+    if Role.sysadmin in roles and not agency.is_platform:
         raise InvalidInput(
-            _l("A password needs at least %(n)s characters.", n=MIN_LENGTH), field="password"
+            _l("A system administrator belongs to the platform, not to an agency."),
+            field="roles",
+        )
+    if agency.is_platform and roles != {Role.sysadmin}:
+        raise InvalidInput(
+            _l("The platform holds system administrators only, with no other role."),
+            field="roles",
         )
 
 
@@ -52,7 +91,10 @@ def create_user(
     roles = [Role(r) for r in roles]
     if not roles:
         raise InvalidInput(_l("Give the user at least one role."), field="roles")
-    validate_password(password)
+    require_create_in(actor, agency)
+    require_role_change(actor, set(), set(roles))
+    _check_placement(agency, roles)
+    validate_password(password, username=username, display_name=display_name)
     user = User(
         username=username,
         display_name=display_name.strip(),
@@ -73,20 +115,19 @@ def create_user(
     return user
 
 
-def require_admin_of(actor: User, user: User) -> None:
-    if not (actor.has_role(Role.agency_admin) and actor.agency_id == user.agency_id):
-        raise NotAllowed(_l("Only an administrator of the user's agency can do this."))
-
-
-def update_user(user: User, actor: User, display_name: str, email: str | None, roles) -> None:
-    require_admin_of(actor, user)
+def update_user(
+    user: User, actor: User | None, display_name: str, email: str | None, roles
+) -> None:
+    require_manage_user(actor, user)
     roles = {Role(r) for r in roles}
     if not roles:
         raise InvalidInput(_l("Give the user at least one role."), field="roles")
-    if user.id == actor.id and Role.agency_admin not in roles:
+    if actor is not None and user.id == actor.id and Role.agency_admin not in roles:
         raise InvalidInput(_l("You cannot remove your own administrator role."), field="roles")
     if not (display_name or "").strip():
         raise InvalidInput(_l("A display name is required."), field="display_name")
+    require_role_change(actor, user.roles, roles)
+    _check_placement(user.agency, roles)
     before = sorted(r.value for r in user.roles)
     user.display_name = display_name.strip()
     user.email = (email or "").strip() or None
@@ -96,33 +137,47 @@ def update_user(user: User, actor: User, display_name: str, email: str | None, r
         "user.update",
         actor=actor,
         obj=user,
+        agency_id=user.agency_id,
         details={"roles_before": before, "roles": sorted(r.value for r in roles)},
     )
+    if before != sorted(r.value for r in roles):
+        revoke_user_tokens(user, actor, reason="role_change")
 
 
-def set_active(user: User, active: bool, actor: User) -> None:
-    require_admin_of(actor, user)
-    if user.id == actor.id and not active:
+def set_active(user: User, active: bool, actor: User | None) -> None:
+    require_manage_user(actor, user)
+    if actor is not None and user.id == actor.id and not active:
         raise InvalidInput(_l("You cannot deactivate your own account."))
     user.active = active
     user.session_version += 1
     db.session.flush()
-    audit.record("user.activate" if active else "user.deactivate", actor=actor, obj=user)
+    audit.record(
+        "user.activate" if active else "user.deactivate",
+        actor=actor,
+        obj=user,
+        agency_id=user.agency_id,
+    )
 
 
-def reset_password(user: User, password: str, actor: User) -> None:
-    require_admin_of(actor, user)
-    validate_password(password)
+def reset_password(user: User, password: str, actor: User | None) -> None:
+    """An administrator's reset: the old password, sessions and API tokens stop working."""
+    require_manage_user(actor, user)
+    validate_password(password, username=user.username, display_name=user.display_name)
     user.password_hash = hash_password(password)
     user.session_version += 1
     db.session.flush()
-    audit.record("user.reset_password", actor=actor, obj=user)
+    audit.record("user.reset_password", actor=actor, obj=user, agency_id=user.agency_id)
+    revoke_user_tokens(user, actor, reason="password_reset")
 
 
 def change_own_password(user: User, current: str, new: str) -> None:
     if not check_password(user.password_hash, current):
         raise InvalidInput(_l("The current password is wrong."), field="current")
-    validate_password(new)
+    try:
+        validate_password(new, username=user.username, display_name=user.display_name)
+    except InvalidInput as err:
+        err.field = "new"
+        raise
     user.password_hash = hash_password(new)
     user.session_version += 1
     db.session.flush()
@@ -133,24 +188,103 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, name: str = "api") -> str:
-    """Returns the token once; only its hash is stored."""
+def token_max_days(user: User) -> int:
+    return user.agency.policy.token_max_days
+
+
+def create_token(
+    user: User, name: str = "api", days: int | None = None, actor: User | None = None
+) -> str:
+    """Returns the token once; only its hash is stored. It expires after `days` (at most
+    the agency's policy; the policy's maximum when not chosen)."""
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise InvalidInput(_l("Give the token a name of at most 80 characters."), field="name")
+    longest = token_max_days(user)
+    days = longest if days is None else days
+    if not isinstance(days, int) or not 1 <= days <= longest:
+        raise InvalidInput(_l("A token lasts from 1 to %(max)s days.", max=longest), field="days")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(
-        ApiToken(user_id=user.id, name=name[:80], prefix=token[:12], token_hash=_token_hash(token))
+    now = dt.datetime.now(dt.UTC)
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=token[:12],
+        token_hash=_token_hash(token),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=days),
     )
+    db.session.add(row)
     db.session.flush()
-    audit.record("token.create", actor=user, agency_id=user.agency_id, details={"name": name})
+    audit.record(
+        "token.create",
+        actor=actor or user,
+        obj=row,
+        agency_id=user.agency_id,
+        details={"name": name, "days": days, "user": user.username},
+    )
     return token
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(row: ApiToken, actor: User | None) -> None:
+    """The owner revokes their own token; the console (`actor=None`) any token."""
+    if actor is not None and actor.id != row.user_id:
+        raise NotAllowed(_l("You can revoke only your own tokens."))
+    if row.revoked_at is not None:
+        raise InvalidInput(_l("This token is already revoked."))
+    row.revoked_at = dt.datetime.now(dt.UTC)
+    db.session.flush()
+    audit.record(
+        "token.revoke",
+        actor=actor,
+        obj=row,
+        agency_id=row.user.agency_id,
+        details={"name": row.name, "prefix": row.prefix, "user": row.user.username},
+    )
+
+
+def revoke_user_tokens(user: User, actor: User | None, reason: str) -> int:
+    """Ends every live token of the user, e.g. when an administrator resets the password or
+    changes the roles the token would act with."""
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        row
+        for row in db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        )
+        if row.status(now) == "active"
+    ]
+    for row in rows:
+        row.revoked_at = now
+    db.session.flush()
+    if rows:
+        audit.record(
+            "token.revoke_all",
+            actor=actor,
+            obj=user,
+            agency_id=user.agency_id,
+            details={"reason": reason, "count": len(rows), "prefixes": [r.prefix for r in rows]},
+        )
+    return len(rows)
 
 
 def user_for_token(token: str) -> User | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None or not row.user.active:
-        return None
     now = dt.datetime.now(dt.UTC)
+    if row is None or row.status(now) != "active" or not row.user.active:
+        return None
     last = row.last_used_at
     if last is None or (now - last.replace(tzinfo=last.tzinfo or dt.UTC)).total_seconds() > 60:
         row.last_used_at = now

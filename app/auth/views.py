@@ -1,17 +1,32 @@
 import datetime as dt
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from app.auth import bp
-from app.auth.forms import ChangePasswordForm, LoginForm
-from app.auth.models import User
+from app.auth.forms import ChangePasswordForm, LoginForm, TokenForm
+from app.auth.models import ApiToken, User
 from app.auth.passwords import DEMO_PASSWORD, DUMMY_HASH, check_password
-from app.auth.services import change_own_password
+from app.auth.services import (
+    change_own_password,
+    create_token,
+    revoke_token,
+    token_max_days,
+    tokens_of,
+)
 from app.core import audit
 from app.core.errors import ServiceError
 from app.extensions import db, limiter, login_manager
@@ -115,10 +130,27 @@ def change_password():
     return render_template("auth/password.html", form=form)
 
 
+def _account_page(form=None, token_form=None, new_token: str | None = None, status: int = 200):
+    """The user's own page: language, password, and their API tokens."""
+    from app.admin.forms import LanguageForm
+
+    locale = current_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    longest = token_max_days(current_user)
+    html = render_template(
+        "auth/account.html",
+        form=form or LanguageForm(locale=locale),
+        token_form=token_form or TokenForm(formdata=None, days=longest),
+        tokens=tokens_of(current_user),
+        token_max_days=longest,
+        new_token=new_token,
+    )
+    return html, status
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """The user's own page: language (kept on the account) and a link to change the password."""
+    """Language is kept on the account; the password has its own page."""
     from app.admin.forms import LanguageForm
 
     form = LanguageForm(locale=current_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"])
@@ -130,4 +162,39 @@ def account():
         refresh()
         flash(_("Language saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return _account_page(form=form)
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def token_create():
+    """The new token is shown on this response only; it is never stored or flashed."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _account_page(token_form=form, status=422)
+    try:
+        token = create_token(current_user, form.name.data, form.days.data)
+    except ServiceError as err:
+        db.session.rollback()
+        field = getattr(form, err.field or "", None) or form.name
+        field.errors = [*field.errors, str(err.message)]
+        return _account_page(token_form=form, status=422)
+    db.session.commit()
+    return _account_page(new_token=token)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def token_revoke(token_id: int):
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)  # another user's token does not exist for this one
+    try:
+        revoke_token(row, current_user)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Token %(name)s revoked; it no longer works.", name=row.name), "success")
+    return redirect(url_for("auth.account"))

@@ -119,6 +119,11 @@ class ReviewOutcome(enum.StrEnum):
     overturned = "overturned"
 
 
+class DecisionKind(enum.StrEnum):
+    decision = "decision"  # 处理决定
+    review = "review"  # 复查决定
+
+
 class CaseSequence(db.Model):
     """The last reference number handed out per agency and year."""
 
@@ -129,7 +134,9 @@ class CaseSequence(db.Model):
     last_value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-DECIDED_STATES_SQL = "'decided','under_review','closed'"
+# A decision has been issued: the case may be under review or closed, its decision stands.
+DECIDED_STATES = (CaseState.decided, CaseState.under_review, CaseState.closed)
+DECIDED_STATES_SQL = ",".join(f"'{state.value}'" for state in DECIDED_STATES)
 
 
 class Case(db.Model):
@@ -189,7 +196,10 @@ class Case(db.Model):
     defence_due: Mapped[dt.date | None] = mapped_column(Date)
     defence_received_on: Mapped[dt.date | None] = mapped_column(Date)
     defence_statement: Mapped[str | None] = mapped_column(Text)
+    # The text in force: the decision's, or the review's that modified it. Every text issued
+    # stays in `decisions`; this copy serves lists, the API and records.
     decision_text: Mapped[str | None] = mapped_column(Text)
+    # The decision's service date, from which the review request window runs.
     decided_on: Mapped[dt.date | None] = mapped_column(Date)
     review_request_due: Mapped[dt.date | None] = mapped_column(Date)
     review_requested_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -222,6 +232,9 @@ class Case(db.Model):
     sanctions: Mapped[list[Sanction]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Sanction.id"
     )
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Decision.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -235,6 +248,21 @@ class Case(db.Model):
     @property
     def is_terminal(self) -> bool:
         return self.state in TERMINAL_STATES
+
+    @property
+    def sanctions_in_force(self) -> list[Sanction]:
+        """What the decision in force imposes: no review revoked or replaced them."""
+        return [s for s in self.sanctions if s.revoked_on is None]
+
+    def current_due(self) -> dt.date | None:
+        """The deadline running in the case's present state, the one lists sort by."""
+        return {
+            CaseState.preliminary_review: self.preliminary_due,
+            CaseState.investigating: self.investigation_due,
+            CaseState.pre_decision_notice: self.defence_due,
+            CaseState.decided: None if self.review_outcome else self.review_request_due,
+            CaseState.under_review: self.review_decision_due,
+        }.get(self.state)
 
     def refresh_search_text(self) -> None:
         parts = [self.reference, self.title] + [p.name for p in self.respondents]
@@ -348,6 +376,43 @@ class Finding(db.Model):
     allegation: Mapped[Allegation] = relationship()
 
 
+class Decision(db.Model):
+    """A 处理决定 or a 复查 decision on it, dated and never changed afterwards: a review adds
+    its own row (what it upheld, modified or overturned) beside the decision it reviewed."""
+
+    __tablename__ = "case_decisions"
+    __table_args__ = (
+        Index("ix_case_decisions_case", "case_id", "id"),
+        CheckConstraint(
+            "(kind = 'decision' AND review_outcome IS NULL) "
+            "OR (kind = 'review' AND review_outcome IS NOT NULL)",
+            name="review_has_outcome",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[DecisionKind] = mapped_column(str_enum(DecisionKind, 16))
+    review_outcome: Mapped[ReviewOutcome | None] = mapped_column(str_enum(ReviewOutcome))
+    # A review that upholds or overturns has no text of its own; a decision recorded before
+    # decisions had rows may have lost its text to a modifying review (0012_domain).
+    text: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    requested_on: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="decisions")
+    decided_by: Mapped[User | None] = relationship()
+    sanctions: Mapped[list[Sanction]] = relationship(
+        back_populates="decision", foreign_keys="Sanction.decision_id", order_by="Sanction.id"
+    )
+    revoked: Mapped[list[Sanction]] = relationship(
+        back_populates="revoked_by", foreign_keys="Sanction.revoked_by_id", order_by="Sanction.id"
+    )
+
+
 class Sanction(db.Model):
     __tablename__ = "sanctions"
     __table_args__ = (
@@ -355,6 +420,9 @@ class Sanction(db.Model):
             "(lifetime AND end_date IS NULL) OR (NOT lifetime)", name="lifetime_has_no_end"
         ),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        CheckConstraint(
+            "revoked_by_id IS NULL OR revoked_on IS NOT NULL", name="revoked_by_has_date"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -366,6 +434,15 @@ class Sanction(db.Model):
     lifetime: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str | None] = mapped_column(Text)
     revoked_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The decision that imposed it, and the review that overturned or replaced it.
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("case_decisions.id"), index=True)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("case_decisions.id"))
 
     case: Mapped[Case] = relationship(back_populates="sanctions")
     party: Mapped[Party] = relationship()
+    decision: Mapped[Decision | None] = relationship(
+        back_populates="sanctions", foreign_keys=[decision_id]
+    )
+    revoked_by: Mapped[Decision | None] = relationship(
+        back_populates="revoked", foreign_keys=[revoked_by_id]
+    )

@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from app.auth.models import Role, User
-from app.cases.models import Case, CaseMember, TeamRole
+from app.cases.models import Case, TeamRole
+from app.core.errors import GuardFailed
 from app.extensions import db
 
 AGENCY_READ_ROLES = (Role.officer, Role.supervisor, Role.auditor)
+
 
 _extra_visibility: list[Callable[[User], ColumnElement[bool] | None]] = []
 
@@ -29,21 +32,15 @@ def visible_clause(user: User) -> ColumnElement[bool]:
         return false()
     clauses: list[ColumnElement[bool]] = []
     if user.has_role(*AGENCY_READ_ROLES):
-        # Teams are drawn from the owning agency only (assign_member), so for these roles the
+        # Teams are drawn from the owning agency only (assign_member), so for these roles a
         # team clause would add nothing; leaving it out lets PostgreSQL walk the agency's
         # (agency_id, received_date, id) index instead of filtering every case in the region.
         clauses.append(Case.agency_id == user.agency_id)
-    elif user.has_role(Role.officer, Role.supervisor):
-        clauses.append(Case.id.in_(select(CaseMember.case_id).where(CaseMember.user_id == user.id)))
     for builder in _extra_visibility:
         clause = builder(user)
         if clause is not None:
             clauses.append(clause)
     return or_(*clauses) if clauses else false()
-
-
-def visible_cases(user: User):
-    return select(Case).where(visible_clause(user))
 
 
 def is_supervisor_of(user: User, case: Case) -> bool:
@@ -59,6 +56,27 @@ def is_handling_officer(user: User, case: Case) -> bool:
 
 def can_handle(user: User, case: Case) -> bool:
     return is_supervisor_of(user, case) or is_handling_officer(user, case)
+
+
+def check_case_open(case: Case) -> None:
+    """Every service that adds to or changes a case's record calls this first: a case that
+    ended (not accepted, transferred, terminated, closed) is a closed record. Only the
+    workflow's own steps (an appeal ruling reopening a closed case) move it again."""
+    if case.is_terminal:
+        from app.core.labels import label
+
+        raise GuardFailed(
+            _l(
+                "The case has ended (%(state)s): its record is read-only, so nothing can be "
+                "added or changed.",
+                state=label(case.state),
+            )
+        )
+
+
+def can_change(user: User, case: Case) -> bool:
+    """Whether the page offers the case team's forms (evidence, notes, ...) to this user."""
+    return can_handle(user, case) and not case.is_terminal
 
 
 def is_lead(user: User, case: Case) -> bool:

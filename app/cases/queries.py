@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import defer
 
 from app.auth.models import Agency, User
-from app.cases.models import Allegation, Case, CaseMember, CaseState, MisconductType
+from app.cases.models import (
+    TERMINAL_STATES,
+    Allegation,
+    Case,
+    CaseMember,
+    CaseState,
+    MisconductType,
+)
 from app.cases.permissions import visible_clause
 from app.core.calendar import add_working_days, today
+from app.core.ids import BoundedSelectPagination
 from app.extensions import db
 
 SORTS = {
@@ -89,7 +96,7 @@ def case_query(user: User, f: CaseFilters) -> Select:
     return stmt.order_by(*order)
 
 
-class CasePagination(SelectPagination):
+class CasePagination(BoundedSelectPagination):
     """Pages through a case query by first finding the page's ids alone. A deep page then
     skips rows inside the (agency_id, received_date, id) index instead of reading every
     skipped case from the table: page 500 costs about what page 1 does."""
@@ -169,20 +176,16 @@ def deadline_cases(user: User, limit: int = 20) -> list[Case]:
 
 
 def my_cases(user: User, limit: int = 10) -> list[Case]:
+    """Open cases whose team the user is on, among the cases the user may still see: a team
+    row outlives a move to another agency or a change of roles, access does not."""
     return list(
         db.session.scalars(
             select(Case)
             .join(CaseMember, CaseMember.case_id == Case.id)
             .where(
+                visible_clause(user),
                 CaseMember.user_id == user.id,
-                Case.state.not_in(
-                    [
-                        CaseState.closed,
-                        CaseState.not_accepted,
-                        CaseState.transferred,
-                        CaseState.terminated,
-                    ]
-                ),
+                Case.state.not_in(TERMINAL_STATES),
             )
             .order_by(Case.due_date.is_(None), Case.due_date, Case.id)
             .limit(limit)

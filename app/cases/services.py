@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import Agency, Role, User
+from app.auth.services import case_agencies
 from app.cases.models import (
     Allegation,
     Case,
@@ -25,11 +26,12 @@ from app.cases.models import (
     PartyType,
     TeamRole,
 )
-from app.cases.permissions import can_handle, is_supervisor_of
+from app.cases.permissions import can_handle, check_case_open, is_supervisor_of
 from app.core import audit
 from app.core.calendar import add_months, today
 from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, StaleVersion
+from app.core.identifiers import clean_id_number
 from app.extensions import db
 
 RULE_VERSION = "国科发监〔2022〕221号"
@@ -158,8 +160,8 @@ def register_case(data: CaseInput, actor: User) -> Case:
             anonymous=c.anonymous,
             name=None if c.anonymous else (c.name or None),
             contact=c.contact or None,
-            id_type=c.id_type or None,
-            id_number=c.id_number or None,
+            id_type=(c.id_type or "").strip() or None,
+            id_number=clean_id_number(c.id_type, c.id_number, field="complainant"),
         )
     case.refresh_search_text()
     db.session.add(case)
@@ -172,7 +174,7 @@ def register_case(data: CaseInput, actor: User) -> Case:
 
 
 def _new_party(r: RespondentInput) -> Party:
-    id_number = (r.id_number or "").strip() or None
+    id_number = clean_id_number(r.id_type, r.id_number, field="respondents")
     return Party(
         party_type=r.party_type,
         name=r.name.strip(),
@@ -198,6 +200,7 @@ def _validate_case_input(data: CaseInput) -> None:
     for r in data.respondents:
         if not r.name or not r.name.strip():
             raise InvalidInput(_l("Every respondent needs a name."), field="respondents")
+        clean_id_number(r.id_type, r.id_number, field="respondents")
     for a in data.allegations:
         if not a.description or not a.description.strip():
             raise InvalidInput(_l("Every allegation needs a description."), field="allegations")
@@ -207,6 +210,8 @@ def _validate_case_input(data: CaseInput) -> None:
             _l("Give the complainant's name, or mark the complaint anonymous."),
             field="complainant",
         )
+    if c is not None:
+        clean_id_number(c.id_type, c.id_number, field="complainant")
 
 
 # Features that must approve a team assignment first (e.g. conflict declarations) add a
@@ -220,8 +225,7 @@ def assign_member(
     if not is_supervisor_of(actor, case):
         raise NotAllowed(_l("Only a supervisor of the owning agency assigns the case team."))
     check_version(case, expected_version)
-    if case.is_terminal:
-        raise GuardFailed(_l("The case is closed; its team can no longer change."))
+    check_case_open(case)
     if member.agency_id != case.agency_id or not member.has_role(Role.officer, Role.supervisor):
         raise InvalidInput(
             _l("Team members must be officers or supervisors of the owning agency."),
@@ -265,6 +269,7 @@ def remove_member(
     if not is_supervisor_of(actor, case):
         raise NotAllowed(_l("Only a supervisor of the owning agency assigns the case team."))
     check_version(case, expected_version)
+    check_case_open(case)
     member = next((m for m in case.members if m.id == member_id), None)
     if member is None:
         raise InvalidInput(_l("That person is not on the case team."), field="member")
@@ -292,6 +297,7 @@ def extend_investigation(
     if not is_supervisor_of(actor, case):
         raise NotAllowed(_l("Only a supervisor can approve an extension."))
     check_version(case, expected_version)
+    check_case_open(case)
     if case.state not in (CaseState.investigating, CaseState.suspended):
         raise GuardFailed(_l("Only a running investigation can be extended."))
     if case.extension_months:
@@ -306,7 +312,7 @@ def extend_investigation(
     old_due = case.investigation_due
     case.extension_months = months
     case.investigation_due = add_months(old_due, months)
-    case.due_date = case.investigation_due if case.state == CaseState.investigating else None
+    case.due_date = case.current_due()
     db.session.flush()
     write_history(
         case,
@@ -335,6 +341,7 @@ def record_defence(
     if not can_handle(actor, case):
         raise NotAllowed(_l("Only the case team can record the defence."))
     check_version(case, expected_version)
+    check_case_open(case)
     if case.state != CaseState.pre_decision_notice:
         raise GuardFailed(_l("A defence is recorded only while the pre-decision notice runs."))
     if received_on > today() or (case.notice_served_on and received_on < case.notice_served_on):
@@ -380,7 +387,7 @@ def assignable_users(case: Case) -> list[User]:
 def active_agencies_except(agency_id: int) -> list[Agency]:
     return list(
         db.session.scalars(
-            select(Agency)
+            case_agencies()
             .where(Agency.id != agency_id, Agency.is_active.is_(True))
             .order_by(Agency.id)
         )

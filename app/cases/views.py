@@ -8,10 +8,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.auth.models import Agency, User
+from app.auth.services import case_agencies
 from app.cases import bp
+from app.cases.decisions import decision_steps
 from app.cases.forms import NewCaseForm
 from app.cases.models import (
     CaseSource,
@@ -48,6 +49,7 @@ from app.cases.services import (
 )
 from app.cases.workflow import TRANSITIONS, available_transitions, perform
 from app.core.errors import InvalidInput, ServiceError
+from app.core.ids import db_int
 from app.extensions import db
 
 
@@ -100,7 +102,7 @@ def case_list():
     page = paginate_cases(
         case_query(current_user, filters), per_page=25, max_per_page=100, error_out=False
     )
-    agencies = db.session.scalars(select(Agency).order_by(Agency.id)).all()
+    agencies = db.session.scalars(case_agencies().order_by(Agency.id)).all()
     return render_template(
         "cases/list.html",
         page=page,
@@ -187,11 +189,14 @@ def detail(reference: str):
 def render_case(case, *, error=None, posted=None, open_form=None, status=200):
     """The case page; after a refused step it shows why and keeps what the user typed."""
     supervisor = is_supervisor_of(current_user, case)
+    handler = can_handle(current_user, case)
     return render_template(
         "cases/detail.html",
         case=case,
         transitions=available_transitions(case, current_user),
-        can_handle=can_handle(current_user, case),
+        can_handle=handler,
+        may_record_defence=handler and case.state == CaseState.pre_decision_notice,
+        decisions=decision_steps(case),
         is_supervisor=supervisor,
         assignable=assignable_users(case) if supervisor else [],
         other_agencies=active_agencies_except(case.agency_id),
@@ -283,7 +288,7 @@ def take_transition(reference: str, name: str):
             case,
             current_user,
             name,
-            expected_version=request.form.get("version", type=int),
+            expected_version=request.form.get("version", type=db_int),
             reason=request.form.get("reason"),
             **transition_params(name),
         ),
@@ -296,17 +301,17 @@ def take_transition(reference: str, name: str):
 @login_required
 def team(reference: str):
     case = get_case_or_404(reference, current_user, need="supervise")
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=db_int)
     if request.form.get("remove"):
         return _finish(
             case,
             lambda: remove_member(
-                case, request.form.get("remove", type=int), current_user, version
+                case, request.form.get("remove", type=db_int), current_user, version
             ),
             form_name="team",
             done=_("Removed from the case team."),
         )
-    member = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    member = db.session.get(User, request.form.get("user_id", type=db_int) or 0)
     if member is None:
         error = InvalidInput(_l("Choose a person to add to the team."), field="user_id")
         return render_case(case, error=error, open_form="team", status=422)
@@ -331,10 +336,10 @@ def extension(reference: str):
         case,
         lambda: extend_investigation(
             case,
-            request.form.get("months", type=int) or 0,
+            request.form.get("months", type=db_int) or 0,
             request.form.get("reason", ""),
             current_user,
-            request.form.get("version", type=int),
+            request.form.get("version", type=db_int),
         ),
         form_name="extension",
         done=_("The investigation was extended."),
@@ -359,7 +364,7 @@ def defence(reference: str):
             received,
             request.form.get("statement", ""),
             current_user,
-            request.form.get("version", type=int),
+            request.form.get("version", type=db_int),
         ),
         form_name="defence",
         done=_("The defence statement was recorded."),

@@ -13,20 +13,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Agency, User
+from app.auth.services import case_agencies
 from app.cases.models import (
     Case,
     CaseState,
+    Decision,
+    DecisionKind,
     Finding,
     FindingOutcome,
     ReviewOutcome,
     Sanction,
     SanctionType,
     Severity,
-    TeamRole,
 )
 from app.cases.permissions import can_handle, is_lead, is_supervisor_of
 from app.cases.services import check_version, write_history
@@ -48,7 +49,14 @@ class Transition:
     who: Any
     reason_required: bool = False
     fields: tuple[str, ...] = ()
-    confirm: bool = False
+    # The question asked before the step is sent (None: no question); it says truthfully
+    # whether the step can be undone.
+    confirm: Any = None
+    # Whether the case's facts (beyond its state) allow the step: a step they rule out is
+    # not offered, and `perform` refuses it with the step's own guard message.
+    offered: Callable[[Case], bool] = lambda case: True
+    # The step keeps its reason with what it records (a decision's row), not only in history.
+    records_reason: bool = False
     apply: Callable[..., None] | None = None
 
 
@@ -78,7 +86,11 @@ def find_transition(case: Case, target: str) -> Transition:
 
 
 def available_transitions(case: Case, user: User) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if case.state in t.source and t.may(user, case)]
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if case.state in t.source and t.offered(case) and t.may(user, case)
+    ]
 
 
 def perform(
@@ -109,9 +121,10 @@ def perform(
     from_state = case.state
     try:
         with db.session.begin_nested():
-            details = t.apply(case, user, **params) or {}
+            extra = {"reason": reason} if t.records_reason else {}
+            details = t.apply(case, user, **params, **extra) or {}
             case.state = t.target
-            case.due_date = current_due(case)
+            case.due_date = case.current_due()
             db.session.flush()
             write_history(
                 case,
@@ -136,16 +149,6 @@ def perform(
     return case
 
 
-def current_due(case: Case) -> dt.date | None:
-    return {
-        S.preliminary_review: case.preliminary_due,
-        S.investigating: case.investigation_due,
-        S.pre_decision_notice: case.defence_due,
-        S.decided: None if case.review_outcome else case.review_request_due,
-        S.under_review: case.review_decision_due,
-    }.get(case.state)
-
-
 def _policy(case: Case):
     return case.agency.policy
 
@@ -166,6 +169,8 @@ def _served_date(value, *, not_before: dt.date | None, field: str) -> dt.date:
         )
     return value
 
+
+CANNOT_UNDO = _l("This step cannot be undone. Continue?")
 
 SUPERVISOR = _l("a supervisor of the owning agency")
 HANDLER = _l("the handling officer or a supervisor")
@@ -193,7 +198,7 @@ def start_preliminary_review(case: Case, user: User) -> dict:
     may=is_supervisor_of,
     who=SUPERVISOR,
     reason_required=True,
-    confirm=True,
+    confirm=CANNOT_UNDO,
 )
 def not_accept(case: Case, user: User) -> dict:
     return {}
@@ -208,13 +213,13 @@ def not_accept(case: Case, user: User) -> dict:
     who=SUPERVISOR,
     reason_required=True,
     fields=("target_agency",),
-    confirm=True,
+    confirm=CANNOT_UNDO,
 )
 def transfer_case(case: Case, user: User, target_agency: str | None = None) -> dict:
     agency = None
     if target_agency:
         agency = db.session.scalar(
-            select(Agency).where(
+            case_agencies().where(
                 Agency.code == str(target_agency).upper(), Agency.is_active.is_(True)
             )
         )
@@ -256,7 +261,10 @@ def open_investigation(case: Case, user: User) -> dict:
     may=is_supervisor_of,
     who=SUPERVISOR,
     reason_required=True,
-    confirm=True,
+    confirm=_l(
+        "Suspend the investigation? A supervisor can resume it; the suspended time does "
+        "not count towards the deadline."
+    ),
 )
 def suspend_investigation(case: Case, user: User) -> dict:
     case.suspended_on = today()
@@ -288,7 +296,7 @@ def resume_investigation(case: Case, user: User) -> dict:
     may=is_supervisor_of,
     who=SUPERVISOR,
     reason_required=True,
-    confirm=True,
+    confirm=CANNOT_UNDO,
 )
 def terminate_investigation(case: Case, user: User) -> dict:
     return {}
@@ -415,7 +423,8 @@ def committee_return(case: Case, user: User) -> dict:
     may=is_supervisor_of,
     who=SUPERVISOR,
     fields=("decision_text", "decided_on", "sanctions"),
-    confirm=True,
+    confirm=_l("Issue this decision? Afterwards only a review can change it."),
+    records_reason=True,
 )
 def issue_decision(
     case: Case,
@@ -423,6 +432,7 @@ def issue_decision(
     decision_text: str | None = None,
     decided_on=None,
     sanctions: list[dict] | None = None,
+    reason: str | None = None,
 ) -> dict:
     served = _served_date(decided_on, not_before=case.notice_served_on, field="decided_on")
     if case.defence_received_on is None and served <= case.defence_due:
@@ -440,10 +450,20 @@ def issue_decision(
         raise InvalidInput(
             _l("Misconduct was found: name at least one sanction."), field="sanctions"
         )
+    case.sanctions.extend(new_sanctions)
+    case.decisions.append(
+        Decision(
+            kind=DecisionKind.decision,
+            text=decision_text.strip(),
+            decided_on=served,
+            reason=reason,
+            decided_by_id=user.id,
+            sanctions=new_sanctions,
+        )
+    )
     case.decision_text = decision_text.strip()
     case.decided_on = served
     case.review_request_due = add_working_days(served, _policy(case).review_request_days)
-    case.sanctions.extend(new_sanctions)
     return {"decided_on": served.isoformat(), "sanctions": len(new_sanctions)}
 
 
@@ -493,6 +513,7 @@ def _parse_sanctions(case: Case, items: list[dict], default_start: dt.date) -> l
     who=HANDLER,
     reason_required=True,
     fields=("requested_on",),
+    offered=lambda case: case.review_outcome is None,
 )
 def request_review(case: Case, user: User, requested_on=None) -> dict:
     if case.review_outcome is not None:
@@ -518,27 +539,67 @@ def request_review(case: Case, user: User, requested_on=None) -> dict:
     may=is_supervisor_of,
     who=SUPERVISOR,
     reason_required=True,
-    fields=("outcome", "decision_text"),
-    confirm=True,
+    fields=("outcome", "decision_text", "sanctions"),
+    confirm=_l("Record this review outcome? Afterwards only an appeal ruling can change it."),
+    records_reason=True,
 )
 def decide_review(
-    case: Case, user: User, outcome: str | None = None, decision_text: str | None = None
+    case: Case,
+    user: User,
+    outcome: str | None = None,
+    decision_text: str | None = None,
+    sanctions: list[dict] | None = None,
+    reason: str | None = None,
 ) -> dict:
+    """The review is a row of its own beside the decision it reviewed. Upheld: the decision
+    stays in force. Modified: its new text is in force, and new sanctions, if named, replace
+    those in force (none named: they stay). Overturned: every sanction in force is revoked."""
     try:
         result = ReviewOutcome(outcome)
     except ValueError as exc:
         raise InvalidInput(
             _l("Choose whether the decision is upheld, modified or overturned."), field="outcome"
         ) from exc
-    if result == ReviewOutcome.modified and not (decision_text or "").strip():
+    text = (decision_text or "").strip() or None
+    if result == ReviewOutcome.modified and not text:
         raise InvalidInput(_l("A modified decision needs its new text."), field="decision_text")
+    if result != ReviewOutcome.modified and (text or sanctions):
+        raise InvalidInput(
+            _l(
+                "Only a modified decision has a new text or new sanctions; give the review's "
+                "grounds as its reason."
+            ),
+            field="decision_text" if text else "sanctions",
+        )
+    decided = today()
+    new_sanctions = _parse_sanctions(case, sanctions or [], default_start=decided)
+    replaced = (
+        case.sanctions_in_force if result == ReviewOutcome.overturned or new_sanctions else []
+    )
+    for sanction in replaced:
+        sanction.revoked_on = decided
+    case.sanctions.extend(new_sanctions)
+    case.decisions.append(
+        Decision(
+            kind=DecisionKind.review,
+            review_outcome=result,
+            text=text,
+            decided_on=decided,
+            requested_on=case.review_requested_on,
+            reason=reason,
+            decided_by_id=user.id,
+            sanctions=new_sanctions,
+            revoked=replaced,
+        )
+    )
+    if text:
+        case.decision_text = text
     case.review_outcome = result
-    if decision_text and decision_text.strip():
-        case.decision_text = decision_text.strip()
-    if result == ReviewOutcome.overturned:
-        for sanction in case.sanctions:
-            sanction.revoked_on = sanction.revoked_on or today()
-    return {"outcome": result.value}
+    return {
+        "outcome": result.value,
+        "sanctions_revoked": len(replaced),
+        "sanctions_added": len(new_sanctions),
+    }
 
 
 @transition(
@@ -548,7 +609,7 @@ def decide_review(
     label=_l("Close case"),
     may=can_handle,
     who=HANDLER,
-    confirm=True,
+    confirm=_l("Close the case? Afterwards only an appeal ruling can reopen it."),
 )
 def close_case(case: Case, user: User) -> dict:
     if case.review_outcome is None and today() <= case.review_request_due:
@@ -570,7 +631,7 @@ def close_case(case: Case, user: User) -> dict:
     may=is_supervisor_of,
     who=SUPERVISOR,
     reason_required=True,
-    confirm=True,
+    confirm=CANNOT_UNDO,
 )
 def reopen_case(case: Case, user: User) -> dict:
     case.closed_on = None
@@ -578,7 +639,3 @@ def reopen_case(case: Case, user: User) -> dict:
     case.review_requested_on = today()
     case.review_decision_due = add_working_days(today(), _policy(case).review_decision_days)
     return {}
-
-
-def team_roles() -> list[TeamRole]:
-    return list(TeamRole)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Agency, DeadlinePolicy, Role, User
 from app.auth.passwords import DEMO_PASSWORD, hash_password
+from app.auth.services import platform_agency
 from app.cases.models import (
     TERMINAL_STATES,
     Case,
@@ -114,7 +115,7 @@ def ensure_demo_users(agencies: dict[str, Agency]) -> dict[str, User]:
         sysadmin = User(
             username="sysadmin",
             display_name="平台运维",
-            agency=agencies["SH"],
+            agency=platform_agency(),
             password_hash=password_hash,
         )
         sysadmin.set_roles([Role.sysadmin])

@@ -8,8 +8,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
-from app.cases.models import Case
+from app.cases.decisions import decision_steps
+from app.cases.models import Case, CaseState, ReviewOutcome
 from app.core.labels import action_label, label
+from app.core.times import local_time
 from app.dossiers.models import DossierLevel
 from app.dossiers.registry import register_section, sections
 
@@ -20,6 +22,7 @@ class DossierContext:
     requester: User
     level: DossierLevel
     may_see_complainant: bool
+    document_id: str | None = None
 
     @property
     def shared(self) -> bool:
@@ -55,16 +58,30 @@ def load_parties(ctx: DossierContext) -> dict:
         }
         for p in ctx.case.respondents
     ]
-    complainant = None
+    return {
+        "respondents": respondents,
+        "complainant": _complainant(ctx),
+        "shared": ctx.shared,
+    }
+
+
+def _complainant(ctx: DossierContext) -> dict | None:
+    """The identity enters an internal dossier only through the audited view, as on a page."""
+    from app.protection.identity import complainant_view
+
     c = ctx.case.complainant
-    if not ctx.shared and c is not None:
-        if c.anonymous:
-            complainant = {"anonymous": True}
-        elif ctx.may_see_complainant:
-            complainant = {"name": c.name, "contact": c.contact or ""}
-        else:
-            complainant = {"restricted": True}
-    return {"respondents": respondents, "complainant": complainant, "shared": ctx.shared}
+    if ctx.shared or c is None:
+        return None
+    if c.anonymous:
+        return {"anonymous": True}
+    identity = None
+    if ctx.may_see_complainant:
+        identity = complainant_view(
+            ctx.case, ctx.requester, via="dossier", details={"document_id": ctx.document_id}
+        )
+    if identity is None:
+        return {"restricted": True}
+    return {"name": identity["name"], "contact": identity["contact"] or ""}
 
 
 def load_allegations(ctx: DossierContext) -> list[dict]:
@@ -89,7 +106,7 @@ def load_timeline(ctx: DossierContext) -> list[dict]:
             what = str(action_label(h.action))
         rows.append(
             {
-                "at": h.at.strftime("%Y-%m-%d %H:%M"),
+                "at": local_time(h.at),
                 "actor": h.actor.display_name if h.actor else "",
                 "what": what,
                 "reason": h.reason or "",
@@ -119,7 +136,7 @@ def load_declarations(ctx: DossierContext) -> list[dict]:
     return [
         {
             "name": d.user.display_name,
-            "at": d.declared_at.strftime("%Y-%m-%d %H:%M"),
+            "at": local_time(d.declared_at),
             "kinds": [str(KIND_LABELS.get(k, k)) for k in d.kinds or []],
             "details": "" if ctx.shared else (d.details or ""),
         }
@@ -144,29 +161,57 @@ def load_findings(ctx: DossierContext) -> dict:
     return {"report": ctx.case.findings_report or "", "rows": rows if ctx.case.findings else []}
 
 
-def load_decision(ctx: DossierContext) -> dict:
-    case = ctx.case
+def _sanction(s) -> dict:
     return {
-        "text": case.decision_text or "",
-        "decided_on": _d(case.decided_on),
+        "party": s.party.name,
+        "type": str(label(s.sanction_type)),
+        "start": _d(s.start_date),
+        "end": "" if s.lifetime else _d(s.end_date),
+        "lifetime": s.lifetime,
+        "revoked": _d(s.revoked_on),
+    }
+
+
+def load_decision(ctx: DossierContext) -> dict:
+    """The decision as issued, and what is in force after any review."""
+    case = ctx.case
+    steps = decision_steps(case)
+    original = next((s for s in steps if not s.is_review), None)
+    return {
+        "text": (original.text or "") if original else "",
+        "text_lost": bool(original and original.text_lost),
+        "decided_on": _d(original.decided_on) if original else "",
         "defence_statement": "" if ctx.shared else (case.defence_statement or ""),
-        "sanctions": [
-            {
-                "party": s.party.name,
-                "type": str(label(s.sanction_type)),
-                "start": _d(s.start_date),
-                "end": "" if s.lifetime else _d(s.end_date),
-                "lifetime": s.lifetime,
-                "revoked": _d(s.revoked_on),
-            }
-            for s in case.sanctions
-        ],
+        "sanctions": [_sanction(s) for s in original.imposed] if original else [],
+        "reviewed": any(s.is_review for s in steps),
+        "text_in_force": case.decision_text or "",
+        "in_force": [_sanction(s) for s in case.sanctions_in_force],
     }
 
 
 def load_review(ctx: DossierContext) -> dict:
+    """Every review decision, dated, with what it changed; a review still pending last."""
     case = ctx.case
+    reviews = [
+        {
+            "requested_on": _d(s.requested_on),
+            "decided_on": _d(s.decided_on),
+            "outcome": str(label(s.outcome)),
+            "upheld": s.outcome == ReviewOutcome.upheld,
+            "reason": s.reason or "",
+            "text_changed": s.text_changed,
+            "previous_text": s.previous_text or "",
+            "text": s.text or "",
+            "revoked": [_sanction(x) for x in s.revoked],
+            "imposed": [_sanction(x) for x in s.imposed],
+            "sanctions_kept": s.outcome == ReviewOutcome.modified and not (s.revoked or s.imposed),
+        }
+        for s in decision_steps(case)
+        if s.is_review
+    ]
     return {
+        "reviews": reviews,
+        "pending": case.state == CaseState.under_review,
         "requested_on": _d(case.review_requested_on),
         "outcome": str(label(case.review_outcome)) if case.review_outcome else "",
         "request_due": _d(case.review_request_due),

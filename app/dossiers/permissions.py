@@ -19,8 +19,8 @@ def allowed_levels(user: User, case: Case) -> list[DossierLevel]:
 
 
 def may_see_complainant(user: User, case: Case, level: DossierLevel) -> bool:
-    """Need-to-know: only team members granted access, and only in an internal dossier."""
-    if level != DossierLevel.internal or user.agency_id != case.agency_id:
-        return False
-    member = case.member_for(user)
-    return member is not None and member.complainant_access
+    """Need-to-know: the app's own rule (team members granted access), and only in an
+    internal dossier."""
+    from app.protection.identity import may_see_complainant as granted
+
+    return level == DossierLevel.internal and granted(case, user)

@@ -18,6 +18,7 @@ from app.auth.models import User
 from app.cases.models import Case
 from app.core import audit
 from app.core.errors import NotAllowed
+from app.core.times import local_time
 from app.dossiers.loader import DossierContext, load_sections
 from app.dossiers.models import Dossier, DossierLevel
 from app.dossiers.permissions import allowed_levels, may_see_complainant
@@ -73,7 +74,7 @@ def build_dossier(
     generated_at = dt.datetime.now(SHANGHAI)
     t0 = time.perf_counter()
     with force_locale("zh"):
-        ctx = DossierContext(case, user, level, may_see_complainant(user, case, level))
+        ctx = DossierContext(case, user, level, may_see_complainant(user, case, level), document_id)
         sections = load_sections(ctx)
         meta = {
             "reference": case.reference,
@@ -81,7 +82,7 @@ def build_dossier(
             "agency": case.agency.name_zh,
             "level_label": LEVEL_LABELS[level],
             "requester": f"{user.display_name}（{user.agency.name_zh}）",
-            "generated_at": generated_at.strftime("%Y-%m-%d %H:%M"),
+            "generated_at": local_time(generated_at),
             "document_id": document_id,
         }
         t1 = time.perf_counter()

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.core import audit
 from app.core.labels import label
+from app.core.times import local_time
 from app.evidence.models import (
     CustodyAction,
     CustodyEvent,
@@ -37,10 +38,10 @@ def _row(item: EvidenceItem) -> dict:
         "size": size_label(item.blob.size) if item.blob else "",
         "sha256": item.blob_sha256 or "",
         "added_by": item.added_by.display_name,
-        "added_at": item.added_at.strftime("%Y-%m-%d %H:%M"),
+        "added_at": local_time(item.added_at),
         "physical": physical,
         "location": item.location or "",
-        "withdrawn": item.withdrawn_at.strftime("%Y-%m-%d") if item.withdrawn_at else "",
+        "withdrawn": local_time(item.withdrawn_at, "date"),
         "visibility": str(label(item.visibility)),
     }
 

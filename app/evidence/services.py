@@ -12,9 +12,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import User
 from app.cases.models import Case
-from app.cases.permissions import agency_or_shared, can_handle
+from app.cases.permissions import agency_or_shared, can_handle, check_case_open
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed, ServiceError
+from app.core.labels import file_type_label
 from app.core.models import utcnow
 from app.evidence import storage
 from app.evidence.models import (
@@ -54,6 +55,7 @@ class Upload:
 def _check_can_add(case: Case, actor: User) -> None:
     if not can_handle(actor, case):
         raise NotAllowed(_l("Only the case team can add evidence."))
+    check_case_open(case)
 
 
 def _clean_title(title: str | None, fallback: str) -> str:
@@ -103,9 +105,9 @@ def add_file_evidence(
     except storage.TypeRejected as err:
         raise TypeNotAllowed(
             _l(
-                "“%(name)s” is of type %(type)s, which is not accepted as evidence.",
+                "“%(name)s” is of a type not accepted as evidence: %(type)s.",
                 name=name,
-                type=err.mime_type,
+                type=file_type_label(err.mime_type),
             )
         ) from None
     item = EvidenceItem(
@@ -174,6 +176,7 @@ def withdraw_evidence(item: EvidenceItem, reason: str, actor: User) -> None:
     """Evidence is never deleted; it is withdrawn with a reason and stays on record."""
     if not can_handle(actor, item.case):
         raise NotAllowed(_l("Only the case team can withdraw evidence."))
+    check_case_open(item.case)
     if item.is_withdrawn:
         raise InvalidInput(_l("This item is already withdrawn."))
     if not (reason or "").strip():

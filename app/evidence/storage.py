@@ -13,6 +13,7 @@ content's row itself, so it can never remove a file an upload is about to refere
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import os
 import re
 import unicodedata
@@ -140,15 +141,53 @@ def detect_type(head: bytes) -> str:
     return magic.from_buffer(head, mime=True) or "application/octet-stream"
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+# Categories no file name needs: controls, format characters (U+202E RIGHT-TO-LEFT OVERRIDE
+# shows "‮gnp.exe" as "exe.png"; zero-width joiners hide what the name says), surrogates,
+# line and paragraph separators.
+_INVISIBLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
 def sanitise_name(name: str | None) -> str:
-    """Keeps the last path part, drops control characters and leading dots; never empty."""
+    """Keeps the last path part, drops invisible characters and leading dots; never empty."""
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("", name).strip().lstrip(".").strip()
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _INVISIBLE)
+    name = name.strip().lstrip(".").strip()
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 16 else name[:200]
     return name or "file"
+
+
+# Extensions a name may keep for the type libmagic found, the first one added otherwise.
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg", ".jpe"),
+    "image/gif": (".gif",),
+    "image/tiff": (".tif", ".tiff"),
+    "image/webp": (".webp",),
+    "text/plain": (".txt", ".text", ".log"),
+    "text/csv": (".csv",),
+    "application/msword": (".doc",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.ms-excel": (".xls",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/zip": (".zip",),
+    "message/rfc822": (".eml",),
+    "audio/mpeg": (".mp3",),
+    "audio/x-wav": (".wav",),
+    "video/mp4": (".mp4", ".m4v"),
+}
+
+
+def download_name(name: str | None, mime_type: str) -> str:
+    """The name a download is saved under: sanitised, ending in an extension of the type the
+    content really has, so "x.js" that is plain text opens as "x.js.txt", never as script."""
+    name = sanitise_name(name)
+    allowed = EXTENSIONS.get(mime_type) or tuple(mimetypes.guess_all_extensions(mime_type))
+    if not allowed:
+        allowed = (".bin",)
+    if name.lower().endswith(allowed):
+        return name
+    return name + allowed[0]

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.cases.permissions import can_handle, get_case_or_404
+from app.cases.permissions import can_change, get_case_or_404
 from app.core.errors import ServiceError
 from app.evidence import bp, storage
 from app.evidence.models import CustodyAction, EvidenceItem, Visibility
@@ -31,7 +31,7 @@ def evidence_for_case(case) -> dict:
         query.order_by(None).order_by(EvidenceItem.id.desc()).limit(SECTION_LIMIT)
     ).all()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return {"rows": items, "total": total, "can_add": can_handle(current_user, case)}
+    return {"rows": items, "total": total, "can_add": can_change(current_user, case)}
 
 
 def _item_or_404(reference: str, item_id: int, need: str = "view") -> EvidenceItem:
@@ -46,6 +46,12 @@ def _item_or_404(reference: str, item_id: int, need: str = "view") -> EvidenceIt
 @login_required
 def evidence_list(reference: str):
     case = get_case_or_404(reference, current_user)
+    return _list_page(case)
+
+
+def _list_page(case, *, error: str | None = None, refused: str | None = None, status: int = 200):
+    """The evidence list with its forms; after a refusal, the refused form keeps what the
+    user typed (a browser never lets a page refill the file field itself)."""
     page = db.paginate(
         case_evidence(case, current_user), per_page=25, max_per_page=100, error_out=False
     )
@@ -53,9 +59,12 @@ def evidence_list(reference: str):
         "evidence/list.html",
         case=case,
         page=page,
-        can_add=can_handle(current_user, case),
+        can_add=can_change(current_user, case),
         visibilities=list(Visibility),
-    )
+        error=error,
+        refused=refused,
+        posted=request.form if refused else {},
+    ), status
 
 
 @bp.route("/cases/<reference>/evidence", methods=["POST"])
@@ -64,7 +73,7 @@ def upload(reference: str):
     case = get_case_or_404(reference, current_user, need="edit")
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
-        return _refused(case, _("Choose at least one file to upload."), 400)
+        return _refused(case, _("Choose at least one file to upload."), 400, "upload")
     try:
         for f in files:
             add_file_evidence(
@@ -77,14 +86,14 @@ def upload(reference: str):
             )
     except ServiceError as err:
         db.session.rollback()
-        return _refused(case, str(err.message), err.status)
+        return _refused(case, str(err.message), err.status, "upload")
     db.session.commit()
     flash(_("%(n)s file(s) added to the evidence.", n=len(files)), "success")
     return redirect(url_for("evidence.evidence_list", reference=reference))
 
 
-def _refused(case, message: str, status: int):
-    return render_template("evidence/refused.html", case=case, message=message), status
+def _refused(case, message: str, status: int, form: str):
+    return _list_page(case, error=message, refused=form, status=status)
 
 
 @bp.route("/cases/<reference>/evidence/physical", methods=["POST"])
@@ -102,7 +111,7 @@ def add_physical(reference: str):
         )
     except ServiceError as err:
         db.session.rollback()
-        return _refused(case, str(err.message), err.status)
+        return _refused(case, str(err.message), err.status, "physical")
     db.session.commit()
     flash(_("Physical item registered."), "success")
     return redirect(url_for("evidence.evidence_list", reference=reference))
@@ -115,7 +124,7 @@ def item(reference: str, item_id: int):
     record_access(item, CustodyAction.viewed, current_user)
     db.session.commit()
     return render_template(
-        "evidence/item.html", case=item.case, item=item, can_add=can_handle(current_user, item.case)
+        "evidence/item.html", case=item.case, item=item, can_add=can_change(current_user, item.case)
     )
 
 
@@ -144,14 +153,19 @@ def _send(reference: str, item_id: int, inline: bool):
         path,
         mimetype=item.blob.mime_type,
         as_attachment=not inline,
-        download_name=item.original_name or item.blob.sha256,
+        download_name=storage.download_name(item.original_name, item.blob.mime_type),
         conditional=False,
         etag=item.blob.sha256,
     )
-    if item.blob.mime_type != "application/pdf":  # the browser's PDF viewer needs no sandbox
-        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
+    # Served sandboxed, except a PDF: the browser's PDF viewer stops working in a sandbox
+    # (and may under object-src 'none'), so a PDF is only kept out of frames. The shared
+    # headers add nosniff and no-store.
+    if item.blob.mime_type == "application/pdf":
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    else:
+        response.headers["Content-Security-Policy"] = (
+            "sandbox; default-src 'none'; frame-ancestors 'none'"
+        )
     return response
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 
 from flask import Blueprint, jsonify, request
@@ -11,6 +10,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import problem
+from app.core.ids import MAX_BIGINT
+from app.core.json_input import loads_bounded
 from app.core.models import utcnow
 from app.exchange import envelopes, node
 from app.exchange.models import ExchangePeer, RecordVersion, SeenRequest
@@ -49,7 +50,7 @@ def _json_body(limit: int):
             413, "payload_too_large", "Payload too large", f"at most {limit} bytes"
         )
     try:
-        return json.loads(raw)
+        return loads_bounded(raw)  # too deep is a ValueError as well
     except (ValueError, UnicodeDecodeError) as exc:
         raise ExchangeRefused(400, "malformed_json", "Malformed JSON", str(exc)[:200]) from exc
 
@@ -232,9 +233,12 @@ def _int_arg(name: str, default: int) -> int:
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ExchangeRefused(400, "bad_cursor", "Bad cursor", f"{name} is not an integer") from exc
+    if value > MAX_BIGINT:  # no version id reaches it; the database could not compare it
+        raise ExchangeRefused(400, "bad_cursor", "Bad cursor", f"{name} is out of range")
+    return value
 
 
 @bp.get("/openapi.json")

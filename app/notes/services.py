@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.cases.models import Case
-from app.cases.permissions import agency_or_shared, can_handle
+from app.cases.permissions import agency_or_shared, can_handle, check_case_open
 from app.core import audit
 from app.core.calendar import today
 from app.core.errors import InvalidInput, NotAllowed
@@ -37,6 +37,7 @@ def add_note(case: Case, actor: User, data: NoteInput) -> CaseNote:
     """The case team records an interview or a note; it is audited and never edited."""
     if not can_handle(actor, case):
         raise NotAllowed(_l("Only the case team can record interviews and notes."))
+    check_case_open(case)
     try:
         kind = NoteKind(data.kind)
     except ValueError:

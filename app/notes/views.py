@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.cases.permissions import can_handle, get_case_or_404
+from app.cases.permissions import can_change, can_handle, check_case_open, get_case_or_404
 from app.core.errors import ServiceError
 from app.extensions import db
 from app.notes import bp
@@ -29,7 +29,7 @@ def notes_for_case(case) -> dict:
         .limit(SECTION_LIMIT)
     ).all()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return {"rows": latest, "total": total, "can_add": can_handle(current_user, case)}
+    return {"rows": latest, "total": total, "can_add": can_change(current_user, case)}
 
 
 @bp.route("/cases/<reference>/notes", methods=["GET", "POST"])
@@ -41,23 +41,24 @@ def note_list(reference: str):
         abort(403)
     form = NoteForm() if may_add else None
     status = 200
-    if form is not None and form.validate_on_submit():
+    if form is not None and form.is_submitted():
+        status = 422
         try:
-            data = NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
-            add_note(case, current_user, data)
-            db.session.commit()
+            check_case_open(case)  # an ended case refuses before its fields are judged
+            if form.validate():
+                data = NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
+                add_note(case, current_user, data)
+                db.session.commit()
+                flash(_("The record is added to the case."), "success")
+                return redirect(url_for("notes.note_list", reference=case.reference))
         except ServiceError as exc:
             db.session.rollback()
             if exc.field and exc.field in form:
                 form[exc.field].errors.append(str(exc.message))
             flash(str(exc.message), "danger")
-            status = 422
-        else:
-            flash(_("The record is added to the case."), "success")
-            return redirect(url_for("notes.note_list", reference=case.reference))
-    elif form is not None and form.is_submitted():
-        status = 422
+            status = exc.status
     page = db.paginate(
         case_notes(case, current_user), per_page=25, max_per_page=100, error_out=False
     )
-    return render_template("notes/list.html", case=case, page=page, form=form), status
+    shown = form if can_change(current_user, case) else None
+    return render_template("notes/list.html", case=case, page=page, form=shown), status

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.auth.models import Role, User
 from app.cases.models import Case, TeamRole
+from app.cases.permissions import check_case_open
 from app.cases.services import write_history
 from app.core import audit
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
@@ -23,6 +24,7 @@ def declare_conflicts(
         Role.officer, Role.supervisor
     ):
         raise NotAllowed(_l("Only officers and supervisors of the owning agency declare here."))
+    check_case_open(case)
     unknown = [k for k in kinds if k not in CONFLICT_KINDS]
     if unknown:
         raise InvalidInput(_l("Unknown kind of conflict."), field="kinds")

@@ -1,7 +1,8 @@
 """The complainant's identity: need-to-know, granted per team member by a supervisor.
 
-`complainant_view(case, user)` is the one way any page, export or API response obtains the
-identity: it answers None to anyone not granted, and audits every view it answers.
+`complainant_view(case, user, via=...)` is the one way any page, API response, dossier or
+export obtains the identity: it answers None to anyone not granted, and audits every view it
+answers with the route it left by, so the audit log shows each time the identity was read.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.cases.models import Case, CaseMember
-from app.cases.permissions import is_supervisor_of
+from app.cases.permissions import check_case_open, is_supervisor_of
 from app.cases.services import write_history
 from app.core import audit
 from app.core.errors import GuardFailed, NotAllowed
@@ -24,15 +25,26 @@ def may_see_complainant(case: Case, user: User) -> bool:
     )
 
 
-def complainant_view(case: Case, user: User) -> dict | None:
+VIA = ("page", "api", "dossier")
+
+
+def complainant_view(
+    case: Case, user: User, *, via: str, details: dict | None = None
+) -> dict | None:
     """The identity as a dict for a granted team member (the view is audited), else None.
 
-    The caller commits, so the audit entry is kept together with the response.
+    `via` names the route the identity leaves by (one of VIA); `details` adds what
+    identifies the copy (a dossier's document id). The caller commits, so the audit entry
+    is kept together with the response.
     """
+    if via not in VIA:
+        raise ValueError(f"unknown route for the complainant's identity: {via}")
     c = case.complainant
     if c is None or not may_see_complainant(case, user):
         return None
-    audit.record("complainant.view", actor=user, case=case, obj=c)
+    audit.record(
+        "complainant.view", actor=user, case=case, obj=c, details={"via": via, **(details or {})}
+    )
     return {
         "anonymous": c.anonymous,
         "name": c.name,
@@ -60,6 +72,8 @@ def revoke_complainant_access(case: Case, member_id: int, actor: User) -> CaseMe
 def _set_access(case: Case, member_id: int, actor: User, allowed: bool) -> CaseMember:
     if not is_supervisor_of(actor, case):
         raise NotAllowed(_l("Only a supervisor decides who sees the complainant's identity."))
+    if allowed:  # withdrawing access protects the complainant and stays possible
+        check_case_open(case)
     member = _member(case, member_id)
     if member.complainant_access == allowed:
         return member
@@ -82,11 +96,3 @@ def _set_access(case: Case, member_id: int, actor: User, allowed: bool) -> CaseM
         details={"user": member.user.username},
     )
     return member
-
-
-def masked_identifier(number: str | None) -> str:
-    """Enough to tell two people apart on screen, never the whole number."""
-    if not number:
-        return "—"
-    keep = 4 if len(number) > 6 else 1
-    return "•" * (len(number) - keep) + number[-keep:]

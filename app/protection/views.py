@@ -10,12 +10,13 @@ from flask_login import current_user, login_required
 from app.auth.models import Role
 from app.cases.permissions import get_case_or_404, is_supervisor_of
 from app.core.errors import ServiceError
+from app.core.identifiers import mask_id_number
+from app.core.ids import db_int
 from app.extensions import db
 from app.protection import bp
 from app.protection.conflicts import case_declarations, declare_conflicts, latest_declaration
 from app.protection.identity import (
     grant_complainant_access,
-    masked_identifier,
     may_see_complainant,
     revoke_complainant_access,
 )
@@ -41,9 +42,10 @@ def protection_for_case(case) -> dict:
     return {
         "may_see_complainant": may_see_complainant(case, user),
         "is_supervisor": is_supervisor_of(user, case),
+        "may_grant": not case.is_terminal,
         "on_team": on_team,
         "masked_ids": (
-            [(p, masked_identifier(p.id_number)) for p in case.respondents] if on_team else []
+            [(p, mask_id_number(p.id_number)) for p in case.respondents] if on_team else []
         ),
         "declarations": case_declarations(case),
         "my_declaration": latest_declaration(case, user) if may_declare else None,
@@ -63,7 +65,7 @@ def complainant(reference: str):
     from app.protection.identity import complainant_view
 
     case = get_case_or_404(reference, current_user)
-    identity = complainant_view(case, current_user)
+    identity = complainant_view(case, current_user, via="page")
     if identity is None:
         abort(403 if case.complainant is not None else 404)
     db.session.commit()
@@ -75,7 +77,7 @@ def complainant(reference: str):
 @login_required
 def complainant_access(reference: str):
     case = get_case_or_404(reference, current_user, need="supervise")
-    member_id = request.form.get("member_id", type=int) or 0
+    member_id = request.form.get("member_id", type=db_int) or 0
     change = (
         grant_complainant_access if request.form.get("grant") == "1" else revoke_complainant_access
     )

@@ -44,7 +44,11 @@ def scope_for(user: User, kind: str, period: Period, institution: str | None = N
 
 def compute_tables(scope: Scope) -> list[Table]:
     agencies = list(
-        db.session.scalars(select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.id))
+        db.session.scalars(
+            select(Agency)
+            .where(Agency.is_active.is_(True), Agency.is_platform.is_(False))
+            .order_by(Agency.id)
+        )
     )
     if scope.kind == "agency":
         agencies = [scope.agency]

@@ -252,3 +252,25 @@ def test_unknown_api_path_and_method_are_problems(api, make_user):
     response = client.client.delete(BASE, headers={"Authorization": f"Bearer {client.token}"})
     _problem(response, 405, "method_not_allowed")
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+@pytest.mark.parametrize("depth", [33, 5_000, 100_000])
+def test_a_body_nested_too_deeply_is_a_400_and_changes_nothing(api, make_user, snapshot, depth):
+    client = api(make_user("SH"))
+    before = snapshot()
+    body = '{"title": ' + "[" * depth + "]" * depth + "}"
+    response = client.post(BASE, data=body, content_type="application/json")
+    problem = _problem(response, 400, "invalid_json")
+    assert "32" in problem["detail"]
+    assert snapshot() == before
+
+
+def test_a_body_nested_as_deep_as_allowed_reaches_validation(api, make_user, snapshot):
+    client = api(make_user("SH"))
+    body = '{"title": ' + "[" * 31 + "]" * 31 + "}"
+    _problem(client.post(BASE, data=body, content_type="application/json"), 422, "invalid_input")
+
+
+def test_a_page_beyond_the_integer_range_is_an_invalid_field(api, make_user):
+    response = api(make_user("SH")).get(f"{BASE}?page=99999999999999999999999")
+    _problem(response, 422, "invalid_input")
