@@ -152,12 +152,19 @@ def by_outcome(q: FigureQuery):
         .limit(1)
         .scalar_subquery()
     )
-    stmt = (
-        select(first_state, func.coalesce(worst.c.rank, 0), Case.agency_id, func.count())
+    per_case = (
+        select(
+            first_state.label("state"),
+            func.coalesce(worst.c.rank, 0).label("rank"),
+            Case.agency_id.label("agency_id"),
+        )
         .select_from(ended)
         .join(Case, Case.id == ended.c.case_id)
         .outerjoin(worst, worst.c.case_id == Case.id)
-        .group_by(first_state, func.coalesce(worst.c.rank, 0), Case.agency_id)
+        .subquery()
+    )
+    stmt = select(per_case.c.state, per_case.c.rank, per_case.c.agency_id, func.count()).group_by(
+        per_case.c.state, per_case.c.rank, per_case.c.agency_id
     )
     names = {n: f"misconduct_{s.value}" for s, n in SEVERITY_RANK.items()}
     out = []
