@@ -4,7 +4,10 @@ the Excel workbook and the annual report; the small-count rule wherever agencies
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import html
 import io
+import re
 import subprocess
 
 import pytest
@@ -106,22 +109,40 @@ def test_other_roles_are_refused(known, make_user, login, client):
         client.post("/logout")
 
 
-def test_annual_report_pdf_has_the_figures(known, make_user, login, db):
+def _page_rows(page: str, figure: str) -> list[tuple[str, list[str]]]:
+    start = page.index(f'data-testid="figure-{figure}"')
+    body = page[start : page.index("</section>", start)]
+    rows = re.findall(r'<tr data-row="[^"]*"><th scope="row">([^<]*)</th>(.*?)</tr>', body, re.S)
+    return [
+        (html.unescape(label), re.findall(r"<td[^>]*>([^<]*)</td>", cells)) for label, cells in rows
+    ]
+
+
+@pytest.mark.parametrize("scope", ["agency", "region"])
+def test_annual_report_pdf_shows_the_pages_figures(known, make_user, login, db, scope):
     user = make_user("SH", roles=("supervisor",))
     client = login(user)
     response = client.post(
-        "/statistics/reports", data={"year": YEAR, "scope": "region", "locale": "zh"}
+        "/statistics/reports", data={"year": YEAR, "scope": scope, "locale": "zh"}
     )
     assert response.status_code == 302
     from app.statistics.models import AnnualReport
 
     report = db.session.query(AnnualReport).one()
     pdf = client.get(f"/statistics/reports/{report.document_id}.pdf").data
+    assert hashlib.sha256(pdf).hexdigest() == report.sha256
     text = subprocess.run(
-        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
     ).stdout.decode()
-    assert "年度报告" in text or "2026" in text
-    assert "<3" in text
+    assert f"{YEAR} 年度科研诚信工作报告" in text
+    path = "/statistics" if scope == "agency" else "/statistics/region"
+    page = client.get(f"{path}?year={YEAR}").get_data(as_text=True)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    for figure in ("source", "outcome", "sanctions"):
+        rows = _page_rows(page, figure)
+        assert len(rows) >= 3, figure
+        for label, cells in rows:
+            assert f"{label} {' '.join(html.unescape(c) for c in cells)}" in lines, (figure, label)
 
 
 def test_demo_gives_every_agency_figures_for_the_past_two_years(app, db):
