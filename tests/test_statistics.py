@@ -138,7 +138,7 @@ def test_annual_report_pdf_shows_the_pages_figures(known, make_user, login, db, 
     path = "/statistics" if scope == "agency" else "/statistics/region"
     page = client.get(f"{path}?year={YEAR}").get_data(as_text=True)
     lines = [" ".join(line.split()) for line in text.splitlines()]
-    for figure in ("source", "outcome", "sanctions"):
+    for figure in ("source", "misconduct_type", "outcome"):
         rows = _page_rows(page, figure)
         assert len(rows) >= 3, figure
         for label, cells in rows:
