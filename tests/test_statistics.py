@@ -165,3 +165,21 @@ def test_demo_gives_every_agency_figures_for_the_past_two_years(app, db):
                 for key in ("received", "concluded", "source", "outcome"):
                     total = sum(r.total.value for r in tables[key].rows)
                     assert total >= 3, (agency.code, period.label, key)
+
+
+def test_institution_names_are_escaped_in_charts_and_tables(make_case, make_user, login):
+    from app.cases.models import PartyType
+    from app.cases.services import RespondentInput
+
+    name = '<img src=x onerror="alert(1)">大学'
+    make_case(
+        "SH",
+        received_date=dt.date(YEAR, 4, 1),
+        respondents=[RespondentInput(name=name, party_type=PartyType.institution)],
+    )
+    client = login(make_user("SH", roles=("supervisor",)))
+    page = client.get(f"/statistics?year={YEAR}").get_data(as_text=True)
+    assert "<img src=x" not in page
+    assert page.count("&lt;img src=x") >= 2  # the table's row and the chart's label
+    profile = client.get("/statistics/institution", query_string={"name": name})
+    assert profile.status_code == 200 and "<img src=x" not in profile.get_data(as_text=True)
