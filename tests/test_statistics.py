@@ -183,3 +183,38 @@ def test_institution_names_are_escaped_in_charts_and_tables(make_case, make_user
     assert page.count("&lt;img src=x") >= 2  # the table's row and the chart's label
     profile = client.get("/statistics/institution", query_string={"name": name})
     assert profile.status_code == 200 and "<img src=x" not in profile.get_data(as_text=True)
+
+
+def test_a_feature_registers_its_own_figure(known, make_user, login):
+    """What the committees and joint investigations do: no edit of app/statistics."""
+    from sqlalchemy import func, select
+
+    from app.cases.models import Case
+    from app.extensions import db
+    from app.statistics import Figure, register_figure
+    from app.statistics.figures import FIGURES
+
+    def long_titles(q):
+        stmt = (
+            select(Case.agency_id, func.count())
+            .where(*q.case_clauses(), *q.in_period(Case.received_date))
+            .group_by(Case.agency_id)
+        )
+        return [("all", agency_id, n) for agency_id, n in db.session.execute(stmt)]
+
+    figure = register_figure(
+        Figure("plugin", 5, "Plugin figure", "Counted elsewhere.", long_titles)
+    )
+    try:
+        client = login(make_user("SH", roles=("supervisor",)))
+        page = client.get(f"/statistics/region?year={YEAR}").get_data(as_text=True)
+        assert "Plugin figure" in page
+        row = _row(page, "plugin", "all")
+        # JS's single case is "<3", so SH's 6 are withheld beside it: the rule applies to a
+        # registered figure as to the built-in ones.
+        assert 'data-col="JS">&lt;3<' in row and 'data-col="SH">—<' in row
+        assert 'data-col="total">7<' in row
+        with pytest.raises(ValueError):
+            register_figure(figure)
+    finally:
+        FIGURES.remove(figure)

@@ -23,10 +23,9 @@ def init_app(app: Flask) -> None:
     from app.statistics.case_figures import register_case_figures
     from app.statistics.figures import FIGURES
     from app.statistics.permissions import may_view_agency
+    from app.statistics.record_figures import register_record_figures
 
-    if not FIGURES:
-        from app.statistics.record_figures import register_record_figures
-
+    if not any(f.key == "received" for f in FIGURES):  # once per process, not per app
         register_case_figures()
         register_record_figures()
     app.register_blueprint(bp)
