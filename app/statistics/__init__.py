@@ -7,7 +7,7 @@ report picks them up."""
 
 from flask import Blueprint, Flask
 
-from app.statistics import models  # noqa: F401  (tables for migrations)
+from app.statistics import labels, models  # noqa: F401  (shared labels; tables for migrations)
 from app.statistics.figures import Figure, register_figure
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
@@ -29,4 +29,4 @@ def init_app(app: Flask) -> None:
         register_case_figures()
         register_record_figures()
     app.register_blueprint(bp)
-    register_nav(45, "statistics.agency", _l("Statistics"), may_view_agency)
+    register_nav(45, "statistics.agency", _l("Figures"), may_view_agency)
