@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
         notes,
         notifications,
         protection,
+        statistics,
     )
 
     for module in (
@@ -72,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
         admin,
         api,
         exchange,
+        statistics,
         demo,
     ):
         module.init_app(app)

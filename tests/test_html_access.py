@@ -503,6 +503,81 @@ MATRIX = {
             ("sh_admin", 302),
         ],
     ),
+    "statistics.agency": (
+        "GET",
+        lambda w: "/statistics?year=2026",
+        None,
+        [
+            (ANON, "login"),
+            ("sh_officer", 403),
+            ("sh_committee", 403),
+            ("sh_sysadmin", 403),
+            ("sh_auditor", 200),
+            ("sh_supervisor", 200),
+            ("js_admin", 200),
+        ],
+    ),
+    "statistics.region": (
+        "GET",
+        lambda w: "/statistics/region?year=2026",
+        None,
+        [
+            (ANON, "login"),
+            ("sh_officer", 403),
+            ("sh_auditor", 403),
+            ("sh_committee", 403),
+            ("sh_sysadmin", 403),
+            ("js_supervisor", 200),
+            ("sh_admin", 200),
+        ],
+    ),
+    "statistics.institution": (
+        "GET",
+        lambda w: f"/statistics/institution?name={w['received'].respondents[0].institution}",
+        None,
+        [
+            (ANON, "login"),
+            ("sh_officer", 403),
+            ("sh_committee", 403),
+            ("js_supervisor", 404),
+            ("sh_auditor", 200),
+        ],
+    ),
+    "statistics.table_csv_export": (
+        "GET",
+        lambda w: "/statistics/region/source.csv?year=2026",
+        None,
+        [(ANON, "login"), ("sh_officer", 403), ("sh_auditor", 403), ("js_supervisor", 200)],
+    ),
+    "statistics.workbook_export": (
+        "GET",
+        lambda w: "/statistics/agency.xlsx?year=2026",
+        None,
+        [(ANON, "login"), ("sh_officer", 403), ("sh_committee", 403), ("sh_auditor", 200)],
+    ),
+    "statistics.reports": (
+        "GET",
+        lambda w: "/statistics/reports",
+        None,
+        [(ANON, "login"), ("sh_officer", 403), ("sh_sysadmin", 403), ("sh_auditor", 200)],
+    ),
+    "statistics.request_annual_report": (
+        "POST",
+        lambda w: "/statistics/reports",
+        lambda w: {"year": "2026", "scope": "region", "locale": "zh"},
+        [
+            (ANON, "login"),
+            ("sh_officer", 403),
+            ("sh_auditor", 303),  # refused: an auditor reads the agency's figures only
+            ("sh_supervisor", 302),
+        ],
+    ),
+    "statistics.download_report": (
+        "GET",
+        lambda w: f"/statistics/reports/{w['annual_report'].document_id}.pdf",
+        None,
+        [(ANON, "login"), ("js_supervisor", 404), ("sh_admin", 404), ("sh_supervisor", 200)],
+    ),
 }
 
 
@@ -692,6 +767,14 @@ class World(dict):
 
         case = self.make_case(state=CaseState.decided, by=self["sh_officer"])
         return published_after_modified_review(case, self["sh_admin"])
+
+    def _build_annual_report(self):
+        from app.extensions import db
+        from app.statistics.models import AnnualReport
+        from app.statistics.reports import request_report
+
+        request_report(self["sh_supervisor"], "agency", 2026, "zh")
+        return db.session.query(AnnualReport).one()
 
     def _build_token(self):
         from app.auth.models import ApiToken

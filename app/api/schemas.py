@@ -403,3 +403,61 @@ class IntegrityCheckResult(BaseModel):
     matches: int
     active: int
     records: list[IntegrityRecordOut]
+
+
+class StatisticsQuery(Request):
+    scope: Literal["agency", "region", "institution"] = Field(
+        "agency",
+        description="Your agency's own figures, the region's (small counts withheld), or one "
+        "institution's profile (`institution` required)",
+    )
+    year: Annotated[int, Field(ge=2000, le=2100)] | None = Field(
+        None, description="The calendar year (default: this year)"
+    )
+    quarter: Annotated[int, Field(ge=1, le=4)] | None = Field(
+        None, description="A quarter of `year`"
+    )
+    from_: IsoDate | None = Field(None, alias="from", description="Start of a custom period")
+    to: IsoDate | None = Field(None, description="End of a custom period (inclusive)")
+    institution: Name | None = Field(None, description="The institution, for scope=institution")
+
+
+class StatisticsColumn(BaseModel):
+    key: str
+    label: str
+
+
+class StatisticsRow(BaseModel):
+    key: str
+    label: str
+    kind: Literal["count", "days", "percent"]
+    values: dict[str, int | float | None] = Field(
+        description="Per column; null where withheld (see `marks`) or not applicable"
+    )
+    marks: dict[str, Literal["small", "withheld"]] = Field(
+        description='"small": a count of 1 or 2 (shown "<3"); "withheld": hidden so that a '
+        "small count cannot be worked out from the totals"
+    )
+    total: int | float | None
+    total_mark: Literal["small", "withheld"] | None
+
+
+class StatisticsFigure(BaseModel):
+    key: str
+    title: str
+    caption: str
+    columns: list[StatisticsColumn]
+    rows: list[StatisticsRow]
+
+
+class StatisticsPeriod(BaseModel):
+    start: dt.date
+    end: dt.date
+    label: str
+
+
+class StatisticsResult(BaseModel):
+    scope: str
+    period: StatisticsPeriod
+    suppressed: bool
+    figures: list[StatisticsFigure]

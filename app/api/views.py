@@ -25,6 +25,8 @@ from app.api.schemas import (
     DefenceRequest,
     IntegrityCheckQuery,
     IntegrityCheckResult,
+    StatisticsQuery,
+    StatisticsResult,
     TeamRequest,
     TransitionRequest,
 )
@@ -289,6 +291,38 @@ def integrity_check_api():
             "matches": len(records),
             "active": sum(1 for r in records if r.status.value == "active"),
             "records": [record_json(r) for r in records],
+        },
+    )
+
+
+@operation(
+    bp,
+    "/statistics",
+    "GET",
+    "The figures of the statistics pages: your agency's, the region's or an institution's",
+    query=StatisticsQuery,
+    response=StatisticsResult,
+    errors={
+        403: "Your roles do not include these statistics (`not_allowed`)",
+        422: "Invalid period or scope (`invalid_input`)",
+    },
+)
+def statistics_api():
+    """The same tables as the pages and exports, with the same small-count rule."""
+    from app.statistics.periods import parse_period
+    from app.statistics.services import compute_tables, scope_for, table_as_dict
+
+    q = parse_query(StatisticsQuery)
+    args = {"year": q.year, "quarter": q.quarter, "from": q.from_, "to": q.to}
+    period = parse_period({k: str(v) for k, v in args.items() if v is not None})
+    scope = scope_for(current(), q.scope, period, q.institution)
+    return respond(
+        StatisticsResult,
+        {
+            "scope": scope.kind,
+            "period": {"start": period.start, "end": period.end, "label": period.label},
+            "suppressed": scope.suppressed,
+            "figures": [table_as_dict(t) for t in compute_tables(scope)],
         },
     )
 

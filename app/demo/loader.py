@@ -13,6 +13,7 @@ from app.auth.models import Agency, DeadlinePolicy, Role, User
 from app.auth.passwords import DEMO_PASSWORD, hash_password
 from app.auth.services import platform_agency
 from app.cases.models import (
+    TERMINAL_STATES,
     Case,
     CaseSource,
     CaseState,
@@ -66,6 +67,8 @@ PATHS[CaseState.decided] = PATHS[CaseState.pre_decision_notice] + [
 ]
 PATHS[CaseState.under_review] = PATHS[CaseState.decided] + [("request_review", 172)]
 PATHS[CaseState.closed] = PATHS[CaseState.decided] + [("close_case", 200)]
+
+DEMO_DAYS = 720  # the two years the demo's concluded cases spread over
 
 REASONS = {
     "not_accept": "举报内容不属于本机关管辖范围且缺乏具体线索。",
@@ -195,7 +198,7 @@ def _demo_case(rng: random.Random, agency: Agency, users: dict[str, User], state
     steps = PATHS[state]
     span = steps[-1][1] if steps else 0
     latest = today() - dt.timedelta(days=span + 1)
-    received = latest - dt.timedelta(days=rng.randrange(0, 300 if span < 200 else 120))
+    received = latest - dt.timedelta(days=rng.randrange(0, _window(state, span)))
     kind = rng.choice(list(MisconductType))
     respondent = data.person_name(rng)
     institution = rng.choice(data.INSTITUTIONS[agency.code])
@@ -233,6 +236,16 @@ def _demo_case(rng: random.Random, agency: Agency, users: dict[str, User], state
     for name, offset in steps:
         with as_of(received + dt.timedelta(days=offset)):
             _step(rng, case, name, officer, supervisor, users)
+
+
+def _window(state: CaseState, span: int) -> int:
+    """How far back a case may have been received: concluded cases spread over the past two
+    years, so the statistics and an annual report have figures for both; open ones are
+    recent, as open cases are."""
+    concluded = state in TERMINAL_STATES or state in (CaseState.decided, CaseState.under_review)
+    if concluded:
+        return max(120, DEMO_DAYS - span)
+    return 300 if span < 200 else 120
 
 
 def _doi(rng: random.Random) -> str:

@@ -1,0 +1,236 @@
+"""The integrity-record figures (records published and received, recognition decisions) and
+the institution profile's figures, registered like any other feature's."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, or_, select
+
+from app.cases.models import (
+    Case,
+    FindingOutcome,
+    MisconductType,
+    Sanction,
+    SanctionType,
+)
+from app.core.calendar import today
+from app.core.labels import label
+from app.exchange.models import IntegrityRecord, Recognition, RecognitionDecision, RecordStatus
+from app.extensions import db
+from app.statistics.case_figures import enum_label
+from app.statistics.figures import Figure, register_figure
+from app.statistics.sql import FigureQuery, concerning
+
+RECORD_ROWS = ["published", "received"]
+
+
+def records(q: FigureQuery):
+    """Local records by their agency; records received from other nodes by the agency that
+    decided them (only in the region's figures: no agency of this node owns them)."""
+    published = (
+        select(IntegrityRecord.agency_id, func.count())
+        .where(
+            IntegrityRecord.is_local.is_(True),
+            IntegrityRecord.status != RecordStatus.draft,
+            *q.in_period(IntegrityRecord.effective_date),
+        )
+        .group_by(IntegrityRecord.agency_id)
+    )
+    if q.agency_ids is not None:
+        published = published.where(IntegrityRecord.agency_id.in_(q.agency_ids))
+    out = [("published", a, n) for a, n in db.session.execute(published)]
+    if q.agency_ids is None:
+        received = (
+            select(IntegrityRecord.deciding_agency, func.count())
+            .where(
+                IntegrityRecord.is_local.is_(False),
+                *q.in_period(IntegrityRecord.effective_date),
+            )
+            .group_by(IntegrityRecord.deciding_agency)
+        )
+        out += [("received", name, n) for name, n in db.session.execute(received)]
+    return out
+
+
+def recognitions(q: FigureQuery):
+    """Decisions other agencies took on this node's records, by the record's agency."""
+    stmt = (
+        select(Recognition.decision, IntegrityRecord.agency_id, func.count())
+        .join(IntegrityRecord, IntegrityRecord.id == Recognition.record_id)
+        .where(IntegrityRecord.is_local.is_(True), *q.at_in_period(Recognition.decided_at))
+        .group_by(Recognition.decision, IntegrityRecord.agency_id)
+    )
+    if q.agency_ids is not None:
+        stmt = stmt.where(IntegrityRecord.agency_id.in_(q.agency_ids))
+    return [(RecognitionDecision(d).value, a, n) for d, a, n in db.session.execute(stmt)]
+
+
+# The institution profile: every year, not the period; its scope is `q.institution`.
+
+
+def institution_cases(q: FigureQuery):
+    year = q.year(Case.received_date)
+    stmt = (
+        select(year, Case.agency_id, func.count())
+        .where(*q.case_clauses())
+        .group_by(year, Case.agency_id)
+        .order_by(year)
+    )
+    return [(str(y), a, n) for y, a, n in db.session.execute(stmt)]
+
+
+def institution_types(q: FigureQuery):
+    from app.cases.models import Allegation
+
+    pairs = (
+        select(Allegation.misconduct_type.label("kind"), Case.id, Case.agency_id)
+        .join(Case, Case.id == Allegation.case_id)
+        .where(*q.case_clauses())
+        .distinct()
+        .subquery()
+    )
+    stmt = select(pairs.c.kind, pairs.c.agency_id, func.count()).group_by(
+        pairs.c.kind, pairs.c.agency_id
+    )
+    return [(MisconductType(k).value, a, n) for k, a, n in db.session.execute(stmt)]
+
+
+def institution_findings(q: FigureQuery):
+    from app.cases.models import Finding
+
+    outcome = case(
+        (Finding.outcome == FindingOutcome.misconduct, Finding.severity), else_=Finding.outcome
+    )
+    stmt = (
+        select(outcome, Case.agency_id, func.count(func.distinct(Case.id)))
+        .join(Case, Case.id == Finding.case_id)
+        .where(*q.case_clauses())
+        .group_by(outcome, Case.agency_id)
+    )
+    return [(str(k), a, n) for k, a, n in db.session.execute(stmt)]
+
+
+def institution_sanctions(q: FigureQuery):
+    now = today()
+    stmt = (
+        select(Sanction.sanction_type, Case.agency_id, func.count())
+        .join(Case, Case.id == Sanction.case_id)
+        .where(
+            *q.case_clauses(),
+            Sanction.revoked_on.is_(None),
+            Sanction.start_date <= now,
+            or_(Sanction.lifetime.is_(True), Sanction.end_date >= now),
+        )
+        .group_by(Sanction.sanction_type, Case.agency_id)
+    )
+    return [(SanctionType(t).value, a, n) for t, a, n in db.session.execute(stmt)]
+
+
+def institution_records(q: FigureQuery):
+    """Active records whose term has ended count as expired (the records' in_force rule)."""
+    now = today()
+    status = case(
+        (
+            (IntegrityRecord.status == RecordStatus.active) & (IntegrityRecord.term_end < now),
+            RecordStatus.expired.value,
+        ),
+        else_=IntegrityRecord.status,
+    )
+    stmt = (
+        select(status, IntegrityRecord.agency_id, func.count())
+        .where(
+            IntegrityRecord.is_local.is_(True),
+            IntegrityRecord.status != RecordStatus.draft,
+            IntegrityRecord.case_id.in_(concerning(q.institution)),
+        )
+        .group_by(status, IntegrityRecord.agency_id)
+    )
+    return [(str(s), a, n) for s, a, n in db.session.execute(stmt)]
+
+
+FINDING_LABELS = {
+    "minor": _l("Misconduct found: minor"),
+    "serious": _l("Misconduct found: serious"),
+    "severe": _l("Misconduct found: severe"),
+    "no_misconduct": _l("No misconduct"),
+    "not_determinable": _l("Not determinable"),
+}
+RECORD_LABELS = {"published": _l("Records published"), "received": _l("Records received")}
+
+
+def _mapped(labels):
+    return lambda key: str(labels.get(key, key))
+
+
+def register_record_figures() -> None:
+    register_figure(
+        Figure(
+            "records",
+            90,
+            _l("Integrity records published and received"),
+            _l(
+                "Records that took effect in the period; records received from other nodes"
+                " count under the agency that decided them."
+            ),
+            records,
+            row_label=_mapped(RECORD_LABELS),
+            summary=True,
+        )
+    )
+    register_figure(
+        Figure(
+            "recognitions",
+            100,
+            _l("Recognition decisions received"),
+            _l("How other agencies decided on this node's records in the period."),
+            recognitions,
+            row_label=enum_label(RecognitionDecision),
+            fixed_rows=lambda: [d.value for d in RecognitionDecision],
+        )
+    )
+    institution = frozenset({"institution"})
+    for key, order, title, caption, compute, row_label in (
+        (
+            "inst_cases",
+            10,
+            _l("Cases concerning the institution by year"),
+            _l("Cases naming the institution or one of its staff, by year received."),
+            institution_cases,
+            str,
+        ),
+        (
+            "inst_types",
+            20,
+            _l("Cases concerning the institution by type of misconduct alleged"),
+            _l("A case alleging several types counts once under each."),
+            institution_types,
+            enum_label(MisconductType),
+        ),
+        (
+            "inst_findings",
+            30,
+            _l("Findings"),
+            _l("Cases by the findings made; a case with several findings counts under each."),
+            institution_findings,
+            _mapped(FINDING_LABELS),
+        ),
+        (
+            "inst_sanctions",
+            40,
+            _l("Sanctions in force"),
+            _l("Sanctions running today, not revoked."),
+            institution_sanctions,
+            enum_label(SanctionType),
+        ),
+        (
+            "inst_records",
+            50,
+            _l("Integrity records"),
+            _l("Published records concerning the institution, by their status today."),
+            institution_records,
+            lambda key: label(RecordStatus(key)),
+        ),
+    ):
+        register_figure(
+            Figure(key, 200 + order, title, caption, compute, row_label, scopes=institution)
+        )

@@ -1,0 +1,108 @@
+"""What a figure's query needs to know, and the few expressions SQLite and PostgreSQL spell
+differently (months, China Standard Time dates, day differences, medians)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+
+from sqlalchemy import Date, and_, cast, func, or_, select
+
+from app.cases.models import Case, Party, PartyType
+from app.core.calendar import CST
+from app.extensions import db
+from app.statistics.periods import Period
+
+
+@dataclass(frozen=True)
+class FigureQuery:
+    """The cases a figure may count: those of `agency_ids` (every agency when None),
+    concerning `institution` when given, in `period`."""
+
+    period: Period
+    agency_ids: tuple[int, ...] | None = None
+    institution: str | None = None
+
+    @property
+    def postgres(self) -> bool:
+        return db.engine.dialect.name == "postgresql"
+
+    def case_clauses(self) -> list:
+        clauses = []
+        if self.agency_ids is not None:
+            clauses.append(Case.agency_id.in_(self.agency_ids))
+        if self.institution is not None:
+            clauses.append(Case.id.in_(concerning(self.institution)))
+        return clauses
+
+    def in_period(self, column) -> list:
+        return [column >= self.period.start, column <= self.period.end]
+
+    def at_in_period(self, column) -> list:
+        """A timestamp column within the period's days in China Standard Time."""
+        start = dt.datetime.combine(self.period.start, dt.time(), tzinfo=CST).astimezone(dt.UTC)
+        end = dt.datetime.combine(
+            self.period.end + dt.timedelta(days=1), dt.time(), tzinfo=CST
+        ).astimezone(dt.UTC)
+        return [column >= start, column < end]
+
+    def months(self) -> list[str]:
+        """Every month of the period, so a month without cases shows as 0, not as a gap."""
+        found, day = [], self.period.start.replace(day=1)
+        while day <= self.period.end:
+            found.append(day.strftime("%Y-%m"))
+            day = (day + dt.timedelta(days=32)).replace(day=1)
+        return found
+
+    def month(self, column):
+        if self.postgres:
+            return func.to_char(column, "YYYY-MM")
+        return func.strftime("%Y-%m", column)
+
+    def local_month(self, column):
+        if self.postgres:
+            return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM")
+        return func.strftime("%Y-%m", column, "+8 hours")
+
+    def local_date(self, column):
+        if self.postgres:
+            return cast(func.timezone("Asia/Shanghai", column), Date)
+        return func.date(column, "+8 hours")
+
+    def days(self, later, earlier):
+        if self.postgres:
+            return later - earlier
+        return cast(func.julianday(later) - func.julianday(earlier), db.Integer)
+
+    def year(self, column):
+        if self.postgres:
+            return cast(func.extract("year", column), db.Integer)
+        return cast(func.strftime("%Y", column), db.Integer)
+
+
+def concerning(institution: str):
+    """Cases with a respondent at this institution, or the institution itself responding."""
+    return select(Party.case_id).where(
+        or_(
+            Party.institution == institution,
+            and_(Party.party_type == PartyType.institution, Party.name == institution),
+        )
+    )
+
+
+def medians(q: FigureQuery, group, days, *where) -> dict:
+    """Median of `days` per group value and overall (key "*"): percentile_cont in
+    PostgreSQL; SQLite has no such aggregate, so its few rows are read and sorted here."""
+    if q.postgres:
+        median = func.percentile_cont(0.5).within_group(days)
+        found = dict(db.session.execute(select(group, median).where(*where).group_by(group)).all())
+        found["*"] = db.session.scalar(select(median).where(*where))
+        return {k: (float(v) if v is not None else None) for k, v in found.items()}
+    per: dict = {}
+    for key, value in db.session.execute(select(group, days).where(*where)):
+        per.setdefault(key, []).append(value)
+    result = {k: float(statistics.median(v)) for k, v in per.items()}
+    everything = [v for values in per.values() for v in values]
+    result["*"] = float(statistics.median(everything)) if everything else None
+    return result

@@ -1,0 +1,220 @@
+"""Statistics: figures computed from known cases, the same on the page, in the API, the CSV,
+the Excel workbook and the annual report; the small-count rule wherever agencies share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import io
+import re
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from app.cases.models import CaseSource, CaseState
+from app.statistics.figures import TOTAL, Figure
+from app.statistics.tables import build_table
+
+YEAR = 2026
+
+
+@pytest.fixture
+def known(make_case):
+    """SH: 4 letters and 1 phone call received in 2026 (one not accepted), JS: 1 online."""
+    cases = [
+        make_case("SH", source=CaseSource.letter, received_date=dt.date(YEAR, 1, 5 + i))
+        for i in range(4)
+    ]
+    cases.append(make_case("SH", source=CaseSource.phone, received_date=dt.date(YEAR, 2, 3)))
+    cases.append(
+        make_case(
+            "SH",
+            state=CaseState.not_accepted,
+            source=CaseSource.letter,
+            received_date=dt.date(YEAR, 3, 2),
+        )
+    )
+    cases.append(make_case("JS", source=CaseSource.online, received_date=dt.date(YEAR, 2, 9)))
+    make_case("SH", source=CaseSource.letter, received_date=dt.date(YEAR - 1, 6, 1))
+    return cases
+
+
+def _row(page: str, figure: str, row: str) -> str:
+    start = page.index(f'data-testid="figure-{figure}"')
+    start = page.index(f'data-row="{row}"', start)
+    return page[start : page.index("</tr>", start)]
+
+
+def test_agency_page_counts_own_cases_of_the_period(known, make_user, login):
+    client = login(make_user("SH", roles=("supervisor",)))
+    page = client.get(f"/statistics?year={YEAR}").get_data(as_text=True)
+    assert ">5<" in _row(page, "source", "letter")
+    assert ">1<" in _row(page, "source", "phone")
+    assert ">0<" in _row(page, "source", "online")  # JS's case is not SH's
+    assert "<svg" in page
+    assert ">1<" in _row(page, "outcome", "not_accepted")
+
+
+def test_region_page_withholds_small_counts_and_their_complements(known, make_user, login):
+    client = login(make_user("JS", roles=("agency_admin",)))
+    page = client.get(f"/statistics/region?year={YEAR}").get_data(as_text=True)
+    online = _row(page, "source", "online")
+    assert "&lt;3" in online and ">1<" not in online
+    phone = _row(page, "source", "phone")
+    assert "&lt;3" in phone
+
+
+def test_exports_carry_the_same_figures(known, make_user, login):
+    client = login(make_user("SH", roles=("auditor",)))
+    csv = client.get(f"/statistics/agency/source.csv?year={YEAR}").get_data(as_text=True)
+    assert "5" in next(line for line in csv.splitlines() if line.startswith(("Letter", "来信")))
+    client.post("/logout")
+    region = login(make_user("SH", roles=("supervisor",)))
+    data = region.get(f"/statistics/region.xlsx?year={YEAR}").data
+    book = load_workbook(io.BytesIO(data))
+    sheet = next(s for s in book.worksheets if s.title.startswith("3 "))
+    rows = [r[1:] for r in sheet.iter_rows(min_row=4, values_only=True)]
+    letter, phone = rows[0], rows[1]  # the sources in their fixed order
+    # SH's 5 letters are withheld: with SH's total they would give away its 1 phone call;
+    # and with no other agency's letters to withhold beside them, the region total goes too.
+    assert letter[0] == "—" and letter[-1] == "—"
+    assert sheet.cell(3, 2).value == "上海市科学技术委员会"
+    assert "<3" in phone and 1 not in phone
+
+
+def test_small_count_rule_survives_subtraction_from_totals():
+    figure = Figure("t", 1, "t", "t", lambda q: [])
+    triples = [("a", "SH", 1), ("a", "JS", 7), ("a", "ZJ", 9), ("b", "SH", 5), ("b", "JS", 4)]
+    table = build_table(figure, triples, [("SH", "SH"), ("JS", "JS"), ("ZJ", "ZJ")], suppress=True)
+    a = table.rows[0]
+    assert a.cells["SH"].text == "<3"
+    hidden = [c for c in a.cells.values() if c.hidden]
+    assert len(hidden) >= 2 or a.total.hidden  # the total minus the rest is not the 1
+    column = [r.cells["SH"] for r in table.rows]
+    assert sum(1 for c in column if c.hidden) >= 2
+    assert TOTAL == "*"
+
+
+def test_other_roles_are_refused(known, make_user, login, client):
+    for roles, path, status in (
+        (("officer",), "/statistics", 403),
+        (("committee_member",), "/statistics", 403),
+        (("auditor",), "/statistics/region", 403),
+        (("sysadmin",), "/statistics/region", 403),
+    ):
+        login(make_user("SH", roles=roles))
+        assert client.get(path).status_code == status, (roles, path)
+        client.post("/logout")
+
+
+def _page_rows(page: str, figure: str) -> list[tuple[str, list[str]]]:
+    start = page.index(f'data-testid="figure-{figure}"')
+    body = page[start : page.index("</section>", start)]
+    rows = re.findall(r'<tr data-row="[^"]*"><th scope="row">([^<]*)</th>(.*?)</tr>', body, re.S)
+    return [
+        (html.unescape(label), re.findall(r"<td[^>]*>([^<]*)</td>", cells)) for label, cells in rows
+    ]
+
+
+@pytest.mark.parametrize("scope", ["agency", "region"])
+def test_annual_report_pdf_shows_the_pages_figures(known, make_user, login, db, scope):
+    user = make_user("SH", roles=("supervisor",))
+    client = login(user)
+    response = client.post(
+        "/statistics/reports", data={"year": YEAR, "scope": scope, "locale": "zh"}
+    )
+    assert response.status_code == 302
+    from app.statistics.models import AnnualReport
+
+    report = db.session.query(AnnualReport).one()
+    pdf = client.get(f"/statistics/reports/{report.document_id}.pdf").data
+    assert hashlib.sha256(pdf).hexdigest() == report.sha256
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert f"{YEAR} 年度科研诚信工作报告" in text
+    path = "/statistics" if scope == "agency" else "/statistics/region"
+    page = client.get(f"{path}?year={YEAR}").get_data(as_text=True)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    for figure in ("source", "misconduct_type", "outcome"):
+        rows = _page_rows(page, figure)
+        assert len(rows) >= 3, figure
+        for label, cells in rows:
+            assert f"{label} {' '.join(html.unescape(c) for c in cells)}" in lines, (figure, label)
+
+
+def test_demo_gives_every_agency_figures_for_the_past_two_years(app, db):
+    from app.auth.models import Agency
+    from app.core.calendar import today
+    from app.demo.loader import load_demo
+    from app.statistics.periods import Period
+    from app.statistics.services import Scope, compute_tables
+
+    assert load_demo() > 100
+    end = today()
+    years = [
+        Period(end - dt.timedelta(days=729), end - dt.timedelta(days=365)),
+        Period(end - dt.timedelta(days=364), end),
+    ]
+    with app.test_request_context():
+        for agency in db.session.query(Agency).filter_by(is_platform=False):
+            for period in years:
+                tables = {t.key: t for t in compute_tables(Scope("agency", period, agency))}
+                for key in ("received", "concluded", "source", "outcome"):
+                    total = sum(r.total.value for r in tables[key].rows)
+                    assert total >= 3, (agency.code, period.label, key)
+
+
+def test_institution_names_are_escaped_in_charts_and_tables(make_case, make_user, login):
+    from app.cases.models import PartyType
+    from app.cases.services import RespondentInput
+
+    name = '<img src=x onerror="alert(1)">大学'
+    make_case(
+        "SH",
+        received_date=dt.date(YEAR, 4, 1),
+        respondents=[RespondentInput(name=name, party_type=PartyType.institution)],
+    )
+    client = login(make_user("SH", roles=("supervisor",)))
+    page = client.get(f"/statistics?year={YEAR}").get_data(as_text=True)
+    assert "<img src=x" not in page
+    assert page.count("&lt;img src=x") >= 2  # the table's row and the chart's label
+    profile = client.get("/statistics/institution", query_string={"name": name})
+    assert profile.status_code == 200 and "<img src=x" not in profile.get_data(as_text=True)
+
+
+def test_a_feature_registers_its_own_figure(known, make_user, login):
+    """What the committees and joint investigations do: no edit of app/statistics."""
+    from sqlalchemy import func, select
+
+    from app.cases.models import Case
+    from app.extensions import db
+    from app.statistics import Figure, register_figure
+    from app.statistics.figures import FIGURES
+
+    def long_titles(q):
+        stmt = (
+            select(Case.agency_id, func.count())
+            .where(*q.case_clauses(), *q.in_period(Case.received_date))
+            .group_by(Case.agency_id)
+        )
+        return [("all", agency_id, n) for agency_id, n in db.session.execute(stmt)]
+
+    figure = register_figure(
+        Figure("plugin", 5, "Plugin figure", "Counted elsewhere.", long_titles)
+    )
+    try:
+        client = login(make_user("SH", roles=("supervisor",)))
+        page = client.get(f"/statistics/region?year={YEAR}").get_data(as_text=True)
+        assert "Plugin figure" in page
+        row = _row(page, "plugin", "all")
+        # JS's single case is "<3", so SH's 6 are withheld beside it: the rule applies to a
+        # registered figure as to the built-in ones.
+        assert 'data-col="JS">&lt;3<' in row and 'data-col="SH">—<' in row
+        assert 'data-col="total">7<' in row
+        with pytest.raises(ValueError):
+            register_figure(figure)
+    finally:
+        FIGURES.remove(figure)
