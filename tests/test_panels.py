@@ -328,3 +328,24 @@ def test_a_seated_expert_of_another_agency_sees_nothing_of_the_inviting_agency(
     assert case.reference not in _text(api)
     mine = _text(client.get("/committees/invitations"))
     assert panel.name in mine and "上海内部案件标题" not in mine
+
+
+def test_demo_panels_meet_the_rules_with_a_visitor_and_sh_committee_seated(db):
+    from app.committees.services import my_seats
+    from app.demo.committees import ensure_demo_panels
+    from app.demo.loader import ensure_agencies, ensure_demo_users
+
+    agencies = ensure_agencies()
+    users = ensure_demo_users(agencies)
+    panels = ensure_demo_panels(agencies, users)
+    assert set(panels) == {"SH", "JS", "ZJ", "AH"}
+    assert ensure_demo_panels(agencies, users) == panels  # a second run adds nothing
+    for code, panel in panels.items():
+        assert panel_may_vote(panel) == (True, []), code
+        seats = [s for s in panel.seats if s.status is SeatStatus.active]
+        assert len(seats) >= 8
+        assert any(s.expert.agency_id != panel.agency_id for s in seats), code
+        assert all(s.expert.user is not None for s in seats)
+    chair = next(s for s in panels["SH"].seats if s.role is SeatRole.chair)
+    assert chair.expert.user.username == "sh-committee"
+    assert [s.panel for s in my_seats(users["sh-committee"])] == [panels["SH"]]

@@ -177,7 +177,7 @@ def create_expert_account(
         actor=actor,
         email=expert.email,
     )
-    expert.user_id = user.id
+    expert.user = user
     db.session.flush()
     audit.record(
         "committee.create_expert_account",
@@ -202,7 +202,7 @@ def link_expert_account(actor: User, expert: Expert, user: User) -> None:
         update_user(
             user, actor, user.display_name, user.email, user.roles | {Role.committee_member}
         )
-    expert.user_id = user.id
+    expert.user = user
     db.session.flush()
     audit.record(
         "committee.link_expert_account",

@@ -34,6 +34,7 @@ from app.cases.services import (
 from app.cases.workflow import perform
 from app.core.calendar import as_of, today
 from app.demo import data
+from app.demo.committees import ensure_demo_panels
 from app.exchange import tasks
 from app.extensions import db
 from app.protection.conflicts import declare_conflicts
@@ -126,6 +127,7 @@ def load_demo(seed: int = 2026) -> int:
     """Creates what is missing; returns how many cases were added."""
     agencies = ensure_agencies()
     users = ensure_demo_users(agencies)
+    ensure_demo_panels(agencies, users)
     if db.session.scalar(select(func.count()).select_from(Case)):
         return 0
     rng = random.Random(seed)
