@@ -349,3 +349,54 @@ def test_demo_panels_meet_the_rules_with_a_visitor_and_sh_committee_seated(db):
     chair = next(s for s in panels["SH"].seats if s.role is SeatRole.chair)
     assert chair.expert.user.username == "sh-committee"
     assert [s.panel for s in my_seats(users["sh-committee"])] == [panels["SH"]]
+
+
+EXPERT_FORM = {
+    "name": "周敏",
+    "institution": "复旦大学",
+    "fields": "科技法学",
+    "categories": ["legal", "outside"],
+    "gender": "female",
+    "email": "zhou@fudan.edu.cn",
+    "phone": "13912345678",
+}
+
+
+def test_register_and_edit_an_expert_through_the_pages(client, db, make_user):
+    from app.committees.models import Expert
+
+    admin = make_user("SH", roles=("agency_admin",), locale="en")
+    sign_in(client, admin)
+    refused = client.post("/committees/experts/new", data={**EXPERT_FORM, "categories": []})
+    assert "Choose at least one category." in _text(refused)
+    assert db.session.scalar(select(func.count()).select_from(Expert)) == 0
+    response = client.post("/committees/experts/new", data=EXPERT_FORM)
+    assert response.status_code == 302
+    expert = db.session.scalar(select(Expert))
+    assert (expert.agency_id, expert.categories) == (admin.agency_id, ["legal", "outside"])
+    response = client.post(
+        f"/committees/experts/{expert.id}", data={**EXPERT_FORM, "institution": "同济大学"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(expert)
+    assert expert.institution == "同济大学" and expert.active is False  # unchecked: retired
+    assert db.session.scalar(
+        select(func.count()).where(AuditEntry.action == "committee.update_expert")
+    )
+
+
+def test_an_invitation_notifies_the_expert_or_their_agencys_administrators(db, expert):
+    from app.notifications.models import Notification
+
+    admin = expert.admin("SH")
+    panel = create_panel(admin, PanelKind.academic, "学术委员会")
+    js_admin = expert.admin("JS")
+    no_account = expert("JS", name="无账号专家")
+    seat_expert(admin, panel, no_account, SeatRole.member, Category.peer, START, END)
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == js_admin.id))
+    assert any("无账号专家" in n.text for n in notes)
+    with_account = expert("JS", name="有账号专家")
+    account, _password = create_expert_account(js_admin, with_account)
+    seat_expert(admin, panel, with_account, SeatRole.member, Category.peer, START, END)
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == account.id))
+    assert any(panel.name in n.text for n in notes)
