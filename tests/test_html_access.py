@@ -578,6 +578,137 @@ MATRIX = {
         None,
         [(ANON, "login"), ("js_supervisor", 404), ("sh_admin", 404), ("sh_supervisor", 200)],
     ),
+    "committees.pool": (
+        "GET",
+        lambda w: "/committees/experts",
+        None,
+        [
+            (ANON, "login"),
+            ("sh_officer", 403),
+            ("sh_committee", 403),
+            ("sh_sysadmin", 403),
+            ("js_supervisor", 200),
+            ("sh_admin", 200),
+        ],
+    ),
+    "committees.expert_new": (
+        "GET",
+        lambda w: "/committees/experts/new",
+        None,
+        [(ANON, "login"), ("sh_supervisor", 403), ("sh_sysadmin", 403), ("sh_admin", 200)],
+    ),
+    "committees.expert_edit": (
+        "GET",
+        lambda w: f"/committees/experts/{w['sh_expert'].id}",
+        None,
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_committee", 404),
+            ("sh_supervisor", 403),
+            ("sh_admin", 200),
+        ],
+    ),
+    "committees.expert_account": (
+        "POST",
+        lambda w: f"/committees/experts/{w['sh_expert'].id}/account",
+        None,
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_supervisor", 403),
+            ("expert_without_account", 0),
+            ("sh_admin", 200),
+        ],
+    ),
+    "committees.seat_form": (
+        "GET",
+        lambda w: f"/committees/experts/{w['js_expert'].id}/seat",
+        None,
+        [
+            (ANON, "login"),
+            ("sh_committee", 404),
+            ("sh_supervisor", 403),
+            ("js_admin", 200),
+            ("sh_admin", 200),
+        ],
+    ),
+    "committees.panels": (
+        "GET",
+        lambda w: "/committees/panels",
+        None,
+        [(ANON, "login"), ("sh_committee", 403), ("sh_sysadmin", 403), ("sh_auditor", 200)],
+    ),
+    "committees.panel_new": (
+        "GET",
+        lambda w: "/committees/panels/new",
+        None,
+        [(ANON, "login"), ("sh_supervisor", 403), ("sh_sysadmin", 403), ("sh_admin", 200)],
+    ),
+    "committees.panel_detail": (
+        "GET",
+        lambda w: f"/committees/panels/{w['sh_panel'].id}",
+        None,
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_committee", 404),
+            ("sh_sysadmin", 404),
+            ("sh_officer", 200),
+            ("sh_admin", 200),
+        ],
+    ),
+    "committees.panel_rules": (
+        "POST",
+        lambda w: f"/committees/panels/{w['sh_panel'].id}/rules",
+        lambda w: {
+            "min_members": 7,
+            "quorum": 6,
+            "threshold_num": 2,
+            "threshold_den": 3,
+            "inclusive": "y",
+            "max_term_years": 5,
+        },
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_supervisor", 403),
+            ("quorum_unchanged", 0),
+            ("sh_admin", 302),
+        ],
+    ),
+    "committees.seat_end": (
+        "POST",
+        lambda w: f"/committees/seats/{w['sh_seat'].id}/end",
+        None,
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_supervisor", 403),
+            ("seat_still_active", 0),
+            ("sh_admin", 302),
+        ],
+    ),
+    "committees.invitations": (
+        "GET",
+        lambda w: "/committees/invitations",
+        None,
+        [(ANON, "login"), ("sh_committee", 200), ("js_officer", 200)],
+    ),
+    "committees.answer": (
+        # Only the invited expert; for anyone else the invitation does not exist.
+        "POST",
+        lambda w: f"/committees/invitations/{w['invitation'].id}",
+        lambda w: {"answer": "accept"},
+        [
+            (ANON, "login"),
+            ("sh_admin", 404),
+            ("js_admin", 404),
+            ("js_committee", 404),
+            ("invitation_open", 0),
+            ("invited_expert", 302),
+        ],
+    ),
 }
 
 
@@ -628,7 +759,18 @@ CHECKS = {
     "still_active": lambda w: _record_status(w, "published_record") == "active",
     "peer_still_active": _peer_active,
     "unrecognised": lambda w: _recognitions(w) == 0,
+    "expert_without_account": lambda w: _refreshed(w, "sh_expert").user_id is None,
+    "quorum_unchanged": lambda w: _refreshed(w, "sh_panel").quorum == 5,
+    "seat_still_active": lambda w: _refreshed(w, "sh_seat").status.value == "active",
+    "invitation_open": lambda w: _refreshed(w, "invitation").status.value == "invited",
 }
+
+
+def _refreshed(world, key: str):
+    from app.extensions import db
+
+    db.session.refresh(world[key])
+    return world[key]
 
 
 def _declared(world, case_key: str, person: str) -> bool:
@@ -799,6 +941,62 @@ class World(dict):
         from app.exchange.node import init_node
 
         return init_node()[0]
+
+    def _expert(self, code: str, name: str):
+        from app.committees.services import ExpertInput, register_expert
+
+        return register_expert(
+            self[f"{code}_admin"],
+            ExpertInput(name=name, institution="大学", gender="female", categories=["peer"]),
+        )
+
+    def _build_sh_expert(self):
+        return self._expert("sh", "上海专家")
+
+    def _build_js_expert(self):
+        return self._expert("js", "江苏专家")
+
+    def _build_sh_panel(self):
+        from app.committees.services import create_panel
+
+        return create_panel(self["sh_admin"], "academic", "学术委员会")
+
+    def _build_sh_seat(self):
+        import datetime as dt
+
+        from app.committees.services import seat_expert
+
+        seat, _password = seat_expert(
+            self["sh_admin"],
+            self["sh_panel"],
+            self._expert("sh", "上海委员"),
+            "member",
+            "peer",
+            dt.date(2026, 1, 1),
+            dt.date(2028, 1, 1),
+        )
+        return seat
+
+    def _build_invitation(self):
+        import datetime as dt
+
+        from app.committees.services import link_expert_account, seat_expert
+
+        expert = self["js_expert"]
+        link_expert_account(self["js_admin"], expert, self["js_officer"])
+        seat, _password = seat_expert(
+            self["sh_admin"],
+            self["sh_panel"],
+            expert,
+            "member",
+            "peer",
+            dt.date(2026, 1, 1),
+            dt.date(2028, 1, 1),
+        )
+        return seat
+
+    def _build_invited_expert(self):
+        return self["invitation"].expert.user
 
     def _build_peer(self):
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

@@ -17,6 +17,8 @@ from app.cases.models import (
     Severity,
     TeamRole,
 )
+from app.committees.models import PanelKind, SeatStatus
+from app.committees.rules import Category, Gender, SeatRole
 from app.core.identifiers import IdType
 
 
@@ -114,6 +116,22 @@ LABELS = LabelTable(
         IdType.passport: _l("Passport"),
         IdType.uscc: _l("Unified social credit code"),
         IdType.other: _l("Other"),
+        PanelKind.ethics: _l("Science and technology ethics committee"),
+        PanelKind.academic: _l("Academic committee"),
+        Category.peer: _l("Peer expert"),
+        Category.ethics: _l("Ethics expert"),
+        Category.legal: _l("Legal expert"),
+        Category.outside: _l("Outside member"),
+        Gender.female: _l("Female"),
+        Gender.male: _l("Male"),
+        SeatRole.chair: _l("Chair"),
+        SeatRole.vice_chair: _l("Vice-chair"),
+        SeatRole.member: _l("Member"),
+        SeatRole.consultant: _l("Consultant (no vote)"),
+        SeatStatus.invited: _l("Invited"),
+        SeatStatus.active: _l("Seated"),
+        SeatStatus.declined: _l("Declined"),
+        SeatStatus.ended: _l("Ended"),
     }
 )
 
@@ -246,6 +264,17 @@ AUDIT_ACTION_LABELS = {
     "case.extend_investigation": _l("Investigation extended"),
     "case.record_defence": _l("Defence statement recorded"),
     "case.declare_conflicts": _l("Conflicts of interest declared"),
+    "committee.register_expert": _l("Expert registered in the pool"),
+    "committee.update_expert": _l("Expert changed"),
+    "committee.create_expert_account": _l("Committee account created for an expert"),
+    "committee.link_expert_account": _l("Account linked to an expert"),
+    "committee.create_panel": _l("Panel created"),
+    "committee.update_panel_rules": _l("Panel rules changed"),
+    "committee.seat_expert": _l("Expert seated on a panel"),
+    "committee.invite_expert": _l("Expert invited to a panel"),
+    "committee.accept_seat": _l("Panel seat accepted"),
+    "committee.decline_seat": _l("Panel seat declined"),
+    "committee.end_seat": _l("Panel seat ended"),
     "complainant.view": _l("Complainant identity viewed"),
     "complainant.grant": _l("Complainant identity access granted"),
     "complainant.revoke": _l("Complainant identity access revoked"),
@@ -303,6 +332,9 @@ OBJECT_TYPE_LABELS = {
     "Case": _l("Case"),
     "CaseMember": _l("Team member"),
     "Complainant": _l("Complainant"),
+    "Expert": _l("Expert"),
+    "Panel": _l("Panel"),
+    "PanelSeat": _l("Panel seat"),
     "ConflictDeclaration": _l("Conflict declaration"),
     "DeadlinePolicy": _l("Deadline policy"),
     "Dossier": _l("Dossier"),
@@ -328,6 +360,7 @@ AUDIT_AREAS = (
     ("note.", _l("Interviews and notes")),
     ("complainant.", _l("Complainant identity")),
     ("dossier.", _l("Dossiers")),
+    ("committee.", _l("Committees and the expert pool")),
     ("record.", _l("Integrity records")),
     ("exchange.", _l("Exchange peers")),
     ("auth.", _l("Signing in and out")),

@@ -37,6 +37,7 @@ from app.cases.services import (
 from app.cases.workflow import perform
 from app.core.calendar import as_of, today
 from app.demo import data
+from app.demo.committees import ensure_demo_panels
 from app.exchange import tasks
 from app.extensions import db
 from app.protection.conflicts import declare_conflicts
@@ -144,6 +145,7 @@ def load_demo(seed: int = 2026) -> int:
     agencies = ensure_agencies()
     users = ensure_demo_users(agencies)
     ensure_demo_second_factor(agencies, users)
+    ensure_demo_panels(agencies, users)
     if db.session.scalar(select(func.count()).select_from(Case)):
         return 0
     rng = random.Random(seed)

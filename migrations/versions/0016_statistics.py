@@ -1,7 +1,7 @@
 """Annual reports: each generated PDF stored once with its SHA-256.
 
 Revision ID: 0016_statistics
-Revises: 0010_accounts
+Revises: 0008_sessions
 Create Date: 2026-12-01 21:17:01.301442
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0016_statistics"
-down_revision = "0010_accounts"
+down_revision = "0008_sessions"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,103 @@
+"""Who may see and manage panels, the regional expert pool and seats.
+
+The pool is region-wide for the people who form panels (administrators and supervisors of
+every agency), but an expert's contact details stay with the agency that keeps them. A
+panel and its seats belong to one agency: only its administrator changes them. An expert
+answers their own invitations, whatever agency invited them.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+
+from app.auth.models import Role, User
+from app.committees.models import Expert, Panel, PanelSeat
+from app.extensions import db
+
+POOL_ROLES = (Role.agency_admin, Role.supervisor)
+PANEL_VIEW_ROLES = (Role.agency_admin, Role.supervisor, Role.officer, Role.auditor)
+
+
+def _in_agency(user: User) -> bool:
+    return user.is_authenticated and not user.agency.is_platform
+
+
+def can_manage_committees(user: User) -> bool:
+    """Registers experts and forms panels for the user's own agency."""
+    return _in_agency(user) and user.has_role(Role.agency_admin)
+
+
+def can_see_pool(user: User) -> bool:
+    return _in_agency(user) and user.has_role(*POOL_ROLES)
+
+
+def can_see_panels(user: User) -> bool:
+    return _in_agency(user) and user.has_role(*PANEL_VIEW_ROLES)
+
+
+def sees_contact(user: User, expert: Expert) -> bool:
+    """Contact details are the keeping agency's only."""
+    return can_see_pool(user) and user.agency_id == expert.agency_id
+
+
+def can_manage_expert(user: User, expert: Expert) -> bool:
+    return can_manage_committees(user) and user.agency_id == expert.agency_id
+
+
+def can_manage_panel(user: User, panel: Panel) -> bool:
+    return can_manage_committees(user) and user.agency_id == panel.agency_id
+
+
+def can_answer_seat(user: User, seat: PanelSeat) -> bool:
+    return seat.expert.user_id is not None and seat.expert.user_id == user.id
+
+
+def get_panel_or_404(panel_id: int, user: User, need: str = "view") -> Panel:
+    """Another agency's panel does not exist for the user; their own, without the right, 403."""
+    panel = db.session.get(Panel, panel_id)
+    if panel is None or not can_see_panels(user) or panel.agency_id != user.agency_id:
+        abort(404)
+    if need == "manage" and not can_manage_panel(user, panel):
+        abort(403)
+    return panel
+
+
+def get_expert_or_404(expert_id: int, user: User) -> Expert:
+    """The expert's record page is the keeping agency administrator's; others see the pool."""
+    expert = db.session.get(Expert, expert_id)
+    if expert is None or not can_see_pool(user):
+        abort(404)
+    if expert.agency_id != user.agency_id:
+        abort(404)
+    if not can_manage_expert(user, expert):
+        abort(403)
+    return expert
+
+
+def get_poolable_expert_or_404(expert_id: int, user: User) -> Expert:
+    """An expert of any agency, for seating on one of the user's own panels."""
+    expert = db.session.get(Expert, expert_id)
+    if expert is None or not can_see_pool(user):
+        abort(404)
+    if not can_manage_committees(user):
+        abort(403)
+    return expert
+
+
+def get_own_seat_or_404(seat_id: int, user: User) -> PanelSeat:
+    seat = db.session.scalar(
+        select(PanelSeat).join(Expert).where(PanelSeat.id == seat_id, Expert.user_id == user.id)
+    )
+    if seat is None:
+        abort(404)
+    return seat
+
+
+def get_managed_seat_or_404(seat_id: int, user: User) -> PanelSeat:
+    seat = db.session.get(PanelSeat, seat_id)
+    if seat is None or not can_see_panels(user) or seat.panel.agency_id != user.agency_id:
+        abort(404)
+    if not can_manage_panel(user, seat.panel):
+        abort(403)
+    return seat
