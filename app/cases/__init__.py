@@ -6,6 +6,14 @@ bp = Blueprint("cases", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.cases import views  # noqa: F401  (routes register on import)
+    from flask_babel import lazy_gettext as _l
+
+    from app.cases import transfer_views, views  # noqa: F401  (routes register on import)
+    from app.cases.permissions import AGENCY_READ_ROLES
+    from app.core import NAV_ITEMS, register_nav
 
     app.register_blueprint(bp)
+    if not any(item[1] == "cases.transfers" for item in NAV_ITEMS):  # one entry however many apps
+        register_nav(
+            30, "cases.transfers", _l("Transfers"), lambda user: user.has_role(*AGENCY_READ_ROLES)
+        )

@@ -19,6 +19,7 @@ from app.cases.models import (
 LABELS = {
     CaseState.received: _l("Received"),
     CaseState.preliminary_review: _l("Preliminary review"),
+    CaseState.transfer_pending: _l("Transfer pending"),
     CaseState.not_accepted: _l("Not accepted"),
     CaseState.transferred: _l("Transferred"),
     CaseState.investigating: _l("Investigating"),
@@ -97,6 +98,9 @@ ACTION_LABELS = {
     "remove_member": _l("Team member removed"),
     "extend_investigation": _l("Investigation extended"),
     "record_defence": _l("Defence statement recorded"),
+    "accept_transfer": _l("Transfer accepted"),
+    "refuse_transfer": _l("Transfer refused"),
+    "withdraw_transfer": _l("Transfer withdrawn"),
 }
 
 
