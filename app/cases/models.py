@@ -39,7 +39,7 @@ class CaseState(enum.StrEnum):
     preliminary_review = "preliminary_review"
     transfer_pending = "transfer_pending"
     not_accepted = "not_accepted"
-    transferred = "transferred"
+    transferred = "transferred"  # before transfers needed acceptance (0020_transfers)
     investigating = "investigating"
     suspended = "suspended"
     terminated = "terminated"
