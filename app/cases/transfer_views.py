@@ -22,8 +22,8 @@ from app.cases.transfers import (
     withdraw_transfer,
 )
 from app.core.errors import ServiceError
+from app.core.identifiers import mask_id_number
 from app.extensions import db
-from app.protection.identity import masked_identifier
 
 
 @bp.route("/transfers")
@@ -54,7 +54,7 @@ def render_transfer(transfer, *, error=None, identity=None, status=200):
         "cases/transfer.html",
         transfer=transfer,
         case=transfer.case if pending and answering else None,
-        masked=masked_identifier,
+        masked=mask_id_number,
         identity=travelling_identity(transfer, current_user) if answering else None,
         kept=identity,
         may_answer=answering and pending,
