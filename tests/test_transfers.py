@@ -355,3 +355,21 @@ def test_no_other_agency_learns_of_a_transfer(db, client, offered, people):
     assert _count(db, Notification, Notification.user_id == people["zj_supervisor"].id) == 0
     assert _count(db, Notification, Notification.user_id == people["js_officer"].id) == 0
     assert _count(db, Complainant, Complainant.case_id == case.id) == 1
+
+
+def test_the_dossier_shows_the_transfer_history_without_the_identity(app, db, offered, people):
+    from pypdf import PdfReader
+
+    from app.dossiers.models import Dossier, DossierLevel
+    from app.dossiers.services import request_dossier
+
+    case, transfer = offered
+    old_ref = case.reference
+    moved = accept_transfer(transfer, people["js_supervisor"])
+    request_dossier(moved, people["js_supervisor"], DossierLevel.internal)
+    db.session.expire_all()
+    dossier = db.session.scalar(select(Dossier).where(Dossier.case_id == case.id))
+    reader = PdfReader(f"{app.config['FILE_STORE']}/{dossier.path}")
+    pdf = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
+    assert old_ref in pdf and "被举报人所在单位属江苏管辖" in pdf and "留在移送机关" in pdf
+    assert "李娜" not in pdf

@@ -556,3 +556,28 @@ def kept_identity(transfer: CaseTransfer, user: User) -> dict | None:
         "id_type": transfer.kept_complainant_id_type,
         "id_number": transfer.kept_complainant_id_number,
     }
+
+
+# --- the dossier ---------------------------------------------------------------------------
+
+
+def load_transfer_dossier(ctx) -> dict:
+    """The case's transfers for its dossier: who offered it to whom, when, and the answer.
+    Identities never appear here, at any level."""
+    from app.core.times import local_time
+
+    rows = [
+        {
+            "from": f"{t.from_agency.name_zh}（{t.sender_reference}）",
+            "to": t.to_agency.name_zh
+            + (f"（{t.receiver_reference}）" if t.receiver_reference else ""),
+            "sent": local_time(t.sent_at),
+            "reason": t.reason,
+            "identity": "随案移送" if t.identity_travels else "留在移送机关",
+            "state": state_label(t.state),
+            "answered": local_time(t.answered_at) if t.answered_at else "",
+            "answer_reason": t.answer_reason or "",
+        }
+        for t in case_transfers(ctx.case)
+    ]
+    return {"transfers": rows}
