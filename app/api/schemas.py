@@ -340,6 +340,9 @@ class CaseDetail(BaseModel):
     state: CaseState
     agency: str
     transfer_agency: str | None
+    former_references: list[str] = Field(
+        default_factory=list, description="References the case had at agencies that sent it"
+    )
     version: int
     created_at: Timestamp
     updated_at: Timestamp

@@ -11,6 +11,8 @@ case in the same transaction, so the case is never owned by both agencies or by 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -183,6 +185,11 @@ def travelling_identity(transfer: CaseTransfer, user: User) -> dict | None:
 # --- the offer (inside the workflow step) ----------------------------------------------------
 
 
+# Features that tie a case to its agency (a joint investigation it leads) add a check here:
+# check(case) raises a ServiceError to refuse offering or accepting the transfer.
+transfer_checks: list[Callable[[Case], None]] = []
+
+
 def offer_transfer(
     case: Case, user: User, target_code: str | None, identity_travels: bool, reason: str | None
 ) -> dict:
@@ -205,6 +212,8 @@ def offer_transfer(
         )
     if pending_transfer(case) is not None:
         raise GuardFailed(_l("This case already waits for an answer to a transfer."))
+    for check in transfer_checks:
+        check(case)
     transfer = CaseTransfer(
         case_id=case.id,
         from_agency_id=case.agency_id,
@@ -302,6 +311,8 @@ def accept_transfer(transfer: CaseTransfer, user: User) -> Case:
         with db.session.begin_nested():
             _claim(transfer, user, TransferState.accepted, None)
             case = db.session.get(Case, transfer.case_id, populate_existing=True)
+            for check in transfer_checks:
+                check(case)
             transfer.snapshot = _snapshot(case, transfer)
             _settle_identity(case, transfer, user)
             _move(case, transfer, user)

@@ -55,6 +55,7 @@ def test_offer_list_and_accept_through_the_api(api, make_case, actors):
     assert accepted["state"] == "accepted" and accepted["receiver_reference"].startswith("JS-")
     detail = receiver.get(f"/api/v1/cases/{accepted['receiver_reference']}")
     assert detail.status_code == 200 and detail.get_json()["state"] == "received"
+    assert detail.get_json()["former_references"] == [old_reference]
     assert sender.get(f"/api/v1/cases/{accepted['receiver_reference']}").status_code == 404
     sent = sender.get("/api/v1/transfers?direction=sent").get_json()["items"]
     assert sent[0]["state"] == "accepted" and sent[0]["sender_reference"] == old_reference
