@@ -225,19 +225,24 @@ def test_a_transfer_to_the_own_agency_is_refused_in_both_languages(db, client, m
             identity_travels=False,
             expected_version=case.version,
         )
-    people["sh_supervisor"].locale = "zh"
     db.session.commit()
-    sign_in(client, people["sh_supervisor"])
-    response = client.post(
-        f"/cases/{case.reference}/transitions/transfer_case",
-        data={
-            "target_agency": "SH",
-            "reason": "移送",
-            "version": page_version(client, case.reference),
-        },
-    )
-    assert response.status_code == 422
-    assert "不能移送给本机关" in text(response)
+    for locale, message in (
+        ("en", "A case cannot be transferred to its own agency"),
+        ("zh", "案件不能移送给本机关"),
+    ):
+        people["sh_supervisor"].locale = locale
+        db.session.commit()
+        sign_in(client, people["sh_supervisor"])
+        response = client.post(
+            f"/cases/{case.reference}/transitions/transfer_case",
+            data={
+                "target_agency": "SH",
+                "reason": "移送",
+                "version": page_version(client, case.reference),
+            },
+        )
+        assert response.status_code == 422
+        assert message in text(response)
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == CaseState.preliminary_review
     assert _count(db, CaseTransfer, CaseTransfer.case_id == case.id) == 0
