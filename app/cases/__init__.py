@@ -6,18 +6,12 @@ bp = Blueprint("cases", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
+    # Transfers are reached from the dashboard, not the navigation bar, which has room
+    # for one line of entries (tests/test_nav_browser.py).
     from app.cases import transfer_views, views  # noqa: F401  (routes register on import)
-    from app.cases.permissions import AGENCY_READ_ROLES
-    from app.core import NAV_ITEMS, register_nav
 
     app.register_blueprint(bp)
     _register_dossier_section()
-    if not any(item[1] == "cases.transfers" for item in NAV_ITEMS):  # one entry however many apps
-        register_nav(
-            30, "cases.transfers", _l("Transfers"), lambda user: user.has_role(*AGENCY_READ_ROLES)
-        )
 
 
 def _register_dossier_section() -> None:
