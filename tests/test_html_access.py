@@ -164,6 +164,76 @@ MATRIX = {
         lambda w: {"received_on": w["notice"].notice_served_on.isoformat(), "statement": "放弃"},
         [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 403), ("sh_supervisor", 302)],
     ),
+    "cases.transfers": (
+        "GET",
+        lambda w: "/transfers",
+        None,
+        [(ANON, "login"), ("sh_officer", 200), ("js_supervisor", 200)],
+    ),
+    "cases.transfer_detail": (
+        "GET",
+        lambda w: f"/transfers/{w['transfer'].id}",
+        None,
+        [
+            (ANON, "login"),
+            ("js_officer", 404),
+            ("js_auditor", 404),
+            ("sh_committee", 404),
+            ("sh_sysadmin", 404),
+            ("sh_officer", 200),
+            ("js_supervisor", 200),
+        ],
+    ),
+    "cases.transfer_accept": (
+        "POST",
+        lambda w: f"/transfers/{w['transfer'].id}/accept",
+        None,
+        [
+            (ANON, "login"),
+            ("js_officer", 404),
+            ("sh_sysadmin", 404),
+            ("sh_supervisor", 403),
+            ("transfer_still_pending", 0),
+            ("js_supervisor", 302),
+        ],
+    ),
+    "cases.transfer_refuse": (
+        "POST",
+        lambda w: f"/transfers/{w['transfer'].id}/refuse",
+        lambda w: {"reason": "不属本省管辖"},
+        [
+            (ANON, "login"),
+            ("js_officer", 404),
+            ("sh_supervisor", 403),
+            ("transfer_still_pending", 0),
+            ("js_supervisor", 302),
+        ],
+    ),
+    "cases.transfer_withdraw": (
+        "POST",
+        lambda w: f"/transfers/{w['transfer'].id}/withdraw",
+        None,
+        [
+            (ANON, "login"),
+            ("js_officer", 404),
+            ("js_supervisor", 403),
+            ("sh_officer", 403),
+            ("transfer_still_pending", 0),
+            ("sh_supervisor", 302),
+        ],
+    ),
+    "cases.transfer_kept_identity": (
+        "POST",
+        lambda w: f"/transfers/{w['accepted_transfer'].id}/kept-identity",
+        None,
+        [
+            (ANON, "login"),
+            ("js_officer", 404),
+            ("js_supervisor", 403),
+            ("sh_officer", 403),
+            ("sh_supervisor", 200),
+        ],
+    ),
     "admin.users": (
         "GET",
         lambda w: "/admin/users",
@@ -750,10 +820,18 @@ def _token_active(world) -> bool:
     return world["token"].status() == "active"
 
 
+def _transfer_pending(world) -> bool:
+    from app.extensions import db
+
+    db.session.refresh(world["transfer"])
+    return world["transfer"].state.value == "pending"
+
+
 # Pseudo-visitors that check a refused request changed nothing.
 CHECKS = {
     "officer_session_live": lambda w: not _session_ended(w),
     "officer_session_ended": _session_ended,
+    "transfer_still_pending": _transfer_pending,
     "token_still_active": _token_active,
     "still_draft": lambda w: _record_status(w, "draft_record") == "draft",
     "still_active": lambda w: _record_status(w, "published_record") == "active",
@@ -847,6 +925,26 @@ class World(dict):
         return add_file_evidence(
             self["investigating"], Upload(io.BytesIO(PDF), "report.pdf"), self["sh_officer"]
         )
+
+    def _build_transfer(self):
+        from app.cases.transfers import transfer_case
+
+        case = self.make_case(state=CaseState.preliminary_review, by=self["sh_officer"])
+        return transfer_case(
+            case,
+            self["sh_supervisor"],
+            target_agency="JS",
+            reason="属地管辖",
+            identity_travels=False,
+            expected_version=None,
+        )
+
+    def _build_accepted_transfer(self):
+        from app.cases.transfers import accept_transfer
+
+        transfer = self["transfer"]
+        accept_transfer(transfer, self["js_supervisor"])
+        return transfer
 
     def _build_granted_lead(self):
         from app.protection.identity import grant_complainant_access

@@ -257,9 +257,9 @@ def test_an_appeal_ruling_still_reopens_the_case(client, db, closed):
     assert "Upload files" in text(client.get(f"/cases/{case.reference}/evidence"))
 
 
-@pytest.mark.parametrize(
-    "state", [CaseState.not_accepted, CaseState.transferred, CaseState.terminated]
-)
+# A transfer no longer ends a case: accepted, it moves to the receiving agency and the
+# sender loses access (tests/test_transfers.py).
+@pytest.mark.parametrize("state", [CaseState.not_accepted, CaseState.terminated])
 def test_every_ended_state_is_read_only(client, db, make_user, make_case, state):
     officer = make_user("SH", roles=("officer",), locale="en")
     case = make_case(state=state, by=officer)

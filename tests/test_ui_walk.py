@@ -137,7 +137,7 @@ def test_a_case_goes_from_registration_to_closed_through_the_forms(client, db, p
     ("name", "extra", "target"),
     [
         ("not_accept", {}, CaseState.not_accepted),
-        ("transfer_case", {"target_agency": "JS"}, CaseState.transferred),
+        ("transfer_case", {"target_agency": "JS"}, CaseState.transfer_pending),
     ],
 )
 def test_preliminary_review_can_end_without_investigation(

@@ -23,7 +23,9 @@ def history_count(db, case):
     )
 
 
-@pytest.mark.parametrize("state", list(CaseState))
+# `transferred` only marks cases transferred before a transfer needed the receiver's
+# acceptance; an accepted transfer now moves the case and restarts it at `received`.
+@pytest.mark.parametrize("state", [s for s in CaseState if s != CaseState.transferred])
 def test_every_state_is_reachable_through_the_services(make_case, state):
     case = make_case(state=state)
     assert case.state == state

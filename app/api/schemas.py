@@ -192,6 +192,7 @@ class TransitionRequest(Request):
     version: int = Field(description="The case version the client last read")
     reason: Text | None = None
     target_agency: Annotated[str, StringConstraints(max_length=8)] | None = None
+    identity_travels: bool | None = None
     report: LongText | None = None
     findings: list[FindingIn] | None = Field(None, max_length=50)
     served_on: IsoDate | None = None
@@ -339,6 +340,9 @@ class CaseDetail(BaseModel):
     state: CaseState
     agency: str
     transfer_agency: str | None
+    former_references: list[str] = Field(
+        default_factory=list, description="References the case had at agencies that sent it"
+    )
     version: int
     created_at: Timestamp
     updated_at: Timestamp
@@ -461,3 +465,41 @@ class StatisticsResult(BaseModel):
     period: StatisticsPeriod
     suppressed: bool
     figures: list[StatisticsFigure]
+
+
+class TransferCreate(Request):
+    """Offer the case to another agency; it waits in `transfer_pending` for their answer."""
+
+    target_agency: Annotated[str, StringConstraints(min_length=1, max_length=8)]
+    reason: Text
+    identity_travels: bool = Field(False, description="Whether the complainant identity goes")
+    version: int | None = Field(None, description="The case version the client last read")
+
+
+class TransferAnswer(Request):
+    reason: Text | None = Field(None, description="Required to refuse; optional to withdraw")
+
+
+class TransferListQuery(Request):
+    direction: Literal["incoming", "sent"] = Field(
+        "incoming", description="`incoming`: waiting for your agency's answer; `sent`: yours"
+    )
+
+
+class TransferOut(BaseModel):
+    id: int
+    state: Literal["pending", "accepted", "refused", "withdrawn"]
+    from_agency: str
+    to_agency: str
+    sender_reference: str
+    receiver_reference: str | None
+    title: str
+    reason: str
+    identity_travels: bool
+    sent_at: Timestamp
+    answered_at: Timestamp | None
+    answer_reason: str | None
+
+
+class TransferList(BaseModel):
+    items: list[TransferOut]

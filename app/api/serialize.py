@@ -78,6 +78,7 @@ def case_detail(case: Case, user: User) -> dict:
         },
         "agency": case.agency.code,
         "transfer_agency": case.transfer_agency.code if case.transfer_agency else None,
+        "former_references": case.former_references,
         "deadlines": {k: getattr(case, k) for k in DEADLINE_FIELDS},
         "respondents": [_respondent(p) for p in case.respondents],
         "allegations": [

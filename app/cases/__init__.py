@@ -6,6 +6,20 @@ bp = Blueprint("cases", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.cases import views  # noqa: F401  (routes register on import)
+    # Transfers are reached from the dashboard, not the navigation bar, which has room
+    # for one line of entries (tests/test_nav_browser.py).
+    from app.cases import transfer_views, views  # noqa: F401  (routes register on import)
 
     app.register_blueprint(bp)
+    _register_dossier_section()
+
+
+def _register_dossier_section() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from app.cases.transfers import load_transfer_dossier
+    from app.dossiers import register_section
+
+    register_section(
+        45, "transfers", _l("Transfers"), "dossiers/sections/transfers.html", load_transfer_dossier
+    )

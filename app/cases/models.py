@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,8 +37,9 @@ def str_enum(enum_cls, length: int = 32):
 class CaseState(enum.StrEnum):
     received = "received"
     preliminary_review = "preliminary_review"
+    transfer_pending = "transfer_pending"
     not_accepted = "not_accepted"
-    transferred = "transferred"
+    transferred = "transferred"  # before transfers needed acceptance (0020_transfers)
     investigating = "investigating"
     suspended = "suspended"
     terminated = "terminated"
@@ -235,6 +237,9 @@ class Case(db.Model):
     decisions: Mapped[list[Decision]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Decision.id"
     )
+    transfers: Mapped[list[CaseTransfer]] = relationship(
+        back_populates="case", order_by="CaseTransfer.id", viewonly=True
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -254,6 +259,11 @@ class Case(db.Model):
         """What the decision in force imposes: no review revoked or replaced them."""
         return [s for s in self.sanctions if s.revoked_on is None]
 
+    @property
+    def former_references(self) -> list[str]:
+        """The references the case had at agencies that transferred it here; still searchable."""
+        return [t.sender_reference for t in self.transfers if t.state == TransferState.accepted]
+
     def current_due(self) -> dt.date | None:
         """The deadline running in the case's present state, the one lists sort by."""
         return {
@@ -265,7 +275,8 @@ class Case(db.Model):
         }.get(self.state)
 
     def refresh_search_text(self) -> None:
-        parts = [self.reference, self.title] + [p.name for p in self.respondents]
+        parts = [self.reference, *self.former_references, self.title]
+        parts += [p.name for p in self.respondents]
         self.search_text = " ".join(parts).lower()
 
 
@@ -446,3 +457,73 @@ class Sanction(db.Model):
     revoked_by: Mapped[Decision | None] = relationship(
         back_populates="revoked", foreign_keys=[revoked_by_id]
     )
+
+
+class TransferState(enum.StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    refused = "refused"
+    withdrawn = "withdrawn"
+
+
+class CaseTransfer(db.Model):
+    """A transfer (移送) offered to another agency, and the sender's record of it.
+
+    The case stays with the sender until the receiving supervisor accepts; the row keeps
+    what was sent (reference, title, a snapshot of the record at the moment it left) so the
+    sender can still say what it handed over and when after it no longer sees the case.
+    A complainant identity that does not travel is kept here, encrypted, for the sender.
+    """
+
+    __tablename__ = "case_transfers"
+    __table_args__ = (
+        Index("ix_case_transfers_to_state", "to_agency_id", "state"),
+        Index("ix_case_transfers_from", "from_agency_id", "id"),
+        Index("ix_case_transfers_case", "case_id", "id"),
+        # At most one open transfer per case: a second offer waits for the first answer.
+        Index(
+            "uq_case_transfers_open",
+            "case_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        CheckConstraint("from_agency_id <> to_agency_id", name="transfer_to_another_agency"),
+        CheckConstraint(
+            "state = 'pending' OR (answered_at IS NOT NULL)", name="transfer_answer_has_time"
+        ),
+        CheckConstraint(
+            "state <> 'refused' OR answer_reason IS NOT NULL", name="refusal_has_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    from_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    to_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    sender_reference: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(Text)
+    identity_travels: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[TransferState] = mapped_column(
+        str_enum(TransferState, 16), default=TransferState.pending
+    )
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    answer_reason: Mapped[str | None] = mapped_column(Text)
+    receiver_reference: Mapped[str | None] = mapped_column(String(24))
+    # What left the sender on acceptance: counts, respondents, allegations, timeline.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The identity the sender kept when it did not travel (encrypted at rest).
+    kept_complainant_name: Mapped[str | None] = mapped_column(EncryptedText(600))
+    kept_complainant_contact: Mapped[str | None] = mapped_column(EncryptedText(800))
+    kept_complainant_id_number: Mapped[str | None] = mapped_column(EncryptedText(400))
+    kept_complainant_id_type: Mapped[str | None] = mapped_column(String(32))
+
+    case: Mapped[Case] = relationship(back_populates="transfers")
+    from_agency: Mapped[Agency] = relationship(foreign_keys=[from_agency_id], lazy="joined")
+    to_agency: Mapped[Agency] = relationship(foreign_keys=[to_agency_id], lazy="joined")
+    sent_by: Mapped[User] = relationship(foreign_keys=[sent_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])

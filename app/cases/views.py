@@ -47,6 +47,7 @@ from app.cases.services import (
     register_case,
     remove_member,
 )
+from app.cases.transfers import case_transfers, incoming_transfers, state_label
 from app.cases.workflow import TRANSITIONS, available_transitions, perform
 from app.core.errors import InvalidInput, ServiceError
 from app.core.ids import db_int
@@ -61,6 +62,7 @@ def dashboard():
         counts=dashboard_counts(current_user),
         deadlines=deadline_cases(current_user),
         mine=my_cases(current_user),
+        incoming_transfers=incoming_transfers(current_user),
         states=list(CaseState),
     )
 
@@ -200,6 +202,8 @@ def render_case(case, *, error=None, posted=None, open_form=None, status=200):
         is_supervisor=supervisor,
         assignable=assignable_users(case) if supervisor else [],
         other_agencies=active_agencies_except(case.agency_id),
+        transfers=case_transfers(case),
+        transfer_state_label=state_label,
         error=error,
         posted=posted or {},
         open_form=open_form,

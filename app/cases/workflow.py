@@ -15,8 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.auth.models import Agency, User
-from app.auth.services import case_agencies
+from app.auth.models import User
 from app.cases.models import (
     Case,
     CaseState,
@@ -207,28 +206,28 @@ def not_accept(case: Case, user: User) -> dict:
 @transition(
     name="transfer_case",
     source=(S.preliminary_review,),
-    target=S.transferred,
+    target=S.transfer_pending,
     label=_l("Transfer to another agency"),
     may=is_supervisor_of,
     who=SUPERVISOR,
     reason_required=True,
-    fields=("target_agency",),
-    confirm=CANNOT_UNDO,
+    fields=("target_agency", "identity_travels"),
+    confirm=_l(
+        "Offer the case to this agency? It stays yours until their supervisor accepts; "
+        "you can withdraw the offer until then."
+    ),
+    records_reason=True,
 )
-def transfer_case(case: Case, user: User, target_agency: str | None = None) -> dict:
-    agency = None
-    if target_agency:
-        agency = db.session.scalar(
-            case_agencies().where(
-                Agency.code == str(target_agency).upper(), Agency.is_active.is_(True)
-            )
-        )
-    if agency is None or agency.id == case.agency_id:
-        raise InvalidInput(
-            _l("Choose the agency the case is transferred to."), field="target_agency"
-        )
-    case.transfer_agency_id = agency.id
-    return {"target_agency": agency.code}
+def transfer_case(
+    case: Case,
+    user: User,
+    target_agency: str | None = None,
+    identity_travels=None,
+    reason: str | None = None,
+) -> dict:
+    from app.cases.transfers import offer_transfer
+
+    return offer_transfer(case, user, target_agency, bool(identity_travels), reason)
 
 
 @transition(

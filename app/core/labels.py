@@ -55,6 +55,7 @@ LABELS = LabelTable(
     {
         CaseState.received: _l("Received"),
         CaseState.preliminary_review: _l("Preliminary review"),
+        CaseState.transfer_pending: _l("Transfer pending"),
         CaseState.not_accepted: _l("Not accepted"),
         CaseState.transferred: _l("Transferred"),
         CaseState.investigating: _l("Investigating"),
@@ -166,6 +167,9 @@ ACTION_LABELS = {
     "remove_member": _l("Team member removed"),
     "extend_investigation": _l("Investigation extended"),
     "record_defence": _l("Defence statement recorded"),
+    "accept_transfer": _l("Transfer accepted"),
+    "refuse_transfer": _l("Transfer refused"),
+    "withdraw_transfer": _l("Transfer withdrawn"),
 }
 
 
@@ -259,6 +263,14 @@ AUDIT_ACTION_LABELS = {
     "calendar.add": _l("Calendar day set"),
     "calendar.remove": _l("Calendar day removed"),
     "case.register": _l("Case registered"),
+    "case.accept_transfer": _l("Transfer accepted"),
+    "case.refuse_transfer": _l("Transfer refused"),
+    "case.withdraw_transfer": _l("Transfer withdrawn"),
+    "transfer.offer": _l("Transfer offered"),
+    "transfer.accepted": _l("Transfer accepted"),
+    "transfer.refused": _l("Transfer refused"),
+    "complainant.transferred": _l("Complainant identity sent with a transfer"),
+    "complainant.kept_by_sender": _l("Complainant identity kept by the sending agency"),
     "case.assign_member": _l("Team member assigned"),
     "case.remove_member": _l("Team member removed"),
     "case.extend_investigation": _l("Investigation extended"),
@@ -330,6 +342,7 @@ def audit_action_label(code: str) -> str:
 
 OBJECT_TYPE_LABELS = {
     "Case": _l("Case"),
+    "CaseTransfer": _l("Transfer"),
     "CaseMember": _l("Team member"),
     "Complainant": _l("Complainant"),
     "Expert": _l("Expert"),

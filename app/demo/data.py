@@ -125,9 +125,9 @@ DESCRIPTIONS = {
 # How many demo cases end in each state (about 200 in all).
 STATE_SPREAD = {
     CaseState.received: 16,
-    CaseState.preliminary_review: 24,
+    CaseState.preliminary_review: 28,
     CaseState.not_accepted: 12,
-    CaseState.transferred: 8,
+    CaseState.transfer_pending: 4,
     CaseState.investigating: 36,
     CaseState.suspended: 8,
     CaseState.terminated: 6,

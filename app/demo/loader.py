@@ -48,7 +48,7 @@ PATHS: dict[CaseState, list[tuple[str, int]]] = {
     CaseState.received: [],
     CaseState.preliminary_review: [("start_preliminary_review", 2)],
     CaseState.not_accepted: [("start_preliminary_review", 2), ("not_accept", 14)],
-    CaseState.transferred: [("start_preliminary_review", 2), ("transfer_case", 10)],
+    CaseState.transfer_pending: [("start_preliminary_review", 2), ("transfer_case", 10)],
     CaseState.investigating: [
         ("start_preliminary_review", 2),
         ("team", 12),
@@ -157,10 +157,27 @@ def load_demo(seed: int = 2026) -> int:
         _demo_case(rng, agencies[code], users, state)
         if index % 20 == 19:
             db.session.commit()
+    _demo_accept_transfer(users)
     deliveries = _demo_records(agencies, users)
     db.session.commit()
     tasks.schedule_deliveries(deliveries)
     return len(plan)
+
+
+def _demo_accept_transfer(users: dict[str, User]) -> None:
+    """The oldest offered transfer is accepted by the receiving supervisor, so the demo shows
+    a completed transfer beside those still waiting for an answer."""
+    from app.cases.models import CaseTransfer, TransferState
+    from app.cases.transfers import accept_transfer
+
+    transfer = db.session.scalar(
+        select(CaseTransfer)
+        .where(CaseTransfer.state == TransferState.pending)
+        .order_by(CaseTransfer.id)
+        .limit(1)
+    )
+    if transfer is not None:
+        accept_transfer(transfer, users[f"{transfer.to_agency.code.lower()}-supervisor"])
 
 
 def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[tuple[int, int]]:
