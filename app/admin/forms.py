@@ -71,6 +71,9 @@ class PolicyForm(FlaskForm):
     )
     due_soon_days = _policy_field("due_soon_days", _l("“Due soon” warning (working days)"))
     token_max_days = _policy_field("token_max_days", _l("Longest API token lifetime (days)"))
+    joint_response_days = _policy_field(
+        "joint_response_days", _l("Answer to a joint-investigation invitation (working days)")
+    )
 
 
 class CalendarDayForm(FlaskForm):

@@ -80,6 +80,7 @@ class DeadlinePolicy(db.Model):
     review_decision_days: Mapped[int] = mapped_column(Integer, default=90)
     due_soon_days: Mapped[int] = mapped_column(Integer, default=5)
     token_max_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    joint_response_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
     agency: Mapped[Agency] = relationship(back_populates="policy")
 
