@@ -424,3 +424,112 @@ def test_joint_page_lists_invitations_led_taken_part_and_tasks(client, joint, ag
     sign_in(client, joint["js_officer"])
     html = client.get("/joint").get_data(as_text=True)
     assert "现场核查实验室" in html and joint["case"].title in html
+
+
+# --- access matrix over every joint route ---------------------------------------------
+
+LEADS = ("sh_officer", "sh_supervisor")
+PARTS = ("js_officer", "js_supervisor")
+OUTSIDERS = ("zj_supervisor", "ah_supervisor")  # never invited; declined
+
+
+def _routes(w, task):
+    ref, p = w["case"].reference, w["js_part"].id
+    return {
+        # name: (method, path, data, {actor: status}); every refusal changes nothing
+        "case page": ("GET", f"/cases/{ref}", None, dict.fromkeys(LEADS + PARTS, 200)),
+        "joint page": ("GET", "/joint", None, dict.fromkeys(LEADS + PARTS + OUTSIDERS, 200)),
+        "task page": ("GET", f"/joint/tasks/{task.id}", None, dict.fromkeys(LEADS + PARTS, 200)),
+        "task step": (
+            "POST",
+            f"/joint/tasks/{task.id}/progress",
+            {"body": ""},
+            {"sh_officer": 403, "sh_supervisor": 403, "js_officer": 409, "js_supervisor": 409},
+        ),
+        "invite": (
+            "POST",
+            f"/cases/{ref}/joint/invite",
+            {"agencies": "JS", "message": "再次"},
+            {"sh_officer": 403, "sh_supervisor": 422, "js_officer": 403, "js_supervisor": 403},
+        ),
+        "end": (
+            "POST",
+            f"/cases/{ref}/joint/end",
+            {"reason": ""},
+            {"sh_officer": 403, "sh_supervisor": 422, "js_officer": 403, "js_supervisor": 403},
+        ),
+        "answer": (
+            "POST",
+            f"/joint/invitations/{p}/answer",
+            {"answer": "decline", "reason": "再答"},
+            {"sh_officer": 403, "sh_supervisor": 403, "js_officer": 403, "js_supervisor": 409},
+        ),
+        "remove": (
+            "POST",
+            f"/joint/participations/{p}/remove",
+            {"reason": ""},
+            {"sh_officer": 403, "sh_supervisor": 422, "js_officer": 403, "js_supervisor": 403},
+        ),
+        "withdraw": (
+            "POST",
+            f"/joint/participations/{p}/withdraw",
+            {"reason": ""},
+            {"sh_officer": 403, "sh_supervisor": 403, "js_officer": 403, "js_supervisor": 422},
+        ),
+        "new task": (
+            "POST",
+            f"/cases/{ref}/tasks",
+            {"title": ""},
+            {"sh_officer": 422, "sh_supervisor": 422, "js_officer": 403, "js_supervisor": 403},
+        ),
+    }
+
+
+ROUTE_NAMES = (
+    "case page",
+    "joint page",
+    "task page",
+    "task step",
+    "invite",
+    "end",
+    "answer",
+    "remove",
+    "withdraw",
+    "new task",
+)
+
+
+@pytest.mark.parametrize("route", ROUTE_NAMES)
+def test_access_matrix(client, joint, route):
+    task = _task(joint)
+    db.session.commit()
+    method, path, data, expected = _routes(joint, task)[route]
+    for actor in LEADS + PARTS + OUTSIDERS:
+        want = expected.get(actor, 404)
+        sign_in(client, joint[actor])
+        before = _counts()
+        response = client.open(path, method=method, data=data)
+        assert response.status_code == want, f"{route} as {actor}: {response.status_code}"
+        if method == "POST":
+            assert _counts() == before, f"{route} as {actor} changed something"
+        if want == 200 and actor not in LEADS:
+            _assert_no_leak(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("how", ["removed", "ended"])
+def test_access_matrix_after_leaving(client, joint, how):
+    task = _task(joint)
+    if how == "removed":
+        remove_participant(joint["js_part"], "任务结束", joint["sh_supervisor"])
+    else:
+        end_joint(joint["case"], "不再联合", joint["sh_supervisor"])
+    db.session.commit()
+    routes = _routes(joint, task)
+    for actor in PARTS:
+        sign_in(client, joint[actor])
+        for name in ("case page", "task page", "task step", "invite", "end", "new task"):
+            method, path, data, _expected = routes[name]
+            response = client.open(path, method=method, data=data)
+            assert response.status_code == 404, f"{name} as {actor} after {how}"
+        html = client.get("/joint").get_data(as_text=True)
+        assert joint["case"].reference not in html
