@@ -10,6 +10,10 @@ Latency is measured over HTTP against gunicorn on a loopback port (one client, t
 concurrent clients); the SQL query count per page is counted in-process with a
 `before_cursor_execute` listener around the same requests. Targets: p95 under 150 ms for a
 single client, and a query count that does not grow with page size or page number.
+
+Beside each platform figure the same page is read as hand-written SQL on one open psycopg
+connection (the count, then the page's rows with their agency code): the floor no
+framework can go below. The ratio is the platform's single-client median over the floor's.
 """
 
 from __future__ import annotations
@@ -44,6 +48,13 @@ SCENARIOS = [
     ("state filter", "state=investigating"),
     ("search", "q=" + urllib.parse.quote("王")),
 ]
+# The same filters as hand-written SQL, for the floor.
+FLOOR_FILTERS = {
+    "no filter": ("", ()),
+    "state filter": (" AND c.state = %s", ("investigating",)),
+    "search": (" AND c.search_text LIKE %s", ("%王%",)),
+}
+FLOOR_PER_PAGE = 25
 PAGES = (1, 500)
 
 
@@ -95,6 +106,40 @@ def count_queries(app, token: str, username: str) -> dict:
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
     return results
+
+
+def floor_connection(username: str):
+    """One psycopg connection, and the agency whose cases the user sees (an officer)."""
+    import psycopg
+
+    url = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
+    connection = psycopg.connect(url, autocommit=True)
+    agency_id = connection.execute(
+        "SELECT agency_id FROM users WHERE username = %s", (username,)
+    ).fetchone()[0]
+    return connection, agency_id
+
+
+def floor_page(connection, agency_id: int, label: str, page: int) -> float:
+    """The list page's data by hand: total, then one page of rows, newest first."""
+    where, params = FLOOR_FILTERS[label]
+    started = time.perf_counter()
+    connection.execute(
+        f"SELECT count(*) FROM cases c WHERE c.agency_id = %s{where}", (agency_id, *params)
+    ).fetchone()
+    connection.execute(
+        "SELECT c.reference, c.title, a.code, c.state, c.received_date, c.due_date "
+        f"FROM cases c JOIN agencies a ON a.id = c.agency_id WHERE c.agency_id = %s{where} "
+        "ORDER BY c.received_date DESC, c.id DESC LIMIT %s OFFSET %s",
+        (agency_id, *params, FLOOR_PER_PAGE, (page - 1) * FLOOR_PER_PAGE),
+    ).fetchall()
+    return (time.perf_counter() - started) * 1000
+
+
+def measure_floor(connection, agency_id: int, label: str, page: int, requests: int) -> list[float]:
+    for _ in range(2):
+        floor_page(connection, agency_id, label, page)
+    return [floor_page(connection, agency_id, label, page) for _ in range(requests)]
 
 
 def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
@@ -171,6 +216,7 @@ def main() -> None:
     token, info = prepare(args.user)
     print(f"database: {info['cases']:,} cases, {info['history']:,} history rows; user {args.user}")
     queries = count_queries(info["app"], token, args.user)
+    connection, agency_id = floor_connection(args.user)
     server = start_server(args.port, args.workers, args.threads)
     base = f"http://127.0.0.1:{args.port}"
     try:
@@ -185,31 +231,42 @@ def main() -> None:
         header = (
             f"{'page':<6}{'what':<14}{'scenario':<14}{'queries (10/25/100 per page)':<30}"
             f"{'1 client med':>13}{'p95':>8}{f'{args.clients} clients med':>16}{'p95':>8}"
+            f"{'SQL floor med':>15}{'ratio':>8}"
         )
         print(header)
         print("-" * len(header))
         worst = 0.0
+        ratios: list[float] = []
         for kind, path in (("html", "/cases"), ("api", "/api/v1/cases")):
             for label, query in SCENARIOS:
                 for page in PAGES:
                     url = f"{base}{path}?{query}&page={page}&per_page=25"
                     single = measure(url, auth[kind], args.requests, 1)
                     many = measure(url, auth[kind], args.requests, args.clients)
+                    floor = measure_floor(connection, agency_id, label, page, args.requests)
                     counts = "/".join(str(queries[(kind, label, page, n)]) for n in (10, 25, 100))
                     worst = max(worst, percentile(single, 95))
+                    ratio = statistics.median(single) / max(statistics.median(floor), 0.001)
+                    ratios.append(ratio)
                     print(
                         f"{kind:<6}{label:<14}{'page ' + str(page):<14}{counts:<30}"
                         f"{statistics.median(single):>13.1f}{percentile(single, 95):>8.1f}"
                         f"{statistics.median(many):>16.1f}{percentile(many, 95):>8.1f}"
+                        f"{statistics.median(floor):>15.1f}{ratio:>7.1f}x"
                     )
         constant = all(
             len({n for (k, lab, _p, _s), n in queries.items() if (k, lab) == key}) == 1
             for key in {(k, lab) for (k, lab, _p, _s) in queries}
         )
         print(f"worst single-client p95: {worst:.1f} ms (target < 150 ms)")
+        print(
+            f"platform over hand-written SQL (median of the rows): {statistics.median(ratios):.1f}x"
+            f", from {min(ratios):.1f}x to {max(ratios):.1f}x"
+        )
         print("load average during the run: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
         print(f"query count constant in page size and page number: {constant}")
     finally:
+        connection.close()
         server.terminate()
         server.wait(timeout=10)
 

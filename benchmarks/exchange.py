@@ -11,6 +11,7 @@ the WSGI test client, so the figures exclude only the network.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import secrets
 import statistics
@@ -29,6 +30,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.core.crypto import matching_hash
+from app.core.identifiers import make_resident_id
 from app.core.secrets import new_field_key
 from app.exchange import envelopes
 from app.exchange.node import b64, init_node, public_key_text
@@ -168,7 +170,10 @@ def seed_records(count: int, peer_id: int) -> list[str]:
     """Bulk rows as received records; returns a sample of ID numbers that match some of them."""
     from app.exchange.models import IntegrityRecord
 
-    numbers = [f"3101011980{i:08d}" for i in range(count)]
+    numbers = [
+        make_resident_id("310101", dt.date(1950, 1, 1) + dt.timedelta(days=i // 999), i % 999)
+        for i in range(count)
+    ]
     table = IntegrityRecord.__table__
     for start in range(0, count, 5000):
         rows = [

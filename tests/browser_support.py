@@ -63,3 +63,52 @@ def click(driver, element) -> None:
     """A real mouse click, after bringing the element into the middle of the view."""
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
+
+
+def live_app(folder, setup: str):
+    """Runs `setup` (Python, with the app's environment) and then the app itself on a free
+    port in a subprocess; yields the base URL and stops the server afterwards."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from app.core.secrets import new_field_key
+
+    root = Path(__file__).resolve().parent.parent
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{folder / 'live.sqlite'}",
+        "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
+        "FIELD_ENCRYPTION_KEYS": new_field_key("b1"),
+        "MATCHING_KEY": "browser-matching-key",
+        "FILE_STORE": str(folder / "files"),
+    }
+    env.pop("YRD_DEMO", None)
+    env.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, "-c", setup], env=env, cwd=root, check=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/login", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the app did not start")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

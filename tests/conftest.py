@@ -195,7 +195,7 @@ def make_case(db, make_user):
                         name="张伟",
                         party_type=PartyType.person,
                         id_type="resident_id",
-                        id_number="310101198001011234",
+                        id_number="31010119800101123X",
                         institution="复旦大学",
                         position="教授",
                     )

@@ -19,3 +19,46 @@ def test_due_soon_follows_the_agency_policy(db, make_case, make_user, login, cli
     page = client.get("/").get_data(as_text=True)
     assert "Due within 10 working days" in page
     assert case.reference in page
+
+
+def _on_team(db, make_case, make_user):
+    from app.cases.models import TeamRole
+    from app.cases.services import assign_member
+    from app.protection.conflicts import declare_conflicts
+
+    case = make_case(agency="SH", state=CaseState.preliminary_review)
+    supervisor = make_user("SH", roles=("supervisor",))
+    officer = make_user("SH", roles=("officer",), locale="en")
+    declare_conflicts(case, officer, [])
+    assign_member(case, officer, TeamRole.investigator, supervisor)
+    db.session.commit()
+    return case, officer
+
+
+def test_my_cases_lists_the_team_cases_of_the_user(db, make_case, make_user, login, client):
+    case, officer = _on_team(db, make_case, make_user)
+    login(officer)
+    page = client.get("/").get_data(as_text=True)
+    assert case.reference in page and case.title in page
+
+
+def test_my_cases_forgets_a_case_after_a_move_to_another_agency(
+    db, make_case, make_user, agency, login, client
+):
+    case, officer = _on_team(db, make_case, make_user)
+    officer.agency = agency("JS")  # the team row stays behind; access does not
+    db.session.commit()
+    login(officer)
+    page = client.get("/").get_data(as_text=True)
+    assert case.reference not in page and case.title not in page
+
+
+def test_my_cases_forgets_a_case_after_the_roles_changed(db, make_case, make_user, login, client):
+    from app.auth.models import Role
+
+    case, officer = _on_team(db, make_case, make_user)
+    officer.set_roles([Role.committee_member])
+    db.session.commit()
+    login(officer)
+    page = client.get("/").get_data(as_text=True)
+    assert case.reference not in page and case.title not in page

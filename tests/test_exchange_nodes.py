@@ -178,20 +178,20 @@ def test_node_publishes_its_key_at_a_well_known_url(nodes):
 
 def test_publish_on_a_reaches_b_and_a_keeps_bs_receipt(nodes):
     a, b = nodes
-    uid = publish_on(a, "张伟", "310101198001011234")
+    uid = publish_on(a, "张伟", "31010119800101123X")
     [(_version, status, receipt, _error)] = deliveries_of(a, uid)
     assert status == DeliveryStatus.delivered, b.log_tail()
     assert receipt["sender"] == "node-b" and receipt["payload"]["result"] == "stored"
     record = held(b, uid)
     assert record.status == RecordStatus.active and record.origin_node == "node-a"
-    assert record.subject_name == "张伟" and record.subject_id_masked == "3101**********1234"
+    assert record.subject_name == "张伟" and record.subject_id_masked == "3101**********123X"
     sent = json.dumps(envelope_of(b, uid), ensure_ascii=False)
-    assert "举报人李娜" not in sent and "310101198001011234" not in sent
+    assert "举报人李娜" not in sent and "31010119800101123X" not in sent
 
 
 def test_revoke_on_a_shows_revoked_on_b(nodes):
     a, b = nodes
-    uid = publish_on(a, "赵敏", "310101198202021111")
+    uid = publish_on(a, "赵敏", "310101198202021119")
     with a.app.app_context():
         record = db.session.scalar(select(IntegrityRecord).where(IntegrityRecord.record_uid == uid))
         case = record.case
@@ -211,7 +211,7 @@ def test_b_down_while_a_publishes_catches_up_by_pull_and_retry(nodes):
     b.stop()
     try:
         with a.app.app_context():
-            uid = publish_on(a, "钱进", "310101198303033333")
+            uid = publish_on(a, "钱进", "310101198303033338")
         [(_v, status, receipt, error)] = deliveries_of(a, uid)
         assert status == DeliveryStatus.failed and receipt is None and "unreachable" in error
     finally:
@@ -229,7 +229,7 @@ def test_b_down_while_a_publishes_catches_up_by_pull_and_retry(nodes):
 
 def test_tampered_unknown_and_replayed_envelopes(nodes):
     a, b = nodes
-    uid = publish_on(a, "孙丽", "310101198404044444")
+    uid = publish_on(a, "孙丽", "31010119840404444X")
     original = envelope_of(a, uid)
 
     tampered = copy.deepcopy(original)
@@ -268,7 +268,7 @@ def test_tampered_unknown_and_replayed_envelopes(nodes):
 
 def test_recognition_on_b_reaches_a(nodes):
     a, b = nodes
-    uid = publish_on(a, "周杰", "310101198505055555")
+    uid = publish_on(a, "周杰", "310101198505055551")
     with b.app.app_context():
         record = db.session.scalar(select(IntegrityRecord).where(IntegrityRecord.record_uid == uid))
         supervisor = _make_user("JS", Role.supervisor, "js-supervisor-x")
@@ -340,7 +340,7 @@ def test_publish_is_delivered_by_a_real_rq_worker(nodes):
     )
     a.app.config["REDIS_URL"] = TEST_REDIS_URL
     try:
-        uid = publish_on(a, "郑和", "310101198606066666")
+        uid = publish_on(a, "郑和", "310101198606066663")
 
         def delivered():
             rows = deliveries_of(a, uid)

@@ -167,3 +167,13 @@ def test_rq_cron_reads_the_schedules_in_beijing_time(redis_url):  # noqa: F811
     assert (beijing.hour, beijing.minute) == (8, 0) and reminder.hour == 0
     expiry = dt.datetime.fromisoformat(runs["records-expire"])
     assert expiry.astimezone(dt.timezone(dt.timedelta(hours=8))).time() == dt.time(0, 10)
+
+
+def test_every_periodic_job_names_an_importable_function():
+    import importlib
+
+    from app.jobs.periodic import PERIODIC
+
+    for entry in PERIODIC:
+        module, _sep, name = entry.func.rpartition(".")
+        assert getattr(importlib.import_module(module), name) is entry.fn, entry.name

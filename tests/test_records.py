@@ -22,7 +22,7 @@ from app.exchange.services import (
 )
 from tests.walk import review
 
-ID_NUMBER = "310101198001011234"
+ID_NUMBER = "31010119800101123X"
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_officer_drafts_from_the_decision_and_admin_publishes_via_pages(
     assert response.status_code == 302
     record = db.session.scalar(select(IntegrityRecord).where(IntegrityRecord.case_id == case.id))
     assert record.status == RecordStatus.draft
-    assert record.subject_id_masked == "3101**********1234"
+    assert record.subject_id_masked == "3101**********123X"
 
     client.post("/logout")
     js_officer = make_user("JS", roles=("officer",))
@@ -131,12 +131,12 @@ def test_integrity_check_page_finds_records_and_is_audited(db, published, make_u
     client = login(make_user("ZJ", roles=("officer",)))
     page = client.post(
         "/integrity-check",
-        data={"name": "张伟", "id_type": "resident_id", "id_number": "3101 0119 8001 0112 34"},
+        data={"name": "张伟", "id_type": "resident_id", "id_number": "3101 0119 8001 0112 3X"},
     ).get_data(as_text=True)
     assert f"/records/{record.id}" in page
     miss = client.post(
         "/integrity-check",
-        data={"name": "王芳", "id_type": "resident_id", "id_number": "310101199001019999"},
+        data={"name": "王芳", "id_type": "resident_id", "id_number": "31010119900101999X"},
     ).get_data(as_text=True)
     assert 'data-testid="no-match"' in miss
     checks = db.session.scalars(
@@ -165,7 +165,7 @@ def test_integrity_check_api_with_bearer_token(db, published, make_user, client)
         f"/api/v1/integrity-check?name=张伟&id_number={ID_NUMBER}", headers=headers
     ).json
     assert found["matches"] == 1 and found["active"] == 1
-    assert found["records"][0]["subject"]["id_masked"] == "3101**********1234"
+    assert found["records"][0]["subject"]["id_masked"] == "3101**********123X"
     assert ID_NUMBER not in str(found)
 
 

@@ -85,7 +85,7 @@ def test_another_agencys_evidence_records_audit_and_dossiers_stay_hidden(
     sign_in(client, sh_auditor)
     assert download in text(client.get(f"/cases/{case.reference}"))
     own_log = text(client.get(f"/audit?case={case.reference}&action=evidence."))
-    assert "<code>evidence.add</code>" in own_log
+    assert 'data-testid="audit-action">添加证据<' in own_log
     sign_in(client, make_user("SH", roles=("supervisor",)))
     colleague_page = text(client.get(f"/cases/{case.reference}"))
     assert "沪内部证据甲乙丙" in colleague_page and download not in colleague_page
@@ -105,7 +105,7 @@ def test_another_agencys_evidence_records_audit_and_dossiers_stay_hidden(
                 assert case.reference not in page
                 assert "沪内部证据甲乙丙" not in page
             filtered = text(client.get(f"/audit?case={case.reference}&action=evidence."))
-            assert "<code>evidence.add</code>" not in filtered
+            assert 'data-testid="audit-action">添加证据<' not in filtered
 
 
 def case_dossier(db, case):

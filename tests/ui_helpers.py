@@ -40,7 +40,7 @@ def registration_form(**overrides) -> dict:
         "respondents-0-name": "王芳",
         "respondents-0-party_type": "person",
         "respondents-0-id_type": "resident_id",
-        "respondents-0-id_number": "320102198502021234",
+        "respondents-0-id_number": "320102198502021231",
         "respondents-0-institution": "南京大学",
         "respondents-0-position": "副教授",
         "respondents-1-name": "南京某生物科技有限公司",

@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 from app.cases.models import (
@@ -29,6 +30,7 @@ from app.cases.models import (
     TeamRole,
 )
 from app.cases.queries import SORTS
+from app.core.identifiers import pydantic_check
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50000)]
@@ -57,6 +59,15 @@ Timestamp = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class WithIdNumber(Request):
+    """An ID number is checked against its type (app/core/identifiers.py) and normalised."""
+
+    @model_validator(mode="after")
+    def _check_id_number(self):
+        self.id_number = pydantic_check(self.id_type, self.id_number)
+        return self
 
 
 class Problem(BaseModel):
@@ -120,7 +131,7 @@ class CaseList(BaseModel):
 # ---- registration -------------------------------------------------------------------------
 
 
-class RespondentIn(Request):
+class RespondentIn(WithIdNumber):
     name: Name
     party_type: PartyType = PartyType.person
     id_type: Annotated[str, StringConstraints(max_length=32)] | None = None
@@ -135,7 +146,7 @@ class AllegationIn(Request):
     work_reference: Annotated[str, StringConstraints(max_length=300)] | None = None
 
 
-class ComplainantIn(Request):
+class ComplainantIn(WithIdNumber):
     anonymous: bool = True
     name: Short | None = None
     contact: Annotated[str, StringConstraints(max_length=300)] | None = None
@@ -230,7 +241,10 @@ class RespondentOut(BaseModel):
     party_type: PartyType
     name: str
     id_type: str | None
-    id_number_masked: str | None = Field(description="Only the last four characters")
+    id_number_masked: str | None = Field(
+        description="Masked: the first and last four characters of a number of 15 or more, "
+        "the last three of one of 8 to 14, none of a shorter one"
+    )
     institution: str | None
     position: str | None
 
@@ -350,7 +364,7 @@ class CaseDetail(BaseModel):
 # ---- integrity check ----------------------------------------------------------------------
 
 
-class IntegrityCheckQuery(Request):
+class IntegrityCheckQuery(WithIdNumber):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     id_type: Annotated[str, StringConstraints(max_length=32)] = "resident_id"
     id_number: Annotated[str, StringConstraints(min_length=1, max_length=64)]

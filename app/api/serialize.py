@@ -7,6 +7,7 @@ from app.auth.models import User
 from app.cases.models import Case, Party
 from app.cases.permissions import reads_shared_level
 from app.cases.workflow import available_transitions
+from app.core.identifiers import mask_id_number
 from app.protection.identity import complainant_view
 
 
@@ -24,20 +25,13 @@ def case_summary(case: Case) -> dict:
     }
 
 
-def masked(value: str | None) -> str | None:
-    """Enough to tell two respondents apart on a call, never the full identifier."""
-    if not value:
-        return None
-    return "*" * max(len(value) - 4, 4) + value[-4:] if len(value) > 4 else "****"
-
-
 def _respondent(p: Party) -> dict:
     return {
         "id": p.id,
         "party_type": p.party_type,
         "name": p.name,
         "id_type": p.id_type,
-        "id_number_masked": masked(p.id_number),
+        "id_number_masked": mask_id_number(p.id_number),
         "institution": p.institution,
         "position": p.position,
     }

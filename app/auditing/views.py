@@ -15,9 +15,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import false, or_, select
 
 from app.auditing import bp
+from app.auditing.objects import describe_objects
 from app.auth.models import Role, User
 from app.cases.models import Case
 from app.core import audit
+from app.core.labels import AUDIT_AREAS
 from app.core.models import AuditEntry
 from app.core.times import cst_day_start, local_iso
 from app.extensions import db
@@ -97,19 +99,24 @@ def _require_auditor() -> None:
 def audit_log():
     _require_auditor()
     filters = filters_from_args()
+    # Recorded and committed first: a commit after loading would expire the page's entries
+    # and read each one again.
+    audit.record("audit.view", actor=current_user)
+    db.session.commit()
     page = db.paginate(
         audit_query(current_user, filters), per_page=50, max_per_page=200, error_out=False
     )
     actors = _names(User, {e.actor_id for e in page.items})
     cases = _names(Case, {e.case_id for e in page.items})
-    audit.record("audit.view", actor=current_user)
-    db.session.commit()
+    objects = describe_objects(page.items)
     return render_template(
         "auditing/log.html",
         page=page,
         filters=filters,
         actors=actors,
         cases=cases,
+        objects=objects,
+        areas=AUDIT_AREAS,
         own_agency=current_user.has_role(Role.auditor),
         platform=current_user.has_role(Role.sysadmin),
     )

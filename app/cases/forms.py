@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.cases.models import CaseSource, MisconductType, PartyType
 from app.core.calendar import today
+from app.core.identifiers import IdNumberOf, IdType
 from app.core.labels import choices, options
 
 
@@ -21,19 +22,11 @@ class RespondentForm(Form):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     party_type = SelectField(_l("Type"), choices=lambda: choices(PartyType), default="person")
     id_type = SelectField(
-        _l("ID type"),
-        choices=options(
-            [
-                ("", "—"),
-                ("resident_id", _l("Resident ID card")),
-                ("passport", _l("Passport")),
-                ("uscc", _l("Unified social credit code")),
-                ("other", _l("Other")),
-            ]
-        ),
-        default="",
+        _l("ID type"), choices=lambda: options([("", "—")]) + choices(IdType), default=""
     )
-    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=64)])
+    id_number = StringField(
+        _l("ID number"), validators=[Optional(), Length(max=64), IdNumberOf("id_type")]
+    )
     institution = StringField(_l("Institution"), validators=[Optional(), Length(max=200)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
 

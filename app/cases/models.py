@@ -134,7 +134,9 @@ class CaseSequence(db.Model):
     last_value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-DECIDED_STATES_SQL = "'decided','under_review','closed'"
+# A decision has been issued: the case may be under review or closed, its decision stands.
+DECIDED_STATES = (CaseState.decided, CaseState.under_review, CaseState.closed)
+DECIDED_STATES_SQL = ",".join(f"'{state.value}'" for state in DECIDED_STATES)
 
 
 class Case(db.Model):
@@ -251,6 +253,16 @@ class Case(db.Model):
     def sanctions_in_force(self) -> list[Sanction]:
         """What the decision in force imposes: no review revoked or replaced them."""
         return [s for s in self.sanctions if s.revoked_on is None]
+
+    def current_due(self) -> dt.date | None:
+        """The deadline running in the case's present state, the one lists sort by."""
+        return {
+            CaseState.preliminary_review: self.preliminary_due,
+            CaseState.investigating: self.investigation_due,
+            CaseState.pre_decision_notice: self.defence_due,
+            CaseState.decided: None if self.review_outcome else self.review_request_due,
+            CaseState.under_review: self.review_decision_due,
+        }.get(self.state)
 
     def refresh_search_text(self) -> None:
         parts = [self.reference, self.title] + [p.name for p in self.respondents]

@@ -13,11 +13,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from app.auth.models import Role, User
-from app.cases.models import Case, CaseMember, TeamRole
+from app.cases.models import Case, TeamRole
 from app.core.errors import GuardFailed
 from app.extensions import db
 
 AGENCY_READ_ROLES = (Role.officer, Role.supervisor, Role.auditor)
+
 
 _extra_visibility: list[Callable[[User], ColumnElement[bool] | None]] = []
 _contributors: list[Callable[[User, Case], bool]] = []
@@ -38,21 +39,15 @@ def visible_clause(user: User) -> ColumnElement[bool]:
         return false()
     clauses: list[ColumnElement[bool]] = []
     if user.has_role(*AGENCY_READ_ROLES):
-        # Teams are drawn from the owning agency only (assign_member), so for these roles the
+        # Teams are drawn from the owning agency only (assign_member), so for these roles a
         # team clause would add nothing; leaving it out lets PostgreSQL walk the agency's
         # (agency_id, received_date, id) index instead of filtering every case in the region.
         clauses.append(Case.agency_id == user.agency_id)
-    elif user.has_role(Role.officer, Role.supervisor):
-        clauses.append(Case.id.in_(select(CaseMember.case_id).where(CaseMember.user_id == user.id)))
     for builder in _extra_visibility:
         clause = builder(user)
         if clause is not None:
             clauses.append(clause)
     return or_(*clauses) if clauses else false()
-
-
-def visible_cases(user: User):
-    return select(Case).where(visible_clause(user))
 
 
 def is_supervisor_of(user: User, case: Case) -> bool:

@@ -9,7 +9,14 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import defer
 
 from app.auth.models import Agency, User
-from app.cases.models import Allegation, Case, CaseMember, CaseState, MisconductType
+from app.cases.models import (
+    TERMINAL_STATES,
+    Allegation,
+    Case,
+    CaseMember,
+    CaseState,
+    MisconductType,
+)
 from app.cases.permissions import visible_clause
 from app.core.calendar import add_working_days, today
 from app.core.ids import BoundedSelectPagination
@@ -169,20 +176,16 @@ def deadline_cases(user: User, limit: int = 20) -> list[Case]:
 
 
 def my_cases(user: User, limit: int = 10) -> list[Case]:
+    """Open cases whose team the user is on, among the cases the user may still see: a team
+    row outlives a move to another agency or a change of roles, access does not."""
     return list(
         db.session.scalars(
             select(Case)
             .join(CaseMember, CaseMember.case_id == Case.id)
             .where(
+                visible_clause(user),
                 CaseMember.user_id == user.id,
-                Case.state.not_in(
-                    [
-                        CaseState.closed,
-                        CaseState.not_accepted,
-                        CaseState.transferred,
-                        CaseState.terminated,
-                    ]
-                ),
+                Case.state.not_in(TERMINAL_STATES),
             )
             .order_by(Case.due_date.is_(None), Case.due_date, Case.id)
             .limit(limit)

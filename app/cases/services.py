@@ -31,6 +31,7 @@ from app.core import audit
 from app.core.calendar import add_months, today
 from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, StaleVersion
+from app.core.identifiers import clean_id_number
 from app.extensions import db
 
 RULE_VERSION = "国科发监〔2022〕221号"
@@ -159,8 +160,8 @@ def register_case(data: CaseInput, actor: User) -> Case:
             anonymous=c.anonymous,
             name=None if c.anonymous else (c.name or None),
             contact=c.contact or None,
-            id_type=c.id_type or None,
-            id_number=c.id_number or None,
+            id_type=(c.id_type or "").strip() or None,
+            id_number=clean_id_number(c.id_type, c.id_number, field="complainant"),
         )
     case.refresh_search_text()
     db.session.add(case)
@@ -173,7 +174,7 @@ def register_case(data: CaseInput, actor: User) -> Case:
 
 
 def _new_party(r: RespondentInput) -> Party:
-    id_number = (r.id_number or "").strip() or None
+    id_number = clean_id_number(r.id_type, r.id_number, field="respondents")
     return Party(
         party_type=r.party_type,
         name=r.name.strip(),
@@ -199,6 +200,7 @@ def _validate_case_input(data: CaseInput) -> None:
     for r in data.respondents:
         if not r.name or not r.name.strip():
             raise InvalidInput(_l("Every respondent needs a name."), field="respondents")
+        clean_id_number(r.id_type, r.id_number, field="respondents")
     for a in data.allegations:
         if not a.description or not a.description.strip():
             raise InvalidInput(_l("Every allegation needs a description."), field="allegations")
@@ -208,6 +210,8 @@ def _validate_case_input(data: CaseInput) -> None:
             _l("Give the complainant's name, or mark the complaint anonymous."),
             field="complainant",
         )
+    if c is not None:
+        clean_id_number(c.id_type, c.id_number, field="complainant")
 
 
 # Features that must approve a team assignment first (e.g. conflict declarations) add a
@@ -308,7 +312,7 @@ def extend_investigation(
     old_due = case.investigation_due
     case.extension_months = months
     case.investigation_due = add_months(old_due, months)
-    case.due_date = case.investigation_due if case.state == CaseState.investigating else None
+    case.due_date = case.current_due()
     db.session.flush()
     write_history(
         case,

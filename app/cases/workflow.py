@@ -28,7 +28,6 @@ from app.cases.models import (
     Sanction,
     SanctionType,
     Severity,
-    TeamRole,
 )
 from app.cases.permissions import can_handle, is_lead, is_supervisor_of
 from app.cases.services import check_version, write_history
@@ -125,7 +124,7 @@ def perform(
             extra = {"reason": reason} if t.records_reason else {}
             details = t.apply(case, user, **params, **extra) or {}
             case.state = t.target
-            case.due_date = current_due(case)
+            case.due_date = case.current_due()
             db.session.flush()
             write_history(
                 case,
@@ -148,16 +147,6 @@ def perform(
             _l("This case was changed by someone else at the same moment. Reload and try again.")
         ) from exc
     return case
-
-
-def current_due(case: Case) -> dt.date | None:
-    return {
-        S.preliminary_review: case.preliminary_due,
-        S.investigating: case.investigation_due,
-        S.pre_decision_notice: case.defence_due,
-        S.decided: None if case.review_outcome else case.review_request_due,
-        S.under_review: case.review_decision_due,
-    }.get(case.state)
 
 
 def _policy(case: Case):
@@ -650,7 +639,3 @@ def reopen_case(case: Case, user: User) -> dict:
     case.review_requested_on = today()
     case.review_decision_due = add_working_days(today(), _policy(case).review_decision_days)
     return {}
-
-
-def team_roles() -> list[TeamRole]:
-    return list(TeamRole)

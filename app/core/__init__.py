@@ -14,6 +14,11 @@ CASE_SECTIONS: list[tuple] = []
 DASHBOARD_PANELS: list[tuple] = []
 
 
+# Entries from this order on go into the navigation's "More" menu, so the bar stays one
+# line at 1280 px in either language whatever roles a user holds.
+NAV_MORE_FROM = 80
+
+
 def register_nav(order: int, endpoint: str, label, visible) -> None:
     NAV_ITEMS.append((order, endpoint, label, visible))
     NAV_ITEMS.sort(key=lambda item: item[0])
@@ -105,12 +110,21 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from app.core.calendar import today
-    from app.core.labels import action_label, label
+    from app.core.labels import (
+        action_label,
+        audit_action_label,
+        file_type_label,
+        id_type_label,
+        label,
+    )
     from app.core.times import local_time
 
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["id_type_label"] = id_type_label
+    app.jinja_env.filters["file_type"] = file_type_label
     app.jinja_env.globals["action_label"] = action_label
+    app.jinja_env.globals["audit_action_label"] = audit_action_label
     app.jinja_env.globals["today"] = today
 
     @app.context_processor
@@ -121,9 +135,16 @@ def _register_template_helpers(app: Flask) -> None:
         def nav_items():
             if not current_user.is_authenticated:
                 return []
+            section = (request.endpoint or "").split(".")[0]
             return [
-                {"url": url_for(endpoint), "label": label, "endpoint": endpoint}
-                for _order, endpoint, label, visible in NAV_ITEMS
+                {
+                    "url": url_for(endpoint),
+                    "label": label,
+                    "endpoint": endpoint,
+                    "more": order >= NAV_MORE_FROM,
+                    "active": bool(section) and section == endpoint.split(".")[0],
+                }
+                for order, endpoint, label, visible in NAV_ITEMS
                 if visible(current_user)
             ]
 

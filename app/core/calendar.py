@@ -56,24 +56,6 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     return day
 
 
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days after `start` up to and including `end`; negative when end is earlier."""
-    if end == start:
-        return 0
-    sign = 1
-    if end < start:
-        start, end, sign = end, start, -1
-    overrides = _overrides(start, end)
-    count, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        workday = overrides.get(day)
-        if workday is None:
-            workday = _builtin_is_workday(day)
-        count += workday
-    return sign * count
-
-
 def add_months(start: dt.date, months: int) -> dt.date:
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import os
 import re
-import unicodedata
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
@@ -99,9 +98,9 @@ class EncryptedText(TypeDecorator):
 
 
 def normalise_identifier(id_type: str, number: str) -> str:
-    cleaned = unicodedata.normalize("NFKC", number or "").upper()
-    cleaned = "".join(ch for ch in cleaned if ch.isalnum())
-    return f"{(id_type or '').strip().lower()}|{cleaned}"
+    from app.core.identifiers import normalise
+
+    return f"{(id_type or '').strip().lower()}|{normalise(number)}"
 
 
 def matching_hash(id_type: str, number: str, key: str | None = None) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 import random
 
 from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
+from app.core.identifiers import make_resident_id
 
 AGENCIES = [
     ("SH", "上海市科学技术委员会", "Science and Technology Commission of Shanghai Municipality"),
@@ -144,10 +145,7 @@ def resident_id(rng: random.Random) -> str:
     """A well-formed (checksummed) but fictitious resident ID number."""
     area = rng.choice(["310101", "320102", "330106", "340104"])
     birth = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 35))
-    body = f"{area}{birth:%Y%m%d}{rng.randrange(0, 999):03d}"
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
-    return body + check
+    return make_resident_id(area, birth, rng.randrange(0, 999))
 
 
 def sources() -> list[CaseSource]:

@@ -21,6 +21,7 @@ from app.cases.permissions import (
 )
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed, ServiceError
+from app.core.labels import file_type_label
 from app.core.models import utcnow
 from app.evidence import storage
 from app.evidence.models import (
@@ -118,9 +119,9 @@ def add_file_evidence(
     except storage.TypeRejected as err:
         raise TypeNotAllowed(
             _l(
-                "“%(name)s” is of type %(type)s, which is not accepted as evidence.",
+                "“%(name)s” is of a type not accepted as evidence: %(type)s.",
                 name=name,
-                type=err.mime_type,
+                type=file_type_label(err.mime_type),
             )
         ) from None
     item = EvidenceItem(

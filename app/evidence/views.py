@@ -46,6 +46,12 @@ def _item_or_404(reference: str, item_id: int, need: str = "view") -> EvidenceIt
 @login_required
 def evidence_list(reference: str):
     case = get_case_or_404(reference, current_user)
+    return _list_page(case)
+
+
+def _list_page(case, *, error: str | None = None, refused: str | None = None, status: int = 200):
+    """The evidence list with its forms; after a refusal, the refused form keeps what the
+    user typed (a browser never lets a page refill the file field itself)."""
     page = db.paginate(
         case_evidence(case, current_user), per_page=25, max_per_page=100, error_out=False
     )
@@ -55,7 +61,10 @@ def evidence_list(reference: str):
         page=page,
         can_add=can_add_material(current_user, case),
         visibilities=list(Visibility),
-    )
+        error=error,
+        refused=refused,
+        posted=request.form if refused else {},
+    ), status
 
 
 @bp.route("/cases/<reference>/evidence", methods=["POST"])
@@ -64,7 +73,7 @@ def upload(reference: str):
     case = get_case_or_404(reference, current_user, need="contribute")
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
-        return _refused(case, _("Choose at least one file to upload."), 400)
+        return _refused(case, _("Choose at least one file to upload."), 400, "upload")
     try:
         for f in files:
             add_file_evidence(
@@ -77,14 +86,14 @@ def upload(reference: str):
             )
     except ServiceError as err:
         db.session.rollback()
-        return _refused(case, str(err.message), err.status)
+        return _refused(case, str(err.message), err.status, "upload")
     db.session.commit()
     flash(_("%(n)s file(s) added to the evidence.", n=len(files)), "success")
     return redirect(url_for("evidence.evidence_list", reference=reference))
 
 
-def _refused(case, message: str, status: int):
-    return render_template("evidence/refused.html", case=case, message=message), status
+def _refused(case, message: str, status: int, form: str):
+    return _list_page(case, error=message, refused=form, status=status)
 
 
 @bp.route("/cases/<reference>/evidence/physical", methods=["POST"])
@@ -102,7 +111,7 @@ def add_physical(reference: str):
         )
     except ServiceError as err:
         db.session.rollback()
-        return _refused(case, str(err.message), err.status)
+        return _refused(case, str(err.message), err.status, "physical")
     db.session.commit()
     flash(_("Physical item registered."), "success")
     return redirect(url_for("evidence.evidence_list", reference=reference))

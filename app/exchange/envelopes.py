@@ -29,7 +29,6 @@ from app.exchange import node
 from app.exchange.node import b64, unb64
 
 PROTOCOL = "yrd-exchange/1"
-KINDS = ("record", "recognition", "receipt")
 ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 MAX_ENVELOPE_BYTES = 64 * 1024
 SAFE_INTEGER = 2**53 - 1  # RFC 8785 refuses integers a double cannot hold exactly

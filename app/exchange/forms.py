@@ -6,16 +6,8 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.cases.models import Severity
+from app.core.identifiers import IdNumberOf, IdType
 from app.core.labels import choices, options
-
-ID_TYPES = options(
-    [
-        ("resident_id", _l("Resident ID card")),
-        ("passport", _l("Passport")),
-        ("uscc", _l("Unified social credit code")),
-        ("other", _l("Other")),
-    ]
-)
 
 
 class RecordTermsForm(FlaskForm):
@@ -59,8 +51,10 @@ class RecognitionForm(FlaskForm):
 
 class IntegrityCheckForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    id_type = SelectField(_l("ID type"), choices=ID_TYPES, default="resident_id")
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=64)])
+    id_type = SelectField(_l("ID type"), choices=lambda: choices(IdType), default="resident_id")
+    id_number = StringField(
+        _l("ID number"), validators=[DataRequired(), Length(max=64), IdNumberOf("id_type")]
+    )
 
 
 class PeerForm(FlaskForm):

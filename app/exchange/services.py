@@ -14,12 +14,21 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
-from app.cases.models import Case, CaseState, FindingOutcome, Party, ReviewOutcome, Severity
+from app.cases.models import (
+    DECIDED_STATES,
+    Case,
+    CaseState,
+    FindingOutcome,
+    Party,
+    ReviewOutcome,
+    Severity,
+)
 from app.cases.permissions import can_handle
 from app.core import audit
 from app.core.calendar import today
 from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
+from app.core.identifiers import clean_id_number, mask_id_number
 from app.core.models import utcnow
 from app.exchange import envelopes, node
 from app.exchange.models import (
@@ -35,7 +44,7 @@ from app.exchange.models import (
 )
 from app.extensions import db
 
-DECIDED = (CaseState.decided, CaseState.under_review, CaseState.closed)
+DECIDED = DECIDED_STATES
 SEVERITY_ORDER = [Severity.minor, Severity.serious, Severity.severe]
 VIEW_ROLES = (Role.officer, Role.supervisor, Role.auditor, Role.agency_admin)
 CHECK_ROLES = (Role.officer, Role.supervisor)
@@ -52,15 +61,6 @@ class RecordDraft:
     term_end: dt.date | None
     lifetime: bool
     severity: Severity
-
-
-def mask_id(number: str | None) -> str | None:
-    if not number:
-        return None
-    cleaned = "".join(ch for ch in number if ch.isalnum())
-    if len(cleaned) <= 8:
-        return "*" * len(cleaned)
-    return cleaned[:4] + "*" * (len(cleaned) - 8) + cleaned[-4:]
 
 
 def misconduct_found(case: Case) -> bool:
@@ -116,7 +116,7 @@ def draft_record(case: Case, actor: User, data: RecordDraft) -> IntegrityRecord:
         deciding_agency=case.agency.name_zh,
         subject_name=party.name,
         subject_hash=party.id_hash,
-        subject_id_masked=mask_id(party.id_number),
+        subject_id_masked=mask_id_number(party.id_number),
         status=RecordStatus.draft,
         drafted_by_id=actor.id,
         draft=_draft_json(data),
@@ -505,8 +505,8 @@ def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> lis
     if not actor.has_role(*CHECK_ROLES):
         raise NotAllowed(_l("Only officers and supervisors can run integrity checks."))
     name = (name or "").strip()
-    id_number = (id_number or "").strip()
-    if not id_number or len(id_number) > 64:
+    id_number = clean_id_number(id_type or "resident_id", id_number)
+    if not id_number:
         raise InvalidInput(_l("Enter the ID number."), field="id_number")
     if len(name) > 200:
         raise InvalidInput(_l("At most 200 characters."), field="name")
@@ -525,7 +525,7 @@ def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> lis
         actor=actor,
         details={
             "name": name,
-            "id_masked": mask_id(id_number),
+            "id_masked": mask_id_number(id_number),
             "matches": len(records),
             "name_matches": sum(1 for r in records if r.subject_name == name),
         },

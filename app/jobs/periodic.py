@@ -8,10 +8,13 @@ app/jobs/cron_config.py` (see `make cron`) enqueues them; without Redis,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.core import checkpoints
-from app.jobs import reminders
+from app.evidence import sweep
+from app.exchange import tasks as exchange
+from app.jobs import recover, reminders
 from app.jobs.queue import func_name
 
 TIMEZONE = "Asia/Shanghai"
@@ -19,19 +22,26 @@ TIMEZONE = "Asia/Shanghai"
 
 @dataclass(frozen=True)
 class Periodic:
+    """A job named by its function, so a renamed or moved function fails at import time
+    instead of at 08:00 in a worker."""
+
     name: str
-    func: str
+    fn: Callable
     cron: str
     queue: str = "default"
 
+    @property
+    def func(self) -> str:
+        return func_name(self.fn)
+
 
 PERIODIC: tuple[Periodic, ...] = (
-    Periodic("deadline-reminders", func_name(reminders.send_deadline_reminders), "0 8 * * *"),
-    Periodic("recover-abandoned-jobs", "app.jobs.recover.recover_abandoned", "* * * * *"),
-    Periodic("exchange-retry-deliveries", "app.exchange.tasks.retry_due_deliveries", "*/5 * * * *"),
-    Periodic("exchange-retry-acks", "app.exchange.tasks.retry_recognitions", "*/15 * * * *"),
-    Periodic("exchange-pull", "app.exchange.tasks.pull_all", "*/15 * * * *"),
-    Periodic("records-expire", "app.exchange.tasks.expire_records_job", "10 0 * * *"),
-    Periodic("evidence-sweep", "app.evidence.sweep.sweep_job", "30 3 * * *"),
-    Periodic("audit-checkpoint", func_name(checkpoints.checkpoint_job), "50 23 * * *"),
+    Periodic("deadline-reminders", reminders.send_deadline_reminders, "0 8 * * *"),
+    Periodic("recover-abandoned-jobs", recover.recover_abandoned, "* * * * *"),
+    Periodic("exchange-retry-deliveries", exchange.retry_due_deliveries, "*/5 * * * *"),
+    Periodic("exchange-retry-acks", exchange.retry_recognitions, "*/15 * * * *"),
+    Periodic("exchange-pull", exchange.pull_all, "*/15 * * * *"),
+    Periodic("records-expire", exchange.expire_records_job, "10 0 * * *"),
+    Periodic("evidence-sweep", sweep.sweep_job, "30 3 * * *"),
+    Periodic("audit-checkpoint", checkpoints.checkpoint_job, "50 23 * * *"),
 )

@@ -96,11 +96,3 @@ def _set_access(case: Case, member_id: int, actor: User, allowed: bool) -> CaseM
         details={"user": member.user.username},
     )
     return member
-
-
-def masked_identifier(number: str | None) -> str:
-    """Enough to tell two people apart on screen, never the whole number."""
-    if not number:
-        return "—"
-    keep = 4 if len(number) > 6 else 1
-    return "•" * (len(number) - keep) + number[-keep:]

@@ -10,13 +10,13 @@ from flask_login import current_user, login_required
 from app.auth.models import Role
 from app.cases.permissions import get_case_or_404, is_supervisor_of
 from app.core.errors import ServiceError
+from app.core.identifiers import mask_id_number
 from app.core.ids import db_int
 from app.extensions import db
 from app.protection import bp
 from app.protection.conflicts import case_declarations, declare_conflicts, latest_declaration
 from app.protection.identity import (
     grant_complainant_access,
-    masked_identifier,
     may_see_complainant,
     revoke_complainant_access,
 )
@@ -45,7 +45,7 @@ def protection_for_case(case) -> dict:
         "may_grant": not case.is_terminal,
         "on_team": on_team,
         "masked_ids": (
-            [(p, masked_identifier(p.id_number)) for p in case.respondents] if on_team else []
+            [(p, mask_id_number(p.id_number)) for p in case.respondents] if on_team else []
         ),
         "declarations": case_declarations(case),
         "my_declaration": latest_declaration(case, user) if may_declare else None,

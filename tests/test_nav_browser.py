@@ -1,0 +1,92 @@
+"""The navigation bar stays one line at 1280 px in both languages, for the user who sees
+the most entries (a supervisor who also administers the agency and audits it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import live_app, need_chromium, start_chromium
+from tests.conftest import TEST_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+SETUP = """
+from app import create_app
+from app.auth.models import Agency
+from app.auth.services import create_user
+from app.demo.loader import ensure_agencies
+from app.extensions import db
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+app = create_app()
+with app.app_context():
+    upgrade()
+    ensure_agencies()
+    sh = db.session.scalar(select(Agency).where(Agency.code == "SH"))
+    roles = ["officer", "supervisor", "agency_admin", "auditor"]
+    for lang in ("zh", "en"):
+        user = create_user(f"nav-{lang}", "导航测试用户", sh, roles, "{password}")
+        user.locale = lang
+    db.session.commit()
+"""
+ONE_LINE = 70  # px: Bootstrap's navbar with one row of links is 56 px high
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    need_chromium()
+    yield from live_app(tmp_path_factory.mktemp("nav"), SETUP.replace("{password}", TEST_PASSWORD))
+
+
+@pytest.fixture(scope="module")
+def browser(live_server):
+    driver = start_chromium()
+    yield driver
+    driver.quit()
+
+
+def _sign_in(browser, url, username):
+    from selenium.webdriver.common.by import By
+
+    browser.delete_all_cookies()
+    browser.get(url + "/login")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(TEST_PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+
+
+@pytest.mark.parametrize("lang, width", [("en", 1280), ("zh", 1280), ("en", 1440)])
+def test_the_navigation_is_one_line(browser, live_server, lang, width):
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(width, 900)
+    _sign_in(browser, live_server, f"nav-{lang}")
+    browser.get(live_server + "/")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang").startswith(lang)
+    nav = browser.find_element(By.CSS_SELECTOR, "nav.app-navbar")
+    height = browser.execute_script("return arguments[0].getBoundingClientRect().height", nav)
+    assert height <= ONE_LINE, f"{lang} navigation is {height}px high at {width}px"
+    links = browser.find_elements(By.CSS_SELECTOR, "nav.app-navbar .nav-link")
+    assert len({link.location["y"] for link in links if link.is_displayed()}) == 1
+
+
+def test_the_more_and_account_menus_open(browser, live_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.set_window_size(1280, 900)
+    _sign_in(browser, live_server, "nav-en")
+    browser.get(live_server + "/")
+    wait = WebDriverWait(browser, 10)
+    browser.find_element(By.CSS_SELECTOR, "[data-testid=nav-more] .dropdown-toggle").click()
+    wait.until(ec.visibility_of_element_located((By.LINK_TEXT, "Audit log"))).click()
+    wait.until(ec.url_contains("/audit"))
+    browser.find_element(By.CSS_SELECTOR, "[data-testid=account-menu] .dropdown-toggle").click()
+    agency = wait.until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=account-menu] h6"))
+    )
+    assert agency.text == "Science and Technology Commission of Shanghai Municipality"
+    browser.find_element(By.CSS_SELECTOR, "[data-testid=account-menu] button.dropdown-item").click()
+    wait.until(ec.url_contains("/login"))
