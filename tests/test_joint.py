@@ -34,7 +34,7 @@ from tests.ui_helpers import sign_in
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 COMPLAINANT = ("李娜", "13800000000")
-FULL_ID = "310101198001011234"
+FULL_ID = "31010119800101123X"
 INTERNAL_NOTE = "内部笔记：举报人身份线索"
 INTERNAL_EVIDENCE = "内部证据材料"
 SHARED_NOTE = "共享笔记：核查进展"
@@ -139,7 +139,7 @@ def test_inviting_own_agency_or_one_taking_part_is_refused(joint, agency, code):
 
 
 def test_answering_twice_is_refused(joint):
-    with pytest.raises(GuardFailed, match="already answered"):
+    with pytest.raises(GuardFailed, match="已答复"):
         decline_invitation(joint["js_part"], "改变主意", joint["js_supervisor"])
 
 
@@ -147,7 +147,7 @@ def test_answering_a_lapsed_invitation_is_refused_and_marks_it_expired(joint, ag
     (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
     zj.respond_by = today() - dt.timedelta(days=1)
     db.session.flush()
-    with pytest.raises(GuardFailed, match="lapsed"):
+    with pytest.raises(GuardFailed, match="逾期失效"):
         accept_invitation(zj, [joint["zj_officer"]], joint["zj_supervisor"])
     assert zj.status == ParticipationStatus.expired
 
@@ -202,7 +202,7 @@ def test_participant_sees_the_shared_part_only_in_html(client, joint, who):
         _assert_no_leak(page.get_data(as_text=True))
     html = pages[0].get_data(as_text=True)
     assert joint["case"].title in html and "张伟" in html and SHARED_NOTE in html
-    assert "1234" in html  # the masked number's tail
+    assert "3101**********123X" in html  # masked: region code and last four
     assert client.get(f"/cases/{ref}/complainant").status_code in (403, 404, 302) or (
         COMPLAINANT[0] not in client.get(f"/cases/{ref}/complainant").get_data(as_text=True)
     )
@@ -215,7 +215,7 @@ def test_participant_sees_no_leak_through_the_api(client, joint, api):
     _assert_no_leak(body)
     data = response.get_json()
     assert data["complainant"] is None and data["team"] == []
-    assert data["respondents"][0]["id_number_masked"].endswith("1234")
+    assert data["respondents"][0]["id_number_masked"] == "3101**********123X"
     assert all(h["reason"] is None for h in data["history"])
 
 

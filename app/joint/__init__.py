@@ -59,11 +59,11 @@ def init_app(app: Flask) -> None:
     )
     register_case_section(30, "joint/_case_section.html")
     register_dashboard_panel(50, "joint/_dashboard.html")
-    from app.protection.identity import masked_identifier
+    from app.core.identifiers import mask_id_number
 
     app.jinja_env.globals["joint_for_case"] = views.joint_for_case
     app.jinja_env.globals["joint_overdue_tasks"] = views.overdue_for_dashboard
-    app.jinja_env.filters["masked_id"] = masked_identifier
+    app.jinja_env.filters["masked_id"] = mask_id_number
     _register_dossier_section()
     app.register_blueprint(bp)
 
