@@ -533,3 +533,48 @@ def test_access_matrix_after_leaving(client, joint, how):
             assert response.status_code == 404, f"{name} as {actor} after {how}"
         html = client.get("/joint").get_data(as_text=True)
         assert joint["case"].reference not in html
+
+
+# --- routing hint and policy ------------------------------------------------------------
+
+
+def test_routing_hint_on_the_case_page(client, make_case, make_user):
+    from app.cases.models import PartyType
+    from app.cases.services import RespondentInput
+
+    officer = make_user("SH", roles=("officer",))
+    case = make_case(
+        by=officer,
+        respondents=[
+            RespondentInput(
+                name="张伟",
+                party_type=PartyType.person,
+                id_type="resident_id",
+                id_number="31010119800101123X",
+                institution="复旦大学",
+                position="院长",
+            ),
+            RespondentInput(
+                name="王芳",
+                party_type=PartyType.person,
+                id_type=None,
+                id_number=None,
+                institution="南京大学",
+                position="教授",
+            ),
+        ],
+    )
+    db.session.commit()
+    sign_in(client, officer)
+    html = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert 'data-testid="routing-hint"' in html and "上级主管部门" in html
+    plain = make_case(by=officer)
+    db.session.commit()
+    html = client.get(f"/cases/{plain.reference}").get_data(as_text=True)
+    assert 'data-testid="routing-hint"' not in html
+
+
+def test_invitation_answer_period_follows_the_agency_policy(joint, agency):
+    joint["case"].agency.policy.joint_response_days = 4
+    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
+    assert zj.respond_by == add_working_days(today(), 4)
