@@ -578,3 +578,46 @@ def test_invitation_answer_period_follows_the_agency_policy(joint, agency):
     joint["case"].agency.policy.joint_response_days = 4
     (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
     assert zj.respond_by == add_working_days(today(), 4)
+
+
+# --- API --------------------------------------------------------------------------------
+
+
+def test_api_answers_an_invitation_and_lists_tasks(joint, agency, api):
+    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
+    db.session.commit()
+    url = f"/api/v1/joint/invitations/{zj.id}/answer"
+    assert (
+        api(joint["js_supervisor"]).post(url, json={"answer": "decline", "reason": "x"}).status_code
+        == 404
+    )
+    assert (
+        api(joint["zj_officer"]).post(url, json={"answer": "decline", "reason": "x"}).status_code
+        == 403
+    )
+    zj_api = api(joint["zj_supervisor"])
+    refused = zj_api.post(url, json={"answer": "accept", "officers": []})
+    assert refused.status_code == 422
+    ok = zj_api.post(url, json={"answer": "accept", "officers": [joint["zj_officer"].username]})
+    assert ok.status_code == 200 and ok.get_json()["status"] == "accepted"
+    assert zj_api.post(url, json={"answer": "decline", "reason": "x"}).status_code == 409
+    _task(joint, title="API 任务")
+    db.session.commit()
+    tasks = api(joint["js_officer"]).get("/api/v1/joint/tasks").get_json()["tasks"]
+    assert [t["title"] for t in tasks] == ["API 任务"]
+    lead = api(joint["sh_officer"]).get(f"/api/v1/cases/{joint['case'].reference}/joint").get_json()
+    assert {i["agency"] for i in lead["invitations"]} == {"JS", "AH", "ZJ"}
+    part = api(joint["js_officer"]).get(f"/api/v1/cases/{joint['case'].reference}/joint")
+    assert "本单位无管辖" not in part.get_data(as_text=True)
+    assert (
+        api(joint["ah_supervisor"])
+        .get(f"/api/v1/cases/{joint['case'].reference}/joint")
+        .status_code
+        == 404
+    )
+
+
+def test_openapi_lists_the_joint_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "/cases/{reference}/joint" in paths and "/joint/tasks" in paths
+    assert "/joint/invitations/{participation_id}/answer" in paths
