@@ -138,6 +138,9 @@ def load_demo(seed: int = 2026) -> int:
         if index % 20 == 19:
             db.session.commit()
     deliveries = _demo_records(agencies, users)
+    from app.joint.demo import demo_joint
+
+    demo_joint(agencies, users)
     db.session.commit()
     tasks.schedule_deliveries(deliveries)
     return len(plan)
