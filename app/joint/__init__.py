@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     from app.auth.models import Role
     from app.cases.permissions import register_contributor, register_visibility
     from app.core import register_case_section, register_dashboard_panel, register_nav
-    from app.core.labels import ACTION_LABELS, LABELS
+    from app.core.labels import ACTION_LABELS, AUDIT_ACTION_LABELS, LABELS
     from app.joint import views
     from app.joint.models import ParticipationStatus, TaskKind, TaskStatus
     from app.joint.permissions import is_participant, participant_clause
@@ -48,6 +48,23 @@ def init_app(app: Flask) -> None:
             "joint.end": _l("Joint investigation ended"),
             "joint.task": _l("Task assigned"),
             "joint.task_complete": _l("Task completed"),
+            "joint.task_send_back": _l("Task sent back"),
+        }
+    )
+    AUDIT_ACTION_LABELS.update(
+        {
+            "joint.start": _l("Joint investigation started"),
+            "joint.invite": _l("Agency invited to the joint investigation"),
+            "joint.accept": _l("Invitation accepted"),
+            "joint.decline": _l("Invitation declined"),
+            "joint.remove": _l("Participant removed"),
+            "joint.withdraw": _l("Participant withdrew"),
+            "joint.end": _l("Joint investigation ended"),
+            "joint.task_create": _l("Task assigned"),
+            "joint.task_accept": _l("Task accepted"),
+            "joint.task_progress": _l("Task progress reported"),
+            "joint.task_complete": _l("Task completed"),
+            "joint.task_close": _l("Task closed"),
             "joint.task_send_back": _l("Task sent back"),
         }
     )
