@@ -70,6 +70,7 @@ SYSADMIN_TARGETS = {
                 "review_decision_days": 90,
                 "due_soon_days": 5,
                 "token_max_days": 1,
+                "joint_response_days": 10,
             },
         )
     ],

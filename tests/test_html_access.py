@@ -779,6 +779,60 @@ MATRIX = {
             ("invited_expert", 302),
         ],
     ),
+    "joint.index": (
+        "GET",
+        lambda w: "/joint",
+        None,
+        [(ANON, "login"), ("sh_committee", 403), ("sh_auditor", 403), ("sh_officer", 200)],
+    ),
+    "joint.invite": (
+        "POST",
+        lambda w: f"/cases/{w['investigating'].reference}/joint/invite",
+        lambda w: {"agencies": "JS", "message": ""},
+        [(ANON, "login"), ("js_supervisor", 404), ("sh_officer", 403), ("sh_supervisor", 422)],
+    ),
+    "joint.end": (
+        "POST",
+        lambda w: f"/cases/{w['investigating'].reference}/joint/end",
+        lambda w: {"reason": "x"},
+        [(ANON, "login"), ("js_supervisor", 404), ("sh_officer", 403), ("sh_supervisor", 409)],
+    ),
+    "joint.answer": (
+        "POST",
+        lambda w: f"/joint/invitations/{w['joint_invitation'].id}/answer",
+        None,
+        [(ANON, "login"), ("sh_supervisor", 403), ("js_officer", 403), ("js_supervisor", 422)],
+    ),
+    "joint.remove": (
+        "POST",
+        lambda w: f"/joint/participations/{w['joint_invitation'].id}/remove",
+        None,
+        [(ANON, "login"), ("js_supervisor", 403), ("sh_officer", 403), ("sh_supervisor", 422)],
+    ),
+    "joint.withdraw": (
+        "POST",
+        lambda w: f"/joint/participations/{w['joint_invitation'].id}/withdraw",
+        lambda w: {"reason": "x"},
+        [(ANON, "login"), ("sh_supervisor", 403), ("js_officer", 403), ("js_supervisor", 409)],
+    ),
+    "joint.new_task": (
+        "POST",
+        lambda w: f"/cases/{w['investigating'].reference}/tasks",
+        None,
+        [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 403), ("sh_officer", 422)],
+    ),
+    "joint.task": (
+        "GET",
+        lambda w: f"/joint/tasks/{w['joint_task'].id}",
+        None,
+        [(ANON, "login"), ("sh_committee", 404), ("js_auditor", 404), ("js_officer", 200)],
+    ),
+    "joint.task_step": (
+        "POST",
+        lambda w: f"/joint/tasks/{w['joint_task'].id}/accept",
+        None,
+        [(ANON, "login"), ("sh_committee", 404), ("sh_officer", 403), ("js_officer", 302)],
+    ),
 }
 
 
@@ -918,6 +972,37 @@ class World(dict):
             value = getattr(self, f"_build_{key}")()
         self[key] = value
         return value
+
+    def _build_joint_invitation(self):
+        from app.joint.services import invite_agencies
+
+        (invitation,) = invite_agencies(
+            self["investigating"],
+            [self["js_officer"].agency],
+            "请协助",
+            self["sh_supervisor"],
+            None,
+        )
+        return invitation
+
+    def _build_joint_task(self):
+        from app.joint.services import accept_invitation, create_task, invite_agencies
+
+        case = self.make_case(state=CaseState.investigating, by=self["sh_officer"])
+        (p,) = invite_agencies(
+            case, [self["js_officer"].agency], "请协助", self["sh_supervisor"], None
+        )
+        accept_invitation(p, [self["js_officer"]], self["js_supervisor"])
+        return create_task(
+            case,
+            self["sh_officer"],
+            agency=p.agency,
+            kind="interview",
+            title="询问",
+            description="",
+            due_in_days=5,
+            assignee=self["js_officer"],
+        )
 
     def _build_item(self):
         from app.evidence.services import Upload, add_file_evidence

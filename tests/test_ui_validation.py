@@ -259,8 +259,14 @@ def test_policy_refuses_out_of_range_values(client, db, admin):
         "review_decision_days": 90,
         "due_soon_days": 5,
         "token_max_days": 90,
+        "joint_response_days": 10,
     }
-    for field, bad in (("defence_days", 0), ("investigation_months", 99), ("due_soon_days", "x")):
+    for field, bad in (
+        ("defence_days", 0),
+        ("investigation_months", 99),
+        ("due_soon_days", "x"),
+        ("joint_response_days", 0),
+    ):
         response = client.post("/admin/policy", data=values | {field: bad})
         assert response.status_code == 200
         assert "Enter a number from" in text(response) or "Enter a whole number." in text(response)

@@ -79,6 +79,9 @@ class PolicyForm(FlaskForm):
             " are asked to at their next sign-in."
         ),
     )
+    joint_response_days = _policy_field(
+        "joint_response_days", _l("Answer to a joint-investigation invitation (working days)")
+    )
 
 
 class CalendarDayForm(FlaskForm):

@@ -23,6 +23,7 @@ POLICY_RANGES = {
     "review_decision_days": (1, 180),
     "due_soon_days": (1, 30),
     "token_max_days": (1, 365),
+    "joint_response_days": (1, 60),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.auth.models import User
 from app.cases.models import Case, Party
+from app.cases.permissions import reads_shared_level
 from app.cases.workflow import available_transitions
 from app.core.identifiers import mask_id_number
 from app.protection.identity import complainant_view
@@ -54,7 +55,10 @@ DEADLINE_FIELDS = (
 
 
 def case_detail(case: Case, user: User) -> dict:
-    """The caller commits: a granted reader's view of the complainant is audited."""
+    """The caller commits: a granted reader's view of the complainant is audited. A reader
+    outside the owning agency (a joint investigation's participant) gets the shared level."""
+    if reads_shared_level(user, case):
+        return shared_case_detail(case)
     return {
         "complainant": complainant_view(case, user, via="api"),
         **{
@@ -153,4 +157,64 @@ def case_detail(case: Case, user: User) -> dict:
             }
             for t in available_transitions(case, user)
         ],
+    }
+
+
+def shared_case_detail(case: Case) -> dict:
+    """What a participating agency sees: summary, parties with masked IDs, allegations and the
+    procedure's steps; never the complainant, the team, the reasons the lead recorded,
+    findings, sanctions or decisions, which stay with the leading agency."""
+    return {
+        "complainant": None,
+        **{
+            k: getattr(case, k)
+            for k in (
+                "reference",
+                "title",
+                "summary",
+                "source",
+                "received_date",
+                "rule_version",
+                "state",
+                "version",
+                "created_at",
+                "updated_at",
+            )
+        },
+        "findings_report": None,
+        "decided_on": None,
+        "decision_text": None,
+        "review_outcome": None,
+        "agency": case.agency.code,
+        "transfer_agency": None,
+        "deadlines": {k: getattr(case, k) for k in DEADLINE_FIELDS},
+        "respondents": [_respondent(p) for p in case.respondents],
+        "allegations": [
+            {
+                "id": a.id,
+                "misconduct_type": a.misconduct_type,
+                "description": a.description,
+                "work_reference": a.work_reference,
+            }
+            for a in case.allegations
+        ],
+        "team": [],
+        "history": [
+            {
+                "at": h.at,
+                "action": h.action,
+                "from_state": h.from_state,
+                "to_state": h.to_state,
+                "actor": None,
+                "reason": None,
+                "details": {},
+            }
+            for h in case.history
+            if h.action.startswith("joint.")
+            or (h.to_state is not None and h.from_state != h.to_state)
+        ],
+        "findings": [],
+        "sanctions": [],
+        "decisions": [],
+        "available_transitions": [],
     }

@@ -86,6 +86,7 @@ class DeadlinePolicy(db.Model):
     token_max_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     # Supervisors and administrators sign in with a second factor unless the agency opts out.
     totp_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    joint_response_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
     agency: Mapped[Agency] = relationship(back_populates="policy")
 

@@ -21,10 +21,17 @@ AGENCY_READ_ROLES = (Role.officer, Role.supervisor, Role.auditor)
 
 
 _extra_visibility: list[Callable[[User], ColumnElement[bool] | None]] = []
+_contributors: list[Callable[[User, Case], bool]] = []
 
 
 def register_visibility(builder: Callable[[User], ColumnElement[bool] | None]) -> None:
     _extra_visibility.append(builder)
+
+
+def register_contributor(check: Callable[[User, Case], bool]) -> None:
+    """Another feature lets people outside the owning agency add material to a case (the
+    participants of a joint investigation); what they add is always shared."""
+    _contributors.append(check)
 
 
 def visible_clause(user: User) -> ColumnElement[bool]:
@@ -79,6 +86,22 @@ def can_change(user: User, case: Case) -> bool:
     return can_handle(user, case) and not case.is_terminal
 
 
+def reads_shared_level(user: User, case: Case) -> bool:
+    """Anyone outside the owning agency who can see the case sees only its shared part:
+    never the complainant, internal notes or evidence, findings or the decision's workings."""
+    return user.agency_id != case.agency_id
+
+
+def can_contribute(user: User, case: Case) -> bool:
+    """May add evidence, interviews and notes: the case team, or a registered contributor."""
+    return can_handle(user, case) or any(check(user, case) for check in _contributors)
+
+
+def can_add_material(user: User, case: Case) -> bool:
+    """Whether the page offers the evidence and note forms to this user."""
+    return can_contribute(user, case) and not case.is_terminal
+
+
 def is_lead(user: User, case: Case) -> bool:
     member = case.member_for(user)
     return member is not None and member.team_role == TeamRole.lead
@@ -87,6 +110,7 @@ def is_lead(user: User, case: Case) -> bool:
 NEEDS: dict[str, Callable[[User, Case], bool]] = {
     "view": lambda user, case: True,
     "edit": can_handle,
+    "contribute": can_contribute,
     "supervise": is_supervisor_of,
 }
 

@@ -25,7 +25,12 @@ from app.cases.models import (
     Severity,
     TeamRole,
 )
-from app.cases.permissions import can_handle, get_case_or_404, is_supervisor_of
+from app.cases.permissions import (
+    can_handle,
+    get_case_or_404,
+    is_supervisor_of,
+    reads_shared_level,
+)
 from app.cases.queries import (
     CaseFilters,
     case_query,
@@ -189,7 +194,11 @@ def detail(reference: str):
 
 
 def render_case(case, *, error=None, posted=None, open_form=None, status=200):
-    """The case page; after a refused step it shows why and keeps what the user typed."""
+    """The case page; after a refused step it shows why and keeps what the user typed.
+    A reader outside the owning agency gets the shared page: its own template, so nothing
+    internal can reach it by a condition forgotten in the full one."""
+    if reads_shared_level(current_user, case):
+        return render_template("joint/case_shared.html", case=case, error=error), status
     supervisor = is_supervisor_of(current_user, case)
     handler = can_handle(current_user, case)
     return render_template(

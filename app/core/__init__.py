@@ -11,6 +11,7 @@ from app.extensions import db
 # (order, endpoint, label, visible(user)) and (order, template, visible(user, case)).
 NAV_ITEMS: list[tuple] = []
 CASE_SECTIONS: list[tuple] = []
+DASHBOARD_PANELS: list[tuple] = []
 
 
 # Entries from this order on go into the navigation's "More" menu, so the bar stays one
@@ -26,6 +27,11 @@ def register_nav(order: int, endpoint: str, label, visible) -> None:
 def register_case_section(order: int, template: str, visible=lambda user, case: True) -> None:
     CASE_SECTIONS.append((order, template, visible))
     CASE_SECTIONS.sort(key=lambda item: item[0])
+
+
+def register_dashboard_panel(order: int, template: str) -> None:
+    DASHBOARD_PANELS.append((order, template))
+    DASHBOARD_PANELS.sort(key=lambda item: item[0])
 
 
 def init_app(app: Flask) -> None:
@@ -149,4 +155,5 @@ def _register_template_helpers(app: Flask) -> None:
             "current_locale": str(get_locale() or "zh"),
             "nav_items": nav_items,
             "case_sections": case_sections,
+            "dashboard_panels": lambda: [t for _o, t in DASHBOARD_PANELS],
         }

@@ -159,6 +159,9 @@ def load_demo(seed: int = 2026) -> int:
             db.session.commit()
     _demo_accept_transfer(users)
     deliveries = _demo_records(agencies, users)
+    from app.joint.demo import demo_joint
+
+    demo_joint(agencies, users)
     db.session.commit()
     tasks.schedule_deliveries(deliveries)
     return len(plan)

@@ -96,6 +96,11 @@ def load_allegations(ctx: DossierContext) -> list[dict]:
 
 
 def load_timeline(ctx: DossierContext) -> list[dict]:
+    """A reader outside the owning agency (a joint investigation's participant) gets the
+    steps without the reasons the lead recorded, as on their case page."""
+    from app.cases.permissions import reads_shared_level
+
+    outside = reads_shared_level(ctx.requester, ctx.case)
     rows = []
     for h in ctx.case.history:
         if h.from_state and h.to_state and h.from_state != h.to_state:
@@ -109,7 +114,7 @@ def load_timeline(ctx: DossierContext) -> list[dict]:
                 "at": local_time(h.at),
                 "actor": h.actor.display_name if h.actor else "",
                 "what": what,
-                "reason": h.reason or "",
+                "reason": "" if outside else (h.reason or ""),
             }
         )
     return rows

@@ -12,7 +12,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import User
 from app.cases.models import Case
-from app.cases.permissions import agency_or_shared, can_handle, check_case_open
+from app.cases.permissions import (
+    agency_or_shared,
+    can_contribute,
+    can_handle,
+    check_case_open,
+    reads_shared_level,
+)
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed, ServiceError
 from app.core.labels import file_type_label
@@ -53,7 +59,7 @@ class Upload:
 
 
 def _check_can_add(case: Case, actor: User) -> None:
-    if not can_handle(actor, case):
+    if not can_contribute(actor, case):
         raise NotAllowed(_l("Only the case team can add evidence."))
     check_case_open(case)
 
@@ -63,6 +69,14 @@ def _clean_title(title: str | None, fallback: str) -> str:
     if len(title) > 300:
         raise InvalidInput(_l("The title is longer than 300 characters."), field="title")
     return title
+
+
+def material_visibility(case: Case, actor: User, value) -> Visibility:
+    """A participating agency's material is shared with the lead (and the other
+    participants), whatever the form said: it cannot hide material in someone else's case."""
+    if reads_shared_level(actor, case):
+        return Visibility.shared
+    return _visibility(value)
 
 
 def _visibility(value) -> Visibility:
@@ -85,7 +99,7 @@ def add_file_evidence(
     _check_can_add(case, actor)
     name = storage.sanitise_name(upload.filename)
     title = _clean_title(title, name)
-    vis = _visibility(visibility)
+    vis = material_visibility(case, actor, visibility)
     limit = current_app.config["EVIDENCE_MAX_FILE_SIZE"]
     try:
         with storage.receive(
@@ -156,7 +170,7 @@ def register_physical_item(
         title=_clean_title(title, ""),
         description=(description or "").strip() or None,
         location=(location or "").strip()[:300] or None,
-        visibility=_visibility(visibility),
+        visibility=material_visibility(case, actor, visibility),
         added_by_id=actor.id,
     )
     return _finish_add(case, item, actor, {"physical": True})

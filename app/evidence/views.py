@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.cases.permissions import can_change, get_case_or_404
+from app.cases.permissions import can_add_material, can_change, get_case_or_404
 from app.core.errors import ServiceError
 from app.evidence import bp, storage
 from app.evidence.models import CustodyAction, EvidenceItem, Visibility
@@ -31,7 +31,7 @@ def evidence_for_case(case) -> dict:
         query.order_by(None).order_by(EvidenceItem.id.desc()).limit(SECTION_LIMIT)
     ).all()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return {"rows": items, "total": total, "can_add": can_change(current_user, case)}
+    return {"rows": items, "total": total, "can_add": can_add_material(current_user, case)}
 
 
 def _item_or_404(reference: str, item_id: int, need: str = "view") -> EvidenceItem:
@@ -59,7 +59,7 @@ def _list_page(case, *, error: str | None = None, refused: str | None = None, st
         "evidence/list.html",
         case=case,
         page=page,
-        can_add=can_change(current_user, case),
+        can_add=can_add_material(current_user, case),
         visibilities=list(Visibility),
         error=error,
         refused=refused,
@@ -70,7 +70,7 @@ def _list_page(case, *, error: str | None = None, refused: str | None = None, st
 @bp.route("/cases/<reference>/evidence", methods=["POST"])
 @login_required
 def upload(reference: str):
-    case = get_case_or_404(reference, current_user, need="edit")
+    case = get_case_or_404(reference, current_user, need="contribute")
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
         return _refused(case, _("Choose at least one file to upload."), 400, "upload")
@@ -99,7 +99,7 @@ def _refused(case, message: str, status: int, form: str):
 @bp.route("/cases/<reference>/evidence/physical", methods=["POST"])
 @login_required
 def add_physical(reference: str):
-    case = get_case_or_404(reference, current_user, need="edit")
+    case = get_case_or_404(reference, current_user, need="contribute")
     try:
         register_physical_item(
             case,

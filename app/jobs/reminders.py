@@ -1,4 +1,6 @@
-"""Daily deadline reminders: the case team hears of cases due within five working days."""
+"""Daily deadline reminders: the case team hears of cases due within five working days;
+joint-investigation tasks past due reach their assignee and the leading case team, and
+lapsed invitations are marked expired."""
 
 from __future__ import annotations
 
@@ -37,7 +39,32 @@ def send_deadline_reminders() -> dict:
             key = f"{kind}:{case.id}:{day.isoformat()}"
             if notify(member.user, text, kind=kind, case=case, dedupe_key=key):
                 sent += 1
-    return {"notified": sent}
+    from app.joint.services import expire_invitations
+
+    expired = expire_invitations()
+    return {"notified": sent + _task_reminders(day), "invitations_expired": expired}
+
+
+def _task_reminders(day) -> int:
+    """One reminder a day per overdue task and person: the assignee (or the assigned
+    agency's supervisors) and the leading case team. The text names the case only."""
+    from app.joint.services import overdue_tasks, supervisors_of
+
+    sent = 0
+    for task in overdue_tasks(day=day):
+        people = [task.assignee] if task.assignee else supervisors_of(task.agency_id)
+        people += [m.user for m in task.case.members]
+        with force_locale("zh"):
+            text = _(
+                "A joint-investigation task of case %(ref)s is overdue since %(due)s.",
+                ref=task.case.reference,
+                due=task.due_date,
+            )
+        for user in {u.id: u for u in people}.values():
+            key = f"task_overdue:{task.id}:{day.isoformat()}"
+            if notify(user, text, kind="task_overdue", case=task.case, dedupe_key=key):
+                sent += 1
+    return sent
 
 
 def _scalars(query):

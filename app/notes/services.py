@@ -11,7 +11,12 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.cases.models import Case
-from app.cases.permissions import agency_or_shared, can_handle, check_case_open
+from app.cases.permissions import (
+    agency_or_shared,
+    can_contribute,
+    check_case_open,
+    reads_shared_level,
+)
 from app.core import audit
 from app.core.calendar import today
 from app.core.errors import InvalidInput, NotAllowed
@@ -35,7 +40,7 @@ class NoteInput:
 
 def add_note(case: Case, actor: User, data: NoteInput) -> CaseNote:
     """The case team records an interview or a note; it is audited and never edited."""
-    if not can_handle(actor, case):
+    if not can_contribute(actor, case):
         raise NotAllowed(_l("Only the case team can record interviews and notes."))
     check_case_open(case)
     try:
@@ -44,6 +49,8 @@ def add_note(case: Case, actor: User, data: NoteInput) -> CaseNote:
         raise InvalidInput(_l("Choose interview or note."), field="kind") from None
     try:
         visibility = Visibility(data.visibility or Visibility.internal)
+        if reads_shared_level(actor, case):
+            visibility = Visibility.shared  # a participant's note is shared with the lead
     except ValueError:
         raise InvalidInput(_l("Choose internal or shared."), field="visibility") from None
     title = (data.title or "").strip()

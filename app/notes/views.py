@@ -9,7 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.cases.permissions import can_change, can_handle, check_case_open, get_case_or_404
+from app.cases.permissions import (
+    can_add_material,
+    can_contribute,
+    check_case_open,
+    get_case_or_404,
+)
 from app.core.errors import ServiceError
 from app.extensions import db
 from app.notes import bp
@@ -29,14 +34,14 @@ def notes_for_case(case) -> dict:
         .limit(SECTION_LIMIT)
     ).all()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return {"rows": latest, "total": total, "can_add": can_change(current_user, case)}
+    return {"rows": latest, "total": total, "can_add": can_add_material(current_user, case)}
 
 
 @bp.route("/cases/<reference>/notes", methods=["GET", "POST"])
 @login_required
 def note_list(reference: str):
     case = get_case_or_404(reference, current_user)
-    may_add = can_handle(current_user, case)
+    may_add = can_contribute(current_user, case)
     if request.method == "POST" and not may_add:
         abort(403)
     form = NoteForm() if may_add else None
@@ -60,5 +65,5 @@ def note_list(reference: str):
     page = db.paginate(
         case_notes(case, current_user), per_page=25, max_per_page=100, error_out=False
     )
-    shown = form if can_change(current_user, case) else None
+    shown = form if can_add_material(current_user, case) else None
     return render_template("notes/list.html", case=case, page=page, form=shown), status

@@ -1,0 +1,105 @@
+"""Joint investigations (联合调查): invitations, participants' shared access, tasks."""
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("joint", __name__)
+
+
+def init_app(app: Flask) -> None:
+    from app.auth.models import Role
+    from app.cases.permissions import register_contributor, register_visibility
+    from app.core import register_case_section, register_dashboard_panel, register_nav
+    from app.core.labels import ACTION_LABELS, AUDIT_ACTION_LABELS, LABELS
+    from app.joint import views
+    from app.joint.models import ParticipationStatus, TaskKind, TaskStatus
+    from app.joint.permissions import is_participant, participant_clause
+
+    register_visibility(participant_clause)
+    register_contributor(is_participant)
+    LABELS.update(
+        {
+            ParticipationStatus.pending: _l("Awaiting answer"),
+            ParticipationStatus.accepted: _l("Taking part"),
+            ParticipationStatus.declined: _l("Declined"),
+            ParticipationStatus.expired: _l("Lapsed"),
+            ParticipationStatus.withdrawn: _l("Withdrew"),
+            ParticipationStatus.removed: _l("Removed"),
+            ParticipationStatus.ended: _l("Joint investigation ended"),
+            TaskKind.interview: _l("Interview"),
+            TaskKind.obtain_records: _l("Obtain records"),
+            TaskKind.expert_opinion: _l("Expert opinion"),
+            TaskKind.site_visit: _l("Site visit"),
+            TaskKind.other: _l("Other"),
+            TaskStatus.open: _l("Assigned"),
+            TaskStatus.accepted: _l("In progress"),
+            TaskStatus.completed: _l("Completed, awaiting review"),
+            TaskStatus.closed: _l("Closed"),
+        }
+    )
+    ACTION_LABELS.update(
+        {
+            "joint.start": _l("Joint investigation started"),
+            "joint.invite": _l("Agency invited to the joint investigation"),
+            "joint.accept": _l("Invitation accepted"),
+            "joint.decline": _l("Invitation declined"),
+            "joint.remove": _l("Participant removed"),
+            "joint.withdraw": _l("Participant withdrew"),
+            "joint.end": _l("Joint investigation ended"),
+            "joint.task": _l("Task assigned"),
+            "joint.task_complete": _l("Task completed"),
+            "joint.task_send_back": _l("Task sent back"),
+        }
+    )
+    AUDIT_ACTION_LABELS.update(
+        {
+            "joint.start": _l("Joint investigation started"),
+            "joint.invite": _l("Agency invited to the joint investigation"),
+            "joint.accept": _l("Invitation accepted"),
+            "joint.decline": _l("Invitation declined"),
+            "joint.remove": _l("Participant removed"),
+            "joint.withdraw": _l("Participant withdrew"),
+            "joint.end": _l("Joint investigation ended"),
+            "joint.task_create": _l("Task assigned"),
+            "joint.task_accept": _l("Task accepted"),
+            "joint.task_progress": _l("Task progress reported"),
+            "joint.task_complete": _l("Task completed"),
+            "joint.task_close": _l("Task closed"),
+            "joint.task_send_back": _l("Task sent back"),
+        }
+    )
+    register_nav(
+        35,
+        "joint.index",
+        _l("Joint investigations"),
+        lambda user: user.has_role(Role.officer, Role.supervisor),
+    )
+    from app.cases.permissions import reads_shared_level
+    from app.joint.hints import routing_hints
+
+    register_case_section(
+        5, "joint/_hint.html", lambda user, case: not reads_shared_level(user, case)
+    )
+    register_case_section(30, "joint/_case_section.html")
+    register_dashboard_panel(50, "joint/_dashboard.html")
+    from app.core.identifiers import mask_id_number
+
+    app.jinja_env.globals["joint_for_case"] = views.joint_for_case
+    app.jinja_env.globals["joint_routing_hints"] = routing_hints
+    app.jinja_env.globals["joint_overdue_tasks"] = views.overdue_for_dashboard
+    app.jinja_env.filters["masked_id"] = mask_id_number
+    _register_dossier_section()
+    app.register_blueprint(bp)
+
+
+def _register_dossier_section() -> None:
+    from app.dossiers import register_section
+    from app.joint.dossier import load_joint
+
+    register_section(
+        45,
+        "joint",
+        _l("Joint investigation: agencies, invitations and tasks"),
+        "dossiers/sections/joint.html",
+        load_joint,
+    )

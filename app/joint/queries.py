@@ -1,0 +1,106 @@
+"""What the joint page and the shared case page read; visibility always in the SQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import Role, User, UserRole
+from app.cases.models import Case, HistoryEntry
+from app.cases.permissions import visible_clause
+from app.core.calendar import today
+from app.extensions import db
+from app.joint.models import (
+    OPEN_TASK_STATES,
+    JointInvestigation,
+    Participation,
+    ParticipationStatus,
+    Task,
+)
+
+# The timeline a participant sees: the procedure's steps and the joint investigation's own
+# events, without the reasons the lead wrote down (they may name the complainant).
+SHARED_ACTIONS_PREFIX = "joint."
+
+
+def shared_timeline(case: Case) -> list[dict]:
+    rows = db.session.scalars(
+        select(HistoryEntry).where(HistoryEntry.case_id == case.id).order_by(HistoryEntry.id)
+    ).all()
+    shown = []
+    for h in rows:
+        is_joint = h.action.startswith(SHARED_ACTIONS_PREFIX)
+        is_step = h.to_state is not None and h.from_state != h.to_state
+        if not (is_joint or is_step):
+            continue
+        shown.append(
+            {
+                "at": h.at,
+                "action": h.action,
+                "from_state": h.from_state,
+                "to_state": h.to_state,
+                "agency": (h.details or {}).get("agency"),
+                "actor_agency": h.actor.agency.code if h.actor else None,
+            }
+        )
+    return shown
+
+
+def joint_page_data(user: User) -> dict:
+    visible = visible_clause(user)
+    invitations = []
+    officers = []
+    if user.has_role(Role.supervisor):
+        invitations = db.session.scalars(
+            select(Participation)
+            .where(
+                Participation.agency_id == user.agency_id,
+                Participation.status == ParticipationStatus.pending,
+            )
+            .order_by(Participation.respond_by, Participation.id)
+        ).all()
+        officers = (
+            db.session.scalars(
+                select(User)
+                .join(UserRole, UserRole.user_id == User.id)
+                .where(User.agency_id == user.agency_id, User.active, UserRole.role == Role.officer)
+                .order_by(User.display_name)
+            )
+            .unique()
+            .all()
+        )
+    leading = db.session.scalars(
+        select(JointInvestigation)
+        .join(Case, Case.id == JointInvestigation.case_id)
+        .where(Case.agency_id == user.agency_id, JointInvestigation.ended_at.is_(None), visible)
+        .options(selectinload(JointInvestigation.participations))
+        .order_by(Case.reference)
+    ).all()
+    taking_part = db.session.scalars(
+        select(Participation)
+        .join(Case, Case.id == Participation.case_id)
+        .where(
+            Participation.agency_id == user.agency_id,
+            Participation.status == ParticipationStatus.accepted,
+            visible,
+        )
+        .order_by(Case.reference)
+    ).all()
+    tasks = db.session.scalars(
+        select(Task)
+        .join(Case, Case.id == Task.case_id)
+        .where(
+            Task.status.in_([s.value for s in OPEN_TASK_STATES]),
+            (Task.agency_id == user.agency_id) | (Case.agency_id == user.agency_id),
+            visible,
+        )
+        .order_by(Task.due_date, Task.id)
+    ).all()
+    return {
+        "invitations": invitations,
+        "officers": officers,
+        "leading": leading,
+        "taking_part": taking_part,
+        "tasks": tasks,
+        "today": today(),
+    }
