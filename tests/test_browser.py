@@ -198,6 +198,17 @@ def test_pages_run_under_the_csp_without_a_violation(browser, live_server):
     assert csp_violations(browser)
 
 
+def _open_account_menu(browser, wait) -> None:
+    """The account page and sign-out sit in the menu under the user's name."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    toggle = "[data-testid=account-menu] button"
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, toggle)))
+    _click(browser, toggle)
+    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid=account-link]")))
+
+
 def test_set_up_two_step_sign_in_sign_out_and_sign_in_with_a_code(browser, live_server):
     import datetime as dt
 
@@ -212,7 +223,7 @@ def test_set_up_two_step_sign_in_sign_out_and_sign_in_with_a_code(browser, live_
     _fill(browser, "username", "browser-officer")
     _fill(browser, "password", TEST_PASSWORD)
     _click(browser, "main form button[type=submit]")
-    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid=account-link]")))
+    _open_account_menu(browser, wait)
     _click(browser, "[data-testid=account-link]")
     wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid=totp-start]")))
     _click(browser, "[data-testid=totp-start]")
@@ -234,6 +245,7 @@ def test_set_up_two_step_sign_in_sign_out_and_sign_in_with_a_code(browser, live_
     _click(browser, "main a.btn-primary")
     assert "两步登录" in browser.page_source and "剩余恢复码：10 个" in browser.page_source
 
+    _open_account_menu(browser, wait)
     _click(browser, "form[action='/logout'] button[type=submit]")
     wait.until(ec.presence_of_element_located((By.NAME, "username")))
     _fill(browser, "username", "browser-officer")
@@ -247,7 +259,7 @@ def test_set_up_two_step_sign_in_sign_out_and_sign_in_with_a_code(browser, live_
     step = authenticator.timecode(dt.datetime.now(dt.UTC)) + 1
     _fill(browser, "code", authenticator.generate_otp(step))
     _click(browser, "[data-testid=second-step] button[type=submit]")
-    link = wait.until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=account-link]"))
+    menu = wait.until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=account-menu] button"))
     )
-    assert "浏览器专员" in link.text
+    assert "浏览器专员" in menu.text
