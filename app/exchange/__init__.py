@@ -25,5 +25,5 @@ def init_app(app: Flask) -> None:
     register_nav(
         41, "records.check", _l("Integrity check"), lambda user: user.has_role(*CHECK_ROLES)
     )
-    register_nav(42, "records.peers", _l("Exchange peers"), can_manage_peers)
+    register_nav(84, "records.peers", _l("Exchange peers"), can_manage_peers)
     register_case_section(60, "records/_case_section.html", views.case_section_visible)

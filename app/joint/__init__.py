@@ -71,7 +71,7 @@ def init_app(app: Flask) -> None:
     register_nav(
         35,
         "joint.index",
-        _l("Joint investigations"),
+        _l("Joint cases"),
         lambda user: user.has_role(Role.officer, Role.supervisor),
     )
     from app.cases.permissions import reads_shared_level
