@@ -10,6 +10,21 @@ from app.cases.workflow import available_transitions
 from app.core.identifiers import mask_id_number
 from app.protection.identity import complainant_view
 
+# What every reader of a case gets, and what only the owning agency's readers get.
+CASE_FIELDS = (
+    "reference",
+    "title",
+    "summary",
+    "source",
+    "received_date",
+    "rule_version",
+    "state",
+    "version",
+    "created_at",
+    "updated_at",
+)
+DECISION_FIELDS = ("findings_report", "decided_on", "decision_text", "review_outcome")
+
 
 def case_summary(case: Case) -> dict:
     return {
@@ -61,25 +76,7 @@ def case_detail(case: Case, user: User) -> dict:
         return shared_case_detail(case)
     return {
         "complainant": complainant_view(case, user, via="api"),
-        **{
-            k: getattr(case, k)
-            for k in (
-                "reference",
-                "title",
-                "summary",
-                "source",
-                "received_date",
-                "rule_version",
-                "state",
-                "version",
-                "created_at",
-                "updated_at",
-                "findings_report",
-                "decided_on",
-                "decision_text",
-                "review_outcome",
-            )
-        },
+        **{k: getattr(case, k) for k in (*CASE_FIELDS, *DECISION_FIELDS)},
         "agency": case.agency.code,
         "transfer_agency": case.transfer_agency.code if case.transfer_agency else None,
         "former_references": case.former_references,
@@ -166,25 +163,8 @@ def shared_case_detail(case: Case) -> dict:
     findings, sanctions or decisions, which stay with the leading agency."""
     return {
         "complainant": None,
-        **{
-            k: getattr(case, k)
-            for k in (
-                "reference",
-                "title",
-                "summary",
-                "source",
-                "received_date",
-                "rule_version",
-                "state",
-                "version",
-                "created_at",
-                "updated_at",
-            )
-        },
-        "findings_report": None,
-        "decided_on": None,
-        "decision_text": None,
-        "review_outcome": None,
+        **{k: getattr(case, k) for k in CASE_FIELDS},
+        **dict.fromkeys(DECISION_FIELDS),
         "agency": case.agency.code,
         "transfer_agency": None,
         "deadlines": {k: getattr(case, k) for k in DEADLINE_FIELDS},
