@@ -1,0 +1,79 @@
+"""One refusal path for pages, as `app/api/handling.py` is for the API.
+
+A view hands the service call to `run_step`. When the service refuses (a `ServiceError`),
+nothing it did is kept, the message is put where the user looks (under the form field it
+names, otherwise at the top of the page), and the page the user came from is rendered
+again with what they typed and the status the API answers for the same refusal. When the
+service succeeds, the request's work is committed, the user is told what happened and is
+sent on (post/redirect/get).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import flash, make_response, redirect
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+
+from app.core.errors import ServiceError
+from app.extensions import db
+
+T = TypeVar("T")
+Text = Any  # a str or a lazy string
+OrFromResult = Text | Callable[[Any], Text] | None
+
+
+def _value(spec, result):
+    return spec(result) if callable(spec) else spec
+
+
+def show_refusal(err: ServiceError, form: FlaskForm | None = None) -> None:
+    """Puts a refusal's message under the form field it names, or else at the top."""
+    field = getattr(form, err.field, None) if (form is not None and err.field) else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*(field.errors or []), str(err.message)]
+    else:
+        flash(str(err.message), "danger")
+
+
+def refuse(err: ServiceError, form: FlaskForm | None = None) -> None:
+    """Undoes the request's changes and shows why."""
+    db.session.rollback()
+    show_refusal(err, form)
+
+
+def run_step(
+    action: Callable[[], T],
+    *,
+    refused: Callable[[ServiceError], ResponseReturnValue],
+    to: OrFromResult,
+    done: OrFromResult = None,
+    form: FlaskForm | None = None,
+    category: str = "success",
+):
+    """Runs `action` (a service call) for a form post.
+
+    - refused(err): the page to show again after a refusal (it sees the rolled-back session
+      and the user's input in `request.form` / `form`); answered with `err.status`.
+    - to: where to go on success, or a function of the action's result giving it.
+    - done: the message on success (or a function of the result), none when omitted.
+    """
+    try:
+        result = action()
+    except ServiceError as err:
+        refuse(err, form)
+        response = make_response(refused(err))
+        response.status_code = err.status
+        return response
+    db.session.commit()
+    message = _value(done, result)
+    if message:
+        flash(str(message), category)
+    return redirect(_value(to, result))
+
+
+def form_status(form: FlaskForm) -> int:
+    """The status of a form page: 422 after a post that failed validation, as the API."""
+    return 422 if form.errors else 200
