@@ -109,6 +109,7 @@ def make_case(db):
 
     from app.auth.models import Agency, Role, User
     from app.auth.passwords import hash_password
+    from app.cases import scenario
     from app.cases.models import HistoryEntry, MisconductType, PartyType
     from app.cases.services import (
         AllegationInput,
@@ -117,7 +118,6 @@ def make_case(db):
         RespondentInput,
         register_case,
     )
-    from tests.walk import walk_to
 
     rng = random.Random(7)
     agency = db.session.scalar(select(Agency).where(Agency.code == "SH"))
@@ -153,7 +153,7 @@ def make_case(db):
     )
     from app.cases.models import CaseState
 
-    walk_to(case, CaseState.decided, officer)
+    scenario.walk(case, CaseState.decided)
     for i in range(100):
         db.session.add(
             HistoryEntry(

@@ -171,8 +171,8 @@ def make_user(db, agency):
 @pytest.fixture
 def make_case(db, make_user):
     """make_case(agency="SH", state="received", by=None, **fields) -> Case, walked through
-    the real workflow services to the state asked for."""
-    from tests.walk import walk_to
+    the real workflow services to the state asked for (`app.cases.scenario`)."""
+    from app.cases import scenario
 
     def make(
         agency: str = "SH",
@@ -222,13 +222,26 @@ def make_case(db, make_user):
             ),
         )
         case = register_case(data, officer)
-        walk_to(case, CaseState(state), officer)
+        scenario.walk(case, CaseState(state), scenario_actors(case))
         for key, value in fields.items():
             setattr(case, key, value)
         db.session.flush()
         return case
 
     return make
+
+
+def scenario_actors(case: Case):
+    """The people the scenario walks a test case with: its accounts sign in with
+    TEST_PASSWORD, as every test account does."""
+    from app.cases.scenario import Actors
+
+    return Actors.for_case(case, password_hash=password_hash())
+
+
+def scenario_supervisor(case: Case) -> User:
+    """The supervisor who took the supervisors' steps of a case `make_case` walked."""
+    return scenario_actors(case).get("supervisor")
 
 
 @pytest.fixture

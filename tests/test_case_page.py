@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from app.auth.models import Role
 from app.cases.models import Case, CaseState
+from app.cases.scenario import review
 from app.cases.services import record_defence
 from app.core.calendar import today
+from tests.conftest import scenario_supervisor
 from tests.ui_helpers import ids, page_version, sign_in, text
-from tests.walk import _user, review
 
 
 def _form(page: str, name: str) -> str:
@@ -60,7 +60,7 @@ def test_a_refused_decision_keeps_the_chosen_sanctions(client, db, make_user, ma
     case = make_case(state=CaseState.pre_decision_notice, by=officer)
     record_defence(case, today(), "当事人放弃陈述申辩。", officer)
     db.session.commit()
-    supervisor = _user(case, Role.supervisor, "supervisor")
+    supervisor = scenario_supervisor(case)
     sign_in(client, supervisor)
     party = ids(client, case.reference, r"sanction-\d+-party_id")[0]
     response = client.post(
@@ -96,7 +96,7 @@ def test_review_request_is_not_offered_after_the_review_was_decided(client, db, 
 
 def test_suspend_confirmation_says_it_can_be_resumed(client, make_user, make_case):
     case = make_case(state=CaseState.investigating)
-    supervisor = _user(case, Role.supervisor, "supervisor")
+    supervisor = scenario_supervisor(case)
     supervisor.locale = "en"
     sign_in(client, supervisor)
     page = text(client.get(f"/cases/{case.reference}"))

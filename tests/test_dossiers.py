@@ -111,6 +111,7 @@ def _committed_case(db, state: str):
     import uuid
 
     from app.auth.models import Agency, Role, User
+    from app.cases import scenario
     from app.cases.models import MisconductType, PartyType
     from app.cases.services import (
         AllegationInput,
@@ -120,8 +121,7 @@ def _committed_case(db, state: str):
         register_case,
     )
     from app.demo.loader import ensure_agencies  # noqa: F401
-    from tests.conftest import password_hash
-    from tests.walk import walk_to
+    from tests.conftest import password_hash, scenario_actors
 
     agency = db.session.scalar(select(Agency).where(Agency.code == "SH"))
     officer = User(
@@ -151,7 +151,7 @@ def _committed_case(db, state: str):
         ),
         officer,
     )
-    walk_to(case, CaseState(state), officer)
+    scenario.walk(case, CaseState(state), scenario_actors(case))
     db.session.commit()
     return case
 

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from app.auth.models import Agency, Role, User
+from app.cases import scenario
 from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
 from app.exchange import envelopes, tasks
 from app.exchange.models import (
@@ -37,7 +38,6 @@ from app.exchange.services import (
 )
 from app.extensions import db
 from tests.nodes import ROOT, Node
-from tests.walk import review, walk_to
 
 pytestmark = pytest.mark.slow
 
@@ -108,7 +108,7 @@ def publish_on(node: Node, person: str, id_number: str) -> str:
             ),
             officer,
         )
-        walk_to(case, CaseState.decided, officer)
+        scenario.walk(case, CaseState.decided)
         record = draft_record(case, officer, suggested_draft(case, case.respondents[0]))
         deliveries = approve_record(record, _make_user("SH", Role.agency_admin, "sh-admin-x"))
         db.session.commit()
@@ -195,7 +195,7 @@ def test_revoke_on_a_shows_revoked_on_b(nodes):
     with a.app.app_context():
         record = db.session.scalar(select(IntegrityRecord).where(IntegrityRecord.record_uid == uid))
         case = record.case
-        review(case, "overturned", reason="证据不足")
+        scenario.review(case, "overturned", reason="证据不足")
         deliveries = revoke_record(
             record, _make_user("SH", Role.agency_admin, "sh-admin-x"), "复查撤销"
         )

@@ -8,13 +8,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.auth.models import Role
 from app.auth.services import create_token
 from app.cases.models import CaseState
 from app.core.models import AuditEntry
 from app.dossiers.models import Dossier, DossierLevel
 from app.dossiers.services import request_dossier
-from tests.walk import _user
+from tests.conftest import scenario_supervisor
 
 NAME, CONTACT = "李娜", "13800000000"
 
@@ -83,7 +82,7 @@ def test_a_shared_dossier_carries_no_identity_and_audits_none(app, db, granted):
 
 def test_those_not_granted_get_no_identity_anywhere_and_no_entry(app, client, db, granted, login):
     case, _lead = granted
-    supervisor = _user(case, Role.supervisor, "supervisor")
+    supervisor = scenario_supervisor(case)
     request_dossier(case, supervisor, DossierLevel.internal)
     db.session.expire_all()
     dossier = db.session.scalar(select(Dossier).where(Dossier.case_id == case.id))

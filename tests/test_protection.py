@@ -5,21 +5,20 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from app.auth.models import Role
 from app.cases.models import CaseState, TeamRole
 from app.cases.services import assign_member
 from app.core.errors import GuardFailed, NotAllowed
 from app.core.models import AuditEntry
 from app.protection.conflicts import declare_conflicts
 from app.protection.identity import complainant_view, grant_complainant_access
-from tests.walk import _user
+from tests.conftest import scenario_supervisor
 
 NAME, CONTACT = "李娜", "13800000000"
 
 
 def team_case(make_case):
     case = make_case(state=CaseState.investigating)
-    return case, _user(case, Role.supervisor, "supervisor")
+    return case, scenario_supervisor(case)
 
 
 def view_count(db, case) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.auth.services import create_token
 from app.cases.models import CaseState
+from app.cases.scenario import review
 from app.core.errors import GuardFailed, NotAllowed
 from app.core.models import AuditEntry
 from app.exchange.models import IntegrityRecord, RecordStatus
@@ -20,7 +21,6 @@ from app.exchange.services import (
     revoke_record,
     suggested_draft,
 )
-from tests.walk import review
 
 ID_NUMBER = "31010119800101123X"
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import CaseState
+from app.cases.scenario import review
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.exchange.models import IntegrityRecord, RecordStatus
 from app.exchange.services import (
@@ -21,7 +22,6 @@ from app.exchange.services import (
     suggested_draft,
     terms_of,
 )
-from tests.walk import review
 
 
 def published_after_modified_review(case, admin) -> IntegrityRecord:

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from app.cases.models import CaseState
+from app.cases.scenario import review
 from app.core.errors import GuardFailed
 from app.exchange import envelopes
 from app.exchange.models import Delivery, IntegrityRecord, RecordStatus, RecordVersion
@@ -22,7 +23,6 @@ from app.exchange.services import (
     revoke_record,
     suggested_draft,
 )
-from tests.walk import review
 
 
 @pytest.fixture

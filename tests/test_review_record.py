@@ -10,18 +10,18 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.auth.models import Role
 from app.cases.models import Case, CaseState, DecisionKind, ReviewOutcome, SanctionType
+from app.cases.scenario import DECISION_TEXT
 from app.cases.workflow import perform
 from app.core.calendar import today
 from app.core.errors import InvalidInput
 from app.dossiers.models import Dossier, DossierLevel
 from app.dossiers.services import request_dossier
 from app.exchange.services import suggested_draft
+from tests.conftest import scenario_supervisor
 from tests.ui_helpers import page_version, sign_in, text
-from tests.walk import _user
 
-ORIGINAL = "认定存在抄袭行为，给予通报批评并禁止三年内申报项目。"
+ORIGINAL = DECISION_TEXT
 MODIFIED = "复查认为情节较轻，改为通报批评。"
 
 
@@ -39,7 +39,7 @@ def _request_review(case):
 def _decide(case, outcome, **params):
     perform(
         case,
-        _user(case, Role.supervisor, "supervisor"),
+        scenario_supervisor(case),
         "decide_review",
         expected_version=None,
         reason="复查意见：" + outcome,
@@ -129,7 +129,7 @@ def test_bad_review_input_is_refused_and_changes_nothing(db, make_case, outcome,
 
 def test_the_case_page_shows_the_decision_the_review_and_the_difference(client, db, modified):
     case = modified
-    viewer = _user(case, Role.supervisor, "supervisor")
+    viewer = scenario_supervisor(case)
     viewer.locale = "en"
     sign_in(client, viewer)
     page = text(client.get(f"/cases/{case.reference}"))
@@ -147,7 +147,7 @@ def test_the_case_page_says_an_upheld_review_changed_nothing(client, db, make_ca
     _request_review(case)
     _decide(case, "upheld")
     db.session.commit()
-    viewer = _user(case, Role.supervisor, "supervisor")
+    viewer = scenario_supervisor(case)
     viewer.locale = "en"
     sign_in(client, viewer)
     page = text(client.get(f"/cases/{case.reference}"))
@@ -157,7 +157,7 @@ def test_the_case_page_says_an_upheld_review_changed_nothing(client, db, make_ca
 
 def test_a_review_from_the_page_replaces_sanctions(client, db, make_case):
     case = make_case(state=CaseState.under_review)
-    supervisor = _user(case, Role.supervisor, "supervisor")
+    supervisor = scenario_supervisor(case)
     supervisor.locale = "en"
     db.session.commit()
     sign_in(client, supervisor)
@@ -214,7 +214,7 @@ def test_the_api_takes_new_sanctions_with_a_modifying_review(client, db, make_ca
     from app.auth.services import create_token
 
     case = make_case(state=CaseState.under_review)
-    supervisor = _user(case, Role.supervisor, "supervisor")
+    supervisor = scenario_supervisor(case)
     token = create_token(supervisor)
     db.session.commit()
     response = client.post(
@@ -247,7 +247,7 @@ def test_the_api_takes_new_sanctions_with_a_modifying_review(client, db, make_ca
 
 def test_a_refused_review_from_the_page_keeps_the_input_and_changes_nothing(client, db, make_case):
     case = make_case(state=CaseState.under_review)
-    supervisor = _user(case, Role.supervisor, "supervisor")
+    supervisor = scenario_supervisor(case)
     supervisor.locale = "en"
     db.session.commit()
     sign_in(client, supervisor)

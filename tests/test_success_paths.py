@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.cases.models import CaseState
+from app.cases.scenario import review
 from app.exchange.models import ExchangePeer, RecordStatus
 from app.exchange.node import public_key_text
 from app.exchange.services import approve_record, draft_record, suggested_draft
 from tests.ui_helpers import page_version, sign_in, text
-from tests.walk import review
 
 
 def test_a_supervisor_extends_an_investigation_from_the_case_page(client, db, make_case, make_user):

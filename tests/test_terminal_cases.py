@@ -9,7 +9,6 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from app.auth.models import Role
 from app.auth.services import create_token
 from app.cases.models import Case, CaseMember, CaseState, HistoryEntry
 from app.cases.workflow import perform
@@ -19,8 +18,8 @@ from app.evidence.services import register_physical_item
 from app.notes.models import CaseNote
 from app.notes.services import NoteInput, add_note
 from app.protection.models import ConflictDeclaration
+from tests.conftest import scenario_supervisor
 from tests.ui_helpers import page_version, sign_in, text
-from tests.walk import _user
 
 CLOSED_MESSAGE = "its record is read-only"
 
@@ -37,7 +36,7 @@ def closed(db, make_user, make_case):
         NoteInput(kind="note", title="工作记录", happened_on=case.decided_on, body="已归档。"),
     )
     perform(case, officer, "close_case", expected_version=None)
-    supervisor = _user(case, Role.supervisor, "supervisor")
+    supervisor = scenario_supervisor(case)
     supervisor.locale = "en"
     outsider = make_user("SH", roles=("officer",), locale="en")
     db.session.commit()

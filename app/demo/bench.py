@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, insert, select, text, update
 
 from app.auth.models import Agency, User
+from app.cases import scenario
 from app.cases.models import (
     Allegation,
     Case,
@@ -29,10 +30,9 @@ from app.cases.models import (
 )
 from app.cases.permissions import is_lead, is_supervisor_of
 from app.cases.services import RULE_VERSION
-from app.cases.workflow import TRANSITIONS
 from app.core.calendar import CST, today
 from app.demo import data
-from app.demo.loader import PATHS, REASONS, ensure_agencies, ensure_demo_users
+from app.demo.loader import REASONS, ensure_agencies, ensure_demo_users
 from app.extensions import db
 
 HISTORY_PER_CASE = 10
@@ -91,8 +91,8 @@ def _current_sequences() -> dict[tuple[int, int], int]:
 
 
 def _synthetic_case(rng, case_id, agency: Agency, state, actors, sequences, rows) -> None:
-    path = PATHS[state]
-    last_offset = path[-1][1] if path else 0
+    path = [(step, scenario.DAYS[step.name]) for step in scenario.path(state)]
+    last_offset = scenario.duration(state)
     received = today() - dt.timedelta(days=rng.randint(last_offset + 1, last_offset + 2500))
     key = (agency.id, received.year)
     sequences[key] = sequences.get(key, 0) + 1
@@ -146,7 +146,7 @@ def _synthetic_case(rng, case_id, agency: Agency, state, actors, sequences, rows
             "work_reference": None,
         }
     )
-    if any(name == "team" for name, _offset in path):
+    if any(step.name == "team" for step, _offset in path):
         for who, role in (("lead", "lead"), ("officer", "investigator")):
             rows["members"].append(
                 {
@@ -172,7 +172,7 @@ DUE_BY_STATE = {
 
 def _dates(received: dt.date, state: CaseState, path) -> dict:
     """The deadline columns as the services would have left them (calendar-day estimates)."""
-    steps = {name: received + dt.timedelta(days=offset) for name, offset in path}
+    steps = {step.name: received + dt.timedelta(days=offset) for step, offset in path}
     d = lambda name, days=0: steps[name] + dt.timedelta(days=days) if name in steps else None  # noqa: E731
     opened = d("open_investigation")
     values = {
@@ -182,8 +182,8 @@ def _dates(received: dt.date, state: CaseState, path) -> dict:
         "extension_months": 0,
         "suspended_on": d("suspend_investigation") if state == CaseState.suspended else None,
         "findings_report": "调查报告（合成数据）。" if "submit_findings" in steps else None,
-        "notice_served_on": d("endorse_findings"),
-        "defence_due": d("endorse_findings", 14),
+        "notice_served_on": d("committee"),
+        "defence_due": d("committee", 14),
         "defence_received_on": d("defence"),
         "defence_statement": "当事人放弃陈述申辩。" if "defence" in steps else None,
         "decision_text": "给予通报批评（合成数据）。" if "issue_decision" in steps else None,
@@ -200,26 +200,25 @@ def _dates(received: dt.date, state: CaseState, path) -> dict:
 
 
 def _history(case_id: int, received: dt.date, path, actors) -> Iterator[dict]:
-    entries = [("register", None, CaseState.received, received, "officer", {})]
+    entries = [("register", None, CaseState.received, received, "officer", {}, None)]
     state = CaseState.received
-    for name, offset in path:
+    for step, offset in path:
         day = received + dt.timedelta(days=offset)
-        if name == "team":
+        if step.name == "team":
             for who, role in (("lead", "lead"), ("officer", "investigator")):
                 details = {"user": actors[who].username, "team_role": role}
-                entries.append(("assign_member", state, state, day, "supervisor", details))
-        elif name == "defence":
-            entries.append(("record_defence", state, state, day, "officer", {}))
+                entries.append(("assign_member", state, state, day, "supervisor", details, None))
+        elif step.name == "defence":
+            entries.append((step.action, state, state, day, "officer", {}, None))
         else:
-            target = TRANSITIONS[name].target
-            actor = ACTOR_FOR.get(TRANSITIONS[name].may, "officer")
-            entries.append((name, state, target, day, actor, {}))
-            state = target
+            actor = ACTOR_FOR.get(step.may, "officer")
+            entries.append((step.action, state, step.target, day, actor, {}, step.name))
+            state = step.target
     while len(entries) < HISTORY_PER_CASE:  # earlier team changes, as busy cases have
         details = {"user": actors["officer"].username, "team_role": "investigator"}
         entries.insert(1, ("assign_member", CaseState.received, CaseState.received, received,
-                           "supervisor", details))  # fmt: skip
-    for action, from_state, to_state, day, actor, details in entries:
+                           "supervisor", details, None))  # fmt: skip
+    for action, from_state, to_state, day, actor, details, step in entries:
         yield {
             "case_id": case_id,
             "action": action,
@@ -227,7 +226,7 @@ def _history(case_id: int, received: dt.date, path, actors) -> Iterator[dict]:
             "to_state": to_state.value if to_state else None,
             "actor_id": actors[actor].id,
             "at": _at(day),
-            "reason": REASONS.get(action),
+            "reason": REASONS.get(step),
             "details": details,
         }
 

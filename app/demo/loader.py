@@ -12,6 +12,7 @@ from app.auth import totp
 from app.auth.models import Agency, DeadlinePolicy, Role, User
 from app.auth.passwords import DEMO_PASSWORD, hash_password
 from app.auth.services import platform_agency
+from app.cases import scenario
 from app.cases.models import (
     TERMINAL_STATES,
     Case,
@@ -20,54 +21,21 @@ from app.cases.models import (
     FindingOutcome,
     MisconductType,
     PartyType,
-    ReviewOutcome,
     SanctionType,
     Severity,
-    TeamRole,
 )
 from app.cases.services import (
     AllegationInput,
     CaseInput,
     ComplainantInput,
     RespondentInput,
-    assign_member,
-    record_defence,
     register_case,
 )
-from app.cases.workflow import perform
 from app.core.calendar import as_of, today
 from app.demo import data
 from app.demo.committees import ensure_demo_panels
 from app.exchange import tasks
 from app.extensions import db
-from app.protection.conflicts import declare_conflicts
-from app.protection.identity import grant_complainant_access
-
-# The steps from registration to each state, with the day offset (from receipt) each is taken.
-PATHS: dict[CaseState, list[tuple[str, int]]] = {
-    CaseState.received: [],
-    CaseState.preliminary_review: [("start_preliminary_review", 2)],
-    CaseState.not_accepted: [("start_preliminary_review", 2), ("not_accept", 14)],
-    CaseState.transfer_pending: [("start_preliminary_review", 2), ("transfer_case", 10)],
-    CaseState.investigating: [
-        ("start_preliminary_review", 2),
-        ("team", 12),
-        ("open_investigation", 15),
-    ],
-}
-PATHS[CaseState.suspended] = PATHS[CaseState.investigating] + [("suspend_investigation", 60)]
-PATHS[CaseState.terminated] = PATHS[CaseState.investigating] + [("terminate_investigation", 70)]
-PATHS[CaseState.findings] = PATHS[CaseState.investigating] + [("submit_findings", 120)]
-PATHS[CaseState.committee_review] = PATHS[CaseState.findings] + [("refer_to_committee", 125)]
-PATHS[CaseState.pre_decision_notice] = PATHS[CaseState.committee_review] + [
-    ("endorse_findings", 150)
-]
-PATHS[CaseState.decided] = PATHS[CaseState.pre_decision_notice] + [
-    ("defence", 156),
-    ("issue_decision", 165),
-]
-PATHS[CaseState.under_review] = PATHS[CaseState.decided] + [("request_review", 172)]
-PATHS[CaseState.closed] = PATHS[CaseState.decided] + [("close_case", 200)]
 
 DEMO_DAYS = 720  # the two years the demo's concluded cases spread over
 
@@ -77,7 +45,7 @@ REASONS = {
     "open_investigation": "初核认为举报线索具体，符合立案条件。",
     "suspend_investigation": "关键证人出国访学，调查暂时无法进行。",
     "terminate_investigation": "被举报人已去世，依规终止调查。",
-    "endorse_findings": "学术委员会审议同意调查组认定意见。",
+    "committee": "学术委员会审议同意调查组认定意见。",
     "request_review": "被处理人对处理决定不服，申请复查。",
 }
 
@@ -102,17 +70,7 @@ def ensure_demo_users(agencies: dict[str, Agency]) -> dict[str, User]:
         prefix = code.lower()
         for suffix, title, roles in data.DEMO_USERS:
             username = f"{prefix}-{suffix}"
-            user = db.session.scalar(select(User).where(User.username == username))
-            if user is None:
-                user = User(
-                    username=username,
-                    display_name=f"{agency.name_zh[:2]}{title}",
-                    agency=agency,
-                    password_hash=password_hash,
-                )
-                user.set_roles(roles)
-                db.session.add(user)
-            users[username] = user
+            users[username] = scenario.ensure_account(agency, username, title, roles, password_hash)
     sysadmin = db.session.scalar(select(User).where(User.username == "sysadmin"))
     if sysadmin is None:
         sysadmin = User(
@@ -216,9 +174,7 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[t
 def _demo_case(rng: random.Random, agency: Agency, users: dict[str, User], state: CaseState):
     prefix = agency.code.lower()
     officer = users[f"{prefix}-officer" if rng.random() < 0.6 else f"{prefix}-officer2"]
-    supervisor = users[f"{prefix}-supervisor"]
-    steps = PATHS[state]
-    span = steps[-1][1] if steps else 0
+    span = scenario.duration(state)
     latest = today() - dt.timedelta(days=span + 1)
     received = latest - dt.timedelta(days=rng.randrange(0, _window(state, span)))
     kind = rng.choice(list(MisconductType))
@@ -255,9 +211,14 @@ def _demo_case(rng: random.Random, agency: Agency, users: dict[str, User], state
             ),
             officer,
         )
-    for name, offset in steps:
-        with as_of(received + dt.timedelta(days=offset)):
-            _step(rng, case, name, officer, supervisor, users)
+    actors = scenario.Actors(
+        agency=agency,
+        officer=officer,
+        lead=users[f"{prefix}-officer"],
+        investigator=users[f"{prefix}-officer2"],
+        supervisor=users[f"{prefix}-supervisor"],
+    )
+    scenario.walk(case, state, actors, params=_demo_params(rng))
 
 
 def _window(state: CaseState, span: int) -> int:
@@ -284,34 +245,25 @@ def _complainant(rng: random.Random) -> ComplainantInput:
     )
 
 
-def _step(rng, case: Case, name: str, officer: User, supervisor: User, users) -> None:
-    if name == "team":
-        prefix = case.agency.code.lower()
-        for key in (f"{prefix}-officer", f"{prefix}-officer2"):
-            declare_conflicts(case, users[key], [])
-        lead = assign_member(case, users[f"{prefix}-officer"], TeamRole.lead, supervisor)
-        assign_member(case, users[f"{prefix}-officer2"], TeamRole.investigator, supervisor)
-        if case.complainant is not None:
-            grant_complainant_access(case, lead.id, supervisor)
-        return
-    if name == "defence":
-        record_defence(case, today(), "被处理人提交书面陈述，对认定事实无异议。", officer)
-        return
-    actor = (
-        officer
-        if name
-        in ("start_preliminary_review", "refer_to_committee", "request_review", "close_case")
-        else supervisor
-    )
-    params: dict = {}
-    if name == "transfer_case":
-        codes = [a for a in ("SH", "JS", "ZJ", "AH") if a != case.agency.code]
-        params["target_agency"] = rng.choice(codes)
-    elif name == "submit_findings":
-        actor = case.lead.user
-        misconduct = rng.random() < 0.8
-        params["report"] = "调查组经调取原始数据、比对文献并约谈相关人员，形成调查报告。"
-        params["findings"] = [
+def _demo_params(rng: random.Random) -> dict:
+    """The demo's own texts and choices for the scenario's steps."""
+    params: dict = {name: {"reason": text} for name, text in REASONS.items()}
+    params["team"] = {"complainant_access": True}
+    params["defence"] = {"statement": "被处理人提交书面陈述，对认定事实无异议。"}
+    params["transfer_case"] = lambda case: {
+        "reason": REASONS["transfer_case"],
+        "target_agency": rng.choice([a for a in ("SH", "JS", "ZJ", "AH") if a != case.agency.code]),
+    }
+    params["submit_findings"] = lambda case: _demo_findings(rng, case)
+    params["issue_decision"] = lambda case: _demo_decision(rng, case)
+    return params
+
+
+def _demo_findings(rng: random.Random, case: Case) -> dict:
+    misconduct = rng.random() < 0.8
+    return {
+        "report": "调查组经调取原始数据、比对文献并约谈相关人员，形成调查报告。",
+        "findings": [
             {
                 "allegation_id": a.id,
                 "outcome": FindingOutcome.misconduct
@@ -323,35 +275,29 @@ def _step(rng, case: Case, name: str, officer: User, supervisor: User, users) ->
                 else None,
             }
             for a in case.allegations
+        ],
+    }
+
+
+def _demo_decision(rng: random.Random, case: Case) -> dict:
+    if not any(f.outcome == FindingOutcome.misconduct for f in case.findings):
+        return {"decision_text": "经调查，举报事项不成立，予以澄清。", "sanctions": []}
+    years = rng.choice([1, 2, 3, 5])
+    sanction = rng.choice(
+        [
+            SanctionType.notice_of_criticism,
+            SanctionType.ban_state_funded_activity,
+            SanctionType.bar_awards_titles_promotion,
         ]
-    elif name == "endorse_findings":
-        params["served_on"] = today()
-    elif name == "issue_decision":
-        params["decided_on"] = today()
-        misconduct = any(f.outcome == FindingOutcome.misconduct for f in case.findings)
-        params["decision_text"] = (
-            "认定被处理人存在科研失信行为，作出如下处理。"
-            if misconduct
-            else "经调查，举报事项不成立，予以澄清。"
-        )
-        if misconduct:
-            years = rng.choice([1, 2, 3, 5])
-            params["sanctions"] = [
-                {
-                    "party_id": case.respondents[0].id,
-                    "sanction_type": rng.choice(
-                        [
-                            SanctionType.notice_of_criticism,
-                            SanctionType.ban_state_funded_activity,
-                            SanctionType.bar_awards_titles_promotion,
-                        ]
-                    ),
-                    "start_date": today().isoformat(),
-                    "end_date": (today() + dt.timedelta(days=365 * years)).isoformat(),
-                }
-            ]
-    elif name == "request_review":
-        params["requested_on"] = today()
-    elif name == "decide_review":
-        params["outcome"] = ReviewOutcome.upheld
-    perform(case, actor, name, expected_version=None, reason=REASONS.get(name), **params)
+    )
+    return {
+        "decision_text": "认定被处理人存在科研失信行为，作出如下处理。",
+        "sanctions": [
+            {
+                "party_id": case.respondents[0].id,
+                "sanction_type": sanction,
+                "start_date": today().isoformat(),
+                "end_date": (today() + dt.timedelta(days=365 * years)).isoformat(),
+            }
+        ],
+    }
