@@ -18,24 +18,18 @@ from sqlalchemy import func, select
 from app.auth.models import Agency, Role, User
 from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
 from app.exchange import envelopes, tasks
-from app.exchange.models import (
-    Delivery,
-    DeliveryStatus,
-    IntegrityRecord,
-    Recognition,
-    RecordStatus,
-    RecordVersion,
-)
+from app.exchange.models import Delivery, DeliveryStatus
 from app.exchange.node import b64
-from app.exchange.services import (
-    add_peer,
+from app.exchange.services import add_peer
+from app.extensions import db
+from app.records.models import IntegrityRecord, Recognition, RecordStatus, RecordVersion
+from app.records.services import (
     approve_record,
     draft_record,
     record_recognition,
     revoke_record,
     suggested_draft,
 )
-from app.extensions import db
 from tests.nodes import ROOT, Node
 from tests.walk import review, walk_to
 

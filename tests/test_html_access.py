@@ -555,13 +555,13 @@ MATRIX = {
         None,
         [(ANON, "login"), ("sh_auditor", 403), ("sh_admin", 403), ("js_officer", 200)],
     ),
-    "records.peers": (
+    "exchange.peers": (
         "GET",
         lambda w: "/exchange/peers",
         None,
         [(ANON, "login"), ("sh_supervisor", 403), ("sh_admin", 200)],
     ),
-    "records.peer_active": (
+    "exchange.peer_active": (
         "POST",
         lambda w: f"/exchange/peers/{w['peer'].id}/active",
         lambda w: {"active": "0"},
@@ -861,8 +861,8 @@ def _session_ended(world) -> bool:
 def _recognitions(world) -> int:
     from sqlalchemy import func, select
 
-    from app.exchange.models import Recognition
     from app.extensions import db
+    from app.records.models import Recognition
 
     return db.session.scalar(select(func.count()).select_from(Recognition))
 
@@ -1075,13 +1075,13 @@ class World(dict):
         return request_dossier(self["received"], self["sh_auditor"], DossierLevel.shared)
 
     def _build_draft_record(self):
-        from app.exchange.services import draft_record, suggested_draft
+        from app.records.services import draft_record, suggested_draft
 
         case = self["decided"]
         return draft_record(case, self["sh_officer"], suggested_draft(case, case.respondents[0]))
 
     def _build_published_record(self):
-        from app.exchange.services import approve_record
+        from app.records.services import approve_record
 
         record = self["draft_record"]
         approve_record(record, self["sh_admin"])

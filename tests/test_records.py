@@ -12,8 +12,8 @@ from app.auth.services import create_token
 from app.cases.models import CaseState
 from app.core.errors import GuardFailed, NotAllowed
 from app.core.models import AuditEntry
-from app.exchange.models import IntegrityRecord, RecordStatus
-from app.exchange.services import (
+from app.records.models import IntegrityRecord, RecordStatus
+from app.records.services import (
     approve_record,
     draft_record,
     expire_records,

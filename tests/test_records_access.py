@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from app.cases.models import CaseState
 from app.core.models import AuditEntry
-from app.exchange.models import DeliveryStatus, IntegrityRecord, Recognition, RecordStatus
-from app.exchange.services import draft_record, suggested_draft
+from app.exchange.models import DeliveryStatus
+from app.records.models import IntegrityRecord, Recognition, RecordStatus
+from app.records.services import draft_record, suggested_draft
 from tests.test_exchange_api import envelope, node, peer  # noqa: F401  (fixtures)
 
 

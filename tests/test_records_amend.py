@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.cases.models import CaseState
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
-from app.exchange.models import IntegrityRecord, RecordStatus
-from app.exchange.services import (
+from app.records.models import IntegrityRecord, RecordStatus
+from app.records.services import (
     RecordDraft,
     amend_record,
     approve_record,

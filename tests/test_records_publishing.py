@@ -13,15 +13,11 @@ from sqlalchemy import select
 from app.cases.models import CaseState
 from app.core.errors import GuardFailed
 from app.exchange import envelopes
-from app.exchange.models import Delivery, IntegrityRecord, RecordStatus, RecordVersion
+from app.exchange.models import Delivery
 from app.exchange.node import init_node, load_public_key, public_key_text
-from app.exchange.services import (
-    add_peer,
-    approve_record,
-    draft_record,
-    revoke_record,
-    suggested_draft,
-)
+from app.exchange.services import add_peer
+from app.records.models import IntegrityRecord, RecordStatus, RecordVersion
+from app.records.services import approve_record, draft_record, revoke_record, suggested_draft
 from tests.walk import review
 
 

@@ -15,8 +15,8 @@ from app.cases.models import (
 )
 from app.core.calendar import today
 from app.core.labels import label
-from app.exchange.models import IntegrityRecord, Recognition, RecognitionDecision, RecordStatus
 from app.extensions import db
+from app.records.models import IntegrityRecord, Recognition, RecognitionDecision, RecordStatus
 from app.statistics.case_figures import enum_label
 from app.statistics.figures import Figure, register_figure
 from app.statistics.sql import FigureQuery, concerning
