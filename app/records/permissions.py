@@ -37,15 +37,20 @@ def can_amend(user: User, record: IntegrityRecord) -> bool:
     )
 
 
+def published():
+    """The clause of a published record (any status but draft): what every agency of the
+    deployment sees, and what statistics count."""
+    return IntegrityRecord.status != RecordStatus.draft
+
+
 def visible_records(user: User):
-    """Published records are seen by every agency of the deployment; drafts by their own."""
+    """Who may see a record, the one answer: published records are seen by every agency's
+    viewing roles; drafts by their own agency's. Pages, the API, integrity checks and the
+    case page all select through this."""
     if not user.has_role(*VIEW_ROLES):
         return select(IntegrityRecord).where(IntegrityRecord.id.is_(None))
     return select(IntegrityRecord).where(
-        or_(
-            IntegrityRecord.status != RecordStatus.draft,
-            IntegrityRecord.agency_id == user.agency_id,
-        )
+        or_(published(), IntegrityRecord.agency_id == user.agency_id)
     )
 
 

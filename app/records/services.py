@@ -40,7 +40,14 @@ from app.records.models import (
     RecordVersion,
     in_force,
 )
-from app.records.permissions import CHECK_ROLES, can_recognise, is_admin_of, misconduct_found
+from app.records.permissions import (
+    CHECK_ROLES,
+    can_recognise,
+    is_admin_of,
+    misconduct_found,
+    published,
+    visible_records,
+)
 
 DECIDED = DECIDED_STATES
 SEVERITY_ORDER = [Severity.minor, Severity.serious, Severity.severe]
@@ -419,10 +426,8 @@ def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> lis
         raise InvalidInput(_l("At most 200 characters."), field="name")
     subject = matching_hash(id_type or "resident_id", id_number)
     records = db.session.scalars(
-        select(IntegrityRecord)
-        .where(
-            IntegrityRecord.subject_hash == subject, IntegrityRecord.status != RecordStatus.draft
-        )
+        visible_records(actor)
+        .where(IntegrityRecord.subject_hash == subject, published())
         .options(selectinload(IntegrityRecord.recognitions))
         .order_by(IntegrityRecord.effective_date.desc(), IntegrityRecord.id.desc())
         .limit(200)
