@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.core.errors import ServiceError
+from app.core.pages import form_status, run_step
 from app.exchange import bp, node
 from app.exchange.forms import PeerForm
 from app.exchange.models import ExchangePeer
@@ -22,15 +22,17 @@ def peers():
         abort(403)
     form = PeerForm()
     if form.validate_on_submit():
-        try:
-            add_peer(form.node_id.data, form.url.data, form.public_key.data, current_user)
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
-            flash(_("The peer is registered."), "success")
-            return redirect(url_for("exchange.peers"))
+        return run_step(
+            lambda: add_peer(form.node_id.data, form.url.data, form.public_key.data, current_user),
+            refused=lambda err: _peers_page(form),
+            form=form,
+            to=url_for("exchange.peers"),
+            done=_("The peer is registered."),
+        )
+    return _peers_page(form), form_status(form)
+
+
+def _peers_page(form: PeerForm) -> str:
     rows = db.session.scalars(select(ExchangePeer).order_by(ExchangePeer.node_id)).all()
     identity = node.identity() if node.is_initialised() else None
     return render_template("exchange/peers.html", form=form, peers=rows, identity=identity)
@@ -39,11 +41,11 @@ def peers():
 @bp.post("/exchange/peers/<int:peer_id>/active")
 @login_required
 def peer_active(peer_id: int):
+    if not can_manage_peers(current_user):
+        abort(403)
     peer = db.session.get(ExchangePeer, peer_id) or abort(404)
-    try:
-        set_peer_active(peer, request.form.get("active") == "1", current_user)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    return redirect(url_for("exchange.peers"))
+    return run_step(
+        lambda: set_peer_active(peer, request.form.get("active") == "1", current_user),
+        refused=lambda err: _peers_page(PeerForm(formdata=None)),
+        to=url_for("exchange.peers"),
+    )

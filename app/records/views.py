@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from app.cases.models import Case
 from app.cases.permissions import get_case_or_404
 from app.core.errors import ServiceError
 from app.core.labels import options
+from app.core.pages import form_status, refuse, run_step
 from app.exchange import node, tasks
 from app.exchange.models import Delivery
 from app.extensions import db
@@ -23,7 +24,7 @@ from app.records.forms import (
     RecordDraftForm,
     RevokeForm,
 )
-from app.records.models import IntegrityRecord, RecordStatus, RecordVersion
+from app.records.models import IntegrityRecord, Recognition, RecordStatus, RecordVersion
 from app.records.permissions import (
     CHECK_ROLES,
     can_amend,
@@ -79,7 +80,15 @@ def record_list():
 @bp.route("/records/<int:record_id>")
 @login_required
 def record_detail(record_id: int):
-    record = _record_or_404(record_id)
+    return _detail_page(_record_or_404(record_id))
+
+
+def _detail_page(
+    record: IntegrityRecord,
+    revoke_form: RevokeForm | None = None,
+    recognition_form: RecognitionForm | None = None,
+) -> str:
+    """The record's page; after a refused step it is shown again with the forms as posted."""
     deliveries = []
     if record.is_local:
         deliveries = db.session.scalars(
@@ -97,13 +106,16 @@ def record_detail(record_id: int):
         ),
         None,
     )
-    form = RecognitionForm(obj=recognition) if can_recognise(current_user, record) else None
+    if recognition_form is None and can_recognise(current_user, record):
+        recognition_form = RecognitionForm(obj=recognition)
+    if revoke_form is None and can_revoke(current_user, record):
+        revoke_form = RevokeForm(formdata=None)
     return render_template(
         "records/detail.html",
         record=record,
         deliveries=deliveries,
-        recognition_form=form,
-        revoke_form=RevokeForm() if can_revoke(current_user, record) else None,
+        recognition_form=recognition_form,
+        revoke_form=revoke_form,
         may_approve=is_admin_of(current_user, record) and record.status == RecordStatus.draft,
         review_warning=_review_warning(record) if record.status == RecordStatus.draft else None,
         may_amend=can_amend(current_user, record),
@@ -126,20 +138,19 @@ def draft(reference: str):
     if request.method == "GET":
         suggestion = suggested_draft(case, case.respondents[0])
         form.process(obj=suggestion)
+
+    def page():
+        return render_template("records/draft.html", case=case, form=form)
+
     if form.validate_on_submit():
-        try:
-            record = draft_record(case, current_user, _terms(form, form.party_id.data))
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
-            flash(
-                _("The record is drafted; an agency administrator approves publishing it."),
-                "success",
-            )
-            return redirect(url_for("records.record_detail", record_id=record.id))
-    return render_template("records/draft.html", case=case, form=form)
+        return run_step(
+            lambda: draft_record(case, current_user, _terms(form, form.party_id.data)),
+            refused=lambda err: page(),
+            form=form,
+            to=lambda record: url_for("records.record_detail", record_id=record.id),
+            done=_("The record is drafted; an agency administrator approves publishing it."),
+        )
+    return page(), form_status(form)
 
 
 def _terms(form, party_id: int) -> RecordDraft:
@@ -155,23 +166,29 @@ def _terms(form, party_id: int) -> RecordDraft:
     )
 
 
-def _published(action, success: str, record: IntegrityRecord) -> bool:
-    """Runs a publishing step, commits and schedules its deliveries, and says where the
-    version went (and whether its decision may still change on review); a refusal is
-    flashed and changes nothing."""
-    try:
-        deliveries = action()
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return False
-    tasks.schedule_deliveries(deliveries)
-    flash(f"{success} {_sent_to(len(deliveries))}", "success")
-    warning = _review_warning(record)
-    if warning:
-        flash(warning, "warning")
-    return True
+def _publishing_step(action, success: str, record: IntegrityRecord, refused, form=None):
+    """Runs a publishing step through the one refusal path; once it is committed, schedules
+    its deliveries and says where the version went (and whether its decision may still
+    change on review)."""
+    deliveries: list[tuple[int, int]] = []
+
+    def step():
+        deliveries.extend(action())
+        return deliveries
+
+    response = run_step(
+        step,
+        refused=refused,
+        form=form,
+        to=url_for("records.record_detail", record_id=record.id),
+        done=lambda sent: f"{success} {_sent_to(len(sent))}",
+    )
+    if response.status_code == 302:
+        tasks.schedule_deliveries(deliveries)
+        warning = _review_warning(record)
+        if warning:
+            flash(warning, "warning")
+    return response
 
 
 def _sent_to(peers: int) -> str:
@@ -201,19 +218,15 @@ def _review_warning(record: IntegrityRecord) -> str | None:
     )
 
 
-def _run(action, record: IntegrityRecord, success: str):
-    _published(action, success, record)
-    return redirect(url_for("records.record_detail", record_id=record.id))
-
-
 @bp.post("/records/<int:record_id>/approve")
 @login_required
 def approve(record_id: int):
     record = _record_or_404(record_id)
-    return _run(
+    return _publishing_step(
         lambda: approve_record(record, current_user),
-        record,
         _("The record is published."),
+        record,
+        refused=lambda err: _detail_page(record),
     )
 
 
@@ -223,12 +236,13 @@ def revoke(record_id: int):
     record = _record_or_404(record_id)
     form = RevokeForm()
     if not form.validate_on_submit():
-        flash(_("A reason is required for this step."), "danger")
-        return redirect(url_for("records.record_detail", record_id=record.id))
-    return _run(
+        return _detail_page(record, revoke_form=form), 422
+    return _publishing_step(
         lambda: revoke_record(record, current_user, form.reason.data),
-        record,
         _("The revocation is published."),
+        record,
+        refused=lambda err: _detail_page(record, revoke_form=form),
+        form=form,
     )
 
 
@@ -242,13 +256,21 @@ def amend(record_id: int):
     form = AmendForm()
     if request.method == "GET":
         form.process(obj=terms_of(record))
-    if form.validate_on_submit() and _published(
-        lambda: amend_record(record, current_user, _terms(form, record.party_id), form.reason.data),
-        _("The amended record is published."),
-        record,
-    ):
-        return redirect(url_for("records.record_detail", record_id=record.id))
-    return render_template("records/amend.html", record=record, form=form)
+
+    def page():
+        return render_template("records/amend.html", record=record, form=form)
+
+    if form.validate_on_submit():
+        return _publishing_step(
+            lambda: amend_record(
+                record, current_user, _terms(form, record.party_id), form.reason.data
+            ),
+            _("The amended record is published."),
+            record,
+            refused=lambda err: page(),
+            form=form,
+        )
+    return page(), form_status(form)
 
 
 @bp.post("/records/<int:record_id>/recognition")
@@ -257,20 +279,26 @@ def recognise(record_id: int):
     record = _record_or_404(record_id)
     form = RecognitionForm()
     if not form.validate_on_submit():
-        abort(400)
-    try:
-        row = record_recognition(
-            record, current_user, form.decision.data, form.modified_terms.data, form.reason.data
+        return _detail_page(record, recognition_form=form), 422
+    decided: list[Recognition] = []
+
+    def step():
+        decided.append(
+            record_recognition(
+                record, current_user, form.decision.data, form.modified_terms.data, form.reason.data
+            )
         )
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        if row.ack_status is not None:
-            tasks.enqueue(tasks.send_recognition, row.id)
-        flash(_("The recognition decision is recorded and sent to the origin."), "success")
-    return redirect(url_for("records.record_detail", record_id=record.id))
+
+    response = run_step(
+        step,
+        refused=lambda err: _detail_page(record, recognition_form=form),
+        form=form,
+        to=url_for("records.record_detail", record_id=record.id),
+        done=_("The recognition decision is recorded and sent to the origin."),
+    )
+    if decided and decided[0].ack_status is not None:
+        tasks.enqueue(tasks.send_recognition, decided[0].id)
+    return response
 
 
 @bp.route("/integrity-check", methods=["GET", "POST"])
@@ -285,10 +313,14 @@ def check():
             records = integrity_check(
                 current_user, form.name.data, form.id_type.data, form.id_number.data
             )
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
+        except ServiceError as err:
+            refuse(err, form)
+            return _check_page(form, None), err.status
+        db.session.commit()
+    return _check_page(form, records), form_status(form)
+
+
+def _check_page(form: IntegrityCheckForm, records) -> str:
     return render_template("records/check.html", form=form, records=records, name=form.name.data)
 
 
