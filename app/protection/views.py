@@ -27,8 +27,8 @@ from app.protection.identity import (
 from app.protection.models import CONFLICT_KINDS
 
 
-def protection_for_case(case) -> dict:
-    user = current_user
+def protection_for_case(case, user) -> dict:
+    """What the case-page section shows and offers to this user."""
     on_team = case.member_for(user) is not None
     may_declare = (
         user.agency_id == case.agency_id

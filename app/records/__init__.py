@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from app.core import register_case_section, register_nav
     from app.records import labels, models, views  # noqa: F401  (routes register on import)
     from app.records.permissions import CHECK_ROLES, VIEW_ROLES, case_section_visible
+    from app.records.views import case_section_data
 
     app.register_blueprint(bp)
     register_nav(
@@ -20,4 +21,10 @@ def init_app(app: Flask) -> None:
     register_nav(
         41, "records.check", _l("Integrity check"), lambda user: user.has_role(*CHECK_ROLES)
     )
-    register_case_section(60, "records/_case_section.html", case_section_visible)
+    register_case_section(
+        60,
+        "records/_case_section.html",
+        case_section_visible,
+        load=case_section_data,
+        name="records",
+    )

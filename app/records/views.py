@@ -324,19 +324,9 @@ def _check_page(form: IntegrityCheckForm, records) -> str:
     return render_template("records/check.html", form=form, records=records, name=form.name.data)
 
 
-@bp.app_context_processor
-def case_section_helpers():
-    def case_integrity_records(case: Case) -> list[IntegrityRecord]:
-        return db.session.scalars(
-            visible_records(current_user)
-            .where(IntegrityRecord.case_id == case.id)
-            .order_by(IntegrityRecord.id)
-        ).all()
-
-    def case_record_draftable(case: Case) -> bool:
-        return can_draft(current_user, case)
-
-    return {
-        "case_integrity_records": case_integrity_records,
-        "case_record_draftable": case_record_draftable,
-    }
+def case_section_data(case: Case, user) -> dict:
+    """What the case page's records section shows: the case's records this user may see."""
+    records = db.session.scalars(
+        visible_records(user).where(IntegrityRecord.case_id == case.id).order_by(IntegrityRecord.id)
+    ).all()
+    return {"records": records, "may_draft": can_draft(user, case)}
