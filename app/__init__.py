@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
         notes,
         notifications,
         protection,
+        records,
         statistics,
     )
 
@@ -74,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
         dossiers,
         admin,
         api,
+        records,
         exchange,
         statistics,
         demo,

@@ -168,7 +168,7 @@ def bench_batch(client, items: list[dict], size: int, floor: float) -> None:
 
 def seed_records(count: int, peer_id: int) -> list[str]:
     """Bulk rows as received records; returns a sample of ID numbers that match some of them."""
-    from app.exchange.models import IntegrityRecord
+    from app.records.models import IntegrityRecord
 
     numbers = [
         make_resident_id("310101", dt.date(1950, 1, 1) + dt.timedelta(days=i // 999), i % 999)

@@ -14,9 +14,9 @@ from schemathesis.checks import not_a_server_error
 from sqlalchemy import func, select
 
 from app.exchange import envelopes
-from app.exchange.models import IntegrityRecord, RecordStatus, RecordVersion
 from app.exchange.node import b64, init_node, public_key_text
 from app.exchange.services import add_peer
+from app.records.models import IntegrityRecord, RecordStatus, RecordVersion
 
 PEER = "node-peer"
 
@@ -230,7 +230,7 @@ def test_an_amended_version_replaces_the_terms_and_keeps_its_reason(client, db, 
 def test_a_recognition_of_an_earlier_version_asks_to_be_reviewed(
     client, db, peer, make_user, login
 ):
-    from app.exchange.services import record_recognition
+    from app.records.services import record_recognition
 
     first = envelope(peer, "rec-recog", 1)
     client.post("/api/exchange/v1/envelopes", json=first)

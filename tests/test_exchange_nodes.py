@@ -19,24 +19,18 @@ from app.auth.models import Agency, Role, User
 from app.cases import scenario
 from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
 from app.exchange import envelopes, tasks
-from app.exchange.models import (
-    Delivery,
-    DeliveryStatus,
-    IntegrityRecord,
-    Recognition,
-    RecordStatus,
-    RecordVersion,
-)
+from app.exchange.models import Delivery, DeliveryStatus
 from app.exchange.node import b64
-from app.exchange.services import (
-    add_peer,
+from app.exchange.services import add_peer
+from app.extensions import db
+from app.records.models import IntegrityRecord, Recognition, RecordStatus, RecordVersion
+from app.records.services import (
     approve_record,
     draft_record,
     record_recognition,
     revoke_record,
     suggested_draft,
 )
-from app.extensions import db
 from tests.nodes import ROOT, Node
 
 pytestmark = pytest.mark.slow

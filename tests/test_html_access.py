@@ -492,7 +492,8 @@ MATRIX = {
         [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 403), ("sh_officer", 200)],
     ),
     "records.approve": (
-        # A visible record refuses the wrong role with a message (302); it stays a draft.
+        # A visible record refuses the wrong role on its page, with the API's status; it
+        # stays a draft.
         "POST",
         lambda w: f"/records/{w['draft_record'].id}/approve",
         None,
@@ -500,24 +501,24 @@ MATRIX = {
             (ANON, "login"),
             ("js_admin", 404),
             ("sh_committee", 404),
-            ("sh_supervisor", 302),
-            ("sh_auditor", 302),
+            ("sh_supervisor", 403),
+            ("sh_auditor", 403),
             ("still_draft", 0),
             ("sh_admin", 302),
         ],
     ),
     "records.revoke": (
         # Refusals (wrong agency, wrong role; the right one until a review overturns the
-        # decision) come back as a message on the record page.
+        # decision) come back as a message on the record page, with the API's status.
         "POST",
         lambda w: f"/records/{w['published_record'].id}/revoke",
         lambda w: {"reason": "复核撤销"},
         [
             (ANON, "login"),
             ("js_committee", 404),
-            ("js_admin", 302),
-            ("sh_supervisor", 302),
-            ("sh_admin", 302),
+            ("js_admin", 403),
+            ("sh_supervisor", 403),
+            ("sh_admin", 409),
             ("still_active", 0),
         ],
     ),
@@ -544,8 +545,8 @@ MATRIX = {
         [
             (ANON, "login"),
             ("js_committee", 404),
-            ("js_officer", 302),
-            ("js_supervisor", 302),
+            ("js_officer", 403),
+            ("js_supervisor", 403),
             ("unrecognised", 0),
         ],
     ),
@@ -555,20 +556,20 @@ MATRIX = {
         None,
         [(ANON, "login"), ("sh_auditor", 403), ("sh_admin", 403), ("js_officer", 200)],
     ),
-    "records.peers": (
+    "exchange.peers": (
         "GET",
         lambda w: "/exchange/peers",
         None,
         [(ANON, "login"), ("sh_supervisor", 403), ("sh_admin", 200)],
     ),
-    "records.peer_active": (
+    "exchange.peer_active": (
         "POST",
         lambda w: f"/exchange/peers/{w['peer'].id}/active",
         lambda w: {"active": "0"},
         [
             (ANON, "login"),
-            ("sh_supervisor", 302),
-            ("js_officer", 302),
+            ("sh_supervisor", 403),
+            ("js_officer", 403),
             ("peer_still_active", 0),
             ("sh_admin", 302),
         ],
@@ -861,8 +862,8 @@ def _session_ended(world) -> bool:
 def _recognitions(world) -> int:
     from sqlalchemy import func, select
 
-    from app.exchange.models import Recognition
     from app.extensions import db
+    from app.records.models import Recognition
 
     return db.session.scalar(select(func.count()).select_from(Recognition))
 
@@ -1075,13 +1076,13 @@ class World(dict):
         return request_dossier(self["received"], self["sh_auditor"], DossierLevel.shared)
 
     def _build_draft_record(self):
-        from app.exchange.services import draft_record, suggested_draft
+        from app.records.services import draft_record, suggested_draft
 
         case = self["decided"]
         return draft_record(case, self["sh_officer"], suggested_draft(case, case.respondents[0]))
 
     def _build_published_record(self):
-        from app.exchange.services import approve_record
+        from app.records.services import approve_record
 
         record = self["draft_record"]
         approve_record(record, self["sh_admin"])

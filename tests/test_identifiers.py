@@ -164,4 +164,5 @@ def test_the_integrity_check_refuses_a_bad_number(db, client, make_user):
     response = client.post(
         "/integrity-check", data={"name": "张伟", "id_type": "resident_id", "id_number": "12345"}
     )
+    assert response.status_code == 422
     assert "not a valid resident ID" in text(response)

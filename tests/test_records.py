@@ -13,8 +13,8 @@ from app.cases.models import CaseState
 from app.cases.scenario import review
 from app.core.errors import GuardFailed, NotAllowed
 from app.core.models import AuditEntry
-from app.exchange.models import IntegrityRecord, RecordStatus
-from app.exchange.services import (
+from app.records.models import IntegrityRecord, RecordStatus
+from app.records.services import (
     approve_record,
     draft_record,
     expire_records,
@@ -178,5 +178,6 @@ def test_peer_admin_page_access(db, make_user, login, client):
     bad = client.post(
         "/exchange/peers", data={"node_id": "x", "url": "ftp://a", "public_key": "k" * 43}
     )
-    assert bad.status_code == 200
+    assert bad.status_code == 422  # refused: the form again, with the API's status
     assert 'data-testid="peers"' not in bad.get_data(as_text=True)  # nothing registered
+    assert 'value="x"' in bad.get_data(as_text=True)  # what was typed is kept

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from app.cases.models import CaseState
 from app.core.models import AuditEntry
-from app.exchange.models import DeliveryStatus, IntegrityRecord, Recognition, RecordStatus
-from app.exchange.services import draft_record, suggested_draft
+from app.exchange.models import DeliveryStatus
+from app.records.models import IntegrityRecord, Recognition, RecordStatus
+from app.records.services import draft_record, suggested_draft
 from tests.test_exchange_api import envelope, node, peer  # noqa: F401  (fixtures)
 
 
@@ -42,6 +43,7 @@ def test_draft_routes_by_role(client, draft, make_user, login):
     assert client.get(f"/records/{draft.id}").status_code == 200
     assert client.get(f"/cases/{reference}/record").status_code == 403
     page = client.post(f"/records/{draft.id}/approve", follow_redirects=True)
+    assert page.status_code == 403  # the record page again, with the API's status
     assert draft.status == RecordStatus.draft
     assert "管理员" in page.get_data(as_text=True)  # told why, in Chinese
     client.post("/logout")
@@ -72,6 +74,7 @@ def test_recognition_of_a_received_record_through_the_page(
     declined = client.post(
         f"/records/{record.id}/recognition", data={"decision": "decline"}, follow_redirects=True
     )
+    assert declined.status_code == 422
     assert "须说明理由" in declined.get_data(as_text=True)
     assert db.session.scalar(select(Recognition).where(Recognition.record_id == record.id)) is None
     client.post(

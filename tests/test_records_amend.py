@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app.cases.models import CaseState
 from app.cases.scenario import review
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
-from app.exchange.models import IntegrityRecord, RecordStatus
-from app.exchange.services import (
+from app.records.models import IntegrityRecord, RecordStatus
+from app.records.services import (
     RecordDraft,
     amend_record,
     approve_record,
@@ -120,7 +120,7 @@ def test_amend_page_prefills_keeps_input_on_refusal_and_publishes(db, amendable,
         "reason": "复查变更处理",
     }
     refused = client.post(f"/records/{record.id}/amend", data=form)
-    assert refused.status_code == 200 and "复查后改为通报批评" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "复查后改为通报批评" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(IntegrityRecord, record.id).current_version == 1
     form["term_end"] = "2099-06-30"

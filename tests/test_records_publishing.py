@@ -14,15 +14,11 @@ from app.cases.models import CaseState
 from app.cases.scenario import review
 from app.core.errors import GuardFailed
 from app.exchange import envelopes
-from app.exchange.models import Delivery, IntegrityRecord, RecordStatus, RecordVersion
+from app.exchange.models import Delivery
 from app.exchange.node import init_node, load_public_key, public_key_text
-from app.exchange.services import (
-    add_peer,
-    approve_record,
-    draft_record,
-    revoke_record,
-    suggested_draft,
-)
+from app.exchange.services import add_peer
+from app.records.models import IntegrityRecord, RecordStatus, RecordVersion
+from app.records.services import approve_record, draft_record, revoke_record, suggested_draft
 
 
 @pytest.fixture
@@ -56,9 +52,10 @@ def test_revoking_a_draft_or_a_revoked_record_is_a_state_conflict(db, drafted, l
     with pytest.raises(GuardFailed):
         revoke_record(record, admin, "撤销")
     login(admin)
-    page = client.post(
-        f"/records/{record.id}/revoke", data={"reason": "撤销"}, follow_redirects=True
-    ).get_data(as_text=True)
+    response = client.post(f"/records/{record.id}/revoke", data={"reason": "撤销"})
+    assert response.status_code == 409  # the record page again, with the API's status
+    page = response.get_data(as_text=True)
+    assert "nothing to revoke" in page and 'data-testid="record-fields"' in page
     assert "nothing to revoke" in page and "Only an administrator" not in page
     assert record.status == RecordStatus.draft and record.current_version == 0
 
@@ -68,9 +65,9 @@ def test_revoking_a_draft_or_a_revoked_record_is_a_state_conflict(db, drafted, l
     db.session.commit()
     with pytest.raises(GuardFailed):
         revoke_record(record, admin, "再次撤销")
-    page = client.post(
-        f"/records/{record.id}/revoke", data={"reason": "再次撤销"}, follow_redirects=True
-    ).get_data(as_text=True)
+    response = client.post(f"/records/{record.id}/revoke", data={"reason": "再次撤销"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
     assert "already revoked" in page and "Only an administrator" not in page
     assert record.current_version == 2
 

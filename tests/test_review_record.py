@@ -17,7 +17,7 @@ from app.core.calendar import today
 from app.core.errors import InvalidInput
 from app.dossiers.models import Dossier, DossierLevel
 from app.dossiers.services import request_dossier
-from app.exchange.services import suggested_draft
+from app.records.services import suggested_draft
 from tests.conftest import scenario_supervisor
 from tests.ui_helpers import page_version, sign_in, text
 

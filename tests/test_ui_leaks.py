@@ -66,7 +66,7 @@ def test_another_agencys_evidence_records_audit_and_dossiers_stay_hidden(
     from app.dossiers.models import DossierLevel
     from app.dossiers.services import request_dossier
     from app.evidence.services import Upload, add_file_evidence
-    from app.exchange.services import draft_record, suggested_draft
+    from app.records.services import draft_record, suggested_draft
 
     sh_officer = make_user("SH", roles=("officer",))
     sh_auditor = make_user("SH", roles=("auditor",))

@@ -279,8 +279,8 @@ def declare_case_conflicts(reference: str):
 def integrity_check_api():
     """For grant systems: matched by the keyed hash of the ID across own and received records;
     each check is audited."""
-    from app.exchange.services import integrity_check
-    from app.exchange.views import record_json
+    from app.records.serialize import record_json
+    from app.records.services import integrity_check
 
     q = parse_query(IntegrityCheckQuery)
     records = integrity_check(current(), q.name, q.id_type, q.id_number)

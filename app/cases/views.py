@@ -54,6 +54,7 @@ from app.cases.services import (
 )
 from app.cases.transfers import case_transfers, incoming_transfers, state_label
 from app.cases.workflow import TRANSITIONS, available_transitions, perform
+from app.core import load_case_sections
 from app.core.errors import InvalidInput, ServiceError
 from app.core.ids import db_int
 from app.extensions import db
@@ -198,7 +199,11 @@ def render_case(case, *, error=None, posted=None, open_form=None, status=200):
     A reader outside the owning agency gets the shared page: its own template, so nothing
     internal can reach it by a condition forgotten in the full one."""
     if reads_shared_level(current_user, case):
-        return render_template("joint/case_shared.html", case=case, error=error), status
+        sections = load_case_sections(case, current_user, shared=True)
+        joint = next((s.data for s in sections if s.name == "joint"), None)
+        return render_template(
+            "joint/case_shared.html", case=case, sections=sections, jt=joint, error=error
+        ), status
     supervisor = is_supervisor_of(current_user, case)
     handler = can_handle(current_user, case)
     return render_template(
@@ -213,6 +218,7 @@ def render_case(case, *, error=None, posted=None, open_form=None, status=200):
         other_agencies=active_agencies_except(case.agency_id),
         transfers=case_transfers(case),
         transfer_state_label=state_label,
+        sections=load_case_sections(case, current_user),
         error=error,
         posted=posted or {},
         open_form=open_form,

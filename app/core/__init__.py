@@ -1,5 +1,9 @@
 """Shared pieces: database set-up, error pages, template helpers, platform commands."""
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
 from flask import Flask, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
@@ -10,7 +14,7 @@ from app.extensions import db
 # Features add navigation entries and case-page sections here instead of editing templates:
 # (order, endpoint, label, visible(user)) and (order, template, visible(user, case)).
 NAV_ITEMS: list[tuple] = []
-CASE_SECTIONS: list[tuple] = []
+CASE_SECTIONS: list = []  # of CaseSection
 DASHBOARD_PANELS: list[tuple] = []
 
 
@@ -24,9 +28,51 @@ def register_nav(order: int, endpoint: str, label, visible) -> None:
     NAV_ITEMS.sort(key=lambda item: item[0])
 
 
-def register_case_section(order: int, template: str, visible=lambda user, case: True) -> None:
-    CASE_SECTIONS.append((order, template, visible))
-    CASE_SECTIONS.sort(key=lambda item: item[0])
+@dataclass(frozen=True)
+class CaseSection:
+    """A feature's part of the case page. `load(case, user)` returns what its template
+    shows (as `section.data`); the case view calls it, so every query of the case page is
+    made in the view, never from a template. `shared` sections also appear on the page a
+    participating agency sees."""
+
+    order: int
+    template: str
+    visible: Callable = field(default=lambda user, case: True)
+    load: Callable | None = None
+    name: str = ""
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class LoadedSection:
+    name: str
+    template: str
+    data: Any
+
+
+def register_case_section(
+    order: int,
+    template: str,
+    visible=lambda user, case: True,
+    *,
+    load: Callable | None = None,
+    name: str = "",
+    shared: bool = False,
+) -> None:
+    section = CaseSection(order, template, visible, load, name or template, shared)
+    CASE_SECTIONS[:] = [s for s in CASE_SECTIONS if s.template != template]
+    CASE_SECTIONS.append(section)
+    CASE_SECTIONS.sort(key=lambda item: item.order)
+
+
+def load_case_sections(case, user, *, shared: bool = False) -> list[LoadedSection]:
+    """The sections of a case page this user sees, each with its data loaded: the full page,
+    or (`shared`) the page of a participating agency."""
+    return [
+        LoadedSection(s.name, s.template, s.load(case, user) if s.load else None)
+        for s in CASE_SECTIONS
+        if (s.shared or not shared) and s.visible(user, case)
+    ]
 
 
 def register_dashboard_panel(order: int, template: str) -> None:
@@ -148,12 +194,8 @@ def _register_template_helpers(app: Flask) -> None:
                 if visible(current_user)
             ]
 
-        def case_sections(case):
-            return [t for _o, t, visible in CASE_SECTIONS if visible(current_user, case)]
-
         return {
             "current_locale": str(get_locale() or "zh"),
             "nav_items": nav_items,
-            "case_sections": case_sections,
             "dashboard_panels": lambda: [t for _o, t in DASHBOARD_PANELS],
         }

@@ -145,13 +145,8 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[t
     """One published integrity record per agency, drafted and approved through the services,
     so the records pages and the integrity check have something to show. Returns their
     deliveries, to be scheduled after the commit like any other publication."""
-    from app.exchange.services import (
-        DECIDED,
-        approve_record,
-        draft_record,
-        misconduct_found,
-        suggested_draft,
-    )
+    from app.records.permissions import misconduct_found
+    from app.records.services import DECIDED, approve_record, draft_record, suggested_draft
 
     deliveries: list[tuple[int, int]] = []
     for code, agency in agencies.items():

@@ -20,7 +20,8 @@ def init_app(app: Flask) -> None:
 
     register_builtin_sections()
     app.register_blueprint(bp)
-    register_case_section(90, "dossiers/_case_section.html")
+    register_case_section(
+        90, "dossiers/_case_section.html", load=views.dossier_panel, name="dossiers", shared=True
+    )
     register_nav(85, "dossiers.verify", _l("Verify a dossier"), lambda user: True)
-    app.jinja_env.globals["dossier_panel"] = views.dossier_panel
     cli.init_app(app)

@@ -135,8 +135,7 @@ def load_team(ctx: DossierContext) -> dict:
 def load_declarations(ctx: DossierContext) -> list[dict]:
     """Every declaration, superseded ones included: the record shows when each person
     declared what. Free-text details stay out of a shared dossier."""
-    from app.protection.conflicts import case_declarations
-    from app.protection.views import KIND_LABELS
+    from app.protection.conflicts import KIND_LABELS, case_declarations
 
     return [
         {

@@ -22,9 +22,8 @@ from app.jobs.models import DONE_STATUSES, Job
 PANEL_LIMIT = 10
 
 
-def dossier_panel(case: Case) -> dict:
+def dossier_panel(case: Case, user) -> dict:
     """What the case page shows: the levels on offer, the user's running and past dossiers."""
-    user = current_user
     dossiers = db.session.scalars(
         select(Dossier)
         .where(Dossier.case_id == case.id, Dossier.requested_by_id == user.id)

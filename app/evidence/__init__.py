@@ -27,9 +27,10 @@ def init_app(app: Flask) -> None:
         }
     )
     _refuse_store_in_web_root(app)
-    register_case_section(40, "evidence/_section.html")
+    register_case_section(
+        40, "evidence/_section.html", load=views.evidence_for_case, name="evidence", shared=True
+    )
     _register_dossier_section()
-    app.jinja_env.globals["evidence_for_case"] = views.evidence_for_case
     app.jinja_env.filters["filesize"] = size_label
     app.register_blueprint(bp)
     cli.init_app(app)

@@ -24,14 +24,14 @@ from app.extensions import db
 SECTION_LIMIT = 10
 
 
-def evidence_for_case(case) -> dict:
+def evidence_for_case(case, user) -> dict:
     """What the case-page section shows: the latest items and how many there are."""
-    query = case_evidence(case, current_user)
+    query = case_evidence(case, user)
     items = db.session.scalars(
         query.order_by(None).order_by(EvidenceItem.id.desc()).limit(SECTION_LIMIT)
     ).all()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return {"rows": items, "total": total, "can_add": can_add_material(current_user, case)}
+    return {"rows": items, "total": total, "can_add": can_add_material(user, case)}
 
 
 def _item_or_404(reference: str, item_id: int, need: str = "view") -> EvidenceItem:

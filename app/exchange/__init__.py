@@ -1,16 +1,17 @@
-"""Integrity records and their signed exchange between deployments (信息共享与互认)."""
+"""The signed exchange of integrity records between deployments (信息共享与互认): this
+node's identity, envelopes, receiving, the node API, deliveries, pulls and peers."""
 
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
-bp = Blueprint("records", __name__)
+bp = Blueprint("exchange", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.core import register_case_section, register_nav
+    from app.core import register_nav
     from app.exchange import api, cli, labels, models, views  # noqa: F401  (routes register on import)
     from app.exchange.node import check_key_files
-    from app.exchange.services import CHECK_ROLES, VIEW_ROLES, can_manage_peers
+    from app.exchange.services import can_manage_peers
     from app.extensions import csrf
 
     check_key_files(app)
@@ -19,11 +20,4 @@ def init_app(app: Flask) -> None:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     cli.init_app(app)
-    register_nav(
-        40, "records.record_list", _l("Integrity records"), lambda user: user.has_role(*VIEW_ROLES)
-    )
-    register_nav(
-        41, "records.check", _l("Integrity check"), lambda user: user.has_role(*CHECK_ROLES)
-    )
-    register_nav(84, "records.peers", _l("Exchange peers"), can_manage_peers)
-    register_case_section(60, "records/_case_section.html", views.case_section_visible)
+    register_nav(84, "exchange.peers", _l("Exchange peers"), can_manage_peers)

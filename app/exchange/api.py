@@ -14,9 +14,10 @@ from app.core.ids import MAX_BIGINT
 from app.core.json_input import loads_bounded
 from app.core.models import utcnow
 from app.exchange import envelopes, node
-from app.exchange.models import ExchangePeer, RecordVersion, SeenRequest
+from app.exchange.models import ExchangePeer, SeenRequest
 from app.exchange.receive import ExchangeRefused, Intake, accept, peer_key
 from app.extensions import db
+from app.records.models import RecordVersion
 
 log = logging.getLogger("yrd.exchange")
 

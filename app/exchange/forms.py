@@ -1,60 +1,9 @@
-"""Forms for records, recognition, integrity checks and peers."""
+"""The form to register an exchange peer."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
-
-from app.cases.models import Severity
-from app.core.identifiers import IdNumberOf, IdType
-from app.core.labels import choices, options
-
-
-class RecordTermsForm(FlaskForm):
-    conduct = TextAreaField(_l("Conduct"), validators=[DataRequired(), Length(max=5000)])
-    outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(), Length(max=5000)])
-    legal_basis = StringField(_l("Legal basis"), validators=[DataRequired(), Length(max=500)])
-    effective_date = DateField(_l("Effective date"), validators=[DataRequired()])
-    term_end = DateField(_l("Sanction term ends"), validators=[Optional()])
-    lifetime = BooleanField(_l("Lifetime"))
-    severity = SelectField(_l("Severity"), choices=lambda: choices(Severity))
-
-
-class RecordDraftForm(RecordTermsForm):
-    party_id = SelectField(_l("Responsible party"), coerce=int)
-
-
-class AmendForm(RecordTermsForm):
-    reason = TextAreaField(
-        _l("What the review modified"), validators=[DataRequired(), Length(max=5000)]
-    )
-
-
-class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
-
-
-class RecognitionForm(FlaskForm):
-    decision = SelectField(
-        _l("Decision"),
-        choices=options(
-            [
-                ("recognise", _l("Recognise")),
-                ("recognise_modified", _l("Recognise with modification")),
-                ("decline", _l("Decline")),
-            ]
-        ),
-    )
-    modified_terms = TextAreaField(_l("Modified terms"), validators=[Length(max=5000)])
-    reason = TextAreaField(_l("Reason"), validators=[Length(max=5000)])
-
-
-class IntegrityCheckForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    id_type = SelectField(_l("ID type"), choices=lambda: choices(IdType), default="resident_id")
-    id_number = StringField(
-        _l("ID number"), validators=[DataRequired(), Length(max=64), IdNumberOf("id_type")]
-    )
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 
 class PeerForm(FlaskForm):

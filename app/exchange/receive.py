@@ -16,8 +16,10 @@ import rfc8785
 from sqlalchemy import bindparam, insert, select, text, update
 
 from app.exchange import envelopes
-from app.exchange.models import (
-    ExchangePeer,
+from app.exchange.models import ExchangePeer
+from app.exchange.node import load_public_key
+from app.extensions import db
+from app.records.models import (
     IntegrityRecord,
     Recognition,
     RecognitionDecision,
@@ -25,8 +27,6 @@ from app.exchange.models import (
     RecordVersion,
     in_force,
 )
-from app.exchange.node import load_public_key
-from app.extensions import db
 
 log = logging.getLogger("yrd.exchange")
 

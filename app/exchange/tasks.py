@@ -14,15 +14,10 @@ from sqlalchemy import or_, select
 
 from app.core.models import utcnow
 from app.exchange import envelopes
-from app.exchange.models import (
-    Delivery,
-    DeliveryStatus,
-    ExchangePeer,
-    IntegrityRecord,
-    Recognition,
-)
+from app.exchange.models import Delivery, DeliveryStatus, ExchangePeer
 from app.exchange.receive import ExchangeRefused, accept, verify_receipt
 from app.extensions import db
+from app.records.models import IntegrityRecord, Recognition
 
 log = logging.getLogger("yrd.exchange")
 QUEUE = "default"
@@ -273,7 +268,7 @@ def retry_recognitions() -> int:
 
 
 def expire_records_job() -> int:
-    from app.exchange.services import expire_records
+    from app.records.services import expire_records
 
     count = expire_records()
     db.session.commit()

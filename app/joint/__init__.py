@@ -78,14 +78,18 @@ def init_app(app: Flask) -> None:
     from app.joint.hints import routing_hints
 
     register_case_section(
-        5, "joint/_hint.html", lambda user, case: not reads_shared_level(user, case)
+        5,
+        "joint/_hint.html",
+        lambda user, case: not reads_shared_level(user, case),
+        load=lambda case, user: routing_hints(case),
+        name="joint_hints",
     )
-    register_case_section(30, "joint/_case_section.html")
+    register_case_section(
+        30, "joint/_case_section.html", load=views.joint_for_case, name="joint", shared=True
+    )
     register_dashboard_panel(50, "joint/_dashboard.html")
     from app.core.identifiers import mask_id_number
 
-    app.jinja_env.globals["joint_for_case"] = views.joint_for_case
-    app.jinja_env.globals["joint_routing_hints"] = routing_hints
     app.jinja_env.globals["joint_overdue_tasks"] = views.overdue_for_dashboard
     app.jinja_env.filters["masked_id"] = mask_id_number
     _register_dossier_section()

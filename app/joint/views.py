@@ -44,16 +44,16 @@ from app.joint.services import (
 )
 
 
-def joint_for_case(case: Case) -> dict:
+def joint_for_case(case: Case, user) -> dict:
     """What the case-page section shows and offers to this user."""
     expire_invitations(case.id)
     joint = joint_of(case)
-    lead = may_lead(current_user, case)
-    own = current_user.agency_id == case.agency_id
+    lead = may_lead(user, case)
+    own = user.agency_id == case.agency_id
     participations = list(joint.participations) if joint else []
     if not own:
         participations = [p for p in participations if p.status == ParticipationStatus.accepted]
-    mine = participation_of(current_user, case)
+    mine = participation_of(user, case)
     accepted = [p for p in participations if p.status == ParticipationStatus.accepted]
     tasks = tasks_of(case) if (own or mine) else []
     return {
@@ -64,9 +64,9 @@ def joint_for_case(case: Case) -> dict:
         "tasks": tasks,
         "may_invite": lead and case.state in JOINABLE_STATES and not case.is_terminal,
         "may_lead": lead,
-        "may_assign": can_handle(current_user, case) and bool(accepted) and not case.is_terminal,
+        "may_assign": can_handle(user, case) and bool(accepted) and not case.is_terminal,
         "mine": mine,
-        "may_withdraw": mine is not None and may_answer(current_user, mine),
+        "may_withdraw": mine is not None and may_answer(user, mine),
         "agencies": active_agencies_except(case.agency_id) if lead else [],
         "kinds": list(TaskKind),
         "shared_timeline": shared_timeline(case) if not own else None,

@@ -13,9 +13,10 @@ def init_app(app: Flask) -> None:
     from app.notes.models import NoteKind
 
     LABELS.update({NoteKind.interview: _l("Interview"), NoteKind.note: _l("Note")})
-    register_case_section(45, "notes/_section.html")
+    register_case_section(
+        45, "notes/_section.html", load=views.notes_for_case, name="notes", shared=True
+    )
     _register_dossier_section()
-    app.jinja_env.globals["notes_for_case"] = views.notes_for_case
     app.register_blueprint(bp)
 
 

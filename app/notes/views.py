@@ -25,16 +25,16 @@ from app.notes.services import NoteInput, add_note, case_notes
 SECTION_LIMIT = 5
 
 
-def notes_for_case(case) -> dict:
+def notes_for_case(case, user) -> dict:
     """What the case-page section shows: the latest notes and how many there are."""
-    query = case_notes(case, current_user)
+    query = case_notes(case, user)
     latest = db.session.scalars(
         query.order_by(None)
         .order_by(CaseNote.happened_on.desc(), CaseNote.id.desc())
         .limit(SECTION_LIMIT)
     ).all()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return {"rows": latest, "total": total, "can_add": can_add_material(current_user, case)}
+    return {"rows": latest, "total": total, "can_add": can_add_material(user, case)}
 
 
 @bp.route("/cases/<reference>/notes", methods=["GET", "POST"])

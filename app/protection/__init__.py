@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
             "revoke_complainant_access": _l("Complainant identity access revoked"),
         }
     )
-    register_case_section(30, "protection/_section.html")
-    app.jinja_env.globals["protection_for_case"] = views.protection_for_case
+    register_case_section(
+        30, "protection/_section.html", load=views.protection_for_case, name="protection"
+    )
     app.register_blueprint(bp)

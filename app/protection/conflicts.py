@@ -14,6 +14,15 @@ from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.extensions import db
 from app.protection.models import CONFLICT_KINDS, ConflictDeclaration
 
+# What each kind of conflict is called on pages and in dossiers.
+KIND_LABELS = {
+    "relative": _l("Relative of a party"),
+    "coauthor": _l("Co-author of a party"),
+    "supervisor_student": _l("Supervisor or student of a party"),
+    "same_institution": _l("Same institution as a party"),
+    "other": _l("Other conflict"),
+}
+
 
 def declare_conflicts(
     case: Case, declarant: User, kinds: list[str], details: str | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.auth.models import Role
@@ -14,7 +13,12 @@ from app.core.identifiers import mask_id_number
 from app.core.ids import db_int
 from app.extensions import db
 from app.protection import bp
-from app.protection.conflicts import case_declarations, declare_conflicts, latest_declaration
+from app.protection.conflicts import (
+    KIND_LABELS,
+    case_declarations,
+    declare_conflicts,
+    latest_declaration,
+)
 from app.protection.identity import (
     grant_complainant_access,
     may_see_complainant,
@@ -22,17 +26,9 @@ from app.protection.identity import (
 )
 from app.protection.models import CONFLICT_KINDS
 
-KIND_LABELS = {
-    "relative": _l("Relative of a party"),
-    "coauthor": _l("Co-author of a party"),
-    "supervisor_student": _l("Supervisor or student of a party"),
-    "same_institution": _l("Same institution as a party"),
-    "other": _l("Other conflict"),
-}
 
-
-def protection_for_case(case) -> dict:
-    user = current_user
+def protection_for_case(case, user) -> dict:
+    """What the case-page section shows and offers to this user."""
     on_team = case.member_for(user) is not None
     may_declare = (
         user.agency_id == case.agency_id

@@ -9,8 +9,8 @@ from sqlalchemy import exists, or_, select
 
 from app.auth.models import Role, User
 from app.cases.models import Case
-from app.exchange.models import IntegrityRecord
 from app.extensions import db
+from app.records.models import IntegrityRecord
 from app.statistics.sql import concerning
 
 AGENCY_ROLES = (Role.supervisor, Role.agency_admin, Role.auditor)

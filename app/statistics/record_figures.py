@@ -15,8 +15,9 @@ from app.cases.models import (
 )
 from app.core.calendar import today
 from app.core.labels import label
-from app.exchange.models import IntegrityRecord, Recognition, RecognitionDecision, RecordStatus
 from app.extensions import db
+from app.records.models import IntegrityRecord, Recognition, RecognitionDecision, RecordStatus
+from app.records.permissions import published as is_published
 from app.statistics.case_figures import enum_label
 from app.statistics.figures import Figure, register_figure
 from app.statistics.sql import FigureQuery, concerning
@@ -31,7 +32,7 @@ def records(q: FigureQuery):
         select(IntegrityRecord.agency_id, func.count())
         .where(
             IntegrityRecord.is_local.is_(True),
-            IntegrityRecord.status != RecordStatus.draft,
+            is_published(),
             *q.in_period(IntegrityRecord.effective_date),
         )
         .group_by(IntegrityRecord.agency_id)
@@ -140,7 +141,7 @@ def institution_records(q: FigureQuery):
         select(status, IntegrityRecord.agency_id, func.count())
         .where(
             IntegrityRecord.is_local.is_(True),
-            IntegrityRecord.status != RecordStatus.draft,
+            is_published(),
             IntegrityRecord.case_id.in_(concerning(q.institution)),
         )
         .group_by(status, IntegrityRecord.agency_id)

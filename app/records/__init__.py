@@ -1,0 +1,30 @@
+"""Integrity records (信用记录): drafted from a decided case, approved and published, amended or
+revoked after review, expired at the end of their term, recognised by other agencies, and
+found by integrity checks. Their signed exchange between deployments is `app.exchange`."""
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("records", __name__)
+
+
+def init_app(app: Flask) -> None:
+    from app.core import register_case_section, register_nav
+    from app.records import labels, models, views  # noqa: F401  (routes register on import)
+    from app.records.permissions import CHECK_ROLES, VIEW_ROLES, case_section_visible
+    from app.records.views import case_section_data
+
+    app.register_blueprint(bp)
+    register_nav(
+        40, "records.record_list", _l("Integrity records"), lambda user: user.has_role(*VIEW_ROLES)
+    )
+    register_nav(
+        41, "records.check", _l("Integrity check"), lambda user: user.has_role(*CHECK_ROLES)
+    )
+    register_case_section(
+        60,
+        "records/_case_section.html",
+        case_section_visible,
+        load=case_section_data,
+        name="records",
+    )

@@ -1,0 +1,154 @@
+"""Integrity records, their versions and recognition decisions.
+
+One table holds both the records this node publishes and those received from peers
+(`origin_node` tells them apart), so an integrity check is one indexed query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import Agency, User
+from app.cases.models import Case, Party, str_enum
+from app.core.models import BigId, utcnow
+from app.exchange.models import DeliveryStatus, ExchangePeer
+from app.extensions import db
+
+
+class RecordStatus(enum.StrEnum):
+    draft = "draft"
+    active = "active"
+    expired = "expired"
+    revoked = "revoked"
+
+
+def in_force(status: RecordStatus, term_end: dt.date | None) -> RecordStatus:
+    """An active record whose term has ended (in China Standard Time) is expired."""
+    from app.core.calendar import today
+
+    if status == RecordStatus.active and term_end is not None and term_end < today():
+        return RecordStatus.expired
+    return status
+
+
+class RecognitionDecision(enum.StrEnum):
+    recognise = "recognise"
+    recognise_modified = "recognise_modified"
+    decline = "decline"
+
+
+class IntegrityRecord(db.Model):
+    __tablename__ = "integrity_records"
+    __table_args__ = (
+        Index("ix_integrity_records_subject", "subject_hash", "status"),
+        Index("ix_integrity_records_origin_status", "origin_node", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    origin_node: Mapped[str] = mapped_column(String(64))
+    is_local: Mapped[bool] = mapped_column(Boolean, default=True)
+    peer_id: Mapped[int | None] = mapped_column(ForeignKey("exchange_peers.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    deciding_agency: Mapped[str] = mapped_column(String(200))
+    subject_name: Mapped[str] = mapped_column(String(200))
+    subject_hash: Mapped[str | None] = mapped_column(String(64))
+    subject_id_masked: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus), default=RecordStatus.draft)
+    current_version: Mapped[int] = mapped_column(Integer, default=0)
+    effective_date: Mapped[dt.date | None] = mapped_column(Date)
+    term_end: Mapped[dt.date | None] = mapped_column(Date)
+    lifetime: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The fields an officer drafted, waiting for an administrator's approval.
+    draft: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The current version's payload, as published.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    case: Mapped[Case | None] = relationship()
+    party: Mapped[Party | None] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+    peer: Mapped[ExchangePeer | None] = relationship()
+    drafted_by: Mapped[User | None] = relationship(foreign_keys=[drafted_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    versions: Mapped[list[RecordVersion]] = relationship(
+        back_populates="record", order_by="RecordVersion.version"
+    )
+    recognitions: Mapped[list[Recognition]] = relationship(
+        back_populates="record", order_by="Recognition.id"
+    )
+
+
+class RecordVersion(db.Model):
+    """One published version, with the signed envelope exactly as sent or received.
+
+    For local versions the id is the pull cursor peers page through."""
+
+    __tablename__ = "record_versions"
+    __table_args__ = (
+        UniqueConstraint("record_id", "version"),
+        Index("ix_record_versions_local", "is_local", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("integrity_records.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    is_local: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus))
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    envelope_sha256: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    stored_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    record: Mapped[IntegrityRecord] = relationship(back_populates="versions")
+
+
+class Recognition(db.Model):
+    """A receiving agency's decision on a record: taken here on a received record, or reported
+    back by a peer (peer_id set) on a record this node published."""
+
+    __tablename__ = "record_recognitions"
+    __table_args__ = (UniqueConstraint("record_id", "peer_id", "agency_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("integrity_records.id"), index=True)
+    peer_id: Mapped[int | None] = mapped_column(ForeignKey("exchange_peers.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    agency_code: Mapped[str] = mapped_column(String(16))
+    agency_name: Mapped[str] = mapped_column(String(200), default="")
+    version: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[RecognitionDecision] = mapped_column(str_enum(RecognitionDecision))
+    modified_terms: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ack_status: Mapped[DeliveryStatus | None] = mapped_column(str_enum(DeliveryStatus))
+    ack_error: Mapped[str | None] = mapped_column(Text)
+    ack_receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    record: Mapped[IntegrityRecord] = relationship(back_populates="recognitions")
+    peer: Mapped[ExchangePeer | None] = relationship()
+    decided_by: Mapped[User | None] = relationship()

@@ -1,0 +1,75 @@
+"""Who may do what with integrity records. "Who may see a record" has one answer here,
+`visible_records`, used by the pages, the API, exports, statistics and dossiers."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from app.auth.models import Role, User
+from app.cases.models import DECIDED_STATES, Case, FindingOutcome, ReviewOutcome
+from app.cases.permissions import can_handle
+from app.records.models import IntegrityRecord, RecordStatus
+
+VIEW_ROLES = (Role.officer, Role.supervisor, Role.auditor, Role.agency_admin)
+CHECK_ROLES = (Role.officer, Role.supervisor)
+RECOGNISE_ROLES = (Role.supervisor, Role.agency_admin)
+
+
+def is_admin_of(user: User, record: IntegrityRecord) -> bool:
+    return user.has_role(Role.agency_admin) and record.agency_id == user.agency_id
+
+
+def can_revoke(user: User, record: IntegrityRecord) -> bool:
+    return (
+        is_admin_of(user, record)
+        and record.is_local
+        and record.status in (RecordStatus.active, RecordStatus.expired)
+    )
+
+
+def can_amend(user: User, record: IntegrityRecord) -> bool:
+    return (
+        is_admin_of(user, record)
+        and record.is_local
+        and record.status in (RecordStatus.active, RecordStatus.expired)
+        and record.case is not None
+        and record.case.review_outcome == ReviewOutcome.modified
+    )
+
+
+def published():
+    """The clause of a published record (any status but draft): what every agency of the
+    deployment sees, and what statistics count."""
+    return IntegrityRecord.status != RecordStatus.draft
+
+
+def visible_records(user: User):
+    """Who may see a record, the one answer: published records are seen by every agency's
+    viewing roles; drafts by their own agency's. Pages, the API, integrity checks and the
+    case page all select through this."""
+    if not user.has_role(*VIEW_ROLES):
+        return select(IntegrityRecord).where(IntegrityRecord.id.is_(None))
+    return select(IntegrityRecord).where(
+        or_(published(), IntegrityRecord.agency_id == user.agency_id)
+    )
+
+
+def can_recognise(user: User, record: IntegrityRecord) -> bool:
+    return (
+        not record.is_local
+        and record.status != RecordStatus.draft
+        and user.has_role(*RECOGNISE_ROLES)
+    )
+
+
+def misconduct_found(case: Case) -> bool:
+    return any(f.outcome == FindingOutcome.misconduct for f in case.findings)
+
+
+def case_section_visible(user: User, case: Case) -> bool:
+    """A case yields records once it is decided with a misconduct finding."""
+    return case.state in DECIDED_STATES and misconduct_found(case)
+
+
+def can_draft(user: User, case: Case) -> bool:
+    return can_handle(user, case)

@@ -1,0 +1,445 @@
+"""Integrity records: drafting, approval (publishing), amendment, revocation, expiry,
+recognition and integrity checks. Every function checks who and when, changes state, audits
+and flushes; the caller commits and then hands the returned (version id, peer id) pairs to
+`exchange.tasks.schedule_deliveries`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import User
+from app.cases.models import (
+    DECIDED_STATES,
+    Case,
+    CaseState,
+    Party,
+    ReviewOutcome,
+    Severity,
+)
+from app.cases.permissions import can_handle
+from app.core import audit
+from app.core.calendar import today
+from app.core.crypto import matching_hash
+from app.core.errors import GuardFailed, InvalidInput, NotAllowed
+from app.core.identifiers import clean_id_number, mask_id_number
+from app.core.models import utcnow
+from app.exchange import envelopes, node
+from app.exchange.models import Delivery, DeliveryStatus, ExchangePeer
+from app.extensions import db
+from app.records.models import (
+    IntegrityRecord,
+    Recognition,
+    RecognitionDecision,
+    RecordStatus,
+    RecordVersion,
+    in_force,
+)
+from app.records.permissions import (
+    CHECK_ROLES,
+    can_recognise,
+    is_admin_of,
+    misconduct_found,
+    published,
+    visible_records,
+)
+
+DECIDED = DECIDED_STATES
+SEVERITY_ORDER = [Severity.minor, Severity.serious, Severity.severe]
+
+
+@dataclass
+class RecordDraft:
+    party_id: int
+    conduct: str
+    outcome: str
+    legal_basis: str
+    effective_date: dt.date
+    term_end: dt.date | None
+    lifetime: bool
+    severity: Severity
+
+
+def suggested_draft(case: Case, party: Party) -> RecordDraft:
+    """Prefills the form from the decision, so the officer only corrects what differs."""
+    from app.core.labels import label
+
+    sanctions = [s for s in case.sanctions if s.party_id == party.id and s.revoked_on is None]
+    severities = [f.severity for f in case.findings if f.severity is not None] or [Severity.minor]
+    ends = [s.end_date for s in sanctions if s.end_date]
+    return RecordDraft(
+        party_id=party.id,
+        conduct="；".join(label(a.misconduct_type) for a in case.allegations),
+        outcome=case.decision_text or "",
+        legal_basis=case.rule_version,
+        effective_date=min((s.start_date for s in sanctions), default=case.decided_on or today()),
+        term_end=max(ends) if ends and not any(s.lifetime for s in sanctions) else None,
+        lifetime=any(s.lifetime for s in sanctions),
+        severity=max(severities, key=SEVERITY_ORDER.index),
+    )
+
+
+def draft_record(case: Case, actor: User, data: RecordDraft) -> IntegrityRecord:
+    if not can_handle(actor, case):
+        raise NotAllowed(_l("Only the case's officers and supervisor can draft its record."))
+    if case.state not in DECIDED or not misconduct_found(case):
+        raise GuardFailed(_l("Only a decided case with a misconduct finding yields a record."))
+    party = next((p for p in case.respondents if p.id == data.party_id), None)
+    if party is None:
+        raise InvalidInput(_l("Choose a respondent of this case."), field="party_id")
+    if not any(s.party_id == party.id and s.revoked_on is None for s in case.sanctions):
+        raise GuardFailed(_l("The decision names no sanction for this respondent."))
+    _check_draft(data)
+    existing = db.session.scalar(
+        select(IntegrityRecord.id).where(
+            IntegrityRecord.case_id == case.id,
+            IntegrityRecord.party_id == party.id,
+            IntegrityRecord.status != RecordStatus.revoked,
+        )
+    )
+    if existing:
+        raise GuardFailed(_l("This respondent already has a record for this case."))
+    record = IntegrityRecord(
+        record_uid=str(uuid.uuid4()),
+        origin_node=_node_id_or_local(),
+        is_local=True,
+        case=case,
+        party=party,
+        agency_id=case.agency_id,
+        deciding_agency=case.agency.name_zh,
+        subject_name=party.name,
+        subject_hash=party.id_hash,
+        subject_id_masked=mask_id_number(party.id_number),
+        status=RecordStatus.draft,
+        drafted_by_id=actor.id,
+        draft=_draft_json(data),
+    )
+    db.session.add(record)
+    db.session.flush()
+    audit.record("record.draft", actor=actor, case=case, obj=record, details=record.draft)
+    return record
+
+
+def _node_id_or_local() -> str:
+    return node.node_id() if node.is_initialised() else "local"
+
+
+def _check_draft(data: RecordDraft) -> None:
+    for name in ("conduct", "outcome", "legal_basis"):
+        value = (getattr(data, name) or "").strip()
+        if not value:
+            raise InvalidInput(_l("This field is required."), field=name)
+        if len(value) > 5000:
+            raise InvalidInput(_l("At most 5000 characters."), field=name)
+    if data.lifetime and data.term_end:
+        raise InvalidInput(_l("A lifetime sanction has no end date."), field="term_end")
+    if not data.lifetime and not data.term_end:
+        raise InvalidInput(
+            _l("Give the end of the sanction term, or mark it lifetime."), field="term_end"
+        )
+    if data.term_end and data.term_end < data.effective_date:
+        raise InvalidInput(_l("The term cannot end before it starts."), field="term_end")
+
+
+def _draft_json(data: RecordDraft) -> dict:
+    return {
+        "conduct": data.conduct.strip(),
+        "outcome": data.outcome.strip(),
+        "legal_basis": data.legal_basis.strip(),
+        "effective_date": data.effective_date.isoformat(),
+        "term_end": data.term_end.isoformat() if data.term_end else None,
+        "lifetime": bool(data.lifetime),
+        "severity": Severity(data.severity).value,
+    }
+
+
+@dataclass
+class PendingReview:
+    """The record's decision may still change: a review can be requested until `until`, or
+    one is under way (due `until`)."""
+
+    under_review: bool
+    until: dt.date | None
+
+
+def pending_review(record: IntegrityRecord) -> PendingReview | None:
+    case = record.case
+    if case is None:
+        return None
+    if case.state == CaseState.under_review:
+        return PendingReview(under_review=True, until=case.review_decision_due)
+    window = case.review_request_due
+    if (
+        case.state == CaseState.decided
+        and case.review_outcome is None
+        and window is not None
+        and today() <= window
+    ):
+        return PendingReview(under_review=False, until=window)
+    return None
+
+
+def approve_record(record: IntegrityRecord, actor: User) -> list[tuple[int, int]]:
+    """Publishes version 1 to the region: visible to every agency here, sent to every peer."""
+    if not is_admin_of(actor, record):
+        raise NotAllowed(_l("Only an administrator of the deciding agency can approve it."))
+    if record.status != RecordStatus.draft:
+        raise GuardFailed(_l("Only a draft can be approved."))
+    record.approved_by_id = actor.id
+    record.origin_node = _node_id_or_local()
+    return _publish(record, _apply_terms(record), actor, "record.approve", reason=None)
+
+
+def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> list[tuple[int, int]]:
+    """Revocation is a new version, published and delivered like the first. Who may revoke
+    is asked first, the record's state second, so a draft or a revoked record gets the
+    state conflict, not a refusal of the administrator."""
+    if not (is_admin_of(actor, record) and record.is_local):
+        raise NotAllowed(_l("Only an administrator of the deciding agency can revoke it."))
+    if record.status == RecordStatus.draft:
+        raise GuardFailed(_l("A draft is not published: there is nothing to revoke."))
+    if record.status == RecordStatus.revoked:
+        raise GuardFailed(_l("This record is already revoked."))
+    if record.case is None or record.case.review_outcome != ReviewOutcome.overturned:
+        raise GuardFailed(_l("A record is revoked only when its decision is overturned on review."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("A reason is required for this step."), field="reason")
+    return _publish(record, RecordStatus.revoked, actor, "record.revoke", reason=reason[:5000])
+
+
+def amend_record(
+    record: IntegrityRecord, actor: User, data: RecordDraft, reason: str
+) -> list[tuple[int, int]]:
+    """A review that modified the decision changes the record's terms: a new version with
+    the new terms and the reason, published and delivered like the first. The responsible
+    party stays the same; a record for another party is drafted on its own."""
+    if not (is_admin_of(actor, record) and record.is_local):
+        raise NotAllowed(_l("Only an administrator of the deciding agency can amend it."))
+    if record.status not in (RecordStatus.active, RecordStatus.expired):
+        raise GuardFailed(_l("Only a published record that is not revoked can be amended."))
+    if record.case is None or record.case.review_outcome != ReviewOutcome.modified:
+        raise GuardFailed(_l("A record is amended only when a review modified its decision."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("A reason is required for this step."), field="reason")
+    _check_draft(data)
+    terms = _draft_json(data)
+    if terms == record.draft:
+        raise InvalidInput(_l("The terms are unchanged: change what the review modified."))
+    record.draft = terms
+    return _publish(
+        record, _apply_terms(record), actor, "record.amend", reason=reason[:5000], amended=True
+    )
+
+
+def terms_of(record: IntegrityRecord) -> RecordDraft:
+    """The record's current terms as a draft (the inverse of `_draft_json`)."""
+    d = record.draft
+    return RecordDraft(
+        party_id=record.party_id,
+        conduct=d["conduct"],
+        outcome=d["outcome"],
+        legal_basis=d["legal_basis"],
+        effective_date=dt.date.fromisoformat(d["effective_date"]),
+        term_end=dt.date.fromisoformat(d["term_end"]) if d["term_end"] else None,
+        lifetime=d["lifetime"],
+        severity=Severity(d["severity"]),
+    )
+
+
+def _apply_terms(record: IntegrityRecord) -> RecordStatus:
+    """Copies the dates of the record's terms to its columns; returns the status to publish."""
+    terms = terms_of(record)
+    record.effective_date = terms.effective_date
+    record.term_end = terms.term_end
+    record.lifetime = terms.lifetime
+    return in_force(RecordStatus.active, record.term_end)
+
+
+def build_payload(
+    record: IntegrityRecord, status: RecordStatus, reason: str | None, amended: bool = False
+) -> dict:
+    """What leaves the node: the subject's name, matching hash and masked ID, never the
+    complainant, never the full identifier."""
+    draft = record.draft
+    case = record.case
+    return {
+        "status": status.value,
+        "subject": {
+            "name": record.subject_name,
+            "matching_hash": record.subject_hash,
+            "id_masked": record.subject_id_masked,
+            "party_type": record.party.party_type.value if record.party else "person",
+            "institution": record.party.institution if record.party else None,
+        },
+        "conduct": draft["conduct"],
+        "outcome": draft["outcome"],
+        "deciding_agency": record.deciding_agency,
+        "deciding_agency_code": record.agency.code if record.agency else None,
+        "legal_basis": draft["legal_basis"],
+        "case_reference": case.reference if case else None,
+        "decided_on": case.decided_on.isoformat() if case and case.decided_on else None,
+        "effective_date": draft["effective_date"],
+        "term_end": draft["term_end"],
+        "lifetime": draft["lifetime"],
+        "severity": draft["severity"],
+        "revocation_reason": None if amended else reason,
+        "amendment_reason": reason if amended else None,
+    }
+
+
+def _publish(
+    record: IntegrityRecord,
+    status: RecordStatus,
+    actor: User,
+    action: str,
+    reason: str | None,
+    amended: bool = False,
+) -> list[tuple[int, int]]:
+    version = record.current_version + 1
+    payload = build_payload(record, status, reason, amended)
+    envelope = (
+        envelopes.seal("record", record.record_uid, version, payload)
+        if node.is_initialised()
+        else {"record_id": record.record_uid, "version": version, "payload": payload}
+    )
+    row = RecordVersion(
+        record=record,
+        version=version,
+        is_local=True,
+        status=status,
+        envelope=envelope,
+        envelope_sha256=envelopes.digest(envelope),
+        reason=reason,
+    )
+    record.current_version = version
+    record.status = status
+    record.payload = payload
+    db.session.add(row)
+    db.session.flush()
+    deliveries = []
+    if node.is_initialised():
+        peers = db.session.scalars(select(ExchangePeer).where(ExchangePeer.active)).all()
+        db.session.add_all(Delivery(version_id=row.id, peer_id=peer.id) for peer in peers)
+        db.session.flush()
+        deliveries = [(row.id, peer.id) for peer in peers]
+    audit.record(
+        action,
+        actor=actor,
+        case=record.case,
+        obj=record,
+        details={"version": version, "status": status.value, "peers": len(deliveries)},
+    )
+    return deliveries
+
+
+def expire_records(on: dt.date | None = None) -> int:
+    """Active records whose term has ended become expired, local and received alike: the
+    term is in every copy, so each node reaches the same status without a message."""
+    on = on or today()
+    result = db.session.execute(
+        update(IntegrityRecord)
+        .where(
+            IntegrityRecord.status == RecordStatus.active,
+            IntegrityRecord.term_end.is_not(None),
+            IntegrityRecord.term_end < on,
+        )
+        .values(status=RecordStatus.expired, updated_at=utcnow())
+    )
+    if result.rowcount:
+        audit.record("record.expire", details={"count": result.rowcount, "on": on.isoformat()})
+    db.session.flush()
+    return result.rowcount
+
+
+def record_recognition(
+    record: IntegrityRecord,
+    actor: User,
+    decision: str,
+    modified_terms: str | None = None,
+    reason: str | None = None,
+) -> Recognition:
+    """The acting user's agency decides; a later decision replaces an earlier one and is sent
+    again. The caller schedules `tasks.send_recognition` after committing."""
+    if not can_recognise(actor, record):
+        raise NotAllowed(_l("Only a supervisor or administrator can decide on recognition."))
+    try:
+        choice = RecognitionDecision(decision)
+    except ValueError as exc:
+        raise InvalidInput(_l("Choose a recognition decision."), field="decision") from exc
+    modified_terms = (modified_terms or "").strip() or None
+    reason = (reason or "").strip() or None
+    if choice == RecognitionDecision.recognise_modified and not modified_terms:
+        raise InvalidInput(_l("Describe the modified terms."), field="modified_terms")
+    if choice == RecognitionDecision.decline and not reason:
+        raise InvalidInput(_l("A reason is required to decline."), field="reason")
+    if len(modified_terms or "") > 5000 or len(reason or "") > 5000:
+        raise InvalidInput(_l("At most 5000 characters."))
+    row = db.session.scalar(
+        select(Recognition).where(
+            Recognition.record_id == record.id,
+            Recognition.peer_id.is_(None),
+            Recognition.agency_id == actor.agency_id,
+        )
+    )
+    if row is None:
+        row = Recognition(record=record, agency_id=actor.agency_id, agency_code=actor.agency.code)
+        db.session.add(row)
+    row.agency_name = actor.agency.name_zh
+    row.version = record.current_version
+    row.decision = choice
+    row.modified_terms = (
+        modified_terms if choice == RecognitionDecision.recognise_modified else None
+    )
+    row.reason = reason
+    row.decided_by_id = actor.id
+    row.decided_at = utcnow()
+    row.ack_status = None if record.peer_id is None else DeliveryStatus.pending
+    row.ack_error = None
+    row.ack_receipt = None
+    db.session.flush()
+    audit.record(
+        "record.recognition",
+        actor=actor,
+        obj=record,
+        details={"decision": choice.value, "version": row.version, "origin": record.origin_node},
+    )
+    return row
+
+
+def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> list[IntegrityRecord]:
+    """Matches by the region-wide keyed hash, so records from every node are found without any
+    node holding another's identifiers. Each check is audited."""
+    if not actor.has_role(*CHECK_ROLES):
+        raise NotAllowed(_l("Only officers and supervisors can run integrity checks."))
+    name = (name or "").strip()
+    id_number = clean_id_number(id_type or "resident_id", id_number)
+    if not id_number:
+        raise InvalidInput(_l("Enter the ID number."), field="id_number")
+    if len(name) > 200:
+        raise InvalidInput(_l("At most 200 characters."), field="name")
+    subject = matching_hash(id_type or "resident_id", id_number)
+    records = db.session.scalars(
+        visible_records(actor)
+        .where(IntegrityRecord.subject_hash == subject, published())
+        .options(selectinload(IntegrityRecord.recognitions))
+        .order_by(IntegrityRecord.effective_date.desc(), IntegrityRecord.id.desc())
+        .limit(200)
+    ).all()
+    audit.record(
+        "record.integrity_check",
+        actor=actor,
+        details={
+            "name": name,
+            "id_masked": mask_id_number(id_number),
+            "matches": len(records),
+            "name_matches": sum(1 for r in records if r.subject_name == name),
+        },
+    )
+    return records

@@ -1,0 +1,332 @@
+"""Pages: records (list, detail, draft, approve, amend, revoke, recognise), integrity check."""
+
+from __future__ import annotations
+
+from flask import abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from app.cases.models import Case
+from app.cases.permissions import get_case_or_404
+from app.core.errors import ServiceError
+from app.core.labels import options
+from app.core.pages import form_status, refuse, run_step
+from app.exchange import node, tasks
+from app.exchange.models import Delivery
+from app.extensions import db
+from app.records import bp
+from app.records.forms import (
+    AmendForm,
+    IntegrityCheckForm,
+    RecognitionForm,
+    RecordDraftForm,
+    RevokeForm,
+)
+from app.records.models import IntegrityRecord, Recognition, RecordStatus, RecordVersion
+from app.records.permissions import (
+    CHECK_ROLES,
+    can_amend,
+    can_draft,
+    can_recognise,
+    can_revoke,
+    case_section_visible,
+    is_admin_of,
+    visible_records,
+)
+from app.records.services import (
+    RecordDraft,
+    amend_record,
+    approve_record,
+    draft_record,
+    integrity_check,
+    pending_review,
+    record_recognition,
+    revoke_record,
+    suggested_draft,
+    terms_of,
+)
+
+
+def _record_or_404(record_id: int) -> IntegrityRecord:
+    record = db.session.scalar(visible_records(current_user).where(IntegrityRecord.id == record_id))
+    if record is None:
+        abort(404)
+    return record
+
+
+@bp.route("/records")
+@login_required
+def record_list():
+    query = visible_records(current_user)
+    status = request.args.get("status")
+    if status in RecordStatus.__members__:
+        query = query.where(IntegrityRecord.status == RecordStatus(status))
+    origin = request.args.get("origin")
+    if origin in ("local", "received"):
+        query = query.where(IntegrityRecord.is_local == (origin == "local"))
+    page = db.paginate(
+        query.order_by(IntegrityRecord.updated_at.desc(), IntegrityRecord.id.desc()),
+        per_page=25,
+        max_per_page=100,
+        error_out=False,
+    )
+    return render_template(
+        "records/list.html", page=page, statuses=list(RecordStatus), status=status, origin=origin
+    )
+
+
+@bp.route("/records/<int:record_id>")
+@login_required
+def record_detail(record_id: int):
+    return _detail_page(_record_or_404(record_id))
+
+
+def _detail_page(
+    record: IntegrityRecord,
+    revoke_form: RevokeForm | None = None,
+    recognition_form: RecognitionForm | None = None,
+) -> str:
+    """The record's page; after a refused step it is shown again with the forms as posted."""
+    deliveries = []
+    if record.is_local:
+        deliveries = db.session.scalars(
+            select(Delivery)
+            .join(Delivery.version)
+            .where(RecordVersion.record_id == record.id)
+            .options(contains_eager(Delivery.version))
+            .order_by(Delivery.id)
+        ).all()
+    recognition = next(
+        (
+            r
+            for r in record.recognitions
+            if r.peer_id is None and r.agency_id == current_user.agency_id
+        ),
+        None,
+    )
+    if recognition_form is None and can_recognise(current_user, record):
+        recognition_form = RecognitionForm(obj=recognition)
+    if revoke_form is None and can_revoke(current_user, record):
+        revoke_form = RevokeForm(formdata=None)
+    return render_template(
+        "records/detail.html",
+        record=record,
+        deliveries=deliveries,
+        recognition_form=recognition_form,
+        revoke_form=revoke_form,
+        may_approve=is_admin_of(current_user, record) and record.status == RecordStatus.draft,
+        review_warning=_review_warning(record) if record.status == RecordStatus.draft else None,
+        may_amend=can_amend(current_user, record),
+        recognition_outdated=(
+            recognition.version
+            if recognition is not None and recognition.version < record.current_version
+            else None
+        ),
+    )
+
+
+@bp.route("/cases/<reference>/record", methods=["GET", "POST"])
+@login_required
+def draft(reference: str):
+    case = get_case_or_404(reference, current_user, need="edit")
+    if not case_section_visible(current_user, case):
+        abort(404)
+    form = RecordDraftForm()
+    form.party_id.choices = options((p.id, p.name) for p in case.respondents)
+    if request.method == "GET":
+        suggestion = suggested_draft(case, case.respondents[0])
+        form.process(obj=suggestion)
+
+    def page():
+        return render_template("records/draft.html", case=case, form=form)
+
+    if form.validate_on_submit():
+        return run_step(
+            lambda: draft_record(case, current_user, _terms(form, form.party_id.data)),
+            refused=lambda err: page(),
+            form=form,
+            to=lambda record: url_for("records.record_detail", record_id=record.id),
+            done=_("The record is drafted; an agency administrator approves publishing it."),
+        )
+    return page(), form_status(form)
+
+
+def _terms(form, party_id: int) -> RecordDraft:
+    return RecordDraft(
+        party_id=party_id,
+        conduct=form.conduct.data,
+        outcome=form.outcome.data,
+        legal_basis=form.legal_basis.data,
+        effective_date=form.effective_date.data,
+        term_end=form.term_end.data,
+        lifetime=form.lifetime.data,
+        severity=form.severity.data,
+    )
+
+
+def _publishing_step(action, success: str, record: IntegrityRecord, refused, form=None):
+    """Runs a publishing step through the one refusal path; once it is committed, schedules
+    its deliveries and says where the version went (and whether its decision may still
+    change on review)."""
+    deliveries: list[tuple[int, int]] = []
+
+    def step():
+        deliveries.extend(action())
+        return deliveries
+
+    response = run_step(
+        step,
+        refused=refused,
+        form=form,
+        to=url_for("records.record_detail", record_id=record.id),
+        done=lambda sent: f"{success} {_sent_to(len(sent))}",
+    )
+    if response.status_code == 302:
+        tasks.schedule_deliveries(deliveries)
+        warning = _review_warning(record)
+        if warning:
+            flash(warning, "warning")
+    return response
+
+
+def _sent_to(peers: int) -> str:
+    if peers:
+        return _("Exchange peers it is sent to: %(count)s.", count=peers)
+    if not node.is_initialised():
+        return _("This node has not joined the exchange yet, so no other deployment receives it.")
+    return _("No exchange peer is registered, so no other deployment receives it.")
+
+
+def _review_warning(record: IntegrityRecord) -> str | None:
+    """Publishing while the decision can still change on review is allowed (the record is
+    amended or revoked afterwards), but the administrator is told so."""
+    pending = pending_review(record)
+    if pending is None:
+        return None
+    if pending.under_review:
+        return _(
+            "A review of this decision is under way (due %(date)s): if it changes the "
+            "decision, amend or revoke the record.",
+            date=pending.until.isoformat() if pending.until else "—",
+        )
+    return _(
+        "The review request window of this decision is open until %(date)s: if a review "
+        "changes the decision, amend or revoke the record.",
+        date=pending.until.isoformat(),
+    )
+
+
+@bp.post("/records/<int:record_id>/approve")
+@login_required
+def approve(record_id: int):
+    record = _record_or_404(record_id)
+    return _publishing_step(
+        lambda: approve_record(record, current_user),
+        _("The record is published."),
+        record,
+        refused=lambda err: _detail_page(record),
+    )
+
+
+@bp.post("/records/<int:record_id>/revoke")
+@login_required
+def revoke(record_id: int):
+    record = _record_or_404(record_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return _detail_page(record, revoke_form=form), 422
+    return _publishing_step(
+        lambda: revoke_record(record, current_user, form.reason.data),
+        _("The revocation is published."),
+        record,
+        refused=lambda err: _detail_page(record, revoke_form=form),
+        form=form,
+    )
+
+
+@bp.route("/records/<int:record_id>/amend", methods=["GET", "POST"])
+@login_required
+def amend(record_id: int):
+    """After a review modified the decision: the new terms, published as a new version."""
+    record = _record_or_404(record_id)
+    if not can_amend(current_user, record):
+        abort(403)
+    form = AmendForm()
+    if request.method == "GET":
+        form.process(obj=terms_of(record))
+
+    def page():
+        return render_template("records/amend.html", record=record, form=form)
+
+    if form.validate_on_submit():
+        return _publishing_step(
+            lambda: amend_record(
+                record, current_user, _terms(form, record.party_id), form.reason.data
+            ),
+            _("The amended record is published."),
+            record,
+            refused=lambda err: page(),
+            form=form,
+        )
+    return page(), form_status(form)
+
+
+@bp.post("/records/<int:record_id>/recognition")
+@login_required
+def recognise(record_id: int):
+    record = _record_or_404(record_id)
+    form = RecognitionForm()
+    if not form.validate_on_submit():
+        return _detail_page(record, recognition_form=form), 422
+    decided: list[Recognition] = []
+
+    def step():
+        decided.append(
+            record_recognition(
+                record, current_user, form.decision.data, form.modified_terms.data, form.reason.data
+            )
+        )
+
+    response = run_step(
+        step,
+        refused=lambda err: _detail_page(record, recognition_form=form),
+        form=form,
+        to=url_for("records.record_detail", record_id=record.id),
+        done=_("The recognition decision is recorded and sent to the origin."),
+    )
+    if decided and decided[0].ack_status is not None:
+        tasks.enqueue(tasks.send_recognition, decided[0].id)
+    return response
+
+
+@bp.route("/integrity-check", methods=["GET", "POST"])
+@login_required
+def check():
+    if not current_user.has_role(*CHECK_ROLES):
+        abort(403)
+    form = IntegrityCheckForm()
+    records = None
+    if form.validate_on_submit():
+        try:
+            records = integrity_check(
+                current_user, form.name.data, form.id_type.data, form.id_number.data
+            )
+        except ServiceError as err:
+            refuse(err, form)
+            return _check_page(form, None), err.status
+        db.session.commit()
+    return _check_page(form, records), form_status(form)
+
+
+def _check_page(form: IntegrityCheckForm, records) -> str:
+    return render_template("records/check.html", form=form, records=records, name=form.name.data)
+
+
+def case_section_data(case: Case, user) -> dict:
+    """What the case page's records section shows: the case's records this user may see."""
+    records = db.session.scalars(
+        visible_records(user).where(IntegrityRecord.case_id == case.id).order_by(IntegrityRecord.id)
+    ).all()
+    return {"records": records, "may_draft": can_draft(user, case)}

@@ -1,0 +1,82 @@
+"""The layout: each feature is a package under app/, and no module imports another feature's
+`views` (pages are the top of a feature; what others need lives in its non-view modules or
+in app/core). Records and the exchange are separate features."""
+
+import ast
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "app"
+
+
+def _feature(module: str) -> str | None:
+    """The feature a dotted module name belongs to: app.<feature>.…"""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "app" else None
+
+
+def _imported_modules(tree: ast.AST, package: str):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            yield node.lineno, module
+            for alias in node.names:  # `from app.x import views`
+                yield node.lineno, f"{module}.{alias.name}"
+
+
+def cross_feature_view_imports(root: Path = APP) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root.parent).with_suffix("")
+        name = ".".join(relative.parts)
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        if path.name == "__init__.py":
+            name = package = name.removesuffix(".__init__")
+        own = _feature(name + ".x")
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for lineno, module in _imported_modules(tree, package):
+            parts = module.split(".")
+            views = len(parts) >= 3 and parts[0] == "app" and parts[2] == "views"
+            hit = f"{relative}.py:{lineno} imports {'.'.join(parts[:3])}"
+            if views and parts[1] != own and hit not in found:
+                found.append(hit)
+    return found
+
+
+def test_no_module_imports_another_features_views():
+    assert cross_feature_view_imports() == []
+
+
+def test_the_check_sees_a_cross_feature_import(tmp_path):
+    feature = tmp_path / "app" / "dossiers"
+    feature.mkdir(parents=True)
+    (feature / "loader.py").write_text(
+        "from app.protection.views import KIND_LABELS\n"
+        "from app.dossiers.views import x\n"
+        "from app.records import views\n"
+        "from . import views as own\n"
+        "from ..notes import views as notes\n",
+        encoding="utf-8",
+    )
+    assert cross_feature_view_imports(tmp_path / "app") == [
+        "app/dossiers/loader.py:1 imports app.protection.views",
+        "app/dossiers/loader.py:3 imports app.records.views",
+        "app/dossiers/loader.py:5 imports app.notes.views",
+    ]
+
+
+def test_records_and_exchange_are_separate_features():
+    records = {p.name for p in (APP / "records").glob("*.py")}
+    exchange = {p.name for p in (APP / "exchange").glob("*.py")}
+    assert {"models.py", "services.py", "permissions.py", "serialize.py", "views.py"} <= records
+    assert {"node.py", "envelopes.py", "receive.py", "api.py", "tasks.py", "views.py"} <= exchange
+    source = (APP / "exchange" / "services.py").read_text(encoding="utf-8")
+    for name in ("def draft_record", "def approve_record", "def visible_records", "def can_"):
+        assert name not in source.replace("def can_manage_peers", "")
