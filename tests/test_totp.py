@@ -429,7 +429,7 @@ def test_policy_page_switches_the_requirement(client, db, make_user):
     }
 
     bad = client.post("/admin/policy", data=values | {"totp_required": "", "defence_days": 0})
-    assert bad.status_code == 200
+    assert bad.status_code == 422
     db.session.expire_all()
     assert admin.agency.policy.totp_required is True  # a refused form changes nothing
 
