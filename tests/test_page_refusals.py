@@ -1,0 +1,152 @@
+"""A refused step on a page answers the status the API would, shows why on the page the
+user came from (no redirect), keeps what they typed and changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.cases.models import CaseState
+from app.core.audit import AuditEntry
+from app.dossiers.models import Dossier
+from app.evidence.models import EvidenceItem
+from app.jobs.models import Job
+from app.joint.models import Participation, Task
+from app.notes.models import CaseNote
+from app.statistics.models import AnnualReport
+from tests.ui_helpers import sign_in
+
+
+def _count(db, model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _state(db, *models) -> tuple[int, ...]:
+    """What a refused step must leave as it was: the audit trail and the rows it would add."""
+    return tuple(_count(db, m) for m in (AuditEntry, *models))
+
+
+def _html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _lead(db, case, make_user):
+    lead = case.lead.user
+    lead.locale = "en"
+    db.session.commit()
+    return lead
+
+
+def test_refused_dossier_request_shows_the_case_page_again(client, db, make_case, make_user):
+    case = make_case(state="investigating")
+    sign_in(client, _lead(db, case, make_user))
+    before = _state(db, Dossier, Job)
+    response = client.post(
+        f"/cases/{case.reference}/dossiers", data={"level": "secret", "pdfa": "1"}
+    )
+    assert response.status_code == 422
+    html = _html(response)
+    assert "Choose the dossier level." in html and 'data-testid="error"' in html
+    assert 'id="dossier-pdfa" checked' in html  # the box ticked stays ticked
+    assert _state(db, Dossier, Job) == before
+
+
+def test_refused_annual_report_keeps_the_choices(client, db, make_user):
+    supervisor = make_user("SH", roles=("supervisor",), locale="en")
+    sign_in(client, supervisor)
+    before = _state(db, AnnualReport, Job)
+    response = client.post(
+        "/statistics/reports", data={"year": "1999", "scope": "region", "locale": "en"}
+    )
+    assert response.status_code == 422
+    html = _html(response)
+    assert "Choose a year (2000–2100)" in html
+    assert '<option value="region" selected>' in html
+    assert '<option value="en" selected>' in html
+    assert _state(db, AnnualReport, Job) == before
+
+
+def test_refused_note_keeps_what_was_typed(client, db, make_case, make_user):
+    case = make_case(state="investigating")
+    sign_in(client, _lead(db, case, make_user))
+    before = _state(db, CaseNote)
+    response = client.post(
+        f"/cases/{case.reference}/notes",
+        data={"kind": "interview", "title": "与被调查人谈话", "happened_on": "", "body": "要点"},
+    )
+    assert response.status_code == 422
+    html = _html(response)
+    assert "Nothing was saved." in html and 'value="与被调查人谈话"' in html
+    assert _state(db, CaseNote) == before
+
+
+def test_refused_note_on_an_ended_case_answers_the_conflict(client, db, make_case, make_user):
+    case = make_case(state=CaseState.closed)
+    sign_in(client, _lead(db, case, make_user))
+    before = _state(db, CaseNote)
+    response = client.post(
+        f"/cases/{case.reference}/notes",
+        data={"kind": "note", "title": "补充", "happened_on": "2026-03-03", "body": "x"},
+    )
+    assert response.status_code == 409
+    assert "its record is read-only" in _html(response)
+    assert _state(db, CaseNote) == before
+
+
+def test_refused_physical_item_keeps_the_fields(client, db, make_case, make_user):
+    case = make_case(state="investigating")
+    sign_in(client, _lead(db, case, make_user))
+    before = _state(db, EvidenceItem)
+    response = client.post(
+        f"/cases/{case.reference}/evidence/physical",
+        data={"title": "  ", "location": "档案柜三层", "description": "原始实验记录本"},
+    )
+    assert response.status_code == 422
+    html = _html(response)
+    assert "Give the item a title." in html
+    assert 'value="档案柜三层"' in html and "原始实验记录本</textarea>" in html
+    assert _state(db, EvidenceItem) == before
+
+
+def test_refused_invitation_shows_the_case_page_with_the_message_kept(
+    client, db, make_case, make_user
+):
+    case = make_case(state="investigating")
+    supervisor = make_user("SH", roles=("supervisor",), locale="en")
+    db.session.commit()
+    sign_in(client, supervisor)
+    before = _state(db, Participation)
+    response = client.post(
+        f"/cases/{case.reference}/joint/invite",
+        data={"agencies": ["NOPE"], "message": "请协助核查原始数据", "respond_by": ""},
+    )
+    assert response.status_code == 422
+    html = _html(response)
+    assert "Choose agencies from the list." in html and 'data-testid="error"' in html
+    assert "请协助核查原始数据</textarea>" in html
+    assert _state(db, Participation) == before
+
+
+def test_refused_task_keeps_the_description(client, db, make_case, make_user, agency):
+    from app.joint.services import accept_invitation, invite_agencies
+
+    case = make_case(state="investigating")
+    lead = _lead(db, case, make_user)
+    (js,) = invite_agencies(
+        case, [agency("JS")], "请协助调查", make_user("SH", roles=("supervisor",)), None
+    )
+    accept_invitation(
+        js, [make_user("JS", roles=("officer",))], make_user("JS", roles=("supervisor",))
+    )
+    db.session.commit()
+    sign_in(client, lead)
+    before = _state(db, Task)
+    response = client.post(
+        f"/cases/{case.reference}/tasks",
+        data={"agency": "SH", "kind": "nonsense", "title": "核对", "description": "核对原始数据"},
+    )
+    assert response.status_code == 422
+    html = _html(response)
+    assert "Choose the kind of task from the list." in html and "Nothing was changed." in html
+    assert 'value="核对"' in html and "核对原始数据</textarea>" in html
+    assert _state(db, Task) == before
