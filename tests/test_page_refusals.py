@@ -150,3 +150,40 @@ def test_refused_task_keeps_the_description(client, db, make_case, make_user, ag
     assert "Choose the kind of task from the list." in html and "Nothing was changed." in html
     assert 'value="核对"' in html and "核对原始数据</textarea>" in html
     assert _state(db, Task) == before
+
+
+def test_refused_expert_account_link_keeps_the_username(client, db, make_user):
+    from app.committees.models import Expert
+    from app.committees.services import ExpertInput, register_expert
+
+    admin = make_user("SH", roles=("agency_admin",), locale="en")
+    expert = register_expert(
+        admin,
+        ExpertInput(name="王专家", institution="南京大学", gender="female", categories=["peer"]),
+    )
+    db.session.commit()
+    sign_in(client, admin)
+    before = _state(db, Expert)
+    response = client.post(
+        f"/committees/experts/{expert.id}/account",
+        data={"username": "no-such-account", "link": "y"},
+    )
+    assert response.status_code == 422
+    html = _html(response)
+    assert "No account has that username." in html and 'value="no-such-account"' in html
+    assert _state(db, Expert) == before
+    db.session.expire_all()
+    assert db.session.get(Expert, expert.id).user_id is None
+
+
+def test_refused_token_shows_why_under_the_field_and_creates_none(client, db, make_user):
+    from app.auth.models import ApiToken
+
+    user = make_user("SH", roles=("officer",), locale="en")
+    sign_in(client, user)
+    before = _state(db, ApiToken)
+    response = client.post("/account/tokens", data={"name": "导出脚本", "days": "100000"})
+    assert response.status_code == 422
+    html = _html(response)
+    assert "A token lasts from 1 to" in html and 'value="导出脚本"' in html
+    assert _state(db, ApiToken) == before
