@@ -26,7 +26,13 @@ def _state(db, *models) -> tuple[int, ...]:
     return tuple(_count(db, m) for m in (AuditEntry, *models))
 
 
-def _html(response) -> str:
+def _refused(client, db, url: str, data: dict, status: int, *models) -> str:
+    """Posts a step that must be refused: it answers `status` and leaves the audit trail and
+    the rows of `models` as they were. Returns the page shown."""
+    before = _state(db, *models)
+    response = client.post(url, data=data)
+    assert response.status_code == status
+    assert _state(db, *models) == before
     return response.get_data(as_text=True)
 
 
@@ -40,72 +46,77 @@ def _lead(db, case, make_user):
 def test_refused_dossier_request_shows_the_case_page_again(client, db, make_case, make_user):
     case = make_case(state="investigating")
     sign_in(client, _lead(db, case, make_user))
-    before = _state(db, Dossier, Job)
-    response = client.post(
-        f"/cases/{case.reference}/dossiers", data={"level": "secret", "pdfa": "1"}
+    html = _refused(
+        client,
+        db,
+        f"/cases/{case.reference}/dossiers",
+        {"level": "secret", "pdfa": "1"},
+        422,
+        Dossier,
+        Job,
     )
-    assert response.status_code == 422
-    html = _html(response)
     assert "Choose the dossier level." in html and 'data-testid="error"' in html
     assert 'id="dossier-pdfa" checked' in html  # the box ticked stays ticked
-    assert _state(db, Dossier, Job) == before
 
 
 def test_refused_annual_report_keeps_the_choices(client, db, make_user):
     supervisor = make_user("SH", roles=("supervisor",), locale="en")
     sign_in(client, supervisor)
-    before = _state(db, AnnualReport, Job)
-    response = client.post(
-        "/statistics/reports", data={"year": "1999", "scope": "region", "locale": "en"}
+    html = _refused(
+        client,
+        db,
+        "/statistics/reports",
+        {"year": "1999", "scope": "region", "locale": "en"},
+        422,
+        AnnualReport,
+        Job,
     )
-    assert response.status_code == 422
-    html = _html(response)
     assert "Choose a year (2000–2100)" in html
     assert '<option value="region" selected>' in html
     assert '<option value="en" selected>' in html
-    assert _state(db, AnnualReport, Job) == before
 
 
 def test_refused_note_keeps_what_was_typed(client, db, make_case, make_user):
     case = make_case(state="investigating")
     sign_in(client, _lead(db, case, make_user))
-    before = _state(db, CaseNote)
-    response = client.post(
+    html = _refused(
+        client,
+        db,
         f"/cases/{case.reference}/notes",
-        data={"kind": "interview", "title": "与被调查人谈话", "happened_on": "", "body": "要点"},
+        {"kind": "interview", "title": "与被调查人谈话", "happened_on": "", "body": "要点"},
+        422,
+        CaseNote,
     )
-    assert response.status_code == 422
-    html = _html(response)
     assert "Nothing was saved." in html and 'value="与被调查人谈话"' in html
-    assert _state(db, CaseNote) == before
 
 
 def test_refused_note_on_an_ended_case_answers_the_conflict(client, db, make_case, make_user):
     case = make_case(state=CaseState.closed)
     sign_in(client, _lead(db, case, make_user))
-    before = _state(db, CaseNote)
-    response = client.post(
+    html = _refused(
+        client,
+        db,
         f"/cases/{case.reference}/notes",
-        data={"kind": "note", "title": "补充", "happened_on": "2026-03-03", "body": "x"},
+        {"kind": "note", "title": "补充", "happened_on": "2026-03-03", "body": "x"},
+        409,
+        CaseNote,
     )
-    assert response.status_code == 409
-    assert "its record is read-only" in _html(response)
-    assert _state(db, CaseNote) == before
+    assert "its record is read-only" in html
 
 
 def test_refused_physical_item_keeps_the_fields(client, db, make_case, make_user):
     case = make_case(state="investigating")
     sign_in(client, _lead(db, case, make_user))
-    before = _state(db, EvidenceItem)
-    response = client.post(
+    html = _refused(
+        client,
+        db,
         f"/cases/{case.reference}/evidence/physical",
-        data={"title": "  ", "location": "档案柜三层", "description": "原始实验记录本"},
+        {"title": "  ", "location": "档案柜三层", "description": "原始实验记录本"},
+        422,
+        EvidenceItem,
     )
-    assert response.status_code == 422
-    html = _html(response)
     assert "Give the item a title." in html
     assert 'value="档案柜三层"' in html and "原始实验记录本</textarea>" in html
-    assert _state(db, EvidenceItem) == before
 
 
 def test_refused_invitation_shows_the_case_page_with_the_message_kept(
@@ -115,16 +126,16 @@ def test_refused_invitation_shows_the_case_page_with_the_message_kept(
     supervisor = make_user("SH", roles=("supervisor",), locale="en")
     db.session.commit()
     sign_in(client, supervisor)
-    before = _state(db, Participation)
-    response = client.post(
+    html = _refused(
+        client,
+        db,
         f"/cases/{case.reference}/joint/invite",
-        data={"agencies": ["NOPE"], "message": "请协助核查原始数据", "respond_by": ""},
+        {"agencies": ["NOPE"], "message": "请协助核查原始数据", "respond_by": ""},
+        422,
+        Participation,
     )
-    assert response.status_code == 422
-    html = _html(response)
     assert "Choose agencies from the list." in html and 'data-testid="error"' in html
     assert "请协助核查原始数据</textarea>" in html
-    assert _state(db, Participation) == before
 
 
 def test_refused_task_keeps_the_description(client, db, make_case, make_user, agency):
@@ -140,16 +151,16 @@ def test_refused_task_keeps_the_description(client, db, make_case, make_user, ag
     )
     db.session.commit()
     sign_in(client, lead)
-    before = _state(db, Task)
-    response = client.post(
+    html = _refused(
+        client,
+        db,
         f"/cases/{case.reference}/tasks",
-        data={"agency": "SH", "kind": "nonsense", "title": "核对", "description": "核对原始数据"},
+        {"agency": "SH", "kind": "nonsense", "title": "核对", "description": "核对原始数据"},
+        422,
+        Task,
     )
-    assert response.status_code == 422
-    html = _html(response)
     assert "Choose the kind of task from the list." in html and "Nothing was changed." in html
     assert 'value="核对"' in html and "核对原始数据</textarea>" in html
-    assert _state(db, Task) == before
 
 
 def test_refused_expert_account_link_keeps_the_username(client, db, make_user):
@@ -163,15 +174,15 @@ def test_refused_expert_account_link_keeps_the_username(client, db, make_user):
     )
     db.session.commit()
     sign_in(client, admin)
-    before = _state(db, Expert)
-    response = client.post(
+    html = _refused(
+        client,
+        db,
         f"/committees/experts/{expert.id}/account",
-        data={"username": "no-such-account", "link": "y"},
+        {"username": "no-such-account", "link": "y"},
+        422,
+        Expert,
     )
-    assert response.status_code == 422
-    html = _html(response)
     assert "No account has that username." in html and 'value="no-such-account"' in html
-    assert _state(db, Expert) == before
     db.session.expire_all()
     assert db.session.get(Expert, expert.id).user_id is None
 
@@ -181,9 +192,7 @@ def test_refused_token_shows_why_under_the_field_and_creates_none(client, db, ma
 
     user = make_user("SH", roles=("officer",), locale="en")
     sign_in(client, user)
-    before = _state(db, ApiToken)
-    response = client.post("/account/tokens", data={"name": "导出脚本", "days": "100000"})
-    assert response.status_code == 422
-    html = _html(response)
+    html = _refused(
+        client, db, "/account/tokens", {"name": "导出脚本", "days": "100000"}, 422, ApiToken
+    )
     assert "A token lasts from 1 to" in html and 'value="导出脚本"' in html
-    assert _state(db, ApiToken) == before
