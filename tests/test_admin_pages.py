@@ -70,12 +70,46 @@ def test_admin_creates_edits_deactivates_and_resets_a_user(client, db, admin):
 
 
 def test_admin_cannot_deactivate_themself(client, db, admin):
+    """Refused on the list, the list is shown again with why; from the user's page, that page."""
+    sign_in(client, admin)
+    before = len(_actions(db))
+    response = client.post(f"/admin/users/{admin.id}/active", data={"active": "0"})
+    assert response.status_code == 422
+    assert "You cannot deactivate your own account." in text(response)
+    assert 'name="q"' in text(response)  # the users list
+    edit = client.post(f"/admin/users/{admin.id}/active", data={"active": "0", "back": "edit"})
+    assert edit.status_code == 422
+    assert "You cannot deactivate your own account." in text(edit)
+    assert f"Edit {admin.username}" in text(edit)
+    assert _user(db, admin.username).active
+    assert len(_actions(db)) == before
+
+
+def test_refused_user_edit_keeps_what_was_typed_and_changes_nothing(client, db, admin, make_user):
+    other = make_user("SH", roles=("officer",), display_name="原来的名字")
     sign_in(client, admin)
     response = client.post(
-        f"/admin/users/{admin.id}/active", data={"active": "0"}, follow_redirects=True
+        f"/admin/users/{other.id}",
+        data={"display_name": "新的名字", "email": "not-an-address", "roles": ["officer"]},
     )
-    assert "You cannot deactivate your own account." in text(response)
-    assert _user(db, admin.username).active
+    assert response.status_code == 422
+    assert 'value="新的名字"' in text(response)
+    assert _user(db, other.username).display_name == "原来的名字"
+
+
+def test_refused_calendar_change_shows_why_and_keeps_nothing(client, db, admin):
+    sign_in(client, admin)
+    before = len(_actions(db))
+    response = client.post("/admin/calendar/2099-03-03/delete")
+    assert response.status_code == 422
+    assert "That date has no entry." in text(response)
+    long_name = "节" * 81
+    added = client.post(
+        "/admin/calendar", data={"day": "2099-03-04", "kind": "holiday", "name": long_name}
+    )
+    assert added.status_code == 422  # the form refuses it before the service
+    assert 'value="2099-03-04"' in text(added)
+    assert len(_actions(db)) == before
 
 
 def test_users_list_is_paginated(client, admin, make_user):

@@ -197,7 +197,8 @@ def test_custody_records_added_viewed_downloaded_exported_withdrawn(db, make_cas
     assert "inline" in preview.headers["Content-Disposition"]
     record_access(item, CustodyAction.exported, officer)
     db.session.commit()
-    assert client.post(f"{base}/withdraw", data={"reason": ""}).status_code == 302
+    refused = client.post(f"{base}/withdraw", data={"reason": "  "})
+    assert refused.status_code == 422 and 'id="wd-reason"' in refused.get_data(as_text=True)
     assert item.withdrawn_at is None
     client.post(f"{base}/withdraw", data={"reason": "与本案无关，误上传"})
     db.session.refresh(item)

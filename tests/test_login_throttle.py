@@ -173,3 +173,40 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(app, tmp_root, 
         environ_base=neighbour,
     )
     assert response.status_code == 302, "another client behind the same proxy signs in"
+
+
+def test_wrong_current_passwords_on_the_account_page_count_like_failed_sign_ins(
+    app, client, db, make_user
+):
+    """A borrowed session cannot guess the password on the account page faster than at
+    sign-in: wrong current passwords count against the account, and once it is locked
+    even the right one is refused there and at sign-in, and nothing is changed."""
+    from tests.ui_helpers import sign_in
+
+    user = make_user("SH", roles=("officer",), locale="en")
+    old_hash = user.password_hash
+    sign_in(client, user)
+    limit = app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+    new = "a-much-longer-new-passphrase-73"
+
+    def change(current):
+        return client.post(
+            "/account/password", data={"current": current, "new": new, "confirm": new}
+        )
+
+    guesses = [change(f"guess-{n}") for n in range(limit)]
+    assert [r.status_code for r in guesses] == [422] * limit
+    assert "The current password is wrong." in text(guesses[0])
+    assert _row(db, account_key(user.username)).locked_until is not None
+
+    right = change(TEST_PASSWORD)
+    assert right.status_code == 429
+    assert "Too many wrong passwords." in text(right)
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).password_hash == old_hash
+    actions = list(db.session.scalars(select(AuditEntry.action)))
+    assert actions.count("auth.password_check_failed") == limit
+    assert "auth.login_locked" in actions and "user.change_password" not in actions
+
+    client.post("/logout")
+    assert _post_login(client, user.username, TEST_PASSWORD).status_code == 429

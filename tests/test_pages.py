@@ -66,3 +66,26 @@ def test_successful_step_commits_flashes_and_redirects(app, db, agency):
         assert response.headers["Location"] == "/users/done-step-user"
         assert get_flashed_messages(with_categories=True) == [("success", "Added done-step-user.")]
     assert db.session.scalar(select(User).where(User.username == "done-step-user")) is not None
+
+
+# Views still taking their own refusal path: none.
+OWN_REFUSAL_PATH_ALLOWED: set[str] = set()
+
+
+def test_no_view_module_catches_service_errors_itself():
+    """Every page refuses through app/core/pages.py: a view module that catches a
+    ServiceError itself would answer differently (a redirect, another status)."""
+    import re
+    from pathlib import Path
+
+    catches = re.compile(r"except\s*\(?[\w\s,.]*\bServiceError\b")
+    root = Path(__file__).resolve().parent.parent
+    modules = [*root.glob("app/**/views.py"), *root.glob("app/**/*_views.py")]
+    assert len(modules) > 10
+    offenders = sorted(
+        path.relative_to(root).as_posix()
+        for path in modules
+        if catches.search(path.read_text(encoding="utf-8"))
+    )
+    assert [p for p in offenders if p not in OWN_REFUSAL_PATH_ALLOWED] == []
+    assert set(OWN_REFUSAL_PATH_ALLOWED) <= set(offenders), "empty the allow-list as it is done"

@@ -128,7 +128,14 @@ def test_declarations_are_made_in_the_ui_and_shown_on_the_case(db, make_case, ma
     case = make_case(state=CaseState.preliminary_review)
     officer = make_user("SH", roles=("officer",))
     client = login(officer)
-    assert client.post(f"/cases/{case.reference}/conflicts", data={}).status_code == 302
+    refused = client.post(
+        f"/cases/{case.reference}/conflicts", data={"kinds": ["coauthor"], "none": "1"}
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "二者不能同时选择" in html and "未作任何修改" in html
+    assert 'value="coauthor" id="kind-coauthor" checked' in html  # the ticks are kept
+    assert 'data-testid="declarations"' not in html  # nothing was declared
     client.post(f"/cases/{case.reference}/conflicts", data={"kinds": ["relative"]})
     page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
     assert 'data-testid="declarations"' in page and officer.display_name in page

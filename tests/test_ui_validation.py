@@ -40,7 +40,7 @@ def test_registration_form_refuses_bad_input_and_keeps_the_rest(
     before = _count(db, Case)
     response = client.post("/cases/new", data=registration_form(**override))
     page = text(response)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in page
     assert "论文图3与图5为同一图像翻转" in page  # what the user typed is still there
     assert _count(db, Case) == before
@@ -243,7 +243,7 @@ def test_user_creation_refuses_bad_input(client, db, admin, override, message):
         "password": "a-good-password-1",
     } | override
     response = client.post("/admin/users/new", data=data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in text(response)
     assert _count(db, User) == before
 
@@ -268,7 +268,7 @@ def test_policy_refuses_out_of_range_values(client, db, admin):
         ("joint_response_days", 0),
     ):
         response = client.post("/admin/policy", data=values | {field: bad})
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert "Enter a number from" in text(response) or "Enter a whole number." in text(response)
     db.session.expire_all()
     assert db.session.get(User, admin.id).agency.policy.defence_days == 10

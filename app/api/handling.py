@@ -17,6 +17,7 @@ from app.auth.models import User
 from app.auth.services import user_for_token
 from app.core.errors import ServiceError, problem
 from app.core.json_input import TooDeep, loads_bounded
+from app.core.pages import refuse
 from app.extensions import db
 
 MAX_BODY = 1024 * 1024
@@ -123,7 +124,7 @@ def register_error_handlers(bp) -> None:
 
     @bp.errorhandler(ServiceError)
     def on_service_error(exc):
-        db.session.rollback()
+        refuse(exc, show=False)
         return problem(exc.status, exc.code, str(exc.message), str(exc.message), field=exc.field)
 
     @bp.errorhandler(ApiError)

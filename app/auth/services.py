@@ -22,8 +22,9 @@ from app.auth.models import (
     User,
     UserSession,
 )
-from app.auth.passwords import check_password, hash_password, password_problem
+from app.auth.passwords import hash_password, password_problem
 from app.auth.sessions import current_session, end_sessions
+from app.auth.throttle import require_current_password
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed
 from app.extensions import db
@@ -188,8 +189,7 @@ def change_own_password(
 ) -> None:
     """Every other session of the user ends (whoever knew the old password is signed out);
     `keep`, the session making the change, goes on."""
-    if not check_password(user.password_hash, current):
-        raise InvalidInput(_l("The current password is wrong."), field="current")
+    require_current_password(user, current, field="current")
     try:
         validate_password(new, username=user.username, display_name=user.display_name)
     except InvalidInput as err:

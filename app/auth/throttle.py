@@ -16,15 +16,20 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 
-from flask import current_app
+from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.auth.models import LoginThrottle
+from app.auth.models import LoginThrottle, User
+from app.auth.passwords import check_password
 from app.auth.sessions import as_utc
 from app.core import audit
+from app.core.errors import InvalidInput, TooManyAttempts
 from app.core.models import utcnow
+from app.core.times import local_time
 from app.extensions import db
 
 LOCKOUTS_FORGOTTEN_AFTER = dt.timedelta(days=1)  # a quiet day and the doubling starts over
@@ -133,3 +138,29 @@ def clear_failures(username: str) -> None:
     """A completed sign-in forgets the account's failures. The address keeps its count:
     an attacker's own valid account must not wipe the record of their guesses."""
     db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == account_key(username)))
+
+
+def require_current_password(user: User, password: str | None, *, field: str) -> None:
+    """The password asked again on the account pages (changing it, the second factor).
+    A wrong one counts against the account and the address exactly as a failed sign-in
+    does, and a lockout refuses it too, so an unattended session is no faster a way to
+    guess the password than the sign-in page. The count outlives the refusal (`keep`)."""
+    address = request.remote_addr if has_request_context() else None
+    keys = [account_key(user.username), address_key(address)]
+    until = locked_until(keys)
+    if until is not None:
+        raise TooManyAttempts(
+            _(
+                "Too many wrong passwords. Try again after %(time)s (China Standard Time).",
+                time=local_time(until, "seconds"),
+            ),
+            field=field,
+        )
+    if check_password(user.password_hash, password or ""):
+        return
+
+    def count_failure() -> None:
+        audit.record("auth.password_check_failed", actor=user, obj=user)
+        record_failure(keys, agency_id=user.agency_id)
+
+    raise InvalidInput(_l("The current password is wrong."), field=field, keep=count_failure)

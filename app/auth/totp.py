@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select
 
 from app.admin.permissions import require_manage_user
 from app.auth.models import RecoveryCode, Role, User, UserTotp
-from app.auth.passwords import check_password
+from app.auth.throttle import require_current_password
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed
 from app.core.models import utcnow
@@ -215,8 +215,7 @@ def reset_second_factor(user: User, actor: User | None) -> None:
 
 
 def _require_password(user: User, password: str) -> None:
-    if not check_password(user.password_hash, password or ""):
-        raise InvalidInput(_l("The current password is wrong."), field="password")
+    require_current_password(user, password, field="password")
 
 
 def _remove(user: User) -> None:

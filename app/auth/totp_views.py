@@ -26,8 +26,8 @@ from flask_login import current_user, login_required
 from app.auth import bp, totp
 from app.auth.forms import CodeForm, EnrolForm, SecondFactorChangeForm
 from app.auth.models import User
-from app.auth.views import _safe_next, complete_sign_in
-from app.core.errors import ServiceError
+from app.auth.views import _account_page, _safe_next, complete_sign_in
+from app.core.pages import form_status, run_step
 from app.extensions import db
 
 PENDING = "second_step"
@@ -169,24 +169,31 @@ def totp_setup():
     row = totp.start_enrolment(user)
     db.session.commit()
     form = EnrolForm()
+
+    def page(err=None):
+        secret = " ".join(row.secret[i : i + 4] for i in range(0, len(row.secret), 4))
+        html = render_template("auth/totp_setup.html", form=form, secret=secret, forced=bool(data))
+        return _no_store(Response(html))
+
+    def codes_page(codes):
+        if data is not None:
+            _finish(user)
+        done = data["next"] if data else url_for("auth.account")
+        return _no_store(
+            Response(render_template("auth/recovery_codes.html", codes=codes, done=done))
+        )
+
     if form.validate_on_submit():
-        try:
-            password = None if data is not None else (form.password.data or "")
-            codes = totp.confirm_enrolment(user, form.code.data, password)
-        except ServiceError as err:
-            db.session.rollback()
-            field = form.password if err.field == "password" else form.code
-            field.errors = [*field.errors, str(err.message)]
-        else:
-            db.session.commit()
-            if data is not None:
-                _finish(user)
-            done = data["next"] if data else url_for("auth.account")
-            page = render_template("auth/recovery_codes.html", codes=codes, done=done)
-            return _no_store(Response(page))
-    secret = " ".join(row.secret[i : i + 4] for i in range(0, len(row.secret), 4))
-    page = render_template("auth/totp_setup.html", form=form, secret=secret, forced=bool(data))
-    return _no_store(Response(page))
+        password = None if data is not None else (form.password.data or "")
+        return run_step(
+            lambda: totp.confirm_enrolment(user, form.code.data, password),
+            refused=page,
+            form=form,
+            respond=codes_page,
+        )
+    response = page()
+    response.status_code = form_status(form)
+    return response
 
 
 @bp.route("/account/second-factor/qr.svg")
@@ -204,50 +211,49 @@ def totp_qr():
     )
 
 
-def _both_factors(form: SecondFactorChangeForm) -> bool:
-    """Checks the code first (it counts towards the lock), then lets the service check the
-    password; on refusal says why and returns False."""
+def _change_second_factor(prefix: str, action, **then):
+    """A change to the second factor from the account page asks for a current code, checked
+    first (it counts towards the lock), then the password, checked by the service (it counts
+    towards the sign-in lockout). Refused, the account page comes back with why."""
+    form = SecondFactorChangeForm(prefix=prefix)
+    forms = {f"{prefix}_form": form}
     if not form.validate_on_submit():
-        flash(_("Enter your password and a code."), "danger")
-        return False
+        return _account_page(status=422, **forms)
     outcome = totp.check_code(current_user, form.code.data)
-    db.session.commit()
+    db.session.commit()  # failures count even though the step is refused
     if not outcome.ok:
-        flash(_refusal(outcome, current_user), "danger")
-        return False
-    return True
+        form.code.errors = [*form.code.errors, _refusal(outcome, current_user)]
+        return _account_page(status=429 if outcome is totp.Outcome.locked else 422, **forms)
+    return run_step(
+        lambda: action(current_user, form.password.data),
+        refused=lambda err: _account_page(**forms),
+        form=form,
+        **then,
+    )
 
 
 @bp.route("/account/second-factor/recovery-codes", methods=["POST"])
 @login_required
 def totp_recovery_codes():
-    form = SecondFactorChangeForm(prefix="codes")
-    if _both_factors(form):
-        try:
-            codes = totp.regenerate_recovery_codes(current_user, form.password.data)
-        except ServiceError as err:
-            db.session.rollback()
-            flash(str(err.message), "danger")
-        else:
-            db.session.commit()
-            page = render_template(
-                "auth/recovery_codes.html", codes=codes, done=url_for("auth.account")
+    return _change_second_factor(
+        "codes",
+        totp.regenerate_recovery_codes,
+        respond=lambda codes: _no_store(
+            Response(
+                render_template(
+                    "auth/recovery_codes.html", codes=codes, done=url_for("auth.account")
+                )
             )
-            return _no_store(Response(page))
-    return redirect(url_for("auth.account"))
+        ),
+    )
 
 
 @bp.route("/account/second-factor/disable", methods=["POST"])
 @login_required
 def totp_disable():
-    form = SecondFactorChangeForm(prefix="off")
-    if _both_factors(form):
-        try:
-            totp.disable_totp(current_user, form.password.data)
-        except ServiceError as err:
-            db.session.rollback()
-            flash(str(err.message), "danger")
-        else:
-            db.session.commit()
-            flash(_("Two-step sign-in is off."), "success")
-    return redirect(url_for("auth.account"))
+    return _change_second_factor(
+        "off",
+        totp.disable_totp,
+        to=url_for("auth.account"),
+        done=_("Two-step sign-in is off."),
+    )

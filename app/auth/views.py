@@ -48,7 +48,7 @@ from app.auth.throttle import (
     record_failure,
 )
 from app.core import audit
-from app.core.errors import ServiceError
+from app.core.pages import form_status, run_step
 from app.core.times import local_time
 from app.extensions import db, login_manager
 
@@ -184,24 +184,33 @@ def set_language(code: str):
 @login_required
 def change_password():
     form = ChangePasswordForm()
+
+    def page(err=None):
+        return render_template("auth/password.html", form=form)
+
     if form.validate_on_submit():
-        try:
-            change_own_password(
+        return run_step(
+            lambda: change_own_password(
                 current_user, form.current.data, form.new.data, keep=current_session()
-            )
-        except ServiceError as err:
-            db.session.rollback()
-            field = form.current if err.field == "current" else form.new
-            field.errors.append(str(err.message))
-        else:
-            db.session.commit()
-            flash(_("Your password has been changed. Your other sessions were ended."), "success")
-            return redirect(url_for("cases.dashboard"))
-    return render_template("auth/password.html", form=form)
+            ),
+            refused=page,
+            form=form,
+            to=url_for("cases.dashboard"),
+            done=_("Your password has been changed. Your other sessions were ended."),
+        )
+    return page(), form_status(form)
 
 
-def _account_page(form=None, token_form=None, new_token: str | None = None, status: int = 200):
-    """The user's own page: language, password, and their API tokens."""
+def _account_page(
+    form=None,
+    token_form=None,
+    new_token: str | None = None,
+    status: int = 200,
+    codes_form=None,
+    off_form=None,
+):
+    """The user's own page: language, password, their API tokens and second factor; a
+    form posted from it and refused comes back with its errors."""
     from app.admin.forms import LanguageForm
 
     locale = current_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -214,8 +223,8 @@ def _account_page(form=None, token_form=None, new_token: str | None = None, stat
         token_max_days=longest,
         new_token=new_token,
         second_factor=totp.status_of(current_user),
-        codes_form=SecondFactorChangeForm(formdata=None, prefix="codes"),
-        off_form=SecondFactorChangeForm(formdata=None, prefix="off"),
+        codes_form=codes_form or SecondFactorChangeForm(formdata=None, prefix="codes"),
+        off_form=off_form or SecondFactorChangeForm(formdata=None, prefix="off"),
     )
     return html, status
 
@@ -245,15 +254,12 @@ def token_create():
     form = TokenForm()
     if not form.validate_on_submit():
         return _account_page(token_form=form, status=422)
-    try:
-        token = create_token(current_user, form.name.data, form.days.data)
-    except ServiceError as err:
-        db.session.rollback()
-        field = getattr(form, err.field or "", None) or form.name
-        field.errors = [*field.errors, str(err.message)]
-        return _account_page(token_form=form, status=422)
-    db.session.commit()
-    return _account_page(new_token=token)
+    return run_step(
+        lambda: create_token(current_user, form.name.data, form.days.data),
+        refused=lambda err: _account_page(token_form=form),
+        form=form,
+        respond=lambda token: _account_page(new_token=token),
+    )
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -262,15 +268,13 @@ def token_revoke(token_id: int):
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != current_user.id:
         abort(404)  # another user's token does not exist for this one
-    try:
-        revoke_token(row, current_user)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("Token %(name)s revoked; it no longer works.", name=row.name), "success")
-    return redirect(url_for("auth.account"))
+    name = row.name
+    return run_step(
+        lambda: revoke_token(row, current_user),
+        refused=lambda err: _account_page(),
+        to=url_for("auth.account"),
+        done=_("Token %(name)s revoked; it no longer works.", name=name),
+    )
 
 
 def _own_session_or_404(session_id: int) -> UserSession:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,8 +21,8 @@ from app.cases.transfers import (
     travelling_identity,
     withdraw_transfer,
 )
-from app.core.errors import ServiceError
 from app.core.identifiers import mask_id_number
+from app.core.pages import run_step
 from app.extensions import db
 
 
@@ -72,18 +72,18 @@ def render_transfer(transfer, *, error=None, identity=None, status=200):
 def _answer(transfer, action, *, done: str, to_case: bool = False):
     """Runs an answer for a form post: refused, nothing is kept and the page says why."""
     transfer_id = transfer.id
-    try:
-        case = action()
-    except ServiceError as err:
-        db.session.rollback()
+
+    def refused(err):
         return render_transfer(
             get_transfer_or_404(transfer_id, current_user), error=err, status=err.status
         )
-    db.session.commit()
-    flash(done, "success")
-    if to_case:
-        return redirect(url_for("cases.detail", reference=case.reference))
-    return redirect(url_for("cases.transfer_detail", transfer_id=transfer_id))
+
+    def to(case):
+        if to_case:
+            return url_for("cases.detail", reference=case.reference)
+        return url_for("cases.transfer_detail", transfer_id=transfer_id)
+
+    return run_step(action, refused=refused, to=to, done=done, page_shows_error=True)
 
 
 @bp.route("/transfers/<int:transfer_id>/accept", methods=["POST"])

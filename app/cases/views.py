@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -12,24 +12,17 @@ from flask_login import current_user, login_required
 from app.auth.models import Agency, User
 from app.auth.services import case_agencies
 from app.cases import bp
-from app.cases.decisions import decision_steps
 from app.cases.forms import NewCaseForm
 from app.cases.models import (
     CaseSource,
     CaseState,
-    FindingOutcome,
     MisconductType,
     PartyType,
-    ReviewOutcome,
-    SanctionType,
-    Severity,
     TeamRole,
 )
+from app.cases.page import refused_on_case_page, render_case
 from app.cases.permissions import (
-    can_handle,
     get_case_or_404,
-    is_supervisor_of,
-    reads_shared_level,
 )
 from app.cases.queries import (
     CaseFilters,
@@ -44,19 +37,17 @@ from app.cases.services import (
     CaseInput,
     ComplainantInput,
     RespondentInput,
-    active_agencies_except,
     assign_member,
-    assignable_users,
     extend_investigation,
     record_defence,
     register_case,
     remove_member,
 )
-from app.cases.transfers import case_transfers, incoming_transfers, state_label
-from app.cases.workflow import TRANSITIONS, available_transitions, perform
-from app.core import load_case_sections
-from app.core.errors import InvalidInput, ServiceError
+from app.cases.transfers import incoming_transfers
+from app.cases.workflow import TRANSITIONS, perform
+from app.core.errors import InvalidInput
 from app.core.ids import db_int
+from app.core.pages import form_status, run_step
 from app.extensions import db
 
 
@@ -165,20 +156,14 @@ def new_case():
                 contact=form.complainant_contact.data,
             ),
         )
-        try:
-            case = register_case(data, current_user)
-        except ServiceError as err:
-            db.session.rollback()
-            target = getattr(form, err.field, None) if err.field else None
-            if target is not None:
-                target.errors = [*target.errors, str(err.message)]
-            else:
-                flash(str(err.message), "danger")
-        else:
-            db.session.commit()
-            flash(_("Case %(ref)s registered.", ref=case.reference), "success")
-            return redirect(url_for("cases.detail", reference=case.reference))
-    return render_template("cases/new.html", form=form)
+        return run_step(
+            lambda: register_case(data, current_user),
+            refused=lambda err: render_template("cases/new.html", form=form),
+            form=form,
+            to=lambda case: url_for("cases.detail", reference=case.reference),
+            done=lambda case: _("Case %(ref)s registered.", ref=case.reference),
+        )
+    return render_template("cases/new.html", form=form), form_status(form)
 
 
 def can_register(user: User) -> bool:
@@ -192,44 +177,6 @@ def can_register(user: User) -> bool:
 def detail(reference: str):
     case = get_case_or_404(reference, current_user)
     return render_case(case)
-
-
-def render_case(case, *, error=None, posted=None, open_form=None, status=200):
-    """The case page; after a refused step it shows why and keeps what the user typed.
-    A reader outside the owning agency gets the shared page: its own template, so nothing
-    internal can reach it by a condition forgotten in the full one."""
-    if reads_shared_level(current_user, case):
-        sections = load_case_sections(case, current_user, shared=True)
-        joint = next((s.data for s in sections if s.name == "joint"), None)
-        return render_template(
-            "joint/case_shared.html", case=case, sections=sections, jt=joint, error=error
-        ), status
-    supervisor = is_supervisor_of(current_user, case)
-    handler = can_handle(current_user, case)
-    return render_template(
-        "cases/detail.html",
-        case=case,
-        transitions=available_transitions(case, current_user),
-        can_handle=handler,
-        may_record_defence=handler and case.state == CaseState.pre_decision_notice,
-        decisions=decision_steps(case),
-        is_supervisor=supervisor,
-        assignable=assignable_users(case) if supervisor else [],
-        other_agencies=active_agencies_except(case.agency_id),
-        transfers=case_transfers(case),
-        transfer_state_label=state_label,
-        sections=load_case_sections(case, current_user),
-        error=error,
-        posted=posted or {},
-        open_form=open_form,
-        enums={
-            "outcome": FindingOutcome,
-            "severity": Severity,
-            "sanction": SanctionType,
-            "review": ReviewOutcome,
-            "team_role": TeamRole,
-        },
-    ), status
 
 
 def _list_of_dicts(prefix: str, keys: tuple[str, ...]) -> list[dict]:
@@ -275,24 +222,14 @@ def transition_params(name: str) -> dict:
 
 
 def _finish(case, action, *, form_name: str, done):
-    """Runs a service call for a form post. On refusal nothing is kept: the case page is shown
-    again with the reason and the user's input; on success the user is told what happened."""
-    reference = case.reference
-    try:
-        action()
-    except ServiceError as err:
-        db.session.rollback()
-        case = get_case_or_404(reference, current_user)
-        return render_case(
-            case,
-            error=err,
-            posted=request.form.to_dict(),
-            open_form=form_name,
-            status=err.status,
-        )
-    db.session.commit()
-    flash(done, "success")
-    return redirect(url_for("cases.detail", reference=reference))
+    """Runs a service call for a form post on the case page (see `app/core/pages.py`)."""
+    return run_step(
+        action,
+        refused=refused_on_case_page(case.reference, form_name),
+        to=url_for("cases.detail", reference=case.reference),
+        done=done,
+        page_shows_error=True,
+    )
 
 
 @bp.route("/cases/<reference>/transitions/<name>", methods=["POST"])
@@ -333,12 +270,16 @@ def team(reference: str):
     member = db.session.get(User, request.form.get("user_id", type=db_int) or 0)
     if member is None:
         error = InvalidInput(_l("Choose a person to add to the team."), field="user_id")
-        return render_case(case, error=error, open_form="team", status=422)
+        return render_case(
+            case, error=error, posted=request.form.to_dict(), open_form="team", status=422
+        )
     try:
         role = TeamRole(request.form.get("team_role"))
     except ValueError:
         error = InvalidInput(_l("Choose a team role from the list."), field="team_role")
-        return render_case(case, error=error, open_form="team", status=422)
+        return render_case(
+            case, error=error, posted=request.form.to_dict(), open_form="team", status=422
+        )
     return _finish(
         case,
         lambda: assign_member(case, member, role, current_user, version),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -31,25 +31,9 @@ from app.committees.services import (
     update_expert,
     update_panel_rules,
 )
-from app.core.errors import InvalidInput, ServiceError
+from app.core.errors import InvalidInput
+from app.core.pages import form_status, run_step
 from app.extensions import db
-
-
-def _run(action, form=None):
-    """The one refusal path of these pages: a refused service call changes nothing and its
-    message lands on the form field it concerns, or at the top of the page."""
-    try:
-        result = action()
-    except ServiceError as err:
-        db.session.rollback()
-        field = getattr(form, err.field, None) if form is not None and err.field else None
-        if field is not None:
-            field.errors = [*field.errors, str(err.message)]
-        else:
-            flash(str(err.message), "danger")
-        return False, err
-    db.session.commit()
-    return True, result
 
 
 def _require(allowed: bool) -> None:
@@ -99,12 +83,19 @@ def pool():
 def expert_new():
     _require(perm.can_manage_committees(current_user))
     form = ExpertForm()
+
+    def page(err=None):
+        return render_template("committees/expert_form.html", form=form, expert=None)
+
     if form.validate_on_submit():
-        ok, expert = _run(lambda: register_expert(current_user, _expert_input(form)), form)
-        if ok:
-            flash(_("Expert %(name)s added to the pool.", name=expert.name), "success")
-            return redirect(url_for("committees.expert_edit", expert_id=expert.id))
-    return render_template("committees/expert_form.html", form=form, expert=None)
+        return run_step(
+            lambda: register_expert(current_user, _expert_input(form)),
+            refused=page,
+            form=form,
+            to=lambda expert: url_for("committees.expert_edit", expert_id=expert.id),
+            done=lambda expert: _("Expert %(name)s added to the pool.", name=expert.name),
+        )
+    return page(), form_status(form)
 
 
 @bp.route("/experts/<int:expert_id>", methods=["GET", "POST"])
@@ -115,15 +106,14 @@ def expert_edit(expert_id: int):
     if request.method == "GET":
         form.gender.data = expert.gender.value
     if form.validate_on_submit():
-        ok, _r = _run(
+        return run_step(
             lambda: update_expert(current_user, expert, _expert_input(form), form.active.data),
-            form,
+            refused=lambda err: _expert_page(perm.get_expert_or_404(expert_id, current_user), form),
+            form=form,
+            to=url_for("committees.expert_edit", expert_id=expert_id),
+            done=lambda _r: _("Changes to %(name)s saved.", name=expert.name),
         )
-        if ok:
-            flash(_("Changes to %(name)s saved.", name=expert.name), "success")
-            return redirect(url_for("committees.expert_edit", expert_id=expert_id))
-        expert = perm.get_expert_or_404(expert_id, current_user)
-    return _expert_page(expert, form)
+    return _expert_page(expert, form, status=form_status(form))
 
 
 def _expert_page(expert, form, account_form=None, password=None, status=200):
@@ -155,12 +145,18 @@ def expert_account(expert_id: int):
             return None
         return create_expert_account(current_user, expert, username or None)[1]
 
-    ok, password = _run(action, form)
-    expert = perm.get_expert_or_404(expert_id, current_user)
-    if not ok:
-        return _expert_page(expert, ExpertForm(obj=expert, formdata=None), form, status=422)
-    flash(_("The expert's account is ready."), "success")
-    return _expert_page(expert, ExpertForm(obj=expert, formdata=None), password=password)
+    def page(account_form=None, password=None):
+        expert = perm.get_expert_or_404(expert_id, current_user)
+        details = ExpertForm(obj=expert, formdata=None)
+        return _expert_page(expert, details, account_form, password=password)
+
+    return run_step(
+        action,
+        refused=lambda err: page(account_form=form),
+        form=form,
+        done=_("The expert's account is ready."),
+        respond=lambda password: page(password=password),
+    )
 
 
 @bp.route("/experts/<int:expert_id>/seat", methods=["GET", "POST"])
@@ -172,12 +168,23 @@ def seat_form(expert_id: int):
     form.panel_id.choices = [(p.id, p.name) for p in panels]
     if request.method == "GET" and request.args.get("panel", type=int):
         form.panel_id.data = request.args.get("panel", type=int)
+
+    def page(err=None):
+        shown = perm.get_poolable_expert_or_404(expert_id, current_user)
+        return render_template(
+            "committees/seat_form.html",
+            form=form,
+            expert=shown,
+            contact=perm.sees_contact(current_user, shown),
+            panels=panels,
+        )
+
     if form.validate_on_submit():
         panel = next((p for p in panels if p.id == form.panel_id.data), None)
         if panel is None:
             form.panel_id.errors = [_("Choose one of your agency's panels.")]
         else:
-            ok, result = _run(
+            return run_step(
                 lambda: seat_expert(
                     current_user,
                     panel,
@@ -187,31 +194,25 @@ def seat_form(expert_id: int):
                     form.term_start.data,
                     form.term_end.data,
                 ),
-                form,
+                refused=page,
+                form=form,
+                done=lambda result: _seated_message(result[0], expert.name),
+                respond=lambda result: _seated_page(panel, *result),
             )
-            if ok:
-                seat, password = result
-                if seat.status.value == "invited":
-                    flash(
-                        _(
-                            "%(name)s is invited; the seat counts once they accept.",
-                            name=expert.name,
-                        ),
-                        "success",
-                    )
-                else:
-                    flash(_("%(name)s is seated.", name=expert.name), "success")
-                if password:
-                    return _panel_page(panel, password=password, account=seat.expert.user)
-                return redirect(url_for("committees.panel_detail", panel_id=panel.id))
-            expert = perm.get_poolable_expert_or_404(expert_id, current_user)
-    return render_template(
-        "committees/seat_form.html",
-        form=form,
-        expert=expert,
-        contact=perm.sees_contact(current_user, expert),
-        panels=panels,
-    )
+    return page(), form_status(form)
+
+
+def _seated_message(seat, name: str) -> str:
+    if seat.status.value == "invited":
+        return _("%(name)s is invited; the seat counts once they accept.", name=name)
+    return _("%(name)s is seated.", name=name)
+
+
+def _seated_page(panel, seat, password):
+    """A new expert account's one-time password is shown on this response only."""
+    if password:
+        return _panel_page(panel, password=password, account=seat.expert.user)
+    return redirect(url_for("committees.panel_detail", panel_id=panel.id))
 
 
 @bp.route("/panels")
@@ -232,12 +233,19 @@ def panels():
 def panel_new():
     _require(perm.can_manage_committees(current_user))
     form = PanelForm()
+
+    def page(err=None):
+        return render_template("committees/panel_new.html", form=form)
+
     if form.validate_on_submit():
-        ok, panel = _run(lambda: create_panel(current_user, form.kind.data, form.name.data), form)
-        if ok:
-            flash(_("Panel %(name)s created.", name=panel.name), "success")
-            return redirect(url_for("committees.panel_detail", panel_id=panel.id))
-    return render_template("committees/panel_new.html", form=form)
+        return run_step(
+            lambda: create_panel(current_user, form.kind.data, form.name.data),
+            refused=page,
+            form=form,
+            to=lambda panel: url_for("committees.panel_detail", panel_id=panel.id),
+            done=lambda panel: _("Panel %(name)s created.", name=panel.name),
+        )
+    return page(), form_status(form)
 
 
 def _panel_page(panel, *, rules_form=None, password=None, account=None, status=200):
@@ -268,11 +276,15 @@ def panel_rules(panel_id: int):
     form = RulesForm()
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in RULE_FIELDS}
-        ok, _r = _run(lambda: update_panel_rules(current_user, panel, values), form)
-        if ok:
-            flash(_("The panel's rules are saved."), "success")
-            return redirect(url_for("committees.panel_detail", panel_id=panel_id))
-        panel = perm.get_panel_or_404(panel_id, current_user, need="manage")
+        return run_step(
+            lambda: update_panel_rules(current_user, panel, values),
+            refused=lambda err: _panel_page(
+                perm.get_panel_or_404(panel_id, current_user, need="manage"), rules_form=form
+            ),
+            form=form,
+            to=url_for("committees.panel_detail", panel_id=panel_id),
+            done=_("The panel's rules are saved."),
+        )
     return _panel_page(panel, rules_form=form, status=422)
 
 
@@ -281,15 +293,21 @@ def panel_rules(panel_id: int):
 def seat_end(seat_id: int):
     seat = perm.get_managed_seat_or_404(seat_id, current_user)
     panel_id = seat.panel_id
-    ok, _r = _run(lambda: end_seat(current_user, seat))
-    if ok:
-        flash(_("The seat has ended."), "success")
-    return redirect(url_for("committees.panel_detail", panel_id=panel_id))
+    return run_step(
+        lambda: end_seat(current_user, seat),
+        refused=lambda err: _panel_page(perm.get_panel_or_404(panel_id, current_user)),
+        to=url_for("committees.panel_detail", panel_id=panel_id),
+        done=_("The seat has ended."),
+    )
 
 
 @bp.route("/invitations")
 @login_required
 def invitations():
+    return _invitations_page()
+
+
+def _invitations_page():
     return render_template("committees/invitations.html", seats=my_seats(current_user))
 
 
@@ -298,7 +316,9 @@ def invitations():
 def answer(seat_id: int):
     seat = perm.get_own_seat_or_404(seat_id, current_user)
     accept = request.form.get("answer") == "accept"
-    ok, _r = _run(lambda: answer_seat(current_user, seat, accept))
-    if ok:
-        flash(_("You accepted the seat.") if accept else _("You declined the seat."), "success")
-    return redirect(url_for("committees.invitations"))
+    return run_step(
+        lambda: answer_seat(current_user, seat, accept),
+        refused=lambda err: _invitations_page(),
+        to=url_for("committees.invitations"),
+        done=_("You accepted the seat.") if accept else _("You declined the seat."),
+    )

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, json
 
 
 class ServiceError(Exception):
-    """Raised by a service function; nothing has been changed when it is raised."""
+    """Raised by a service function; nothing has been changed when it is raised.
+
+    `keep` is what the refusal itself must leave behind once the request's work is undone
+    (a wrong password counted towards the lockout); the caller runs and commits it."""
 
     status = 422
     code = "invalid"
 
-    def __init__(self, message, *, code: str | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        keep: Callable[[], object] | None = None,
+    ):
         super().__init__(str(message))
         self.message = message
         if code:
             self.code = code
         self.field = field
+        self.keep = keep
 
 
 class NotAllowed(ServiceError):
@@ -32,6 +45,11 @@ class InvalidInput(ServiceError):
 class GuardFailed(ServiceError):
     status = 409
     code = "guard_failed"
+
+
+class TooManyAttempts(ServiceError):
+    status = 429
+    code = "too_many_attempts"
 
 
 class StaleVersion(ServiceError):

@@ -258,6 +258,7 @@ AUDIT_ACTION_LABELS = {
     "auth.login_failed": _l("Sign-in failed"),
     "auth.logout": _l("Signed out"),
     "auth.login_locked": _l("Sign-in locked after failed attempts"),
+    "auth.password_check_failed": _l("Wrong current password on the account page"),
     "auth.session_end": _l("Session ended"),
     "auth.sessions_end": _l("Sessions ended"),
     "calendar.add": _l("Calendar day set"),

@@ -38,20 +38,27 @@ def show_refusal(err: ServiceError, form: FlaskForm | None = None) -> None:
         flash(str(err.message), "danger")
 
 
-def refuse(err: ServiceError, form: FlaskForm | None = None) -> None:
-    """Undoes the request's changes and shows why."""
+def refuse(err: ServiceError, form: FlaskForm | None = None, *, show: bool = True) -> None:
+    """Undoes the request's changes and shows why. What the refusal itself must leave
+    behind (`err.keep`, e.g. a counted wrong password) is done after the undo and kept."""
     db.session.rollback()
-    show_refusal(err, form)
+    if err.keep is not None:
+        err.keep()
+        db.session.commit()
+    if show:
+        show_refusal(err, form)
 
 
 def run_step(
     action: Callable[[], T],
     *,
     refused: Callable[[ServiceError], ResponseReturnValue],
-    to: OrFromResult,
+    to: OrFromResult = None,
     done: OrFromResult = None,
     form: FlaskForm | None = None,
     category: str = "success",
+    respond: Callable[[Any], ResponseReturnValue] | None = None,
+    page_shows_error: bool = False,
 ):
     """Runs `action` (a service call) for a form post.
 
@@ -59,11 +66,15 @@ def run_step(
       and the user's input in `request.form` / `form`); answered with `err.status`.
     - to: where to go on success, or a function of the action's result giving it.
     - done: the message on success (or a function of the result), none when omitted.
+    - respond(result): the answer on success when it is a page of its own (codes shown
+      once) rather than a redirect to `to`.
+    - page_shows_error: the refused page shows `err` itself (the case page's alert), so the
+      message is not flashed as well.
     """
     try:
         result = action()
     except ServiceError as err:
-        refuse(err, form)
+        refuse(err, form, show=not page_shows_error)
         response = make_response(refused(err))
         response.status_code = err.status
         return response
@@ -71,7 +82,21 @@ def run_step(
     message = _value(done, result)
     if message:
         flash(str(message), category)
+    if respond is not None:
+        return respond(result)
     return redirect(_value(to, result))
+
+
+def attempt(
+    action: Callable[[], T], *, form: FlaskForm | None = None
+) -> tuple[T | None, ServiceError | None]:
+    """For a step whose result is shown on the same page (an audited search): returns
+    (result, None), or after a refusal — undone and shown as `refuse` does — (None, err)."""
+    try:
+        return action(), None
+    except ServiceError as err:
+        refuse(err, form)
+        return None, err
 
 
 def form_status(form: FlaskForm) -> int:

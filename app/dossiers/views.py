@@ -1,11 +1,13 @@
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.cases.models import Case
+from app.cases.page import refused_on_case_page
 from app.cases.permissions import get_case_or_404, visible_clause
-from app.core.errors import ServiceError
+from app.core.errors import InvalidInput
+from app.core.pages import run_step
 from app.dossiers import bp
 from app.dossiers.models import Dossier, DossierLevel
 from app.dossiers.permissions import allowed_levels
@@ -54,20 +56,23 @@ def dossier_panel(case: Case, user) -> dict:
 @login_required
 def generate(reference: str):
     case = get_case_or_404(reference, current_user)
-    try:
-        level = DossierLevel(request.form.get("level", ""))
-    except ValueError:
-        flash(_("Choose the dossier level."), "danger")
-        return redirect(url_for("cases.detail", reference=reference))
-    try:
-        request_dossier(case, current_user, level, pdfa=bool(request.form.get("pdfa")))
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("The dossier is being generated; this page shows when it is ready."), "info")
-    return redirect(url_for("cases.detail", reference=reference) + "#dossiers")
+    refused = refused_on_case_page(reference, "dossier")
+
+    def action():
+        try:
+            level = DossierLevel(request.form.get("level", ""))
+        except ValueError:
+            raise InvalidInput(_("Choose the dossier level."), field="level") from None
+        return request_dossier(case, current_user, level, pdfa=bool(request.form.get("pdfa")))
+
+    return run_step(
+        action,
+        refused=refused,
+        to=url_for("cases.detail", reference=reference) + "#dossiers",
+        done=_("The dossier is being generated; this page shows when it is ready."),
+        category="info",
+        page_shows_error=True,
+    )
 
 
 def _own_dossier_or_404(document_id: str) -> Dossier:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.cases.permissions import can_add_material, can_change, get_case_or_404
-from app.core.errors import ServiceError
+from app.core.pages import run_step
 from app.evidence import bp, storage
 from app.evidence.models import CustodyAction, EvidenceItem, Visibility
 from app.evidence.services import (
@@ -74,7 +74,8 @@ def upload(reference: str):
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
         return _refused(case, _("Choose at least one file to upload."), 400, "upload")
-    try:
+
+    def action():
         for f in files:
             add_file_evidence(
                 case,
@@ -84,37 +85,47 @@ def upload(reference: str):
                 description=request.form.get("description"),
                 visibility=request.form.get("visibility"),
             )
-    except ServiceError as err:
-        db.session.rollback()
-        return _refused(case, str(err.message), err.status, "upload")
-    db.session.commit()
-    flash(_("%(n)s file(s) added to the evidence.", n=len(files)), "success")
-    return redirect(url_for("evidence.evidence_list", reference=reference))
+
+    return _step(
+        case,
+        action,
+        "upload",
+        done=_("%(n)s file(s) added to the evidence.", n=len(files)),
+    )
 
 
 def _refused(case, message: str, status: int, form: str):
     return _list_page(case, error=message, refused=form, status=status)
 
 
+def _step(case, action, form: str, *, done: str):
+    """A form of the evidence list; refused, the list again with why and what was typed."""
+    return run_step(
+        action,
+        refused=lambda err: _refused(case, str(err.message), err.status, form),
+        to=url_for("evidence.evidence_list", reference=case.reference),
+        done=done,
+        page_shows_error=True,
+    )
+
+
 @bp.route("/cases/<reference>/evidence/physical", methods=["POST"])
 @login_required
 def add_physical(reference: str):
     case = get_case_or_404(reference, current_user, need="contribute")
-    try:
-        register_physical_item(
+    return _step(
+        case,
+        lambda: register_physical_item(
             case,
             request.form.get("title", ""),
             current_user,
             description=request.form.get("description"),
             location=request.form.get("location"),
             visibility=request.form.get("visibility"),
-        )
-    except ServiceError as err:
-        db.session.rollback()
-        return _refused(case, str(err.message), err.status, "physical")
-    db.session.commit()
-    flash(_("Physical item registered."), "success")
-    return redirect(url_for("evidence.evidence_list", reference=reference))
+        ),
+        "physical",
+        done=_("Physical item registered."),
+    )
 
 
 @bp.route("/cases/<reference>/evidence/<int:item_id>")
@@ -123,6 +134,10 @@ def item(reference: str, item_id: int):
     item = _item_or_404(reference, item_id)
     record_access(item, CustodyAction.viewed, current_user)
     db.session.commit()
+    return _item_page(item)
+
+
+def _item_page(item):
     return render_template(
         "evidence/item.html", case=item.case, item=item, can_add=can_change(current_user, item.case)
     )
@@ -173,12 +188,9 @@ def _send(reference: str, item_id: int, inline: bool):
 @login_required
 def withdraw(reference: str, item_id: int):
     item = _item_or_404(reference, item_id, need="edit")
-    try:
-        withdraw_evidence(item, request.form.get("reason", ""), current_user)
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("The item is marked withdrawn; it stays on record."), "success")
-    return redirect(url_for("evidence.item", reference=reference, item_id=item_id))
+    return run_step(
+        lambda: withdraw_evidence(item, request.form.get("reason", ""), current_user),
+        refused=lambda err: _item_page(item),
+        to=url_for("evidence.item", reference=reference, item_id=item_id),
+        done=_("The item is marked withdrawn; it stays on record."),
+    )

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.auth.models import Agency, Role, User
 from app.cases.models import Case
+from app.cases.page import refused_on_case_page
 from app.cases.permissions import can_handle, get_case_or_404, visible_clause
 from app.cases.services import active_agencies_except
-from app.core.errors import InvalidInput, ServiceError
+from app.core.errors import InvalidInput
 from app.core.ids import db_int
+from app.core.pages import run_step
 from app.evidence.services import Upload
 from app.extensions import db
 from app.joint import bp
@@ -78,20 +80,22 @@ def overdue_for_dashboard() -> list[Task]:
     return overdue_tasks(current_user.agency_id, visible_to=current_user)
 
 
-def _refused(err: ServiceError, back: str):
-    db.session.rollback()
-    return render_template("joint/refused.html", error=err, back=back), err.status
+def _on_case(case: Case, action, *, form: str, done: str):
+    """A step from the joint section of the case page; refused, that page again."""
+    return run_step(
+        action,
+        refused=refused_on_case_page(case.reference, form),
+        to=_case_back(case),
+        done=done,
+        page_shows_error=True,
+    )
 
 
-def _run(action, *, back: str, done: str):
-    """The joint feature's one refusal path: nothing is kept and the reason is shown."""
-    try:
-        action()
-    except ServiceError as err:
-        return _refused(err, back)
+def _index_page():
+    expire_invitations()
+    data = joint_page_data(current_user)
     db.session.commit()
-    flash(done, "success")
-    return redirect(back)
+    return render_template("joint/index.html", **data)
 
 
 @bp.get("/joint")
@@ -99,10 +103,7 @@ def _run(action, *, back: str, done: str):
 def index():
     if not current_user.has_role(Role.officer, Role.supervisor):
         abort(403)
-    expire_invitations()
-    data = joint_page_data(current_user)
-    db.session.commit()
-    return render_template("joint/index.html", **data)
+    return _index_page()
 
 
 def _case_back(case: Case) -> str:
@@ -133,16 +134,17 @@ def invite(reference: str):
             case, list(agencies), request.form.get("message", ""), current_user, _date("respond_by")
         )
 
-    return _run(action, back=_case_back(case), done=_("The invitations were sent."))
+    return _on_case(case, action, form="joint-invite", done=_("The invitations were sent."))
 
 
 @bp.post("/cases/<reference>/joint/end")
 @login_required
 def end(reference: str):
     case = get_case_or_404(reference, current_user, need="supervise")
-    return _run(
+    return _on_case(
+        case,
         lambda: end_joint(case, request.form.get("reason", ""), current_user),
-        back=_case_back(case),
+        form="joint-end",
         done=_("The joint investigation ended; the participants no longer see the case."),
     )
 
@@ -161,22 +163,28 @@ def answer(participation_id: int):
     p = _participation_or_404(participation_id)
     if not may_answer(current_user, p):
         abort(403)
-    back = url_for("joint.index")
-    if request.form.get("answer") == "accept":
-        ids = [db_int(v) for v in request.form.getlist("officers") if v.isdigit()]
-        officers = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
-        return _run(
-            lambda: accept_invitation(p, list(officers), current_user),
-            back=url_for("cases.detail", reference=p.case.reference),
-            done=_("You accepted the invitation; the named officers now see the case."),
-        )
-    if request.form.get("answer") == "decline":
-        return _run(
-            lambda: decline_invitation(p, request.form.get("reason", ""), current_user),
-            back=back,
-            done=_("You declined the invitation."),
-        )
-    return _refused(InvalidInput(_("Choose to accept or decline.")), back)
+    choice = request.form.get("answer")
+    ids = [db_int(v) for v in request.form.getlist("officers") if v.isdigit()]
+
+    def action():
+        if choice == "accept":
+            officers = db.session.scalars(select(User).where(User.id.in_(ids))).all()
+            return accept_invitation(p, list(officers), current_user)
+        if choice == "decline":
+            return decline_invitation(p, request.form.get("reason", ""), current_user)
+        raise InvalidInput(_("Choose to accept or decline."))
+
+    accepted = choice == "accept"
+    return run_step(
+        action,
+        refused=lambda err: _index_page(),
+        to=url_for("cases.detail", reference=p.case.reference)
+        if accepted
+        else url_for("joint.index"),
+        done=_("You accepted the invitation; the named officers now see the case.")
+        if accepted
+        else _("You declined the invitation."),
+    )
 
 
 @bp.post("/joint/participations/<int:participation_id>/remove")
@@ -185,9 +193,10 @@ def remove(participation_id: int):
     p = _participation_or_404(participation_id)
     if not may_lead(current_user, p.case):
         abort(403)
-    return _run(
+    return _on_case(
+        p.case,
         lambda: remove_participant(p, request.form.get("reason", ""), current_user),
-        back=_case_back(p.case),
+        form="joint-remove",
         done=_("The agency no longer takes part."),
     )
 
@@ -198,9 +207,10 @@ def withdraw(participation_id: int):
     p = _participation_or_404(participation_id)
     if not may_answer(current_user, p):
         abort(403)
-    return _run(
+    return run_step(
         lambda: withdraw_participation(p, request.form.get("reason", ""), current_user),
-        back=url_for("joint.index"),
+        refused=lambda err: _index_page(),
+        to=url_for("joint.index"),
         done=_("Your agency withdrew from the joint investigation."),
     )
 
@@ -212,7 +222,8 @@ def new_task(reference: str):
     agency = db.session.scalar(select(Agency).where(Agency.code == request.form.get("agency", "")))
     assignee = db.session.get(User, request.form.get("assignee", type=db_int) or 0)
     days = request.form.get("due_in_days", type=db_int)
-    return _run(
+    return _on_case(
+        case,
         lambda: create_task(
             case,
             current_user,
@@ -223,7 +234,7 @@ def new_task(reference: str):
             due_in_days=days,
             assignee=assignee,
         ),
-        back=_case_back(case),
+        form="joint-task",
         done=_("The task was assigned."),
     )
 
@@ -243,7 +254,10 @@ def _task_or_404(task_id: int) -> Task:
 @bp.get("/joint/tasks/<int:task_id>")
 @login_required
 def task(task_id: int):
-    t = _task_or_404(task_id)
+    return _task_page(_task_or_404(task_id))
+
+
+def _task_page(t: Task):
     return render_template(
         "joint/task.html",
         task=t,
@@ -259,10 +273,11 @@ def task_step(task_id: int, step: str):
     t = _task_or_404(task_id)
     file = request.files.get("attachment")
     upload = Upload(file.stream, file.filename) if file and file.filename else None
-    return _run(
+    return run_step(
         lambda: act_on_task(
             t, step, current_user, body=request.form.get("body", ""), upload=upload
         ),
-        back=url_for("joint.task", task_id=t.id),
+        refused=lambda err: _task_page(_task_or_404(task_id)),
+        to=url_for("joint.task", task_id=task_id),
         done=_("Saved."),
     )

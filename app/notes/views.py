@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -15,7 +15,8 @@ from app.cases.permissions import (
     check_case_open,
     get_case_or_404,
 )
-from app.core.errors import ServiceError
+from app.core.errors import InvalidInput
+from app.core.pages import run_step
 from app.extensions import db
 from app.notes import bp
 from app.notes.forms import NoteForm
@@ -45,25 +46,31 @@ def note_list(reference: str):
     if request.method == "POST" and not may_add:
         abort(403)
     form = NoteForm() if may_add else None
-    status = 200
+
+    def page(err=None):
+        notes = db.paginate(
+            case_notes(case, current_user), per_page=25, max_per_page=100, error_out=False
+        )
+        shown = form if can_add_material(current_user, case) else None
+        return render_template("notes/list.html", case=case, page=notes, form=shown)
+
     if form is not None and form.is_submitted():
-        status = 422
-        try:
-            check_case_open(case)  # an ended case refuses before its fields are judged
-            if form.validate():
-                data = NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
-                add_note(case, current_user, data)
-                db.session.commit()
-                flash(_("The record is added to the case."), "success")
-                return redirect(url_for("notes.note_list", reference=case.reference))
-        except ServiceError as exc:
-            db.session.rollback()
-            if exc.field and exc.field in form:
-                form[exc.field].errors.append(str(exc.message))
-            flash(str(exc.message), "danger")
-            status = exc.status
-    page = db.paginate(
-        case_notes(case, current_user), per_page=25, max_per_page=100, error_out=False
+        return run_step(
+            lambda: _add(case, form),
+            refused=page,
+            form=form,
+            to=url_for("notes.note_list", reference=case.reference),
+            done=_("The record is added to the case."),
+        )
+    return page()
+
+
+def _add(case, form: NoteForm):
+    check_case_open(case)  # an ended case refuses before its fields are judged
+    if not form.validate():
+        raise InvalidInput(
+            _("Nothing was saved. Correct the fields marked below; everything you typed is kept.")
+        )
+    return add_note(
+        case, current_user, NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
     )
-    shown = form if can_add_material(current_user, case) else None
-    return render_template("notes/list.html", case=case, page=page, form=shown), status

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.models import Role
+from app.cases.page import refused_on_case_page
 from app.cases.permissions import get_case_or_404, is_supervisor_of
-from app.core.errors import ServiceError
+from app.core.errors import InvalidInput
 from app.core.identifiers import mask_id_number
 from app.core.ids import db_int
+from app.core.pages import run_step
 from app.extensions import db
 from app.protection import bp
 from app.protection.conflicts import (
@@ -51,10 +53,6 @@ def protection_for_case(case, user) -> dict:
     }
 
 
-def _back(reference: str):
-    return redirect(url_for("cases.detail", reference=reference))
-
-
 @bp.route("/cases/<reference>/complainant")
 @login_required
 def complainant(reference: str):
@@ -77,7 +75,7 @@ def complainant_access(reference: str):
     change = (
         grant_complainant_access if request.form.get("grant") == "1" else revoke_complainant_access
     )
-    return _finish(reference, lambda: change(case, member_id, current_user))
+    return _finish(reference, lambda: change(case, member_id, current_user), "complainant_access")
 
 
 @bp.route("/cases/<reference>/conflicts", methods=["POST"])
@@ -85,25 +83,25 @@ def complainant_access(reference: str):
 def declare(reference: str):
     case = get_case_or_404(reference, current_user)
     kinds = request.form.getlist("kinds")
-    if request.form.get("none") == "1" and kinds:
-        flash(_("Either tick the conflicts or declare that there are none, not both."), "danger")
-        return _back(reference)
-    if request.form.get("none") != "1" and not kinds:
-        flash(_("Tick the conflicts you have, or declare that there are none."), "danger")
-        return _back(reference)
-    return _finish(
-        reference,
-        lambda: declare_conflicts(case, current_user, kinds, request.form.get("details")),
+
+    def action():
+        if request.form.get("none") == "1" and kinds:
+            raise InvalidInput(
+                _("Either tick the conflicts or declare that there are none, not both.")
+            )
+        if request.form.get("none") != "1" and not kinds:
+            raise InvalidInput(_("Tick the conflicts you have, or declare that there are none."))
+        declare_conflicts(case, current_user, kinds, request.form.get("details"))
+
+    return _finish(reference, action, "conflicts")
+
+
+def _finish(reference: str, action, form_name: str):
+    """A step from the protection section of the case page; refused, that page again."""
+    return run_step(
+        action,
+        refused=refused_on_case_page(reference, form_name),
+        to=url_for("cases.detail", reference=reference),
+        done=_("Saved."),
+        page_shows_error=True,
     )
-
-
-def _finish(reference: str, action):
-    try:
-        action()
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "success")
-    return _back(reference)

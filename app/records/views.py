@@ -10,9 +10,8 @@ from sqlalchemy.orm import contains_eager
 
 from app.cases.models import Case
 from app.cases.permissions import get_case_or_404
-from app.core.errors import ServiceError
 from app.core.labels import options
-from app.core.pages import form_status, refuse, run_step
+from app.core.pages import attempt, form_status, run_step
 from app.exchange import node, tasks
 from app.exchange.models import Delivery
 from app.extensions import db
@@ -309,12 +308,13 @@ def check():
     form = IntegrityCheckForm()
     records = None
     if form.validate_on_submit():
-        try:
-            records = integrity_check(
+        records, err = attempt(
+            lambda: integrity_check(
                 current_user, form.name.data, form.id_type.data, form.id_number.data
-            )
-        except ServiceError as err:
-            refuse(err, form)
+            ),
+            form=form,
+        )
+        if err is not None:
             return _check_page(form, None), err.status
         db.session.commit()
     return _check_page(form, records), form_status(form)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.core.calendar import today
 from app.core.errors import InvalidInput, NotAllowed, ServiceError
+from app.core.pages import run_step
 from app.extensions import db
 from app.jobs.models import DONE_STATUSES, Job
 from app.statistics import bp
@@ -137,12 +138,17 @@ def _filename(scope: Scope, key: str) -> str:
 def reports():
     if not may_view_agency(current_user):
         abort(403)
+    return _reports_page()
+
+
+def _reports_page(posted=None):
     return render_template(
         "statistics/reports.html",
         kind="reports",
         reports=reports_of(current_user),
         jobs=_report_jobs(),
         years=_years(),
+        posted=posted or {},
     )
 
 
@@ -155,22 +161,21 @@ def request_annual_report():
         year = int(request.form.get("year", ""))
     except ValueError:
         year = 0
-    try:
+
+    def action():
         if not 2000 <= year <= 2100:
             raise InvalidInput(_("Choose a year (2000–2100) and a quarter (1–4)."), field="year")
-        request_report(
-            current_user,
-            request.form.get("scope", ""),
-            year,
-            request.form.get("locale", ""),
+        return request_report(
+            current_user, request.form.get("scope", ""), year, request.form.get("locale", "")
         )
-    except ServiceError as err:
-        db.session.rollback()
-        flash(str(err.message), "danger")
-        return redirect(url_for("statistics.reports")), 303
-    db.session.commit()
-    flash(_("The annual report is being generated; this page shows when it is ready."), "info")
-    return redirect(url_for("statistics.reports"))
+
+    return run_step(
+        action,
+        refused=lambda err: _reports_page(posted=request.form.to_dict()),
+        to=url_for("statistics.reports"),
+        done=_("The annual report is being generated; this page shows when it is ready."),
+        category="info",
+    )
 
 
 @bp.get("/reports/<document_id>.pdf")
