@@ -621,3 +621,77 @@ def test_openapi_lists_the_joint_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "/cases/{reference}/joint" in paths and "/joint/tasks" in paths
     assert "/joint/invitations/{participation_id}/answer" in paths
+
+
+# --- joint and transfer exclude each other ----------------------------------------------
+
+
+@pytest.fixture
+def in_review(make_case, joint):
+    """A second SH case, in preliminary review, led by the same team."""
+    case = make_case(state=CaseState.preliminary_review, by=joint["sh_officer"])
+    db.session.commit()
+    return case
+
+
+def _offer(case, actor):
+    from app.cases.transfers import transfer_case
+
+    return transfer_case(
+        case,
+        actor,
+        target_agency="ZJ",
+        reason="属浙江管辖",
+        identity_travels=False,
+        expected_version=case.version,
+    )
+
+
+@pytest.mark.parametrize("answer", ["pending", "accepted"])
+def test_a_joint_case_is_not_transferred(client, joint, agency, in_review, answer):
+    (js,) = invite_agencies(in_review, [agency("JS")], "请协助", joint["sh_supervisor"], None)
+    if answer == "accepted":
+        accept_invitation(js, [joint["js_officer"]], joint["js_supervisor"])
+    db.session.commit()
+    with pytest.raises(GuardFailed, match="联合调查") as refused:
+        _offer(in_review, joint["sh_supervisor"])
+    assert refused.value.code == "joint_case"
+    db.session.rollback()
+    sign_in(client, joint["sh_supervisor"])
+    before = (_counts(), in_review.version)
+    response = client.post(
+        f"/cases/{in_review.reference}/transitions/transfer_case",
+        data={"version": in_review.version, "reason": "属浙江管辖", "target_agency": "ZJ"},
+    )
+    assert response.status_code == 409
+    assert "结束联合调查" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (_counts(), in_review.version) == before
+    assert in_review.state == CaseState.preliminary_review
+
+
+@pytest.mark.parametrize("how", ["declined", "ended"])
+def test_a_case_no_longer_joint_may_be_transferred(joint, agency, in_review, how):
+    (js,) = invite_agencies(in_review, [agency("JS")], "请协助", joint["sh_supervisor"], None)
+    if how == "declined":
+        decline_invitation(js, "无管辖", joint["js_supervisor"])
+    else:
+        end_joint(in_review, "改为移送", joint["sh_supervisor"])
+    transfer = _offer(in_review, joint["sh_supervisor"])
+    assert transfer is not None and in_review.state == CaseState.transfer_pending
+
+
+def test_a_case_waiting_for_a_transfer_answer_is_not_made_joint(client, joint, agency, in_review):
+    _offer(in_review, joint["sh_supervisor"])
+    db.session.commit()
+    with pytest.raises(GuardFailed, match="移送") as refused:
+        invite_agencies(in_review, [agency("JS")], "请协助", joint["sh_supervisor"], None)
+    assert refused.value.code == "transfer_pending"
+    db.session.rollback()
+    sign_in(client, joint["sh_supervisor"])
+    before = _counts()
+    response = client.post(
+        f"/cases/{in_review.reference}/joint/invite", data={"agencies": "JS", "message": "请协助"}
+    )
+    assert response.status_code == 409 and "移送" in response.get_data(as_text=True)
+    assert _counts() == before

@@ -9,13 +9,17 @@ bp = Blueprint("joint", __name__)
 def init_app(app: Flask) -> None:
     from app.auth.models import Role
     from app.cases.permissions import register_contributor, register_visibility
+    from app.cases.transfers import transfer_checks
     from app.core import register_case_section, register_dashboard_panel, register_nav
     from app.core.labels import ACTION_LABELS, AUDIT_ACTION_LABELS, LABELS
     from app.joint import views
     from app.joint.models import ParticipationStatus, TaskKind, TaskStatus
     from app.joint.permissions import is_participant, participant_clause
+    from app.joint.services import refuse_transfer_of_joint_case
 
     register_visibility(participant_clause)
+    if refuse_transfer_of_joint_case not in transfer_checks:  # one app per test run
+        transfer_checks.append(refuse_transfer_of_joint_case)
     register_contributor(is_participant)
     LABELS.update(
         {
