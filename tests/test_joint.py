@@ -695,3 +695,62 @@ def test_a_case_waiting_for_a_transfer_answer_is_not_made_joint(client, joint, a
     )
     assert response.status_code == 409 and "移送" in response.get_data(as_text=True)
     assert _counts() == before
+
+
+# --- what the participants' forms offer ---------------------------------------------------
+
+
+def _offered(html: str, select_id: str) -> set[str]:
+    import re
+
+    select = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', html, re.S)
+    return set(re.findall(r'<option[^>]*value="([^"]+)"', select.group(1)))
+
+
+@pytest.mark.parametrize("who", ["js_officer", "js_supervisor"])
+def test_participant_forms_offer_shared_only(client, joint, who):
+    ref = joint["case"].reference
+    sign_in(client, joint[who])
+    evidence = client.get(f"/cases/{ref}/evidence").get_data(as_text=True)
+    assert _offered(evidence, "ev-vis") == {"shared"} and _offered(evidence, "ph-vis") == {"shared"}
+    assert 'data-testid="shared-only"' in evidence
+    notes = client.get(f"/cases/{ref}/notes").get_data(as_text=True)
+    assert _offered(notes, "visibility") == {"shared"}
+    assert "本机关添加的材料均与牵头机关共享" in notes
+    sign_in(client, joint["sh_officer"])
+    lead = client.get(f"/cases/{ref}/notes").get_data(as_text=True)
+    assert _offered(lead, "visibility") == {"internal", "shared"}
+    lead = client.get(f"/cases/{ref}/evidence").get_data(as_text=True)
+    assert _offered(lead, "ev-vis") == {"internal", "shared"}
+
+
+def test_a_forged_internal_note_of_a_participant_is_refused(client, joint):
+    from app.notes.models import CaseNote
+
+    ref = joint["case"].reference
+    sign_in(client, joint["js_officer"])
+    form = {"kind": "note", "title": "江苏笔记", "happened_on": today().isoformat()}
+    form["body"] = "江苏核查记录"
+    before = db.session.scalar(select(func.count()).select_from(CaseNote))
+    refused = client.post(f"/cases/{ref}/notes", data={**form, "visibility": "internal"})
+    assert refused.status_code == 422 and "江苏核查记录" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(CaseNote)) == before
+    shared = client.post(f"/cases/{ref}/notes", data={**form, "visibility": "shared"})
+    assert shared.status_code == 302
+    note = db.session.scalar(select(CaseNote).where(CaseNote.title == "江苏笔记"))
+    assert note.visibility.value == "shared"
+
+
+def test_a_forged_internal_physical_item_of_a_participant_is_shared(client, joint):
+    from app.evidence.models import EvidenceItem
+
+    sign_in(client, joint["js_officer"])
+    response = client.post(
+        f"/cases/{joint['case'].reference}/evidence/physical",
+        data={"title": "江苏封存的实验记录本", "visibility": "internal", "location": "南京"},
+    )
+    assert response.status_code == 302
+    title = EvidenceItem.title
+    item = db.session.scalar(select(EvidenceItem).where(title == "江苏封存的实验记录本"))
+    assert item.visibility.value == "shared"

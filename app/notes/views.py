@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -14,11 +15,14 @@ from app.cases.permissions import (
     can_contribute,
     check_case_open,
     get_case_or_404,
+    reads_shared_level,
 )
-from app.core.errors import ServiceError
+from app.core.errors import InvalidInput
+from app.core.pages import run_step
+from app.evidence.services import offered_visibilities
 from app.extensions import db
 from app.notes import bp
-from app.notes.forms import NoteForm
+from app.notes.forms import note_form
 from app.notes.models import CaseNote
 from app.notes.services import NoteInput, add_note, case_notes
 
@@ -44,26 +48,35 @@ def note_list(reference: str):
     may_add = can_contribute(current_user, case)
     if request.method == "POST" and not may_add:
         abort(403)
-    form = NoteForm() if may_add else None
-    status = 200
+    form = note_form(offered_visibilities(case, current_user)) if may_add else None
     if form is not None and form.is_submitted():
-        status = 422
-        try:
-            check_case_open(case)  # an ended case refuses before its fields are judged
-            if form.validate():
-                data = NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
-                add_note(case, current_user, data)
-                db.session.commit()
-                flash(_("The record is added to the case."), "success")
-                return redirect(url_for("notes.note_list", reference=case.reference))
-        except ServiceError as exc:
-            db.session.rollback()
-            if exc.field and exc.field in form:
-                form[exc.field].errors.append(str(exc.message))
-            flash(str(exc.message), "danger")
-            status = exc.status
+        return run_step(
+            lambda: _add(case, form),
+            refused=lambda err: _page(case, form),
+            to=url_for("notes.note_list", reference=case.reference),
+            done=_("The record is added to the case."),
+            form=form,
+        )
+    return _page(case, form)
+
+
+def _add(case, form) -> None:
+    check_case_open(case)  # an ended case refuses before its fields are judged
+    if not form.validate():
+        raise InvalidInput(_l("Nothing was added. Correct the fields marked below."))
+    data = NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
+    add_note(case, current_user, data)
+
+
+def _page(case, form):
     page = db.paginate(
         case_notes(case, current_user), per_page=25, max_per_page=100, error_out=False
     )
     shown = form if can_add_material(current_user, case) else None
-    return render_template("notes/list.html", case=case, page=page, form=shown), status
+    return render_template(
+        "notes/list.html",
+        case=case,
+        page=page,
+        form=shown,
+        shared_only=reads_shared_level(current_user, case),
+    )
