@@ -136,7 +136,7 @@ def test_registration_refuses_a_bad_resident_id(db, client, make_user, locale, m
     response = client.post(
         "/cases/new", data=registration_form(**{"respondents-0-id_number": "12345"})
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in text(response)
     assert 'value="12345"' in text(response)  # the input is kept
     assert _cases(db) == before

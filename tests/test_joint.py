@@ -754,3 +754,75 @@ def test_a_forged_internal_physical_item_of_a_participant_is_shared(client, join
     title = EvidenceItem.title
     item = db.session.scalar(select(EvidenceItem).where(title == "江苏封存的实验记录本"))
     assert item.visibility.value == "shared"
+
+
+# --- the routing hint at registration -----------------------------------------------------
+
+
+def _registration(**respondents):
+    from tests.ui_helpers import registration_form
+
+    form = registration_form()
+    for key in [k for k in form if k.startswith("respondents-")]:
+        del form[key]
+    form.update(respondents)
+    return form
+
+
+HEAD_OF_UNIT = {
+    "respondents-0-name": "张伟",
+    "respondents-0-party_type": "person",
+    "respondents-0-id_type": "resident_id",
+    "respondents-0-id_number": "31010119800101123X",
+    "respondents-0-institution": "复旦大学",
+    "respondents-0-position": "院长",
+}
+TWO_PROVINCES = {
+    "respondents-0-name": "王芳",
+    "respondents-0-party_type": "person",
+    "respondents-0-id_type": "resident_id",
+    "respondents-0-id_number": "320102198502021231",
+    "respondents-0-position": "副教授",
+    "respondents-1-name": "张伟",
+    "respondents-1-party_type": "person",
+    "respondents-1-id_type": "resident_id",
+    "respondents-1-id_number": "31010119800101123X",
+    "respondents-1-position": "教授",
+}
+
+
+@pytest.mark.parametrize(
+    "respondents, hint",
+    [(HEAD_OF_UNIT, "上级主管部门"), (TWO_PROVINCES, "联合调查")],
+    ids=["head of unit", "two provinces"],
+)
+def test_registration_form_shows_the_routing_hint_for_the_respondents_typed(
+    client, make_user, respondents, hint
+):
+    from app.cases.models import Case
+
+    sign_in(client, make_user("SH", roles=("officer",)))
+    before = db.session.scalar(select(func.count()).select_from(Case))
+    page = client.post("/cases/new", data=_registration(add="hint", **respondents))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="routing-hint"' in html and hint in html
+    assert "张伟" in html  # what was typed stays
+    adding = client.post("/cases/new", data=_registration(add="respondent", **respondents))
+    assert hint in adding.get_data(as_text=True)
+    refused = client.post("/cases/new", data=_registration(title="", **respondents))
+    assert refused.status_code == 422 and hint in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Case)) == before
+    registered = client.post("/cases/new", data=_registration(**respondents))
+    assert registered.status_code == 302
+    html = client.get(registered.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="routing-hint"' in html and hint in html  # the case page keeps it
+
+
+def test_registration_form_shows_no_hint_for_one_local_respondent(client, make_user):
+    sign_in(client, make_user("SH", roles=("officer",)))
+    assert 'data-testid="routing-hint"' not in client.get("/cases/new").get_data(as_text=True)
+    plain = {**TWO_PROVINCES}
+    for key in [k for k in plain if k.startswith("respondents-1-")]:
+        del plain[key]
+    html = client.post("/cases/new", data=_registration(add="hint", **plain)).get_data(as_text=True)
+    assert 'data-testid="routing-hint"' not in html
