@@ -243,3 +243,6 @@ def login(client):
 
 
 __all__ = ["TEST_PASSWORD", "TeamRole"]
+
+
+from tests.joint_world import joint  # noqa: E402,F401  (the joint tests' shared world)

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.auth.models import Agency, Role, User
 from app.cases.models import Case
-from app.cases.permissions import can_handle, get_case_or_404, visible_clause
+from app.cases.permissions import can_handle, get_case_or_404
 from app.cases.services import active_agencies_except
-from app.core.errors import InvalidInput, ServiceError
+from app.core.errors import InvalidInput
 from app.core.ids import db_int
+from app.core.pages import run_step
 from app.evidence.services import Upload
 from app.extensions import db
 from app.joint import bp
 from app.joint.models import Participation, ParticipationStatus, Task, TaskKind
 from app.joint.permissions import (
     JOINABLE_STATES,
+    get_participation_or_404,
+    get_task_or_404,
     may_answer,
     may_lead,
-    may_see_task,
     may_work_on,
     participation_of,
 )
@@ -78,20 +80,13 @@ def overdue_for_dashboard() -> list[Task]:
     return overdue_tasks(current_user.agency_id, visible_to=current_user)
 
 
-def _refused(err: ServiceError, back: str):
-    db.session.rollback()
-    return render_template("joint/refused.html", error=err, back=back), err.status
+def _refused(back: str):
+    return lambda err: render_template("joint/refused.html", back=back)
 
 
 def _run(action, *, back: str, done: str):
-    """The joint feature's one refusal path: nothing is kept and the reason is shown."""
-    try:
-        action()
-    except ServiceError as err:
-        return _refused(err, back)
-    db.session.commit()
-    flash(done, "success")
-    return redirect(back)
+    """The joint feature's forms: a refusal keeps nothing and says why, on the refused page."""
+    return run_step(action, refused=_refused(back), to=back, done=done)
 
 
 @bp.get("/joint")
@@ -148,11 +143,7 @@ def end(reference: str):
 
 
 def _participation_or_404(participation_id: int) -> Participation:
-    """Visible to the inviting agency and to the invited one; to no one else."""
-    p = db.session.get(Participation, participation_id)
-    if p is None or current_user.agency_id not in (p.agency_id, p.case.agency_id):
-        abort(404)
-    return p
+    return get_participation_or_404(participation_id, current_user)
 
 
 @bp.post("/joint/invitations/<int:participation_id>/answer")
@@ -176,7 +167,15 @@ def answer(participation_id: int):
             back=back,
             done=_("You declined the invitation."),
         )
-    return _refused(InvalidInput(_("Choose to accept or decline.")), back)
+    return run_step(
+        _no_answer,
+        refused=_refused(back),
+        to=back,
+    )
+
+
+def _no_answer():
+    raise InvalidInput(_("Choose to accept or decline."))
 
 
 @bp.post("/joint/participations/<int:participation_id>/remove")
@@ -229,15 +228,7 @@ def new_task(reference: str):
 
 
 def _task_or_404(task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None:
-        abort(404)
-    visible = db.session.scalar(
-        select(Case.id).where(Case.id == task.case_id, visible_clause(current_user))
-    )
-    if visible is None or not may_see_task(current_user, task):
-        abort(404)
-    return task
+    return get_task_or_404(task_id, current_user)
 
 
 @bp.get("/joint/tasks/<int:task_id>")
