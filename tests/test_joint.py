@@ -785,3 +785,13 @@ def test_registration_form_shows_no_hint_for_one_local_respondent(client, make_u
         del plain[key]
     html = client.post("/cases/new", data=_registration(add="hint", **plain)).get_data(as_text=True)
     assert 'data-testid="routing-hint"' not in html
+
+
+def test_participation_and_task_states_keep_their_own_labels(app):
+    from flask_babel import force_locale
+
+    from app.core.labels import label
+
+    with app.test_request_context(), force_locale("zh"):
+        assert label(ParticipationStatus.accepted) == "参与中"
+        assert label(TaskStatus.accepted) == "办理中"

@@ -21,25 +21,27 @@ def init_app(app: Flask) -> None:
     if refuse_transfer_of_joint_case not in transfer_checks:  # one app per test run
         transfer_checks.append(refuse_transfer_of_joint_case)
     register_contributor(is_participant)
+    # Pairs, not a dict: ParticipationStatus.accepted and TaskStatus.accepted are equal
+    # strings, and a dict literal would keep one key with the other's label.
     LABELS.update(
-        {
-            ParticipationStatus.pending: _l("Awaiting answer"),
-            ParticipationStatus.accepted: _l("Taking part"),
-            ParticipationStatus.declined: _l("Declined"),
-            ParticipationStatus.expired: _l("Lapsed"),
-            ParticipationStatus.withdrawn: _l("Withdrew"),
-            ParticipationStatus.removed: _l("Removed"),
-            ParticipationStatus.ended: _l("Joint investigation ended"),
-            TaskKind.interview: _l("Interview"),
-            TaskKind.obtain_records: _l("Obtain records"),
-            TaskKind.expert_opinion: _l("Expert opinion"),
-            TaskKind.site_visit: _l("Site visit"),
-            TaskKind.other: _l("Other"),
-            TaskStatus.open: _l("Assigned"),
-            TaskStatus.accepted: _l("In progress"),
-            TaskStatus.completed: _l("Completed, awaiting review"),
-            TaskStatus.closed: _l("Closed"),
-        }
+        [
+            (ParticipationStatus.pending, _l("Awaiting answer")),
+            (ParticipationStatus.accepted, _l("Taking part")),
+            (ParticipationStatus.declined, _l("Declined")),
+            (ParticipationStatus.expired, _l("Lapsed")),
+            (ParticipationStatus.withdrawn, _l("Withdrew")),
+            (ParticipationStatus.removed, _l("Removed")),
+            (ParticipationStatus.ended, _l("Joint investigation ended")),
+            (TaskKind.interview, _l("Interview")),
+            (TaskKind.obtain_records, _l("Obtain records")),
+            (TaskKind.expert_opinion, _l("Expert opinion")),
+            (TaskKind.site_visit, _l("Site visit")),
+            (TaskKind.other, _l("Other")),
+            (TaskStatus.open, _l("Assigned")),
+            (TaskStatus.accepted, _l("In progress")),
+            (TaskStatus.completed, _l("Completed, awaiting review")),
+            (TaskStatus.closed, _l("Closed")),
+        ]
     )
     ACTION_LABELS.update(
         {
