@@ -13,71 +13,92 @@ from tests.joint_world import PDF
 
 pytestmark = pytest.mark.browser
 
-SETUP = """
-from app import create_app
-from app.auth.models import Agency
-from app.auth.services import create_user
-from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
-from app.cases.services import AllegationInput, CaseInput, ComplainantInput, RespondentInput
-from app.cases.services import register_case
-from app.demo.loader import ensure_agencies
-from app.extensions import db
-from flask_migrate import upgrade
-from sqlalchemy import select
-from tests.walk import walk_to
-import datetime as dt
-
-app = create_app()
-with app.app_context():
-    upgrade()
-    ensure_agencies()
-    agencies = {a.code: a for a in db.session.scalars(select(Agency))}
-    for code in ("JS", "SH"):
-        agencies[code].policy.totp_required = False  # the joint work is under test
-    create_user("js-lead", "江苏负责人", agencies["JS"], ["supervisor"], "{password}")
-    officer = create_user("js-officer", "江苏专员", agencies["JS"], ["officer"], "{password}")
-    create_user("sh-lead", "上海负责人", agencies["SH"], ["supervisor"], "{password}")
-    create_user("sh-officer", "上海专员", agencies["SH"], ["officer"], "{password}")
-    case = register_case(
-        CaseInput(
-            title="南京与上海两地合作论文涉嫌图像造假",
-            source=CaseSource.letter,
-            received_date=dt.date(2026, 3, 2),
-            summary="举报称两地作者合作论文的图像存在拼接。",
-            respondents=[
-                RespondentInput(
-                    name="王芳", party_type=PartyType.person, id_type="resident_id",
-                    id_number="320102198502021231", institution="南京大学", position="教授",
-                ),
-                RespondentInput(
-                    name="张伟", party_type=PartyType.person, id_type="resident_id",
-                    id_number="31010119800101123X", institution="复旦大学", position="教授",
-                ),
-            ],
-            allegations=[
-                AllegationInput(
-                    misconduct_type=MisconductType.fabrication_falsification,
-                    description="图3与图5为同一图像翻转", work_reference="10.1000/joint",
-                )
-            ],
-            complainant=ComplainantInput(anonymous=False, name="李娜", contact="13800000000"),
-        ),
-        officer,
-    )
-    walk_to(case, CaseState.investigating, officer)
-    print(case.reference)
-    db.session.commit()
-"""
 TITLE = "南京与上海两地合作论文涉嫌图像造假"
+
+
+def seed() -> None:
+    """Run in the live app's environment: JS and SH people, and one JS case in investigation
+    whose respondents live in both provinces."""
+    import datetime as dt
+
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.auth.models import Agency
+    from app.auth.services import create_user
+    from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
+    from app.cases.services import (
+        AllegationInput,
+        CaseInput,
+        ComplainantInput,
+        RespondentInput,
+        register_case,
+    )
+    from app.demo.loader import ensure_agencies
+    from app.extensions import db
+    from tests.walk import walk_to
+
+    with create_app().app_context():
+        upgrade()
+        ensure_agencies()
+        agencies = {a.code: a for a in db.session.scalars(select(Agency))}
+        for code in ("JS", "SH"):
+            agencies[code].policy.totp_required = False  # the joint work is under test
+        people = (
+            ("js-lead", "江苏负责人", "JS", "supervisor"),
+            ("js-officer", "江苏专员", "JS", "officer"),
+            ("sh-lead", "上海负责人", "SH", "supervisor"),
+            ("sh-officer", "上海专员", "SH", "officer"),
+        )
+        made = {
+            name: create_user(name, shown, agencies[code], [role], TEST_PASSWORD)
+            for name, shown, code, role in people
+        }
+        respondents = [
+            RespondentInput(
+                name=name,
+                party_type=PartyType.person,
+                id_type="resident_id",
+                id_number=number,
+                institution=unit,
+                position="教授",
+            )
+            for name, number, unit in (
+                ("王芳", "320102198502021231", "南京大学"),
+                ("张伟", "31010119800101123X", "复旦大学"),
+            )
+        ]
+        case = register_case(
+            CaseInput(
+                title=TITLE,
+                source=CaseSource.letter,
+                received_date=dt.date(2026, 3, 2),
+                summary="举报称两地作者合作论文的图像存在拼接。",
+                respondents=respondents,
+                allegations=[
+                    AllegationInput(
+                        misconduct_type=MisconductType.fabrication_falsification,
+                        description="图3与图5为同一图像翻转",
+                        work_reference="10.1000/joint",
+                    )
+                ],
+                complainant=ComplainantInput(anonymous=False, name="李娜", contact="13800000000"),
+            ),
+            made["js-officer"],
+        )
+        walk_to(case, CaseState.investigating, made["js-officer"])
+        db.session.commit()
+
+
 TASK = "询问上海合作作者并调取原始图像"
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     need_chromium()
-    yield from live_app(
-        tmp_path_factory.mktemp("joint"), SETUP.replace("{password}", TEST_PASSWORD)
-    )
+    setup = "from tests.test_joint_browser import seed; seed()"
+    yield from live_app(tmp_path_factory.mktemp("joint"), setup)
 
 
 @pytest.fixture(scope="module")
