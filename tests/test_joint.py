@@ -52,6 +52,21 @@ def api(client):
     return make
 
 
+@pytest.fixture
+def zj_invited(joint, agency):
+    """ZJ invited to the joint case, not yet answering."""
+    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
+    return zj
+
+
+@pytest.fixture
+def lapsed(zj_invited):
+    """ZJ's invitation, its answer date yesterday."""
+    zj_invited.respond_by = today() - dt.timedelta(days=1)
+    db.session.flush()
+    return zj_invited
+
+
 def _counts():
     db.session.expire_all()
     return tuple(
@@ -102,33 +117,29 @@ def test_answering_twice_is_refused(joint):
         decline_invitation(joint["js_part"], "改变主意", joint["js_supervisor"])
 
 
-def test_answering_a_lapsed_invitation_is_refused_and_marks_it_expired(joint, agency):
-    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
-    zj.respond_by = today() - dt.timedelta(days=1)
-    db.session.flush()
+def test_answering_a_lapsed_invitation_is_refused_and_marks_it_expired(joint, lapsed):
+    zj = lapsed
     with pytest.raises(GuardFailed, match="逾期失效"):
         accept_invitation(zj, [joint["zj_officer"]], joint["zj_supervisor"])
     assert zj.status == ParticipationStatus.expired
 
 
-def test_daily_expiry_marks_lapsed_invitations(joint, agency):
-    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
-    zj.respond_by = today() - dt.timedelta(days=1)
-    db.session.flush()
+def test_daily_expiry_marks_lapsed_invitations(joint, lapsed):
+    zj = lapsed
     assert expire_invitations() == 1
     db.session.refresh(zj)
     assert zj.status == ParticipationStatus.expired
 
 
-def test_only_the_invited_agencys_supervisor_answers(joint, agency):
-    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
+def test_only_the_invited_agencys_supervisor_answers(joint, zj_invited):
+    zj = zj_invited
     for actor in (joint["zj_officer"], joint["js_supervisor"], joint["sh_supervisor"]):
         with pytest.raises(NotAllowed):
             accept_invitation(zj, [joint["zj_officer"]], actor)
 
 
-def test_named_officers_must_be_the_agencys_own(joint, agency):
-    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
+def test_named_officers_must_be_the_agencys_own(joint, zj_invited):
+    zj = zj_invited
     with pytest.raises(InvalidInput):
         accept_invitation(zj, [joint["js_officer"]], joint["zj_supervisor"])
     with pytest.raises(InvalidInput):
@@ -542,8 +553,8 @@ def test_invitation_answer_period_follows_the_agency_policy(joint, agency):
 # --- API --------------------------------------------------------------------------------
 
 
-def test_api_answers_an_invitation_and_lists_tasks(joint, agency, api):
-    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
+def test_api_answers_an_invitation_and_lists_tasks(joint, zj_invited, api):
+    zj = zj_invited
     db.session.commit()
     url = f"/api/v1/joint/invitations/{zj.id}/answer"
     assert (
@@ -593,27 +604,14 @@ def in_review(make_case, joint):
     return case
 
 
-def _offer(case, actor):
-    from app.cases.transfers import transfer_case
-
-    return transfer_case(
-        case,
-        actor,
-        target_agency="ZJ",
-        reason="属浙江管辖",
-        identity_travels=False,
-        expected_version=case.version,
-    )
-
-
 @pytest.mark.parametrize("answer", ["pending", "accepted"])
-def test_a_joint_case_is_not_transferred(client, joint, agency, in_review, answer):
+def test_a_joint_case_is_not_transferred(client, joint, agency, in_review, offer, answer):
     (js,) = invite_agencies(in_review, [agency("JS")], "请协助", joint["sh_supervisor"], None)
     if answer == "accepted":
         accept_invitation(js, [joint["js_officer"]], joint["js_supervisor"])
     db.session.commit()
     with pytest.raises(GuardFailed, match="联合调查") as refused:
-        _offer(in_review, joint["sh_supervisor"])
+        offer(in_review, joint["sh_supervisor"], to="ZJ")
     assert refused.value.code == "joint_case"
     db.session.rollback()
     sign_in(client, joint["sh_supervisor"])
@@ -630,18 +628,20 @@ def test_a_joint_case_is_not_transferred(client, joint, agency, in_review, answe
 
 
 @pytest.mark.parametrize("how", ["declined", "ended"])
-def test_a_case_no_longer_joint_may_be_transferred(joint, agency, in_review, how):
+def test_a_case_no_longer_joint_may_be_transferred(joint, agency, in_review, offer, how):
     (js,) = invite_agencies(in_review, [agency("JS")], "请协助", joint["sh_supervisor"], None)
     if how == "declined":
         decline_invitation(js, "无管辖", joint["js_supervisor"])
     else:
         end_joint(in_review, "改为移送", joint["sh_supervisor"])
-    transfer = _offer(in_review, joint["sh_supervisor"])
+    transfer = offer(in_review, joint["sh_supervisor"], to="ZJ")
     assert transfer is not None and in_review.state == CaseState.transfer_pending
 
 
-def test_a_case_waiting_for_a_transfer_answer_is_not_made_joint(client, joint, agency, in_review):
-    _offer(in_review, joint["sh_supervisor"])
+def test_a_case_waiting_for_a_transfer_answer_is_not_made_joint(
+    client, joint, agency, in_review, offer
+):
+    offer(in_review, joint["sh_supervisor"], to="ZJ")
     db.session.commit()
     with pytest.raises(GuardFailed, match="移送") as refused:
         invite_agencies(in_review, [agency("JS")], "请协助", joint["sh_supervisor"], None)
