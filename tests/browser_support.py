@@ -100,7 +100,7 @@ def live_app(folder, setup: str):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(600):  # a loaded machine takes well over ten seconds to start it
             try:
                 urllib.request.urlopen(url + "/login", timeout=1)
                 break

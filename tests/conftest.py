@@ -256,3 +256,25 @@ def login(client):
 
 
 __all__ = ["TEST_PASSWORD", "TeamRole"]
+
+
+@pytest.fixture
+def offer(db):
+    """offer(case, by, to="JS", identity_travels=False, reason=...) -> the pending transfer,
+    offered through the workflow step as a supervisor does."""
+    from app.cases.transfers import transfer_case
+
+    def make(case, by, to="JS", identity_travels=False, reason="被举报人所在单位属江苏管辖"):
+        return transfer_case(
+            case,
+            by,
+            target_agency=to,
+            reason=reason,
+            identity_travels=identity_travels,
+            expected_version=case.version,
+        )
+
+    return make
+
+
+from tests.joint_world import joint  # noqa: E402,F401  (the joint tests' shared world)

@@ -13,7 +13,7 @@ from app.cases.models import CaseState, HistoryEntry
 from app.core.calendar import add_working_days, today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.core.models import AuditEntry
-from app.evidence.services import Upload, add_file_evidence
+from app.evidence.services import Upload
 from app.extensions import db
 from app.joint.models import Participation, ParticipationStatus, Task, TaskStatus
 from app.joint.services import (
@@ -27,52 +27,17 @@ from app.joint.services import (
     remove_participant,
     withdraw_participation,
 )
-from app.notes.services import NoteInput, add_note
 from app.notifications.models import Notification
 from tests.api.conftest import ApiClient
+from tests.joint_world import (
+    COMPLAINANT,
+    FULL_ID,
+    INTERNAL_EVIDENCE,
+    INTERNAL_NOTE,
+    PDF,
+    SHARED_NOTE,
+)
 from tests.ui_helpers import sign_in
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-COMPLAINANT = ("李娜", "13800000000")
-FULL_ID = "31010119800101123X"
-INTERNAL_NOTE = "内部笔记：举报人身份线索"
-INTERNAL_EVIDENCE = "内部证据材料"
-SHARED_NOTE = "共享笔记：核查进展"
-
-
-class Joint(dict):
-    """An SH case in investigation, JS invited and accepting with one named officer, AH
-    declining, ZJ never invited; internal and shared material on the case."""
-
-
-@pytest.fixture
-def joint(make_user, make_case, agency):
-    w = Joint()
-    for code in ("SH", "JS", "ZJ", "AH"):
-        w[f"{code.lower()}_officer"] = make_user(code, roles=("officer",))
-        w[f"{code.lower()}_supervisor"] = make_user(code, roles=("supervisor",))
-    w["js_other_officer"] = make_user("JS", roles=("officer",))
-    case = make_case(state=CaseState.investigating, by=w["sh_officer"])
-    w["case"] = case
-    lead = w["sh_supervisor"]
-    js, ah = invite_agencies(case, [agency("JS"), agency("AH")], "请协助调查", lead, None)
-    accept_invitation(js, [w["js_officer"]], w["js_supervisor"])
-    decline_invitation(ah, "本单位无管辖", w["ah_supervisor"])
-    w["js_part"], w["ah_part"] = js, ah
-    add_note(case, w["sh_officer"], _note(INTERNAL_NOTE, "internal"))
-    add_note(case, w["sh_officer"], _note(SHARED_NOTE, "shared"))
-    add_file_evidence(
-        case, Upload(io.BytesIO(PDF), "a.pdf"), w["sh_officer"], title=INTERNAL_EVIDENCE
-    )
-    add_file_evidence(
-        case,
-        Upload(io.BytesIO(PDF + b"s"), "b.pdf"),
-        w["sh_officer"],
-        title="共享证据",
-        visibility="shared",
-    )
-    db.session.commit()
-    return w
 
 
 @pytest.fixture
@@ -87,10 +52,19 @@ def api(client):
     return make
 
 
-def _note(title, visibility):
-    return NoteInput(
-        kind="note", title=title, happened_on=today(), body=title + "正文", visibility=visibility
-    )
+@pytest.fixture
+def zj_invited(joint, agency):
+    """ZJ invited to the joint case, not yet answering."""
+    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
+    return zj
+
+
+@pytest.fixture
+def lapsed(zj_invited):
+    """ZJ's invitation, its answer date yesterday."""
+    zj_invited.respond_by = today() - dt.timedelta(days=1)
+    db.session.flush()
+    return zj_invited
 
 
 def _counts():
@@ -143,33 +117,29 @@ def test_answering_twice_is_refused(joint):
         decline_invitation(joint["js_part"], "改变主意", joint["js_supervisor"])
 
 
-def test_answering_a_lapsed_invitation_is_refused_and_marks_it_expired(joint, agency):
-    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
-    zj.respond_by = today() - dt.timedelta(days=1)
-    db.session.flush()
+def test_answering_a_lapsed_invitation_is_refused_and_marks_it_expired(joint, lapsed):
+    zj = lapsed
     with pytest.raises(GuardFailed, match="逾期失效"):
         accept_invitation(zj, [joint["zj_officer"]], joint["zj_supervisor"])
     assert zj.status == ParticipationStatus.expired
 
 
-def test_daily_expiry_marks_lapsed_invitations(joint, agency):
-    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
-    zj.respond_by = today() - dt.timedelta(days=1)
-    db.session.flush()
+def test_daily_expiry_marks_lapsed_invitations(joint, lapsed):
+    zj = lapsed
     assert expire_invitations() == 1
     db.session.refresh(zj)
     assert zj.status == ParticipationStatus.expired
 
 
-def test_only_the_invited_agencys_supervisor_answers(joint, agency):
-    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
+def test_only_the_invited_agencys_supervisor_answers(joint, zj_invited):
+    zj = zj_invited
     for actor in (joint["zj_officer"], joint["js_supervisor"], joint["sh_supervisor"]):
         with pytest.raises(NotAllowed):
             accept_invitation(zj, [joint["zj_officer"]], actor)
 
 
-def test_named_officers_must_be_the_agencys_own(joint, agency):
-    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
+def test_named_officers_must_be_the_agencys_own(joint, zj_invited):
+    zj = zj_invited
     with pytest.raises(InvalidInput):
         accept_invitation(zj, [joint["js_officer"]], joint["zj_supervisor"])
     with pytest.raises(InvalidInput):
@@ -583,8 +553,8 @@ def test_invitation_answer_period_follows_the_agency_policy(joint, agency):
 # --- API --------------------------------------------------------------------------------
 
 
-def test_api_answers_an_invitation_and_lists_tasks(joint, agency, api):
-    (zj,) = invite_agencies(joint["case"], [agency("ZJ")], "请协助", joint["sh_supervisor"], None)
+def test_api_answers_an_invitation_and_lists_tasks(joint, zj_invited, api):
+    zj = zj_invited
     db.session.commit()
     url = f"/api/v1/joint/invitations/{zj.id}/answer"
     assert (
@@ -621,3 +591,207 @@ def test_openapi_lists_the_joint_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "/cases/{reference}/joint" in paths and "/joint/tasks" in paths
     assert "/joint/invitations/{participation_id}/answer" in paths
+
+
+# --- joint and transfer exclude each other ----------------------------------------------
+
+
+@pytest.fixture
+def in_review(make_case, joint):
+    """A second SH case, in preliminary review, led by the same team."""
+    case = make_case(state=CaseState.preliminary_review, by=joint["sh_officer"])
+    db.session.commit()
+    return case
+
+
+@pytest.mark.parametrize("answer", ["pending", "accepted"])
+def test_a_joint_case_is_not_transferred(client, joint, agency, in_review, offer, answer):
+    (js,) = invite_agencies(in_review, [agency("JS")], "请协助", joint["sh_supervisor"], None)
+    if answer == "accepted":
+        accept_invitation(js, [joint["js_officer"]], joint["js_supervisor"])
+    db.session.commit()
+    with pytest.raises(GuardFailed, match="联合调查") as refused:
+        offer(in_review, joint["sh_supervisor"], to="ZJ")
+    assert refused.value.code == "joint_case"
+    db.session.rollback()
+    sign_in(client, joint["sh_supervisor"])
+    before = (_counts(), in_review.version)
+    response = client.post(
+        f"/cases/{in_review.reference}/transitions/transfer_case",
+        data={"version": in_review.version, "reason": "属浙江管辖", "target_agency": "ZJ"},
+    )
+    assert response.status_code == 409
+    assert "结束联合调查" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (_counts(), in_review.version) == before
+    assert in_review.state == CaseState.preliminary_review
+
+
+@pytest.mark.parametrize("how", ["declined", "ended"])
+def test_a_case_no_longer_joint_may_be_transferred(joint, agency, in_review, offer, how):
+    (js,) = invite_agencies(in_review, [agency("JS")], "请协助", joint["sh_supervisor"], None)
+    if how == "declined":
+        decline_invitation(js, "无管辖", joint["js_supervisor"])
+    else:
+        end_joint(in_review, "改为移送", joint["sh_supervisor"])
+    transfer = offer(in_review, joint["sh_supervisor"], to="ZJ")
+    assert transfer is not None and in_review.state == CaseState.transfer_pending
+
+
+def test_a_case_waiting_for_a_transfer_answer_is_not_made_joint(
+    client, joint, agency, in_review, offer
+):
+    offer(in_review, joint["sh_supervisor"], to="ZJ")
+    db.session.commit()
+    with pytest.raises(GuardFailed, match="移送") as refused:
+        invite_agencies(in_review, [agency("JS")], "请协助", joint["sh_supervisor"], None)
+    assert refused.value.code == "transfer_pending"
+    db.session.rollback()
+    sign_in(client, joint["sh_supervisor"])
+    before = _counts()
+    response = client.post(
+        f"/cases/{in_review.reference}/joint/invite", data={"agencies": "JS", "message": "请协助"}
+    )
+    assert response.status_code == 409 and "移送" in response.get_data(as_text=True)
+    assert _counts() == before
+
+
+# --- what the participants' forms offer ---------------------------------------------------
+
+
+def _offered(html: str, select_id: str) -> set[str]:
+    import re
+
+    select = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', html, re.S)
+    return set(re.findall(r'<option[^>]*value="([^"]+)"', select.group(1)))
+
+
+@pytest.mark.parametrize("who", ["js_officer", "js_supervisor"])
+def test_participant_forms_offer_shared_only(client, joint, who):
+    ref = joint["case"].reference
+    sign_in(client, joint[who])
+    evidence = client.get(f"/cases/{ref}/evidence").get_data(as_text=True)
+    assert _offered(evidence, "ev-vis") == {"shared"} and _offered(evidence, "ph-vis") == {"shared"}
+    assert 'data-testid="shared-only"' in evidence
+    notes = client.get(f"/cases/{ref}/notes").get_data(as_text=True)
+    assert _offered(notes, "visibility") == {"shared"}
+    assert "本机关添加的材料均与牵头机关共享" in notes
+    sign_in(client, joint["sh_officer"])
+    lead = client.get(f"/cases/{ref}/notes").get_data(as_text=True)
+    assert _offered(lead, "visibility") == {"internal", "shared"}
+    lead = client.get(f"/cases/{ref}/evidence").get_data(as_text=True)
+    assert _offered(lead, "ev-vis") == {"internal", "shared"}
+
+
+def test_a_forged_internal_note_of_a_participant_is_refused(client, joint):
+    from app.notes.models import CaseNote
+
+    ref = joint["case"].reference
+    sign_in(client, joint["js_officer"])
+    form = {"kind": "note", "title": "江苏笔记", "happened_on": today().isoformat()}
+    form["body"] = "江苏核查记录"
+    before = db.session.scalar(select(func.count()).select_from(CaseNote))
+    refused = client.post(f"/cases/{ref}/notes", data={**form, "visibility": "internal"})
+    assert refused.status_code == 422 and "江苏核查记录" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(CaseNote)) == before
+    shared = client.post(f"/cases/{ref}/notes", data={**form, "visibility": "shared"})
+    assert shared.status_code == 302
+    note = db.session.scalar(select(CaseNote).where(CaseNote.title == "江苏笔记"))
+    assert note.visibility.value == "shared"
+
+
+def test_a_forged_internal_physical_item_of_a_participant_is_shared(client, joint):
+    from app.evidence.models import EvidenceItem
+
+    sign_in(client, joint["js_officer"])
+    response = client.post(
+        f"/cases/{joint['case'].reference}/evidence/physical",
+        data={"title": "江苏封存的实验记录本", "visibility": "internal", "location": "南京"},
+    )
+    assert response.status_code == 302
+    title = EvidenceItem.title
+    item = db.session.scalar(select(EvidenceItem).where(title == "江苏封存的实验记录本"))
+    assert item.visibility.value == "shared"
+
+
+# --- the routing hint at registration -----------------------------------------------------
+
+
+def _registration(**respondents):
+    from tests.ui_helpers import registration_form
+
+    form = registration_form()
+    for key in [k for k in form if k.startswith("respondents-")]:
+        del form[key]
+    form.update(respondents)
+    return form
+
+
+HEAD_OF_UNIT = {
+    "respondents-0-name": "张伟",
+    "respondents-0-party_type": "person",
+    "respondents-0-id_type": "resident_id",
+    "respondents-0-id_number": "31010119800101123X",
+    "respondents-0-institution": "复旦大学",
+    "respondents-0-position": "院长",
+}
+TWO_PROVINCES = {
+    "respondents-0-name": "王芳",
+    "respondents-0-party_type": "person",
+    "respondents-0-id_type": "resident_id",
+    "respondents-0-id_number": "320102198502021231",
+    "respondents-0-position": "副教授",
+    "respondents-1-name": "张伟",
+    "respondents-1-party_type": "person",
+    "respondents-1-id_type": "resident_id",
+    "respondents-1-id_number": "31010119800101123X",
+    "respondents-1-position": "教授",
+}
+
+
+@pytest.mark.parametrize(
+    "respondents, hint",
+    [(HEAD_OF_UNIT, "上级主管部门"), (TWO_PROVINCES, "联合调查")],
+    ids=["head of unit", "two provinces"],
+)
+def test_registration_form_shows_the_routing_hint_for_the_respondents_typed(
+    client, make_user, respondents, hint
+):
+    from app.cases.models import Case
+
+    sign_in(client, make_user("SH", roles=("officer",)))
+    before = db.session.scalar(select(func.count()).select_from(Case))
+    page = client.post("/cases/new", data=_registration(add="hint", **respondents))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="routing-hint"' in html and hint in html
+    assert "张伟" in html  # what was typed stays
+    adding = client.post("/cases/new", data=_registration(add="respondent", **respondents))
+    assert hint in adding.get_data(as_text=True)
+    refused = client.post("/cases/new", data=_registration(title="", **respondents))
+    assert refused.status_code == 422 and hint in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Case)) == before
+    registered = client.post("/cases/new", data=_registration(**respondents))
+    assert registered.status_code == 302
+    html = client.get(registered.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="routing-hint"' in html and hint in html  # the case page keeps it
+
+
+def test_registration_form_shows_no_hint_for_one_local_respondent(client, make_user):
+    sign_in(client, make_user("SH", roles=("officer",)))
+    assert 'data-testid="routing-hint"' not in client.get("/cases/new").get_data(as_text=True)
+    plain = {**TWO_PROVINCES}
+    for key in [k for k in plain if k.startswith("respondents-1-")]:
+        del plain[key]
+    html = client.post("/cases/new", data=_registration(add="hint", **plain)).get_data(as_text=True)
+    assert 'data-testid="routing-hint"' not in html
+
+
+def test_participation_and_task_states_keep_their_own_labels(app):
+    from flask_babel import force_locale
+
+    from app.core.labels import label
+
+    with app.test_request_context(), force_locale("zh"):
+        assert label(ParticipationStatus.accepted) == "参与中"
+        assert label(TaskStatus.accepted) == "办理中"

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.cases.models import Case, CaseState, CaseTransfer, Complainant, HistoryEntry
 from app.cases.models import TransferState as T
-from app.cases.transfers import accept_transfer, transfer_case
+from app.cases.transfers import accept_transfer
 from app.core.errors import IllegalTransition, InvalidInput, NotAllowed
 from app.core.models import AuditEntry
 from app.notifications.models import Notification
@@ -29,23 +29,27 @@ def people(make_user):
 
 
 @pytest.fixture
-def offered(db, make_case, people):
-    """A SH case in preliminary review, on a team, offered to JS; the identity stays."""
-    case = make_case("SH", state=CaseState.preliminary_review, by=people["sh_officer"])
-    transfer = transfer_case(
-        case,
-        people["sh_supervisor"],
-        target_agency="JS",
-        reason="被举报人所在单位属江苏管辖",
-        identity_travels=False,
-        expected_version=case.version,
-    )
+def in_review(make_case, people):
+    """A SH case in preliminary review, on a team."""
+    return make_case("SH", state=CaseState.preliminary_review, by=people["sh_officer"])
+
+
+@pytest.fixture
+def offered(db, in_review, people, offer):
+    """The SH case offered to JS; the identity stays."""
+    transfer = offer(in_review, people["sh_supervisor"])
     db.session.commit()
-    return case, transfer
+    return in_review, transfer
 
 
 def _count(db, model, *where):
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _fresh(db, model, row_id):
+    """The row as the database holds it now, after the request that changed it."""
+    db.session.expire_all()
+    return db.session.get(model, row_id)
 
 
 def test_an_offer_waits_for_the_receiver_and_tells_its_supervisors(db, client, offered, people):
@@ -76,8 +80,7 @@ def test_accepting_moves_the_case_with_a_new_reference_and_clears_the_team(
     sign_in(client, people["js_supervisor"])
     response = client.post(f"/transfers/{transfer.id}/accept")
     assert response.status_code == 302
-    db.session.expire_all()
-    moved = db.session.get(Case, case_id)
+    moved = _fresh(db, Case, case_id)
     assert moved.agency.code == "JS" and moved.reference.startswith("JS-")
     assert moved.state == CaseState.received and moved.members == [] and moved.due_date is None
     assert moved.respondents[0].name == "张伟" and len(moved.allegations) == 1
@@ -131,17 +134,10 @@ def test_the_sender_supervisor_may_read_the_kept_identity_and_the_view_is_audite
 
 
 def test_an_identity_that_travels_is_shown_to_the_receiver_audited_and_moves(
-    db, client, make_case, people
+    db, client, in_review, people, offer
 ):
-    case = make_case("SH", state=CaseState.preliminary_review, by=people["sh_officer"])
-    transfer = transfer_case(
-        case,
-        people["sh_supervisor"],
-        target_agency="JS",
-        reason="移送",
-        identity_travels=True,
-        expected_version=case.version,
-    )
+    case = in_review
+    transfer = offer(case, people["sh_supervisor"], identity_travels=True, reason="移送")
     db.session.commit()
     sign_in(client, people["js_supervisor"])
     before = _count(db, AuditEntry, AuditEntry.action == "complainant.view")
@@ -151,8 +147,7 @@ def test_an_identity_that_travels_is_shown_to_the_receiver_audited_and_moves(
     assert client.get(f"/transfers/{transfer.id}").status_code == 404
     accept_transfer(transfer, people["js_supervisor"])
     db.session.commit()
-    db.session.expire_all()
-    moved = db.session.get(Case, case.id)
+    moved = _fresh(db, Case, case.id)
     assert moved.complainant is not None and moved.complainant.name == "李娜"
     assert db.session.get(CaseTransfer, transfer.id).kept_complainant_name is None
 
@@ -164,13 +159,11 @@ def test_refusing_needs_a_reason_and_returns_the_case_to_the_sender(db, client, 
     response = client.post(f"/transfers/{transfer.id}/refuse", data={"reason": "  "})
     assert response.status_code == 422
     assert "Give the reason for refusing the transfer." in text(response)
-    db.session.expire_all()
-    assert db.session.get(Case, case.id).version == version
+    assert _fresh(db, Case, case.id).version == version
     assert db.session.get(CaseTransfer, transfer.id).state == T.pending
     response = client.post(f"/transfers/{transfer.id}/refuse", data={"reason": "不属本省管辖"})
     assert response.status_code == 302
-    db.session.expire_all()
-    back = db.session.get(Case, case.id)
+    back = _fresh(db, Case, case.id)
     assert back.state == CaseState.preliminary_review and back.agency.code == "SH"
     assert back.transfer_agency_id is None
     assert (
@@ -187,14 +180,12 @@ def test_withdrawing_returns_the_case_and_a_later_answer_is_refused(db, client, 
     assert client.post(f"/transfers/{transfer.id}/withdraw").status_code == 403
     sign_in(client, people["sh_supervisor"])
     assert client.post(f"/transfers/{transfer.id}/withdraw").status_code == 302
-    db.session.expire_all()
-    assert db.session.get(Case, case.id).state == CaseState.preliminary_review
+    assert _fresh(db, Case, case.id).state == CaseState.preliminary_review
     sign_in(client, people["js_supervisor"])
     response = client.post(f"/transfers/{transfer.id}/accept")
     assert response.status_code == 409
     assert "withdrew this transfer" in text(response)
-    db.session.expire_all()
-    assert db.session.get(Case, case.id).agency.code == "SH"
+    assert _fresh(db, Case, case.id).agency.code == "SH"
     assert db.session.get(CaseTransfer, transfer.id).state == T.withdrawn
 
 
@@ -202,29 +193,22 @@ def test_accepting_twice_and_withdrawing_after_an_answer_are_refused(db, client,
     case, transfer = offered
     sign_in(client, people["js_supervisor"])
     assert client.post(f"/transfers/{transfer.id}/accept").status_code == 302
-    db.session.expire_all()
-    reference = db.session.get(Case, case.id).reference
+    reference = _fresh(db, Case, case.id).reference
     response = client.post(f"/transfers/{transfer.id}/accept")
     assert response.status_code == 409 and "already been accepted" in text(response)
     sign_in(client, people["sh_supervisor"])
     response = client.post(f"/transfers/{transfer.id}/withdraw")
     assert response.status_code == 409 and "already been accepted" in text(response)
-    db.session.expire_all()
-    assert db.session.get(Case, case.id).reference == reference
+    assert _fresh(db, Case, case.id).reference == reference
     assert db.session.get(CaseTransfer, transfer.id).state == T.accepted
 
 
-def test_a_transfer_to_the_own_agency_is_refused_in_both_languages(db, client, make_case, people):
-    case = make_case("SH", state=CaseState.preliminary_review, by=people["sh_officer"])
+def test_a_transfer_to_the_own_agency_is_refused_in_both_languages(
+    db, client, in_review, people, offer
+):
+    case = in_review
     with pytest.raises(InvalidInput, match=r"its own agency|本机关"):
-        transfer_case(
-            case,
-            people["sh_supervisor"],
-            target_agency="SH",
-            reason="移送",
-            identity_travels=False,
-            expected_version=case.version,
-        )
+        offer(case, people["sh_supervisor"], to="SH", reason="移送")
     db.session.commit()
     for locale, message in (
         ("en", "A case cannot be transferred to its own agency"),
@@ -243,22 +227,14 @@ def test_a_transfer_to_the_own_agency_is_refused_in_both_languages(db, client, m
         )
         assert response.status_code == 422
         assert message in text(response)
-    db.session.expire_all()
-    assert db.session.get(Case, case.id).state == CaseState.preliminary_review
+    assert _fresh(db, Case, case.id).state == CaseState.preliminary_review
     assert _count(db, CaseTransfer, CaseTransfer.case_id == case.id) == 0
 
 
-def test_a_second_offer_waits_for_the_first_answer(db, offered, people):
+def test_a_second_offer_waits_for_the_first_answer(db, offered, people, offer):
     case, _transfer = offered
     with pytest.raises(IllegalTransition):  # the case is no longer in preliminary review
-        transfer_case(
-            case,
-            people["sh_supervisor"],
-            target_agency="ZJ",
-            reason="再移送",
-            identity_travels=False,
-            expected_version=case.version,
-        )
+        offer(case, people["sh_supervisor"], to="ZJ", reason="再移送")
     assert _count(db, CaseTransfer, CaseTransfer.case_id == case.id) == 1
 
 
@@ -279,55 +255,22 @@ ROUTES = {
     "withdraw": ("POST", "/transfers/{id}/withdraw", None),
     "kept": ("POST", "/transfers/{id}/kept-identity", None),
 }
+STEPS = ("accept", "refuse", "withdraw", "kept")
+# Who never learns of the transfer: their list is empty and the transfer does not exist.
+UNAWARE = {"list": 200, "detail": 404, **dict.fromkeys(STEPS, 404)}
 EXPECTED = {
-    "sh_supervisor": {
-        "list": 200,
-        "detail": 200,
-        "accept": 403,
-        "refuse": 403,
-        "withdraw": 302,
-        "kept": 403,
-    },
-    "sh_officer": {
-        "list": 200,
-        "detail": 200,
-        "accept": 403,
-        "refuse": 403,
-        "withdraw": 403,
-        "kept": 403,
-    },
+    "sh_supervisor": {"list": 200, "detail": 200, **dict.fromkeys(STEPS, 403), "withdraw": 302},
+    "sh_officer": {"list": 200, "detail": 200, **dict.fromkeys(STEPS, 403)},
     "js_supervisor": {
         "list": 200,
         "detail": 200,
+        **dict.fromkeys(STEPS, 403),
         "accept": 302,
         "refuse": 302,
-        "withdraw": 403,
-        "kept": 403,
     },
-    "js_officer": {
-        "list": 200,
-        "detail": 404,
-        "accept": 404,
-        "refuse": 404,
-        "withdraw": 404,
-        "kept": 404,
-    },
-    "zj_supervisor": {
-        "list": 200,
-        "detail": 404,
-        "accept": 404,
-        "refuse": 404,
-        "withdraw": 404,
-        "kept": 404,
-    },
-    "sysadmin": {
-        "list": 200,
-        "detail": 404,
-        "accept": 404,
-        "refuse": 404,
-        "withdraw": 404,
-        "kept": 404,
-    },
+    "js_officer": UNAWARE,
+    "zj_supervisor": UNAWARE,
+    "sysadmin": UNAWARE,
 }
 
 

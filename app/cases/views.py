@@ -122,48 +122,71 @@ def new_case():
         (
             form.respondents if request.form["add"] == "respondent" else form.allegations
         ).append_entry()
-        return render_template("cases/new.html", form=form)
+        return _new_case_page(form)
+    if request.method == "POST" and request.form.get("add") == "hint":
+        return _new_case_page(form)
     if form.validate_on_submit():
-        data = CaseInput(
-            title=form.title.data,
-            source=CaseSource(form.source.data),
-            received_date=form.received_date.data,
-            summary=form.summary.data or "",
-            respondents=[
-                RespondentInput(
-                    name=e.form.name.data,
-                    party_type=PartyType(e.form.party_type.data),
-                    id_type=e.form.id_type.data,
-                    id_number=e.form.id_number.data,
-                    institution=e.form.institution.data,
-                    position=e.form.position.data,
-                )
-                for e in form.respondents.entries
-                if (e.form.name.data or "").strip()
-            ],
-            allegations=[
-                AllegationInput(
-                    misconduct_type=MisconductType(e.form.misconduct_type.data),
-                    description=e.form.description.data,
-                    work_reference=e.form.work_reference.data,
-                )
-                for e in form.allegations.entries
-                if (e.form.description.data or "").strip()
-            ],
-            complainant=ComplainantInput(
-                anonymous=form.complainant_anonymous.data,
-                name=form.complainant_name.data,
-                contact=form.complainant_contact.data,
-            ),
-        )
         return run_step(
-            lambda: register_case(data, current_user),
-            refused=lambda err: render_template("cases/new.html", form=form),
-            form=form,
+            lambda: register_case(_case_input(form), current_user),
+            refused=lambda err: _new_case_page(form),
             to=lambda case: url_for("cases.detail", reference=case.reference),
             done=lambda case: _("Case %(ref)s registered.", ref=case.reference),
+            form=form,
         )
-    return render_template("cases/new.html", form=form), form_status(form)
+    return _new_case_page(form), form_status(form)
+
+
+def _respondents(form: NewCaseForm) -> list[RespondentInput]:
+    return [
+        RespondentInput(
+            name=e.form.name.data,
+            party_type=PartyType(e.form.party_type.data),
+            id_type=e.form.id_type.data,
+            id_number=e.form.id_number.data,
+            institution=e.form.institution.data,
+            position=e.form.position.data,
+        )
+        for e in form.respondents.entries
+        if (e.form.name.data or "").strip()
+    ]
+
+
+def _case_input(form: NewCaseForm) -> CaseInput:
+    return CaseInput(
+        title=form.title.data,
+        source=CaseSource(form.source.data),
+        received_date=form.received_date.data,
+        summary=form.summary.data or "",
+        respondents=_respondents(form),
+        allegations=[
+            AllegationInput(
+                misconduct_type=MisconductType(e.form.misconduct_type.data),
+                description=e.form.description.data,
+                work_reference=e.form.work_reference.data,
+            )
+            for e in form.allegations.entries
+            if (e.form.description.data or "").strip()
+        ],
+        complainant=ComplainantInput(
+            anonymous=form.complainant_anonymous.data,
+            name=form.complainant_name.data,
+            contact=form.complainant_contact.data,
+        ),
+    )
+
+
+def _new_case_page(form: NewCaseForm) -> str:
+    """The registration form; once respondents are typed in and the form comes back from
+    the server, it shows the routing hint for them (a hint: the supervisor decides)."""
+    from app.joint.hints import respondent_hints
+
+    hints = []
+    if request.method == "POST":
+        try:
+            hints = respondent_hints(_respondents(form))
+        except ValueError:  # an unknown party type: the form's own validation says so
+            hints = []
+    return render_template("cases/new.html", form=form, hints=hints)
 
 
 def can_register(user: User) -> bool:

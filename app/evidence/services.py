@@ -79,6 +79,14 @@ def material_visibility(case: Case, actor: User, value) -> Visibility:
     return _visibility(value)
 
 
+def offered_visibilities(case: Case, actor: User) -> list[Visibility]:
+    """What the evidence and note forms offer: a participating agency only adds shared
+    material, so it is never offered "internal"."""
+    if reads_shared_level(actor, case):
+        return [Visibility.shared]
+    return list(Visibility)
+
+
 def _visibility(value) -> Visibility:
     try:
         return Visibility(value or Visibility.internal)

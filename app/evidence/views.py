@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from app.cases.permissions import can_add_material, can_change, get_case_or_404
 from app.core.pages import run_step
 from app.evidence import bp, storage
-from app.evidence.models import CustodyAction, EvidenceItem, Visibility
+from app.evidence.models import CustodyAction, EvidenceItem
 from app.evidence.services import (
     Upload,
     add_file_evidence,
     case_evidence,
+    offered_visibilities,
     record_access,
     register_physical_item,
     withdraw_evidence,
@@ -60,7 +61,7 @@ def _list_page(case, *, error: str | None = None, refused: str | None = None, st
         case=case,
         page=page,
         can_add=can_add_material(current_user, case),
-        visibilities=list(Visibility),
+        visibilities=offered_visibilities(case, current_user),
         error=error,
         refused=refused,
         posted=request.form if refused else {},

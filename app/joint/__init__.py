@@ -9,33 +9,39 @@ bp = Blueprint("joint", __name__)
 def init_app(app: Flask) -> None:
     from app.auth.models import Role
     from app.cases.permissions import register_contributor, register_visibility
+    from app.cases.transfers import transfer_checks
     from app.core import register_case_section, register_dashboard_panel, register_nav
     from app.core.labels import ACTION_LABELS, AUDIT_ACTION_LABELS, LABELS
     from app.joint import views
     from app.joint.models import ParticipationStatus, TaskKind, TaskStatus
     from app.joint.permissions import is_participant, participant_clause
+    from app.joint.services import refuse_transfer_of_joint_case
 
     register_visibility(participant_clause)
+    if refuse_transfer_of_joint_case not in transfer_checks:  # one app per test run
+        transfer_checks.append(refuse_transfer_of_joint_case)
     register_contributor(is_participant)
+    # Pairs, not a dict: ParticipationStatus.accepted and TaskStatus.accepted are equal
+    # strings, and a dict literal would keep one key with the other's label.
     LABELS.update(
-        {
-            ParticipationStatus.pending: _l("Awaiting answer"),
-            ParticipationStatus.accepted: _l("Taking part"),
-            ParticipationStatus.declined: _l("Declined"),
-            ParticipationStatus.expired: _l("Lapsed"),
-            ParticipationStatus.withdrawn: _l("Withdrew"),
-            ParticipationStatus.removed: _l("Removed"),
-            ParticipationStatus.ended: _l("Joint investigation ended"),
-            TaskKind.interview: _l("Interview"),
-            TaskKind.obtain_records: _l("Obtain records"),
-            TaskKind.expert_opinion: _l("Expert opinion"),
-            TaskKind.site_visit: _l("Site visit"),
-            TaskKind.other: _l("Other"),
-            TaskStatus.open: _l("Assigned"),
-            TaskStatus.accepted: _l("In progress"),
-            TaskStatus.completed: _l("Completed, awaiting review"),
-            TaskStatus.closed: _l("Closed"),
-        }
+        [
+            (ParticipationStatus.pending, _l("Awaiting answer")),
+            (ParticipationStatus.accepted, _l("Taking part")),
+            (ParticipationStatus.declined, _l("Declined")),
+            (ParticipationStatus.expired, _l("Lapsed")),
+            (ParticipationStatus.withdrawn, _l("Withdrew")),
+            (ParticipationStatus.removed, _l("Removed")),
+            (ParticipationStatus.ended, _l("Joint investigation ended")),
+            (TaskKind.interview, _l("Interview")),
+            (TaskKind.obtain_records, _l("Obtain records")),
+            (TaskKind.expert_opinion, _l("Expert opinion")),
+            (TaskKind.site_visit, _l("Site visit")),
+            (TaskKind.other, _l("Other")),
+            (TaskStatus.open, _l("Assigned")),
+            (TaskStatus.accepted, _l("In progress")),
+            (TaskStatus.completed, _l("Completed, awaiting review")),
+            (TaskStatus.closed, _l("Closed")),
+        ]
     )
     ACTION_LABELS.update(
         {

@@ -1,12 +1,16 @@
 """Demo joint investigations: one led by each agency, the next agency taking part, the one
-after declining, and tasks in every state."""
+after declining, the last still to answer; tasks in every state, one of them sent back and
+one overdue."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import select
 
 from app.auth.models import Agency, User
 from app.cases.models import Case, CaseState
+from app.core.calendar import today
 from app.extensions import db
 from app.joint.services import (
     accept_invitation,
@@ -21,7 +25,9 @@ TASKS = (
     ("obtain_records", "调取原始实验记录", ("accept",)),
     ("expert_opinion", "委托图像鉴定", ("accept", "complete")),
     ("site_visit", "实地核查实验室", ("accept", "complete", "close")),
+    ("other", "补充提供署名贡献说明", ("accept", "complete", "send_back")),
 )
+OVERDUE = "询问合作作者"  # due three days ago: on both agencies' dashboards and reminders
 
 
 def demo_joint(agencies: dict[str, Agency], users: dict[str, User]) -> int:
@@ -35,10 +41,11 @@ def demo_joint(agencies: dict[str, Agency], users: dict[str, User]) -> int:
         )
         if case is None:
             continue
-        partner, other = codes[(i + 1) % len(codes)], codes[(i + 2) % len(codes)]
+        partner, other, last = (codes[(i + k) % len(codes)] for k in (1, 2, 3))
         lead = users[f"{code.lower()}-supervisor"]
-        p, q = invite_agencies(
-            case, [agencies[partner], agencies[other]], "请协助核查贵省相关人员与材料。", lead, None
+        invited = [agencies[a] for a in dict.fromkeys((partner, other, last)) if a != code]
+        p, q, *_pending = invite_agencies(
+            case, invited, "请协助核查贵省相关人员与材料。", lead, None
         )
         officer = users[f"{partner.lower()}-officer"]
         accept_invitation(p, [officer], users[f"{partner.lower()}-supervisor"])
@@ -55,8 +62,10 @@ def demo_joint(agencies: dict[str, Agency], users: dict[str, User]) -> int:
                 assignee=officer,
             )
             for step in steps:
-                actor = lead if step == "close" else officer
+                actor = lead if step in ("close", "send_back") else officer
                 act_on_task(task, step, actor, body="" if step == "accept" else "已办理。")
+            if title == OVERDUE:
+                task.due_date = today() - dt.timedelta(days=3)
         made += 1
     db.session.flush()
     return made

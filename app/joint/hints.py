@@ -3,6 +3,8 @@ is a candidate for a joint investigation. The supervisor decides."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 
 from app.cases.models import Case, PartyType
@@ -19,10 +21,15 @@ def _heads_unit(position: str | None) -> bool:
 
 
 def routing_hints(case: Case) -> list:
+    return respondent_hints(case.respondents)
+
+
+def respondent_hints(respondents: Iterable) -> list:
+    """The hints for respondents as registered or as typed into the registration form
+    (anything with party_type, position, id_type and id_number)."""
+    respondents = list(respondents)
     hints = []
-    if any(
-        p.party_type == PartyType.institution or _heads_unit(p.position) for p in case.respondents
-    ):
+    if any(p.party_type == PartyType.institution or _heads_unit(p.position) for p in respondents):
         hints.append(
             _l(
                 "A respondent heads their unit or is an institution: the superior department "
@@ -31,7 +38,7 @@ def routing_hints(case: Case) -> list:
         )
     provinces = {
         PROVINCE_OF_ID.get((normalise(p.id_number) or "")[:2], "other")
-        for p in case.respondents
+        for p in respondents
         if p.id_type == "resident_id" and p.id_number
     }
     if len(provinces) > 1:

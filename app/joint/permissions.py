@@ -7,11 +7,12 @@ the findings and the decision stay with the owning agency (the cases feature's o
 
 from __future__ import annotations
 
+from flask import abort
 from sqlalchemy import ColumnElement, select
 
 from app.auth.models import Role, User
 from app.cases.models import Case, CaseState
-from app.cases.permissions import is_supervisor_of
+from app.cases.permissions import is_supervisor_of, visible_clause
 from app.extensions import db
 from app.joint.models import JointOfficer, Participation, ParticipationStatus, Task
 
@@ -78,3 +79,33 @@ def may_work_on(user: User, task: Task) -> bool:
 
 def may_see_task(user: User, task: Task) -> bool:
     return user.agency_id == task.case.agency_id or is_participant(user, task.case)
+
+
+def get_participation_or_404(participation_id: int | str, user: User) -> Participation:
+    """An invitation is known to the inviting agency and to the invited one; to no one else
+    it exists."""
+    if isinstance(participation_id, str):
+        if not participation_id.isdigit() or len(participation_id) > 12:
+            abort(404)
+        participation_id = int(participation_id)
+    p = db.session.get(Participation, participation_id)
+    if p is None or user.agency_id not in (p.agency_id, p.case.agency_id):
+        abort(404)
+    return p
+
+
+def get_task_or_404(task_id: int | str, user: User) -> Task:
+    """A task of a case the user sees, to the lead's agency and the participants only."""
+    if isinstance(task_id, str):
+        if not task_id.isdigit() or len(task_id) > 12:
+            abort(404)
+        task_id = int(task_id)
+    task = db.session.get(Task, task_id)
+    if task is None:
+        abort(404)
+    visible = db.session.scalar(
+        select(Case.id).where(Case.id == task.case_id, visible_clause(user))
+    )
+    if visible is None or not may_see_task(user, task):
+        abort(404)
+    return task

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.auth.models import Agency, Role, User, UserRole
-from app.cases.models import Case
+from app.cases.models import Case, CaseState
 from app.cases.permissions import can_handle, check_case_open
 from app.cases.services import write_history
 from app.core import audit
@@ -84,6 +84,25 @@ def active_joint(case: Case) -> JointInvestigation | None:
     return joint if joint is not None and joint.active else None
 
 
+def is_joint(case: Case) -> bool:
+    """Joint while an active joint investigation has an agency taking part or invited."""
+    joint = active_joint(case)
+    return joint is not None and any(p.status in OPEN_PARTICIPATION for p in joint.participations)
+
+
+def refuse_transfer_of_joint_case(case: Case) -> None:
+    """Registered with the transfer checks: a case other agencies work on stays with its
+    lead; the joint investigation ends first."""
+    if is_joint(case):
+        raise GuardFailed(
+            _l(
+                "The case is a joint investigation with other agencies taking part or invited: "
+                "end the joint investigation before transferring the case."
+            ),
+            code="joint_case",
+        )
+
+
 # --- invitations ------------------------------------------------------------------------
 
 
@@ -94,6 +113,14 @@ def invite_agencies(
     if not may_lead(actor, case):
         raise NotAllowed(_l("Only a supervisor of the leading agency invites agencies."))
     check_case_open(case)
+    if case.state == CaseState.transfer_pending:
+        raise GuardFailed(
+            _l(
+                "The case waits for another agency to answer its transfer: it cannot become "
+                "joint until the transfer is withdrawn or refused."
+            ),
+            code="transfer_pending",
+        )
     if case.state not in JOINABLE_STATES:
         raise GuardFailed(
             _l("A case becomes joint during the preliminary review or the investigation.")

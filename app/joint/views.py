@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.auth.models import Agency, Role, User
 from app.cases.models import Case
 from app.cases.page import refused_on_case_page
-from app.cases.permissions import can_handle, get_case_or_404, visible_clause
+from app.cases.permissions import can_handle, get_case_or_404
 from app.cases.services import active_agencies_except
 from app.core.errors import InvalidInput
 from app.core.ids import db_int
@@ -23,9 +23,10 @@ from app.joint import bp
 from app.joint.models import Participation, ParticipationStatus, Task, TaskKind
 from app.joint.permissions import (
     JOINABLE_STATES,
+    get_participation_or_404,
+    get_task_or_404,
     may_answer,
     may_lead,
-    may_see_task,
     may_work_on,
     participation_of,
 )
@@ -150,11 +151,7 @@ def end(reference: str):
 
 
 def _participation_or_404(participation_id: int) -> Participation:
-    """Visible to the inviting agency and to the invited one; to no one else."""
-    p = db.session.get(Participation, participation_id)
-    if p is None or current_user.agency_id not in (p.agency_id, p.case.agency_id):
-        abort(404)
-    return p
+    return get_participation_or_404(participation_id, current_user)
 
 
 @bp.post("/joint/invitations/<int:participation_id>/answer")
@@ -240,15 +237,7 @@ def new_task(reference: str):
 
 
 def _task_or_404(task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None:
-        abort(404)
-    visible = db.session.scalar(
-        select(Case.id).where(Case.id == task.case_id, visible_clause(current_user))
-    )
-    if visible is None or not may_see_task(current_user, task):
-        abort(404)
-    return task
+    return get_task_or_404(task_id, current_user)
 
 
 @bp.get("/joint/tasks/<int:task_id>")

@@ -6,6 +6,7 @@ from dataclasses import fields
 
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -14,12 +15,14 @@ from app.cases.permissions import (
     can_contribute,
     check_case_open,
     get_case_or_404,
+    reads_shared_level,
 )
 from app.core.errors import InvalidInput
 from app.core.pages import run_step
+from app.evidence.services import offered_visibilities
 from app.extensions import db
 from app.notes import bp
-from app.notes.forms import NoteForm
+from app.notes.forms import note_form
 from app.notes.models import CaseNote
 from app.notes.services import NoteInput, add_note, case_notes
 
@@ -45,32 +48,35 @@ def note_list(reference: str):
     may_add = can_contribute(current_user, case)
     if request.method == "POST" and not may_add:
         abort(403)
-    form = NoteForm() if may_add else None
-
-    def page(err=None):
-        notes = db.paginate(
-            case_notes(case, current_user), per_page=25, max_per_page=100, error_out=False
-        )
-        shown = form if can_add_material(current_user, case) else None
-        return render_template("notes/list.html", case=case, page=notes, form=shown)
-
+    form = note_form(offered_visibilities(case, current_user)) if may_add else None
     if form is not None and form.is_submitted():
         return run_step(
             lambda: _add(case, form),
-            refused=page,
-            form=form,
+            refused=lambda err: _page(case, form),
             to=url_for("notes.note_list", reference=case.reference),
             done=_("The record is added to the case."),
+            form=form,
         )
-    return page()
+    return _page(case, form)
 
 
-def _add(case, form: NoteForm):
+def _add(case, form) -> None:
     check_case_open(case)  # an ended case refuses before its fields are judged
     if not form.validate():
-        raise InvalidInput(
-            _("Nothing was saved. Correct the fields marked below; everything you typed is kept.")
-        )
-    return add_note(
-        case, current_user, NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
+        raise InvalidInput(_l("Nothing was added. Correct the fields marked below."))
+    data = NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
+    add_note(case, current_user, data)
+
+
+def _page(case, form):
+    page = db.paginate(
+        case_notes(case, current_user), per_page=25, max_per_page=100, error_out=False
+    )
+    shown = form if can_add_material(current_user, case) else None
+    return render_template(
+        "notes/list.html",
+        case=case,
+        page=page,
+        form=shown,
+        shared_only=reads_shared_level(current_user, case),
     )
