@@ -218,3 +218,39 @@ def test_a_feature_registers_its_own_figure(known, make_user, login):
             register_figure(figure)
     finally:
         FIGURES.remove(figure)
+
+
+def test_reports_page_polls_a_generating_report(make_user, login, db):
+    """A report still being generated shows its progress, which jobs.js polls (no inline
+    script); the status answers its requester only."""
+    from app.jobs.models import Job, JobStatus
+
+    user = make_user("SH", roles=("supervisor",))
+    job = Job(
+        id="0f0e0d0c-stat-4000-8000-000000000001",
+        queue="dossiers",
+        func="app.statistics.tasks.generate_report",
+        description=f"annual report {YEAR} region",
+        user_id=user.id,
+        status=JobStatus.running,
+        progress=40,
+    )
+    db.session.add(job)
+    db.session.flush()
+    client = login(user)
+    page = client.get("/statistics/reports").get_data(as_text=True)
+    box = page[
+        page.index('data-testid="report-job"') - 200 : page.index(
+            "</div>", page.index('data-testid="report-job"')
+        )
+    ]
+    assert f'data-job-status="/jobs/{job.id}.json"' in box
+    assert "data-job-progress>40<" in box and "data-job-failed" in box
+    assert "/static/js/jobs.js" in page
+    status = client.get(f"/jobs/{job.id}.json").get_json()
+    assert status["status"] == "running" and status["progress"] == 40
+    client.post("/logout")
+    other = login(make_user("SH", roles=("supervisor",)))
+    assert other.get(f"/jobs/{job.id}.json").status_code == 404
+    assert "data-job-status" not in other.get("/statistics/reports").get_data(as_text=True)
+
