@@ -17,6 +17,7 @@ Targets: page p95 at most 300 ms; the region report at most 10 s.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -73,14 +74,17 @@ def time_raw(app, statements, runs: int) -> list[float]:
     return times
 
 
-def time_page(client, url: str, runs: int) -> list[float]:
-    times = []
+def time_page(client, url: str, runs: int) -> tuple[list[float], list[float]]:
+    """Wall times, and this process's CPU times (Python's share: what an idle machine
+    would take of it, whatever else shares the cores)."""
+    times, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         response = client.get(url)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         assert response.status_code == 200, (url, response.status_code)
-    return times
+    return times, cpu
 
 
 def main() -> None:
@@ -110,26 +114,34 @@ def main() -> None:
         "region": f"/statistics/region?year={year}",
         "institution": f"/statistics/institution?name={institution}",
     }
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{cases} cases; {args.runs} runs each, one client, in-process; year {year}")
-    print(f"{'page':<12} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'SQL p95':>8} {'stmts':>6}")
+    print(f"load average {load} on {os.cpu_count()} cores")
+    print(
+        f"{'page':<12} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'SQL p95':>8} {'stmts':>6}"
+        f" {'CPU p50':>8}"
+    )
     for name, url in pages.items():
         client.get(url)  # warm: chart renderer, fonts, caches
         statements = record_statements(app, client, url)
-        page = time_page(client, url, args.runs)
+        page, cpu = time_page(client, url, args.runs)
         raw = time_raw(app, statements, args.runs)
         print(
             f"{name:<12} {percentile(page, 50) * 1000:8.0f} {percentile(page, 95) * 1000:8.0f}"
             f" {percentile(raw, 50) * 1000:8.0f} {percentile(raw, 95) * 1000:8.0f}"
-            f" {len(statements):6d}"
+            f" {len(statements):6d} {percentile(cpu, 50) * 1000:8.0f}"
         )
     with app.test_request_context():
         from app.statistics.reports import build_report
 
         user = db.session.scalar(select(User).where(User.username == args.user))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         pdf, pages_count, _id = build_report(user, "region", year, "zh")
-        elapsed = time.perf_counter() - t0
-    print(f"region annual report {year}: {elapsed:.1f} s, {pages_count} pages, {len(pdf)} bytes")
+        elapsed, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    print(
+        f"region annual report {year}: {elapsed:.1f} s ({cpu_s:.1f} s CPU), {pages_count} pages,"
+        f" {len(pdf)} bytes"
+    )
 
 
 if __name__ == "__main__":

@@ -26,6 +26,12 @@ def test_seed_bench_loads_searchable_cases_that_registration_continues(
         .where(HistoryEntry.case_id.in_([c.id for c in cases]))
     )
     assert history >= 60 * 10
+    from app.statistics.models import CaseSummary
+    from tests.test_case_summaries import facet_rows, recomputed, recomputed_facets, stored
+
+    for case in cases[:12]:  # the figures' summaries, as the services would have left them
+        assert stored(case.id) == recomputed(case) and db.session.get(CaseSummary, case.id)
+        assert facet_rows(case.id) == recomputed_facets(case)
     for case in cases:
         assert re.search(r"[\u4e00-\u9fff]", case.title)
         assert case.respondents[0].name in case.search_text

@@ -218,3 +218,150 @@ def test_a_feature_registers_its_own_figure(known, make_user, login):
             register_figure(figure)
     finally:
         FIGURES.remove(figure)
+
+
+def test_reports_page_polls_a_generating_report(make_user, login, db):
+    """A report still being generated shows its progress, which jobs.js polls (no inline
+    script); the status answers its requester only."""
+    from app.jobs.models import Job, JobStatus
+
+    user = make_user("SH", roles=("supervisor",))
+    job = Job(
+        id="0f0e0d0c-stat-4000-8000-000000000001",
+        queue="dossiers",
+        func="app.statistics.tasks.generate_report",
+        description=f"annual report {YEAR} region",
+        user_id=user.id,
+        status=JobStatus.running,
+        progress=40,
+    )
+    db.session.add(job)
+    db.session.flush()
+    client = login(user)
+    page = client.get("/statistics/reports").get_data(as_text=True)
+    box = page[
+        page.index('data-testid="report-job"') - 200 : page.index(
+            "</div>", page.index('data-testid="report-job"')
+        )
+    ]
+    assert f'data-job-status="/jobs/{job.id}.json"' in box
+    assert "data-job-progress>40<" in box and "data-job-failed" in box
+    assert "/static/js/jobs.js" in page
+    status = client.get(f"/jobs/{job.id}.json").get_json()
+    assert status["status"] == "running" and status["progress"] == 40
+    client.post("/logout")
+    other = login(make_user("SH", roles=("supervisor",)))
+    assert other.get(f"/jobs/{job.id}.json").status_code == 404
+    assert "data-job-status" not in other.get("/statistics/reports").get_data(as_text=True)
+
+
+def _cells(app, user, kind: str, key: str, year: int) -> dict[str, dict]:
+    """A figure's rows as computed for `user`'s page: {row: {column: shown value}}."""
+    from app.statistics.periods import year_period
+    from app.statistics.services import compute_tables, scope_for, table_as_dict
+
+    with app.test_request_context():
+        tables = compute_tables(scope_for(user, kind, year_period(year)))
+        table = next(table_as_dict(t) for t in tables if t.key == key)
+    return {r["key"]: r["values"] | {"total": r["total"]} for r in table["rows"]}
+
+
+def test_committee_review_figures_count_reviews_and_withhold_small_ones(
+    app, db, make_case, make_user, login
+):
+    """SH's panel: 4 referred, 3 closed (2 endorsed after 10 and 30 days, 1 returned after
+    20); JS's: 1 referred. Registered by the committees feature."""
+    from app.committees.models import Panel, PanelKind, Review, ReviewStatus
+    from app.committees.rules import Outcome
+
+    supervisor = make_user("SH", roles=("supervisor",))
+    referred = dt.datetime(YEAR, 3, 2, 2, 0, tzinfo=dt.UTC)
+    for code, ends in (
+        ("SH", [(10, Outcome.endorse), (30, Outcome.endorse), (20, Outcome.return_), None]),
+        ("JS", [None]),
+    ):
+        case = make_case(code, received_date=dt.date(YEAR, 2, 1))
+        panel = Panel(agency_id=case.agency_id, kind=PanelKind.academic, name=f"{code} 学术委员会")
+        db.session.add(panel)
+        db.session.flush()
+        for end in ends:
+            db.session.add(
+                Review(
+                    case_id=case.id,
+                    panel_id=panel.id,
+                    questions="认定意见是否成立",
+                    deadline=dt.date(YEAR, 6, 1),
+                    status=ReviewStatus.closed if end else ReviewStatus.open,
+                    outcome=end[1] if end else None,
+                    referred_by_id=supervisor.id,
+                    referred_at=referred,
+                    closed_at=referred + dt.timedelta(days=end[0]) if end else None,
+                )
+            )
+    db.session.flush()
+    own = _cells(app, supervisor, "agency", "committee_reviews", YEAR)
+    assert own["referred"]["SH"] == 4 and own["closed"]["SH"] == 3
+    assert own["endorse"]["SH"] == 2 and own["return"]["SH"] == 1
+    assert own["median_days"]["SH"] == 20
+    region = _cells(app, supervisor, "region", "committee_reviews", YEAR)
+    assert (
+        region["referred"]["JS"] is None and region["referred"]["SH"] is None
+    )  # <3 and its complement
+    assert region["closed"]["SH"] == 3 and region["return"]["SH"] is None
+    page = login(supervisor).get(f"/statistics/region?year={YEAR}").get_data(as_text=True)
+    assert 'data-col="JS">&lt;3<' in _row(page, "committee_reviews", "referred")
+
+
+def test_transfer_and_joint_figures_by_agency(app, db, make_case, make_user, login):
+    """SH offers three cases to JS: one accepted, one refused, one pending. A joint
+    investigation led by ZJ with one open and one closed task for AH."""
+    from app.cases.transfers import accept_transfer, refuse_transfer, transfer_case
+    from app.core.calendar import today
+    from app.joint.models import JointInvestigation, Task, TaskKind, TaskStatus
+
+    year = today().year
+    sender = make_user("SH", roles=("supervisor",))
+    receiver = make_user("JS", roles=("supervisor",))
+    offers = []
+    for _ in range(3):
+        case = make_case("SH", state=CaseState.preliminary_review, received_date=today())
+        offers.append(
+            transfer_case(
+                case,
+                sender,
+                target_agency="JS",
+                reason="属地管辖",
+                identity_travels=False,
+                expected_version=None,
+            )
+        )
+    accept_transfer(offers[0], receiver)
+    refuse_transfer(offers[1], receiver, "不属本机关管辖")
+    lead = make_case("ZJ", received_date=today())
+    zj = make_user("ZJ", roles=("supervisor",))
+    db.session.add(JointInvestigation(case_id=lead.id, started_by_id=zj.id))
+    ah = make_user("AH", roles=("supervisor",))
+    for status in (TaskStatus.open, TaskStatus.closed):
+        db.session.add(
+            Task(
+                case_id=lead.id,
+                agency_id=ah.agency_id,
+                kind=TaskKind.interview,
+                title="询问证人",
+                due_date=today() + dt.timedelta(days=10),
+                status=status,
+                created_by_id=zj.id,
+            )
+        )
+    db.session.flush()
+    assert _cells(app, sender, "agency", "transfers", year)["sent"]["SH"] == 3
+    received = _cells(app, receiver, "agency", "transfers", year)
+    assert received["received"]["JS"] == 3
+    assert received["accepted"]["JS"] == 1 and received["refused"]["JS"] == 1
+    assert _cells(app, zj, "agency", "joint", year)["joint"]["ZJ"] == 1
+    tasks = _cells(app, ah, "agency", "joint", year)
+    assert tasks["task_open"]["AH"] == 1 and tasks["task_closed"]["AH"] == 1
+    region = _cells(app, sender, "region", "transfers", year)
+    assert region["sent"]["SH"] == 3 and region["accepted"]["JS"] is None
+    page = login(sender).get(f"/statistics/region?year={year}").get_data(as_text=True)
+    assert 'data-col="JS">&lt;3<' in _row(page, "transfers", "accepted")

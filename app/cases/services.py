@@ -33,6 +33,7 @@ from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, StaleVersion
 from app.core.identifiers import clean_id_number
 from app.extensions import db
+from app.statistics.summaries import refresh_summary
 
 RULE_VERSION = "国科发监〔2022〕221号"
 
@@ -167,6 +168,7 @@ def register_case(data: CaseInput, actor: User) -> Case:
     db.session.add(case)
     db.session.flush()
     write_history(case, actor, "register", to_state=CaseState.received)
+    refresh_summary(case)
     audit.record(
         "case.register", actor=actor, case=case, obj=case, details={"reference": case.reference}
     )

@@ -31,6 +31,7 @@ from app.core.errors import GuardFailed, InvalidInput, NotAllowed, StaleVersion
 from app.core.models import utcnow
 from app.extensions import db
 from app.notifications.services import notify
+from app.statistics.summaries import refresh_summary
 
 STATE_LABELS = {
     TransferState.pending: _l("Awaiting answer"),
@@ -365,6 +366,7 @@ def _move(case: Case, transfer: CaseTransfer, user: User) -> None:
         to_state=CaseState.received,
         details=details,
     )
+    refresh_summary(case)
     audit.record("case.accept_transfer", actor=user, case=case, obj=transfer, details=details)
     audit.record(
         "transfer.accepted",

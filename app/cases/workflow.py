@@ -34,6 +34,7 @@ from app.core import audit
 from app.core.calendar import add_months, add_working_days, today
 from app.core.errors import GuardFailed, IllegalTransition, InvalidInput, NotAllowed, StaleVersion
 from app.extensions import db
+from app.statistics.summaries import refresh_summary
 
 S = CaseState
 
@@ -134,6 +135,7 @@ def perform(
                 reason=reason,
                 details=details,
             )
+            refresh_summary(case)
             audit.record(
                 f"case.{t.name}",
                 actor=user,

@@ -10,10 +10,14 @@ bp = Blueprint("committees", __name__, url_prefix="/committees")
 def init_app(app: Flask) -> None:
     from app.auth.models import Role
     from app.committees import models, views  # noqa: F401  (tables; routes register on import)
+    from app.committees.figures import register_committee_figures
     from app.committees.labels import category_label, figures_text, rule_text
     from app.committees.permissions import can_see_panels, can_see_pool
     from app.core import NAV_ITEMS, register_nav
+    from app.statistics.figures import is_registered
 
+    if not is_registered("committee_reviews"):
+        register_committee_figures()
     app.register_blueprint(bp)
     app.jinja_env.filters["category_label"] = category_label
     app.jinja_env.globals.update(rule_text=rule_text, figures_text=figures_text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text, update
 
@@ -32,8 +33,10 @@ from app.cases.permissions import is_lead, is_supervisor_of
 from app.cases.services import RULE_VERSION
 from app.core.calendar import CST, today
 from app.demo import data
-from app.demo.loader import REASONS, ensure_agencies, ensure_demo_users
+from app.demo.loader import REASONS, ensure_agencies, ensure_demo_second_factor, ensure_demo_users
 from app.extensions import db
+from app.statistics.models import CaseFacet, CaseSummary
+from app.statistics.summaries import facets, summarise
 
 HISTORY_PER_CASE = 10
 ACTOR_FOR = {is_supervisor_of: "supervisor", is_lead: "lead"}
@@ -44,6 +47,7 @@ def seed_bench(cases: int, seed: int = 7, batch: int = BATCH) -> int:
     """Adds `cases` synthetic cases spread over the four agencies; returns how many."""
     agencies = ensure_agencies()
     users = ensure_demo_users(agencies)
+    ensure_demo_second_factor(agencies, users)  # password-only sign-in, as in the demo
     db.session.commit()
     rng = random.Random(seed)
     actors = {code: _actors(users, code) for code in agencies}
@@ -59,6 +63,8 @@ def seed_bench(cases: int, seed: int = 7, batch: int = BATCH) -> int:
             "allegations": [],
             "members": [],
             "history": [],
+            "summaries": [],
+            "facets": [],
         }
         for _ in range(min(batch, cases - done)):
             code = codes[done % len(codes)]
@@ -158,7 +164,18 @@ def _synthetic_case(rng, case_id, agency: Agency, state, actors, sequences, rows
                     "added_at": _at(received),
                 }
             )
-    rows["history"].extend(_history(case_id, received, path, actors))
+    history = list(_history(case_id, received, path, actors))
+    rows["history"].extend(history)
+    facts = SimpleNamespace(
+        id=case_id,
+        agency_id=agency.id,
+        received_date=received,
+        source=rows["cases"][-1]["source"],
+        **dates,
+    )
+    entries = [SimpleNamespace(id=n, **entry) for n, entry in enumerate(history)]
+    rows["summaries"].append(summarise(facts, entries, []))
+    rows["facets"].extend(facets(case_id, agency.id, received, [kind.value], [institution]))
 
 
 DUE_BY_STATE = {
@@ -245,6 +262,8 @@ def _write(rows: dict[str, list[dict]]) -> None:
         if rows[key]:
             db.session.execute(insert(model.__table__), rows[key])
     db.session.execute(insert(HistoryEntry.__table__), rows["history"])
+    db.session.execute(insert(CaseSummary.__table__), rows["summaries"])
+    db.session.execute(insert(CaseFacet.__table__), rows["facets"])
 
 
 def _save_sequences(sequences: dict[tuple[int, int], int]) -> None:
@@ -271,5 +290,13 @@ def _after_bulk_load() -> None:
     )
     db.session.commit()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("cases", "parties", "allegations", "case_members", "case_history"):
+        for table in (
+            "cases",
+            "parties",
+            "allegations",
+            "case_members",
+            "case_history",
+            "case_summaries",
+            "case_facets",
+        ):
             conn.execute(text(f"VACUUM ANALYZE {table}"))

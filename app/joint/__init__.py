@@ -13,10 +13,14 @@ def init_app(app: Flask) -> None:
     from app.core import register_case_section, register_dashboard_panel, register_nav
     from app.core.labels import ACTION_LABELS, AUDIT_ACTION_LABELS, LABELS
     from app.joint import views
+    from app.joint.figures import register_joint_figures
     from app.joint.models import ParticipationStatus, TaskKind, TaskStatus
     from app.joint.permissions import is_participant, participant_clause
     from app.joint.services import refuse_transfer_of_joint_case
+    from app.statistics.figures import is_registered
 
+    if not is_registered("joint"):
+        register_joint_figures()
     register_visibility(participant_clause)
     if refuse_transfer_of_joint_case not in transfer_checks:  # one app per test run
         transfer_checks.append(refuse_transfer_of_joint_case)

@@ -4,123 +4,102 @@ against deadlines, sanctions. Each query counts in SQL, grouped by the owning ag
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from app.cases.models import (
-    TERMINAL_STATES,
-    Allegation,
     Case,
     CaseSource,
     CaseState,
-    Finding,
-    FindingOutcome,
-    HistoryEntry,
     MisconductType,
-    Party,
-    PartyType,
     SanctionType,
-    Severity,
 )
 from app.core.calendar import today
 from app.core.labels import label
 from app.extensions import db
 from app.statistics.figures import TOTAL, Figure, register_figure
+from app.statistics.models import CaseFacet, CaseSummary
 from app.statistics.sql import FigureQuery, medians
+from app.statistics.summaries import SEVERITY_RANK
 
 TOP_INSTITUTIONS = 10
-CONCLUDED = [CaseState.not_accepted, CaseState.transferred, CaseState.terminated]
 
 
 def _rows(stmt):
     return [(str(r), a, int(n)) for r, a, n in db.session.execute(stmt).all()]
 
 
+def _received_in(q: FigureQuery) -> list:
+    """The cases received in the period, by their summaries (a narrow, indexed table)."""
+    return [*q.summary_clauses(), *q.in_period(CaseSummary.received_date)]
+
+
 def received(q: FigureQuery):
-    month = q.month(Case.received_date)
+    month = q.month(CaseSummary.received_date)
     stmt = (
-        select(month, Case.agency_id, func.count())
-        .where(*q.case_clauses(), *q.in_period(Case.received_date))
-        .group_by(month, Case.agency_id)
+        select(month, CaseSummary.agency_id, func.count())
+        .where(*_received_in(q))
+        .group_by(month, CaseSummary.agency_id)
     )
     return [(m, TOTAL, 0) for m in q.months()] + _rows(stmt)
 
 
-def _first_entries(q: FigureQuery, *where):
-    """Each case's first history entry matching `where` within the period (a reopened or
-    re-decided case counts once)."""
-    return (
-        select(HistoryEntry.case_id, func.min(HistoryEntry.at).label("at"))
-        .join(Case, Case.id == HistoryEntry.case_id)
-        .where(*where, *q.case_clauses(), *q.at_in_period(HistoryEntry.at))
-        .group_by(HistoryEntry.case_id)
-        .subquery()
-    )
-
-
 def concluded(q: FigureQuery):
-    """Cases that reached a terminal state or a decision, by month (China Standard Time)."""
-    done = _first_entries(q, HistoryEntry.to_state.in_([*TERMINAL_STATES, CaseState.decided]))
-    month = q.local_month(done.c.at)
+    """Cases that first reached a terminal state or a decision in the period, by month
+    (China Standard Time dates, from the case summaries)."""
+    month = q.month(CaseSummary.concluded_on)
     stmt = (
-        select(month, Case.agency_id, func.count())
-        .join(done, done.c.case_id == Case.id)
-        .group_by(month, Case.agency_id)
+        select(month, CaseSummary.agency_id, func.count())
+        .where(*q.summary_clauses(), *q.in_period(CaseSummary.concluded_on))
+        .group_by(month, CaseSummary.agency_id)
     )
     return [(m, TOTAL, 0) for m in q.months()] + _rows(stmt)
 
 
 def by_source(q: FigureQuery):
     stmt = (
-        select(Case.source, Case.agency_id, func.count())
-        .where(*q.case_clauses(), *q.in_period(Case.received_date))
-        .group_by(Case.source, Case.agency_id)
+        select(CaseSummary.source, CaseSummary.agency_id, func.count())
+        .where(*_received_in(q))
+        .group_by(CaseSummary.source, CaseSummary.agency_id)
     )
     return [(r.value, a, n) for r, a, n in db.session.execute(stmt)]
 
 
+def _facets(q: FigureQuery, kind: str) -> list:
+    """The facet rows of a kind of the cases received in the period."""
+    return [
+        CaseFacet.kind == kind,
+        *q.in_period(CaseFacet.received_date),
+        *q.scope_clauses(CaseFacet.agency_id, CaseFacet.case_id),
+    ]
+
+
 def by_type(q: FigureQuery):
-    pairs = (
-        select(Allegation.misconduct_type.label("kind"), Case.id, Case.agency_id)
-        .join(Case, Case.id == Allegation.case_id)
-        .where(*q.case_clauses(), *q.in_period(Case.received_date))
-        .distinct()
-        .subquery()
-    )
-    stmt = select(pairs.c.kind, pairs.c.agency_id, func.count()).group_by(
-        pairs.c.kind, pairs.c.agency_id
+    stmt = (
+        select(CaseFacet.value, CaseFacet.agency_id, func.count())
+        .where(*_facets(q, "type"))
+        .group_by(CaseFacet.value, CaseFacet.agency_id)
     )
     return [(MisconductType(r).value, a, n) for r, a, n in db.session.execute(stmt)]
 
 
-def _institution_of():
-    return case((Party.party_type == PartyType.institution, Party.name), else_=Party.institution)
-
-
 def by_institution(q: FigureQuery):
     """The institutions with the most cases received (each case once per institution)."""
-    name = _institution_of()
-    pairs = (
-        select(name.label("name"), Case.id, Case.agency_id)
-        .join(Case, Case.id == Party.case_id)
-        .where(name.is_not(None), *q.case_clauses(), *q.in_period(Case.received_date))
-        .distinct()
-        .subquery()
-    )
+    where = _facets(q, "institution")
     top = (
-        select(pairs.c.name)
-        .group_by(pairs.c.name)
-        .order_by(func.count().desc(), pairs.c.name)
+        select(CaseFacet.value)
+        .where(*where)
+        .group_by(CaseFacet.value)
+        .order_by(func.count().desc(), CaseFacet.value)
         .limit(TOP_INSTITUTIONS)
     )
     stmt = (
-        select(pairs.c.name, pairs.c.agency_id, func.count())
-        .where(pairs.c.name.in_(top))
-        .group_by(pairs.c.name, pairs.c.agency_id)
+        select(CaseFacet.value, CaseFacet.agency_id, func.count())
+        .where(*where, CaseFacet.value.in_(top))
+        .group_by(CaseFacet.value, CaseFacet.agency_id)
     )
     return _rows(stmt)
 
 
-SEVERITY_RANK = {Severity.minor: 1, Severity.serious: 2, Severity.severe: 3}
 OUTCOME_ROWS = [
     "not_accepted",
     "transferred",
@@ -133,38 +112,17 @@ OUTCOME_ROWS = [
 
 
 def by_outcome(q: FigureQuery):
-    """Concluded cases by how they ended; a decision by its most severe finding."""
-    ended = _first_entries(q, HistoryEntry.to_state.in_([*CONCLUDED, CaseState.decided]))
-    rank = case(
-        *[
-            (and_(Finding.outcome == FindingOutcome.misconduct, Finding.severity == s), n)
-            for s, n in SEVERITY_RANK.items()
-        ],
-        else_=0,
-    )
-    worst = (
-        select(Finding.case_id, func.max(rank).label("rank")).group_by(Finding.case_id).subquery()
-    )
-    first_state = (
-        select(HistoryEntry.to_state)
-        .where(HistoryEntry.case_id == ended.c.case_id, HistoryEntry.at == ended.c.at)
-        .where(HistoryEntry.to_state.in_([*CONCLUDED, CaseState.decided]))
-        .limit(1)
-        .scalar_subquery()
-    )
-    per_case = (
+    """Cases concluded in the period by how they ended; a decision by its most severe
+    finding."""
+    stmt = (
         select(
-            first_state.label("state"),
-            func.coalesce(worst.c.rank, 0).label("rank"),
-            Case.agency_id.label("agency_id"),
+            CaseSummary.outcome_state,
+            CaseSummary.worst_finding,
+            CaseSummary.agency_id,
+            func.count(),
         )
-        .select_from(ended)
-        .join(Case, Case.id == ended.c.case_id)
-        .outerjoin(worst, worst.c.case_id == Case.id)
-        .subquery()
-    )
-    stmt = select(per_case.c.state, per_case.c.rank, per_case.c.agency_id, func.count()).group_by(
-        per_case.c.state, per_case.c.rank, per_case.c.agency_id
+        .where(*q.summary_clauses(), *q.in_period(CaseSummary.outcome_on))
+        .group_by(CaseSummary.outcome_state, CaseSummary.worst_finding, CaseSummary.agency_id)
     )
     names = {n: f"misconduct_{s.value}" for s, n in SEVERITY_RANK.items()}
     out = []
@@ -176,14 +134,8 @@ def by_outcome(q: FigureQuery):
     return out
 
 
-STAGES = {
-    "preliminary": (CaseState.preliminary_review, Case.received_date, Case.preliminary_due),
-    "investigation": (
-        CaseState.investigating,
-        Case.investigation_opened_on,
-        Case.investigation_due,
-    ),
-}
+# stage -> the state whose deadline "overdue now" is counted against
+STAGES = {"preliminary": CaseState.preliminary_review, "investigation": CaseState.investigating}
 STAGE_ROWS = [
     f"{stage}.{measure}"
     for stage in STAGES
@@ -193,22 +145,22 @@ STAGE_ROWS = [
 
 def stage_times(q: FigureQuery):
     out: list = []
-    for stage, (state, started, due) in STAGES.items():
-        left = _first_entries(q, HistoryEntry.from_state == state)
-        ended = q.local_date(left.c.at)
-        base = select().select_from(left).join(Case, Case.id == left.c.case_id)
-        on_time = func.sum(case((ended <= due, 1), else_=0))
+    for stage, state in STAGES.items():
+        left_on = getattr(CaseSummary, f"{stage}_left_on")
+        days = getattr(CaseSummary, f"{stage}_days")
+        where = [*q.summary_clauses(), *q.in_period(left_on)]
+        on_time = func.sum(case((getattr(CaseSummary, f"{stage}_on_time"), 1), else_=0))
         counts = db.session.execute(
-            base.add_columns(Case.agency_id, func.count(), on_time).group_by(Case.agency_id)
+            select(CaseSummary.agency_id, func.count(), on_time)
+            .where(*where)
+            .group_by(CaseSummary.agency_id)
         ).all()
         for agency_id, n, ok in counts:
             out += [(f"{stage}.completed", agency_id, n), (f"{stage}.on_time", agency_id, int(ok))]
             out.append((f"{stage}.share", agency_id, 100.0 * int(ok) / n if n else None))
         done, ok_all = sum(n for _a, n, _o in counts), sum(int(o) for *_x, o in counts)
         out.append((f"{stage}.share", TOTAL, 100.0 * ok_all / done if done else None))
-        days = q.days(ended, started)
-        where = [started.is_not(None)]
-        found = medians(q, Case.agency_id, days, *where, Case.id == left.c.case_id)
+        found = medians(q, CaseSummary.agency_id, days, *where, days.is_not(None))
         out += [(f"{stage}.median", a, v) for a, v in found.items()]
         overdue = db.session.execute(
             select(Case.agency_id, func.count())

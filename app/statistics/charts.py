@@ -12,8 +12,13 @@ Withheld cells are left out of a chart: it never shows what its table withholds.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import threading
+import uuid
+from pathlib import Path
+
+from flask import current_app
 
 from app.statistics.tables import Table
 
@@ -40,15 +45,23 @@ def chart_data(table: Table, *, gaps: bool = False) -> list[dict]:
     return data
 
 
-def chart_spec(table: Table) -> dict | None:
-    """The Vega-Lite specification of a table's chart, or None for a table without one."""
-    import altair as alt
-
+def chart_svg(table: Table) -> str | None:
+    """The table's chart as SVG, or None for a table without one. Built and rendered once
+    per distinct chart: the cache key is everything the chart shows (its kind, points and
+    series), so a figure whose counts change gets a new chart and an unchanged one costs
+    nothing."""
     kind = table.figure.chart
     data = chart_data(table, gaps=kind == "line")
     if kind == "none" or not any(d["v"] for d in data):
         return None
-    names = [label for _k, label in table.columns]
+    names = tuple(label for _k, label in table.columns)
+    return _render(kind, json.dumps(data, sort_keys=True, ensure_ascii=False), names)
+
+
+def chart_spec(kind: str, data: list[dict], names: list[str]) -> dict:
+    """The Vega-Lite specification of a chart of `data` points in series `names`."""
+    import altair as alt
+
     series = len(names) > 1
     colour = alt.Color("s:N", title=None, scale=alt.Scale(domain=names, range=GREYS))
     if kind == "line":
@@ -83,21 +96,31 @@ def chart_spec(table: Table) -> dict | None:
     return spec
 
 
-def chart_svg(table: Table) -> str | None:
-    spec = chart_spec(table)
-    if spec is None:
-        return None
-    return _render(json.dumps(spec, sort_keys=True, ensure_ascii=False))
+# Bump when chart_spec changes, so SVGs stored by an older definition are not reused.
+CHART_VERSION = "1"
 
 
 @functools.lru_cache(maxsize=512)
-def _render(spec_json: str) -> str:
+def _render(kind: str, data_json: str, names: tuple[str, ...]) -> str:
+    """In memory per process, and in the file store across processes: the page's web
+    process and the report's worker render a chart of the same figures once."""
+    key = hashlib.sha256(
+        json.dumps([CHART_VERSION, FONT, kind, data_json, names], ensure_ascii=False).encode()
+    ).hexdigest()
+    stored = Path(current_app.config["FILE_STORE"]) / "charts" / key[:2] / f"{key}.svg"
+    if stored.exists():
+        return stored.read_text(encoding="utf-8")
     import vl_convert
 
+    spec = chart_spec(kind, json.loads(data_json), list(names))
     _register_fonts()
     with _lock:
-        svg = vl_convert.vegalite_to_svg(json.loads(spec_json))
-    return svg.replace("<svg ", '<svg role="img" ', 1)
+        svg = vl_convert.vegalite_to_svg(spec).replace("<svg ", '<svg role="img" ', 1)
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    partial = stored.with_suffix(f".{uuid.uuid4().hex}.tmp")
+    partial.write_text(svg, encoding="utf-8")
+    partial.replace(stored)  # atomic: a reader sees a whole SVG or none
+    return svg
 
 
 def _register_fonts() -> None:

@@ -45,5 +45,10 @@ def register_figure(figure: Figure) -> Figure:
     return figure
 
 
+def is_registered(key: str) -> bool:
+    """Figures register once per process, however many apps are created (tests)."""
+    return any(f.key == key for f in FIGURES)
+
+
 def figures_for(scope_kind: str) -> list[Figure]:
     return [f for f in FIGURES if scope_kind in f.scopes]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Agency, User
+from app.cases.models import Case, CaseSource, Party, str_enum
 from app.core.models import utcnow
 from app.extensions import db
 
@@ -37,3 +38,69 @@ class AnnualReport(db.Model):
     @property
     def filename(self) -> str:
         return f"annual-report-{self.year}-{self.scope}-{self.document_id}.pdf"
+
+
+class CaseSummary(db.Model):
+    """What the figures count about one case, read from its history: when it concluded and
+    how, when it left each stage, in how many days and whether within the deadline.
+
+    Written in the transaction of every step that changes a case's state, its agency or its
+    received date (`app.statistics.summaries.refresh_summary`), under the case row's lock,
+    so it is never behind its history; the figures read it instead of walking the history.
+    """
+
+    __tablename__ = "case_summaries"
+    __table_args__ = (
+        # Received-date figures read only this index (PostgreSQL index-only scans).
+        Index("ix_case_summaries_received", "received_date", "agency_id", "source", "case_id"),
+        Index("ix_case_summaries_concluded", "concluded_on", "agency_id"),
+        Index("ix_case_summaries_outcome", "outcome_on", "agency_id"),
+        Index("ix_case_summaries_preliminary", "preliminary_left_on", "agency_id"),
+        Index("ix_case_summaries_investigation", "investigation_left_on", "agency_id"),
+    )
+
+    # Derived data: it goes with its case (test clean-ups, a deleted import).
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    received_date: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[CaseSource] = mapped_column(str_enum(CaseSource))
+    # Dates in China Standard Time of the first history entry of each kind.
+    concluded_on: Mapped[dt.date | None] = mapped_column(Date)  # terminal state or decision
+    outcome_on: Mapped[dt.date | None] = mapped_column(Date)  # how it ended, below
+    outcome_state: Mapped[str | None] = mapped_column(String(32))
+    worst_finding: Mapped[int] = mapped_column(Integer, default=0)  # 0 none, 1-3 severity
+    preliminary_left_on: Mapped[dt.date | None] = mapped_column(Date)
+    preliminary_days: Mapped[int | None] = mapped_column(Integer)
+    preliminary_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    investigation_left_on: Mapped[dt.date | None] = mapped_column(Date)
+    investigation_days: Mapped[int | None] = mapped_column(Integer)
+    investigation_on_time: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class CaseFacet(db.Model):
+    """A case's misconduct types and named institutions (each once), with its agency and
+    received date: the by-type and by-institution figures count these rows from one index.
+    Rewritten with the case's summary."""
+
+    __tablename__ = "case_facets"
+    __table_args__ = (
+        Index("ix_case_facets_received", "kind", "received_date", "agency_id", "value"),
+        Index("ix_case_facets_value", "kind", "value", "received_date", "agency_id"),
+    )
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # type / institution
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    received_date: Mapped[dt.date] = mapped_column(Date)
+
+
+# Indexes on other features' tables that the figures' queries lean on: the cases
+# concerning an institution, overdue in a state, or extended.
+Index("ix_parties_institution", Party.institution)
+Index("ix_cases_state_due", Case.state, Case.due_date, Case.agency_id)
+Index("ix_cases_opened_extended", Case.investigation_opened_on, Case.extension_months)

@@ -20,6 +20,7 @@ from app.records.models import IntegrityRecord, Recognition, RecognitionDecision
 from app.records.permissions import published as is_published
 from app.statistics.case_figures import enum_label
 from app.statistics.figures import Figure, register_figure
+from app.statistics.models import CaseFacet
 from app.statistics.sql import FigureQuery, concerning
 
 RECORD_ROWS = ["published", "received"]
@@ -70,28 +71,22 @@ def recognitions(q: FigureQuery):
 
 
 def institution_cases(q: FigureQuery):
-    year = q.year(Case.received_date)
+    year = q.year(CaseFacet.received_date)
     stmt = (
-        select(year, Case.agency_id, func.count())
-        .where(*q.case_clauses())
-        .group_by(year, Case.agency_id)
+        select(year, CaseFacet.agency_id, func.count())
+        .where(CaseFacet.kind == "institution", CaseFacet.value == q.institution)
+        .group_by(year, CaseFacet.agency_id)
         .order_by(year)
     )
     return [(str(y), a, n) for y, a, n in db.session.execute(stmt)]
 
 
 def institution_types(q: FigureQuery):
-    from app.cases.models import Allegation
-
-    pairs = (
-        select(Allegation.misconduct_type.label("kind"), Case.id, Case.agency_id)
-        .join(Case, Case.id == Allegation.case_id)
-        .where(*q.case_clauses())
-        .distinct()
-        .subquery()
-    )
-    stmt = select(pairs.c.kind, pairs.c.agency_id, func.count()).group_by(
-        pairs.c.kind, pairs.c.agency_id
+    """Each case's types once (facets are distinct), of the cases concerning it."""
+    stmt = (
+        select(CaseFacet.value, CaseFacet.agency_id, func.count())
+        .where(CaseFacet.kind == "type", CaseFacet.case_id.in_(concerning(q.institution)))
+        .group_by(CaseFacet.value, CaseFacet.agency_id)
     )
     return [(MisconductType(k).value, a, n) for k, a, n in db.session.execute(stmt)]
 

@@ -7,11 +7,12 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass
 
-from sqlalchemy import Date, and_, cast, func, or_, select
+from sqlalchemy import Date, cast, func, select
 
-from app.cases.models import Case, Party, PartyType
+from app.cases.models import Case
 from app.core.calendar import CST
 from app.extensions import db
+from app.statistics.models import CaseFacet, CaseSummary
 from app.statistics.periods import Period
 
 
@@ -28,13 +29,21 @@ class FigureQuery:
     def postgres(self) -> bool:
         return db.engine.dialect.name == "postgresql"
 
-    def case_clauses(self) -> list:
+    def scope_clauses(self, agency_id, case_id) -> list:
+        """The scope's conditions on a table carrying a case's agency and id."""
         clauses = []
         if self.agency_ids is not None:
-            clauses.append(Case.agency_id.in_(self.agency_ids))
+            clauses.append(agency_id.in_(self.agency_ids))
         if self.institution is not None:
-            clauses.append(Case.id.in_(concerning(self.institution)))
+            clauses.append(case_id.in_(concerning(self.institution)))
         return clauses
+
+    def case_clauses(self) -> list:
+        return self.scope_clauses(Case.agency_id, Case.id)
+
+    def summary_clauses(self) -> list:
+        """For the case summaries, which carry their case's agency."""
+        return self.scope_clauses(CaseSummary.agency_id, CaseSummary.case_id)
 
     def in_period(self, column) -> list:
         return [column >= self.period.start, column <= self.period.end]
@@ -82,12 +91,10 @@ class FigureQuery:
 
 
 def concerning(institution: str):
-    """Cases with a respondent at this institution, or the institution itself responding."""
-    return select(Party.case_id).where(
-        or_(
-            Party.institution == institution,
-            and_(Party.party_type == PartyType.institution, Party.name == institution),
-        )
+    """Cases with a respondent at this institution, or the institution itself responding
+    (their institution facets, app/statistics/summaries.py)."""
+    return select(CaseFacet.case_id).where(
+        CaseFacet.kind == "institution", CaseFacet.value == institution
     )
 
 
