@@ -10,6 +10,7 @@ from app.auth.models import Role, User
 from app.cases.models import Case, CaseState, FindingOutcome, SanctionType, Severity, TeamRole
 from app.cases.services import assign_member, record_defence
 from app.cases.workflow import perform
+from app.committees.conduct import conduct_review, refer_case
 from app.core.calendar import as_of
 from app.demo.loader import PATHS
 from app.extensions import db
@@ -58,10 +59,15 @@ def step(case: Case, name: str, officer: User, supervisor: User) -> None:
     if name == "defence":
         record_defence(case, today(), "当事人放弃陈述申辩。", officer)
         return
+    if name == "refer_to_committee":
+        refer_case(case, officer)
+        return
+    if name == "review_endorse":
+        conduct_review(case, "endorse")
+        return
     actor = (
         officer
-        if name
-        in ("start_preliminary_review", "refer_to_committee", "request_review", "close_case")
+        if name in ("start_preliminary_review", "request_review", "close_case")
         else supervisor
     )
     params: dict = {}
@@ -78,8 +84,6 @@ def step(case: Case, name: str, officer: User, supervisor: User) -> None:
             }
             for a in case.allegations
         ]
-    elif name == "endorse_findings":
-        params["served_on"] = today()
     elif name == "issue_decision":
         params["decided_on"] = today()
         params["decision_text"] = "认定存在抄袭行为，给予通报批评并禁止三年内申报项目。"

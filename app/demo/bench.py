@@ -164,6 +164,7 @@ def _synthetic_case(rng, case_id, agency: Agency, state, actors, sequences, rows
 DUE_BY_STATE = {
     CaseState.preliminary_review: "preliminary_due",
     CaseState.investigating: "investigation_due",
+    CaseState.committee_review: "committee_due",
     CaseState.pre_decision_notice: "defence_due",
     CaseState.decided: "review_request_due",
     CaseState.under_review: "review_decision_due",
@@ -182,8 +183,11 @@ def _dates(received: dt.date, state: CaseState, path) -> dict:
         "extension_months": 0,
         "suspended_on": d("suspend_investigation") if state == CaseState.suspended else None,
         "findings_report": "调查报告（合成数据）。" if "submit_findings" in steps else None,
-        "notice_served_on": d("endorse_findings"),
-        "defence_due": d("endorse_findings", 14),
+        "committee_due": d("refer_to_committee", 30)
+        if state == CaseState.committee_review
+        else None,
+        "notice_served_on": d("review_endorse"),
+        "defence_due": d("review_endorse", 14),
         "defence_received_on": d("defence"),
         "defence_statement": "当事人放弃陈述申辩。" if "defence" in steps else None,
         "decision_text": "给予通报批评（合成数据）。" if "issue_decision" in steps else None,

@@ -35,6 +35,7 @@ from app.cases.services import (
     register_case,
 )
 from app.cases.workflow import perform
+from app.committees.conduct import conduct_review, progress_review, refer_case
 from app.core.calendar import as_of, today
 from app.demo import data
 from app.demo.committees import ensure_demo_panels
@@ -59,9 +60,7 @@ PATHS[CaseState.suspended] = PATHS[CaseState.investigating] + [("suspend_investi
 PATHS[CaseState.terminated] = PATHS[CaseState.investigating] + [("terminate_investigation", 70)]
 PATHS[CaseState.findings] = PATHS[CaseState.investigating] + [("submit_findings", 120)]
 PATHS[CaseState.committee_review] = PATHS[CaseState.findings] + [("refer_to_committee", 125)]
-PATHS[CaseState.pre_decision_notice] = PATHS[CaseState.committee_review] + [
-    ("endorse_findings", 150)
-]
+PATHS[CaseState.pre_decision_notice] = PATHS[CaseState.committee_review] + [("review_endorse", 150)]
 PATHS[CaseState.decided] = PATHS[CaseState.pre_decision_notice] + [
     ("defence", 156),
     ("issue_decision", 165),
@@ -77,7 +76,6 @@ REASONS = {
     "open_investigation": "初核认为举报线索具体，符合立案条件。",
     "suspend_investigation": "关键证人出国访学，调查暂时无法进行。",
     "terminate_investigation": "被举报人已去世，依规终止调查。",
-    "endorse_findings": "学术委员会审议同意调查组认定意见。",
     "request_review": "被处理人对处理决定不服，申请复查。",
 }
 
@@ -297,10 +295,17 @@ def _step(rng, case: Case, name: str, officer: User, supervisor: User, users) ->
     if name == "defence":
         record_defence(case, today(), "被处理人提交书面陈述，对认定事实无异议。", officer)
         return
+    if name == "refer_to_committee":
+        review = refer_case(case, officer)
+        if case.id % 2:  # half the open reviews are under way: declarations, some votes
+            progress_review(review, declared=rng.randrange(2, 6), voted=rng.randrange(0, 3))
+        return
+    if name == "review_endorse":
+        conduct_review(case, "endorse")
+        return
     actor = (
         officer
-        if name
-        in ("start_preliminary_review", "refer_to_committee", "request_review", "close_case")
+        if name in ("start_preliminary_review", "request_review", "close_case")
         else supervisor
     )
     params: dict = {}
@@ -324,8 +329,6 @@ def _step(rng, case: Case, name: str, officer: User, supervisor: User, users) ->
             }
             for a in case.allegations
         ]
-    elif name == "endorse_findings":
-        params["served_on"] = today()
     elif name == "issue_decision":
         params["decided_on"] = today()
         misconduct = any(f.outcome == FindingOutcome.misconduct for f in case.findings)
