@@ -67,41 +67,51 @@ def standing_panel(agency: Agency) -> Panel:
         agency=agency, kind=PanelKind.academic, name=f"{agency.name_zh}学术委员会（常设）"
     )
     db.session.add(panel)
-    start = today() - dt.timedelta(days=30)
+    # Terms by the real date, not a walk's: they cover walks dated up to three years back.
+    start = dt.date.today() - dt.timedelta(days=3 * 365)
     for index, (category, gender, role) in enumerate(STANDING_SEATS, start=1):
-        username = f"{agency.code.lower()}-panel-{index}"
-        user = db.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            user = User(
-                username=username,
-                display_name=f"常设委员{index}",
-                agency=agency,
-                password_hash=_unusable_password(),
-            )
-            user.set_roles([Role.committee_member])
-            db.session.add(user)
-        expert = Expert(
-            agency=agency,
-            name=f"常设委员{index}",
-            institution=f"{agency.name_zh}专家库",
-            categories=[category.value],
-            gender=gender,
-            user=user,
-        )
         db.session.add(
             PanelSeat(
                 panel=panel,
-                expert=expert,
+                expert=_standing_expert(agency, index, category, gender),
                 role=role,
                 category=category,
                 term_start=start,
-                term_end=start.replace(year=start.year + 3),
+                term_end=start + dt.timedelta(days=4 * 365),
                 status=SeatStatus.active,
             )
         )
     db.session.flush()
     db.session.expire(panel, ["seats"])
     return panel
+
+
+def _standing_expert(agency: Agency, index: int, category: Category, gender: Gender) -> Expert:
+    username = f"{agency.code.lower()}-panel-{index}"
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is not None:
+        found = db.session.scalar(select(Expert).where(Expert.user_id == user.id))
+        if found is not None:
+            return found
+    else:
+        user = User(
+            username=username,
+            display_name=f"常设委员{index}",
+            agency=agency,
+            password_hash=_unusable_password(),
+        )
+        user.set_roles([Role.committee_member])
+        db.session.add(user)
+    expert = Expert(
+        agency=agency,
+        name=f"常设委员{index}",
+        institution=f"{agency.name_zh}专家库",
+        categories=[category.value],
+        gender=gender,
+        user=user,
+    )
+    db.session.add(expert)
+    return expert
 
 
 def refer_case(case: Case, officer: User | None = None) -> Review:
@@ -128,9 +138,8 @@ def conduct_review(case: Case, outcome: str = "endorse", when: dt.date | None = 
         review = open_review_of(case)
         if review is None and case.state is CaseState.findings:
             review = refer_case(case)
-        chair_member = acting_chair(review)
-        chair = chair_member.seat.expert.user
-        _settle_screen(review, chair)
+        _settle_screen(review)
+        chair = acting_chair(review).seat.expert.user
         choice = Choice.endorse if outcome == "endorse" else Choice.return_
         for member in review.members:
             if member.recused:
@@ -156,14 +165,16 @@ def conduct_review(case: Case, outcome: str = "endorse", when: dt.date | None = 
     return review
 
 
-def _settle_screen(review: Review, chair: User) -> None:
+def _settle_screen(review: Review) -> None:
     """The chair confirms each screened recusal, unless it would leave a category of the
     panel without a member: then the chair finds the shared institution no conflict."""
     for member in review.members:
         if not member.screened_conflict or member.recused:
             continue
-        others = {m.category for m in review.members if m is not member and not m.recused}
-        if member.category in others:
+        chair = acting_chair(review).seat.expert.user
+        rest = [m for m in review.members if m is not member and not m.recused]
+        chairs = [m for m in rest if m.role in (SeatRole.chair, SeatRole.vice_chair)]
+        if member.category in {m.category for m in rest} and chairs:
             recuse_member(chair, review, member.id, "与被调查人同一单位，依规回避。")
         else:
             dismiss_screen(chair, review, member.id)
