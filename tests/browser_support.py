@@ -100,7 +100,7 @@ def live_app(folder, setup: str):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(600):  # up to a minute: a loaded machine starts the app slowly
             try:
                 urllib.request.urlopen(url + "/login", timeout=1)
                 break
