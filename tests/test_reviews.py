@@ -337,9 +337,16 @@ def test_a_recused_member_and_a_non_member_get_404(client, db, review, make_user
     assert client.get(url).status_code == 404
     assert client.post(f"{url}/vote", data={"choice": "endorse", "opinion": "x"}).status_code == 404
     assert review.case.reference not in text(client.get("/committees/reviews"))
+    from app.auth.models import Agency
+
+    js = db.session.scalar(select(Agency).where(Agency.code == "JS"))
+    other_panel = signable(standing_panel(js).seats[1].expert.user)  # sits on another panel
     stranger = make_user("SH", roles=("committee_member",))
-    sign_in(client, stranger)
-    assert client.get(url).status_code == 404
+    db.session.commit()
+    for user in (stranger, other_panel):
+        sign_in(client, user)
+        assert client.get(url).status_code == 404
+        assert client.post(f"{url}/declaration", data={"conflict": "none"}).status_code == 404
 
 
 def test_a_committee_member_sees_no_case_list_record_or_dossier(client, db, review):
@@ -382,3 +389,28 @@ def test_a_lapsed_review_deadline_shows_on_the_chairs_dashboard(client, db, revi
     db.session.commit()
     page = text(client.get("/"))
     assert 'data-testid="lapsed-reviews"' in page and review.case.reference in page
+
+
+def test_a_lapsed_review_deadline_shows_on_the_case_teams_dashboard(client, db, make_case):
+    case = make_case(state=CaseState.committee_review)  # referred in July, 30 days to answer
+    assert case.due_date == case_review(case).deadline < today()
+    db.session.commit()
+    sign_in(client, case.created_by)
+    assert case.reference in text(client.get("/"))
+
+
+def test_the_dossier_committee_section_shows_the_record_without_the_complainant(app, db, make_case):
+    from flask import render_template
+
+    from app.committees.dossier import load_committee
+    from app.dossiers.loader import DossierContext
+    from app.dossiers.models import DossierLevel
+
+    case = make_case(state=CaseState.pre_decision_notice)
+    ctx = DossierContext(case, case.created_by, DossierLevel.shared, False)
+    data = load_committee(ctx)
+    assert data[0]["tally"]["endorse"] == 7 and data[0]["minutes"]
+    with app.test_request_context():
+        html = render_template("dossiers/sections/committee.html", data=data)
+    assert "常设委员2" in html and "同意调查组认定意见。" in html and "会议纪要" in html
+    assert "李娜" not in html and "无审议记录" not in html
