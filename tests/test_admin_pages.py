@@ -135,6 +135,7 @@ def test_policy_change_is_saved_audited_and_used_for_new_deadlines(
         "due_soon_days": 5,
         "token_max_days": 90,
         "joint_response_days": 10,
+        "review_days": 30,
     }
     response = client.post("/admin/policy", data=values, follow_redirects=True)
     assert "Deadline policy saved." in text(response)
@@ -184,6 +185,7 @@ def test_a_zero_longest_extension_is_a_valid_policy(client, db, admin):
         "due_soon_days": 5,
         "token_max_days": 30,
         "joint_response_days": 10,
+        "review_days": 30,
     }
     response = client.post("/admin/policy", data=values, follow_redirects=True)
     assert "Deadline policy saved." in text(response)

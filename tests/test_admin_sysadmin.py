@@ -71,6 +71,7 @@ SYSADMIN_TARGETS = {
                 "due_soon_days": 5,
                 "token_max_days": 1,
                 "joint_response_days": 10,
+                "review_days": 30,
             },
         )
     ],

@@ -35,8 +35,7 @@ from app.core.errors import ServiceError
 from app.extensions import db
 from app.statistics.models import CaseFacet, CaseSummary
 from tests.cleanup import audit_guard_lifted
-from tests.conftest import password_hash
-from tests.walk import _user as walk_user
+from tests.conftest import password_hash, scenario_supervisor
 
 COLUMNS = [c.name for c in CaseSummary.__table__.columns]
 CONCLUDING = {"not_accepted", "transferred", "terminated", "closed", "decided"}
@@ -132,7 +131,7 @@ def walked(make_case, make_user):
     closed = cases[-1]
     perform(
         closed,
-        walk_user(closed, Role.supervisor, "supervisor"),
+        scenario_supervisor(closed),
         "reopen_case",
         expected_version=None,
         reason="申诉裁定撤销原结案",

@@ -780,6 +780,106 @@ MATRIX = {
             ("invited_expert", 302),
         ],
     ),
+    "committees.review_inbox": (
+        "GET",
+        lambda w: "/committees/reviews",
+        None,
+        [(ANON, "login"), ("sh_officer", 200), ("review_member", 200)],
+    ),
+    "committees.review_detail": (
+        # A review exists only for its members: not for the case's own agency, another
+        # panel's member, another agency's member, or a recused member.
+        "GET",
+        lambda w: f"/committees/reviews/{w['review'].id}",
+        None,
+        [
+            (ANON, "login"),
+            ("sh_supervisor", 404),
+            ("sh_committee", 404),
+            ("js_committee", 404),
+            ("recused_member", 404),
+            ("review_member", 200),
+        ],
+    ),
+    "committees.review_declare": (
+        "POST",
+        lambda w: f"/committees/reviews/{w['review'].id}/declaration",
+        lambda w: {"conflict": "none"},
+        [
+            (ANON, "login"),
+            ("sh_officer", 404),
+            ("js_committee", 404),
+            ("recused_member", 404),
+            ("member_undeclared", 0),
+            ("review_member", 302),
+        ],
+    ),
+    "committees.review_vote": (
+        "POST",
+        lambda w: f"/committees/reviews/{w['review'].id}/vote",
+        lambda w: {"choice": "endorse", "opinion": "同意"},
+        [
+            (ANON, "login"),
+            ("sh_supervisor", 404),
+            ("sh_committee", 404),
+            ("recused_member", 404),
+            ("review_member", 409),  # not declared yet: refused by the procedure
+            ("no_vote_yet", 0),
+            ("declared_member", 302),
+        ],
+    ),
+    "committees.review_recuse": (
+        "POST",
+        lambda w: (
+            f"/committees/reviews/{w['review'].id}/members/{w['review'].members[1].id}/recuse"
+        ),
+        lambda w: {"reason": "近亲属"},
+        [
+            (ANON, "login"),
+            ("sh_supervisor", 404),
+            ("js_committee", 404),
+            ("review_member", 403),
+            ("nobody_recused", 0),
+            ("review_chair", 302),
+        ],
+    ),
+    "committees.review_dismiss": (
+        "POST",
+        lambda w: (
+            f"/committees/reviews/{w['review'].id}/members/{w['review'].members[1].id}/dismiss"
+        ),
+        None,
+        [
+            (ANON, "login"),
+            ("sh_admin", 404),
+            ("review_member", 403),
+            ("review_chair", 409),  # the screen proposed nothing for this member
+        ],
+    ),
+    "committees.review_meeting": (
+        "POST",
+        lambda w: f"/committees/reviews/{w['review'].id}/meeting",
+        lambda w: {f"attendance-{m.id}": "present" for m in w["review"].members},
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("review_member", 403),
+            ("no_attendance", 0),
+            ("review_chair", 302),
+        ],
+    ),
+    "committees.review_close": (
+        "POST",
+        lambda w: f"/committees/reviews/{w['review'].id}/close",
+        None,
+        [
+            (ANON, "login"),
+            ("sh_supervisor", 404),
+            ("review_member", 403),
+            ("review_chair", 409),  # no attendance recorded: refused, the review stays open
+            ("review_open", 0),
+        ],
+    ),
     "joint.index": (
         "GET",
         lambda w: "/joint",
@@ -896,6 +996,11 @@ CHECKS = {
     "quorum_unchanged": lambda w: _refreshed(w, "sh_panel").quorum == 5,
     "seat_still_active": lambda w: _refreshed(w, "sh_seat").status.value == "active",
     "invitation_open": lambda w: _refreshed(w, "invitation").status.value == "invited",
+    "member_undeclared": lambda w: _refreshed(w, "review").members[1].declared_at is None,
+    "no_vote_yet": lambda w: all(m.choice is None for m in _refreshed(w, "review").members),
+    "nobody_recused": lambda w: not any(m.recused for m in _refreshed(w, "review").members),
+    "no_attendance": lambda w: all(m.attendance is None for m in _refreshed(w, "review").members),
+    "review_open": lambda w: _refreshed(w, "review").status.value == "open",
 }
 
 
@@ -1181,6 +1286,42 @@ class World(dict):
 
     def _build_invited_expert(self):
         return self["invitation"].expert.user
+
+    def _build_review(self):
+        from sqlalchemy import select
+
+        from app.committees.models import Review
+        from app.extensions import db
+
+        case = self.make_case(state=CaseState.committee_review, by=self["sh_officer"])
+        return db.session.scalar(select(Review).where(Review.case_id == case.id))
+
+    def _member_user(self, index: int):
+        from tests.conftest import password_hash
+
+        user = self["review"].members[index].seat.expert.user
+        user.password_hash = password_hash()
+        return user
+
+    def _build_review_chair(self):
+        return self._member_user(0)
+
+    def _build_review_member(self):
+        return self._member_user(1)
+
+    def _build_recused_member(self):
+        from app.committees.reviews import declare
+
+        user = self._member_user(2)
+        declare(user, self["review"], "relative")
+        return user
+
+    def _build_declared_member(self):
+        from app.committees.reviews import declare
+
+        user = self._member_user(3)
+        declare(user, self["review"], "none")
+        return user
 
     def _build_peer(self):
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

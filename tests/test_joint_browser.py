@@ -27,6 +27,7 @@ def seed() -> None:
     from app import create_app
     from app.auth.models import Agency
     from app.auth.services import create_user
+    from app.cases import scenario
     from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
     from app.cases.services import (
         AllegationInput,
@@ -37,7 +38,6 @@ def seed() -> None:
     )
     from app.demo.loader import ensure_agencies
     from app.extensions import db
-    from tests.walk import walk_to
 
     with create_app().app_context():
         upgrade()
@@ -87,7 +87,7 @@ def seed() -> None:
             ),
             made["js-officer"],
         )
-        walk_to(case, CaseState.investigating, made["js-officer"])
+        scenario.walk(case, CaseState.investigating, scenario.Actors.for_case(case))
         db.session.commit()
 
 

@@ -419,6 +419,7 @@ def test_policy_page_switches_the_requirement(client, db, make_user):
         "due_soon_days": 5,
         "token_max_days": 90,
         "joint_response_days": 10,
+        "review_days": 30,
     }
     response = client.post("/admin/policy", data=values | {"totp_required": "y"})
     assert response.status_code == 302

@@ -260,6 +260,7 @@ def test_policy_refuses_out_of_range_values(client, db, admin):
         "due_soon_days": 5,
         "token_max_days": 90,
         "joint_response_days": 10,
+        "review_days": 30,
     }
     for field, bad in (
         ("defence_days", 0),

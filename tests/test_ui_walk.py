@@ -6,7 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseState
+from app.committees.conduct import standing_panel
+from app.committees.models import Review
 from app.core.calendar import today
+from tests.conftest import password_hash
 from tests.ui_helpers import ids, page_version, registration_form, sign_in, text
 
 
@@ -77,13 +80,26 @@ def test_a_case_goes_from_registration_to_closed_through_the_forms(client, db, p
     _step(client, ref, "return_for_investigation", reason="需补充原始数据核查")
     sign_in(client, people["officer"])
     _step(client, ref, "submit_findings", **findings)
-    _step(client, ref, "refer_to_committee")
+    panel = standing_panel(people["officer"].agency)
+    _step(client, ref, "refer_to_committee", panel_id=panel.id, questions="认定是否成立？")
     assert _state(db, ref) == CaseState.committee_review
 
-    sign_in(client, people["supervisor"])
-    _step(
-        client, ref, "endorse_findings", reason="委员会同意认定意见", served_on=today().isoformat()
+    review_id = db.session.scalar(
+        select(Review.id).join(Case).where(Case.reference == ref, Review.status == "open")
     )
+    members = db.session.get(Review, review_id).members
+    url = f"/committees/reviews/{review_id}"
+    for member in members:  # each member declares and votes through the review page
+        member.seat.expert.user.password_hash = password_hash()
+        db.session.commit()
+        sign_in(client, member.seat.expert.user)
+        assert client.post(f"{url}/declaration", data={"conflict": "none"}).status_code == 302
+        vote = {"choice": "endorse", "opinion": "同意调查组认定意见"}
+        assert client.post(f"{url}/vote", data=vote).status_code == 302
+    sign_in(client, next(m for m in members if m.role.value == "chair").seat.expert.user)
+    meeting = {f"attendance-{m.id}": "present" for m in members} | {"minutes": "审议纪要"}
+    assert client.post(f"{url}/meeting", data=meeting).status_code == 302
+    assert client.post(f"{url}/close", data={}).status_code == 302
     assert _state(db, ref) == CaseState.pre_decision_notice
 
     sign_in(client, people["officer"])

@@ -82,6 +82,7 @@ class PolicyForm(FlaskForm):
     joint_response_days = _policy_field(
         "joint_response_days", _l("Answer to a joint-investigation invitation (working days)")
     )
+    review_days = _policy_field("review_days", _l("Committee review (days)"))
 
 
 class CalendarDayForm(FlaskForm):

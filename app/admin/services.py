@@ -24,6 +24,7 @@ POLICY_RANGES = {
     "due_soon_days": (1, 30),
     "token_max_days": (1, 365),
     "joint_response_days": (1, 60),
+    "review_days": (1, 180),
 }
 
 

@@ -8,7 +8,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
-    from app.api import joint, transfers, views  # noqa: F401  (routes and handlers register on import)
+    from app.api import joint, reviews, transfers, views  # noqa: F401  (routes register on import)
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -195,7 +195,12 @@ class TransitionRequest(Request):
     identity_travels: bool | None = None
     report: LongText | None = None
     findings: list[FindingIn] | None = Field(None, max_length=50)
-    served_on: IsoDate | None = None
+    panel_id: int | None = Field(None, description="refer_to_committee: a panel of your agency")
+    questions: Text | None = None
+    meeting_date: IsoDate | None = None
+    review_deadline: IsoDate | None = Field(
+        None, description="Default: the agency's review period from today"
+    )
     decision_text: LongText | None = None
     decided_on: IsoDate | None = None
     sanctions: list[SanctionIn] | None = Field(None, max_length=50)
@@ -503,3 +508,67 @@ class TransferOut(BaseModel):
 
 class TransferList(BaseModel):
     items: list[TransferOut]
+
+
+class ReviewPart(BaseModel):
+    """The caller's own part in a review."""
+
+    declared: bool
+    conflict: str | None = Field(description="`none` or the kind of conflict declared")
+    recused: bool
+    chair: bool
+    choice: str | None
+    opinion: str | None
+    vote_changes: int
+
+
+class ReviewSummaryOut(BaseModel):
+    id: int
+    reference: str
+    title: str
+    agency: str
+    panel: str
+    questions: str
+    meeting_date: str
+    deadline: str
+    status: str
+    outcome: str | None
+    respondents: list[dict[str, str]]
+
+
+class ReviewListItem(ReviewSummaryOut):
+    mine: ReviewPart
+
+
+class ReviewList(BaseModel):
+    items: list[ReviewListItem]
+
+
+class ReviewOut(ReviewListItem):
+    package: dict[str, Any] | None = Field(
+        description="The review package, once you declared no conflict; never the complainant"
+    )
+    record: dict[str, Any] | None = Field(
+        description="After closing: attendance, the count, each member's vote and opinion"
+    )
+
+
+class DeclarationRequest(Request):
+    conflict: Literal[
+        "none", "relative", "coauthor", "supervisor_student", "same_institution", "other"
+    ]
+    note: Text | None = None
+
+
+class VoteRequest(Request):
+    choice: Literal["endorse", "return", "abstain"]
+    opinion: Text
+
+
+class CloseRequest(Request):
+    """The chair may record attendance (member id → `present` / `absent`) and minutes in
+    the same call; the count then decides."""
+
+    attendance: dict[int, Literal["present", "absent"]] | None = None
+    minutes: LongText | None = None
+    reasons: Text | None = Field(None, description="The panel's reasons; required for a return")

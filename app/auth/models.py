@@ -87,6 +87,7 @@ class DeadlinePolicy(db.Model):
     # Supervisors and administrators sign in with a second factor unless the agency opts out.
     totp_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     joint_response_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    review_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
     agency: Mapped[Agency] = relationship(back_populates="policy")
 

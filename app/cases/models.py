@@ -196,6 +196,7 @@ class Case(db.Model):
     findings_report: Mapped[str | None] = mapped_column(Text)
     notice_served_on: Mapped[dt.date | None] = mapped_column(Date)
     defence_due: Mapped[dt.date | None] = mapped_column(Date)
+    committee_due: Mapped[dt.date | None] = mapped_column(Date)  # the open review's deadline
     defence_received_on: Mapped[dt.date | None] = mapped_column(Date)
     defence_statement: Mapped[str | None] = mapped_column(Text)
     # The text in force: the decision's, or the review's that modified it. Every text issued
@@ -269,6 +270,7 @@ class Case(db.Model):
         return {
             CaseState.preliminary_review: self.preliminary_due,
             CaseState.investigating: self.investigation_due,
+            CaseState.committee_review: self.committee_due,
             CaseState.pre_decision_notice: self.defence_due,
             CaseState.decided: None if self.review_outcome else self.review_request_due,
             CaseState.under_review: self.review_decision_due,

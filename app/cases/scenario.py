@@ -89,6 +89,7 @@ DECISION_TEXT = "认定被处理人存在科研失信行为，依规作出处理
 CLEARED_TEXT = "经调查，举报事项不成立，予以澄清。"
 WAIVER = "当事人放弃陈述申辩。"
 MODIFIED_TEXT = "复查后变更原处理决定。"
+REFERRAL_QUESTIONS = "调查组认定的事实是否清楚、证据是否充分、定性是否准确？"
 
 
 def _another_agency(case: Case) -> str | None:
@@ -140,6 +141,7 @@ DEFAULT_PARAMS: dict[str, Callable[[Case], dict]] = {
     "issue_decision": _decision,
     "request_review": lambda case: {"requested_on": min(today(), case.review_request_due)},
     "decide_review": lambda case: {"outcome": ReviewOutcome.upheld},
+    "refer_to_committee": lambda case: _referral(case),
 }
 
 
@@ -339,10 +341,10 @@ def review(case: Case, outcome: str, actors: Actors | None = None, **params) -> 
 
 
 # The committee's decision on a case in committee review: its findings go on to the
-# pre-decision notice, or the case goes back to the investigators. This is the panel
-# review's step: until the panel review lands, a supervisor records the committee's
-# decision through these two transitions, and switching over changes these lines alone.
-COMMITTEE_RECORDS = {S.pre_decision_notice: "endorse_findings", S.investigating: "committee_return"}
+# pre-decision notice, or the case goes back to the investigators. Only a closed panel review
+# takes these two steps, so the scenario runs the whole review (declarations, votes, the
+# meeting and the close) through the committee services.
+COMMITTEE_RECORDS = {S.pre_decision_notice: "review_endorse", S.investigating: "review_return"}
 
 
 def _committee_steps() -> list[Step]:
@@ -353,9 +355,17 @@ def _committee_steps() -> list[Step]:
 
 
 def _committee_decides(case: Case, outcome: CaseState, actors: Actors, values: dict) -> User:
-    name = COMMITTEE_RECORDS[outcome]
-    if outcome != S.pre_decision_notice:
-        values.pop("served_on", None)
-    actor = actors.who_may(Step(name, outcome, TRANSITIONS[name].may, name), case)
-    perform(case, actor, name, expected_version=None, **values)
-    return actor
+    from app.committees.conduct import conduct_review
+
+    review = conduct_review(case, "endorse" if outcome == S.pre_decision_notice else "return")
+    return db.session.get(User, review.closed_by_id)
+
+
+def _referral(case: Case) -> dict:
+    from app.committees.conduct import standing_panel
+
+    return {
+        "panel_id": standing_panel(case.agency).id,
+        "questions": REFERRAL_QUESTIONS,
+        "meeting_date": today(),
+    }

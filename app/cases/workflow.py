@@ -57,6 +57,9 @@ class Transition:
     offered: Callable[[Case], bool] = lambda case: True
     # The step keeps its reason with what it records (a decision's row), not only in history.
     records_reason: bool = False
+    # A step no user takes from the case page: the feature that owns it applies it with
+    # `take_internal` (a closed committee review moves the case out of committee review).
+    internal: bool = False
     apply: Callable[..., None] | None = None
 
 
@@ -89,7 +92,7 @@ def available_transitions(case: Case, user: User) -> list[Transition]:
     return [
         t
         for t in TRANSITIONS.values()
-        if case.state in t.source and t.offered(case) and t.may(user, case)
+        if case.state in t.source and not t.internal and t.offered(case) and t.may(user, case)
     ]
 
 
@@ -106,6 +109,8 @@ def perform(
     t = TRANSITIONS.get(name)
     if t is None:
         raise IllegalTransition(_l("Unknown transition."))
+    if t.internal:
+        raise NotAllowed(_l("Only a closed committee review takes this step."))
     if case.state not in t.source:
         raise IllegalTransition(
             _l("This step is not possible in the case's current state."), code="illegal_transition"
@@ -118,6 +123,21 @@ def perform(
         raise InvalidInput(_l("A reason is required for this step."), field="reason")
     if reason and len(reason) > 5000:
         raise InvalidInput(_l("The reason is longer than 5000 characters."), field="reason")
+    return _take(t, case, user, reason, params)
+
+
+def take_internal(case: Case, user: User, name: str, *, reason: str | None = None, **params):
+    """Applies an internal step for the feature that owns it, with the same history row,
+    audit entry and due date as any other step."""
+    t = TRANSITIONS[name]
+    if not t.internal or case.state not in t.source:
+        raise IllegalTransition(
+            _l("This step is not possible in the case's current state."), code="illegal_transition"
+        )
+    return _take(t, case, user, (reason or "").strip() or None, params)
+
+
+def _take(t: Transition, case: Case, user: User, reason: str | None, params: dict) -> Case:
     from_state = case.state
     try:
         with db.session.begin_nested():
@@ -366,9 +386,19 @@ def _parse_findings(case: Case, items: list[dict]) -> dict[int, dict]:
     label=_l("Refer to committee"),
     may=can_handle,
     who=HANDLER,
+    fields=("panel_id", "questions", "meeting_date", "review_deadline"),
 )
-def refer_to_committee(case: Case, user: User) -> dict:
-    return {}
+def refer_to_committee(
+    case: Case,
+    user: User,
+    panel_id=None,
+    questions: str | None = None,
+    meeting_date=None,
+    review_deadline=None,
+) -> dict:
+    from app.committees.reviews import open_review
+
+    return open_review(case, user, panel_id, questions, meeting_date, review_deadline)
 
 
 @transition(
@@ -384,36 +414,46 @@ def return_for_investigation(case: Case, user: User) -> dict:
     return {}
 
 
+def _never(user: User, case: Case) -> bool:
+    return False
+
+
+PANEL = _l("the panel, by closing its review")
+
+
 @transition(
-    name="endorse_findings",
+    name="review_endorse",
     source=(S.committee_review,),
     target=S.pre_decision_notice,
-    label=_l("Record committee endorsement and serve notice"),
-    may=is_supervisor_of,
-    who=SUPERVISOR,
-    reason_required=True,
-    fields=("served_on",),
+    label=_l("Committee endorsed the findings; notice served"),
+    may=_never,
+    who=PANEL,
+    offered=lambda case: False,
+    internal=True,
 )
-def endorse_findings(case: Case, user: User, served_on=None) -> dict:
-    served = _served_date(served_on, not_before=case.investigation_opened_on, field="served_on")
+def review_endorse(case: Case, user: User, **tally) -> dict:
+    """The notice of the intended decision is served on the day the review closes, and the
+    defence window runs from it."""
+    served = today()
     case.notice_served_on = served
     case.defence_due = add_working_days(served, _policy(case).defence_days)
     case.defence_received_on = None
     case.defence_statement = None
-    return {"served_on": served.isoformat(), "defence_due": case.defence_due.isoformat()}
+    return {"served_on": served.isoformat(), "defence_due": case.defence_due.isoformat(), **tally}
 
 
 @transition(
-    name="committee_return",
+    name="review_return",
     source=(S.committee_review,),
     target=S.investigating,
-    label=_l("Record committee return for investigation"),
-    may=is_supervisor_of,
-    who=SUPERVISOR,
-    reason_required=True,
+    label=_l("Committee returned the case for investigation"),
+    may=_never,
+    who=PANEL,
+    offered=lambda case: False,
+    internal=True,
 )
-def committee_return(case: Case, user: User) -> dict:
-    return {}
+def review_return(case: Case, user: User, **tally) -> dict:
+    return dict(tally)
 
 
 @transition(

@@ -9,17 +9,29 @@ bp = Blueprint("committees", __name__, url_prefix="/committees")
 
 def init_app(app: Flask) -> None:
     from app.auth.models import Role
-    from app.committees import models, views  # noqa: F401  (tables; routes register on import)
+    from app.committees import models, review_views, views  # noqa: F401  (routes on import)
     from app.committees.figures import register_committee_figures
-    from app.committees.labels import category_label, figures_text, rule_text
+    from app.committees.labels import (
+        REVIEW_ACTION_LABELS,
+        REVIEW_AUDIT_LABELS,
+        category_label,
+        figures_text,
+        review_label,
+        rule_text,
+    )
     from app.committees.permissions import can_see_panels, can_see_pool
     from app.core import NAV_ITEMS, register_nav
+    from app.core.labels import ACTION_LABELS, AUDIT_ACTION_LABELS
     from app.statistics.figures import is_registered
 
     if not is_registered("committee_reviews"):
         register_committee_figures()
     app.register_blueprint(bp)
     app.jinja_env.filters["category_label"] = category_label
+    app.jinja_env.filters["review_label"] = review_label
+    ACTION_LABELS.update(REVIEW_ACTION_LABELS)
+    AUDIT_ACTION_LABELS.update(REVIEW_AUDIT_LABELS)
+    _register_review_pieces(app)
     app.jinja_env.globals.update(rule_text=rule_text, figures_text=figures_text)
     if any(item[1] == "committees.panels" for item in NAV_ITEMS):  # one entry however many apps
         return
@@ -29,5 +41,49 @@ def init_app(app: Flask) -> None:
         _l("My committee seats"),
         lambda user: user.has_role(Role.committee_member),
     )
+    register_nav(
+        84,
+        "committees.review_inbox",
+        _l("My reviews"),
+        lambda user: user.has_role(Role.committee_member),
+    )
     register_nav(82, "committees.panels", _l("Committees"), can_see_panels)
     register_nav(83, "committees.pool", _l("Expert pool"), can_see_pool)
+
+
+def _register_review_pieces(app: Flask) -> None:
+    from app.committees import review_views
+    from app.committees.reviews import referral_panels
+    from app.core import register_case_section, register_dashboard_panel
+
+    app.jinja_env.globals.update(
+        referral_panels=referral_panels,
+        reviews_for_case=review_views.reviews_for_case,
+        chaired_lapsed_reviews=review_views.chaired_lapsed_reviews,
+    )
+    if any(t == "committees/_case_section.html" for _o, t, _v in _sections()):
+        return
+    from app.cases.permissions import reads_shared_level
+
+    register_case_section(
+        50,
+        "committees/_case_section.html",
+        lambda user, case: not reads_shared_level(user, case),
+    )
+    register_dashboard_panel(40, "committees/_dashboard.html")
+    _register_dossier_section()
+
+
+def _sections():
+    from app.core import CASE_SECTIONS
+
+    return CASE_SECTIONS
+
+
+def _register_dossier_section() -> None:
+    from app.committees.dossier import load_committee
+    from app.dossiers import register_section
+
+    register_section(
+        90, "committee", _l("Committee review"), "dossiers/sections/committee.html", load_committee
+    )

@@ -49,3 +49,60 @@ def category_label(value) -> str:
         return label(Category(value))
     except ValueError:
         return str(value)
+
+
+# The review's closed sets have their own words: their values ("other", "open", "return")
+# are shared with other features' enums, so they are not keyed in the common label table.
+REVIEW_LABELS = {
+    "conflict": {
+        "none": _l("No conflict"),
+        "relative": _l("Relative of a party"),
+        "coauthor": _l("Co-author of a respondent"),
+        "supervisor_student": _l("Supervisor or student of a respondent"),
+        "same_institution": _l("Same institution as a respondent"),
+        "other": _l("Other conflict"),
+    },
+    "choice": {
+        "endorse": _l("Endorse the findings"),
+        "return": _l("Return for further investigation"),
+        "abstain": _l("Abstain"),
+    },
+    "attendance": {
+        "present": _l("Present"),
+        "absent": _l("Absent"),
+        "recused": _l("Recused"),
+    },
+    "status": {"open": _l("Open"), "closed": _l("Closed")},
+    "outcome": {
+        "endorse": _l("Endorsed the findings"),
+        "return": _l("Returned for further investigation"),
+    },
+}
+
+
+def review_label(value, kind: str) -> str:
+    """`{{ member.choice|review_label('choice') }}`; an empty value reads as a dash."""
+    if value is None or value == "":
+        return "—"
+    found = REVIEW_LABELS[kind].get(getattr(value, "value", value))
+    return str(found) if found is not None else "—"
+
+
+REVIEW_ACTION_LABELS = {
+    "review_declaration": _l("Committee member declared no conflict"),
+    "review_recusal": _l("Committee member recused"),
+    "review_screen_dismissed": _l("Screening proposal dismissed by the chair"),
+    "review_vote": _l("Committee member voted"),
+    "review_vote_changed": _l("Committee member changed their vote"),
+    "review_meeting": _l("Committee meeting attendance and minutes recorded"),
+}
+REVIEW_AUDIT_LABELS = {
+    "committee.refer": _l("Case referred to a panel"),
+    "committee.declare": _l("Conflict declaration for a review"),
+    "committee.recuse": _l("Member recused from a review"),
+    "committee.dismiss_screen": _l("Screening proposal dismissed"),
+    "committee.vote": _l("Vote cast in a review"),
+    "committee.change_vote": _l("Vote changed in a review"),
+    "committee.record_meeting": _l("Review meeting recorded"),
+    "committee.close_review": _l("Review closed"),
+}

@@ -101,3 +101,18 @@ def get_managed_seat_or_404(seat_id: int, user: User) -> PanelSeat:
     if not can_manage_panel(user, seat.panel):
         abort(403)
     return seat
+
+
+def get_review_or_404(review_id: int, user: User, need: str = "member"):
+    """A review exists only for its members; a recused member no longer sees it at all.
+    need="chair": the acting chair only (another member: 403). Returns (review, member)."""
+    from app.committees.models import Review
+    from app.committees.reviews import is_chair, member_for
+
+    review = db.session.get(Review, review_id)
+    member = member_for(review, user) if review is not None else None
+    if member is None or member.recused:
+        abort(404)
+    if need == "chair" and not is_chair(review, user):
+        abort(403)
+    return review, member

@@ -181,6 +181,7 @@ def _synthetic_case(rng, case_id, agency: Agency, state, actors, sequences, rows
 DUE_BY_STATE = {
     CaseState.preliminary_review: "preliminary_due",
     CaseState.investigating: "investigation_due",
+    CaseState.committee_review: "committee_due",
     CaseState.pre_decision_notice: "defence_due",
     CaseState.decided: "review_request_due",
     CaseState.under_review: "review_decision_due",
@@ -199,6 +200,9 @@ def _dates(received: dt.date, state: CaseState, path) -> dict:
         "extension_months": 0,
         "suspended_on": d("suspend_investigation") if state == CaseState.suspended else None,
         "findings_report": "调查报告（合成数据）。" if "submit_findings" in steps else None,
+        "committee_due": d("refer_to_committee", 30)
+        if state == CaseState.committee_review
+        else None,
         "notice_served_on": d("committee"),
         "defence_due": d("committee", 14),
         "defence_received_on": d("defence"),

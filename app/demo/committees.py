@@ -52,8 +52,9 @@ def ensure_demo_panels(
         return existing
     rng = random.Random(seed)
     password_hash = hash_password(DEMO_PASSWORD)
-    start = today() - dt.timedelta(days=365)
-    end = start.replace(year=start.year + 4)
+    # Terms cover the demo's two years of cases, walked at their own dates.
+    start = today() - dt.timedelta(days=3 * 365)
+    end = start + dt.timedelta(days=4 * 365)
     order = list(agencies)
     visitors = {
         code: _expert(rng, agencies[code], users, Category.legal, "female") for code in codes

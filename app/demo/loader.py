@@ -31,6 +31,8 @@ from app.cases.services import (
     RespondentInput,
     register_case,
 )
+from app.committees.conduct import progress_review
+from app.committees.reviews import open_review_of
 from app.core.calendar import as_of, today
 from app.demo import data
 from app.demo.committees import ensure_demo_panels
@@ -214,6 +216,9 @@ def _demo_case(rng: random.Random, agency: Agency, users: dict[str, User], state
         supervisor=users[f"{prefix}-supervisor"],
     )
     scenario.walk(case, state, actors, params=_demo_params(rng))
+    if state == CaseState.committee_review and case.id % 2:  # half the open reviews under way
+        review = open_review_of(case)
+        progress_review(review, declared=rng.randrange(2, 6), voted=rng.randrange(0, 3))
 
 
 def _window(state: CaseState, span: int) -> int:

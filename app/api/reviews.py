@@ -1,0 +1,148 @@
+"""API v1 endpoints of a committee member: my reviews, a review (package once declared),
+declare, vote, and the chair's close. A review exists only for its members; a recused
+member gets 404, as on the pages."""
+
+from __future__ import annotations
+
+from flask import abort
+
+from app.api import bp
+from app.api.handling import current, parse_body
+from app.api.schemas import (
+    CloseRequest,
+    DeclarationRequest,
+    ReviewList,
+    ReviewOut,
+    VoteRequest,
+)
+from app.api.spec import operation
+from app.api.views import BAD_BODY, respond
+from app.committees.package import review_package, review_record, review_summary
+from app.committees.permissions import get_review_or_404
+from app.committees.reviews import (
+    cast_vote,
+    close_review,
+    declare,
+    inbox,
+    is_chair,
+    record_meeting,
+    sees_package,
+)
+from app.extensions import db
+
+NO_REVIEW = {404: "No review with this id is yours (or you are recused from it)"}
+STEP_ERRORS = {
+    **BAD_BODY,
+    **NO_REVIEW,
+    403: "Not the chair (`not_allowed`)",
+    409: "Closed review, already declared, not declared, absent, or the count does not "
+    "decide (`no_quorum`, `categories_absent`, `no_majority`, `no_attendance`)",
+}
+
+
+def _part(review, member, user) -> dict:
+    return {
+        "declared": member.declared_at is not None,
+        "conflict": (member.conflict.value if member.conflict else "none")
+        if member.declared_at
+        else None,
+        "recused": member.recused,
+        "chair": is_chair(review, user),
+        "choice": member.choice.value if member.choice else None,
+        "opinion": member.opinion,
+        "vote_changes": member.vote_changes,
+    }
+
+
+def _item(review, member, user) -> dict:
+    return {**review_summary(review), "mine": _part(review, member, user)}
+
+
+def review_out(review, member, user) -> dict:
+    closed = review.status.value == "closed"
+    return {
+        **_item(review, member, user),
+        "package": review_package(review) if sees_package(member) else None,
+        "record": review_record(review) if closed else None,
+    }
+
+
+def _review(review_id: str, need: str = "member"):
+    if not review_id.isdigit() or len(review_id) > 12:
+        abort(404)
+    return get_review_or_404(int(review_id), current(), need=need)
+
+
+@operation(
+    bp,
+    "/reviews",
+    "GET",
+    "List your reviews: to declare, to vote and decided (recused ones left out)",
+    response=ReviewList,
+)
+def list_reviews():
+    user = current()
+    rows = [row for key in ("declare", "vote", "decided") for row in inbox(user)[key]]
+    return respond(ReviewList, {"items": [_item(r, m, user) for r, m in rows]})
+
+
+@operation(bp, "/reviews/{review_id}", "GET", "Read a review", response=ReviewOut, errors=NO_REVIEW)
+def get_review(review_id: str):
+    review, member = _review(review_id)
+    return respond(ReviewOut, review_out(review, member, current()))
+
+
+@operation(
+    bp,
+    "/reviews/{review_id}/declaration",
+    "POST",
+    "Declare no conflict, or a conflict (which recuses you)",
+    body=DeclarationRequest,
+    response=ReviewOut,
+    errors=STEP_ERRORS,
+)
+def declare_review(review_id: str):
+    review, member = _review(review_id)
+    body = parse_body(DeclarationRequest)
+    declare(current(), review, body.conflict, body.note)
+    db.session.commit()
+    return respond(ReviewOut, review_out(review, member, current()))
+
+
+@operation(
+    bp,
+    "/reviews/{review_id}/vote",
+    "POST",
+    "Vote with a written opinion; a second vote changes the first until closing",
+    body=VoteRequest,
+    response=ReviewOut,
+    errors=STEP_ERRORS,
+)
+def vote_review(review_id: str):
+    review, member = _review(review_id)
+    body = parse_body(VoteRequest)
+    cast_vote(current(), review, body.choice, body.opinion)
+    db.session.commit()
+    return respond(ReviewOut, review_out(review, member, current()))
+
+
+@operation(
+    bp,
+    "/reviews/{review_id}/close",
+    "POST",
+    "Close the review (chair): the panel's rule counts, and the outcome moves the case",
+    body=CloseRequest,
+    response=ReviewOut,
+    errors=STEP_ERRORS,
+)
+def close_review_api(review_id: str):
+    review, member = _review(review_id, need="chair")
+    body = parse_body(CloseRequest)
+    if body.attendance is not None or body.minutes is not None:
+        attendance = {int(k): v for k, v in (body.attendance or {}).items()}
+        if body.attendance is None:
+            attendance = {m.id: m.attendance.value for m in review.members if m.attendance}
+        record_meeting(current(), review, attendance, body.minutes or review.minutes)
+    close_review(current(), review, body.reasons)
+    db.session.commit()
+    return respond(ReviewOut, review_out(review, member, current()))

@@ -1,0 +1,192 @@
+"""A whole review run through the real services, for walks of a case through its procedure
+(the demo data and the tests): a panel that keeps the rules, the referral, every member's
+declaration and vote, the meeting and the close."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import secrets
+
+from sqlalchemy import select
+
+from app.auth.models import Agency, Role, User
+from app.auth.passwords import hash_password
+from app.cases.models import Case, CaseState
+from app.cases.workflow import perform
+from app.committees.models import Expert, Panel, PanelKind, PanelSeat, Review, SeatStatus
+from app.committees.reviews import (
+    acting_chair,
+    cast_vote,
+    close_review,
+    declare,
+    dismiss_screen,
+    open_review_of,
+    record_meeting,
+    recuse_member,
+)
+from app.committees.rules import Attendance, Category, Choice, Gender, SeatRole
+from app.committees.services import panel_may_vote
+from app.core.calendar import as_of, today
+from app.extensions import db
+
+# A standing panel's seats: (category, gender, role); it meets the default rules.
+STANDING_SEATS = [
+    (Category.peer, Gender.male, SeatRole.chair),
+    (Category.peer, Gender.female, SeatRole.member),
+    (Category.ethics, Gender.female, SeatRole.member),
+    (Category.legal, Gender.male, SeatRole.member),
+    (Category.outside, Gender.female, SeatRole.member),
+    (Category.peer, Gender.male, SeatRole.member),
+    (Category.ethics, Gender.male, SeatRole.member),
+]
+_UNUSABLE: list[str] = []
+
+
+def _unusable_password() -> str:
+    """Nobody knows it: an administrator sets a password before such an account signs in."""
+    if not _UNUSABLE:
+        _UNUSABLE.append(hash_password(secrets.token_urlsafe(24)))
+    return _UNUSABLE[0]
+
+
+def _ready(panel: Panel) -> bool:
+    seated = [s for s in panel.seats if s.status is SeatStatus.active]
+    return panel_may_vote(panel)[0] and all(s.expert.user_id for s in seated)
+
+
+def standing_panel(agency: Agency) -> Panel:
+    """The agency's first panel that may vote and whose members all sign in, else a new
+    standing academic committee of seven members that keeps the default rules."""
+    for panel in db.session.scalars(
+        select(Panel).where(Panel.agency_id == agency.id, Panel.active.is_(True)).order_by(Panel.id)
+    ):
+        if _ready(panel):
+            return panel
+    panel = Panel(
+        agency=agency, kind=PanelKind.academic, name=f"{agency.name_zh}学术委员会（常设）"
+    )
+    db.session.add(panel)
+    # Terms by the real date, not a walk's: they cover walks dated up to three years back.
+    start = dt.date.today() - dt.timedelta(days=3 * 365)
+    for index, (category, gender, role) in enumerate(STANDING_SEATS, start=1):
+        db.session.add(
+            PanelSeat(
+                panel=panel,
+                expert=_standing_expert(agency, index, category, gender),
+                role=role,
+                category=category,
+                term_start=start,
+                term_end=start + dt.timedelta(days=4 * 365),
+                status=SeatStatus.active,
+            )
+        )
+    db.session.flush()
+    db.session.expire(panel, ["seats"])
+    return panel
+
+
+def _standing_expert(agency: Agency, index: int, category: Category, gender: Gender) -> Expert:
+    username = f"{agency.code.lower()}-panel-{index}"
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is not None:
+        found = db.session.scalar(select(Expert).where(Expert.user_id == user.id))
+        if found is not None:
+            return found
+    else:
+        user = User(
+            username=username,
+            display_name=f"常设委员{index}",
+            agency=agency,
+            password_hash=_unusable_password(),
+        )
+        user.set_roles([Role.committee_member])
+        db.session.add(user)
+    expert = Expert(
+        agency=agency,
+        name=f"常设委员{index}",
+        institution=f"{agency.name_zh}专家库",
+        categories=[category.value],
+        gender=gender,
+        user=user,
+    )
+    db.session.add(expert)
+    return expert
+
+
+def refer_case(case: Case, officer: User | None = None) -> Review:
+    """Refers a case in `findings` to the agency's standing panel."""
+    actor = officer or (case.lead.user if case.lead else case.created_by)
+    panel = standing_panel(case.agency)
+    perform(
+        case,
+        actor,
+        "refer_to_committee",
+        expected_version=None,
+        panel_id=panel.id,
+        questions="调查组认定的事实是否清楚、证据是否充分、定性是否准确？",
+        meeting_date=today(),
+    )
+    return open_review_of(case)
+
+
+def conduct_review(case: Case, outcome: str = "endorse", when: dt.date | None = None) -> Review:
+    """Runs the case's review to `outcome` ("endorse" or "return"): referral (unless the case
+    is already in committee review), declarations, the chair's recusals of screened members,
+    votes, attendance, minutes and the close. `when` dates every step (default today)."""
+    with as_of(when) if when else contextlib.nullcontext():
+        review = open_review_of(case)
+        if review is None and case.state is CaseState.findings:
+            review = refer_case(case)
+        _settle_screen(review)
+        chair = acting_chair(review).seat.expert.user
+        choice = Choice.endorse if outcome == "endorse" else Choice.return_
+        for member in review.members:
+            if member.recused:
+                continue
+            user = member.seat.expert.user
+            if member.declared_at is None:
+                declare(user, review, "none")
+            cast_vote(
+                user,
+                review,
+                choice,
+                "同意调查组认定意见。" if outcome == "endorse" else "事实尚需补充调查。",
+            )
+        record_meeting(
+            chair,
+            review,
+            {m.id: Attendance.present.value for m in review.members if not m.recused},
+            "委员会按期召开审议会议，委员逐一发表意见并表决。",
+        )
+        close_review(
+            chair, review, None if outcome == "endorse" else "部分事实证据不足，需补充调查。"
+        )
+    return review
+
+
+def _settle_screen(review: Review) -> None:
+    """The chair confirms each screened recusal, unless it would leave a category of the
+    panel without a member: then the chair finds the shared institution no conflict."""
+    for member in review.members:
+        if not member.screened_conflict or member.recused:
+            continue
+        chair = acting_chair(review).seat.expert.user
+        rest = [m for m in review.members if m is not member and not m.recused]
+        chairs = [m for m in rest if m.role in (SeatRole.chair, SeatRole.vice_chair)]
+        if member.category in {m.category for m in rest} and chairs:
+            recuse_member(chair, review, member.id, "与被调查人同一单位，依规回避。")
+        else:
+            dismiss_screen(chair, review, member.id)
+
+
+def progress_review(review: Review, declared: int, voted: int) -> None:
+    """A review under way: the first `declared` members declared no conflict, the first
+    `voted` of them voted to endorse."""
+    for index, member in enumerate(m for m in review.members if not m.recused):
+        if index >= declared:
+            break
+        user = member.seat.expert.user
+        declare(user, review, "none")
+        if index < voted:
+            cast_vote(user, review, Choice.endorse, "初步意见：同意调查组认定。")

@@ -1,0 +1,163 @@
+"""A committee member's pages: the inbox, a review (summary, declaration, package, vote) and
+the chair's recusals, meeting record and close. Nothing else of any agency's cases."""
+
+from __future__ import annotations
+
+from flask import render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.committees import bp
+from app.committees.labels import REVIEW_LABELS
+from app.committees.package import (
+    case_reviews,
+    member_rows,
+    review_package,
+    review_record,
+    review_summary,
+)
+from app.committees.permissions import get_review_or_404
+from app.committees.reviews import (
+    NO_CONFLICT,
+    cast_vote,
+    close_review,
+    declare,
+    dismiss_screen,
+    inbox,
+    is_chair,
+    lapsed_reviews_chaired,
+    record_meeting,
+    recuse_member,
+    sees_package,
+    tally_of,
+    tally_reason,
+)
+from app.committees.rules import Attendance, Choice
+from app.core.pages import run_step
+
+
+def reviews_for_case(case) -> list[dict]:
+    """The case page's committee section (owning agency only)."""
+    return [review_record(review) for review in case_reviews(case)]
+
+
+def chaired_lapsed_reviews(user) -> list:
+    if not user.is_authenticated:
+        return []
+    return [review_summary(r) for r in lapsed_reviews_chaired(user)]
+
+
+@bp.route("/reviews")
+@login_required
+def review_inbox():
+    boxes = inbox(current_user)
+    return render_template(
+        "committees/reviews.html",
+        boxes={key: [(review_summary(r), m) for r, m in rows] for key, rows in boxes.items()},
+    )
+
+
+def _review_page(review, member, status: int = 200):
+    chair = is_chair(review, current_user)
+    tally = tally_of(review) if chair and review.status.value == "open" else None
+    return render_template(
+        "committees/review.html",
+        review=review,
+        summary=review_summary(review),
+        me=member,
+        package=review_package(review) if sees_package(member) else None,
+        chair=chair,
+        members=member_rows(review, votes=True) if chair or review.status.value == "closed" else [],
+        record=review_record(review) if review.status.value == "closed" else None,
+        tally=tally,
+        tally_reason=tally_reason(review, tally) if tally and not tally.decided else "",
+        conflicts=[NO_CONFLICT, *[k for k in REVIEW_LABELS["conflict"] if k != NO_CONFLICT]],
+        choices=[c.value for c in Choice],
+        attendance_choices=[Attendance.present.value, Attendance.absent.value],
+        posted=request.form if request.method == "POST" else {},
+    ), status
+
+
+@bp.route("/reviews/<int:review_id>")
+@login_required
+def review_detail(review_id: int):
+    return _review_page(*get_review_or_404(review_id, current_user))
+
+
+def _step(review_id: int, action, done, need: str = "member"):
+    review, member = get_review_or_404(review_id, current_user, need=need)
+    return run_step(
+        lambda: action(review, member),
+        refused=lambda err: _review_page(*get_review_or_404(review_id, current_user)),
+        to=url_for("committees.review_detail", review_id=review_id),
+        done=done,
+    )
+
+
+@bp.route("/reviews/<int:review_id>/declaration", methods=["POST"])
+@login_required
+def review_declare(review_id: int):
+    form = request.form
+    return _step(
+        review_id,
+        lambda review, _m: declare(current_user, review, form.get("conflict"), form.get("note")),
+        _("Your declaration is recorded."),
+    )
+
+
+@bp.route("/reviews/<int:review_id>/vote", methods=["POST"])
+@login_required
+def review_vote(review_id: int):
+    form = request.form
+    return _step(
+        review_id,
+        lambda review, _m: cast_vote(current_user, review, form.get("choice"), form.get("opinion")),
+        _("Your vote is recorded; you may change it until the chair closes the review."),
+    )
+
+
+@bp.route("/reviews/<int:review_id>/members/<int:member_id>/recuse", methods=["POST"])
+@login_required
+def review_recuse(review_id: int, member_id: int):
+    return _step(
+        review_id,
+        lambda review, _m: recuse_member(
+            current_user, review, member_id, request.form.get("reason")
+        ),
+        _("The member is recused."),
+        need="chair",
+    )
+
+
+@bp.route("/reviews/<int:review_id>/members/<int:member_id>/dismiss", methods=["POST"])
+@login_required
+def review_dismiss(review_id: int, member_id: int):
+    return _step(
+        review_id,
+        lambda review, _m: dismiss_screen(current_user, review, member_id),
+        _("The screening proposal is dismissed."),
+        need="chair",
+    )
+
+
+@bp.route("/reviews/<int:review_id>/meeting", methods=["POST"])
+@login_required
+def review_meeting(review_id: int):
+    def action(review, _m):
+        attendance = {
+            m.id: request.form.get(f"attendance-{m.id}") for m in review.members if not m.recused
+        }
+        record_meeting(current_user, review, attendance, request.form.get("minutes"))
+
+    return _step(review_id, action, _("Attendance and minutes are recorded."), need="chair")
+
+
+@bp.route("/reviews/<int:review_id>/close", methods=["POST"])
+@login_required
+def review_close(review_id: int):
+    return _step(
+        review_id,
+        lambda review, _m: close_review(current_user, review, request.form.get("reasons")),
+        _("The review is closed and the case moves on."),
+        need="chair",
+    )

@@ -1,0 +1,570 @@
+"""A review (审议) from referral to closing: the automatic screen, each member's declaration,
+the chair's recusals, the votes, the meeting's attendance and minutes, and the count.
+
+Each function checks who may act and when, changes the rows, writes the audit entry and the
+case's history row, and flushes; the caller commits. A refusal raises a `ServiceError`
+before anything is changed. Only `close_review` moves the case out of `committee_review`,
+through the workflow's internal steps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.cases.models import Case
+from app.cases.services import write_history
+from app.committees.labels import rule_text
+from app.committees.models import (
+    ConflictKind,
+    Expert,
+    Panel,
+    PanelSeat,
+    Review,
+    ReviewMember,
+    ReviewStatus,
+    SeatStatus,
+)
+from app.committees.rules import Attendance, Ballot, Choice, Outcome, SeatRole, Tally, count
+from app.committees.services import panel_may_vote
+from app.core import audit
+from app.core.calendar import today
+from app.core.errors import GuardFailed, InvalidInput, NotAllowed
+from app.extensions import db
+from app.notifications.services import notify
+
+NO_CONFLICT = "none"
+MAX_TEXT = 5000
+
+
+def member_for(review: Review, user: User) -> ReviewMember | None:
+    """The user's part in the review, whatever agency they belong to."""
+    if user is None or not user.is_authenticated:
+        return None
+    return next((m for m in review.members if m.seat.expert.user_id == user.id), None)
+
+
+def acting_chair(review: Review) -> ReviewMember | None:
+    """The chair, or a vice-chair when the chair is recused."""
+    for role in (SeatRole.chair, SeatRole.vice_chair):
+        found = next((m for m in review.members if m.role is role and not m.recused), None)
+        if found is not None:
+            return found
+    return None
+
+
+def is_chair(review: Review, user: User) -> bool:
+    chair = acting_chair(review)
+    return chair is not None and chair.seat.expert.user_id == getattr(user, "id", None)
+
+
+def sees_package(member: ReviewMember | None) -> bool:
+    """Only a member who declared no conflict and is not recused reads the package."""
+    return (
+        member is not None
+        and member.declared_at is not None
+        and member.conflict is None
+        and not member.recused
+    )
+
+
+def open_review_of(case: Case) -> Review | None:
+    return db.session.scalar(
+        select(Review).where(Review.case_id == case.id, Review.status == ReviewStatus.open)
+    )
+
+
+def _text(value, field: str, message, required: bool = True, limit: int = MAX_TEXT) -> str | None:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(message, field=field)
+    if len(value) > limit:
+        raise InvalidInput(_l("At most %(limit)s characters, please.", limit=limit), field=field)
+    return value or None
+
+
+def _date(value, field: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(_l("Enter the date as YYYY-MM-DD."), field=field) from None
+
+
+def _referral_panel(case: Case, panel_id) -> Panel:
+    try:
+        panel = db.session.get(Panel, int(panel_id))
+    except (TypeError, ValueError):
+        panel = None
+    if panel is None or panel.agency_id != case.agency_id:
+        raise InvalidInput(_l("Choose one of your agency's panels."), field="panel_id")
+    if not panel.active:
+        raise GuardFailed(_l("The panel is not active."), field="panel_id")
+    require_panel_may_vote(panel, field="panel_id")
+    return panel
+
+
+def require_panel_may_vote(panel: Panel, field: str | None = None) -> None:
+    """A panel that breaks a composition rule cannot hold a vote; the refusal names it."""
+    _ok, failing = panel_may_vote(panel)
+    if failing:
+        raise GuardFailed(
+            _l(
+                "The panel cannot hold a vote: %(rules)s.",
+                rules="；".join(rule_text(check) for check in failing),
+            ),
+            code="panel_rules",
+            field=field,
+        )
+
+
+def referral_panels(case: Case) -> list[Panel]:
+    """The panels the case's agency may refer to (the form lists them all; the step refuses
+    one that breaks its rules, naming the rule)."""
+    return list(
+        db.session.scalars(
+            select(Panel)
+            .where(Panel.agency_id == case.agency_id, Panel.active.is_(True))
+            .order_by(Panel.id)
+        )
+    )
+
+
+def _screen(case: Case, expert: Expert) -> str | None:
+    """Same institution as a respondent: the automatic screen's proposal to the chair."""
+    mine = (expert.institution or "").strip()
+    for party in case.respondents:
+        if mine and mine == (party.institution or "").strip():
+            return mine
+    return None
+
+
+def open_review(
+    case: Case,
+    actor: User,
+    panel_id,
+    questions,
+    meeting_date=None,
+    review_deadline=None,
+) -> dict:
+    """Refers the case to a panel: one member per voting seat in term, screened for the same
+    institution as a respondent, and notified. Called by the `refer_to_committee` step."""
+    panel = _referral_panel(case, panel_id)
+    questions = _text(questions, "questions", _l("Put the questions to the panel."))
+    meeting = _date(meeting_date, "meeting_date")
+    if meeting is not None and meeting < today():
+        raise InvalidInput(_l("The meeting cannot be in the past."), field="meeting_date")
+    deadline = _date(review_deadline, "review_deadline") or today() + dt.timedelta(
+        days=case.agency.policy.review_days
+    )
+    if deadline < today() or (meeting is not None and deadline < meeting):
+        raise InvalidInput(
+            _l("The review deadline cannot be before today or the meeting."),
+            field="review_deadline",
+        )
+    if open_review_of(case) is not None:
+        raise GuardFailed(_l("The case already has an open review."))
+    on = today()
+    seats = [
+        s
+        for s in panel.seats
+        if s.status is SeatStatus.active
+        and s.role is not SeatRole.consultant
+        and s.term_start <= on <= s.term_end
+    ]
+    review = Review(
+        case=case,
+        panel=panel,
+        questions=questions,
+        meeting_date=meeting,
+        deadline=deadline,
+        status=ReviewStatus.open,
+        referred_by_id=actor.id,
+    )
+    db.session.add(review)
+    for seat in seats:
+        review.members.append(
+            ReviewMember(
+                seat=seat,
+                role=seat.role,
+                category=seat.category,
+                screened_conflict=_screen(case, seat.expert),
+                recused=False,
+                vote_changes=0,
+            )
+        )
+    case.committee_due = deadline
+    _audited(
+        "committee.refer",
+        actor,
+        case,
+        review,
+        {"panel": panel.name, "members": len(seats), "deadline": deadline.isoformat()},
+    )
+    _announce_referral(review)
+    return {
+        "review": review.id,
+        "panel": panel.name,
+        "deadline": deadline.isoformat(),
+        "screened": sum(1 for m in review.members if m.screened_conflict),
+    }
+
+
+def _member_user(member: ReviewMember) -> User | None:
+    return member.seat.expert.user
+
+
+def _announce_referral(review: Review) -> None:
+    with force_locale("zh"):
+        text = _(
+            "%(panel)s: case %(ref)s is referred to you for review; declare any conflict "
+            "first. Deadline %(date)s.",
+            panel=review.panel.name,
+            ref=review.case.reference,
+            date=review.deadline.isoformat(),
+        )
+        screened = _(
+            "The automatic screen proposes recusals for review %(ref)s; confirm or dismiss them.",
+            ref=review.case.reference,
+        )
+    chair = acting_chair(review)
+    for member in review.members:
+        user = _member_user(member)
+        if user is not None:
+            notify(user, text, kind="review_referral", dedupe_key=f"review-{review.id}-referral")
+    if (
+        chair is not None
+        and _member_user(chair)
+        and any(m.screened_conflict for m in review.members)
+    ):
+        notify(_member_user(chair), screened, kind="review_screen")
+
+
+def _audited(action: str, actor: User, case: Case, obj, details: dict) -> None:
+    db.session.flush()
+    audit.record(action, actor=actor, case=case, obj=obj, details=details)
+
+
+def _require_open(review: Review) -> None:
+    if review.status is not ReviewStatus.open:
+        raise GuardFailed(
+            _l("The review is closed: nothing can be declared, voted or recorded any more."),
+            code="review_closed",
+        )
+
+
+def _require_member(review: Review, user: User) -> ReviewMember:
+    member = member_for(review, user)
+    if member is None:
+        raise NotAllowed(_l("Only a member of this review's panel can do this."))
+    return member
+
+
+def _require_chair(review: Review, user: User) -> None:
+    if not is_chair(review, user):
+        raise NotAllowed(_l("Only the chair of this review can do this."))
+
+
+def _history(review: Review, actor: User, action: str, reason=None, **details) -> None:
+    write_history(
+        review.case, actor, action, reason=reason, details={"review": review.id, **details}
+    )
+
+
+def _mark_recused(member: ReviewMember, by: User, reason: str) -> None:
+    member.recused = True
+    member.recusal_reason = reason
+    member.recused_by_id = by.id
+    member.recused_at = dt.datetime.now(dt.UTC)
+    member.attendance = Attendance.recused
+
+
+def declare(user: User, review: Review, conflict, note=None) -> ReviewMember:
+    """The member's declaration, once, before they see the package; a conflict recuses."""
+    member = _require_member(review, user)
+    _require_open(review)
+    if member.recused:
+        raise GuardFailed(_l("You are recused from this review."))
+    if member.declared_at is not None:
+        raise GuardFailed(
+            _l("You have already declared. If something changed, tell the chair."),
+            code="already_declared",
+        )
+    if conflict != NO_CONFLICT:
+        try:
+            conflict = ConflictKind(conflict)
+        except ValueError:
+            raise InvalidInput(
+                _l("Choose “no conflict” or the kind of conflict."), field="conflict"
+            ) from None
+    note = _text(
+        note,
+        "note",
+        _l("Describe the other conflict."),
+        required=conflict is ConflictKind.other,
+    )
+    member.declared_at = dt.datetime.now(dt.UTC)
+    member.conflict_note = note
+    name = member.seat.expert.name
+    if conflict == NO_CONFLICT:
+        db.session.flush()
+        audit.record(
+            "committee.declare",
+            actor=user,
+            case=review.case,
+            obj=member,
+            details={"conflict": NO_CONFLICT},
+        )
+        _history(review, user, "review_declaration", member=name, conflict=NO_CONFLICT)
+        return member
+    member.conflict = conflict
+    _mark_recused(member, user, note or conflict.value)
+    _audited("committee.declare", user, review.case, member, {"conflict": conflict.value})
+    _history(review, user, "review_recusal", reason=note, member=name, conflict=conflict.value)
+    return member
+
+
+def _member_of(review: Review, member_id) -> ReviewMember:
+    found = next((m for m in review.members if m.id == member_id), None)
+    if found is None:
+        raise InvalidInput(_l("That person is not a member of this review."), field="member")
+    return found
+
+
+def recuse_member(chair: User, review: Review, member_id, reason) -> ReviewMember:
+    """The chair recuses a member with a reason (also to confirm the screen's proposal)."""
+    _require_chair(review, chair)
+    _require_open(review)
+    member = _member_of(review, member_id)
+    if member.recused:
+        raise GuardFailed(_l("The member is already recused."))
+    reason = _text(reason, "reason", _l("Give the reason for the recusal."))
+    _mark_recused(member, chair, reason)
+    _audited("committee.recuse", chair, review.case, member, {"member": member.seat.expert.name})
+    _history(review, chair, "review_recusal", reason=reason, member=member.seat.expert.name)
+    user = _member_user(member)
+    if user is not None:
+        with force_locale("zh"):
+            text = _(
+                "The chair recused you from the review of case %(ref)s.", ref=review.case.reference
+            )
+        notify(user, text, kind="review_recusal")
+    return member
+
+
+def dismiss_screen(chair: User, review: Review, member_id) -> ReviewMember:
+    """The chair finds the screen's same-institution match no conflict; the record keeps it."""
+    _require_chair(review, chair)
+    _require_open(review)
+    member = _member_of(review, member_id)
+    if not member.screened_conflict or member.recused:
+        raise GuardFailed(_l("There is no screening proposal to dismiss for this member."))
+    found = member.screened_conflict
+    member.screened_conflict = None
+    _audited(
+        "committee.dismiss_screen",
+        chair,
+        review.case,
+        member,
+        {"member": member.seat.expert.name, "institution": found},
+    )
+    _history(review, chair, "review_screen_dismissed", member=member.seat.expert.name)
+    return member
+
+
+def cast_vote(user: User, review: Review, choice, opinion) -> ReviewMember:
+    """Endorse, return or abstain with a written opinion; a second vote changes the first
+    (counted and audited) until the chair closes the review."""
+    member = _require_member(review, user)
+    if review.status is not ReviewStatus.open:
+        raise GuardFailed(_l("Voting has ended: the review is closed."), code="voting_closed")
+    if member.recused:
+        raise GuardFailed(_l("You are recused from this review and cannot vote."))
+    if member.declared_at is None:
+        raise GuardFailed(_l("Declare your conflicts before you vote."), code="not_declared")
+    if member.attendance is Attendance.absent:
+        raise GuardFailed(_l("The chair recorded you absent from the meeting: you cannot vote."))
+    try:
+        choice = Choice(choice)
+    except ValueError:
+        raise InvalidInput(_l("Choose endorse, return or abstain."), field="choice") from None
+    opinion = _text(opinion, "opinion", _l("Write your opinion."))
+    before = member.choice
+    member.choice, member.opinion = choice, opinion
+    member.voted_at = dt.datetime.now(dt.UTC)
+    if before is not None:
+        member.vote_changes += 1
+    db.session.flush()
+    action = "committee.vote" if before is None else "committee.change_vote"
+    details = {"choice": choice.value}
+    if before is not None:
+        details["was"] = before.value
+    audit.record(action, actor=user, case=review.case, obj=member, details=details)
+    _history(review, user, "review_vote" if before is None else "review_vote_changed")
+    return member
+
+
+def record_meeting(chair: User, review: Review, attendance: dict, minutes) -> None:
+    """Attendance of every member not recused (present or absent) and the minutes."""
+    _require_chair(review, chair)
+    _require_open(review)
+    minutes = _text(minutes, "minutes", None, required=False, limit=20000)
+    given: dict[int, Attendance] = {}
+    for member in review.members:
+        if member.recused:
+            continue
+        value = attendance.get(member.id)
+        if value not in (Attendance.present.value, Attendance.absent.value):
+            raise InvalidInput(
+                _l("Record each member who is not recused as present or absent."),
+                field="attendance",
+            )
+        given[member.id] = Attendance(value)
+    for member in review.members:
+        if member.id in given:
+            member.attendance = given[member.id]
+    review.minutes = minutes
+    db.session.flush()
+    present = sum(1 for a in given.values() if a is Attendance.present)
+    audit.record(
+        "committee.record_meeting",
+        actor=chair,
+        case=review.case,
+        obj=review,
+        details={"present": present, "absent": len(given) - present, "minutes": bool(minutes)},
+    )
+    _history(review, chair, "review_meeting", present=present, absent=len(given) - present)
+
+
+def tally_of(review: Review) -> Tally:
+    ballots = [
+        Ballot(
+            category=m.category,
+            role=m.role,
+            attendance=Attendance.recused if m.recused else (m.attendance or Attendance.absent),
+            choice=m.choice,
+        )
+        for m in review.members
+    ]
+    return count(review.panel.rules, ballots)
+
+
+TALLY_REASONS = {
+    "no_quorum": _l("No quorum: %(present)s members present, the panel needs %(quorum)s."),
+    "categories_absent": _l("Those present do not cover every category: missing %(missing)s."),
+    "no_majority": _l(
+        "No majority: %(endorse)s endorse, %(return)s return, %(abstain)s abstain of "
+        "%(base)s counted; one side needs %(needed)s."
+    ),
+}
+
+
+def tally_reason(review: Review, tally: Tally) -> str:
+    from app.committees.labels import category_label
+
+    return str(TALLY_REASONS[tally.reason]) % {
+        "present": tally.present,
+        "quorum": review.panel.quorum,
+        "missing": "、".join(category_label(c) for c in tally.missing_categories),
+        "endorse": tally.endorse,
+        "return": tally.return_,
+        "abstain": tally.abstain,
+        "base": tally.base,
+        "needed": tally.needed(review.panel.rules),
+    }
+
+
+def close_review(chair: User, review: Review, reasons=None) -> Review:
+    """Counts by the panel's rule. Decided: the review closes and the case moves (endorse →
+    notice to the parties, return → investigation with the panel's reasons). Not decided:
+    refused with the reason, the review stays open and the case does not move."""
+    from app.cases.workflow import take_internal
+
+    _require_chair(review, chair)
+    _require_open(review)
+    if any(m.attendance is None for m in review.members):
+        raise GuardFailed(
+            _l("Record the meeting's attendance before closing."), code="no_attendance"
+        )
+    require_panel_may_vote(review.panel)
+    tally = tally_of(review)
+    if not tally.decided:
+        raise GuardFailed(tally_reason(review, tally), code=tally.reason)
+    reasons = _text(
+        reasons,
+        "reasons",
+        _l("Give the panel's reasons for returning the case."),
+        required=tally.outcome is Outcome.return_,
+    )
+    review.status = ReviewStatus.closed
+    review.outcome = tally.outcome
+    review.reasons = reasons
+    review.tally = {
+        "present": tally.present,
+        "base": tally.base,
+        "endorse": tally.endorse,
+        "return": tally.return_,
+        "abstain": tally.abstain,
+        "needed": tally.needed(review.panel.rules),
+    }
+    review.closed_by_id = chair.id
+    review.closed_at = dt.datetime.now(dt.UTC)
+    case = review.case
+    case.committee_due = None
+    _audited(
+        "committee.close_review",
+        chair,
+        case,
+        review,
+        {"outcome": tally.outcome.value, **review.tally},
+    )
+    step = "review_endorse" if tally.outcome is Outcome.endorse else "review_return"
+    take_internal(case, chair, step, reason=reasons, review=review.id, **review.tally)
+    return review
+
+
+def my_reviews(user: User) -> list[tuple[Review, ReviewMember]]:
+    """The user's reviews, newest first, with their own part in each."""
+    rows = db.session.execute(
+        select(Review, ReviewMember)
+        .join(ReviewMember, ReviewMember.review_id == Review.id)
+        .join(PanelSeat, PanelSeat.id == ReviewMember.seat_id)
+        .join(Expert, Expert.id == PanelSeat.expert_id)
+        .where(Expert.user_id == user.id)
+        .order_by(Review.referred_at.desc(), Review.id.desc())
+    ).all()
+    return [(review, member) for review, member in rows]
+
+
+def inbox(user: User) -> dict[str, list]:
+    """To declare, to vote, decided — a recused member's reviews are left out."""
+    boxes: dict[str, list] = {"declare": [], "vote": [], "decided": []}
+    for review, member in my_reviews(user):
+        if member.recused:
+            continue
+        if review.status is ReviewStatus.closed:
+            boxes["decided"].append((review, member))
+        elif member.declared_at is None:
+            boxes["declare"].append((review, member))
+        else:
+            boxes["vote"].append((review, member))
+    return boxes
+
+
+def lapsed_reviews_chaired(user: User) -> list[Review]:
+    """Open reviews past their deadline that the user chairs (their dashboard lists them)."""
+    return [
+        review
+        for review, _member in my_reviews(user)
+        if review.status is ReviewStatus.open
+        and review.deadline < today()
+        and is_chair(review, user)
+    ]
