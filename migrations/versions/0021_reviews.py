@@ -1,7 +1,7 @@
 """Committee reviews: the review deadline in the deadline policy, and the running review deadline on a case in committee review
 
 Revision ID: 0021_reviews
-Revises: 0019_joint
+Revises: 0021_case_summaries
 Create Date: 2026-12-02 00:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0021_reviews"
-down_revision = "0019_joint"
+down_revision = "0021_case_summaries"
 branch_labels = None
 depends_on = None
 
