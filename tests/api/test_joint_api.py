@@ -239,3 +239,32 @@ def test_the_documented_steps_are_the_services_steps(client):
         "/joint/tasks/{task_id}/steps",
     ):
         assert path in paths, path
+
+
+@pytest.mark.parametrize("how", ["removed", "ended"])
+def test_a_former_participant_gets_404_on_the_task_endpoints(api, joint, task, how):
+    from app.joint.services import end_joint, remove_participant
+
+    if how == "removed":
+        remove_participant(joint["js_part"], "任务结束", joint["sh_supervisor"])
+    else:
+        end_joint(joint["case"], "不再联合", joint["sh_supervisor"])
+    db.session.commit()
+    ref = joint["case"].reference
+    for who in ("js_officer", "js_supervisor"):
+        client = api(joint[who])
+        before = _counts()
+        assert client.get(f"/api/v1/joint/tasks/{task.id}").status_code == 404
+        steps = client.post(f"/api/v1/joint/tasks/{task.id}/steps", json={"step": "accept"})
+        assert steps.status_code == 404
+        assert client.get(f"/api/v1/cases/{ref}/joint").status_code == 404
+        tasks = client.post(
+            f"/api/v1/cases/{ref}/tasks",
+            json={"agency": "JS", "kind": "other", "title": "t", "due_in_days": 2},
+        )
+        assert tasks.status_code == 404
+        withdrawn = client.post(
+            f"/api/v1/joint/participations/{joint['js_part'].id}/withdraw", json={"reason": "x"}
+        )
+        assert withdrawn.status_code in (403, 409)  # its own record: it no longer takes part
+        assert _counts() == before
