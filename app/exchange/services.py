@@ -30,7 +30,7 @@ from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.core.identifiers import clean_id_number, mask_id_number
 from app.core.models import utcnow
-from app.exchange import envelopes, node
+from app.exchange import envelopes, handoffs, node
 from app.exchange.models import (
     Delivery,
     DeliveryStatus,
@@ -124,6 +124,7 @@ def draft_record(case: Case, actor: User, data: RecordDraft) -> IntegrityRecord:
     db.session.add(record)
     db.session.flush()
     audit.record("record.draft", actor=actor, case=case, obj=record, details=record.draft)
+    handoffs.announce_draft(record, actor)
     return record
 
 
@@ -198,6 +199,7 @@ def approve_record(record: IntegrityRecord, actor: User) -> list[tuple[int, int]
         raise GuardFailed(_l("Only a draft can be approved."))
     record.approved_by_id = actor.id
     record.origin_node = _node_id_or_local()
+    handoffs.announce_approved(record)
     return _publish(record, _apply_terms(record), actor, "record.approve", reason=None)
 
 
@@ -496,6 +498,7 @@ def record_recognition(
         obj=record,
         details={"decision": choice.value, "version": row.version, "origin": record.origin_node},
     )
+    handoffs.announce_recognised(record, actor.agency_id)
     return row
 
 
