@@ -111,6 +111,11 @@ def available_transitions(case: Case, user: User) -> list[Transition]:
     ]
 
 
+def awaited_steps(case: Case, user: User) -> list[Transition]:
+    """The steps that wait for this user on this case: what the work queues list."""
+    return [t for t in available_transitions(case, user) if t.awaited and t.awaits(case)]
+
+
 def perform(
     case: Case,
     user: User,

@@ -12,6 +12,8 @@ from app.extensions import db
 NAV_ITEMS: list[tuple] = []
 CASE_SECTIONS: list[tuple] = []
 DASHBOARD_PANELS: list[tuple] = []
+# A count shown beside a navigation entry (work waiting for the user): endpoint -> count(user).
+NAV_BADGES: dict[str, object] = {}
 
 
 # Entries from this order on go into the navigation's "More" menu, so the bar stays one
@@ -22,6 +24,10 @@ NAV_MORE_FROM = 80
 def register_nav(order: int, endpoint: str, label, visible) -> None:
     NAV_ITEMS.append((order, endpoint, label, visible))
     NAV_ITEMS.sort(key=lambda item: item[0])
+
+
+def register_nav_badge(endpoint: str, count) -> None:
+    NAV_BADGES[endpoint] = count
 
 
 def register_case_section(order: int, template: str, visible=lambda user, case: True) -> None:
@@ -143,10 +149,17 @@ def _register_template_helpers(app: Flask) -> None:
                     "endpoint": endpoint,
                     "more": order >= NAV_MORE_FROM,
                     "active": bool(section) and section == endpoint.split(".")[0],
+                    "badge": nav_badge(endpoint),
                 }
                 for order, endpoint, label, visible in NAV_ITEMS
                 if visible(current_user)
             ]
+
+        def nav_badge(endpoint):
+            count = NAV_BADGES.get(endpoint)
+            if count is None or not current_user.is_authenticated:
+                return 0
+            return count(current_user)
 
         def case_sections(case):
             return [t for _o, t, visible in CASE_SECTIONS if visible(current_user, case)]
@@ -155,5 +168,6 @@ def _register_template_helpers(app: Flask) -> None:
             "current_locale": str(get_locale() or "zh"),
             "nav_items": nav_items,
             "case_sections": case_sections,
+            "nav_badge": nav_badge,
             "dashboard_panels": lambda: [t for _o, t in DASHBOARD_PANELS],
         }

@@ -26,4 +26,10 @@ def init_app(app: Flask) -> None:
         41, "records.check", _l("Integrity check"), lambda user: user.has_role(*CHECK_ROLES)
     )
     register_nav(84, "records.peers", _l("Exchange peers"), can_manage_peers)
+    from app.core import register_dashboard_panel, register_nav_badge
+    from app.exchange.queues import record_queue_count, record_queues
+
+    register_nav_badge("records.record_list", record_queue_count)
+    register_dashboard_panel(40, "records/_dashboard.html")
+    app.jinja_env.globals["record_queues"] = record_queues
     register_case_section(60, "records/_case_section.html", views.case_section_visible)

@@ -35,7 +35,7 @@ def send_deadline_reminders() -> dict:
             event = "case.defence_lapsed"
             key = f"defence_lapsed:{case.id}:{case.defence_due.isoformat()}"
         else:
-            event = "case.overdue" if case.due_date < day else "case.due_soon"
+            event = "case." + ("overdue" if case.due_date < day else "due_soon")
             key = f"{event}:{case.id}:{day.isoformat()}"
         sent += len(hand_off(event, case, dedupe=key))
     from app.joint.services import expire_invitations
