@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
@@ -189,6 +190,37 @@ def pending_review(record: IntegrityRecord) -> PendingReview | None:
     ):
         return PendingReview(under_review=False, until=window)
     return None
+
+
+@dataclass
+class ApprovalContext:
+    """What an administrator approves, from the case they cannot open: the decision, the
+    sanctions of the record's party, the dates and whether a review may still change it."""
+
+    reference: str
+    state: CaseState
+    decision_text: str | None
+    decided_on: dt.date | None
+    review_request_due: dt.date | None
+    review_outcome: Any
+    sanctions: list
+    pending: PendingReview | None
+
+
+def approval_context(record: IntegrityRecord, user: User) -> ApprovalContext | None:
+    case = record.case
+    if case is None or not is_admin_of(user, record):
+        return None
+    return ApprovalContext(
+        reference=case.reference,
+        state=case.state,
+        decision_text=case.decision_text,
+        decided_on=case.decided_on,
+        review_request_due=case.review_request_due,
+        review_outcome=case.review_outcome,
+        sanctions=[s for s in case.sanctions if s.party_id == record.party_id],
+        pending=pending_review(record),
+    )
 
 
 def approve_record(record: IntegrityRecord, actor: User) -> list[tuple[int, int]]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from app.cases.models import Case
-from app.cases.permissions import get_case_or_404
+from app.cases.permissions import AGENCY_READ_ROLES, get_case_or_404
 from app.core.errors import ServiceError
 from app.core.labels import options
 from app.exchange import bp, node, tasks
@@ -33,6 +33,7 @@ from app.exchange.services import (
     RecordDraft,
     add_peer,
     amend_record,
+    approval_context,
     approve_record,
     can_amend,
     can_manage_peers,
@@ -139,6 +140,10 @@ def record_detail(record_id: int):
         recognition_form=form,
         revoke_form=RevokeForm() if can_revoke(current_user, record) else None,
         may_approve=is_admin_of(current_user, record) and record.status == RecordStatus.draft,
+        approval=approval_context(record, current_user),
+        may_open_case=record.case is not None
+        and record.agency_id == current_user.agency_id
+        and current_user.has_role(*AGENCY_READ_ROLES),
         review_warning=_review_warning(record) if record.status == RecordStatus.draft else None,
         may_amend=can_amend(current_user, record),
         recognition_outdated=(
