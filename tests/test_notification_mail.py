@@ -118,3 +118,17 @@ def test_the_choice_is_made_on_the_account_page(db, make_user, login, client):
     assert refused.status_code == 422
     assert "Choose how you receive notifications." in refused.get_data(as_text=True)
     assert email_mode(user.id) == EmailMode.digest
+
+
+def test_the_demo_writes_mails_to_the_log(db, make_user, make_case, app, caplog):
+    make_user("SH", roles=("supervisor",), locale="en", email="demo@sh.example")
+    case = make_case(agency="SH", state=CaseState.received)
+    app.config["DEMO"] = True
+    try:
+        with caplog.at_level("WARNING"):
+            assert send_immediate_mails()["mails"] >= 1
+    finally:
+        app.config["DEMO"] = False
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "mail (demo, not sent)" in logged and "To: " in logged
+    assert f"Case {case.reference} was registered" in logged
