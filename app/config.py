@@ -79,6 +79,16 @@ class Config:
     AUDIT_CHECKPOINT_KEY: str | None = None  # defaults to instance/audit_checkpoint_key.pem
     PER_PAGE = 25
     API_MAX_PER_PAGE = 100
+    # Optional mail delivery of notifications (app/notifications/mail.py). Without MAIL_HOST
+    # notifications stay in-app; with DEMO (`make run`) mails are written to the log.
+    MAIL_HOST: str | None = None
+    MAIL_PORT = 587
+    MAIL_TLS = "starttls"  # "starttls", "ssl" or "none"
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "yrd-integrity@localhost"
+    # Where mails link to: the address users open the platform at.
+    PUBLIC_URL = "http://localhost:5000"
 
 
 ENV_SETTINGS = {
@@ -96,6 +106,13 @@ ENV_SETTINGS = {
     "EXCHANGE_NODE_ID": str,
     "EXCHANGE_KEY_DIR": str,
     "AUDIT_CHECKPOINT_KEY": str,
+    "MAIL_HOST": str,
+    "MAIL_PORT": int,
+    "MAIL_TLS": str,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_SENDER": str,
+    "PUBLIC_URL": str,
 }
 
 

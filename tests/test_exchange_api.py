@@ -250,3 +250,43 @@ def test_a_recognition_of_an_earlier_version_asks_to_be_reviewed(
     again = client.get(f"/records/{record.id}").get_data(as_text=True)
     assert 'data-testid="recognition-review"' not in again
     assert 'data-testid="recognition-outdated"' not in again
+
+
+def test_a_received_record_asks_each_agencys_supervisors_to_decide_on_recognition(
+    client, db, peer, make_user
+):
+    from app.exchange.queues import record_queue_count
+
+    from app.notifications.models import Notification
+    from app.records.services import record_recognition
+
+    sh, js = make_user("SH", roles=("supervisor",)), make_user("JS", roles=("supervisor",))
+    officer = make_user("SH", roles=("officer",))
+    db.session.commit()
+    client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-handoff", 1))
+    record = db.session.scalar(
+        select(IntegrityRecord).where(IntegrityRecord.record_uid == "rec-handoff")
+    )
+    told = {
+        n.user_id: n
+        for n in db.session.scalars(
+            select(Notification).where(Notification.kind == "record.received")
+        )
+    }
+    assert sh.id in told and js.id in told and officer.id not in told
+    assert "吴刚" not in told[sh.id].text  # the record's subject is not in the notification
+    assert record_queue_count(sh) >= 1
+    before = record_queue_count(sh)
+    client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-handoff", 1))
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.user_id == sh.id)
+        )
+        == 1
+    )  # a duplicate tells nobody again
+    record_recognition(record, sh, "recognise")
+    db.session.flush()
+    db.session.refresh(told[sh.id])
+    db.session.refresh(told[js.id])
+    assert not told[sh.id].is_todo and told[js.id].is_todo  # JS has still to decide
+    assert record_queue_count(sh) == before - 1

@@ -454,6 +454,13 @@ MATRIX = {
         None,
         [(ANON, "login"), ("sh_committee", 200)],
     ),
+    "notifications.email_settings": (
+        # Each user's own choice: everyone signed in has one, nobody sees another's.
+        "POST",
+        lambda w: "/notifications/email",
+        lambda w: {"email_mode": "digest"},
+        [(ANON, "login"), ("js_committee", 302), ("sh_sysadmin", 302)],
+    ),
     "exchange_wellknown.describe_node": (
         # Public: a peer's administrator reads it before any account exists for them.
         "GET",

@@ -117,7 +117,8 @@ def test_job_status_is_shown_only_to_whoever_started_it(db, make_user, login, cl
     assert body["status"] == "finished" and body["done"] is True
 
 
-def test_deadline_reminders_reach_the_case_team_once_a_day(db, make_case):
+def test_deadline_reminders_reach_the_case_team_and_supervisors_once_a_day(db, make_case):
+    from app.cases.handoffs import team_and_supervisors
     from app.core.calendar import today
 
     soon = make_case(state="investigating", due_date=today() + dt.timedelta(days=2))
@@ -126,16 +127,23 @@ def test_deadline_reminders_reach_the_case_team_once_a_day(db, make_case):
     first = send_deadline_reminders()
     second = send_deadline_reminders()
     assert first["notified"] >= 2 * 2 and second["notified"] == 0
-    texts = {
-        case.reference: [
-            n.text
-            for n in db.session.scalars(select(Notification).where(Notification.case_id == case.id))
-        ]
+    reminders = {
+        case.reference: list(
+            db.session.scalars(
+                select(Notification).where(
+                    Notification.case_id == case.id,
+                    Notification.kind.in_(["case.due_soon", "case.overdue"]),
+                )
+            )
+        )
         for case in (soon, late, far)
     }
-    assert texts[far.reference] == []
-    assert len(texts[soon.reference]) == len(soon.members) >= 2
-    assert any("逾期" in t or "overdue" in t for t in texts[late.reference])
+    assert reminders[far.reference] == []
+    expected = {u.id for u in team_and_supervisors(soon)}
+    assert {n.user_id for n in reminders[soon.reference]} == expected
+    assert len(reminders[soon.reference]) == len(expected) >= 3
+    assert {n.kind for n in reminders[late.reference]} == {"case.overdue"}
+    assert all("overdue" in n.text or "逾期" in n.text for n in reminders[late.reference])
 
 
 def test_rq_cron_reads_the_schedules_in_beijing_time(redis_url):  # noqa: F811

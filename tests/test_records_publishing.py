@@ -170,3 +170,34 @@ def test_demo_records_are_sent_to_the_peers(app, db, monkeypatch, key_dir):
     assert deliveries, "the demo published no record"
     # Scheduled after the commit: tried once (the peer is unreachable), not left pending.
     assert all(d.attempts == 1 and d.last_error for d in deliveries)
+
+
+def test_the_administrator_sees_what_they_approve_on_the_record_page(
+    db, drafted, make_user, login, client
+):
+    from app.core.calendar import today
+
+    record, admin = drafted(received_date=today() - dt.timedelta(days=170))
+    case = record.case
+    login(admin)
+    assert client.get(f"/cases/{case.reference}").status_code == 404  # case access not widened
+    page = client.get(f"/records/{record.id}").get_data(as_text=True)
+    context = page[page.index('data-testid="approval-context"') :]
+    assert f"the decision of case {case.reference}" in context
+    assert case.decision_text in context and case.decided_on.isoformat() in context
+    assert 'data-testid="approval-review-open"' in context
+    assert case.review_request_due.isoformat() in context
+    assert case.sanctions[0].end_date.isoformat() in context
+    assert f'href="/cases/{case.reference}"' not in page  # no link to a page that is a 404
+    # Nobody else gets the context: another agency's administrator sees no draft at all.
+    client.post("/logout")
+    login(make_user("JS", roles=("agency_admin",), locale="en"))
+    assert client.get(f"/records/{record.id}").status_code == 404
+
+
+def test_the_context_says_when_the_review_window_has_closed(db, drafted, login, client):
+    record, admin = drafted()
+    login(admin)
+    page = client.get(f"/records/{record.id}").get_data(as_text=True)
+    assert 'data-testid="approval-review-closed"' in page
+    assert 'data-testid="approval-sanctions"' in page

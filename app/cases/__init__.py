@@ -9,8 +9,11 @@ def init_app(app: Flask) -> None:
     # Transfers are reached from the dashboard, not the navigation bar, which has room
     # for one line of entries (tests/test_nav_browser.py).
     from app.cases import transfer_views, views  # noqa: F401  (routes register on import)
+    from app.cases.queries import queue_count
+    from app.core import register_nav_badge
 
     app.register_blueprint(bp)
+    register_nav_badge("cases.dashboard", queue_count)
     _register_dossier_section()
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -186,6 +187,8 @@ class Case(db.Model):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
+    # Since when the case is in its state: how long a step has been waiting in the queues.
+    state_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # The deadline that applies in the current state (None when none runs), for dashboards.
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     preliminary_due: Mapped[dt.date | None] = mapped_column(Date)
@@ -529,3 +532,10 @@ class CaseTransfer(db.Model):
     to_agency: Mapped[Agency] = relationship(foreign_keys=[to_agency_id], lazy="joined")
     sent_by: Mapped[User] = relationship(foreign_keys=[sent_by_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+
+@event.listens_for(Case.state, "set")
+def _state_changed(case: Case, value, oldvalue, _initiator) -> None:
+    """Whatever moves a case (a step, a transfer's answer), the queues learn since when."""
+    if value != oldvalue:
+        case.state_since = procedural_now()

@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from app.auth.models import Role, User
-from app.cases.models import Case, TeamRole
+from app.cases.models import Case, CaseMember, TeamRole
 from app.core.errors import GuardFailed
 from app.extensions import db
 
@@ -105,6 +105,43 @@ def can_add_material(user: User, case: Case) -> bool:
 def is_lead(user: User, case: Case) -> bool:
     member = case.member_for(user)
     return member is not None and member.team_role == TeamRole.lead
+
+
+def supervisor_clause(user: User) -> ColumnElement[bool]:
+    """`is_supervisor_of` as SQL, for the work queues."""
+    return Case.agency_id == user.agency_id if user.has_role(Role.supervisor) else false()
+
+
+def _on_team(user: User, *roles: TeamRole) -> ColumnElement[bool]:
+    clause = exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user.id)
+    return clause.where(CaseMember.team_role.in_(roles)) if roles else clause
+
+
+def can_handle_clause(user: User) -> ColumnElement[bool]:
+    """`can_handle` as SQL."""
+    officer = (
+        and_(
+            Case.agency_id == user.agency_id,
+            or_(_on_team(user), Case.created_by_id == user.id),
+        )
+        if user.has_role(Role.officer)
+        else false()
+    )
+    return or_(supervisor_clause(user), officer)
+
+
+def lead_clause(user: User) -> ColumnElement[bool]:
+    """`is_lead` as SQL."""
+    return _on_team(user, TeamRole.lead)
+
+
+# Each check a transition's `may` uses, as the SQL clause the work queues filter with; the
+# queue property test holds the two forms to the same answer.
+SQL_FORMS: dict[Callable[[User, Case], bool], Callable[[User], ColumnElement[bool]]] = {
+    is_supervisor_of: supervisor_clause,
+    can_handle: can_handle_clause,
+    is_lead: lead_clause,
+}
 
 
 NEEDS: dict[str, Callable[[User, Case], bool]] = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import defer
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy.orm import defer, selectinload
 
-from app.auth.models import Agency, User
+from app.auth.models import Agency, Role, User
 from app.cases.models import (
     TERMINAL_STATES,
     Allegation,
@@ -17,7 +17,7 @@ from app.cases.models import (
     CaseState,
     MisconductType,
 )
-from app.cases.permissions import visible_clause
+from app.cases.permissions import SQL_FORMS, visible_clause
 from app.core.calendar import add_working_days, today
 from app.core.ids import BoundedSelectPagination
 from app.extensions import db
@@ -191,3 +191,65 @@ def my_cases(user: User, limit: int = 10) -> list[Case]:
             .limit(limit)
         )
     )
+
+
+def step_clause(user: User) -> ColumnElement[bool]:
+    """The cases where `user` has an awaited step: the transition table, as SQL. Each
+    transition's state, `offered`, `awaits` and `may` have SQL twins, so the queue is the
+    table itself, not a list kept beside it (tests/test_queues.py holds the two equal)."""
+    from app.cases.workflow import TRANSITIONS
+
+    parts = []
+    for t in TRANSITIONS.values():
+        if not t.awaited:
+            continue
+        may = SQL_FORMS[t.may](user)
+        parts.append(and_(Case.state.in_(t.source), t.offered_sql(), t.awaits_sql(), may))
+    return or_(*parts) if parts else false()
+
+
+def _queue(user: User) -> Select:
+    return select(Case).where(visible_clause(user), step_clause(user))
+
+
+def queue_count(user: User) -> int:
+    if not user.has_role(*QUEUE_ROLES):
+        return 0
+    return db.session.scalar(_queue(user).with_only_columns(func.count()).order_by(None)) or 0
+
+
+QUEUE_ROLES = (Role.officer, Role.supervisor)
+
+
+@dataclass
+class Waiting:
+    case: Case
+    steps: list
+    since: dt.datetime | None
+
+    @property
+    def days(self) -> int:
+        """Whole days the step has waited (a step from this morning has waited 0 days)."""
+        if self.since is None:
+            return 0
+        since = self.since if self.since.tzinfo else self.since.replace(tzinfo=dt.UTC)
+        return max(0, (dt.datetime.now(dt.UTC) - since).days)
+
+
+def next_steps(user: User, limit: int = 20) -> list[Waiting]:
+    """The user's queue, the longest waiting first, each case with the steps it awaits."""
+    from app.cases.workflow import awaited_steps
+
+    if not user.has_role(*QUEUE_ROLES):
+        return []
+    since = func.coalesce(Case.state_since, Case.updated_at)
+    rows = db.session.scalars(
+        _queue(user)
+        .options(*(defer(column) for column in LIST_DEFERRED), selectinload(Case.members))
+        .order_by(since, Case.id)
+        .limit(limit)
+    ).all()
+    return [
+        Waiting(case, awaited_steps(case, user), case.state_since or case.updated_at)
+        for case in rows
+    ]

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+import app.cases.handoffs  # noqa: F401  (declares the case hand-offs)
 from app.auth.models import Agency, Role, User
 from app.auth.services import case_agencies
 from app.cases.models import (
@@ -33,6 +34,7 @@ from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, StaleVersion
 from app.core.identifiers import clean_id_number
 from app.extensions import db
+from app.notifications.handoffs import case_todo, hand_off, mark_done
 from app.statistics.summaries import refresh_summary
 
 RULE_VERSION = "国科发监〔2022〕221号"
@@ -172,6 +174,7 @@ def register_case(data: CaseInput, actor: User) -> Case:
     audit.record(
         "case.register", actor=actor, case=case, obj=case, details={"reference": case.reference}
     )
+    hand_off("case.register", case, actor=actor)
     return case
 
 
@@ -262,6 +265,7 @@ def assign_member(
         obj=existing,
         details={"user_id": member.id, "team_role": team_role.value},
     )
+    hand_off("case.assign_member", case, actor=actor, to=[member])
     return existing
 
 
@@ -366,6 +370,8 @@ def record_defence(
         details={"received_on": received_on.isoformat()},
     )
     audit.record("case.record_defence", actor=actor, case=case)
+    mark_done(case_todo(case))  # the team's "record the defence"
+    hand_off("case.record_defence", case, actor=actor)
 
 
 def assignable_users(case: Case) -> list[User]:

@@ -30,7 +30,9 @@ from app.cases.queries import (
     dashboard_counts,
     deadline_cases,
     my_cases,
+    next_steps,
     paginate_cases,
+    queue_count,
 )
 from app.cases.services import (
     AllegationInput,
@@ -59,6 +61,8 @@ def dashboard():
         counts=dashboard_counts(current_user),
         deadlines=deadline_cases(current_user),
         mine=my_cases(current_user),
+        queue=next_steps(current_user),
+        queue_total=queue_count(current_user),
         incoming_transfers=incoming_transfers(current_user),
         states=list(CaseState),
     )

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, true
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
+from app.cases.handoffs import To, announce_transition, handlers, supervisors, team
 from app.cases.models import (
     Case,
     CaseState,
@@ -34,6 +36,7 @@ from app.core import audit
 from app.core.calendar import add_months, add_working_days, today
 from app.core.errors import GuardFailed, IllegalTransition, InvalidInput, NotAllowed, StaleVersion
 from app.extensions import db
+from app.notifications.handoffs import case_todo, register_handoff
 from app.statistics.summaries import refresh_summary
 
 S = CaseState
@@ -60,6 +63,15 @@ class Transition:
     # A step no user takes from the case page: the feature that owns it applies it with
     # `take_internal` (a closed committee review moves the case out of committee review).
     internal: bool = False
+    # `offered` as SQL, for the work queues (the queue property test holds them equal).
+    offered_sql: Callable[[], Any] = true
+    # Who must act once the step is taken, and what they are told.
+    handoff: To | None = None
+    # Whether the step waits in its actors' work queues: an exceptional step (a suspension)
+    # is possible, not awaited. `awaits` narrows when (the defence window has passed).
+    awaited: bool = True
+    awaits: Callable[[Case], bool] = lambda case: True
+    awaits_sql: Callable[[], Any] = true
     apply: Callable[..., None] | None = None
 
 
@@ -70,6 +82,13 @@ def transition(**kwargs):
     def register(fn):
         t = Transition(apply=fn, **kwargs)
         TRANSITIONS[t.name] = t
+        if t.handoff is not None:
+            register_handoff(
+                f"case.{t.name}",
+                text=t.handoff.text,
+                recipients=t.handoff.recipients,
+                todo=case_todo,
+            )
         return fn
 
     return register
@@ -94,6 +113,11 @@ def available_transitions(case: Case, user: User) -> list[Transition]:
         for t in TRANSITIONS.values()
         if case.state in t.source and not t.internal and t.offered(case) and t.may(user, case)
     ]
+
+
+def awaited_steps(case: Case, user: User) -> list[Transition]:
+    """The steps that wait for this user on this case: what the work queues list."""
+    return [t for t in available_transitions(case, user) if t.awaited and t.awaits(case)]
 
 
 def perform(
@@ -163,6 +187,7 @@ def _take(t: Transition, case: Case, user: User, reason: str | None, params: dic
                 obj=case,
                 details={"from": from_state.value, "to": t.target.value, **details},
             )
+            announce_transition(case, t.name, user)
     except StaleDataError as exc:
         raise StaleVersion(
             _l("This case was changed by someone else at the same moment. Reload and try again.")
@@ -197,9 +222,28 @@ SUPERVISOR = _l("a supervisor of the owning agency")
 HANDLER = _l("the handling officer or a supervisor")
 LEAD = _l("the lead investigator")
 
+RETURNED = To(
+    team,
+    _l(
+        "Case %(ref)s was returned for further investigation: complete it and submit the "
+        "report again."
+    ),
+)
+REVIEW_REQUESTED = To(
+    supervisors,
+    _l("A review of the decision on case %(ref)s is requested: decide it by %(due)s."),
+)
+
 
 @transition(
     name="start_preliminary_review",
+    handoff=To(
+        supervisors,
+        _l(
+            "Case %(ref)s is in preliminary review: assign the team and decide whether to "
+            "accept it by %(due)s."
+        ),
+    ),
     source=(S.received,),
     target=S.preliminary_review,
     label=_l("Start preliminary review"),
@@ -254,6 +298,13 @@ def transfer_case(
 
 @transition(
     name="open_investigation",
+    handoff=To(
+        team,
+        _l(
+            "The investigation of case %(ref)s is open: the lead investigator submits the "
+            "report by %(due)s."
+        ),
+    ),
     source=(S.preliminary_review,),
     target=S.investigating,
     label=_l("Open investigation"),
@@ -276,6 +327,7 @@ def open_investigation(case: Case, user: User) -> dict:
 
 @transition(
     name="suspend_investigation",
+    awaited=False,
     source=(S.investigating,),
     target=S.suspended,
     label=_l("Suspend investigation"),
@@ -294,6 +346,10 @@ def suspend_investigation(case: Case, user: User) -> dict:
 
 @transition(
     name="resume_investigation",
+    handoff=To(
+        team,
+        _l("The investigation of case %(ref)s has resumed: the report is due on %(due)s."),
+    ),
     source=(S.suspended,),
     target=S.investigating,
     label=_l("Resume investigation"),
@@ -311,6 +367,7 @@ def resume_investigation(case: Case, user: User) -> dict:
 
 @transition(
     name="terminate_investigation",
+    awaited=False,
     source=(S.investigating,),
     target=S.terminated,
     label=_l("Terminate investigation"),
@@ -325,6 +382,13 @@ def terminate_investigation(case: Case, user: User) -> dict:
 
 @transition(
     name="submit_findings",
+    handoff=To(
+        supervisors,
+        _l(
+            "The investigation report of case %(ref)s is in: refer the case to the committee "
+            "or return it for further investigation."
+        ),
+    ),
     source=(S.investigating,),
     target=S.findings,
     label=_l("Submit investigation report"),
@@ -380,7 +444,7 @@ def _parse_findings(case: Case, items: list[dict]) -> dict[int, dict]:
 
 
 @transition(
-    name="refer_to_committee",
+    name="refer_to_committee",  # the panel's members are told (app.committees.reviews)
     source=(S.findings,),
     target=S.committee_review,
     label=_l("Refer to committee"),
@@ -403,6 +467,7 @@ def refer_to_committee(
 
 @transition(
     name="return_for_investigation",
+    handoff=RETURNED,
     source=(S.findings,),
     target=S.investigating,
     label=_l("Return for further investigation"),
@@ -423,6 +488,13 @@ PANEL = _l("the panel, by closing its review")
 
 @transition(
     name="review_endorse",
+    handoff=To(
+        handlers,
+        _l(
+            "The pre-decision notice of case %(ref)s is served: record the party's statement "
+            "or waiver by %(due)s."
+        ),
+    ),
     source=(S.committee_review,),
     target=S.pre_decision_notice,
     label=_l("Committee endorsed the findings; notice served"),
@@ -444,6 +516,7 @@ def review_endorse(case: Case, user: User, **tally) -> dict:
 
 @transition(
     name="review_return",
+    handoff=RETURNED,
     source=(S.committee_review,),
     target=S.investigating,
     label=_l("Committee returned the case for investigation"),
@@ -458,6 +531,18 @@ def review_return(case: Case, user: User, **tally) -> dict:
 
 @transition(
     name="issue_decision",
+    handoff=To(
+        handlers,
+        _l(
+            "The decision on case %(ref)s is issued: draft the integrity record if misconduct "
+            "was found; record a review request or close the case after %(due)s."
+        ),
+    ),
+    awaits=lambda case: (
+        case.defence_received_on is not None
+        or (case.defence_due is not None and today() > case.defence_due)
+    ),
+    awaits_sql=lambda: or_(Case.defence_received_on.is_not(None), Case.defence_due < today()),
     source=(S.pre_decision_notice,),
     target=S.decided,
     label=_l("Issue decision"),
@@ -547,6 +632,9 @@ def _parse_sanctions(case: Case, items: list[dict], default_start: dt.date) -> l
 
 @transition(
     name="request_review",
+    handoff=REVIEW_REQUESTED,
+    offered_sql=lambda: Case.review_outcome.is_(None),
+    awaited=False,
     source=(S.decided,),
     target=S.under_review,
     label=_l("Record review request"),
@@ -574,6 +662,13 @@ def request_review(case: Case, user: User, requested_on=None) -> dict:
 
 @transition(
     name="decide_review",
+    handoff=To(
+        handlers,
+        _l(
+            "The review of case %(ref)s is decided: amend or revoke the integrity record if "
+            "needed, then close the case."
+        ),
+    ),
     source=(S.under_review,),
     target=S.decided,
     label=_l("Decide review"),
@@ -645,6 +740,11 @@ def decide_review(
 
 @transition(
     name="close_case",
+    awaits=lambda case: (
+        case.review_outcome is not None
+        or (case.review_request_due is not None and today() > case.review_request_due)
+    ),
+    awaits_sql=lambda: or_(Case.review_outcome.is_not(None), Case.review_request_due < today()),
     source=(S.decided,),
     target=S.closed,
     label=_l("Close case"),
@@ -666,6 +766,8 @@ def close_case(case: Case, user: User) -> dict:
 
 @transition(
     name="reopen_case",
+    awaited=False,
+    handoff=REVIEW_REQUESTED,
     source=(S.closed,),
     target=S.under_review,
     label=_l("Reopen on appeal ruling"),

@@ -36,7 +36,28 @@ from app.core import audit
 from app.core.calendar import today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.extensions import db
+from app.notifications.handoffs import hand_off, mark_done, register_handoff
 from app.notifications.services import notify
+
+# The members of the panel a case is referred to must act: declare, then review and vote.
+# The to-do ends when the review is closed.
+register_handoff(
+    "committee.referral",
+    text=_l(
+        "%(panel)s: case %(ref)s is referred to you for review; declare any conflict "
+        "first. Deadline %(date)s."
+    ),
+    link=lambda review: {
+        "endpoint": "committees.review_detail",
+        "values": {"review_id": review.id},
+    },
+    params=lambda review: {
+        "ref": review.case.reference,
+        "panel": review.panel.name,
+        "date": review.deadline.isoformat(),
+    },
+    todo=lambda review: f"review:{review.id}",
+)
 
 NO_CONFLICT = "none"
 MAX_TEXT = 5000
@@ -224,22 +245,12 @@ def _member_user(member: ReviewMember) -> User | None:
 
 def _announce_referral(review: Review) -> None:
     with force_locale("zh"):
-        text = _(
-            "%(panel)s: case %(ref)s is referred to you for review; declare any conflict "
-            "first. Deadline %(date)s.",
-            panel=review.panel.name,
-            ref=review.case.reference,
-            date=review.deadline.isoformat(),
-        )
         screened = _(
             "The automatic screen proposes recusals for review %(ref)s; confirm or dismiss them.",
             ref=review.case.reference,
         )
     chair = acting_chair(review)
-    for member in review.members:
-        user = _member_user(member)
-        if user is not None:
-            notify(user, text, kind="review_referral", dedupe_key=f"review-{review.id}-referral")
+    hand_off("committee.referral", review, to=[_member_user(m) for m in review.members])
     if (
         chair is not None
         and _member_user(chair)
@@ -528,6 +539,7 @@ def close_review(chair: User, review: Review, reasons=None) -> Review:
     )
     step = "review_endorse" if tally.outcome is Outcome.endorse else "review_return"
     take_internal(case, chair, step, reason=reasons, review=review.id, **review.tally)
+    mark_done(f"review:{review.id}")
     return review
 
 

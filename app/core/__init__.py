@@ -16,6 +16,8 @@ from app.extensions import db
 NAV_ITEMS: list[tuple] = []
 CASE_SECTIONS: list = []  # of CaseSection
 DASHBOARD_PANELS: list[tuple] = []
+# A count shown beside a navigation entry (work waiting for the user): endpoint -> count(user).
+NAV_BADGES: dict[str, object] = {}
 
 
 # Entries from this order on go into the navigation's "More" menu, so the bar stays one
@@ -73,6 +75,10 @@ def load_case_sections(case, user, *, shared: bool = False) -> list[LoadedSectio
         for s in CASE_SECTIONS
         if (s.shared or not shared) and s.visible(user, case)
     ]
+
+
+def register_nav_badge(endpoint: str, count) -> None:
+    NAV_BADGES[endpoint] = count
 
 
 def register_dashboard_panel(order: int, template: str) -> None:
@@ -189,13 +195,21 @@ def _register_template_helpers(app: Flask) -> None:
                     "endpoint": endpoint,
                     "more": order >= NAV_MORE_FROM,
                     "active": bool(section) and section == endpoint.split(".")[0],
+                    "badge": nav_badge(endpoint),
                 }
                 for order, endpoint, label, visible in NAV_ITEMS
                 if visible(current_user)
             ]
 
+        def nav_badge(endpoint):
+            count = NAV_BADGES.get(endpoint)
+            if count is None or not current_user.is_authenticated:
+                return 0
+            return count(current_user)
+
         return {
             "current_locale": str(get_locale() or "zh"),
             "nav_items": nav_items,
+            "nav_badge": nav_badge,
             "dashboard_panels": lambda: [t for _o, t in DASHBOARD_PANELS],
         }

@@ -324,6 +324,7 @@ AUDIT_ACTION_LABELS = {
     "user.change_password": _l("Password changed"),
     "user.reset_password": _l("Password reset"),
     "user.set_language": _l("Language changed"),
+    "notifications.email_mode": _l("Email mode changed"),
 }
 
 

@@ -128,6 +128,9 @@ class Intake:
             db.session.execute(_update_record, changed)
         if self.new_versions:
             db.session.execute(_insert_versions, self.new_versions)
+        from app.records.handoffs import announce_received
+
+        announce_received([r["record_uid"] for r in new])
 
 
 # Requests naming the same record are serialised from before they read it to their commit,

@@ -17,6 +17,7 @@ from app.evidence import sweep
 from app.exchange import tasks as exchange
 from app.jobs import recover, reminders
 from app.jobs.queue import func_name
+from app.notifications import tasks as notification_mail
 
 TIMEZONE = "Asia/Shanghai"
 
@@ -46,4 +47,6 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("evidence-sweep", sweep.sweep_job, "30 3 * * *"),
     Periodic("audit-checkpoint", checkpoints.checkpoint_job, "50 23 * * *"),
     Periodic("sign-in-prune", auth_tasks.prune_sign_in_records, "20 4 * * *"),
+    Periodic("notification-mails", notification_mail.send_immediate_mails, "* * * * *"),
+    Periodic("notification-digests", notification_mail.send_digests, "30 8 * * *"),
 )

@@ -1,4 +1,5 @@
-"""Daily deadline reminders: the case team hears of cases due within five working days;
+"""Daily deadline reminders: the case team and supervisors hear of cases due within five
+working days or overdue, the supervisors of lapsed defence windows;
 joint-investigation tasks past due reach their assignee and the leading case team, and
 lapsed invitations are marked expired."""
 
@@ -8,7 +9,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.cases.models import TERMINAL_STATES, Case
+from app.cases.handoffs import hand_off
+from app.cases.models import TERMINAL_STATES, Case, CaseState
 from app.core.calendar import add_working_days, today
 from app.notifications.services import notify
 
@@ -16,8 +18,10 @@ DUE_SOON_WORKING_DAYS = 5
 
 
 def send_deadline_reminders() -> dict:
-    """Notify every team member of each open case overdue or due within five working days;
-    at most one reminder per case, member and day, so a re-run sends nothing twice."""
+    """Tell the team and the supervisors of each open case overdue or due within five
+    working days, and the supervisors of each case whose defence window passed without a
+    statement; at most one reminder per case, person and day, so a re-run sends nothing
+    twice."""
     day = today()
     horizon = add_working_days(day, DUE_SOON_WORKING_DAYS)
     cases = select(Case).where(
@@ -27,22 +31,26 @@ def send_deadline_reminders() -> dict:
     )
     sent = 0
     for case in _scalars(cases):
-        overdue = case.due_date < day
-        with force_locale("zh"):
-            text = (
-                _("Case %(ref)s is overdue since %(due)s.", ref=case.reference, due=case.due_date)
-                if overdue
-                else _("Case %(ref)s is due on %(due)s.", ref=case.reference, due=case.due_date)
-            )
-        for member in case.members:
-            kind = "overdue" if overdue else "due_soon"
-            key = f"{kind}:{case.id}:{day.isoformat()}"
-            if notify(member.user, text, kind=kind, case=case, dedupe_key=key):
-                sent += 1
+        if _defence_lapsed(case, day):
+            event = "case.defence_lapsed"
+            key = f"defence_lapsed:{case.id}:{case.defence_due.isoformat()}"
+        else:
+            event = "case." + ("overdue" if case.due_date < day else "due_soon")
+            key = f"{event}:{case.id}:{day.isoformat()}"
+        sent += len(hand_off(event, case, dedupe=key))
     from app.joint.services import expire_invitations
 
     expired = expire_invitations()
     return {"notified": sent + _task_reminders(day), "invitations_expired": expired}
+
+
+def _defence_lapsed(case: Case, day) -> bool:
+    return (
+        case.state == CaseState.pre_decision_notice
+        and case.defence_received_on is None
+        and case.defence_due is not None
+        and case.defence_due < day
+    )
 
 
 def _task_reminders(day) -> int:

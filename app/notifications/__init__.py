@@ -11,7 +11,29 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from app.core import register_nav
-    from app.notifications import views  # noqa: F401
+    from app.notifications import views
 
     app.register_blueprint(bp)
     register_nav(80, "notifications.index", _l("Notifications"), lambda user: True)
+    app.jinja_env.globals["notification_email_form"] = views.email_form
+    if app.config.get("DEMO") and not app.config.get("REDIS_URL") and not app.testing:
+        app.after_request(_demo_mail_to_log)
+
+
+def _demo_mail_to_log(response):
+    """`make run` has no worker and no cron: after a step is posted, the hand-offs it made
+    are "mailed" to the log at once, so the demo shows what a mail would say."""
+    from flask import current_app, request
+
+    from app.extensions import db
+    from app.notifications.tasks import send_immediate_mails
+
+    session = db.session
+    clean = not (session.new or session.dirty or session.deleted)
+    if request.method == "POST" and response.status_code < 400 and clean:
+        try:
+            send_immediate_mails()
+        except Exception:  # the demo's log is no reason to fail the user's request
+            current_app.logger.exception("demo mail to the log failed")
+            db.session.rollback()
+    return response

@@ -30,3 +30,24 @@ def notify(user, text: str, *, kind: str, case=None, dedupe_key: str | None = No
     )
     db.session.flush()
     return True
+
+
+def set_email_mode(user, mode: str) -> None:
+    """The user's choice of mail delivery; an unknown choice changes nothing."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.core import audit
+    from app.core.errors import InvalidInput
+    from app.notifications.models import EmailMode, NotificationSettings
+
+    try:
+        choice = EmailMode(mode)
+    except ValueError as exc:
+        raise InvalidInput(_l("Choose how you receive notifications."), field="email_mode") from exc
+    row = db.session.get(NotificationSettings, user.id)
+    if row is None:
+        row = NotificationSettings(user_id=user.id)
+        db.session.add(row)
+    row.email_mode = choice
+    db.session.flush()
+    audit.record("notifications.email_mode", actor=user, details={"mode": choice.value})

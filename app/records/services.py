@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -32,6 +33,7 @@ from app.core.models import utcnow
 from app.exchange import envelopes, node
 from app.exchange.models import Delivery, DeliveryStatus, ExchangePeer
 from app.extensions import db
+from app.records import handoffs
 from app.records.models import (
     IntegrityRecord,
     Recognition,
@@ -122,6 +124,7 @@ def draft_record(case: Case, actor: User, data: RecordDraft) -> IntegrityRecord:
     db.session.add(record)
     db.session.flush()
     audit.record("record.draft", actor=actor, case=case, obj=record, details=record.draft)
+    handoffs.announce_draft(record, actor)
     return record
 
 
@@ -184,6 +187,37 @@ def pending_review(record: IntegrityRecord) -> PendingReview | None:
     return None
 
 
+@dataclass
+class ApprovalContext:
+    """What an administrator approves, from the case they cannot open: the decision, the
+    sanctions of the record's party, the dates and whether a review may still change it."""
+
+    reference: str
+    state: CaseState
+    decision_text: str | None
+    decided_on: dt.date | None
+    review_request_due: dt.date | None
+    review_outcome: Any
+    sanctions: list
+    pending: PendingReview | None
+
+
+def approval_context(record: IntegrityRecord, user: User) -> ApprovalContext | None:
+    case = record.case
+    if case is None or not is_admin_of(user, record):
+        return None
+    return ApprovalContext(
+        reference=case.reference,
+        state=case.state,
+        decision_text=case.decision_text,
+        decided_on=case.decided_on,
+        review_request_due=case.review_request_due,
+        review_outcome=case.review_outcome,
+        sanctions=[s for s in case.sanctions if s.party_id == record.party_id],
+        pending=pending_review(record),
+    )
+
+
 def approve_record(record: IntegrityRecord, actor: User) -> list[tuple[int, int]]:
     """Publishes version 1 to the region: visible to every agency here, sent to every peer."""
     if not is_admin_of(actor, record):
@@ -192,6 +226,7 @@ def approve_record(record: IntegrityRecord, actor: User) -> list[tuple[int, int]
         raise GuardFailed(_l("Only a draft can be approved."))
     record.approved_by_id = actor.id
     record.origin_node = _node_id_or_local()
+    handoffs.announce_approved(record)
     return _publish(record, _apply_terms(record), actor, "record.approve", reason=None)
 
 
@@ -410,6 +445,7 @@ def record_recognition(
         obj=record,
         details={"decision": choice.value, "version": row.version, "origin": record.origin_node},
     )
+    handoffs.announce_recognised(record, actor.agency_id)
     return row
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from app.cases.models import Case
-from app.cases.permissions import get_case_or_404
+from app.cases.permissions import AGENCY_READ_ROLES, get_case_or_404
 from app.core.labels import options
 from app.core.pages import attempt, form_status, run_step
 from app.exchange import node, tasks
@@ -37,6 +37,7 @@ from app.records.permissions import (
 from app.records.services import (
     RecordDraft,
     amend_record,
+    approval_context,
     approve_record,
     draft_record,
     integrity_check,
@@ -116,6 +117,10 @@ def _detail_page(
         recognition_form=recognition_form,
         revoke_form=revoke_form,
         may_approve=is_admin_of(current_user, record) and record.status == RecordStatus.draft,
+        approval=approval_context(record, current_user),
+        may_open_case=record.case is not None
+        and record.agency_id == current_user.agency_id
+        and current_user.has_role(*AGENCY_READ_ROLES),
         review_warning=_review_warning(record) if record.status == RecordStatus.draft else None,
         may_amend=can_amend(current_user, record),
         recognition_outdated=(

@@ -1,0 +1,177 @@
+"""Hand-offs: when a step leaves the next move to someone else, the platform tells them.
+
+A feature declares each of its hand-offs once, as transitions are declared, and announces
+it where the step is taken, in the same transaction:
+
+    register_handoff("committee.referral", text=_l("..."), recipients=None, link=case_link)
+    hand_off("committee.referral", case, to=seated_members, actor=user)
+
+`to=` names the recipients when the declaration has none (or overrides it); the actor
+never hears of their own step. The workflow's steps declare theirs on the transition
+(`Transition.handoff`), so `perform` announces them. "committee.referral" is declared
+here for the committee review: call the line above with the members who may see the case
+(never recused ones) when a case is referred to a panel; `mark_done(f"review:{id}")` once
+the review is closed (its to-do key is `review:<review id>` when you pass `todo=`).
+
+A hand-off stores its event and parameters (the reference, dates: never a person's
+identity), rendered in the reader's language when shown or mailed. With a to-do key it
+stays in "to do" until `mark_done(key)` — the workflow marks a case's to-dos done when the
+case leaves the state they were for, whoever took the step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import force_locale
+from sqlalchemy import select, update
+
+from app.auth.models import Role, User, UserRole
+from app.core.models import utcnow
+from app.extensions import db
+from app.notifications.models import Notification
+
+
+def case_link(case, anchor: str | None = None) -> dict:
+    return {"endpoint": "cases.detail", "values": {"reference": case.reference}, "anchor": anchor}
+
+
+def case_params(case) -> dict:
+    due = case.current_due() if hasattr(case, "current_due") else None
+    return {"ref": case.reference, "due": due.isoformat() if due else ""}
+
+
+def case_todo(case) -> str:
+    """To-dos of a case in a state end when it leaves the state (see `mark_case_done`)."""
+    return f"case:{case.id}:{case.state.value}"
+
+
+@dataclass(frozen=True)
+class Handoff:
+    event: str
+    # A message with %(name)s placeholders filled from `params`; translated when shown.
+    text: Any
+    recipients: Callable[[Any], Iterable[User]] | None = None
+    link: Callable[[Any], dict] = case_link
+    params: Callable[[Any], dict] = case_params
+    # The to-do key of the announced object, or None when the news asks for nothing.
+    todo: Callable[[Any], str] | None = None
+    kind: str = field(default="handoff")
+
+
+HANDOFFS: dict[str, Handoff] = {}
+
+
+def register_handoff(
+    event: str,
+    *,
+    text,
+    recipients: Callable[[Any], Iterable[User]] | None = None,
+    link: Callable[[Any], dict] = case_link,
+    params: Callable[[Any], dict] = case_params,
+    todo: Callable[[Any], str] | None = None,
+) -> Handoff:
+    handoff = Handoff(event, text, recipients, link, params, todo)
+    HANDOFFS[event] = handoff
+    return handoff
+
+
+def hand_off(
+    event: str,
+    obj,
+    *,
+    actor: User | None = None,
+    to: Iterable[User] | None = None,
+    todo: str | None = None,
+    dedupe: str | None = None,
+    **params,
+) -> list[Notification]:
+    """Tells everyone who must act next; returns the notifications added. The caller commits.
+
+    `todo` overrides the declared to-do key; `dedupe` makes a re-run add nothing for a
+    recipient who already has that key (daily reminders)."""
+    handoff = HANDOFFS[event]
+    people = to if to is not None else (handoff.recipients(obj) if handoff.recipients else [])
+    unique = {u.id: u for u in people if u is not None and u.active}
+    if actor is not None:
+        unique.pop(actor.id, None)
+    if not unique:
+        return []
+    values = {**handoff.params(obj), **params}
+    key = todo if todo is not None else (handoff.todo(obj) if handoff.todo else None)
+    link = handoff.link(obj)
+    taken: set[int] = set()
+    if dedupe is not None:
+        taken = set(
+            db.session.scalars(
+                select(Notification.user_id).where(
+                    Notification.user_id.in_(list(unique)), Notification.dedupe_key == dedupe
+                )
+            )
+        )
+    with force_locale("zh"):
+        stored_text = str(handoff.text) % values
+    added = []
+    for user_id in sorted(set(unique) - taken):
+        row = Notification(
+            user_id=user_id,
+            case_id=_case_id(obj),
+            kind=event,
+            text=stored_text,
+            params=values,
+            link=link,
+            todo_key=key,
+            dedupe_key=dedupe,
+        )
+        db.session.add(row)
+        added.append(row)
+    db.session.flush()
+    return added
+
+
+def _case_id(obj) -> int | None:
+    from app.cases.models import Case
+
+    return obj.id if isinstance(obj, Case) else getattr(obj, "case_id", None)
+
+
+def mark_done(key: str, *, prefix: bool = False) -> int:
+    """The step of this to-do was taken (by anyone): it leaves every recipient's "to do"."""
+    condition = Notification.todo_key.like(f"{key}%") if prefix else Notification.todo_key == key
+    result = db.session.execute(
+        update(Notification)
+        .where(condition, Notification.done_at.is_(None))
+        .values(done_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def mark_case_done(case) -> int:
+    return mark_done(f"case:{case.id}:", prefix=True)
+
+
+def render(notification: Notification, locale: str | None = None) -> str:
+    """The notification's text in `locale` (the reader's): hand-offs are translated then."""
+    handoff = HANDOFFS.get(notification.kind)
+    if handoff is None or notification.params is None:
+        return notification.text
+    with force_locale(locale or "zh"):
+        try:
+            return str(handoff.text) % notification.params
+        except (KeyError, TypeError, ValueError):
+            return notification.text
+
+
+def users_with_role(agency_id: int, *roles: Role) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.agency_id == agency_id, User.active.is_(True), UserRole.role.in_(roles))
+            .distinct()
+            .order_by(User.id)
+        )
+    )

@@ -1,0 +1,76 @@
+"""Who must act on an integrity record: its agency's administrators approve a draft; each
+agency here decides whether to recognise a record received from a peer."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.auth.models import Agency, Role
+from app.auth.services import case_agencies
+from app.extensions import db
+from app.notifications.handoffs import hand_off, mark_done, register_handoff, users_with_role
+from app.records.models import IntegrityRecord
+
+
+def record_link(record: IntegrityRecord) -> dict:
+    return {"endpoint": "records.record_detail", "values": {"record_id": record.id}}
+
+
+def _params(record: IntegrityRecord) -> dict:
+    reference = record.case.reference if record.case is not None else ""
+    return {"ref": reference, "agency": record.deciding_agency, "record": record.id}
+
+
+def _approval_todo(record: IntegrityRecord) -> str:
+    return f"record:{record.id}:approve"
+
+
+def recognition_todo(record_id: int, agency_id: int) -> str:
+    return f"record:{record_id}:recognise:{agency_id}"
+
+
+register_handoff(
+    "record.drafted",
+    text=_l("The integrity record of case %(ref)s is drafted: check it and approve publishing."),
+    recipients=lambda record: users_with_role(record.agency_id, Role.agency_admin),
+    link=record_link,
+    params=_params,
+    todo=_approval_todo,
+)
+register_handoff(
+    "record.received",
+    text=_l(
+        "An integrity record decided by %(agency)s was received (no. %(record)s): decide "
+        "whether your agency recognises it."
+    ),
+    link=record_link,
+    params=_params,
+)
+
+
+def announce_draft(record: IntegrityRecord, actor) -> None:
+    hand_off("record.drafted", record, actor=actor)
+
+
+def announce_approved(record: IntegrityRecord) -> None:
+    mark_done(_approval_todo(record))
+
+
+def announce_received(record_uids: list[str]) -> None:
+    """Each agency of this node decides on recognition: its supervisors hear of each record."""
+    if not record_uids:
+        return
+    records = db.session.scalars(
+        select(IntegrityRecord).where(IntegrityRecord.record_uid.in_(record_uids))
+    ).all()
+    agencies = db.session.scalars(case_agencies().where(Agency.is_active.is_(True))).all()
+    for agency in agencies:
+        people = users_with_role(agency.id, Role.supervisor)
+        for record in records:
+            todo = recognition_todo(record.id, agency.id)
+            hand_off("record.received", record, to=people, todo=todo)
+
+
+def announce_recognised(record: IntegrityRecord, agency_id: int) -> None:
+    mark_done(recognition_todo(record.id, agency_id))

@@ -1,0 +1,61 @@
+"""The records that wait for someone: drafts for the deciding agency's administrators to
+approve, and received records for each agency's supervisors and administrators to decide
+on recognition. Queries over the records' own state, like the case queues."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, func, select
+
+from app.auth.models import Role, User
+from app.extensions import db
+from app.records.models import IntegrityRecord, Recognition, RecordStatus
+from app.records.permissions import RECOGNISE_ROLES
+
+
+def _to_approve(user: User) -> Select | None:
+    if not user.has_role(Role.agency_admin):
+        return None
+    return select(IntegrityRecord).where(
+        IntegrityRecord.agency_id == user.agency_id, IntegrityRecord.status == RecordStatus.draft
+    )
+
+
+def _to_recognise(user: User) -> Select | None:
+    """`can_recognise` as SQL, less the records this agency has decided on already."""
+    if not user.has_role(*RECOGNISE_ROLES):
+        return None
+    decided = exists().where(
+        Recognition.record_id == IntegrityRecord.id,
+        Recognition.peer_id.is_(None),
+        Recognition.agency_id == user.agency_id,
+    )
+    return select(IntegrityRecord).where(
+        IntegrityRecord.is_local.is_(False),
+        IntegrityRecord.status != RecordStatus.draft,
+        ~decided,
+    )
+
+
+QUEUES = {"to_approve": _to_approve, "to_recognise": _to_recognise}
+
+
+def record_queues(user: User, limit: int = 10) -> dict[str, list[IntegrityRecord]]:
+    result = {}
+    for name, build in QUEUES.items():
+        query = build(user)
+        if query is not None:
+            result[name] = list(
+                db.session.scalars(
+                    query.order_by(IntegrityRecord.created_at, IntegrityRecord.id).limit(limit)
+                )
+            )
+    return result
+
+
+def record_queue_count(user: User) -> int:
+    total = 0
+    for build in QUEUES.values():
+        query = build(user)
+        if query is not None:
+            total += db.session.scalar(query.with_only_columns(func.count())) or 0
+    return total
