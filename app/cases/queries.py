@@ -201,7 +201,7 @@ def step_clause(user: User) -> ColumnElement[bool]:
 
     parts = []
     for t in TRANSITIONS.values():
-        if not t.awaited:
+        if not t.awaited or t.internal:  # no user takes an internal step
             continue
         may = SQL_FORMS[t.may](user)
         parts.append(and_(Case.state.in_(t.source), t.offered_sql(), t.awaits_sql(), may))
