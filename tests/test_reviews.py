@@ -101,7 +101,9 @@ def test_referral_opens_a_review_with_one_member_per_voting_seat(db, findings_ca
     assert review.deadline == today() + dt.timedelta(days=case.agency.policy.review_days)
     assert case.due_date == review.deadline
     notified = db.session.scalar(
-        select(func.count()).select_from(Notification).where(Notification.kind == "committee.referral")
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.kind == "committee.referral")
     )
     assert notified == 7
 
