@@ -255,9 +255,8 @@ def test_a_recognition_of_an_earlier_version_asks_to_be_reviewed(
 def test_a_received_record_asks_each_agencys_supervisors_to_decide_on_recognition(
     client, db, peer, make_user
 ):
-    from app.records.queues import record_queue_count
-
     from app.notifications.models import Notification
+    from app.records.queues import record_queue_count
     from app.records.services import record_recognition
 
     sh, js = make_user("SH", roles=("supervisor",)), make_user("JS", roles=("supervisor",))
