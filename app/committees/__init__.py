@@ -58,26 +58,27 @@ def _register_review_pieces(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         referral_panels=referral_panels,
-        reviews_for_case=review_views.reviews_for_case,
         chaired_lapsed_reviews=review_views.chaired_lapsed_reviews,
     )
-    if any(t == "committees/_case_section.html" for _o, t, _v in _sections()):
-        return
     from app.cases.permissions import reads_shared_level
 
     register_case_section(
         50,
         "committees/_case_section.html",
         lambda user, case: not reads_shared_level(user, case),
+        load=lambda case, user: review_views.reviews_for_case(case),
+        name="committee",
     )
+    if any(t == "committees/_dashboard.html" for _o, t in _panels()):
+        return
     register_dashboard_panel(40, "committees/_dashboard.html")
     _register_dossier_section()
 
 
-def _sections():
-    from app.core import CASE_SECTIONS
+def _panels():
+    from app.core import DASHBOARD_PANELS
 
-    return CASE_SECTIONS
+    return DASHBOARD_PANELS
 
 
 def _register_dossier_section() -> None:
