@@ -102,13 +102,13 @@ MATRIX = {
         "POST",
         lambda w: "/account/second-factor/recovery-codes",
         lambda w: {"codes-password": "x", "codes-code": "000000"},
-        [(ANON, "login"), ("sh_officer", 302)],
+        [(ANON, "login"), ("sh_officer", 422)],  # reached; the wrong code is refused
     ),
     "auth.totp_disable": (
         "POST",
         lambda w: "/account/second-factor/disable",
         lambda w: {"off-password": "x", "off-code": "000000"},
-        [(ANON, "login"), ("sh_officer", 302)],
+        [(ANON, "login"), ("sh_officer", 422)],  # reached; the wrong code is refused
     ),
     "cases.dashboard": ("GET", lambda w: "/", None, [(ANON, "login"), ("sh_officer", 200)]),
     "cases.case_list": ("GET", lambda w: "/cases", None, [(ANON, "login"), ("sh_auditor", 200)]),
@@ -331,7 +331,8 @@ MATRIX = {
         "POST",
         lambda w: "/admin/calendar/2099-01-01/delete",
         None,
-        [(ANON, "login"), ("sh_officer", 403), ("sh_sysadmin", 403), ("sh_admin", 302)],
+        # reached; the date has no entry, so the calendar is shown again with why
+        [(ANON, "login"), ("sh_officer", 403), ("sh_sysadmin", 403), ("sh_admin", 422)],
     ),
     "auditing.audit_log": (
         "GET",
@@ -646,7 +647,7 @@ MATRIX = {
         [
             (ANON, "login"),
             ("sh_officer", 403),
-            ("sh_auditor", 303),  # refused: an auditor reads the agency's figures only
+            ("sh_auditor", 403),  # refused: an auditor reads the agency's figures only
             ("sh_supervisor", 302),
         ],
     ),
