@@ -244,6 +244,7 @@ def _remove(ids: dict) -> None:
             f"DELETE FROM audit_entries WHERE case_id IN ({cases}) OR actor_id IN ({users})",
             f"DELETE FROM case_history WHERE case_id IN ({cases})",
             f"DELETE FROM case_summaries WHERE case_id IN ({cases})",
+            f"DELETE FROM case_facets WHERE case_id IN ({cases})",
             f"DELETE FROM complainants WHERE case_id IN ({cases})",
             f"DELETE FROM allegations WHERE case_id IN ({cases})",
             f"DELETE FROM parties WHERE case_id IN ({cases})",

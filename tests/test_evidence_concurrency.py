@@ -77,6 +77,9 @@ def _delete_rows(params: dict) -> None:
         "DELETE FROM case_history WHERE case_id = :c",
         "DELETE FROM allegations WHERE case_id = :c",
         "DELETE FROM parties WHERE case_id = :c",
+        "DELETE FROM case_summaries WHERE case_id = :c",  # no cascade with the guard lifted
+        "DELETE FROM case_facets WHERE case_id = :c",
+        "DELETE FROM notifications WHERE case_id = :c",
         "DELETE FROM cases WHERE id = :c",
         "DELETE FROM user_roles WHERE user_id = :u",
         "DELETE FROM users WHERE id = :u",

@@ -112,7 +112,7 @@ def test_withdrawing_evidence_is_refused(client, db, closed):
     response = client.post(
         f"/cases/{case.reference}/evidence/{item.id}/withdraw", data={"reason": "误录"}
     )
-    _refused(db, case, before, response, 302)
+    _refused(db, case, before, response, 409)
     assert CLOSED_MESSAGE in _flashed(client)
 
 
@@ -141,7 +141,7 @@ def test_declaring_conflicts_is_refused(client, db, closed):
     sign_in(client, closed["outsider"])
     before = _state_of(db, case)
     response = client.post(f"/cases/{case.reference}/conflicts", data={"none": "1"})
-    _refused(db, case, before, response, 302)
+    _refused(db, case, before, response, 409)
     assert CLOSED_MESSAGE in _flashed(client)
 
 
@@ -153,7 +153,7 @@ def test_granting_complainant_access_is_refused(client, db, closed):
     response = client.post(
         f"/cases/{case.reference}/complainant-access", data={"member_id": lead.id, "grant": "1"}
     )
-    _refused(db, case, before, response, 302)
+    _refused(db, case, before, response, 409)
     assert CLOSED_MESSAGE in _flashed(client)
 
 

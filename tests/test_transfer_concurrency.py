@@ -99,6 +99,8 @@ def _remove(ids: dict) -> None:
             f"DELETE FROM allegations WHERE case_id IN ({cases})",
             f"DELETE FROM parties WHERE case_id IN ({cases})",
             f"DELETE FROM case_members WHERE case_id IN ({cases})",
+            f"DELETE FROM case_summaries WHERE case_id IN ({cases})",  # no cascade as replica
+            f"DELETE FROM case_facets WHERE case_id IN ({cases})",
             f"DELETE FROM cases WHERE id IN ({cases})",
             f"DELETE FROM user_roles WHERE user_id IN ({users})",
             f"DELETE FROM users WHERE id IN ({users})",

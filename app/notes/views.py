@@ -63,7 +63,9 @@ def note_list(reference: str):
 def _add(case, form) -> None:
     check_case_open(case)  # an ended case refuses before its fields are judged
     if not form.validate():
-        raise InvalidInput(_l("Nothing was added. Correct the fields marked below."))
+        raise InvalidInput(
+            _l("Nothing was saved. Correct the fields marked below; everything you typed is kept.")
+        )
     data = NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
     add_note(case, current_user, data)
 
