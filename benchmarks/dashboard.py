@@ -27,7 +27,7 @@ from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.append(str(ROOT / "benchmarks"))  # after the standard library: statistics.py is ours
 
 from case_list import (  # noqa: E402
     floor_connection,

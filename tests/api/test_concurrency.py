@@ -25,6 +25,7 @@ from app.cases.models import (
 from app.core.audit import verify_chain
 from app.core.models import AuditEntry
 from app.extensions import db
+from app.statistics.models import CaseFacet, CaseSummary
 from tests.api.conftest import new_case_body
 from tests.cleanup import audit_guard_lifted
 from tests.conftest import password_hash
@@ -66,7 +67,17 @@ def committed_officers(app):
         case_ids = select(Case.id).where(Case.id > case_mark)
         with audit_guard_lifted():
             db.session.execute(delete(AuditEntry).where(AuditEntry.id > audit_mark))
-        for model in (HistoryEntry, Party, Allegation, Complainant, CaseMember):
+        # The guard stays lifted to the end of the transaction (SET LOCAL), and a replica
+        # session runs no cascades: the summaries go by hand.
+        for model in (
+            HistoryEntry,
+            Party,
+            Allegation,
+            Complainant,
+            CaseMember,
+            CaseSummary,
+            CaseFacet,
+        ):
             db.session.execute(delete(model).where(model.case_id.in_(case_ids)))
         db.session.execute(delete(Case).where(Case.id > case_mark))
         db.session.execute(delete(ApiToken).where(ApiToken.user_id.in_(users)))
