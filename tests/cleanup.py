@@ -28,3 +28,56 @@ def audit_guard_lifted() -> Iterator[None]:
     yield
     for _name, sql in triggers:
         db.session.execute(text(sql))
+
+
+def committed_user(code: str, username: str, display_name: str, role) -> object:
+    """A user for a test that commits (threads racing need committed rows)."""
+    from sqlalchemy import select
+
+    from app.auth.models import Agency, User
+    from tests.conftest import password_hash
+
+    user = User(
+        username=username,
+        display_name=display_name,
+        agency=db.session.scalar(select(Agency).where(Agency.code == code)),
+        password_hash=password_hash(),
+    )
+    user.set_roles([role])
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+# Every table holding a case's rows, children first. With the guard lifted on PostgreSQL the
+# session is a replica one until the transaction ends, and a replica session runs no
+# cascades: each table is emptied by hand.
+CASE_TABLES = (
+    "case_transfers",
+    "case_history",
+    "case_summaries",
+    "case_facets",
+    "complainants",
+    "allegations",
+    "parties",
+    "case_members",
+)
+
+
+def remove_committed(case_ids: list[int], user_ids: list[int]) -> None:
+    """Test clean-up only: the cases and users a committing test made, and all they left."""
+    cases = ",".join(str(i) for i in case_ids)
+    users = ",".join(str(i) for i in user_ids)
+    with audit_guard_lifted():
+        db.session.execute(
+            text(f"DELETE FROM notifications WHERE user_id IN ({users}) OR case_id IN ({cases})")
+        )
+        db.session.execute(
+            text(f"DELETE FROM audit_entries WHERE case_id IN ({cases}) OR actor_id IN ({users})")
+        )
+        for table in CASE_TABLES:
+            db.session.execute(text(f"DELETE FROM {table} WHERE case_id IN ({cases})"))
+        db.session.execute(text(f"DELETE FROM cases WHERE id IN ({cases})"))
+        db.session.execute(text(f"DELETE FROM user_roles WHERE user_id IN ({users})"))
+        db.session.execute(text(f"DELETE FROM users WHERE id IN ({users})"))
+    db.session.commit()

@@ -10,9 +10,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 
-from app.auth.models import Agency, Role, User
+from app.auth.models import Role, User
 from app.cases.models import (
     Case,
     CaseSource,
@@ -34,8 +34,8 @@ from app.core.calendar import CST
 from app.core.errors import ServiceError
 from app.extensions import db
 from app.statistics.models import CaseFacet, CaseSummary
-from tests.cleanup import audit_guard_lifted
-from tests.conftest import password_hash, scenario_supervisor
+from tests.cleanup import committed_user, remove_committed
+from tests.conftest import scenario_supervisor
 
 COLUMNS = [c.name for c in CaseSummary.__table__.columns]
 CONCLUDING = {"not_accepted", "transferred", "terminated", "closed", "decided"}
@@ -194,16 +194,7 @@ ROUNDS = 3
 
 
 def _race_user(code: str, name: str, role: Role) -> User:
-    user = User(
-        username=f"{code.lower()}-summary-{name}",
-        display_name=f"统计{name}",
-        agency=db.session.scalar(select(Agency).where(Agency.code == code)),
-        password_hash=password_hash(),
-    )
-    user.set_roles([role])
-    db.session.add(user)
-    db.session.flush()
-    return user
+    return committed_user(code, f"{code.lower()}-summary-{name}", f"统计{name}", role)
 
 
 @pytest.fixture
@@ -234,26 +225,7 @@ def racing_cases(app):
 
 
 def _remove(ids: dict) -> None:
-    """Test clean-up only (see tests/cleanup.py); summaries go with their cases."""
-    cases = ",".join(str(i) for i in ids["cases"])
-    users = ",".join(str(i) for i in ids["users"])
-    with audit_guard_lifted():
-        for statement in (
-            f"DELETE FROM notifications WHERE user_id IN ({users}) OR case_id IN ({cases})",
-            f"DELETE FROM case_transfers WHERE case_id IN ({cases})",
-            f"DELETE FROM audit_entries WHERE case_id IN ({cases}) OR actor_id IN ({users})",
-            f"DELETE FROM case_history WHERE case_id IN ({cases})",
-            f"DELETE FROM case_summaries WHERE case_id IN ({cases})",
-            f"DELETE FROM case_facets WHERE case_id IN ({cases})",
-            f"DELETE FROM complainants WHERE case_id IN ({cases})",
-            f"DELETE FROM allegations WHERE case_id IN ({cases})",
-            f"DELETE FROM parties WHERE case_id IN ({cases})",
-            f"DELETE FROM cases WHERE id IN ({cases})",
-            f"DELETE FROM user_roles WHERE user_id IN ({users})",
-            f"DELETE FROM users WHERE id IN ({users})",
-        ):
-            db.session.execute(text(statement))
-    db.session.commit()
+    remove_committed(ids["cases"], ids["users"])
 
 
 def _race(app, case_id: int, supervisor_id: int) -> dict[str, object]:

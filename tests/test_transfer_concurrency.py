@@ -11,9 +11,8 @@ import datetime as dt
 import threading
 
 import pytest
-from sqlalchemy import select, text
 
-from app.auth.models import Agency, Role, User
+from app.auth.models import Role, User
 from app.cases.models import Case, CaseSource, CaseState, CaseTransfer, MisconductType
 from app.cases.models import TransferState as T
 from app.cases.services import (
@@ -27,23 +26,13 @@ from app.cases.transfers import accept_transfer, transfer_case, withdraw_transfe
 from app.cases.workflow import perform
 from app.core.errors import ServiceError
 from app.extensions import db
-from tests.cleanup import audit_guard_lifted
-from tests.conftest import password_hash
+from tests.cleanup import committed_user, remove_committed
 
 ROUNDS = 4
 
 
 def _user(code: str, name: str, role: Role) -> User:
-    user = User(
-        username=f"{code.lower()}-race-{name}",
-        display_name=f"并发{name}",
-        agency=db.session.scalar(select(Agency).where(Agency.code == code)),
-        password_hash=password_hash(),
-    )
-    user.set_roles([role])
-    db.session.add(user)
-    db.session.flush()
-    return user
+    return committed_user(code, f"{code.lower()}-race-{name}", f"并发{name}", role)
 
 
 @pytest.fixture
@@ -86,27 +75,7 @@ def races(app):
 
 
 def _remove(ids: dict) -> None:
-    """Test clean-up only (see tests/cleanup.py)."""
-    cases = ",".join(str(i) for i in ids["cases"])
-    users = ",".join(str(i) for i in ids["users"])
-    with audit_guard_lifted():
-        for statement in (
-            f"DELETE FROM notifications WHERE user_id IN ({users}) OR case_id IN ({cases})",
-            f"DELETE FROM case_transfers WHERE case_id IN ({cases})",
-            f"DELETE FROM audit_entries WHERE case_id IN ({cases}) OR actor_id IN ({users})",
-            f"DELETE FROM case_history WHERE case_id IN ({cases})",
-            f"DELETE FROM complainants WHERE case_id IN ({cases})",
-            f"DELETE FROM allegations WHERE case_id IN ({cases})",
-            f"DELETE FROM parties WHERE case_id IN ({cases})",
-            f"DELETE FROM case_members WHERE case_id IN ({cases})",
-            f"DELETE FROM case_summaries WHERE case_id IN ({cases})",  # no cascade as replica
-            f"DELETE FROM case_facets WHERE case_id IN ({cases})",
-            f"DELETE FROM cases WHERE id IN ({cases})",
-            f"DELETE FROM user_roles WHERE user_id IN ({users})",
-            f"DELETE FROM users WHERE id IN ({users})",
-        ):
-            db.session.execute(text(statement))
-    db.session.commit()
+    remove_committed(ids["cases"], ids["users"])
 
 
 def _race(app, transfer_id: int, ids: dict) -> dict[str, object]:
