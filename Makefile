@@ -8,9 +8,8 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/yrd_test
-TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
-# Queue tests use this Redis database (flushed by them) and start real `rq worker` processes.
-export TEST_REDIS_URL
+# Queue tests use Redis databases 15 (SQLite run) and 14 (PostgreSQL run), flushed by them,
+# and start real `rq worker` processes.
 
 # Debian packages: Pango for WeasyPrint, a CJK font, poppler for PDF checks, libmagic for
 # upload type detection; Chromium and its driver only for the browser tests.
@@ -27,10 +26,8 @@ run: deps migrate demo
 test: test-deps translations
 	@echo "== ruff"
 	$(VENV)/bin/ruff check .
-	@echo "== test suite on SQLite"
-	$(VENV)/bin/pytest -q -p no:cacheprovider
-	@echo "== test suite on PostgreSQL ($(PG_URL))"
-	TEST_DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -p no:cacheprovider
+	@echo "== test suite on SQLite and on PostgreSQL ($(PG_URL)), side by side"
+	PYTEST=$(VENV)/bin/pytest PG_URL=$(PG_URL) ./scripts/test-suites.sh
 
 debs:
 	@./scripts/ensure-debs.sh $(RUN_DEBS)

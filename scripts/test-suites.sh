@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the whole suite on SQLite and on PostgreSQL side by side (one per core), each with its
+# own Redis database for the queue tests, then prints both logs whole, SQLite first. Fails when
+# either run fails; a run that collected no test (pytest's exit 5) fails too.
+set -uo pipefail
+pytest=${PYTEST:-.venv/bin/pytest}
+pg_url=${PG_URL:?PG_URL names the PostgreSQL test database}
+redis_base=${TEST_REDIS_BASE:-redis://127.0.0.1:6379}
+logs=$(mktemp -d "${TMPDIR:-/tmp}/yrd-suites.XXXXXX")
+trap 'kill 0 2>/dev/null' INT TERM
+
+TEST_REDIS_URL="$redis_base/15" "$pytest" -q -p no:cacheprovider >"$logs/sqlite.log" 2>&1 &
+sqlite_pid=$!
+TEST_REDIS_URL="$redis_base/14" TEST_DATABASE_URL="$pg_url" \
+  "$pytest" -q -p no:cacheprovider >"$logs/postgres.log" 2>&1 &
+postgres_pid=$!
+
+wait "$sqlite_pid"; sqlite_rc=$?
+echo "== test suite on SQLite (exit $sqlite_rc)"
+cat "$logs/sqlite.log"
+wait "$postgres_pid"; postgres_rc=$?
+echo "== test suite on PostgreSQL, $pg_url (exit $postgres_rc)"
+cat "$logs/postgres.log"
+rm -rf "$logs"
+[ "$sqlite_rc" -eq 0 ] && [ "$postgres_rc" -eq 0 ]
