@@ -3,22 +3,13 @@ take a step through its confirmation dialog, switch the language."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-from tests.browser_support import click, csp_violations, need_chromium, start_chromium
+from tests.browser_support import click, csp_violations, live_app, need_chromium, start_chromium
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 SETUP = """
 from app import create_app
 from app.auth.models import Agency
@@ -40,52 +31,10 @@ with app.app_context():
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     need_chromium()
-    from app.core.secrets import new_field_key
-
-    folder = tmp_path_factory.mktemp("live")
-    env = os.environ | {
-        "DATABASE_URL": f"sqlite:///{folder / 'live.sqlite'}",
-        "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
-        "FIELD_ENCRYPTION_KEYS": new_field_key("b1"),
-        "MATCHING_KEY": "browser-matching-key",
-        "FILE_STORE": str(folder / "files"),
-    }
-    env.pop("YRD_DEMO", None)
-    env.pop("REDIS_URL", None)
-    python = sys.executable
-    subprocess.run(
-        [python, "-c", SETUP.format(password=TEST_PASSWORD)], env=env, cwd=ROOT, check=True
-    )
-    port = _free_port()
-    server = subprocess.Popen(
-        [python, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/login", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        server.kill()
-        pytest.fail("the app did not start")
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    yield from live_app(tmp_path_factory.mktemp("live"), SETUP.format(password=TEST_PASSWORD))
 
 
 @pytest.fixture(scope="module")
