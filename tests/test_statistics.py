@@ -97,6 +97,37 @@ def test_small_count_rule_survives_subtraction_from_totals():
     assert TOTAL == "*"
 
 
+def _summary_table(triples, columns):
+    figure = Figure("t", 1, "t", "t", lambda q: [], summary=True)
+    return build_table(figure, triples, [(c, c) for c in columns], suppress=True)
+
+
+def test_a_grand_total_is_shown_when_no_small_count_can_be_worked_out_from_it():
+    table = _summary_table(
+        [("a", "SH", 5), ("a", "JS", 4), ("b", "SH", 1), ("b", "JS", 6)], ["SH", "JS"]
+    )
+    a, b = table.rows
+    assert b.cells["SH"].text == "<3" and b.cells["JS"].hidden and a.cells["SH"].hidden
+    assert (a.total.text, b.total.text, table.grand_total.text) == ("9", "7", "16")
+
+
+def test_a_grand_total_withholds_a_second_row_total_beside_a_small_one():
+    table = _summary_table([("a", "SH", 1), ("b", "SH", 10), ("b", "JS", 10)], ["SH", "JS"])
+    a, b = table.rows
+    assert a.total.text == "<3" and table.grand_total.text == "21"
+    # b's total is withheld, and so is a cell of b, so that neither 21 − b's total nor the
+    # SH column gives away a's 1.
+    assert b.total.hidden and b.cells["SH"].hidden
+
+
+def test_a_grand_total_that_would_give_away_a_small_count_is_withheld():
+    # The one other row shows all its cells, so its total cannot be hidden to protect "<3".
+    table = _summary_table([("a", "SH", 1), ("b", "SH", 0), ("b", "JS", 9)], ["SH", "JS"])
+    a, b = table.rows
+    assert a.total.text == "<3" and b.total.text == "9" and not b.cells["JS"].hidden
+    assert table.grand_total.text == "—"
+
+
 def test_other_roles_are_refused(known, make_user, login, client):
     for roles, path, status in (
         (("officer",), "/statistics", 403),
@@ -138,6 +169,9 @@ def test_annual_report_pdf_shows_the_pages_figures(known, make_user, login, db, 
     path = "/statistics" if scope == "agency" else "/statistics/region"
     page = client.get(f"{path}?year={YEAR}").get_data(as_text=True)
     lines = [" ".join(line.split()) for line in text.splitlines()]
+    # The summary's grand total: SH's 6 cases of the year, and JS's 1 beside them for the
+    # region, where its month rows hide small counts but the year's total is shown.
+    assert f"各月受理案件数 {6 if scope == 'agency' else 7}" in lines
     for figure in ("source", "misconduct_type", "outcome"):
         rows = _page_rows(page, figure)
         assert len(rows) >= 3, figure

@@ -5,6 +5,10 @@ Because region totals and each agency's totals are published, one hidden cell in
 could be worked out by subtraction, so further cells are withheld (shown as "—") until no
 hidden count can be worked out from the line's total; when no cell is left to withhold,
 the total itself is withheld. Zeros stay visible: they single nobody out.
+
+A figure whose rows add up to one total (`Figure.summary`) also publishes that grand total
+(the annual report's summary); its rows' totals are then one more line under the same rule,
+so the grand total is shown unless it is small itself.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class Table:
     columns: list[tuple[str, str]]  # (key, label)
     rows: list[Row] = field(default_factory=list)
     suppressed: bool = False
+    grand_total: Cell | None = None  # figures with `summary`: the sum of the rows' totals
 
     @property
     def key(self) -> str:
@@ -98,6 +103,8 @@ def build_table(
         else:
             total = Cell(row_values.get(TOTAL))
         table.rows.append(Row(key, figure.row_label(key), kind, cells, total))
+    if figure.summary:
+        table.grand_total = Cell(sum(r.total.value or 0 for r in table.rows if r.kind == "count"))
     if suppress:
         apply_small_count_rule(table)
     return table
@@ -105,16 +112,17 @@ def build_table(
 
 def apply_small_count_rule(table: Table) -> None:
     counts = [r for r in table.rows if r.kind == "count"]
-    for row in counts:
-        for cell in [*row.cells.values(), row.total]:
-            if isinstance(cell.value, int) and 0 < cell.value < SMALL:
-                cell.hidden = PRIMARY
+    grand = [table.grand_total] if table.grand_total else []
+    for cell in [*(c for r in counts for c in (*r.cells.values(), r.total)), *grand]:
+        if isinstance(cell.value, int) and 0 < cell.value < SMALL:
+            cell.hidden = PRIMARY
     lines = [[*r.cells.values(), r.total] for r in counts]
     for column, _label in table.columns:
         lines.append([r.cells[column] for r in counts] + [Cell(None)])
     changed = True
     while changed:
         changed = any([_protect_line(line[:-1], line[-1]) for line in lines])
+        changed |= _protect_grand_total(table.grand_total, counts)
     by_key = {r.key: r for r in counts}
     for row in table.rows:
         if row.kind == "count":
@@ -126,7 +134,17 @@ def apply_small_count_rule(table: Table) -> None:
                 cell.hidden = SECONDARY if cell.value is not None else None
 
 
-def _protect_line(cells: list[Cell], total: Cell) -> bool:
+def _protect_grand_total(grand: Cell | None, counts: list[Row]) -> bool:
+    """The rows' totals are a line whose total is the grand total. A row's total withheld for
+    its sake must not be the plain sum of shown cells, so only the totals of rows that hide a
+    cell already may be chosen; with none, the grand total itself is withheld."""
+    if grand is None:
+        return False
+    hiding = {id(r.total) for r in counts if any(c.hidden for c in r.cells.values())}
+    return _protect_line([r.total for r in counts], grand, eligible=lambda cell: id(cell) in hiding)
+
+
+def _protect_line(cells: list[Cell], total: Cell, eligible=lambda cell: True) -> bool:
     """Withholds one more cell (or the total) if a hidden count of this line could be
     worked out from its total; True when something changed. A line is safe when each "<3"
     could be 1 as well as 2 given the total and the other cells, and a cell withheld to
@@ -143,7 +161,9 @@ def _protect_line(cells: list[Cell], total: Cell) -> bool:
         return False
     if p and s >= 1 and withheld >= p + SMALL * s + 1:
         return False
-    candidates = sorted((c for c in cells if not c.hidden and c.value), key=lambda c: c.value)
+    candidates = sorted(
+        (c for c in cells if not c.hidden and c.value and eligible(c)), key=lambda c: c.value
+    )
     if candidates:
         candidates[0].hidden = SECONDARY
     else:
