@@ -71,7 +71,7 @@ def test_refused_annual_report_keeps_the_choices(client, db, make_user):
         AnnualReport,
         Job,
     )
-    assert "Choose a year (2000–2100)" in html
+    assert "Choose a year from 2000 to 2100." in html and "quarter" not in html
     assert '<option value="region" selected>' in html
     assert '<option value="en" selected>' in html
 

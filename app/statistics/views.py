@@ -164,7 +164,7 @@ def request_annual_report():
 
     def action():
         if not 2000 <= year <= 2100:
-            raise InvalidInput(_("Choose a year (2000–2100) and a quarter (1–4)."), field="year")
+            raise InvalidInput(_("Choose a year from 2000 to 2100."), field="year")
         return request_report(
             current_user, request.form.get("scope", ""), year, request.form.get("locale", "")
         )
