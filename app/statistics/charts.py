@@ -89,7 +89,8 @@ def chart_spec(kind: str, data: list[dict], names: list[str]) -> dict:
     spec = chart.to_dict()
     spec["config"] = {
         "font": FONT,
-        "legend": {"orient": "bottom", "labelFontSize": 11},
+        # Agencies' full names share their first words: cut short, they read alike.
+        "legend": {"orient": "bottom", "labelFontSize": 11, "labelLimit": 0, "columns": 2},
         "axis": {"labelFontSize": 11, "labelLimit": 220},
         "view": {"stroke": None},
     }
@@ -97,7 +98,7 @@ def chart_spec(kind: str, data: list[dict], names: list[str]) -> dict:
 
 
 # Bump when chart_spec changes, so SVGs stored by an older definition are not reused.
-CHART_VERSION = "1"
+CHART_VERSION = "2"
 
 
 @functools.lru_cache(maxsize=512)
