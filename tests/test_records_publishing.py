@@ -168,6 +168,22 @@ def test_demo_records_are_sent_to_the_peers(app, db, monkeypatch, key_dir):
     assert load_demo() == 12
     deliveries = db.session.scalars(select(Delivery)).all()
     assert deliveries, "the demo published no record"
+    # Each agency with a decided case publishes one and leaves one for its administrator.
+    from app.auth.models import User
+    from app.records.queues import record_queues
+
+    drafts = db.session.scalars(
+        select(IntegrityRecord).where(IntegrityRecord.status == RecordStatus.draft)
+    ).all()
+    published = {r.agency_id for r in db.session.scalars(select(IntegrityRecord))} - {
+        r.agency_id for r in drafts
+    }
+    assert drafts and not published, "an agency published without a draft left to approve"
+    for draft in drafts:
+        admin = db.session.scalar(
+            select(User).where(User.username == f"{draft.agency.code.lower()}-admin")
+        )
+        assert draft in record_queues(admin)["to_approve"]
     # Scheduled after the commit: tried once (the peer is unreachable), not left pending.
     assert all(d.attempts == 1 and d.last_error for d in deliveries)
 

@@ -144,9 +144,10 @@ def _demo_accept_transfer(users: dict[str, User]) -> None:
 
 
 def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[tuple[int, int]]:
-    """One published integrity record per agency, drafted and approved through the services,
-    so the records pages and the integrity check have something to show. Returns their
-    deliveries, to be scheduled after the commit like any other publication."""
+    """Per agency, one integrity record published (drafted and approved through the
+    services), so the records pages and the integrity check have something to show, and one
+    more drafted that waits in the administrator's "records to approve". Returns the
+    publications' deliveries, to be scheduled after the commit like any other."""
     from app.records.permissions import misconduct_found
     from app.records.services import DECIDED, approve_record, draft_record, suggested_draft
 
@@ -157,14 +158,19 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[t
             .where(Case.agency_id == agency.id, Case.state.in_(DECIDED))
             .order_by(Case.id)
         )
+        drafts = []
         for case in decided:
             sanctioned = [
                 p for p in case.respondents if any(s.party_id == p.id for s in case.sanctions)
             ]
             if misconduct_found(case) and sanctioned:
-                record = draft_record(case, case.created_by, suggested_draft(case, sanctioned[0]))
-                deliveries += approve_record(record, users[f"{code.lower()}-admin"])
-                break
+                drafts.append(
+                    draft_record(case, case.created_by, suggested_draft(case, sanctioned[0]))
+                )
+                if len(drafts) == 2:
+                    break
+        if drafts:
+            deliveries += approve_record(drafts[0], users[f"{code.lower()}-admin"])
     return deliveries
 
 
