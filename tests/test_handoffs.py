@@ -90,9 +90,12 @@ def test_a_case_walked_through_every_step_tells_exactly_who_acts_next(db, make_u
     assert _new_since(db, before) == {(admin.username, "record.drafted")}
     todo = db.session.scalar(select(Notification).where(Notification.kind == "record.drafted"))
     assert todo.is_todo
+    before = _last_id(db)
     approve_record(record, admin)
     db.session.refresh(todo)
     assert not todo.is_todo
+    # Published, it asks every other agency here to decide on recognition (JS's supervisor).
+    assert _new_since(db, before) == {("js-supervisor", "record.published")}
     # Every to-do of a state the case has left is done, for whoever received it.
     open_todos = db.session.scalars(
         select(Notification).where(
@@ -101,7 +104,7 @@ def test_a_case_walked_through_every_step_tells_exactly_who_acts_next(db, make_u
             Notification.done_at.is_(None),
         )
     ).all()
-    assert {n.kind for n in open_todos} == {"case.decide_review"}
+    assert {n.kind for n in open_todos} == {"case.decide_review", "record.published"}
     texts = db.session.scalars(select(Notification.text).where(Notification.case_id == case.id))
     for text in texts:
         assert "李娜" not in text and "13800000000" not in text  # never the complainant

@@ -546,7 +546,8 @@ MATRIX = {
         ],
     ),
     "records.recognise": (
-        # Recognition is for records received from a peer; a local one is never recognised.
+        # Every agency but the deciding one decides on a published record: SH's own
+        # supervisor and administrator are refused, JS's supervisor decides.
         "POST",
         lambda w: f"/records/{w['published_record'].id}/recognition",
         lambda w: {"decision": "recognise"},
@@ -554,8 +555,11 @@ MATRIX = {
             (ANON, "login"),
             ("js_committee", 404),
             ("js_officer", 403),
-            ("js_supervisor", 403),
+            ("js_auditor", 403),
+            ("sh_supervisor", 403),
+            ("sh_admin", 403),
             ("unrecognised", 0),
+            ("js_supervisor", 302),
         ],
     ),
     "records.check": (

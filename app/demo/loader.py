@@ -146,12 +146,21 @@ def _demo_accept_transfer(users: dict[str, User]) -> None:
 def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[tuple[int, int]]:
     """Per agency, one integrity record published (drafted and approved through the
     services), so the records pages and the integrity check have something to show, and one
-    more drafted that waits in the administrator's "records to approve". Returns the
-    publications' deliveries, to be scheduled after the commit like any other."""
+    more drafted that waits in the administrator's "records to approve". Each published
+    record is decided on by the next agency (recognised, with modified terms, or declined in
+    turn) and waits for the other two. Returns the publications' deliveries, to be scheduled
+    after the commit like any other."""
     from app.records.permissions import misconduct_found
-    from app.records.services import DECIDED, approve_record, draft_record, suggested_draft
+    from app.records.services import (
+        DECIDED,
+        approve_record,
+        draft_record,
+        record_recognition,
+        suggested_draft,
+    )
 
     deliveries: list[tuple[int, int]] = []
+    published = []
     for code, agency in agencies.items():
         decided = db.session.scalars(
             select(Case)
@@ -171,7 +180,22 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[t
                     break
         if drafts:
             deliveries += approve_record(drafts[0], users[f"{code.lower()}-admin"])
+            published.append(drafts[0])
+    codes = list(agencies)
+    for n, record in enumerate(published):
+        decider = codes[(codes.index(record.agency.code) + 1) % len(codes)]
+        decision, terms, reason = RECOGNITIONS[n % len(RECOGNITIONS)]
+        record_recognition(record, users[f"{decider.lower()}-supervisor"], decision, terms, reason)
     return deliveries
+
+
+# (decision, modified terms, reason) the demo's agencies take on each other's records in turn.
+RECOGNITIONS = [
+    ("recognise", None, None),
+    ("recognise_modified", "在本省范围内限制申报科技计划项目三年。", None),
+    ("recognise", None, None),
+    ("decline", None, "当事人已调离本省科研单位，本省暂无执行对象。"),
+]
 
 
 def _demo_case(rng: random.Random, agency: Agency, users: dict[str, User], state: CaseState):

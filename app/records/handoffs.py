@@ -1,5 +1,6 @@
-"""Who must act on an integrity record: its agency's administrators approve a draft; each
-agency here decides whether to recognise a record received from a peer."""
+"""Who must act on an integrity record: its agency's administrators approve a draft; every
+other agency here decides whether to recognise it once published, and each agency here
+decides on a record received from a peer."""
 
 from __future__ import annotations
 
@@ -47,6 +48,15 @@ register_handoff(
     link=record_link,
     params=_params,
 )
+register_handoff(
+    "record.published",
+    text=_l(
+        "%(agency)s published an integrity record (no. %(record)s): decide whether your "
+        "agency recognises it."
+    ),
+    link=record_link,
+    params=_params,
+)
 
 
 def announce_draft(record: IntegrityRecord, actor) -> None:
@@ -54,7 +64,10 @@ def announce_draft(record: IntegrityRecord, actor) -> None:
 
 
 def announce_approved(record: IntegrityRecord) -> None:
+    """The draft's to-do ends; the other agencies of this node are asked to recognise it."""
     mark_done(_approval_todo(record))
+    others = [a for a in _deciding_agencies() if a.id != record.agency_id]
+    _ask_to_recognise("record.published", [record], others)
 
 
 def announce_received(record_uids: list[str]) -> None:
@@ -64,12 +77,18 @@ def announce_received(record_uids: list[str]) -> None:
     records = db.session.scalars(
         select(IntegrityRecord).where(IntegrityRecord.record_uid.in_(record_uids))
     ).all()
-    agencies = db.session.scalars(case_agencies().where(Agency.is_active.is_(True))).all()
+    _ask_to_recognise("record.received", records, _deciding_agencies())
+
+
+def _deciding_agencies() -> list[Agency]:
+    return list(db.session.scalars(case_agencies().where(Agency.is_active.is_(True))))
+
+
+def _ask_to_recognise(event: str, records: list[IntegrityRecord], agencies) -> None:
     for agency in agencies:
         people = users_with_role(agency.id, Role.supervisor)
         for record in records:
-            todo = recognition_todo(record.id, agency.id)
-            hand_off("record.received", record, to=people, todo=todo)
+            hand_off(event, record, to=people, todo=recognition_todo(record.id, agency.id))
 
 
 def announce_recognised(record: IntegrityRecord, agency_id: int) -> None:

@@ -55,8 +55,11 @@ def visible_records(user: User):
 
 
 def can_recognise(user: User, record: IntegrityRecord) -> bool:
+    """Every agency but the deciding one decides whether it recognises a published record,
+    whether a peer node sent it or another agency of this deployment published it: mutual
+    recognition between the provinces does not depend on how they share a node."""
     return (
-        not record.is_local
+        record.agency_id != user.agency_id
         and record.status != RecordStatus.draft
         and user.has_role(*RECOGNISE_ROLES)
     )

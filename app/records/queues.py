@@ -1,10 +1,11 @@
 """The records that wait for someone: drafts for the deciding agency's administrators to
-approve, and received records for each agency's supervisors and administrators to decide
-on recognition. Queries over the records' own state, like the case queues."""
+approve, and other agencies' published records (from peers, or from another agency of this
+deployment) for each agency's supervisors and administrators to decide on recognition.
+Queries over the records' own state, like the case queues."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, func, or_, select
 
 from app.auth.models import Role, User
 from app.extensions import db
@@ -30,7 +31,7 @@ def _to_recognise(user: User) -> Select | None:
         Recognition.agency_id == user.agency_id,
     )
     return select(IntegrityRecord).where(
-        IntegrityRecord.is_local.is_(False),
+        or_(IntegrityRecord.agency_id.is_(None), IntegrityRecord.agency_id != user.agency_id),
         IntegrityRecord.status != RecordStatus.draft,
         ~decided,
     )

@@ -298,7 +298,11 @@ def recognise(record_id: int):
         refused=lambda err: _detail_page(record, recognition_form=form),
         form=form,
         to=url_for("records.record_detail", record_id=record.id),
-        done=_("The recognition decision is recorded and sent to the origin."),
+        done=(
+            _("The recognition decision is recorded and sent to the origin.")
+            if record.peer_id is not None
+            else _("The recognition decision is recorded.")
+        ),
     )
     if decided and decided[0].ack_status is not None:
         tasks.enqueue(tasks.send_recognition, decided[0].id)
