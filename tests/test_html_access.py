@@ -394,6 +394,33 @@ MATRIX = {
         lambda w: {"reason": "误传"},
         [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 403), ("sh_officer", 302)],
     ),
+    "evidence.mark_for_panel": (
+        # The case team only: another agency does not see the case, an auditor may not mark.
+        "POST",
+        lambda w: f"/cases/{w['item'].case.reference}/evidence/{w['item'].id}/panel",
+        lambda w: {"marked": "1"},
+        [
+            (ANON, "login"),
+            ("js_officer", 404),
+            ("sh_committee", 404),
+            ("sh_auditor", 403),
+            ("item_unmarked", 0),
+            ("sh_officer", 302),
+        ],
+    ),
+    "notes.mark_for_panel": (
+        "POST",
+        lambda w: f"/cases/{w['note'].case.reference}/notes/{w['note'].id}/panel",
+        lambda w: {"marked": "1"},
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("sh_committee", 404),
+            ("sh_auditor", 403),
+            ("note_unmarked", 0),
+            ("sh_officer", 302),
+        ],
+    ),
     "protection.complainant": (
         "GET",
         lambda w: f"/cases/{w['investigating'].reference}/complainant",
@@ -840,6 +867,48 @@ MATRIX = {
             ("declared_member", 302),
         ],
     ),
+    "committees.review_correct": (
+        "POST",
+        lambda w: f"/committees/reviews/{w['review'].id}/declaration/correction",
+        lambda w: {"conflict": "coauthor", "note": "合著"},
+        [
+            (ANON, "login"),
+            ("sh_supervisor", 404),
+            ("js_committee", 404),
+            ("recused_member", 404),
+            ("review_member", 409),  # never declared: nothing to correct
+            ("nobody_corrected", 0),
+            ("declared_member", 302),
+        ],
+    ),
+    "committees.review_advise": (
+        # Consultants only; a voting member is refused by the procedure.
+        "POST",
+        lambda w: f"/committees/reviews/{w['review'].id}/advice",
+        lambda w: {"opinion": "咨询意见"},
+        [
+            (ANON, "login"),
+            ("sh_supervisor", 404),
+            ("js_committee", 404),
+            ("recused_member", 404),
+            ("declared_member", 409),
+            ("no_advice", 0),
+        ],
+    ),
+    "committees.review_lift": (
+        "POST",
+        lambda w: f"/committees/reviews/{w['review'].id}/members/{w['review'].members[2].id}/lift",
+        lambda w: {"reason": "经核实不影响公正审议"},
+        [
+            (ANON, "login"),
+            ("sh_supervisor", 404),
+            ("js_committee", 404),
+            ("recused_member", 404),
+            ("review_member", 403),
+            ("still_recused", 0),
+            ("review_chair", 302),
+        ],
+    ),
     "committees.review_recuse": (
         "POST",
         lambda w: (
@@ -1013,6 +1082,13 @@ CHECKS = {
     "nobody_recused": lambda w: not any(m.recused for m in _refreshed(w, "review").members),
     "no_attendance": lambda w: all(m.attendance is None for m in _refreshed(w, "review").members),
     "review_open": lambda w: _refreshed(w, "review").status.value == "open",
+    "nobody_corrected": lambda w: (
+        not any(m.conflict for m in _refreshed(w, "review").members if not m.recused)
+    ),
+    "no_advice": lambda w: all(m.opinion is None for m in _refreshed(w, "review").members),
+    "still_recused": lambda w: _refreshed(w, "review").members[2].recused,
+    "item_unmarked": lambda w: _refreshed(w, "item").panel_marked_at is None,
+    "note_unmarked": lambda w: _refreshed(w, "note").panel_marked_at is None,
 }
 
 
@@ -1127,6 +1203,17 @@ class World(dict):
 
         return add_file_evidence(
             self["investigating"], Upload(io.BytesIO(PDF), "report.pdf"), self["sh_officer"]
+        )
+
+    def _build_note(self):
+        import datetime as dt
+
+        from app.notes.services import NoteInput, add_note
+
+        return add_note(
+            self["investigating"],
+            self["sh_officer"],
+            NoteInput(kind="note", title="内部笔记", happened_on=dt.date(2026, 1, 5), body="正文"),
         )
 
     def _build_transfer(self):

@@ -346,6 +346,7 @@ def test_demo_panels_meet_the_rules_with_a_visitor_and_sh_committee_seated(db):
         assert len(seats) >= 8
         assert any(s.expert.agency_id != panel.agency_id for s in seats), code
         assert all(s.expert.user is not None for s in seats)
+        assert [s.role for s in seats].count(SeatRole.consultant) == 1, code
     chair = next(s for s in panels["SH"].seats if s.role is SeatRole.chair)
     assert chair.expert.user.username == "sh-committee"
     assert [s.panel for s in my_seats(users["sh-committee"])] == [panels["SH"]]

@@ -1,5 +1,6 @@
 """API v1 endpoints of a committee member: my reviews, a review (package once declared),
-declare, vote, and the chair's close. A review exists only for its members; a recused
+declare (and correct a declaration before voting), vote (a consultant: advise), and the
+chair's close. A review exists only for its members; a recused
 member gets 404, as on the pages."""
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from flask import abort
 from app.api import bp
 from app.api.handling import current, parse_body
 from app.api.schemas import (
+    AdviceRequest,
     CloseRequest,
+    CorrectionRequest,
     DeclarationRequest,
     ReviewList,
     ReviewOut,
@@ -22,11 +25,14 @@ from app.committees.permissions import get_review_or_404
 from app.committees.reviews import (
     cast_vote,
     close_review,
+    correct_declaration,
     declare,
     inbox,
     is_chair,
+    is_consultant,
     record_meeting,
     sees_package,
+    write_advice,
 )
 from app.extensions import db
 
@@ -35,8 +41,9 @@ STEP_ERRORS = {
     **BAD_BODY,
     **NO_REVIEW,
     403: "Not the chair (`not_allowed`)",
-    409: "Closed review, already declared, not declared, absent, or the count does not "
-    "decide (`no_quorum`, `categories_absent`, `no_majority`, `no_attendance`)",
+    409: "Closed review, already declared, not declared, already voted, absent, a "
+    "consultant's vote (`consultant_no_vote`), or the count does not decide (`no_quorum`, "
+    "`categories_absent`, `no_majority`, `no_attendance`)",
 }
 
 
@@ -48,6 +55,7 @@ def _part(review, member, user) -> dict:
         else None,
         "recused": member.recused,
         "chair": is_chair(review, user),
+        "consultant": is_consultant(member),
         "choice": member.choice.value if member.choice else None,
         "opinion": member.opinion,
         "vote_changes": member.vote_changes,
@@ -105,6 +113,40 @@ def declare_review(review_id: str):
     review, member = _review(review_id)
     body = parse_body(DeclarationRequest)
     declare(current(), review, body.conflict, body.note)
+    db.session.commit()
+    return respond(ReviewOut, review_out(review, member, current()))
+
+
+@operation(
+    bp,
+    "/reviews/{review_id}/declaration/correction",
+    "POST",
+    "Correct a declaration of no conflict before voting: the conflict recuses you at once",
+    body=CorrectionRequest,
+    response=ReviewOut,
+    errors=STEP_ERRORS,
+)
+def correct_review_declaration(review_id: str):
+    review, member = _review(review_id)
+    body = parse_body(CorrectionRequest)
+    correct_declaration(current(), review, body.conflict, body.note)
+    db.session.commit()
+    return respond(ReviewOut, review_out(review, member, current()))
+
+
+@operation(
+    bp,
+    "/reviews/{review_id}/advice",
+    "POST",
+    "A consultant's advisory opinion (never a vote); rewriting it changes it until closing",
+    body=AdviceRequest,
+    response=ReviewOut,
+    errors=STEP_ERRORS,
+)
+def advise_review(review_id: str):
+    review, member = _review(review_id)
+    body = parse_body(AdviceRequest)
+    write_advice(current(), review, body.opinion)
     db.session.commit()
     return respond(ReviewOut, review_out(review, member, current()))
 

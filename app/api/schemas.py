@@ -517,6 +517,9 @@ class ReviewPart(BaseModel):
     conflict: str | None = Field(description="`none` or the kind of conflict declared")
     recused: bool
     chair: bool
+    consultant: bool = Field(
+        description="A consultant advises (`/advice`) but never votes or counts"
+    )
     choice: str | None
     opinion: str | None
     vote_changes: int
@@ -558,6 +561,17 @@ class DeclarationRequest(Request):
         "none", "relative", "coauthor", "supervisor_student", "same_institution", "other"
     ]
     note: Text | None = None
+
+
+class CorrectionRequest(Request):
+    """A member who declared no conflict declares one before voting: it recuses them."""
+
+    conflict: Literal["relative", "coauthor", "supervisor_student", "same_institution", "other"]
+    note: Text | None = None
+
+
+class AdviceRequest(Request):
+    opinion: Text
 
 
 class VoteRequest(Request):

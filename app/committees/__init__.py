@@ -53,20 +53,16 @@ def init_app(app: Flask) -> None:
 
 def _register_review_pieces(app: Flask) -> None:
     from app.committees import review_views
-    from app.committees.reviews import referral_panels
     from app.core import register_case_section, register_dashboard_panel
 
-    app.jinja_env.globals.update(
-        referral_panels=referral_panels,
-        chaired_lapsed_reviews=review_views.chaired_lapsed_reviews,
-    )
+    app.jinja_env.globals.update(chaired_lapsed_reviews=review_views.chaired_lapsed_reviews)
     from app.cases.permissions import reads_shared_level
 
     register_case_section(
         50,
         "committees/_case_section.html",
         lambda user, case: not reads_shared_level(user, case),
-        load=lambda case, user: review_views.reviews_for_case(case),
+        load=review_views.committee_section,
         name="committee",
     )
     if any(t == "committees/_dashboard.html" for _o, t in _panels()):

@@ -21,9 +21,11 @@ from app.committees.reviews import (
     close_review,
     declare,
     dismiss_screen,
+    is_consultant,
     open_review_of,
     record_meeting,
     recuse_member,
+    write_advice,
 )
 from app.committees.rules import Attendance, Category, Choice, Gender, SeatRole
 from app.committees.services import panel_may_vote
@@ -147,6 +149,9 @@ def conduct_review(case: Case, outcome: str = "endorse", when: dt.date | None = 
             user = member.seat.expert.user
             if member.declared_at is None:
                 declare(user, review, "none")
+            if is_consultant(member):
+                write_advice(user, review, "咨询意见：供委员会参考，不参加表决。")
+                continue
             cast_vote(
                 user,
                 review,
@@ -172,9 +177,11 @@ def _settle_screen(review: Review) -> None:
         if not member.screened_conflict or member.recused:
             continue
         chair = acting_chair(review).seat.expert.user
-        rest = [m for m in review.members if m is not member and not m.recused]
+        rest = [
+            m for m in review.members if m is not member and not m.recused and not is_consultant(m)
+        ]
         chairs = [m for m in rest if m.role in (SeatRole.chair, SeatRole.vice_chair)]
-        if member.category in {m.category for m in rest} and chairs:
+        if (is_consultant(member) or member.category in {m.category for m in rest}) and chairs:
             recuse_member(chair, review, member.id, "与被调查人同一单位，依规回避。")
         else:
             dismiss_screen(chair, review, member.id)
@@ -188,5 +195,5 @@ def progress_review(review: Review, declared: int, voted: int) -> None:
             break
         user = member.seat.expert.user
         declare(user, review, "none")
-        if index < voted:
+        if index < voted and not is_consultant(member):
             cast_vote(user, review, Choice.endorse, "初步意见：同意调查组认定。")

@@ -95,6 +95,12 @@ REVIEW_ACTION_LABELS = {
     "review_vote": _l("Committee member voted"),
     "review_vote_changed": _l("Committee member changed their vote"),
     "review_meeting": _l("Committee meeting attendance and minutes recorded"),
+    "review_advice": _l("Committee consultant gave an advisory opinion"),
+    "review_advice_changed": _l("Committee consultant changed their advisory opinion"),
+    "review_declaration_corrected": _l(
+        "Committee member corrected their declaration and is recused"
+    ),
+    "review_recusal_lifted": _l("Recusal lifted by the chair"),
 }
 REVIEW_AUDIT_LABELS = {
     "committee.refer": _l("Case referred to a panel"),
@@ -105,4 +111,8 @@ REVIEW_AUDIT_LABELS = {
     "committee.change_vote": _l("Vote changed in a review"),
     "committee.record_meeting": _l("Review meeting recorded"),
     "committee.close_review": _l("Review closed"),
+    "committee.advise": _l("Advisory opinion given in a review"),
+    "committee.change_advice": _l("Advisory opinion changed in a review"),
+    "committee.correct_declaration": _l("Conflict declaration corrected in a review"),
+    "committee.lift_recusal": _l("Recusal lifted in a review"),
 }

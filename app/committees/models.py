@@ -228,7 +228,8 @@ class Review(db.Model):
 
 class ReviewMember(db.Model):
     """One seat's part in a review. The seat's role and category are copied at referral, so
-    a later change of the panel never rewrites how a closed review was counted."""
+    a later change of the panel never rewrites how a closed review was counted. Consultants
+    have a part too (declaration, attendance, an advisory opinion) but never a vote."""
 
     __tablename__ = "committee_review_members"
     __table_args__ = (
@@ -251,6 +252,11 @@ class ReviewMember(db.Model):
     recusal_reason: Mapped[str | None] = mapped_column(Text)
     recused_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recused_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The chair lifted a recusal (a withdrawn conflict is never self-service): the last lift
+    # stays on the member's record beside the declaration it overrode.
+    lifted_reason: Mapped[str | None] = mapped_column(Text)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     attendance: Mapped[Attendance | None] = mapped_column(str_enum(Attendance, 16))
     choice: Mapped[Choice | None] = mapped_column(value_enum(Choice))
     opinion: Mapped[str | None] = mapped_column(Text)

@@ -2,18 +2,19 @@
 member without conflict reads, and the record of a review for the case team and the dossier.
 
 Plain data, the same for the pages, the API and the dossier. The package never carries the
-complainant (not even whether there is one), internal evidence or notes, or a respondent's
-full ID number."""
+complainant (not even whether there is one) or a respondent's full ID number; of internal
+evidence and notes only what the case team marked for the panel, labelled as internal."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.cases.models import Case
 from app.committees.labels import category_label, review_label
 from app.committees.models import Review, ReviewStatus
+from app.committees.rules import SeatRole
 from app.core.identifiers import mask_id_number
 from app.core.labels import action_label, id_type_label, label
 from app.evidence.models import EvidenceItem, Visibility
@@ -53,14 +54,20 @@ def review_package(review: Review) -> dict[str, Any]:
         select(EvidenceItem)
         .where(
             EvidenceItem.case_id == case.id,
-            EvidenceItem.visibility == Visibility.shared,
+            or_(
+                EvidenceItem.visibility == Visibility.shared,
+                EvidenceItem.panel_marked_at.is_not(None),
+            ),
             EvidenceItem.withdrawn_at.is_(None),
         )
         .order_by(EvidenceItem.id)
     )
     notes = db.session.scalars(
         select(CaseNote)
-        .where(CaseNote.case_id == case.id, CaseNote.visibility == Visibility.shared)
+        .where(
+            CaseNote.case_id == case.id,
+            or_(CaseNote.visibility == Visibility.shared, CaseNote.panel_marked_at.is_not(None)),
+        )
         .order_by(CaseNote.happened_on, CaseNote.id)
     )
     return {
@@ -98,11 +105,18 @@ def review_package(review: Review) -> dict[str, Any]:
                 "kind": label(e.kind),
                 "sha256": e.blob_sha256 or "",
                 "added": _d(e.added_at.date()),
+                "internal": e.visibility is Visibility.internal,
             }
             for e in evidence
         ],
         "notes": [
-            {"date": _d(n.happened_on), "kind": label(n.kind), "title": n.title, "text": n.body}
+            {
+                "date": _d(n.happened_on),
+                "kind": label(n.kind),
+                "title": n.title,
+                "text": n.body,
+                "internal": n.visibility is Visibility.internal,
+            }
             for n in notes
         ],
         "timeline": [
@@ -121,13 +135,15 @@ def review_package(review: Review) -> dict[str, Any]:
 
 def member_rows(review: Review, *, votes: bool) -> list[dict[str, Any]]:
     """Each member by name and category only; votes and opinions once the review is closed
-    (or for the member's own row, which the caller adds)."""
+    (or for the member's own row, which the caller adds). Consultants are marked: their
+    opinion is advisory and they have no vote."""
     show = votes and review.status is ReviewStatus.closed
     return [
         {
             "id": m.id,
             "name": m.seat.expert.name,
             "role": label(m.role),
+            "consultant": m.role is SeatRole.consultant,
             "category": category_label(m.category),
             "screened": m.screened_conflict or "",
             "declared": m.declared_at is not None,
@@ -137,9 +153,11 @@ def member_rows(review: Review, *, votes: bool) -> list[dict[str, Any]]:
             "conflict_note": m.conflict_note or "",
             "recused": m.recused,
             "recusal_reason": m.recusal_reason or "",
+            "lifted_reason": m.lifted_reason or "",
             "attendance": review_label(m.attendance, "attendance") if m.attendance else "",
             "attendance_code": m.attendance.value if m.attendance else "",
             "voted": m.choice is not None,
+            "advised": m.role is SeatRole.consultant and m.opinion is not None,
             "choice": review_label(m.choice, "choice") if show and m.choice else "",
             "opinion": (m.opinion or "") if show else "",
             "vote_changes": m.vote_changes if show else None,

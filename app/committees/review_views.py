@@ -7,6 +7,7 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.cases.models import CaseState
 from app.committees import bp
 from app.committees.labels import REVIEW_LABELS
 from app.committees.package import (
@@ -21,16 +22,21 @@ from app.committees.reviews import (
     NO_CONFLICT,
     cast_vote,
     close_review,
+    correct_declaration,
     declare,
     dismiss_screen,
     inbox,
     is_chair,
+    is_consultant,
     lapsed_reviews_chaired,
+    lift_recusal,
     record_meeting,
     recuse_member,
+    referral_panels,
     sees_package,
     tally_of,
     tally_reason,
+    write_advice,
 )
 from app.committees.rules import Attendance, Choice
 from app.core.pages import run_step
@@ -39,6 +45,15 @@ from app.core.pages import run_step
 def reviews_for_case(case) -> list[dict]:
     """The case page's committee section (owning agency only)."""
     return [review_record(review) for review in case_reviews(case)]
+
+
+def committee_section(case, user) -> dict:
+    """The case page's committee part: the reviews, and in `findings` the panels the
+    referral form lists (loaded here, so the actions template never queries)."""
+    return {
+        "reviews": reviews_for_case(case),
+        "panels": referral_panels(case) if case.state is CaseState.findings else [],
+    }
 
 
 def chaired_lapsed_reviews(user) -> list:
@@ -72,10 +87,23 @@ def _review_page(review, member, status: int = 200):
         tally=tally,
         tally_reason=tally_reason(review, tally) if tally and not tally.decided else "",
         conflicts=[NO_CONFLICT, *[k for k in REVIEW_LABELS["conflict"] if k != NO_CONFLICT]],
+        consultant=is_consultant(member),
+        may_correct=_may_correct(review, member),
         choices=[c.value for c in Choice],
         attendance_choices=[Attendance.present.value, Attendance.absent.value],
         posted=request.form if request.method == "POST" else {},
     ), status
+
+
+def _may_correct(review, member) -> bool:
+    """The page offers the correction while the service would take it."""
+    return (
+        review.status.value == "open"
+        and member.declared_at is not None
+        and not member.recused
+        and member.choice is None
+        and not (is_consultant(member) and member.opinion)
+    )
 
 
 @bp.route("/reviews/<int:review_id>")
@@ -84,12 +112,21 @@ def review_detail(review_id: int):
     return _review_page(*get_review_or_404(review_id, current_user))
 
 
-def _step(review_id: int, action, done, need: str = "member"):
+def _away_if_recused(review_id: int):
+    """After a declaration: a member it recused no longer has the review, so the inbox."""
+    return lambda member: (
+        url_for("committees.review_inbox")
+        if member.recused
+        else url_for("committees.review_detail", review_id=review_id)
+    )
+
+
+def _step(review_id: int, action, done, need: str = "member", to=None):
     review, member = get_review_or_404(review_id, current_user, need=need)
     return run_step(
         lambda: action(review, member),
         refused=lambda err: _review_page(*get_review_or_404(review_id, current_user)),
-        to=url_for("committees.review_detail", review_id=review_id),
+        to=to or url_for("committees.review_detail", review_id=review_id),
         done=done,
     )
 
@@ -102,6 +139,7 @@ def review_declare(review_id: int):
         review_id,
         lambda review, _m: declare(current_user, review, form.get("conflict"), form.get("note")),
         _("Your declaration is recorded."),
+        to=_away_if_recused(review_id),
     )
 
 
@@ -113,6 +151,43 @@ def review_vote(review_id: int):
         review_id,
         lambda review, _m: cast_vote(current_user, review, form.get("choice"), form.get("opinion")),
         _("Your vote is recorded; you may change it until the chair closes the review."),
+    )
+
+
+@bp.route("/reviews/<int:review_id>/declaration/correction", methods=["POST"])
+@login_required
+def review_correct(review_id: int):
+    form = request.form
+    return _step(
+        review_id,
+        lambda review, _m: correct_declaration(
+            current_user, review, form.get("conflict"), form.get("note")
+        ),
+        _("Your declaration is corrected; you are recused from this review."),
+        to=_away_if_recused(review_id),
+    )
+
+
+@bp.route("/reviews/<int:review_id>/advice", methods=["POST"])
+@login_required
+def review_advise(review_id: int):
+    return _step(
+        review_id,
+        lambda review, _m: write_advice(current_user, review, request.form.get("opinion")),
+        _("Your advisory opinion is recorded; you may change it until the chair closes."),
+    )
+
+
+@bp.route("/reviews/<int:review_id>/members/<int:member_id>/lift", methods=["POST"])
+@login_required
+def review_lift(review_id: int, member_id: int):
+    return _step(
+        review_id,
+        lambda review, _m: lift_recusal(
+            current_user, review, member_id, request.form.get("reason")
+        ),
+        _("The recusal is lifted."),
+        need="chair",
     )
 
 

@@ -85,13 +85,14 @@ def is_chair(review: Review, user: User) -> bool:
 
 
 def sees_package(member: ReviewMember | None) -> bool:
-    """Only a member who declared no conflict and is not recused reads the package."""
-    return (
-        member is not None
-        and member.declared_at is not None
-        and member.conflict is None
-        and not member.recused
-    )
+    """Only a member who declared and is not recused reads the package: a declared conflict
+    recuses at once, so a declared member still seated either declared none or had the
+    recusal lifted by the chair."""
+    return member is not None and member.declared_at is not None and not member.recused
+
+
+def is_consultant(member: ReviewMember) -> bool:
+    return member.role is SeatRole.consultant
 
 
 def open_review_of(case: Case) -> Review | None:
@@ -176,8 +177,9 @@ def open_review(
     meeting_date=None,
     review_deadline=None,
 ) -> dict:
-    """Refers the case to a panel: one member per voting seat in term, screened for the same
-    institution as a respondent, and notified. Called by the `refer_to_committee` step."""
+    """Refers the case to a panel: one member per seat in term (consultants too: they
+    declare, attend and advise, but never vote), screened for the same institution as a
+    respondent, and notified. Called by the `refer_to_committee` step."""
     panel = _referral_panel(case, panel_id)
     questions = _text(questions, "questions", _l("Put the questions to the panel."))
     meeting = _date(meeting_date, "meeting_date")
@@ -195,11 +197,7 @@ def open_review(
         raise GuardFailed(_l("The case already has an open review."))
     on = today()
     seats = [
-        s
-        for s in panel.seats
-        if s.status is SeatStatus.active
-        and s.role is not SeatRole.consultant
-        and s.term_start <= on <= s.term_end
+        s for s in panel.seats if s.status is SeatStatus.active and s.term_start <= on <= s.term_end
     ]
     review = Review(
         case=case,
@@ -228,7 +226,12 @@ def open_review(
         actor,
         case,
         review,
-        {"panel": panel.name, "members": len(seats), "deadline": deadline.isoformat()},
+        {
+            "panel": panel.name,
+            "members": sum(1 for s in seats if s.role is not SeatRole.consultant),
+            "consultants": sum(1 for s in seats if s.role is SeatRole.consultant),
+            "deadline": deadline.isoformat(),
+        },
     )
     _announce_referral(review)
     return {
@@ -306,7 +309,10 @@ def declare(user: User, review: Review, conflict, note=None) -> ReviewMember:
         raise GuardFailed(_l("You are recused from this review."))
     if member.declared_at is not None:
         raise GuardFailed(
-            _l("You have already declared. If something changed, tell the chair."),
+            _l(
+                "You have already declared. If you have a conflict after all, correct your "
+                "declaration."
+            ),
             code="already_declared",
         )
     if conflict != NO_CONFLICT:
@@ -316,12 +322,7 @@ def declare(user: User, review: Review, conflict, note=None) -> ReviewMember:
             raise InvalidInput(
                 _l("Choose “no conflict” or the kind of conflict."), field="conflict"
             ) from None
-    note = _text(
-        note,
-        "note",
-        _l("Describe the other conflict."),
-        required=conflict is ConflictKind.other,
-    )
+    note = _conflict_note(conflict, note)
     member.declared_at = dt.datetime.now(dt.UTC)
     member.conflict_note = note
     name = member.seat.expert.name
@@ -340,6 +341,100 @@ def declare(user: User, review: Review, conflict, note=None) -> ReviewMember:
     _mark_recused(member, user, note or conflict.value)
     _audited("committee.declare", user, review.case, member, {"conflict": conflict.value})
     _history(review, user, "review_recusal", reason=note, member=name, conflict=conflict.value)
+    return member
+
+
+def _conflict_note(conflict, note) -> str | None:
+    return _text(
+        note,
+        "note",
+        _l("Describe the other conflict."),
+        required=conflict is ConflictKind.other,
+    )
+
+
+def correct_declaration(user: User, review: Review, conflict, note=None) -> ReviewMember:
+    """A member who declared no conflict finds one before voting: the corrected declaration
+    recuses them at once. The other way round is not self-service: withdrawing a declared
+    conflict means lifting a recusal, which only the chair does (`lift_recusal`)."""
+    member = _require_member(review, user)
+    _require_open(review)
+    if member.recused:
+        raise GuardFailed(
+            _l("You are recused from this review; only the chair can lift a recusal.")
+        )
+    if member.declared_at is None:
+        raise GuardFailed(_l("Declare first; there is nothing to correct."), code="not_declared")
+    if member.choice is not None or (is_consultant(member) and member.opinion):
+        raise GuardFailed(
+            _l(
+                "You have already voted: a declaration can be corrected only before voting. "
+                "Tell the chair, who can recuse you."
+            ),
+            code="already_voted",
+        )
+    try:
+        kind = ConflictKind(conflict)
+    except ValueError:
+        raise InvalidInput(_l("Choose the kind of conflict."), field="conflict") from None
+    note = _conflict_note(kind, note)
+    was = member.conflict.value if member.conflict else NO_CONFLICT
+    member.conflict, member.conflict_note = kind, note
+    member.declared_at = dt.datetime.now(dt.UTC)
+    _mark_recused(member, user, note or kind.value)
+    name = member.seat.expert.name
+    _audited(
+        "committee.correct_declaration",
+        user,
+        review.case,
+        member,
+        {"was": was, "conflict": kind.value},
+    )
+    _history(
+        review,
+        user,
+        "review_declaration_corrected",
+        reason=note,
+        member=name,
+        was=was,
+        conflict=kind.value,
+    )
+    return member
+
+
+def lift_recusal(chair: User, review: Review, member_id, reason) -> ReviewMember:
+    """The chair lifts a recusal with a reason (the declared relation is no bar, or the
+    screen's match was wrong). The declaration and the lifted recusal stay on the record;
+    the member must still declare if they never did, and is not counted until the
+    chair records their attendance again."""
+    _require_chair(review, chair)
+    _require_open(review)
+    member = _member_of(review, member_id)
+    if not member.recused:
+        raise GuardFailed(_l("The member is not recused."), code="not_recused")
+    reason = _text(reason, "reason", _l("Give the reason for lifting the recusal."))
+    member.recused = False
+    member.attendance = None
+    member.lifted_reason = reason
+    member.lifted_by_id = chair.id
+    member.lifted_at = dt.datetime.now(dt.UTC)
+    name = member.seat.expert.name
+    _audited(
+        "committee.lift_recusal",
+        chair,
+        review.case,
+        member,
+        {"member": name, "recusal": member.recusal_reason},
+    )
+    _history(review, chair, "review_recusal_lifted", reason=reason, member=name)
+    user = _member_user(member)
+    if user is not None:
+        with force_locale("zh"):
+            text = _(
+                "The chair lifted your recusal from the review of case %(ref)s.",
+                ref=review.case.reference,
+            )
+        notify(user, text, kind="review_recusal")
     return member
 
 
@@ -395,14 +490,12 @@ def cast_vote(user: User, review: Review, choice, opinion) -> ReviewMember:
     """Endorse, return or abstain with a written opinion; a second vote changes the first
     (counted and audited) until the chair closes the review."""
     member = _require_member(review, user)
-    if review.status is not ReviewStatus.open:
-        raise GuardFailed(_l("Voting has ended: the review is closed."), code="voting_closed")
-    if member.recused:
-        raise GuardFailed(_l("You are recused from this review and cannot vote."))
-    if member.declared_at is None:
-        raise GuardFailed(_l("Declare your conflicts before you vote."), code="not_declared")
-    if member.attendance is Attendance.absent:
-        raise GuardFailed(_l("The chair recorded you absent from the meeting: you cannot vote."))
+    if is_consultant(member):
+        raise GuardFailed(
+            _l("Consultants advise but do not vote: write an advisory opinion instead."),
+            code="consultant_no_vote",
+        )
+    _require_may_speak(review, member)
     try:
         choice = Choice(choice)
     except ValueError:
@@ -423,8 +516,55 @@ def cast_vote(user: User, review: Review, choice, opinion) -> ReviewMember:
     return member
 
 
+def _require_may_speak(review: Review, member: ReviewMember) -> None:
+    """What a vote and an advisory opinion both need: an open review, a declared member not
+    recused, not recorded absent."""
+    advice = is_consultant(member)
+    if review.status is not ReviewStatus.open:
+        raise GuardFailed(_l("Voting has ended: the review is closed."), code="voting_closed")
+    if member.recused:
+        raise GuardFailed(_l("You are recused from this review and cannot vote."))
+    if member.declared_at is None:
+        message = (
+            _l("Declare your conflicts before you give advice.")
+            if advice
+            else _l("Declare your conflicts before you vote.")
+        )
+        raise GuardFailed(message, code="not_declared")
+    if member.attendance is Attendance.absent:
+        raise GuardFailed(
+            _l("The chair recorded you absent from the meeting: you cannot give advice.")
+            if advice
+            else _l("The chair recorded you absent from the meeting: you cannot vote.")
+        )
+
+
+def write_advice(user: User, review: Review, opinion) -> ReviewMember:
+    """A consultant's advisory opinion (咨询意见): on the record beside the votes, never
+    counted. It can be rewritten until the chair closes the review."""
+    member = _require_member(review, user)
+    if not is_consultant(member):
+        raise GuardFailed(
+            _l("Members vote with their opinion; advisory opinions are for consultants."),
+            code="not_consultant",
+        )
+    _require_may_speak(review, member)
+    opinion = _text(opinion, "opinion", _l("Write your opinion."))
+    before = member.opinion
+    member.opinion = opinion
+    member.voted_at = dt.datetime.now(dt.UTC)
+    if before is not None:
+        member.vote_changes += 1
+    db.session.flush()
+    action = "committee.advise" if before is None else "committee.change_advice"
+    audit.record(action, actor=user, case=review.case, obj=member, details={})
+    _history(review, user, "review_advice" if before is None else "review_advice_changed")
+    return member
+
+
 def record_meeting(chair: User, review: Review, attendance: dict, minutes) -> None:
-    """Attendance of every member not recused (present or absent) and the minutes."""
+    """Attendance of every member not recused (present or absent), consultants included,
+    and the minutes. Consultants' attendance is on the record; the count ignores it."""
     _require_chair(review, chair)
     _require_open(review)
     minutes = _text(minutes, "minutes", None, required=False, limit=20000)
@@ -444,15 +584,30 @@ def record_meeting(chair: User, review: Review, attendance: dict, minutes) -> No
             member.attendance = given[member.id]
     review.minutes = minutes
     db.session.flush()
-    present = sum(1 for a in given.values() if a is Attendance.present)
+    voters = {m.id for m in review.members if not is_consultant(m)}
+    present = sum(1 for k, a in given.items() if k in voters and a is Attendance.present)
+    absent = sum(1 for k in given if k in voters) - present
+    consultants = sum(1 for k, a in given.items() if k not in voters and a is Attendance.present)
     audit.record(
         "committee.record_meeting",
         actor=chair,
         case=review.case,
         obj=review,
-        details={"present": present, "absent": len(given) - present, "minutes": bool(minutes)},
+        details={
+            "present": present,
+            "absent": absent,
+            "consultants_present": consultants,
+            "minutes": bool(minutes),
+        },
     )
-    _history(review, chair, "review_meeting", present=present, absent=len(given) - present)
+    _history(
+        review,
+        chair,
+        "review_meeting",
+        present=present,
+        absent=absent,
+        consultants_present=consultants,
+    )
 
 
 def tally_of(review: Review) -> Tally:

@@ -1,6 +1,7 @@
 """Demo panels: one academic committee per agency that meets the default rules, with the
-agency's `<code>-committee` user as its chair and one expert of the next province seated by
-invitation (accepted). Every seated expert signs in with the demo password."""
+agency's `<code>-committee` user as its chair, one expert of the next province seated by
+invitation (accepted) and one consultant (advises, never votes). Every seated expert signs
+in with the demo password."""
 
 from __future__ import annotations
 
@@ -80,6 +81,9 @@ def ensure_demo_panels(
             admin, panel, visitor, SeatRole.vice_chair, Category.legal, start, end
         )
         answer_seat(visitor.user, seat, True)
+        consultant = _expert(rng, agencies[code], users, Category.ethics, "male")
+        seat_expert(admin, panel, consultant, SeatRole.consultant, Category.ethics, start, end)
+        _demo_password(consultant, password_hash)
         existing[code] = panel
     db.session.flush()
     return existing

@@ -32,12 +32,14 @@ from app.cases.services import (
     register_case,
 )
 from app.committees.conduct import progress_review
+from app.committees.material import mark_note_for_panel
 from app.committees.reviews import open_review_of
 from app.core.calendar import as_of, today
 from app.demo import data
 from app.demo.committees import ensure_demo_panels
 from app.exchange import tasks
 from app.extensions import db
+from app.notes.services import NoteInput, add_note
 
 DEMO_DAYS = 720  # the two years the demo's concluded cases spread over
 
@@ -246,9 +248,28 @@ def _demo_case(rng: random.Random, agency: Agency, users: dict[str, User], state
         supervisor=users[f"{prefix}-supervisor"],
     )
     scenario.walk(case, state, actors, params=_demo_params(rng))
+    if state == CaseState.committee_review:
+        _demo_panel_note(case, actors.lead)
     if state == CaseState.committee_review and case.id % 2:  # half the open reviews under way
         review = open_review_of(case)
         progress_review(review, declared=rng.randrange(2, 6), voted=rng.randrange(0, 3))
+
+
+def _demo_panel_note(case: Case, lead: User) -> None:
+    """An internal note of the investigators that the team marked for the panel: it stays
+    internal, but the review package carries it."""
+    note = add_note(
+        case,
+        lead,
+        NoteInput(
+            kind="note",
+            title="调查组内部研判意见",
+            happened_on=min(today(), case.received_date + dt.timedelta(days=100)),
+            body="调查组内部研判：原始实验记录与论文图表的时间线存在矛盾，建议委员会重点审查。",
+            visibility="internal",
+        ),
+    )
+    mark_note_for_panel(note, lead)
 
 
 def _window(state: CaseState, span: int) -> int:

@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
             CustodyAction.downloaded: _l("Downloaded"),
             CustodyAction.exported: _l("Exported"),
             CustodyAction.withdrawn: _l("Withdrawn"),
+            CustodyAction.marked_for_panel: _l("Marked for the review panel"),
+            CustodyAction.unmarked_for_panel: _l("No longer marked for the review panel"),
         }
     )
     _refuse_store_in_web_root(app)

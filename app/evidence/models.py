@@ -30,6 +30,8 @@ class CustodyAction(enum.StrEnum):
     downloaded = "downloaded"
     exported = "exported"
     withdrawn = "withdrawn"
+    marked_for_panel = "marked_for_panel"
+    unmarked_for_panel = "unmarked_for_panel"
 
 
 class Blob(db.Model):
@@ -72,6 +74,9 @@ class EvidenceItem(db.Model):
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    # Internal material the case team marked for the review panel: it stays internal (never
+    # shown to a joint participant or in a shared dossier) but enters the review package.
+    panel_marked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     case: Mapped[Case] = relationship()
     blob: Mapped[Blob | None] = relationship(lazy="joined")

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.cases.permissions import can_add_material, can_change, get_case_or_404
+from app.committees.material import mark_evidence_for_panel
 from app.core.pages import run_step
 from app.evidence import bp, storage
 from app.evidence.models import CustodyAction, EvidenceItem
@@ -194,4 +195,19 @@ def withdraw(reference: str, item_id: int):
         refused=lambda err: _item_page(item),
         to=url_for("evidence.item", reference=reference, item_id=item_id),
         done=_("The item is marked withdrawn; it stays on record."),
+    )
+
+
+@bp.route("/cases/<reference>/evidence/<int:item_id>/panel", methods=["POST"])
+@login_required
+def mark_for_panel(reference: str, item_id: int):
+    item = _item_or_404(reference, item_id, need="edit")
+    marked = request.form.get("marked") == "1"
+    return run_step(
+        lambda: mark_evidence_for_panel(item, current_user, marked),
+        refused=lambda err: _item_page(item),
+        to=url_for("evidence.item", reference=reference, item_id=item_id),
+        done=_("The item is marked for the review panel.")
+        if marked
+        else _("The item is taken out of the review package."),
     )

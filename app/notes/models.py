@@ -37,6 +37,8 @@ class CaseNote(db.Model):
     visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility, 16))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # An internal note marked for the review panel (see EvidenceItem.panel_marked_at).
+    panel_marked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     case: Mapped[Case] = relationship()
     author: Mapped[User] = relationship()

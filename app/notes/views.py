@@ -12,11 +12,13 @@ from sqlalchemy import func, select
 
 from app.cases.permissions import (
     can_add_material,
+    can_change,
     can_contribute,
     check_case_open,
     get_case_or_404,
     reads_shared_level,
 )
+from app.committees.material import mark_note_for_panel
 from app.core.errors import InvalidInput
 from app.core.pages import run_step
 from app.evidence.services import offered_visibilities
@@ -81,4 +83,24 @@ def _page(case, form):
         page=page,
         form=shown,
         shared_only=reads_shared_level(current_user, case),
+        may_mark=can_change(current_user, case),
+    )
+
+
+@bp.route("/cases/<reference>/notes/<int:note_id>/panel", methods=["POST"])
+@login_required
+def mark_for_panel(reference: str, note_id: int):
+    case = get_case_or_404(reference, current_user, need="edit")
+    note = db.session.scalar(case_notes(case, current_user).where(CaseNote.id == note_id))
+    if note is None:
+        abort(404)
+    marked = request.form.get("marked") == "1"
+    form = note_form(offered_visibilities(case, current_user))
+    return run_step(
+        lambda: mark_note_for_panel(note, current_user, marked),
+        refused=lambda err: _page(case, form),
+        to=url_for("notes.note_list", reference=case.reference),
+        done=_("The record is marked for the review panel.")
+        if marked
+        else _("The record is taken out of the review package."),
     )

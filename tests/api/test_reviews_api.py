@@ -132,3 +132,44 @@ def test_an_expert_of_another_agency_sees_only_the_review(api, db, make_case, ma
     for ref in (case.reference, other_case.reference):
         assert client.get(f"/api/v1/cases/{ref}").status_code == 404
     assert other_case.reference not in client.get("/api/v1/cases").get_data(as_text=True)
+
+
+def test_a_consultant_reads_the_package_and_advises_but_cannot_vote(api, db, make_case, make_user):
+    from app.cases.workflow import perform
+    from app.committees.conduct import standing_panel
+    from tests.test_review_consultants import consultant_of, seat_consultant
+
+    officer = make_user("SH", roles=("officer",))
+    case = make_case(state=CaseState.findings, by=officer)
+    panel = standing_panel(case.agency)
+    seat_consultant(db, panel, make_user)
+    perform(
+        case,
+        officer,
+        "refer_to_committee",
+        expected_version=None,
+        panel_id=panel.id,
+        questions="问",
+    )
+    review = db.session.scalar(select(Review).where(Review.case_id == case.id))
+    consultant = consultant_of(review)
+    me = api(consultant.seat.expert.user)
+    me.post(f"{URL}/{review.id}/declaration", json={"conflict": "none"})
+    body = me.get(f"{URL}/{review.id}").get_json()
+    assert body["mine"]["consultant"] is True and body["package"] is not None
+    before = audit_count(db)
+    refused = me.post(f"{URL}/{review.id}/vote", json={"choice": "endorse", "opinion": "x"})
+    assert refused.status_code == 409 and refused.get_json()["code"] == "consultant_no_vote"
+    assert audit_count(db) == before
+    advised = me.post(f"{URL}/{review.id}/advice", json={"opinion": "咨询意见正文"})
+    assert advised.status_code == 200 and advised.get_json()["mine"]["opinion"] == "咨询意见正文"
+    member_api = api(member(review, 1))
+    member_api.post(f"{URL}/{review.id}/declaration", json={"conflict": "none"})
+    not_consultant = member_api.post(f"{URL}/{review.id}/advice", json={"opinion": "x"})
+    assert not_consultant.status_code == 409
+    assert (
+        api(make_user("SH", roles=("committee_member",)))
+        .post(f"{URL}/{review.id}/advice", json={"opinion": "x"})
+        .status_code
+        == 404
+    )
