@@ -51,12 +51,27 @@ class CaseSummary(db.Model):
 
     __tablename__ = "case_summaries"
     __table_args__ = (
-        # Received-date figures read only this index (PostgreSQL index-only scans).
+        # Each figure reads only its own index (PostgreSQL index-only scans): the date it
+        # counts by, the agency, and every column the figure aggregates.
         Index("ix_case_summaries_received", "received_date", "agency_id", "source", "case_id"),
         Index("ix_case_summaries_concluded", "concluded_on", "agency_id"),
-        Index("ix_case_summaries_outcome", "outcome_on", "agency_id"),
-        Index("ix_case_summaries_preliminary", "preliminary_left_on", "agency_id"),
-        Index("ix_case_summaries_investigation", "investigation_left_on", "agency_id"),
+        Index(
+            "ix_case_summaries_outcome", "outcome_on", "agency_id", "outcome_state", "worst_finding"
+        ),
+        Index(
+            "ix_case_summaries_preliminary",
+            "preliminary_left_on",
+            "agency_id",
+            "preliminary_days",
+            "preliminary_on_time",
+        ),
+        Index(
+            "ix_case_summaries_investigation",
+            "investigation_left_on",
+            "agency_id",
+            "investigation_days",
+            "investigation_on_time",
+        ),
     )
 
     # Derived data: it goes with its case (test clean-ups, a deleted import).
@@ -80,21 +95,24 @@ class CaseSummary(db.Model):
 
 
 class CaseFacet(db.Model):
-    """A case's misconduct types and named institutions (each once), with its agency and
-    received date: the by-type and by-institution figures count these rows from one index.
-    Rewritten with the case's summary."""
+    """A case's misconduct types and named institutions (each once), and each pair of the
+    two, with its agency and received date: the by-type and by-institution figures, and an
+    institution profile's by-type figure, count these rows from one index each. Rewritten
+    with the case's summary."""
 
     __tablename__ = "case_facets"
     __table_args__ = (
         Index("ix_case_facets_received", "kind", "received_date", "agency_id", "value"),
-        Index("ix_case_facets_value", "kind", "value", "received_date", "agency_id"),
+        # case_id too: "the cases concerning an institution" is read from the index alone.
+        Index("ix_case_facets_value", "kind", "value", "received_date", "agency_id", "case_id"),
     )
 
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
     )
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # type / institution
-    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # type / institution / inst_type (an institution and a type alleged, see summaries.py)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(240), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     received_date: Mapped[dt.date] = mapped_column(Date)
 
