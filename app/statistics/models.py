@@ -8,9 +8,10 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Agency, User
-from app.cases.models import Case, CaseSource, Party, str_enum
+from app.cases.models import Case, CaseSource, Party, Sanction, str_enum
 from app.core.models import utcnow
 from app.extensions import db
+from app.records.models import IntegrityRecord
 
 
 class AnnualReport(db.Model):
@@ -118,7 +119,17 @@ class CaseFacet(db.Model):
 
 
 # Indexes on other features' tables that the figures' queries lean on: the cases
-# concerning an institution, overdue in a state, or extended.
+# concerning an institution, overdue in a state, or extended; sanctions started and records
+# taking effect in a period (each with the columns its figure counts by).
 Index("ix_parties_institution", Party.institution)
 Index("ix_cases_state_due", Case.state, Case.due_date, Case.agency_id)
 Index("ix_cases_opened_extended", Case.investigation_opened_on, Case.extension_months)
+Index("ix_sanctions_started", Sanction.start_date, Sanction.case_id, Sanction.sanction_type)
+Index(
+    "ix_integrity_records_effective",
+    IntegrityRecord.is_local,
+    IntegrityRecord.effective_date,
+    IntegrityRecord.status,
+    IntegrityRecord.agency_id,
+    IntegrityRecord.deciding_agency,
+)

@@ -1,6 +1,7 @@
 """Statistics read from their indexes alone: the summary indexes carry every column their
-figure aggregates, the institution index carries the case, and each case gets a facet per
-(institution, type alleged) pair, backfilled from its institution and type facets.
+figure aggregates, the institution index carries the case, sanctions and records are indexed
+by the date a period counts them by, and each case gets a facet per (institution, type
+alleged) pair, backfilled from its institution and type facets.
 
 Revision ID: 0022_stat_rollups
 Revises: 0021_handoffs
@@ -40,6 +41,15 @@ INDEXES = {
         ),
     },
 }
+# Indexes the figures read in a period: sanctions started, records taking effect.
+NEW_INDEXES = (
+    ("sanctions", "ix_sanctions_started", ["start_date", "case_id", "sanction_type"]),
+    (
+        "integrity_records",
+        "ix_integrity_records_effective",
+        ["is_local", "effective_date", "status", "agency_id", "deciding_agency"],
+    ),
+)
 PAIR = 31  # the unit separator between institution and type (app/statistics/summaries.py)
 
 
@@ -57,6 +67,9 @@ def upgrade():
             "value", existing_type=sa.String(length=200), type_=sa.String(length=240)
         )
     _reindex(after=True)
+    for table, name, columns in NEW_INDEXES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(name, columns, unique=False)
     backfill(op.get_bind())
 
 
@@ -76,6 +89,9 @@ def backfill(bind) -> None:
 
 def downgrade():
     op.execute("DELETE FROM case_facets WHERE kind = 'inst_type'")
+    for table, name, _columns in reversed(NEW_INDEXES):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(name)
     _reindex(after=False)
     with op.batch_alter_table("case_facets", schema=None) as batch_op:
         batch_op.alter_column(
