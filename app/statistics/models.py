@@ -120,8 +120,10 @@ class CaseFacet(db.Model):
 
 # Indexes on other features' tables that the figures' queries lean on: the cases
 # concerning an institution, overdue in a state, or extended; sanctions started and records
-# taking effect in a period (each with the columns its figure counts by).
+# taking effect in a period (each with the columns its figure counts by); a case's agency
+# from the index alone, for sanctions counted by their case's agency.
 Index("ix_parties_institution", Party.institution)
+Index("ix_cases_id_agency", Case.id, Case.agency_id)
 Index("ix_cases_state_due", Case.state, Case.due_date, Case.agency_id)
 Index("ix_cases_opened_extended", Case.investigation_opened_on, Case.extension_months)
 Index("ix_sanctions_started", Sanction.start_date, Sanction.case_id, Sanction.sanction_type)

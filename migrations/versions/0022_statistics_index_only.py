@@ -1,7 +1,8 @@
 """Statistics read from their indexes alone: the summary indexes carry every column their
 figure aggregates, the institution index carries the case, sanctions and records are indexed
-by the date a period counts them by, and each case gets a facet per (institution, type
-alleged) pair, backfilled from its institution and type facets.
+by the date a period counts them by, a case's agency is read from an index, and each case
+gets a facet per (institution, type alleged) pair, backfilled from its institution and type
+facets.
 
 Revision ID: 0022_stat_rollups
 Revises: 0021_handoffs
@@ -41,8 +42,10 @@ INDEXES = {
         ),
     },
 }
-# Indexes the figures read in a period: sanctions started, records taking effect.
+# Indexes the figures read in a period: sanctions started, records taking effect, and a
+# case's agency read from the index alone (sanctions are counted by their case's agency).
 NEW_INDEXES = (
+    ("cases", "ix_cases_id_agency", ["id", "agency_id"]),
     ("sanctions", "ix_sanctions_started", ["start_date", "case_id", "sanction_type"]),
     (
         "integrity_records",
