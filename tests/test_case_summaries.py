@@ -151,8 +151,9 @@ def recomputed_facets(case: Case) -> set[tuple]:
     names = {
         p.name if p.party_type.value == "institution" else p.institution for p in case.respondents
     }
-    found = {("type", a.misconduct_type.value) for a in case.allegations}
-    found |= {("institution", n) for n in names if n}
+    types = {a.misconduct_type.value for a in case.allegations}
+    found = {("type", t) for t in types} | {("institution", n) for n in names if n}
+    found |= {("inst_type", f"{n}\x1f{t}") for n in names if n for t in types}
     return {(k, v, case.agency_id, case.received_date) for k, v in found}
 
 
@@ -176,13 +177,14 @@ def test_summaries_equal_a_recomputation_from_history(walked):
 def test_the_migration_backfill_gives_the_same_rows(walked):
     expected = {c.id: stored(c.id) for c in walked}
     expected_facets = {c.id: facet_rows(c.id) for c in walked}
-    path = Path(__file__).parent.parent / "migrations/versions/0021_case_summaries.py"
-    spec = importlib.util.spec_from_file_location("summaries_migration", path)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
     db.session.execute(delete(CaseSummary))
     db.session.execute(delete(CaseFacet))
-    migration.backfill(db.session.connection())
+    for name in ("0021_case_summaries", "0022_statistics_index_only"):
+        path = Path(__file__).parent.parent / f"migrations/versions/{name}.py"
+        spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.backfill(db.session.connection())
     for case_id, row in expected.items():
         assert stored(case_id) == row
         assert facet_rows(case_id) == expected_facets[case_id]

@@ -3,8 +3,11 @@ against deadlines, sanctions. Each query counts in SQL, grouped by the owning ag
 
 from __future__ import annotations
 
+import statistics
+from collections import Counter
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select, tuple_
 
 from app.cases.models import (
     Case,
@@ -18,7 +21,7 @@ from app.core.labels import label
 from app.extensions import db
 from app.statistics.figures import TOTAL, Figure, register_figure
 from app.statistics.models import CaseFacet, CaseSummary
-from app.statistics.sql import FigureQuery, medians
+from app.statistics.sql import FigureQuery
 from app.statistics.summaries import SEVERITY_RANK
 
 TOP_INSTITUTIONS = 10
@@ -33,14 +36,27 @@ def _received_in(q: FigureQuery) -> list:
     return [*q.summary_clauses(), *q.in_period(CaseSummary.received_date)]
 
 
-def received(q: FigureQuery):
+def _received_counts(q: FigureQuery) -> list[tuple[str, CaseSource, int, int]]:
+    """The cases received in the period by month, source and agency: one pass over the
+    summaries' received index, read by both the by-month and the by-source figure."""
     month = q.month(CaseSummary.received_date)
     stmt = (
-        select(month, CaseSummary.agency_id, func.count())
+        select(month, CaseSummary.source, CaseSummary.agency_id, func.count())
         .where(*_received_in(q))
-        .group_by(month, CaseSummary.agency_id)
+        .group_by(month, CaseSummary.source, CaseSummary.agency_id)
     )
-    return [(m, TOTAL, 0) for m in q.months()] + _rows(stmt)
+    return [(str(m), s, a, int(n)) for m, s, a, n in db.session.execute(stmt)]
+
+
+def _received_by(q: FigureQuery, part) -> list:
+    counts: Counter = Counter()
+    for row in q.shared("received", lambda: _received_counts(q)):
+        counts[part(row), row[2]] += row[3]
+    return [(key, agency_id, n) for (key, agency_id), n in counts.items()]
+
+
+def received(q: FigureQuery):
+    return [(m, TOTAL, 0) for m in q.months()] + _received_by(q, lambda row: row[0])
 
 
 def concluded(q: FigureQuery):
@@ -56,12 +72,7 @@ def concluded(q: FigureQuery):
 
 
 def by_source(q: FigureQuery):
-    stmt = (
-        select(CaseSummary.source, CaseSummary.agency_id, func.count())
-        .where(*_received_in(q))
-        .group_by(CaseSummary.source, CaseSummary.agency_id)
-    )
-    return [(r.value, a, n) for r, a, n in db.session.execute(stmt)]
+    return _received_by(q, lambda row: CaseSource(row[1]).value)
 
 
 def _facets(q: FigureQuery, kind: str) -> list:
@@ -83,20 +94,21 @@ def by_type(q: FigureQuery):
 
 
 def by_institution(q: FigureQuery):
-    """The institutions with the most cases received (each case once per institution)."""
-    where = _facets(q, "institution")
+    """The institutions with the most cases received (each case once per institution), in
+    one pass: the counts per institution and agency, then the top ones among them."""
+    counts = (
+        select(CaseFacet.value, CaseFacet.agency_id, func.count().label("n"))
+        .where(*_facets(q, "institution"))
+        .group_by(CaseFacet.value, CaseFacet.agency_id)
+        .cte("institution_counts")
+    )
     top = (
-        select(CaseFacet.value)
-        .where(*where)
-        .group_by(CaseFacet.value)
-        .order_by(func.count().desc(), CaseFacet.value)
+        select(counts.c.value)
+        .group_by(counts.c.value)
+        .order_by(func.sum(counts.c.n).desc(), counts.c.value)
         .limit(TOP_INSTITUTIONS)
     )
-    stmt = (
-        select(CaseFacet.value, CaseFacet.agency_id, func.count())
-        .where(*where, CaseFacet.value.in_(top))
-        .group_by(CaseFacet.value, CaseFacet.agency_id)
-    )
+    stmt = select(counts.c.value, counts.c.agency_id, counts.c.n).where(counts.c.value.in_(top))
     return _rows(stmt)
 
 
@@ -143,31 +155,60 @@ STAGE_ROWS = [
 ] + ["investigation.extended"]
 
 
+def _stage_counts(q: FigureQuery, stage: str) -> list[tuple[int | None, int, int, float | None]]:
+    """(agency, completed, within the deadline, median days) of the stage left in the
+    period, per agency and for all of them (agency None): one pass over the stage's index
+    in PostgreSQL (grouping sets); SQLite has no median aggregate, so its rows are read."""
+    left_on = getattr(CaseSummary, f"{stage}_left_on")
+    days = getattr(CaseSummary, f"{stage}_days")
+    on_time = getattr(CaseSummary, f"{stage}_on_time")
+    where = [*q.summary_clauses(), *q.in_period(left_on)]
+    if q.postgres:
+        stmt = (
+            select(
+                func.grouping(CaseSummary.agency_id),
+                CaseSummary.agency_id,
+                func.count(),
+                func.count().filter(on_time.is_(True)),
+                func.percentile_cont(0.5).within_group(days),
+            )
+            .where(*where)
+            .group_by(func.grouping_sets(tuple_(CaseSummary.agency_id), tuple_()))
+        )
+        return [
+            (None if everyone else a, n, ok, float(m) if m is not None else None)
+            for everyone, a, n, ok, m in db.session.execute(stmt)
+        ]
+    per: dict = {}
+    for agency_id, value, ok in db.session.execute(
+        select(CaseSummary.agency_id, days, on_time).where(*where)
+    ):
+        per.setdefault(agency_id, []).append((value, bool(ok)))
+    per[None] = [row for rows in per.values() for row in rows]
+    out = []
+    for agency_id, rows in per.items():
+        known = [v for v, _ok in rows if v is not None]
+        median = float(statistics.median(known)) if known else None
+        out.append((agency_id, len(rows), sum(ok for _v, ok in rows), median))
+    return out
+
+
 def stage_times(q: FigureQuery):
     out: list = []
-    for stage, state in STAGES.items():
-        left_on = getattr(CaseSummary, f"{stage}_left_on")
-        days = getattr(CaseSummary, f"{stage}_days")
-        where = [*q.summary_clauses(), *q.in_period(left_on)]
-        on_time = func.sum(case((getattr(CaseSummary, f"{stage}_on_time"), 1), else_=0))
-        counts = db.session.execute(
-            select(CaseSummary.agency_id, func.count(), on_time)
-            .where(*where)
-            .group_by(CaseSummary.agency_id)
-        ).all()
-        for agency_id, n, ok in counts:
-            out += [(f"{stage}.completed", agency_id, n), (f"{stage}.on_time", agency_id, int(ok))]
-            out.append((f"{stage}.share", agency_id, 100.0 * int(ok) / n if n else None))
-        done, ok_all = sum(n for _a, n, _o in counts), sum(int(o) for *_x, o in counts)
-        out.append((f"{stage}.share", TOTAL, 100.0 * ok_all / done if done else None))
-        found = medians(q, CaseSummary.agency_id, days, *where, days.is_not(None))
-        out += [(f"{stage}.median", a, v) for a, v in found.items()]
-        overdue = db.session.execute(
-            select(Case.agency_id, func.count())
-            .where(*q.case_clauses(), Case.state == state, Case.due_date < today())
-            .group_by(Case.agency_id)
-        ).all()
-        out += [(f"{stage}.overdue", a, n) for a, n in overdue]
+    for stage in STAGES:
+        for agency_id, n, ok, median in _stage_counts(q, stage):
+            column = TOTAL if agency_id is None else agency_id
+            out.append((f"{stage}.share", column, 100.0 * ok / n if n else None))
+            out.append((f"{stage}.median", column, median))
+            if agency_id is not None:
+                out += [(f"{stage}.completed", agency_id, n), (f"{stage}.on_time", agency_id, ok)]
+    overdue = db.session.execute(
+        select(Case.state, Case.agency_id, func.count())
+        .where(*q.case_clauses(), Case.state.in_(STAGES.values()), Case.due_date < today())
+        .group_by(Case.state, Case.agency_id)
+    ).all()
+    stage_of = {state: stage for stage, state in STAGES.items()}
+    out += [(f"{stage_of[CaseState(s)]}.overdue", a, n) for s, a, n in overdue]
     extended = db.session.execute(
         select(Case.agency_id, func.count())
         .where(

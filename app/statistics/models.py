@@ -8,9 +8,10 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Agency, User
-from app.cases.models import Case, CaseSource, Party, str_enum
+from app.cases.models import Case, CaseSource, Party, Sanction, str_enum
 from app.core.models import utcnow
 from app.extensions import db
+from app.records.models import IntegrityRecord
 
 
 class AnnualReport(db.Model):
@@ -51,12 +52,27 @@ class CaseSummary(db.Model):
 
     __tablename__ = "case_summaries"
     __table_args__ = (
-        # Received-date figures read only this index (PostgreSQL index-only scans).
+        # Each figure reads only its own index (PostgreSQL index-only scans): the date it
+        # counts by, the agency, and every column the figure aggregates.
         Index("ix_case_summaries_received", "received_date", "agency_id", "source", "case_id"),
         Index("ix_case_summaries_concluded", "concluded_on", "agency_id"),
-        Index("ix_case_summaries_outcome", "outcome_on", "agency_id"),
-        Index("ix_case_summaries_preliminary", "preliminary_left_on", "agency_id"),
-        Index("ix_case_summaries_investigation", "investigation_left_on", "agency_id"),
+        Index(
+            "ix_case_summaries_outcome", "outcome_on", "agency_id", "outcome_state", "worst_finding"
+        ),
+        Index(
+            "ix_case_summaries_preliminary",
+            "preliminary_left_on",
+            "agency_id",
+            "preliminary_days",
+            "preliminary_on_time",
+        ),
+        Index(
+            "ix_case_summaries_investigation",
+            "investigation_left_on",
+            "agency_id",
+            "investigation_days",
+            "investigation_on_time",
+        ),
     )
 
     # Derived data: it goes with its case (test clean-ups, a deleted import).
@@ -80,27 +96,42 @@ class CaseSummary(db.Model):
 
 
 class CaseFacet(db.Model):
-    """A case's misconduct types and named institutions (each once), with its agency and
-    received date: the by-type and by-institution figures count these rows from one index.
-    Rewritten with the case's summary."""
+    """A case's misconduct types and named institutions (each once), and each pair of the
+    two, with its agency and received date: the by-type and by-institution figures, and an
+    institution profile's by-type figure, count these rows from one index each. Rewritten
+    with the case's summary."""
 
     __tablename__ = "case_facets"
     __table_args__ = (
         Index("ix_case_facets_received", "kind", "received_date", "agency_id", "value"),
-        Index("ix_case_facets_value", "kind", "value", "received_date", "agency_id"),
+        # case_id too: "the cases concerning an institution" is read from the index alone.
+        Index("ix_case_facets_value", "kind", "value", "received_date", "agency_id", "case_id"),
     )
 
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
     )
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # type / institution
-    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # type / institution / inst_type (an institution and a type alleged, see summaries.py)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(240), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     received_date: Mapped[dt.date] = mapped_column(Date)
 
 
 # Indexes on other features' tables that the figures' queries lean on: the cases
-# concerning an institution, overdue in a state, or extended.
+# concerning an institution, overdue in a state, or extended; sanctions started and records
+# taking effect in a period (each with the columns its figure counts by); a case's agency
+# from the index alone, for sanctions counted by their case's agency.
 Index("ix_parties_institution", Party.institution)
+Index("ix_cases_id_agency", Case.id, Case.agency_id)
 Index("ix_cases_state_due", Case.state, Case.due_date, Case.agency_id)
 Index("ix_cases_opened_extended", Case.investigation_opened_on, Case.extension_months)
+Index("ix_sanctions_started", Sanction.start_date, Sanction.case_id, Sanction.sanction_type)
+Index(
+    "ix_integrity_records_effective",
+    IntegrityRecord.is_local,
+    IntegrityRecord.effective_date,
+    IntegrityRecord.status,
+    IntegrityRecord.agency_id,
+    IntegrityRecord.deciding_agency,
+)

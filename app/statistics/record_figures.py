@@ -4,7 +4,7 @@ the institution profile's figures, registered like any other feature's."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import String, case, func, or_, select, type_coerce
 
 from app.cases.models import (
     Case,
@@ -22,6 +22,7 @@ from app.statistics.case_figures import enum_label
 from app.statistics.figures import Figure, register_figure
 from app.statistics.models import CaseFacet
 from app.statistics.sql import FigureQuery, concerning
+from app.statistics.summaries import institution_type
 
 RECORD_ROWS = ["published", "received"]
 
@@ -82,20 +83,28 @@ def institution_cases(q: FigureQuery):
 
 
 def institution_types(q: FigureQuery):
-    """Each case's types once (facets are distinct), of the cases concerning it."""
+    """Each case's types once, of the cases concerning it: their (institution, type) facets,
+    one index probe per type."""
+    pairs = {institution_type(q.institution, t.value): t for t in MisconductType}
     stmt = (
         select(CaseFacet.value, CaseFacet.agency_id, func.count())
-        .where(CaseFacet.kind == "type", CaseFacet.case_id.in_(concerning(q.institution)))
+        .where(CaseFacet.kind == "inst_type", CaseFacet.value.in_(pairs))
         .group_by(CaseFacet.value, CaseFacet.agency_id)
     )
-    return [(MisconductType(k).value, a, n) for k, a, n in db.session.execute(stmt)]
+    return [(pairs[k].value, a, n) for k, a, n in db.session.execute(stmt)]
 
 
 def institution_findings(q: FigureQuery):
+    """Misconduct by its severity, other findings by their outcome (as plain text: the
+    expression mixes the two enumerations)."""
     from app.cases.models import Finding
 
-    outcome = case(
-        (Finding.outcome == FindingOutcome.misconduct, Finding.severity), else_=Finding.outcome
+    outcome = type_coerce(
+        case(
+            (Finding.outcome == FindingOutcome.misconduct, Finding.severity),
+            else_=Finding.outcome,
+        ),
+        String(),
     )
     stmt = (
         select(outcome, Case.agency_id, func.count(func.distinct(Case.id)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Date, cast, func, select
 
@@ -24,6 +24,14 @@ class FigureQuery:
     period: Period
     agency_ids: tuple[int, ...] | None = None
     institution: str | None = None
+    _shared: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def shared(self, key: str, compute):
+        """The result of one statement that several figures of a page read (received by
+        month and by source are one pass over the period's summaries), run once."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
 
     @property
     def postgres(self) -> bool:

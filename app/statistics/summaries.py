@@ -97,6 +97,15 @@ def summarise(case: Case, entries: list[HistoryEntry], findings: list[Finding]) 
     return values
 
 
+# An institution and a type alleged against it, in one facet value: the profile counts them
+# from one index range instead of joining a case's institution rows to its type rows.
+PAIR = "\x1f"
+
+
+def institution_type(institution: str, misconduct_type: str) -> str:
+    return f"{institution}{PAIR}{misconduct_type}"
+
+
 def facets(
     case_id: int,
     agency_id: int,
@@ -104,8 +113,12 @@ def facets(
     types: Iterable[str],
     institutions: Iterable[str | None],
 ) -> list[dict]:
-    """A case's facet rows: each misconduct type alleged and each institution named once."""
-    found = {("type", str(t)) for t in types} | {("institution", n) for n in institutions if n}
+    """A case's facet rows: each misconduct type alleged and each institution named once, and
+    each (institution, type) pair once."""
+    types = {str(t) for t in types}
+    named = {n for n in institutions if n}
+    found = {("type", t) for t in types} | {("institution", n) for n in named}
+    found |= {("inst_type", institution_type(n, t)) for n in named for t in types}
     return [
         {
             "case_id": case_id,
