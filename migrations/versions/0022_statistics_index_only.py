@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0022_stat_rollups"
-down_revision = "0021_handoffs"
+down_revision = "0022_panel_material"
 branch_labels = None
 depends_on = None
 
