@@ -264,3 +264,27 @@ def test_audit_filter_offers_named_areas(db, client, make_case, make_user, local
     entries = text(response).split('data-testid="audit-entries"')[1]
     assert entries.count('data-testid="audit-action"') == 1  # the upload, not the register
     assert codes_in(response) == []
+
+
+def test_every_member_of_a_labelled_closed_set_has_its_own_label(app):
+    """Closed sets share values ("ethics" is a panel kind and an expert category, "other" an
+    ID type and a sanction type): each member keeps its own words, in both languages."""
+    import enum
+
+    from flask_babel import force_locale
+
+    from app.committees.models import PanelKind
+    from app.committees.rules import Category
+    from app.core.identifiers import IdType
+    from app.core.labels import LABELS, LabelTable, label
+
+    with app.test_request_context(), force_locale("en"):
+        assert label(Category.ethics) == "Ethics expert"
+        assert label(PanelKind.ethics) == "Science and technology ethics committee"
+        assert label(IdType.other) == "Other"
+        enums = {kind for kind, _value in LABELS if issubclass(kind, enum.Enum)}
+        for kind in enums:
+            for member in kind:
+                assert member in LABELS, f"{kind.__name__}.{member.name} has no label"
+    with pytest.raises(TypeError):
+        LabelTable({Category.ethics: "x"})  # a dict literal would already have merged keys

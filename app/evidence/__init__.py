@@ -14,19 +14,19 @@ def init_app(app: Flask) -> None:
     from app.evidence.services import size_label
 
     LABELS.update(
-        {
-            EvidenceKind.file: _l("File"),
-            EvidenceKind.physical: _l("Physical item"),
-            Visibility.internal: _l("Internal"),
-            Visibility.shared: _l("Shared with joint investigation"),
-            CustodyAction.added: _l("Added"),
-            CustodyAction.viewed: _l("Viewed"),
-            CustodyAction.downloaded: _l("Downloaded"),
-            CustodyAction.exported: _l("Exported"),
-            CustodyAction.withdrawn: _l("Withdrawn"),
-            CustodyAction.marked_for_panel: _l("Marked for the review panel"),
-            CustodyAction.unmarked_for_panel: _l("No longer marked for the review panel"),
-        }
+        [
+            (EvidenceKind.file, _l("File")),
+            (EvidenceKind.physical, _l("Physical item")),
+            (Visibility.internal, _l("Internal")),
+            (Visibility.shared, _l("Shared with joint investigation")),
+            (CustodyAction.added, _l("Added")),
+            (CustodyAction.viewed, _l("Viewed")),
+            (CustodyAction.downloaded, _l("Downloaded")),
+            (CustodyAction.exported, _l("Exported")),
+            (CustodyAction.withdrawn, _l("Withdrawn")),
+            (CustodyAction.marked_for_panel, _l("Marked for the review panel")),
+            (CustodyAction.unmarked_for_panel, _l("No longer marked for the review panel")),
+        ]
     )
     _refuse_store_in_web_root(app)
     register_case_section(

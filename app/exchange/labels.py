@@ -6,9 +6,9 @@ from app.core.labels import LABELS
 from app.exchange.models import DeliveryStatus
 
 LABELS.update(
-    {
-        DeliveryStatus.pending: _l("Pending"),
-        DeliveryStatus.delivered: _l("Delivered"),
-        DeliveryStatus.failed: _l("Failed, retrying"),
-    }
+    [
+        (DeliveryStatus.pending, _l("Pending")),
+        (DeliveryStatus.delivered, _l("Delivered")),
+        (DeliveryStatus.failed, _l("Failed, retrying")),
+    ]
 )

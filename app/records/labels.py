@@ -6,13 +6,13 @@ from app.core.labels import LABELS
 from app.records.models import RecognitionDecision, RecordStatus
 
 LABELS.update(
-    {
-        RecordStatus.draft: _l("Draft"),
-        RecordStatus.active: _l("Active"),
-        RecordStatus.expired: _l("Expired"),
-        RecordStatus.revoked: _l("Revoked"),
-        RecognitionDecision.recognise: _l("Recognised"),
-        RecognitionDecision.recognise_modified: _l("Recognised with modification"),
-        RecognitionDecision.decline: _l("Declined"),
-    }
+    [
+        (RecordStatus.draft, _l("Draft")),
+        (RecordStatus.active, _l("Active")),
+        (RecordStatus.expired, _l("Expired")),
+        (RecordStatus.revoked, _l("Revoked")),
+        (RecognitionDecision.recognise, _l("Recognised")),
+        (RecognitionDecision.recognise_modified, _l("Recognised with modification")),
+        (RecognitionDecision.decline, _l("Declined")),
+    ]
 )
