@@ -230,3 +230,19 @@ def test_the_record_case_page_and_dossier_show_the_consultant(app, client, db, r
     sign_in(client, review.case.created_by)
     page = text(client.get(f"/cases/{review.case.reference}"))
     assert 'data-testid="committee-section"' in page and "咨询，不表决" in page
+
+
+def test_the_consultants_inbox_asks_for_advice_not_a_vote(client, db, review):
+    consultant = consultant_of(review)
+    user = signable(consultant.seat.expert.user)
+    user.locale = "en"
+    db.session.commit()
+    sign_in(client, user)
+    client.post(f"/committees/reviews/{review.id}/declaration", data={"conflict": "none"})
+    page = text(client.get("/committees/reviews"))
+    advise = page[
+        page.index('data-testid="inbox-advise"') : page.index('data-testid="inbox-decided"')
+    ]
+    assert review.case.reference in advise and "To advise (consultant, no vote)" in advise
+    voting = page[page.index('data-testid="inbox-vote"') : page.index('data-testid="inbox-advise"')]
+    assert review.case.reference not in voting and "advises, no vote" in advise

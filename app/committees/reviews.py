@@ -712,8 +712,9 @@ def my_reviews(user: User) -> list[tuple[Review, ReviewMember]]:
 
 
 def inbox(user: User) -> dict[str, list]:
-    """To declare, to vote, decided — a recused member's reviews are left out."""
-    boxes: dict[str, list] = {"declare": [], "vote": [], "decided": []}
+    """To declare, to vote (a consultant's: to advise), decided — a recused member's reviews
+    are left out."""
+    boxes: dict[str, list] = {"declare": [], "vote": [], "advise": [], "decided": []}
     for review, member in my_reviews(user):
         if member.recused:
             continue
@@ -722,7 +723,7 @@ def inbox(user: User) -> dict[str, list]:
         elif member.declared_at is None:
             boxes["declare"].append((review, member))
         else:
-            boxes["vote"].append((review, member))
+            boxes["advise" if is_consultant(member) else "vote"].append((review, member))
     return boxes
 
 
