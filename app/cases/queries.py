@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.sql.elements import False_
 
 from app.auth.models import Agency, Role, User
 from app.cases.models import (
@@ -196,15 +198,38 @@ def my_cases(user: User, limit: int = 10) -> list[Case]:
 def step_clause(user: User) -> ColumnElement[bool]:
     """The cases where `user` has an awaited step: the transition table, as SQL. Each
     transition's state, `offered`, `awaits` and `may` have SQL twins, so the queue is the
-    table itself, not a list kept beside it (tests/test_queues.py holds the two equal)."""
+    table itself, not a list kept beside it (tests/test_queues.py holds the two equal).
+
+    Transitions that ask the same of the user and of the case share one disjunct, their
+    source states merged into one `state IN (...)`: a handful of arms, each of which starts
+    with the agency and the states (the (agency_id, state) index) where one OR arm per
+    transition made the planner filter every case in the region. A `may` that can never
+    hold for this user drops its arms."""
     from app.cases.workflow import TRANSITIONS
 
-    parts = []
+    arms: list[tuple[ColumnElement[bool], Callable, Callable, list[CaseState]]] = []
     for t in TRANSITIONS.values():
         if not t.awaited or t.internal:  # no user takes an internal step
             continue
-        may = SQL_FORMS[t.may](user)
-        parts.append(and_(Case.state.in_(t.source), t.offered_sql(), t.awaits_sql(), may))
+        who = SQL_FORMS[t.may](user)
+        if isinstance(who, False_):
+            continue
+        arm = next(
+            (
+                a
+                for a in arms
+                if a[1] is t.offered_sql and a[2] is t.awaits_sql and a[0].compare(who)
+            ),
+            None,
+        )
+        if arm is None:
+            arm = (who, t.offered_sql, t.awaits_sql, [])
+            arms.append(arm)
+        arm[3].extend(s for s in t.source if s not in arm[3])
+    parts = [
+        and_(who, Case.state.in_(states), offered(), awaits())
+        for who, offered, awaits, states in arms
+    ]
     return or_(*parts) if parts else false()
 
 
