@@ -10,11 +10,12 @@ from collections.abc import Callable
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from app.auth.models import Role, User
 from app.cases.models import Case, CaseMember, TeamRole
 from app.core.errors import GuardFailed
+from app.core.sql import id_among
 from app.extensions import db
 
 AGENCY_READ_ROLES = (Role.officer, Role.supervisor, Role.auditor)
@@ -112,15 +113,17 @@ def supervisor_clause(user: User) -> ColumnElement[bool]:
     return Case.agency_id == user.agency_id if user.has_role(Role.supervisor) else false()
 
 
-def _on_team(user: User, *roles: TeamRole) -> ColumnElement[bool]:
+def _team_cases(user: User, *roles: TeamRole) -> Select:
+    team = select(CaseMember.case_id).where(CaseMember.user_id == user.id)
+    return team.where(CaseMember.team_role.in_(roles)) if roles else team
+
+
+def _on_team(user: User) -> ColumnElement[bool]:
     """The user's team cases as `id IN (...)`, not a correlated EXISTS: inside the queue's
     OR, PostgreSQL hashes the user's team rows once, where it costed an EXISTS as one probe
     per case and crossed its JIT threshold (hundreds of milliseconds compiling a query that
-    runs in tens)."""
-    team = select(CaseMember.case_id).where(CaseMember.user_id == user.id)
-    if roles:
-        team = team.where(CaseMember.team_role.in_(roles))
-    return Case.id.in_(team)
+    runs in tens). The agency and state beside it pick the cases from the index."""
+    return Case.id.in_(_team_cases(user))
 
 
 def can_handle_clause(user: User) -> ColumnElement[bool]:
@@ -141,8 +144,9 @@ def can_handle_clause(user: User) -> ColumnElement[bool]:
 
 
 def lead_clause(user: User) -> ColumnElement[bool]:
-    """`is_lead` as SQL."""
-    return _on_team(user, TeamRole.lead)
+    """`is_lead` as SQL. Leading is not bound to an agency, so nothing else in the queue's
+    arm narrows the cases: the few the user leads are looked up by id."""
+    return id_among(Case.id, _team_cases(user, TeamRole.lead))
 
 
 # Each check a transition's `may` uses, as the SQL clause the work queues filter with; the
