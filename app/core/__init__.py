@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -79,6 +79,22 @@ def load_case_sections(case, user, *, shared: bool = False) -> list[LoadedSectio
 
 def register_nav_badge(endpoint: str, count) -> None:
     NAV_BADGES[endpoint] = count
+
+
+def badge_count(endpoint: str, user) -> int:
+    """The count beside a navigation entry, computed once per request: the dashboard shows
+    its queue's total and the navigation bar the same figure as a badge, and each is a
+    query over the agency's cases."""
+    count = NAV_BADGES.get(endpoint)
+    if count is None or user is None or not user.is_authenticated:
+        return 0
+    if not has_request_context():
+        return count(user)
+    cache = request.environ.setdefault("yrd.nav_badges", {})
+    key = (endpoint, user.get_id())
+    if key not in cache:
+        cache[key] = count(user)
+    return cache[key]
 
 
 def register_dashboard_panel(order: int, template: str) -> None:
@@ -202,10 +218,7 @@ def _register_template_helpers(app: Flask) -> None:
             ]
 
         def nav_badge(endpoint):
-            count = NAV_BADGES.get(endpoint)
-            if count is None or not current_user.is_authenticated:
-                return 0
-            return count(current_user)
+            return badge_count(endpoint, current_user)
 
         return {
             "current_locale": str(get_locale() or "zh"),
