@@ -63,3 +63,34 @@ def test_my_cases_forgets_a_case_after_the_roles_changed(db, make_case, make_use
     login(officer)
     page = client.get("/").get_data(as_text=True)
     assert case.reference not in page and case.title not in page
+
+
+def test_the_state_counts_hold_a_joint_case_once_beside_the_agencys_own(
+    db, client, joint, make_case
+):
+    """The counts are added up part by part of what a user sees (the agency's cases, then
+    the cases a joint investigation opens): a participant's count holds the joint case,
+    and the owner's holds it once."""
+    from sqlalchemy import func, select
+
+    from app.cases.models import Case
+    from app.cases.permissions import visible_clause
+    from app.cases.queries import dashboard_counts
+    from tests.ui_helpers import sign_in
+
+    make_case(agency="JS", state=CaseState.investigating)
+    db.session.commit()
+    for who in ("js_supervisor", "js_officer", "sh_supervisor", "zj_supervisor"):
+        user = joint[who]
+        by_state = dashboard_counts(user)["by_state"]
+        expected = dict(
+            db.session.execute(
+                select(Case.state, func.count()).where(visible_clause(user)).group_by(Case.state)
+            ).all()
+        )
+        assert by_state == expected, who
+    assert dashboard_counts(joint["js_supervisor"])["by_state"][CaseState.investigating] >= 2
+    sign_in(client, joint["js_officer"])
+    page = client.get("/").get_data(as_text=True)
+    block = page.split('data-testid="state-investigating"', 1)[1].split("</a>", 1)[0]
+    assert block.endswith('<span class="ms-1">2</span>')
