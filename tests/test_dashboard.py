@@ -94,3 +94,30 @@ def test_the_state_counts_hold_a_joint_case_once_beside_the_agencys_own(
     page = client.get("/").get_data(as_text=True)
     block = page.split('data-testid="state-investigating"', 1)[1].split("</a>", 1)[0]
     assert block.endswith('<span class="ms-1">2</span>')
+
+
+def test_my_cases_come_soonest_due_first_and_undated_last_across_agency_and_joint_cases(
+    db, joint, make_case
+):
+    """The list is merged from the first cases of each part of what the user sees (the
+    agency's, the joint ones): the order is the same as over all of them at once."""
+    import datetime as dt
+
+    from app.cases.models import CaseMember, TeamRole
+    from app.cases.queries import my_cases
+
+    officer = joint["js_officer"]
+    shared = joint["case"]  # an SH case JS takes part in, with this officer named
+    dates = [None, today() + dt.timedelta(days=9), today() + dt.timedelta(days=2), None]
+    own = []
+    for due in dates:
+        case = make_case(agency="JS", state=CaseState.investigating)
+        case.due_date = due
+        case.members.append(CaseMember(user_id=officer.id, team_role=TeamRole.investigator))
+        own.append(case)
+    shared.due_date = today() + dt.timedelta(days=5)
+    shared.members.append(CaseMember(user_id=officer.id, team_role=TeamRole.investigator))
+    db.session.commit()
+    listed = my_cases(officer, limit=4)
+    assert listed == [own[2], shared, own[1], min(own[0], own[3], key=lambda c: c.id)]
+    assert [c.id for c in my_cases(officer)] == [c.id for c in listed] + [max(own[0].id, own[3].id)]
