@@ -46,7 +46,7 @@ from app.cases.services import (
 )
 from app.cases.transfers import incoming_transfers
 from app.cases.workflow import TRANSITIONS, perform
-from app.core import badge_count
+from app.core import badge_count, load_dashboard_panels
 from app.core.errors import InvalidInput
 from app.core.ids import db_int
 from app.core.pages import form_status, run_step
@@ -64,6 +64,7 @@ def dashboard():
         queue=next_steps(current_user),
         queue_total=badge_count("cases.dashboard", current_user),
         incoming_transfers=incoming_transfers(current_user),
+        panels=load_dashboard_panels(current_user),
         states=list(CaseState),
     )
 

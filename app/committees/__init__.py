@@ -56,10 +56,7 @@ def _register_review_pieces(app: Flask) -> None:
     from app.committees.reviews import referral_panels
     from app.core import register_case_section, register_dashboard_panel
 
-    app.jinja_env.globals.update(
-        referral_panels=referral_panels,
-        chaired_lapsed_reviews=review_views.chaired_lapsed_reviews,
-    )
+    app.jinja_env.globals.update(referral_panels=referral_panels)
     from app.cases.permissions import reads_shared_level
 
     register_case_section(
@@ -69,9 +66,9 @@ def _register_review_pieces(app: Flask) -> None:
         load=lambda case, user: review_views.reviews_for_case(case),
         name="committee",
     )
-    if any(t == "committees/_dashboard.html" for _o, t in _panels()):
+    if any(p.template == "committees/_dashboard.html" for p in _panels()):
         return
-    register_dashboard_panel(40, "committees/_dashboard.html")
+    register_dashboard_panel(40, "committees/_dashboard.html", review_views.chaired_lapsed_reviews)
     _register_dossier_section()
 
 

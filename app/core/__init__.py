@@ -15,7 +15,7 @@ from app.extensions import db
 # (order, endpoint, label, visible(user)) and (order, template, visible(user, case)).
 NAV_ITEMS: list[tuple] = []
 CASE_SECTIONS: list = []  # of CaseSection
-DASHBOARD_PANELS: list[tuple] = []
+DASHBOARD_PANELS: list = []  # of DashboardPanel
 # A count shown beside a navigation entry (work waiting for the user): endpoint -> count(user).
 NAV_BADGES: dict[str, object] = {}
 
@@ -97,9 +97,29 @@ def badge_count(endpoint: str, user) -> int:
     return cache[key]
 
 
-def register_dashboard_panel(order: int, template: str) -> None:
-    DASHBOARD_PANELS.append((order, template))
-    DASHBOARD_PANELS.sort(key=lambda item: item[0])
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A feature's part of the dashboard. `load(user)` returns what its template shows (as
+    `panel.data`); the dashboard view calls it, so the page's queries are made in the view,
+    never from a template."""
+
+    order: int
+    template: str
+    load: Callable | None = None
+
+
+def register_dashboard_panel(order: int, template: str, load: Callable | None = None) -> None:
+    DASHBOARD_PANELS[:] = [p for p in DASHBOARD_PANELS if p.template != template]
+    DASHBOARD_PANELS.append(DashboardPanel(order, template, load))
+    DASHBOARD_PANELS.sort(key=lambda item: item.order)
+
+
+def load_dashboard_panels(user) -> list[LoadedSection]:
+    """The dashboard's panels with their data loaded for this user."""
+    return [
+        LoadedSection(p.template, p.template, p.load(user) if p.load else None)
+        for p in DASHBOARD_PANELS
+    ]
 
 
 def init_app(app: Flask) -> None:
@@ -224,5 +244,4 @@ def _register_template_helpers(app: Flask) -> None:
             "current_locale": str(get_locale() or "zh"),
             "nav_items": nav_items,
             "nav_badge": nav_badge,
-            "dashboard_panels": lambda: [t for _o, t in DASHBOARD_PANELS],
         }
