@@ -22,7 +22,6 @@ import argparse
 import http.cookiejar
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -31,9 +30,13 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import event, func, select
-
 ROOT = Path(__file__).resolve().parent.parent
+if sys.path[0] == str(ROOT / "benchmarks"):  # run as a script: benchmarks/ comes first,
+    sys.path[0] = str(ROOT)  # and its statistics.py would shadow the standard module
+import statistics  # noqa: E402
+
+from sqlalchemy import event, func, select  # noqa: E402
+
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402

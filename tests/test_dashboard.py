@@ -63,3 +63,61 @@ def test_my_cases_forgets_a_case_after_the_roles_changed(db, make_case, make_use
     login(officer)
     page = client.get("/").get_data(as_text=True)
     assert case.reference not in page and case.title not in page
+
+
+def test_the_state_counts_hold_a_joint_case_once_beside_the_agencys_own(
+    db, client, joint, make_case
+):
+    """The counts are added up part by part of what a user sees (the agency's cases, then
+    the cases a joint investigation opens): a participant's count holds the joint case,
+    and the owner's holds it once."""
+    from sqlalchemy import func, select
+
+    from app.cases.models import Case
+    from app.cases.permissions import visible_clause
+    from app.cases.queries import dashboard_counts
+    from tests.ui_helpers import sign_in
+
+    make_case(agency="JS", state=CaseState.investigating)
+    db.session.commit()
+    for who in ("js_supervisor", "js_officer", "sh_supervisor", "zj_supervisor"):
+        user = joint[who]
+        by_state = dashboard_counts(user)["by_state"]
+        expected = dict(
+            db.session.execute(
+                select(Case.state, func.count()).where(visible_clause(user)).group_by(Case.state)
+            ).all()
+        )
+        assert by_state == expected, who
+    assert dashboard_counts(joint["js_supervisor"])["by_state"][CaseState.investigating] >= 2
+    sign_in(client, joint["js_officer"])
+    page = client.get("/").get_data(as_text=True)
+    block = page.split('data-testid="state-investigating"', 1)[1].split("</a>", 1)[0]
+    assert block.endswith('<span class="ms-1">2</span>')
+
+
+def test_my_cases_come_soonest_due_first_and_undated_last_across_agency_and_joint_cases(
+    db, joint, make_case
+):
+    """The list is merged from the first cases of each part of what the user sees (the
+    agency's, the joint ones): the order is the same as over all of them at once."""
+    import datetime as dt
+
+    from app.cases.models import CaseMember, TeamRole
+    from app.cases.queries import my_cases
+
+    officer = joint["js_officer"]
+    shared = joint["case"]  # an SH case JS takes part in, with this officer named
+    dates = [None, today() + dt.timedelta(days=9), today() + dt.timedelta(days=2), None]
+    own = []
+    for due in dates:
+        case = make_case(agency="JS", state=CaseState.investigating)
+        case.due_date = due
+        case.members.append(CaseMember(user_id=officer.id, team_role=TeamRole.investigator))
+        own.append(case)
+    shared.due_date = today() + dt.timedelta(days=5)
+    shared.members.append(CaseMember(user_id=officer.id, team_role=TeamRole.investigator))
+    db.session.commit()
+    listed = my_cases(officer, limit=4)
+    assert listed == [own[2], shared, own[1], min(own[0], own[3], key=lambda c: c.id)]
+    assert [c.id for c in my_cases(officer)] == [c.id for c in listed] + [max(own[0].id, own[3].id)]

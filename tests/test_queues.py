@@ -144,3 +144,40 @@ def test_the_dashboard_lists_what_waits_oldest_first_with_a_count_in_the_navigat
     assert "Open investigation" in queue and "Days waiting:" in queue
     count = queue_count(supervisor)
     assert f'data-testid="queue-badge" title="Steps waiting for you">{count}</span>' in page
+
+
+def _queue_counts_run(db, client, path):
+    """The page's HTML and how many times it counted the queue (the only count of cases
+    that looks at teams)."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def on_execute(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        page = client.get(path).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    counted = [s for s in statements if s.startswith("SELECT count(*)") and "case_members" in s]
+    return page, len(counted)
+
+
+def test_a_page_counts_the_queue_once_and_the_next_page_counts_it_afresh(
+    db, make_case, make_user, login, client
+):
+    supervisor = make_user("SH", roles=("supervisor",), locale="en")
+    make_case(agency="SH", state=CaseState.preliminary_review)
+    db.session.commit()
+    login(supervisor)
+    page, counted = _queue_counts_run(db, client, "/")
+    assert counted == 1  # the dashboard's total and the navigation badge share it
+    before = queue_count(supervisor)
+    assert f'title="Steps waiting for you">{before}</span>' in page
+    make_case(agency="SH", state=CaseState.findings)
+    db.session.commit()
+    page, counted = _queue_counts_run(db, client, "/cases")
+    assert counted == 1
+    assert f'title="Steps waiting for you">{before + 1}</span>' in page

@@ -217,3 +217,14 @@ def test_the_context_says_when_the_review_window_has_closed(db, drafted, login, 
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
     assert 'data-testid="approval-review-closed"' in page
     assert 'data-testid="approval-sanctions"' in page
+
+
+def test_the_dashboard_lists_the_drafts_to_approve_and_the_badge_counts_them(
+    db, drafted, login, client
+):
+    record, admin = drafted()
+    login(admin)
+    page = client.get("/").get_data(as_text=True)
+    panel = page[page.index('data-testid="queue-to_approve"') :]
+    assert f'href="/records/{record.id}"' in panel[: panel.index("</table>")]
+    assert 'data-testid="nav-badge"' in page

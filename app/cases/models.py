@@ -165,6 +165,8 @@ class Case(db.Model):
         ),
         Index("ix_cases_received", "received_date", "id"),
         Index("ix_cases_due", "due_date"),
+        # The dashboard's overdue and due-soon counts of an agency, read from the index alone.
+        Index("ix_cases_agency_due", "agency_id", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -336,7 +338,8 @@ class CaseMember(db.Model):
     __tablename__ = "case_members"
     __table_args__ = (
         UniqueConstraint("case_id", "user_id"),
-        Index("ix_case_members_user", "user_id"),
+        # A user's team cases (by role) from the index alone: the work queue's team checks.
+        Index("ix_case_members_user_role", "user_id", "team_role", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,7 +32,6 @@ from app.cases.queries import (
     my_cases,
     next_steps,
     paginate_cases,
-    queue_count,
 )
 from app.cases.services import (
     AllegationInput,
@@ -47,6 +46,7 @@ from app.cases.services import (
 )
 from app.cases.transfers import incoming_transfers
 from app.cases.workflow import TRANSITIONS, perform
+from app.core import badge_count, load_dashboard_panels
 from app.core.errors import InvalidInput
 from app.core.ids import db_int
 from app.core.pages import form_status, run_step
@@ -62,8 +62,9 @@ def dashboard():
         deadlines=deadline_cases(current_user),
         mine=my_cases(current_user),
         queue=next_steps(current_user),
-        queue_total=queue_count(current_user),
+        queue_total=badge_count("cases.dashboard", current_user),
         incoming_transfers=incoming_transfers(current_user),
+        panels=load_dashboard_panels(current_user),
         states=list(CaseState),
     )
 

@@ -52,11 +52,9 @@ def init_app(app: Flask) -> None:
 
 
 def _register_review_pieces(app: Flask) -> None:
+    from app.cases.permissions import reads_shared_level
     from app.committees import review_views
     from app.core import register_case_section, register_dashboard_panel
-
-    app.jinja_env.globals.update(chaired_lapsed_reviews=review_views.chaired_lapsed_reviews)
-    from app.cases.permissions import reads_shared_level
 
     register_case_section(
         50,
@@ -65,9 +63,9 @@ def _register_review_pieces(app: Flask) -> None:
         load=review_views.committee_section,
         name="committee",
     )
-    if any(t == "committees/_dashboard.html" for _o, t in _panels()):
+    if any(p.template == "committees/_dashboard.html" for p in _panels()):
         return
-    register_dashboard_panel(40, "committees/_dashboard.html")
+    register_dashboard_panel(40, "committees/_dashboard.html", review_views.chaired_lapsed_reviews)
     _register_dossier_section()
 
 

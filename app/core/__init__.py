@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -15,7 +15,7 @@ from app.extensions import db
 # (order, endpoint, label, visible(user)) and (order, template, visible(user, case)).
 NAV_ITEMS: list[tuple] = []
 CASE_SECTIONS: list = []  # of CaseSection
-DASHBOARD_PANELS: list[tuple] = []
+DASHBOARD_PANELS: list = []  # of DashboardPanel
 # A count shown beside a navigation entry (work waiting for the user): endpoint -> count(user).
 NAV_BADGES: dict[str, object] = {}
 
@@ -81,9 +81,45 @@ def register_nav_badge(endpoint: str, count) -> None:
     NAV_BADGES[endpoint] = count
 
 
-def register_dashboard_panel(order: int, template: str) -> None:
-    DASHBOARD_PANELS.append((order, template))
-    DASHBOARD_PANELS.sort(key=lambda item: item[0])
+def badge_count(endpoint: str, user) -> int:
+    """The count beside a navigation entry, computed once per request: the dashboard shows
+    its queue's total and the navigation bar the same figure as a badge, and each is a
+    query over the agency's cases."""
+    count = NAV_BADGES.get(endpoint)
+    if count is None or user is None or not user.is_authenticated:
+        return 0
+    if not has_request_context():
+        return count(user)
+    cache = request.environ.setdefault("yrd.nav_badges", {})
+    key = (endpoint, user.get_id())
+    if key not in cache:
+        cache[key] = count(user)
+    return cache[key]
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A feature's part of the dashboard. `load(user)` returns what its template shows (as
+    `panel.data`); the dashboard view calls it, so the page's queries are made in the view,
+    never from a template."""
+
+    order: int
+    template: str
+    load: Callable | None = None
+
+
+def register_dashboard_panel(order: int, template: str, load: Callable | None = None) -> None:
+    DASHBOARD_PANELS[:] = [p for p in DASHBOARD_PANELS if p.template != template]
+    DASHBOARD_PANELS.append(DashboardPanel(order, template, load))
+    DASHBOARD_PANELS.sort(key=lambda item: item.order)
+
+
+def load_dashboard_panels(user) -> list[LoadedSection]:
+    """The dashboard's panels with their data loaded for this user."""
+    return [
+        LoadedSection(p.template, p.template, p.load(user) if p.load else None)
+        for p in DASHBOARD_PANELS
+    ]
 
 
 def init_app(app: Flask) -> None:
@@ -202,14 +238,10 @@ def _register_template_helpers(app: Flask) -> None:
             ]
 
         def nav_badge(endpoint):
-            count = NAV_BADGES.get(endpoint)
-            if count is None or not current_user.is_authenticated:
-                return 0
-            return count(current_user)
+            return badge_count(endpoint, current_user)
 
         return {
             "current_locale": str(get_locale() or "zh"),
             "nav_items": nav_items,
             "nav_badge": nav_badge,
-            "dashboard_panels": lambda: [t for _o, t in DASHBOARD_PANELS],
         }

@@ -97,10 +97,9 @@ def init_app(app: Flask) -> None:
     register_case_section(
         30, "joint/_case_section.html", load=views.joint_for_case, name="joint", shared=True
     )
-    register_dashboard_panel(50, "joint/_dashboard.html")
+    register_dashboard_panel(50, "joint/_dashboard.html", views.overdue_for_dashboard)
     from app.core.identifiers import mask_id_number
 
-    app.jinja_env.globals["joint_overdue_tasks"] = views.overdue_for_dashboard
     app.jinja_env.filters["masked_id"] = mask_id_number
     _register_dossier_section()
     app.register_blueprint(bp)

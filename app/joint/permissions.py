@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, select
 from app.auth.models import Role, User
 from app.cases.models import Case, CaseState
 from app.cases.permissions import is_supervisor_of, visible_clause
+from app.core.sql import id_among
 from app.extensions import db
 from app.joint.models import JointOfficer, Participation, ParticipationStatus, Task
 
@@ -23,14 +24,14 @@ def participant_clause(user: User) -> ColumnElement[bool] | None:
     """Registered with the case visibility clause: the cases an accepted participation opens."""
     accepted = Participation.status == ParticipationStatus.accepted
     if user.has_role(Role.supervisor):
-        return Case.id.in_(
-            select(Participation.case_id).where(accepted, Participation.agency_id == user.agency_id)
-        )
+        agency = Participation.agency_id == user.agency_id
+        return id_among(Case.id, select(Participation.case_id).where(accepted, agency))
     if user.has_role(Role.officer):
-        return Case.id.in_(
+        return id_among(
+            Case.id,
             select(Participation.case_id)
             .join(JointOfficer, JointOfficer.participation_id == Participation.id)
-            .where(accepted, JointOfficer.user_id == user.id)
+            .where(accepted, JointOfficer.user_id == user.id),
         )
     return None
 

@@ -76,9 +76,9 @@ def joint_for_case(case: Case, user) -> dict:
     }
 
 
-def overdue_for_dashboard() -> list[Task]:
+def overdue_for_dashboard(user: User) -> list[Task]:
     """Overdue tasks of cases this user sees, assigned by or to their agency."""
-    return overdue_tasks(current_user.agency_id, visible_to=current_user)
+    return overdue_tasks(user.agency_id, visible_to=user)
 
 
 def _on_case(case: Case, action, *, form: str, done: str):

@@ -32,5 +32,4 @@ def init_app(app: Flask) -> None:
     from app.records.queues import record_queue_count, record_queues
 
     register_nav_badge("records.record_list", record_queue_count)
-    register_dashboard_panel(40, "records/_dashboard.html")
-    app.jinja_env.globals["record_queues"] = record_queues
+    register_dashboard_panel(40, "records/_dashboard.html", record_queues)
