@@ -183,7 +183,7 @@ def test_demo_records_are_sent_to_the_peers(app, db, monkeypatch, key_dir):
         admin = db.session.scalar(
             select(User).where(User.username == f"{draft.agency.code.lower()}-admin")
         )
-        assert draft in record_queues(admin)["to_approve"]
+        assert draft in record_queues(admin)["to_approve"].records
     # Scheduled after the commit: tried once (the peer is unreachable), not left pending.
     assert all(d.attempts == 1 and d.last_error for d in deliveries)
 

@@ -57,9 +57,9 @@ def test_publishing_asks_the_other_agencies_supervisors_and_nobody_else(publishe
 
 
 def test_other_agencies_queue_the_record_the_deciding_agency_does_not(published, people):
-    assert published in record_queues(people["js_supervisor"])["to_recognise"]
-    assert published in record_queues(people["js_admin"])["to_recognise"]
-    assert published not in record_queues(people["sh_supervisor"])["to_recognise"]
+    assert published in record_queues(people["js_supervisor"])["to_recognise"].records
+    assert published in record_queues(people["js_admin"])["to_recognise"].records
+    assert published not in record_queues(people["sh_supervisor"])["to_recognise"].records
     assert "to_recognise" not in record_queues(people["js_officer"])
 
 
@@ -88,7 +88,7 @@ def test_another_agency_decides_through_the_page_in_its_language(
     db.session.refresh(notice)
     assert notice.done_at is not None
     # The other agencies still have it to decide.
-    assert published in record_queues(people["zj_supervisor"])["to_recognise"]
+    assert published in record_queues(people["zj_supervisor"])["to_recognise"].records
 
 
 def test_the_deciding_agency_cannot_recognise_its_own_record(db, published, people, login, client):
@@ -114,3 +114,26 @@ def test_recognitions_between_agencies_count_in_the_figures(db, published, peopl
     for decision in ("recognise", "decline"):
         row = figure[figure.index(f'data-row="{decision}"') :]
         assert ">1<" in row[: row.index("</tr>")], decision
+
+
+def test_a_queue_counts_beyond_the_records_it_lists_and_badges_stop_at_99(
+    db, make_case, people, monkeypatch, login, client
+):
+    from app.core import count_badge
+    from app.records import queues
+
+    for _ in range(3):
+        case = make_case(state=CaseState.decided)
+        record = draft_record(case, case.created_by, suggested_draft(case, case.respondents[0]))
+        approve_record(record, people["sh_admin"])
+    db.session.commit()
+    supervisor = people["js_supervisor"]
+    waiting = record_queues(supervisor, limit=2)["to_recognise"]
+    assert len(waiting.records) == 2 and waiting.count == 3
+    login(supervisor)
+    panel = client.get("/").text
+    panel = panel[panel.index('data-testid="queue-to_recognise"') :]
+    assert 'data-testid="queue-count">3<' in panel
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    assert record_queue_count(supervisor) == 2  # counting stops at the cap
+    assert (count_badge(99), count_badge(100)) == ("99", "99+")

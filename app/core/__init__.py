@@ -77,6 +77,11 @@ def load_case_sections(case, user, *, shared: bool = False) -> list[LoadedSectio
     ]
 
 
+def count_badge(count: int) -> str:
+    """A badge's figure: counts that stop at 100 (queues a peer may fill) show as 99+."""
+    return "99+" if count > 99 else str(count)
+
+
 def register_nav_badge(endpoint: str, count) -> None:
     NAV_BADGES[endpoint] = count
 
@@ -211,6 +216,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["id_type_label"] = id_type_label
     app.jinja_env.filters["file_type"] = file_type_label
+    app.jinja_env.filters["count_badge"] = count_badge
     app.jinja_env.globals["action_label"] = action_label
     app.jinja_env.globals["audit_action_label"] = audit_action_label
     app.jinja_env.globals["today"] = today

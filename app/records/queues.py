@@ -5,6 +5,8 @@ Queries over the records' own state, like the case queues."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Select, exists, func, or_, select
 
 from app.auth.models import Role, User
@@ -38,25 +40,42 @@ def _to_recognise(user: User) -> Select | None:
 
 
 QUEUES = {"to_approve": _to_approve, "to_recognise": _to_recognise}
+# Counts stop here and show as "99+": a node that received a peer's whole register would
+# otherwise count every undecided record on every page.
+COUNT_CAP = 100
 
 
-def record_queues(user: User, limit: int = 10) -> dict[str, list[IntegrityRecord]]:
+def _capped_count(query: Select) -> int:
+    ids = query.with_only_columns(IntegrityRecord.id).order_by(None).limit(COUNT_CAP)
+    return db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+
+
+@dataclass
+class RecordQueue:
+    records: list[IntegrityRecord]  # the oldest first, a few
+    count: int  # all of them, up to COUNT_CAP
+
+
+def record_queues(user: User, limit: int = 10) -> dict[str, RecordQueue]:
     result = {}
     for name, build in QUEUES.items():
         query = build(user)
         if query is not None:
-            result[name] = list(
+            records = list(
                 db.session.scalars(
                     query.order_by(IntegrityRecord.created_at, IntegrityRecord.id).limit(limit)
                 )
             )
+            count = len(records) if len(records) < limit else _capped_count(query)
+            result[name] = RecordQueue(records, count)
     return result
 
 
 def record_queue_count(user: User) -> int:
+    """The navigation badge: both queues, each counted up to COUNT_CAP."""
     total = 0
     for build in QUEUES.values():
         query = build(user)
         if query is not None:
-            total += db.session.scalar(query.with_only_columns(func.count())) or 0
+            total += _capped_count(query)
     return total
