@@ -393,6 +393,23 @@ def test_a_lapsed_review_deadline_shows_on_the_chairs_dashboard(client, db, revi
     assert 'data-testid="lapsed-reviews"' in page and review.case.reference in page
 
 
+def test_a_members_dashboard_counts_the_reviews_waiting_for_them_and_no_case_figures(
+    client, db, review
+):
+    member = next(m for m in review.members if m.declared_at is None and not m.recused)
+    user = signable(member.seat.expert.user)
+    db.session.commit()
+    sign_in(client, user)
+    page = text(client.get("/"))
+    waiting = page[page.index('data-testid="reviews-waiting"') :]
+    assert 'data-testid="waiting-declare"' in waiting and 'href="/committees/reviews"' in waiting
+    assert 'data-testid="overdue-count"' not in page  # a member handles no cases
+    declare(user, review, "none")
+    db.session.commit()
+    page = text(client.get("/"))
+    assert 'data-testid="waiting-vote"' in page and 'data-testid="waiting-declare"' not in page
+
+
 def test_a_lapsed_review_deadline_shows_on_the_case_teams_dashboard(client, db, make_case):
     case = make_case(state=CaseState.committee_review)  # referred in July, 30 days to answer
     assert case.due_date == case_review(case).deadline < today()

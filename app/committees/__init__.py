@@ -65,7 +65,7 @@ def _register_review_pieces(app: Flask) -> None:
     )
     if any(p.template == "committees/_dashboard.html" for p in _panels()):
         return
-    register_dashboard_panel(40, "committees/_dashboard.html", review_views.chaired_lapsed_reviews)
+    register_dashboard_panel(40, "committees/_dashboard.html", review_views.committee_dashboard)
     _register_dossier_section()
 
 

@@ -56,10 +56,16 @@ def committee_section(case, user) -> dict:
     }
 
 
-def chaired_lapsed_reviews(user) -> list:
+def committee_dashboard(user) -> dict:
+    """A panel member's part of the dashboard: how many reviews wait for them, and the
+    reviews they chair that are past their deadline."""
     if not user.is_authenticated:
-        return []
-    return [review_summary(r) for r in lapsed_reviews_chaired(user)]
+        return {}
+    waiting = {key: len(rows) for key, rows in inbox(user).items() if key != "decided"}
+    return {
+        "waiting": waiting if any(waiting.values()) else {},
+        "lapsed": [review_summary(r) for r in lapsed_reviews_chaired(user)],
+    }
 
 
 @bp.route("/reviews")
