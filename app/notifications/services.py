@@ -1,11 +1,36 @@
-"""A user's choice of mail delivery. Who is notified of what is declared as hand-offs
-(app/notifications/handoffs.py)."""
+"""A user's own notifications: reading them, and the choice of mail delivery. Who is
+notified of what is declared as hand-offs (app/notifications/handoffs.py)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 
+from app.core.errors import NotAllowed
+from app.core.models import utcnow
 from app.extensions import db
+from app.notifications.models import Notification
+
+
+def mark_read(user, notification: Notification) -> None:
+    """Read stays read: a second click changes nothing. The to-do it may carry stays until
+    its step is taken."""
+    if notification.user_id != user.id:
+        raise NotAllowed(_l("This notification is not yours."))
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+
+
+def mark_all_read(user) -> int:
+    """Everything the user has received so far is read; what arrives later is new again."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def set_email_mode(user, mode: str) -> None:
