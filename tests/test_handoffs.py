@@ -429,3 +429,15 @@ def test_one_notification_reads_in_each_readers_language(
     page = client.get("/notifications/?todo=1").get_data(as_text=True)
     assert f"{sh.name_zh} 邀请本机构参加案件 {case.reference} 的联合调查" in page
     assert sh.name_en not in page
+
+
+def test_an_invitation_taken_back_leaves_the_to_do_list(db, make_user, make_case, agency):
+    from app.joint.services import invite_agencies, remove_participant
+
+    make_user("JS", roles=("supervisor",))
+    case = make_case("SH", state=CaseState.investigating)
+    lead = scenario_supervisor(case)
+    (p,) = invite_agencies(case, [agency("JS")], "请协助", lead, None)
+    assert _open_todos(db, "joint.invited") == _supervisors(db, "JS")
+    remove_participant(p, "无需协助", lead)
+    assert _open_todos(db, "joint.invited") == set()
