@@ -88,3 +88,27 @@ def test_another_users_notification_does_not_exist_and_stays_unread(
         assert client.post("/notifications/99999999999999999999/read").status_code == 404
         client.post("/logout")
     assert _unread(db, owner) == 1
+
+
+def test_a_notification_stored_before_hand_offs_shows_its_text_and_is_not_mailed(
+    db, make_user, login, client
+):
+    """Rows written by the old text path (kind and Chinese text, no event parameters) are
+    kept as they are: shown with their stored text, never mailed, and can be marked read."""
+    from app.notifications.models import EmailMode
+    from app.notifications.tasks import _unmailed
+
+    reader = make_user("SH", roles=("supervisor",), locale="en", email="old@sh.example")
+    old = Notification(
+        user_id=reader.id,
+        kind="transfer_offered",
+        text="上海市科委拟向本机关移送案件 SH-2026-000001",
+    )
+    db.session.add(old)
+    db.session.commit()
+    login(reader)
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "上海市科委拟向本机关移送案件 SH-2026-000001" in page and "1 new" in page
+    assert reader.id not in _unmailed({EmailMode.immediate})
+    assert client.post(f"/notifications/{old.id}/read").status_code == 302
+    assert _unread(db, reader) == 0
