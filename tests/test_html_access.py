@@ -482,6 +482,37 @@ MATRIX = {
         None,
         [(ANON, "login"), ("sh_committee", 200)],
     ),
+    "notifications.read_one": (
+        # Each notification is its recipient's: for anyone else it does not exist.
+        "POST",
+        lambda w: f"/notifications/{w['notification'].id}/read",
+        None,
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("sh_officer", 404),
+            ("sh_admin", 404),
+            ("sh_sysadmin", 404),
+            ("notification_unread", 0),
+            ("sh_supervisor", 302),
+            ("notification_read", 0),
+        ],
+    ),
+    "notifications.read_all": (
+        # Everyone signed in reads their own; nobody else's is touched.
+        "POST",
+        lambda w: "/notifications/read",
+        None,
+        [
+            (ANON, "login"),
+            ("js_committee", 302),
+            ("sh_officer", 302),
+            ("sh_sysadmin", 302),
+            ("notification_unread", 0),
+            ("sh_supervisor", 302),
+            ("notification_read", 0),
+        ],
+    ),
     "notifications.email_settings": (
         # Each user's own choice: everyone signed in has one, nobody sees another's.
         "POST",
@@ -1068,6 +1099,8 @@ CHECKS = {
     "officer_session_live": lambda w: not _session_ended(w),
     "officer_session_ended": _session_ended,
     "transfer_still_pending": _transfer_pending,
+    "notification_unread": lambda w: _refreshed(w, "notification").read_at is None,
+    "notification_read": lambda w: _refreshed(w, "notification").read_at is not None,
     "token_still_active": _token_active,
     "still_draft": lambda w: _record_status(w, "draft_record") == "draft",
     "still_active": lambda w: _record_status(w, "published_record") == "active",
@@ -1196,6 +1229,21 @@ class World(dict):
             description="",
             due_in_days=5,
             assignee=self["js_officer"],
+        )
+
+    def _build_notification(self):
+        """sh_supervisor's: a case registered in their agency waits for a team."""
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.notifications.models import Notification
+
+        case = self["received"]
+        return db.session.scalar(
+            select(Notification).where(
+                Notification.case_id == case.id,
+                Notification.user_id == self["sh_supervisor"].id,
+            )
         )
 
     def _build_item(self):

@@ -374,7 +374,8 @@ def test_overdue_tasks_show_on_both_dashboards_and_in_the_reminder(client, joint
     send_deadline_reminders()
     texts = db.session.scalars(
         select(Notification.text).where(
-            Notification.user_id == joint["js_officer"].id, Notification.kind == "task_overdue"
+            Notification.user_id == joint["js_officer"].id,
+            Notification.kind == "joint.task_overdue",
         )
     ).all()
     assert texts

@@ -132,3 +132,73 @@ def test_the_demo_writes_mails_to_the_log(db, make_user, make_case, app, caplog)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "mail (demo, not sent)" in logged and "To: " in logged
     assert f"Case {case.reference} was registered" in logged
+
+
+def test_transfers_joint_invitations_and_tasks_are_mailed_in_each_language(
+    db, make_user, make_case, agency, smtp_sink
+):
+    from app.cases.transfers import transfer_case
+    from app.joint.services import accept_invitation, create_task, invite_agencies
+    from tests.conftest import scenario_supervisor
+
+    make_user(
+        "JS", roles=("supervisor",), locale="en", email="en@js.example", display_name="Li Lei"
+    )
+    chinese = make_user(
+        "ZJ", roles=("supervisor",), locale="zh", email="zh@zj.example", display_name="韩梅"
+    )
+    worker = make_user("ZJ", roles=("officer",), locale="zh", email="officer@zj.example")
+    offered = make_case("SH", state=CaseState.preliminary_review)
+    transfer = transfer_case(
+        offered,
+        scenario_supervisor(offered),
+        target_agency="JS",
+        reason="属地管辖：被举报人张伟",
+        identity_travels=False,
+        expected_version=None,
+    )
+    joint = make_case("SH", state=CaseState.investigating)
+    (p,) = invite_agencies(
+        joint, [agency("ZJ")], "请协助询问张伟", scenario_supervisor(joint), None
+    )
+    db.session.commit()
+    assert send_immediate_mails()["mails"] >= 2
+
+    def only(address):
+        (message,) = [m for m in smtp_sink.messages if m["X-Rcpt"] == address]
+        return message["Subject"], _body(message)
+
+    subject, body = only("en@js.example")
+    sh = agency("SH")
+    assert subject == (
+        f"{sh.name_en} offers case {offered.reference} to your agency: a supervisor accepts "
+        "or refuses the transfer."
+    )
+    assert "Hello Li Lei," in body
+    assert f"https://yrd.example/transfers/{transfer.id}" in body
+    subject, body = only("zh@zj.example")
+    assert subject.startswith(f"{sh.name_zh} 邀请本机构参加案件 {joint.reference} 的联合调查")
+    assert "https://yrd.example/joint#invitations" in body and "韩梅，您好" in body
+
+    accept_invitation(p, [worker], chinese)
+    create_task(
+        joint,
+        joint.members[0].user,
+        agency=p.agency,
+        kind="interview",
+        title="询问张伟的合作者",
+        description="",
+        due_in_days=5,
+        assignee=worker,
+    )
+    db.session.commit()
+    smtp_sink.messages.clear()
+    assert send_immediate_mails()["mails"] >= 1
+    subject, body = only("officer@zj.example")
+    assert "条新提醒" in subject  # joined and the task: one mail with both
+    assert f"案件 {joint.reference}（{sh.name_zh}）的一项任务已分配给您" in body
+    assert "https://yrd.example/joint/tasks/" in body
+    for message in smtp_sink.messages:
+        text = message.as_string() + _body(message)
+        for secret in ("李娜", "13800000000", "张伟", "属地管辖", joint.title, offered.title):
+            assert secret not in text

@@ -387,15 +387,34 @@ def test_register_and_edit_an_expert_through_the_pages(client, db, make_user):
 
 
 def test_an_invitation_notifies_the_expert_or_their_agencys_administrators(db, expert):
+    from app.notifications.handoffs import render
     from app.notifications.models import Notification
 
     admin = expert.admin("SH")
     panel = create_panel(admin, PanelKind.academic, "学术委员会")
     js_admin = expert.admin("JS")
     no_account = expert("JS", name="无账号专家")
-    seat_expert(admin, panel, no_account, SeatRole.member, Category.peer, START, END)
-    notes = db.session.scalars(select(Notification).where(Notification.user_id == js_admin.id))
-    assert any("无账号专家" in n.text for n in notes)
+    seat, _password = seat_expert(
+        admin, panel, no_account, SeatRole.member, Category.peer, START, END
+    )
+    (note,) = db.session.scalars(select(Notification).where(Notification.user_id == js_admin.id))
+    # The administrator is sent to the expert's page to create the account; the mail and the
+    # notification do not carry the expert's name.
+    assert (note.kind, note.is_todo) == ("committee.seat_account", True)
+    assert note.link["values"] == {"expert_id": no_account.id}
+    assert panel.name in note.text and "无账号专家" not in note.text
+    assert render(note, "en").startswith(f"{panel.agency.name_en} invites an expert of your")
+    # Once the account exists, the administrator's step is taken and the expert is invited.
+    account, _password = create_expert_account(js_admin, no_account)
+    db.session.refresh(note)
+    assert not note.is_todo
+    (invited,) = db.session.scalars(select(Notification).where(Notification.user_id == account.id))
+    assert (invited.kind, invited.is_todo) == ("committee.seat_invited", True)
+    answer_seat(account, seat, True)
+    db.session.refresh(invited)
+    assert not invited.is_todo
+    told = db.session.scalars(select(Notification.kind).where(Notification.user_id == admin.id))
+    assert list(told) == ["committee.seat_accepted"]
     with_account = expert("JS", name="有账号专家")
     account, _password = create_expert_account(js_admin, with_account)
     seat_expert(admin, panel, with_account, SeatRole.member, Category.peer, START, END)

@@ -107,7 +107,7 @@ def test_accepting_moves_the_case_with_a_new_reference_and_clears_the_team(
             db,
             Notification,
             Notification.user_id == people["sh_supervisor"].id,
-            Notification.kind == "transfer_accepted",
+            Notification.kind == "transfer.accepted",
         )
         == 1
     )
@@ -171,7 +171,7 @@ def test_refusing_needs_a_reason_and_returns_the_case_to_the_sender(db, client, 
     )
     sign_in(client, people["sh_officer"])
     assert "不属本省管辖" in text(client.get(f"/cases/{case.reference}"))
-    assert _count(db, Notification, Notification.kind == "transfer_refused") >= 1
+    assert _count(db, Notification, Notification.kind == "transfer.refused") >= 1
 
 
 def test_withdrawing_returns_the_case_and_a_later_answer_is_refused(db, client, offered, people):

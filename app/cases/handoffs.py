@@ -1,6 +1,7 @@
 """Who must act next on a case: the recipients the workflow's hand-offs name, and the
 hand-offs of the steps that are not transitions (registration, the team, the defence, the
-deadlines). The transitions declare theirs in app/cases/workflow.py (`handoff=`)."""
+deadlines, the answers to a transfer). The transitions declare theirs in
+app/cases/workflow.py (`handoff=`)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
-from app.cases.models import Case
+from app.cases.models import Case, CaseTransfer
 from app.notifications.handoffs import (
+    agency_name,
+    case_link,
     case_todo,
     hand_off,
     mark_case_done,
+    mark_done,
     register_handoff,
     users_with_role,
 )
@@ -103,3 +107,92 @@ register_handoff(
     recipients=team_and_supervisors,
     todo=case_todo,
 )
+
+
+# --- transfers ------------------------------------------------------------------------------
+# The receiving agency cannot open the sender's case page: its supervisors act on the
+# transfer's page. The notification names the agencies and references only, never the
+# case's title, the reasons given or the complainant.
+
+
+def transfer_link(transfer: CaseTransfer) -> dict:
+    return {"endpoint": "cases.transfer_detail", "values": {"transfer_id": transfer.id}}
+
+
+def _transfer_params(transfer: CaseTransfer) -> dict:
+    return {
+        "ref": transfer.sender_reference,
+        "new": transfer.receiver_reference or "",
+        "sender": agency_name(transfer.from_agency),
+        "receiver": agency_name(transfer.to_agency),
+    }
+
+
+def transfer_todo(transfer: CaseTransfer) -> str:
+    return f"transfer:{transfer.id}"
+
+
+def _sender_side(transfer: CaseTransfer) -> list[User]:
+    """The sending agency's supervisors and whoever sent the offer, while still there."""
+    people = users_with_role(transfer.from_agency_id, Role.supervisor)
+    sender = transfer.sent_by
+    if sender is not None and sender.agency_id == transfer.from_agency_id:
+        people.append(sender)
+    return people
+
+
+def _receiving_supervisors(transfer: CaseTransfer) -> list[User]:
+    return users_with_role(transfer.to_agency_id, Role.supervisor)
+
+
+register_handoff(
+    "transfer.offered",
+    text=_l(
+        "%(sender)s offers case %(ref)s to your agency: a supervisor accepts or refuses the "
+        "transfer."
+    ),
+    recipients=_receiving_supervisors,
+    link=transfer_link,
+    params=_transfer_params,
+    todo=transfer_todo,
+)
+register_handoff(
+    "transfer.accepted",
+    text=_l("%(receiver)s accepted the transfer of case %(ref)s; it is now their case %(new)s."),
+    recipients=_sender_side,
+    link=transfer_link,
+    params=_transfer_params,
+)
+# Back at the sender's preliminary review: its supervisors decide again, so the news is a
+# to-do of that state, done when the case leaves it.
+register_handoff(
+    "transfer.refused",
+    text=_l(
+        "%(receiver)s refused the transfer of case %(ref)s; the case is back in your "
+        "preliminary review: decide how it goes on."
+    ),
+    recipients=_sender_side,
+    link=lambda transfer: case_link(transfer.case),
+    params=_transfer_params,
+    todo=lambda transfer: case_todo(transfer.case),
+)
+register_handoff(
+    "transfer.withdrawn",
+    text=_l("%(sender)s withdrew its transfer of case %(ref)s; nothing is left to answer."),
+    recipients=_receiving_supervisors,
+    link=transfer_link,
+    params=_transfer_params,
+)
+
+
+def announce_offer(transfer: CaseTransfer, actor: User) -> None:
+    hand_off("transfer.offered", transfer, actor=actor)
+
+
+def announce_answer(transfer: CaseTransfer, event: str, actor: User) -> None:
+    """An answer or a withdrawal takes the receiver's step, whoever of them takes it; an
+    accepted case starts at `received` with the receiver, whose supervisors assign it."""
+    mark_done(transfer_todo(transfer))
+    hand_off(event, transfer, actor=actor)
+    if event == "transfer.accepted":
+        hand_off("case.register", transfer.case, actor=actor)

@@ -14,14 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, func, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.auth.models import Agency, Role, User, UserRole
+from app.auth.models import Agency, Role, User
 from app.auth.services import case_agencies
+from app.cases.handoffs import announce_answer, announce_offer
 from app.cases.models import Case, CaseState, CaseTransfer, HistoryEntry, TransferState
 from app.cases.permissions import AGENCY_READ_ROLES
 from app.cases.services import next_sequence, write_history
@@ -30,7 +29,6 @@ from app.core.calendar import today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, StaleVersion
 from app.core.models import utcnow
 from app.extensions import db
-from app.notifications.services import notify
 from app.statistics.summaries import refresh_summary
 
 STATE_LABELS = {
@@ -237,18 +235,7 @@ def offer_transfer(
         agency_id=agency.id,  # the receiving agency's log shows what was offered to it
         details={"from": case.agency.code, "to": agency.code, "identity": identity_travels},
     )
-    _tell_supervisors(
-        agency.id,
-        lambda: _(
-            "%(agency)s offers case %(ref)s (“%(title)s”) for transfer; "
-            "a supervisor answers it on the transfers page.",
-            agency=case.agency.name_zh,
-            ref=case.reference,
-            title=case.title,
-        ),
-        kind="transfer_offered",
-        key=f"transfer_offered:{transfer.id}",
-    )
+    announce_offer(transfer, user)
     return {
         "target_agency": agency.code,
         "transfer_id": transfer.id,
@@ -321,16 +308,7 @@ def accept_transfer(transfer: CaseTransfer, user: User) -> Case:
         raise StaleVersion(
             _l("This case was changed by someone else at the same moment. Reload and try again.")
         ) from exc
-    _tell_sender(
-        transfer,
-        lambda: _(
-            "%(agency)s accepted the transfer of case %(old)s; it is now their case %(new)s.",
-            agency=transfer.to_agency.name_zh,
-            old=transfer.sender_reference,
-            new=transfer.receiver_reference,
-        ),
-        kind="transfer_accepted",
-    )
+    announce_answer(transfer, "transfer.accepted", user)
     return case
 
 
@@ -445,16 +423,7 @@ def refuse_transfer(transfer: CaseTransfer, user: User, reason: str | None) -> C
     if len(reason) > 5000:
         raise InvalidInput(_l("The reason is longer than 5000 characters."), field="reason")
     case = _return(transfer, user, TransferState.refused, reason, "refuse_transfer")
-    _tell_sender(
-        transfer,
-        lambda: _(
-            "%(agency)s refused the transfer of case %(ref)s: %(reason)s",
-            agency=transfer.to_agency.name_zh,
-            ref=transfer.sender_reference,
-            reason=reason,
-        ),
-        kind="transfer_refused",
-    )
+    announce_answer(transfer, "transfer.refused", user)
     return case
 
 
@@ -465,16 +434,7 @@ def withdraw_transfer(transfer: CaseTransfer, user: User, reason: str | None = N
     _check_pending(transfer)
     reason = (reason or "").strip()[:5000] or None
     case = _return(transfer, user, TransferState.withdrawn, reason, "withdraw_transfer")
-    _tell_supervisors(
-        transfer.to_agency_id,
-        lambda: _(
-            "%(agency)s withdrew its transfer of case %(ref)s.",
-            agency=transfer.from_agency.name_zh,
-            ref=transfer.sender_reference,
-        ),
-        kind="transfer_withdrawn",
-        key=f"transfer_withdrawn:{transfer.id}",
-    )
+    announce_answer(transfer, "transfer.withdrawn", user)
     return case
 
 
@@ -514,42 +474,6 @@ def _return(
             _l("This case was changed by someone else at the same moment. Reload and try again.")
         ) from exc
     return case
-
-
-# --- notifications ---------------------------------------------------------------------------
-
-
-def _supervisors(agency_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole)
-            .where(
-                User.agency_id == agency_id,
-                User.active.is_(True),
-                UserRole.role == Role.supervisor,
-            )
-            .distinct()
-            .order_by(User.id)
-        )
-    )
-
-
-def _tell_supervisors(agency_id: int, text, *, kind: str, key: str) -> None:
-    """Notifications are stored in Chinese, as the reminders are; they name no identity."""
-    with force_locale("zh"):
-        message = text()
-    for user in _supervisors(agency_id):
-        notify(user, message, kind=kind, dedupe_key=key)
-
-
-def _tell_sender(transfer: CaseTransfer, text, *, kind: str) -> None:
-    key = f"{kind}:{transfer.id}"
-    _tell_supervisors(transfer.from_agency_id, text, kind=kind, key=key)
-    sender = transfer.sent_by
-    if sender is not None and not sender.has_role(Role.supervisor):
-        with force_locale("zh"):
-            notify(sender, text(), kind=kind, dedupe_key=key)
 
 
 def kept_identity(transfer: CaseTransfer, user: User) -> dict | None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import User
 from app.cases.models import Case
 from app.cases.services import write_history
+from app.committees import handoffs
 from app.committees.labels import rule_text
 from app.committees.models import (
     ConflictKind,
@@ -36,28 +35,6 @@ from app.core import audit
 from app.core.calendar import today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.extensions import db
-from app.notifications.handoffs import hand_off, mark_done, register_handoff
-from app.notifications.services import notify
-
-# The members of the panel a case is referred to must act: declare, then review and vote.
-# The to-do ends when the review is closed.
-register_handoff(
-    "committee.referral",
-    text=_l(
-        "%(panel)s: case %(ref)s is referred to you for review; declare any conflict "
-        "first. Deadline %(date)s."
-    ),
-    link=lambda review: {
-        "endpoint": "committees.review_detail",
-        "values": {"review_id": review.id},
-    },
-    params=lambda review: {
-        "ref": review.case.reference,
-        "panel": review.panel.name,
-        "date": review.deadline.isoformat(),
-    },
-    todo=lambda review: f"review:{review.id}",
-)
 
 NO_CONFLICT = "none"
 MAX_TEXT = 5000
@@ -247,19 +224,12 @@ def _member_user(member: ReviewMember) -> User | None:
 
 
 def _announce_referral(review: Review) -> None:
-    with force_locale("zh"):
-        screened = _(
-            "The automatic screen proposes recusals for review %(ref)s; confirm or dismiss them.",
-            ref=review.case.reference,
-        )
     chair = acting_chair(review)
-    hand_off("committee.referral", review, to=[_member_user(m) for m in review.members])
-    if (
-        chair is not None
-        and _member_user(chair)
-        and any(m.screened_conflict for m in review.members)
-    ):
-        notify(_member_user(chair), screened, kind="review_screen")
+    handoffs.announce_referral(
+        review,
+        [_member_user(m) for m in review.members],
+        _member_user(chair) if chair is not None else None,
+    )
 
 
 def _audited(action: str, actor: User, case: Case, obj, details: dict) -> None:
@@ -339,6 +309,7 @@ def declare(user: User, review: Review, conflict, note=None) -> ReviewMember:
         return member
     member.conflict = conflict
     _mark_recused(member, user, note or conflict.value)
+    handoffs.announce_recusal(review, user, user)
     _audited("committee.declare", user, review.case, member, {"conflict": conflict.value})
     _history(review, user, "review_recusal", reason=note, member=name, conflict=conflict.value)
     return member
@@ -456,13 +427,8 @@ def recuse_member(chair: User, review: Review, member_id, reason) -> ReviewMembe
     _mark_recused(member, chair, reason)
     _audited("committee.recuse", chair, review.case, member, {"member": member.seat.expert.name})
     _history(review, chair, "review_recusal", reason=reason, member=member.seat.expert.name)
-    user = _member_user(member)
-    if user is not None:
-        with force_locale("zh"):
-            text = _(
-                "The chair recused you from the review of case %(ref)s.", ref=review.case.reference
-            )
-        notify(user, text, kind="review_recusal")
+    handoffs.announce_recusal(review, _member_user(member), chair)
+    handoffs.announce_screen_settled(review)
     return member
 
 
@@ -483,6 +449,7 @@ def dismiss_screen(chair: User, review: Review, member_id) -> ReviewMember:
         {"member": member.seat.expert.name, "institution": found},
     )
     _history(review, chair, "review_screen_dismissed", member=member.seat.expert.name)
+    handoffs.announce_screen_settled(review)
     return member
 
 
@@ -513,6 +480,7 @@ def cast_vote(user: User, review: Review, choice, opinion) -> ReviewMember:
         details["was"] = before.value
     audit.record(action, actor=user, case=review.case, obj=member, details=details)
     _history(review, user, "review_vote" if before is None else "review_vote_changed")
+    handoffs.announce_vote(review, user)
     return member
 
 
@@ -694,7 +662,7 @@ def close_review(chair: User, review: Review, reasons=None) -> Review:
     )
     step = "review_endorse" if tally.outcome is Outcome.endorse else "review_return"
     take_internal(case, chair, step, reason=reasons, review=review.id, **review.tally)
-    mark_done(f"review:{review.id}")
+    handoffs.announce_closed(review)
     return review
 
 

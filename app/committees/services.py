@@ -11,13 +11,12 @@ import secrets
 from dataclasses import dataclass
 from fractions import Fraction
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, or_, select
 
 from app.auth.models import Role, User
 from app.auth.services import USERNAME_RE, create_user, update_user, validate_password
+from app.committees import handoffs
 from app.committees import permissions as perm
 from app.committees.models import (
     Expert,
@@ -34,7 +33,6 @@ from app.core import audit
 from app.core.calendar import today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.extensions import db
-from app.notifications.services import notify
 
 
 @dataclass
@@ -186,6 +184,7 @@ def create_expert_account(
         agency_id=expert.agency_id,
         details={"username": user.username},
     )
+    handoffs.announce_account(expert.id, actor)
     return user, password
 
 
@@ -211,6 +210,7 @@ def link_expert_account(actor: User, expert: Expert, user: User) -> None:
         agency_id=expert.agency_id,
         details={"username": user.username},
     )
+    handoffs.announce_account(expert.id, actor)
 
 
 def create_panel(actor: User, kind: PanelKind | str, name: str) -> Panel:
@@ -396,39 +396,8 @@ def seat_expert(
         },
     )
     if not own:
-        _announce_invitation(seat)
+        handoffs.announce_seat_invitation(seat, actor)
     return seat, password
-
-
-def _announce_invitation(seat: PanelSeat) -> None:
-    """The expert hears of the invitation; without an account yet, their agency's
-    administrators do, so they can create one."""
-    expert, panel = seat.expert, seat.panel
-    with force_locale("zh"):
-        if expert.user is not None:
-            text = _(
-                "%(agency)s invites you to a seat on %(panel)s; answer on your invitations page.",
-                agency=panel.agency.name_zh,
-                panel=panel.name,
-            )
-            notify(expert.user, text, kind="seat_invitation")
-            return
-        text = _(
-            "%(agency)s invites your expert %(name)s to %(panel)s; create their account so "
-            "they can answer.",
-            agency=panel.agency.name_zh,
-            name=expert.name,
-            panel=panel.name,
-        )
-    admins = db.session.scalars(
-        select(User).where(
-            User.agency_id == expert.agency_id,
-            User.active.is_(True),
-            User.role_rows.any(role=Role.agency_admin),
-        )
-    )
-    for admin in admins:
-        notify(admin, text, kind="seat_invitation")
 
 
 def answer_seat(user: User, seat: PanelSeat, accept: bool) -> None:
@@ -447,6 +416,7 @@ def answer_seat(user: User, seat: PanelSeat, accept: bool) -> None:
         agency_id=seat.panel.agency_id,
         details={"panel": seat.panel.name, "expert": seat.expert.name},
     )
+    handoffs.announce_seat_answer(seat, user)
 
 
 def end_seat(actor: User, seat: PanelSeat) -> None:
@@ -474,6 +444,7 @@ def end_seat(actor: User, seat: PanelSeat) -> None:
         agency_id=seat.panel.agency_id,
         details={"panel": seat.panel.name, "expert": seat.expert.name, "was": before.value},
     )
+    handoffs.announce_seat_ended(seat)
 
 
 def _like(term: str) -> str:

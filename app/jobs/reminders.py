@@ -5,14 +5,11 @@ lapsed invitations are marked expired."""
 
 from __future__ import annotations
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.cases.handoffs import hand_off
 from app.cases.models import TERMINAL_STATES, Case, CaseState
 from app.core.calendar import add_working_days, today
-from app.notifications.services import notify
 
 DUE_SOON_WORKING_DAYS = 5
 
@@ -54,25 +51,12 @@ def _defence_lapsed(case: Case, day) -> bool:
 
 
 def _task_reminders(day) -> int:
-    """One reminder a day per overdue task and person: the assignee (or the assigned
-    agency's supervisors) and the leading case team. The text names the case only."""
-    from app.joint.services import overdue_tasks, supervisors_of
+    """One reminder a day per overdue task and person: whoever carries it out and the
+    leading case team (app.joint.handoffs)."""
+    from app.joint.handoffs import remind_overdue
+    from app.joint.services import overdue_tasks
 
-    sent = 0
-    for task in overdue_tasks(day=day):
-        people = [task.assignee] if task.assignee else supervisors_of(task.agency_id)
-        people += [m.user for m in task.case.members]
-        with force_locale("zh"):
-            text = _(
-                "A joint-investigation task of case %(ref)s is overdue since %(due)s.",
-                ref=task.case.reference,
-                due=task.due_date,
-            )
-        for user in {u.id: u for u in people}.values():
-            key = f"task_overdue:{task.id}:{day.isoformat()}"
-            if notify(user, text, kind="task_overdue", case=task.case, dedupe_key=key):
-                sent += 1
-    return sent
+    return sum(remind_overdue(task, day) for task in overdue_tasks(day=day))
 
 
 def _scalars(query):

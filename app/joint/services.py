@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from app.auth.models import Agency, Role, User, UserRole
+from app.auth.models import Agency, Role, User
 from app.cases.models import Case, CaseState
 from app.cases.permissions import can_handle, check_case_open
 from app.cases.services import write_history
@@ -23,6 +22,7 @@ from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.core.models import utcnow
 from app.evidence.services import Upload, add_file_evidence
 from app.extensions import db
+from app.joint import handoffs
 from app.joint.models import (
     OPEN_PARTICIPATION,
     JointInvestigation,
@@ -41,7 +41,6 @@ from app.joint.permissions import (
     may_work_on,
     participation_of,
 )
-from app.notifications.services import notify
 
 MAX_TEXT = 5000
 
@@ -53,24 +52,6 @@ def _text(value: str | None, field: str, *, required: bool = True) -> str:
     if len(cleaned) > MAX_TEXT:
         raise InvalidInput(_l("At most 5,000 characters."), field=field)
     return cleaned
-
-
-def _notify_all(users, message, *, kind: str, case: Case) -> None:
-    """Notifications name the case and the step only, never its content."""
-    for user in users:
-        with force_locale(user.locale or "zh"):
-            notify(user, message(), kind=kind, case=case)
-
-
-def supervisors_of(agency_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(User.agency_id == agency_id, User.active, UserRole.role == Role.supervisor)
-            .order_by(User.id)
-        ).unique()
-    )
 
 
 def joint_of(case: Case) -> JointInvestigation | None:
@@ -181,18 +162,7 @@ def invite_agencies(
             obj=p,
             details={"agency": agency.code, "respond_by": respond_by.isoformat()},
         )
-        _notify_all(
-            supervisors_of(agency.id),
-            lambda: _(
-                "%(agency)s invites your agency to a joint investigation of case %(ref)s; "
-                "answer by %(due)s.",
-                agency=case.agency.display_name("zh"),
-                ref=case.reference,
-                due=respond_by.isoformat(),
-            ),
-            kind="joint_invitation",
-            case=case,
-        )
+        handoffs.announce_invitation(p, actor)
         made.append(p)
     return made
 
@@ -200,16 +170,24 @@ def invite_agencies(
 def expire_invitations(case_id: int | None = None) -> int:
     """Marks pending invitations past their answer date expired: run daily, and before any
     page or answer reads them, so a lapsed invitation is never answered."""
-    query = update(Participation).where(
+    query = select(Participation).where(
         Participation.status == ParticipationStatus.pending, Participation.respond_by < today()
     )
     if case_id is not None:
         query = query.where(Participation.case_id == case_id)
+    lapsed = list(db.session.scalars(query))
+    if not lapsed:
+        return 0
     result = db.session.execute(
-        query.values(status=ParticipationStatus.expired).execution_options(
-            synchronize_session="fetch"
+        update(Participation)
+        .where(
+            Participation.id.in_([p.id for p in lapsed]),
+            Participation.status == ParticipationStatus.pending,
         )
+        .values(status=ParticipationStatus.expired)
+        .execution_options(synchronize_session="fetch")
     )
+    handoffs.announce_lapsed(lapsed)
     return result.rowcount or 0
 
 
@@ -256,25 +234,7 @@ def _record_answer(participation: Participation, actor: User, action: str) -> No
     case = participation.case
     write_history(case, actor, action, details={"agency": participation.agency.code})
     audit.record(action, actor=actor, case=case, obj=participation)
-    accepted = action == "joint.accept"
-    _notify_all(
-        supervisors_of(case.agency_id),
-        lambda: (
-            _(
-                "%(agency)s accepted the invitation to case %(ref)s.",
-                agency=participation.agency.display_name("zh"),
-                ref=case.reference,
-            )
-            if accepted
-            else _(
-                "%(agency)s declined the invitation to case %(ref)s.",
-                agency=participation.agency.display_name("zh"),
-                ref=case.reference,
-            )
-        ),
-        kind="joint_answer",
-        case=case,
-    )
+    handoffs.announce_answer(participation, actor)
 
 
 def _end(participation: Participation, status: ParticipationStatus, actor: User, reason) -> None:
@@ -295,6 +255,7 @@ def remove_participant(participation: Participation, reason: str, actor: User) -
     db.session.flush()
     write_history(case, actor, "joint.remove", details={"agency": participation.agency.code})
     audit.record("joint.remove", actor=actor, case=case, obj=participation)
+    handoffs.announce_left(participation, actor, tasks_of(case))
 
 
 def withdraw_participation(participation: Participation, reason: str, actor: User) -> None:
@@ -307,16 +268,7 @@ def withdraw_participation(participation: Participation, reason: str, actor: Use
     db.session.flush()
     write_history(case, actor, "joint.withdraw", details={"agency": participation.agency.code})
     audit.record("joint.withdraw", actor=actor, case=case, obj=participation)
-    _notify_all(
-        supervisors_of(case.agency_id),
-        lambda: _(
-            "%(agency)s withdrew from the joint investigation of case %(ref)s.",
-            agency=participation.agency.display_name("zh"),
-            ref=case.reference,
-        ),
-        kind="joint_answer",
-        case=case,
-    )
+    handoffs.announce_left(participation, actor, tasks_of(case))
 
 
 def end_joint(case: Case, reason: str, actor: User) -> None:
@@ -338,6 +290,7 @@ def end_joint(case: Case, reason: str, actor: User) -> None:
     db.session.flush()
     write_history(case, actor, "joint.end", reason=reason)
     audit.record("joint.end", actor=actor, case=case, obj=joint)
+    handoffs.announce_end(case.id)
 
 
 # --- tasks ------------------------------------------------------------------------------
@@ -402,16 +355,7 @@ def create_task(
     db.session.flush()
     write_history(case, actor, "joint.task", details={"task": task.id, "agency": agency.code})
     audit.record("joint.task_create", actor=actor, case=case, obj=task)
-    _notify_all(
-        [assignee] if assignee else supervisors_of(agency.id),
-        lambda: _(
-            "A task of case %(ref)s is assigned to you, due on %(due)s.",
-            ref=case.reference,
-            due=task.due_date.isoformat(),
-        ),
-        kind="joint_task",
-        case=case,
-    )
+    handoffs.announce_task(task, actor)
     return task
 
 
@@ -473,27 +417,8 @@ def act_on_task(
     audit.record(f"joint.task_{step}", actor=actor, case=case, obj=task)
     if step in ("complete", "send_back"):
         write_history(case, actor, f"joint.task_{step}", details={"task": task.id})
-    _notify_task(task, step)
+    handoffs.announce_task_step(task, step, actor)
     return report
-
-
-def _notify_task(task: Task, step: str) -> None:
-    case = task.case
-    if step == "complete":
-        users = supervisors_of(case.agency_id) + [m.user for m in case.members]
-        _notify_all(
-            {u.id: u for u in users}.values(),
-            lambda: _("A task of case %(ref)s was completed.", ref=case.reference),
-            kind="joint_task",
-            case=case,
-        )
-    elif step == "send_back":
-        _notify_all(
-            [task.assignee] if task.assignee else supervisors_of(task.agency_id),
-            lambda: _("A task of case %(ref)s was sent back.", ref=case.reference),
-            kind="joint_task",
-            case=case,
-        )
 
 
 def tasks_of(case: Case) -> list[Task]:

@@ -3,20 +3,20 @@
 A feature declares each of its hand-offs once, as transitions are declared, and announces
 it where the step is taken, in the same transaction:
 
-    register_handoff("committee.referral", text=_l("..."), recipients=None, link=case_link)
-    hand_off("committee.referral", case, to=seated_members, actor=user)
+    register_handoff("joint.invited", text=_l("..."), recipients=..., link=..., todo=...)
+    hand_off("joint.invited", participation, actor=user)
 
 `to=` names the recipients when the declaration has none (or overrides it); the actor
 never hears of their own step. The workflow's steps declare theirs on the transition
-(`Transition.handoff`), so `perform` announces them. "committee.referral" is declared
-here for the committee review: call the line above with the members who may see the case
-(never recused ones) when a case is referred to a panel; `mark_done(f"review:{id}")` once
-the review is closed (its to-do key is `review:<review id>` when you pass `todo=`).
+(`Transition.handoff`), so `perform` announces them; every other feature declares its own
+in its `handoffs.py` (cases, transfers, joint investigations, committees, records).
 
-A hand-off stores its event and parameters (the reference, dates: never a person's
-identity), rendered in the reader's language when shown or mailed. With a to-do key it
-stays in "to do" until `mark_done(key)` — the workflow marks a case's to-dos done when the
-case leaves the state they were for, whoever took the step.
+A hand-off stores its event and parameters (the reference, dates, an agency's name: never
+a complainant's identity, the case's content or evidence), rendered in the reader's
+language when shown or mailed; a parameter made with `in_both` (an agency's Chinese and
+English names) is read in that language too. With a to-do key it stays in "to do" until
+`mark_done(key)` — the workflow marks a case's to-dos done when the case leaves the state
+they were for, whoever took the step.
 """
 
 from __future__ import annotations
@@ -32,6 +32,23 @@ from app.auth.models import Role, User, UserRole
 from app.core.models import utcnow
 from app.extensions import db
 from app.notifications.models import Notification
+
+
+def in_both(zh: str, en: str) -> dict:
+    """A parameter with a Chinese and an English form (an agency's name), stored as both
+    so the reader's language chooses when the notification is shown or mailed."""
+    return {"zh": zh, "en": en or zh}
+
+
+def agency_name(agency) -> dict:
+    return in_both(agency.name_zh, agency.name_en)
+
+
+def _in_locale(params: dict, locale: str) -> dict:
+    return {
+        key: (value.get(locale) or value.get("zh", "")) if isinstance(value, dict) else value
+        for key, value in params.items()
+    }
 
 
 def case_link(case, anchor: str | None = None) -> dict:
@@ -112,7 +129,7 @@ def hand_off(
             )
         )
     with force_locale("zh"):
-        stored_text = str(handoff.text) % values
+        stored_text = str(handoff.text) % _in_locale(values, "zh")
     added = []
     for user_id in sorted(set(unique) - taken):
         row = Notification(
@@ -137,9 +154,14 @@ def _case_id(obj) -> int | None:
     return obj.id if isinstance(obj, Case) else getattr(obj, "case_id", None)
 
 
-def mark_done(key: str, *, prefix: bool = False) -> int:
-    """The step of this to-do was taken (by anyone): it leaves every recipient's "to do"."""
+def mark_done(key: str, *, prefix: bool = False, user_ids: Iterable[int] | None = None) -> int:
+    """The step of this to-do was taken (by anyone): it leaves every recipient's "to do".
+
+    `user_ids` ends it for those recipients only: their part is over (a recused member)
+    while the others still have theirs to take."""
     condition = Notification.todo_key.like(f"{key}%") if prefix else Notification.todo_key == key
+    if user_ids is not None:
+        condition = condition & Notification.user_id.in_(list(user_ids))
     result = db.session.execute(
         update(Notification)
         .where(condition, Notification.done_at.is_(None))
@@ -158,9 +180,10 @@ def render(notification: Notification, locale: str | None = None) -> str:
     handoff = HANDOFFS.get(notification.kind)
     if handoff is None or notification.params is None:
         return notification.text
-    with force_locale(locale or "zh"):
+    locale = locale or "zh"
+    with force_locale(locale):
         try:
-            return str(handoff.text) % notification.params
+            return str(handoff.text) % _in_locale(notification.params, locale)
         except (KeyError, TypeError, ValueError):
             return notification.text
 

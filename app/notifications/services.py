@@ -1,41 +1,40 @@
-"""Sending in-app notifications."""
+"""A user's own notifications: reading them, and the choice of mail delivery. Who is
+notified of what is declared as hand-offs (app/notifications/handoffs.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 
+from app.core.errors import NotAllowed
+from app.core.models import utcnow
 from app.extensions import db
 from app.notifications.models import Notification
 
 
-def notify(user, text: str, *, kind: str, case=None, dedupe_key: str | None = None) -> bool:
-    """Add a notification unless one with the same dedupe key already exists for the user;
-    returns whether one was added. The caller commits."""
-    if dedupe_key is not None:
-        exists = db.session.scalar(
-            select(Notification.id).where(
-                Notification.user_id == user.id, Notification.dedupe_key == dedupe_key
-            )
-        )
-        if exists:
-            return False
-    db.session.add(
-        Notification(
-            user_id=user.id,
-            case_id=getattr(case, "id", None),
-            kind=kind,
-            text=text,
-            dedupe_key=dedupe_key,
-        )
+def mark_read(user, notification: Notification) -> None:
+    """Read stays read: a second click changes nothing. The to-do it may carry stays until
+    its step is taken."""
+    if notification.user_id != user.id:
+        raise NotAllowed(_l("This notification is not yours."))
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+
+
+def mark_all_read(user) -> int:
+    """Everything the user has received so far is read; what arrives later is new again."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
-    db.session.flush()
-    return True
+    return result.rowcount or 0
 
 
 def set_email_mode(user, mode: str) -> None:
     """The user's choice of mail delivery; an unknown choice changes nothing."""
-    from flask_babel import lazy_gettext as _l
-
     from app.core import audit
     from app.core.errors import InvalidInput
     from app.notifications.models import EmailMode, NotificationSettings
