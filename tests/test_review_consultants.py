@@ -119,7 +119,15 @@ def test_a_consultant_vote_is_refused_and_changes_nothing(db, review):
     assert caught.value.code == "consultant_no_vote"
     assert consultant.choice is None and consultant.opinion is None
     assert not db.session.scalar(select(func.count()).where(AuditEntry.action == "committee.vote"))
+    todo = db.session.scalar(
+        select(Notification).where(
+            Notification.user_id == user.id, Notification.kind == "committee.referral"
+        )
+    )
+    assert todo.is_todo  # the referral waits for the consultant's advice
     write_advice(user, review, "建议补充调取原始实验记录。")
+    db.session.refresh(todo)
+    assert not todo.is_todo
     write_advice(user, review, "建议补充调取原始实验记录并核对。")
     assert consultant.opinion.endswith("核对。") and consultant.vote_changes == 1
     assert consultant.choice is None

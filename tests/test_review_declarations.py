@@ -58,8 +58,10 @@ def test_a_correction_before_voting_recuses_at_once(db, review):
     with pytest.raises(InvalidInput):
         correct_declaration(user, review, "other", " ")
     assert not member.recused and sees_package(member)
+    assert open_todos(db, user) == ["committee.referral"]  # still to vote
     correct_declaration(user, review, "coauthor", "2024年合作发表论文")
     assert member.recused and member.conflict.value == "coauthor"
+    assert open_todos(db, user) == []  # recused: the review leaves their to-do list
     assert member.attendance.value == "recused" and not sees_package(member)
     assert audited(db, "committee.correct_declaration") == 1
     entry = db.session.scalar(
@@ -84,6 +86,20 @@ def test_no_correction_after_voting(db, review):
     assert audited(db, "committee.correct_declaration") == 0
 
 
+def open_todos(db, user) -> list[str]:
+    from app.notifications.models import Notification
+
+    return list(
+        db.session.scalars(
+            select(Notification.kind).where(
+                Notification.user_id == user.id,
+                Notification.todo_key.is_not(None),
+                Notification.done_at.is_(None),
+            )
+        )
+    )
+
+
 def test_only_the_chair_lifts_a_recusal_with_a_reason(db, review):
     member = review.members[2]
     user = user_of(member)
@@ -96,12 +112,15 @@ def test_only_the_chair_lifts_a_recusal_with_a_reason(db, review):
     with pytest.raises(GuardFailed):
         lift_recusal(chair, review, review.members[1].id, "未回避")
     assert member.recused and audited(db, "committee.lift_recusal") == 0
+    assert open_todos(db, user) == []  # recused: nothing left to do
     lift_recusal(chair, review, member.id, "合作已逾十年，与本案无关")
     assert not member.recused and member.attendance is None
     assert member.lifted_reason == "合作已逾十年，与本案无关"
     assert member.conflict.value == "coauthor"  # the declaration stays on the record
     assert sees_package(member)
+    assert open_todos(db, user) == ["committee.recusal_lifted"]  # told, with a part again
     cast_vote(user, review, "endorse", "同意")
+    assert open_todos(db, user) == []
     assert audited(db, "committee.lift_recusal") == 1
     assert db.session.scalar(
         select(HistoryEntry.reason).where(HistoryEntry.action == "review_recusal_lifted")

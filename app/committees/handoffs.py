@@ -84,6 +84,16 @@ register_handoff(
     params=_review_params,
 )
 register_handoff(
+    "committee.recusal_lifted",
+    text=_l(
+        "%(panel)s: the chair lifted your recusal from the review of case %(ref)s; take "
+        "your part in it again."
+    ),
+    link=_review_link,
+    params=_review_params,
+    todo=review_todo,
+)
+register_handoff(
     "committee.seat_invited",
     text=_l("%(agency)s invites you to a seat on %(panel)s: accept or decline it."),
     recipients=lambda seat: [seat.expert.user],
@@ -152,6 +162,12 @@ def announce_recusal(review: Review, member_user: User | None, actor: User) -> N
         return
     mark_done(review_todo(review), user_ids=[member_user.id])
     hand_off("committee.recused", review, to=[member_user], actor=actor)
+
+
+def announce_lifted(review: Review, member_user: User | None, chair: User) -> None:
+    """A member whose recusal the chair lifted has a part to take again: a to-do."""
+    if member_user is not None:
+        hand_off("committee.recusal_lifted", review, to=[member_user], actor=chair)
 
 
 def announce_vote(review: Review, user: User) -> None:

@@ -353,6 +353,7 @@ def correct_declaration(user: User, review: Review, conflict, note=None) -> Revi
     member.conflict, member.conflict_note = kind, note
     member.declared_at = dt.datetime.now(dt.UTC)
     _mark_recused(member, user, note or kind.value)
+    handoffs.announce_recusal(review, user, user)
     name = member.seat.expert.name
     _audited(
         "committee.correct_declaration",
@@ -398,14 +399,7 @@ def lift_recusal(chair: User, review: Review, member_id, reason) -> ReviewMember
         {"member": name, "recusal": member.recusal_reason},
     )
     _history(review, chair, "review_recusal_lifted", reason=reason, member=name)
-    user = _member_user(member)
-    if user is not None:
-        with force_locale("zh"):
-            text = _(
-                "The chair lifted your recusal from the review of case %(ref)s.",
-                ref=review.case.reference,
-            )
-        notify(user, text, kind="review_recusal")
+    handoffs.announce_lifted(review, _member_user(member), chair)
     return member
 
 
@@ -526,6 +520,7 @@ def write_advice(user: User, review: Review, opinion) -> ReviewMember:
     db.session.flush()
     action = "committee.advise" if before is None else "committee.change_advice"
     audit.record(action, actor=user, case=review.case, obj=member, details={})
+    handoffs.announce_vote(review, user)
     _history(review, user, "review_advice" if before is None else "review_advice_changed")
     return member
 
