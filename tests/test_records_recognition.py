@@ -48,10 +48,16 @@ def _told(user, record: IntegrityRecord) -> list[Notification]:
 
 
 def test_publishing_asks_the_other_agencies_supervisors_and_nobody_else(published, people):
+    from app.notifications.handoffs import render
+
     for name in ("js_supervisor", "zj_supervisor"):
         (notice,) = _told(people[name], published)
         assert notice.todo_key and notice.done_at is None
         assert notice.link["values"] == {"record_id": published.id}
+    assert render(notice, "en").startswith(
+        "Science and Technology Commission of Shanghai Municipality published"
+    )
+    assert render(notice, "zh").startswith("上海市科学技术委员会发布了")
     for name in ("sh_admin", "sh_supervisor", "js_officer", "js_admin"):
         assert _told(people[name], published) == [], name
 

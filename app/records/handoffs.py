@@ -10,7 +10,13 @@ from sqlalchemy import select
 from app.auth.models import Agency, Role
 from app.auth.services import case_agencies
 from app.extensions import db
-from app.notifications.handoffs import hand_off, mark_done, register_handoff, users_with_role
+from app.notifications.handoffs import (
+    agency_name,
+    hand_off,
+    mark_done,
+    register_handoff,
+    users_with_role,
+)
 from app.records.models import IntegrityRecord
 
 
@@ -19,8 +25,11 @@ def record_link(record: IntegrityRecord) -> dict:
 
 
 def _params(record: IntegrityRecord) -> dict:
+    """A record of an agency here names it in the reader's language; a peer's record
+    carries only the deciding agency's name as the peer sent it."""
     reference = record.case.reference if record.case is not None else ""
-    return {"ref": reference, "agency": record.deciding_agency, "record": record.id}
+    agency = agency_name(record.agency) if record.agency is not None else record.deciding_agency
+    return {"ref": reference, "agency": agency, "record": record.id}
 
 
 def _approval_todo(record: IntegrityRecord) -> str:
