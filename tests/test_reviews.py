@@ -404,6 +404,12 @@ def test_a_members_dashboard_counts_the_reviews_waiting_for_them_and_no_case_fig
     waiting = page[page.index('data-testid="reviews-waiting"') :]
     assert 'data-testid="waiting-declare"' in waiting and 'href="/committees/reviews"' in waiting
     assert 'data-testid="overdue-count"' not in page  # a member handles no cases
+    assert 'data-testid="nav-cases"' not in page
+    sign_in(client, signable(review.case.created_by))  # the officer who registered it
+    db.session.commit()
+    assert 'data-testid="nav-cases"' in text(client.get("/"))
+    sign_in(client, user)
+    db.session.commit()
     declare(user, review, "none")
     db.session.commit()
     page = text(client.get("/"))
