@@ -58,6 +58,8 @@ class IntegrityRecord(db.Model):
     __table_args__ = (
         Index("ix_integrity_records_subject", "subject_hash", "status"),
         Index("ix_integrity_records_origin_status", "origin_node", "status", "id"),
+        # The dashboard's queues list the oldest waiting records first.
+        Index("ix_integrity_records_created", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 team cases by role
 
 Revision ID: 0022_queue_speed
-Revises: 0021_handoffs
+Revises: 0022_stat_rollups
 Create Date: 2026-12-06 06:40:00
 
 """

@@ -5,7 +5,7 @@ gets a facet per (institution, type alleged) pair, backfilled from its instituti
 facets.
 
 Revision ID: 0022_stat_rollups
-Revises: 0021_handoffs
+Revises: 0022_panel_material
 Create Date: 2026-12-06 06:20:00.000000
 
 """
