@@ -33,6 +33,18 @@ def test_every_message_has_a_reviewed_chinese_translation():
     assert not problems, "\n".join(problems)
 
 
+def test_each_message_is_translated_once():
+    """Catalogues from branches merge by union: a message added twice keeps only one of its
+    translations, silently, so a second entry is an error here."""
+    ids = re.findall(r'^msgid ((?:".*"\n)+)', CATALOGUE.read_text(encoding="utf-8"), re.M)
+    seen, twice = set(), []
+    for msgid in ids:
+        if msgid in seen and msgid != '""\n':
+            twice.append(msgid.strip())
+        seen.add(msgid)
+    assert not twice, f"messages entered twice: {twice}"
+
+
 def test_the_catalogue_holds_every_string_in_the_code():
     method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}

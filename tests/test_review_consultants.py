@@ -254,3 +254,6 @@ def test_the_consultants_inbox_asks_for_advice_not_a_vote(client, db, review):
     assert review.case.reference in advise and "To advise (consultant, no vote)" in advise
     voting = page[page.index('data-testid="inbox-vote"') : page.index('data-testid="inbox-advise"')]
     assert review.case.reference not in voting and "advises, no vote" in advise
+    assert "Reviews closed" in page
+    client.post("/language/zh")
+    assert "审议结束" in text(client.get("/committees/reviews"))  # not a case's 处理决定
