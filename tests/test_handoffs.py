@@ -13,6 +13,7 @@ from app.cases.models import CaseState
 from app.core.calendar import as_of
 from app.notifications.models import Notification
 from tests.conftest import scenario_actors, scenario_supervisor
+from tests.review_support import refer
 
 
 def _new_since(db, last_id: int) -> set[tuple[str, str]]:
@@ -365,9 +366,7 @@ def test_a_lapsed_invitation_leaves_the_to_do_list(db, make_user, make_case, age
 
 
 def test_the_screen_goes_to_the_chair_and_a_recusal_to_the_member_alone(db, make_user, make_case):
-    from app.cases.workflow import perform
     from app.committees.conduct import standing_panel
-    from app.committees.models import Review
     from app.committees.reviews import acting_chair, dismiss_screen, recuse_member
 
     officer = make_user("SH", roles=("officer",))
@@ -376,15 +375,7 @@ def test_the_screen_goes_to_the_chair_and_a_recusal_to_the_member_alone(db, make
     for seat in panel.seats[1:3]:
         seat.expert.institution = case.respondents[0].institution
     before = _last_id(db)
-    perform(
-        case,
-        officer,
-        "refer_to_committee",
-        expected_version=None,
-        panel_id=panel.id,
-        questions="问",
-    )
-    review = db.session.scalar(select(Review).where(Review.case_id == case.id))
+    review = refer(case, officer, panel, "问")
     chair = acting_chair(review).seat.expert.user
     assert _new_since(db, before) == {(u, "committee.referral") for u in PANEL} | {
         (chair.username, "committee.screening")

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.cases.models import CaseState, HistoryEntry
-from app.cases.workflow import perform
 from app.committees.conduct import conduct_review, standing_panel
-from app.committees.models import Expert, PanelSeat, Review, SeatStatus
+from app.committees.models import Expert, PanelSeat, SeatStatus
 from app.committees.reviews import (
     acting_chair,
     cast_vote,
@@ -27,6 +26,7 @@ from app.core.calendar import today
 from app.core.errors import GuardFailed, InvalidInput
 from app.notifications.models import Notification
 from tests.conftest import password_hash
+from tests.review_support import refer
 from tests.ui_helpers import sign_in, text
 
 
@@ -62,15 +62,7 @@ def review(db, make_case, make_user):
     case = make_case(state=CaseState.findings, by=officer)
     panel = standing_panel(case.agency)
     seat_consultant(db, panel, make_user)
-    perform(
-        case,
-        officer,
-        "refer_to_committee",
-        expected_version=None,
-        panel_id=panel.id,
-        questions="认定是否成立？",
-    )
-    return db.session.scalar(select(Review).where(Review.case_id == case.id))
+    return refer(case, officer, panel)
 
 
 def consultant_of(review):

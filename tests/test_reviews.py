@@ -25,6 +25,7 @@ from app.core.calendar import today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.notifications.models import Notification
 from tests.conftest import password_hash
+from tests.review_support import refer
 from tests.ui_helpers import sign_in, text
 
 
@@ -84,14 +85,7 @@ def all_present(review):
 def test_referral_opens_a_review_with_one_member_per_voting_seat(db, findings_case):
     case, officer = findings_case
     panel = standing_panel(case.agency)
-    perform(
-        case,
-        officer,
-        "refer_to_committee",
-        expected_version=None,
-        panel_id=panel.id,
-        questions="认定是否成立？",
-    )
+    refer(case, officer, panel)
     assert case.state is CaseState.committee_review
     review = case_review(case)
     assert len(review.members) == 7
@@ -135,12 +129,6 @@ def test_referral_refuses_another_agencys_panel_a_broken_panel_and_no_questions(
     assert "Exactly one chair" in str(caught.value.message) or "主任" in str(caught.value.message)
     assert case.state is CaseState.findings
     assert db.session.scalar(select(func.count()).select_from(Review)) == 0
-
-
-def refer(case, officer, panel, **params):
-    params.setdefault("questions", "问")
-    perform(case, officer, "refer_to_committee", expected_version=None, panel_id=panel.id, **params)
-    return case_review(case)
 
 
 def test_the_screen_proposes_recusal_and_the_chair_confirms_or_dismisses(db, findings_case):

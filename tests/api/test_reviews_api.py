@@ -135,23 +135,15 @@ def test_an_expert_of_another_agency_sees_only_the_review(api, db, make_case, ma
 
 
 def test_a_consultant_reads_the_package_and_advises_but_cannot_vote(api, db, make_case, make_user):
-    from app.cases.workflow import perform
     from app.committees.conduct import standing_panel
+    from tests.review_support import refer
     from tests.test_review_consultants import consultant_of, seat_consultant
 
     officer = make_user("SH", roles=("officer",))
     case = make_case(state=CaseState.findings, by=officer)
     panel = standing_panel(case.agency)
     seat_consultant(db, panel, make_user)
-    perform(
-        case,
-        officer,
-        "refer_to_committee",
-        expected_version=None,
-        panel_id=panel.id,
-        questions="问",
-    )
-    review = db.session.scalar(select(Review).where(Review.case_id == case.id))
+    review = refer(case, officer, panel, "问")
     consultant = consultant_of(review)
     me = api(consultant.seat.expert.user)
     me.post(f"{URL}/{review.id}/declaration", json={"conflict": "none"})
