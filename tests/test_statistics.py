@@ -172,6 +172,7 @@ def test_annual_report_pdf_shows_the_pages_figures(known, make_user, login, db, 
     # The summary's grand total: SH's 6 cases of the year, and JS's 1 beside them for the
     # region, where its month rows hide small counts but the year's total is shown.
     assert f"各月受理案件数 {6 if scope == 'agency' else 7}" in lines
+    assert "主要数据概览" in lines and "案情摘要" not in text  # not a case's summary
     for figure in ("source", "misconduct_type", "outcome"):
         rows = _page_rows(page, figure)
         assert len(rows) >= 3, figure
