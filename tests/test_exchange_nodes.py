@@ -296,7 +296,6 @@ def test_pull_requires_a_signed_request(nodes):
 def test_publish_is_delivered_by_a_real_rq_worker(nodes):
     """With Redis configured, delivery runs in an `rq worker` process of node A."""
     import os
-    import signal
     import subprocess
     import sys
 
@@ -304,7 +303,7 @@ def test_publish_is_delivered_by_a_real_rq_worker(nodes):
     from redis.exceptions import RedisError
 
     from tests.conftest import IN_CI
-    from tests.worker_support import TEST_REDIS_URL, wait_for
+    from tests.worker_support import TEST_REDIS_URL, stop_worker, wait_for
 
     a, b = nodes
     try:
@@ -344,8 +343,7 @@ def test_publish_is_delivered_by_a_real_rq_worker(nodes):
         assert held(b, uid).status == RecordStatus.active
     finally:
         a.app.config["REDIS_URL"] = None
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(10)
+        stop_worker(worker)
         Redis.from_url(TEST_REDIS_URL).flushdb()
 
 
