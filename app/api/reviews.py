@@ -90,7 +90,7 @@ def _review(review_id: str, need: str = "member"):
 )
 def list_reviews():
     user = current()
-    rows = [row for key in ("declare", "vote", "decided") for row in inbox(user)[key]]
+    rows = [row for box in inbox(user).values() for row in box]  # every box, one query
     return respond(ReviewList, {"items": [_item(r, m, user) for r, m in rows]})
 
 

@@ -30,6 +30,7 @@ from app.committees.reviews import (
     is_consultant,
     lapsed_reviews_chaired,
     lift_recusal,
+    my_reviews,
     record_meeting,
     recuse_member,
     referral_panels,
@@ -61,10 +62,11 @@ def committee_dashboard(user) -> dict:
     reviews they chair that are past their deadline."""
     if not user.is_authenticated:
         return {}
-    waiting = {key: len(rows) for key, rows in inbox(user).items() if key != "decided"}
+    mine = my_reviews(user)
+    waiting = {key: len(rows) for key, rows in inbox(user, mine).items() if key != "decided"}
     return {
         "waiting": waiting if any(waiting.values()) else {},
-        "lapsed": [review_summary(r) for r in lapsed_reviews_chaired(user)],
+        "lapsed": [review_summary(r) for r in lapsed_reviews_chaired(user, mine)],
     }
 
 

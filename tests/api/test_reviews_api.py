@@ -149,6 +149,8 @@ def test_a_consultant_reads_the_package_and_advises_but_cannot_vote(api, db, mak
     me.post(f"{URL}/{review.id}/declaration", json={"conflict": "none"})
     body = me.get(f"{URL}/{review.id}").get_json()
     assert body["mine"]["consultant"] is True and body["package"] is not None
+    listed = me.get(URL).get_json()["items"]  # declared, to advise: still in "my reviews"
+    assert [item["id"] for item in listed] == [review.id]
     before = audit_count(db)
     refused = me.post(f"{URL}/{review.id}/vote", json={"choice": "endorse", "opinion": "x"})
     assert refused.status_code == 409 and refused.get_json()["code"] == "consultant_no_vote"
