@@ -109,7 +109,7 @@ def make_case(db):
 
     from app.auth.models import Agency, Role, User
     from app.auth.passwords import hash_password
-    from app.cases import scenario
+    from app.demo import scenario
     from app.cases.models import HistoryEntry, MisconductType, PartyType
     from app.cases.services import (
         AllegationInput,

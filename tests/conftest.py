@@ -171,8 +171,8 @@ def make_user(db, agency):
 @pytest.fixture
 def make_case(db, make_user):
     """make_case(agency="SH", state="received", by=None, **fields) -> Case, walked through
-    the real workflow services to the state asked for (`app.cases.scenario`)."""
-    from app.cases import scenario
+    the real workflow services to the state asked for (`app.demo.scenario`)."""
+    from app.demo import scenario
 
     def make(
         agency: str = "SH",
@@ -234,7 +234,7 @@ def make_case(db, make_user):
 def scenario_actors(case: Case):
     """The people the scenario walks a test case with: its accounts sign in with
     TEST_PASSWORD, as every test account does."""
-    from app.cases.scenario import Actors
+    from app.demo.scenario import Actors
 
     return Actors.for_case(case, password_hash=password_hash())
 

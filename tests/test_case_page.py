@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from app.cases.models import Case, CaseState
-from app.cases.scenario import review
+from app.demo.scenario import review
 from app.cases.services import record_defence
 from app.core.calendar import today
 from tests.conftest import scenario_supervisor

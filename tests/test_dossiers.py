@@ -111,7 +111,7 @@ def _committed_case(db, state: str):
     import uuid
 
     from app.auth.models import Agency, Role, User
-    from app.cases import scenario
+    from app.demo import scenario
     from app.cases.models import MisconductType, PartyType
     from app.cases.services import (
         AllegationInput,

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from app.auth.models import Agency, Role, User
-from app.cases import scenario
+from app.demo import scenario
 from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
 from app.exchange import envelopes, tasks
 from app.exchange.models import Delivery, DeliveryStatus

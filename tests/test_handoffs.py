@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app.cases import scenario
+from app.demo import scenario
 from app.cases.models import CaseState
 from app.core.calendar import as_of
 from app.notifications.models import Notification
@@ -31,7 +31,7 @@ def _last_id(db) -> int:
     return db.session.scalar(select(func.max(Notification.id))) or 0
 
 
-# The members of the agency's standing panel (app.committees.conduct) a case is referred to.
+# The members of the agency's standing panel (app.demo.conduct) a case is referred to.
 PANEL = {f"sh-panel-{n}" for n in range(1, 8)}
 
 
@@ -366,7 +366,7 @@ def test_a_lapsed_invitation_leaves_the_to_do_list(db, make_user, make_case, age
 
 
 def test_the_screen_goes_to_the_chair_and_a_recusal_to_the_member_alone(db, make_user, make_case):
-    from app.committees.conduct import standing_panel
+    from app.demo.conduct import standing_panel
     from app.committees.reviews import acting_chair, dismiss_screen, recuse_member
 
     officer = make_user("SH", roles=("officer",))

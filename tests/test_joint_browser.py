@@ -27,7 +27,7 @@ def seed() -> None:
     from app import create_app
     from app.auth.models import Agency
     from app.auth.services import create_user
-    from app.cases import scenario
+    from app.demo import scenario
     from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
     from app.cases.services import (
         AllegationInput,

@@ -112,7 +112,7 @@ def test_who_may_mark_and_what(db, review_case, make_user):
 
 
 def test_the_mark_stays_once_a_panel_decided_on_it(db, make_case):
-    from app.committees.conduct import conduct_review
+    from app.demo.conduct import conduct_review
 
     case = make_case(state=CaseState.findings)
     officer = case.created_by

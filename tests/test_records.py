@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.auth.services import create_token
 from app.cases.models import CaseState
-from app.cases.scenario import review
+from app.demo.scenario import review
 from app.core.errors import GuardFailed, NotAllowed
 from app.core.models import AuditEntry
 from app.records.models import IntegrityRecord, RecordStatus

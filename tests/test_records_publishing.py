@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from app.cases.models import CaseState
-from app.cases.scenario import review
+from app.demo.scenario import review
 from app.core.errors import GuardFailed
 from app.exchange import envelopes
 from app.exchange.models import Delivery

@@ -125,7 +125,7 @@ def test_recognitions_between_agencies_count_in_the_figures(db, published, peopl
 def test_a_queue_counts_beyond_the_records_it_lists_and_badges_stop_at_99(
     db, make_case, people, monkeypatch, login, client
 ):
-    from app.core import count_badge
+    from app.core.extension_points import count_badge
     from app.records import queues
 
     for _ in range(3):

@@ -25,7 +25,7 @@ from app.demo.loader import ensure_agencies
 from app.extensions import db
 from flask_migrate import upgrade
 from sqlalchemy import select
-from app.cases import scenario
+from app.demo import scenario
 
 app = create_app()
 with app.app_context():

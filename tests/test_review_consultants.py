@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.cases.models import CaseState, HistoryEntry
-from app.committees.conduct import conduct_review, standing_panel
+from app.demo.conduct import conduct_review, standing_panel
 from app.committees.models import Expert, PanelSeat, SeatStatus
 from app.committees.reviews import (
     acting_chair,

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseState, DecisionKind, ReviewOutcome, SanctionType
-from app.cases.scenario import DECISION_TEXT
+from app.demo.scenario import DECISION_TEXT
 from app.cases.workflow import perform
 from app.core.calendar import today
 from app.core.errors import InvalidInput

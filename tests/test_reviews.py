@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.cases.models import CaseState, HistoryEntry
 from app.cases.workflow import TRANSITIONS, available_transitions, perform
-from app.committees.conduct import conduct_review, standing_panel
+from app.demo.conduct import conduct_review, standing_panel
 from app.committees.models import Review, ReviewStatus
 from app.committees.reviews import (
     cast_vote,

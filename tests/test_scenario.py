@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import Role
-from app.cases import scenario
+from app.demo import scenario
 from app.cases.models import CaseState, FindingOutcome, HistoryEntry
 from app.cases.permissions import is_lead, is_supervisor_of
 from app.cases.workflow import TRANSITIONS

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.cases.models import CaseState
-from app.cases.scenario import review
+from app.demo.scenario import review
 from app.exchange.models import ExchangePeer
 from app.exchange.node import public_key_text
 from app.records.models import RecordStatus

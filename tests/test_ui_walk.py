@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseState
-from app.committees.conduct import standing_panel
+from app.demo.conduct import standing_panel
 from app.committees.models import Review
 from app.core.calendar import today
 from tests.conftest import password_hash

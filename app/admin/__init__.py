@@ -14,8 +14,7 @@ def is_admin(user) -> bool:
 
 def init_app(app: Flask) -> None:
     from app.admin import views  # noqa: F401  (routes register on import)
-    from app.core import NAV_ITEMS, register_nav
+    from app.core.extension_points import register_nav
 
     app.register_blueprint(bp)
-    if not any(item[1] == "admin.users" for item in NAV_ITEMS):  # one entry however many apps
-        register_nav(80, "admin.users", _l("Administration"), is_admin)
+    register_nav(80, "admin.users", _l("Administration"), is_admin)

@@ -12,7 +12,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -27,12 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import Agency, User
 from app.core.calendar import procedural_now
 from app.core.crypto import EncryptedText
-from app.core.models import BigId, utcnow
+from app.core.models import BigId, str_enum, utcnow
 from app.extensions import db
-
-
-def str_enum(enum_cls, length: int = 32):
-    return Enum(enum_cls, native_enum=False, length=length, validate_strings=True)
 
 
 class CaseState(enum.StrEnum):

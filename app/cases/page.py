@@ -18,8 +18,8 @@ from app.cases.permissions import can_handle, get_case_or_404, is_supervisor_of,
 from app.cases.services import active_agencies_except, assignable_users
 from app.cases.transfers import case_transfers, state_label
 from app.cases.workflow import available_transitions
-from app.core import load_case_sections
 from app.core.errors import ServiceError
+from app.core.extension_points import load_case_sections
 
 
 def render_case(case, *, error=None, posted=None, open_form=None, status=200):

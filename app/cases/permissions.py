@@ -1,7 +1,7 @@
 """Who may see and act on a case. Visibility is a SQL clause, applied inside every query.
 
 Other features widen visibility (a joint investigation's participants, a panel's members)
-by registering a clause builder with `register_visibility`.
+by registering a clause builder (`app.cases.extension_points.visibility`).
 """
 
 from __future__ import annotations
@@ -13,26 +13,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from app.auth.models import Role, User
+from app.cases import extension_points
 from app.cases.models import Case, CaseMember, TeamRole
 from app.core.errors import GuardFailed
 from app.core.sql import id_among
 from app.extensions import db
 
 AGENCY_READ_ROLES = (Role.officer, Role.supervisor, Role.auditor)
-
-
-_extra_visibility: list[Callable[[User], ColumnElement[bool] | None]] = []
-_contributors: list[Callable[[User, Case], bool]] = []
-
-
-def register_visibility(builder: Callable[[User], ColumnElement[bool] | None]) -> None:
-    _extra_visibility.append(builder)
-
-
-def register_contributor(check: Callable[[User, Case], bool]) -> None:
-    """Another feature lets people outside the owning agency add material to a case (the
-    participants of a joint investigation); what they add is always shared."""
-    _contributors.append(check)
 
 
 def _visibility(user: User) -> list[ColumnElement[bool]]:
@@ -44,7 +31,7 @@ def _visibility(user: User) -> list[ColumnElement[bool]]:
         # team clause would add nothing; leaving it out lets PostgreSQL walk the agency's
         # (agency_id, received_date, id) index instead of filtering every case in the region.
         clauses.append(Case.agency_id == user.agency_id)
-    for builder in _extra_visibility:
+    for builder in extension_points.visibility:
         clause = builder(user)
         if clause is not None:
             clauses.append(clause)
@@ -111,7 +98,9 @@ def reads_shared_level(user: User, case: Case) -> bool:
 
 def can_contribute(user: User, case: Case) -> bool:
     """May add evidence, interviews and notes: the case team, or a registered contributor."""
-    return can_handle(user, case) or any(check(user, case) for check in _contributors)
+    return can_handle(user, case) or any(
+        check(user, case) for check in extension_points.contributors
+    )
 
 
 def can_add_material(user: User, case: Case) -> bool:

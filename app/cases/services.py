@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 import app.cases.handoffs  # noqa: F401  (declares the case hand-offs)
 from app.auth.models import Agency, Role, User
 from app.auth.services import case_agencies
+from app.cases import extension_points
 from app.cases.models import (
     Allegation,
     Case,
@@ -35,7 +35,6 @@ from app.core.errors import GuardFailed, InvalidInput, NotAllowed, StaleVersion
 from app.core.identifiers import clean_id_number
 from app.extensions import db
 from app.notifications.handoffs import case_todo, hand_off, mark_done
-from app.statistics.summaries import refresh_summary
 
 RULE_VERSION = "国科发监〔2022〕221号"
 
@@ -170,7 +169,7 @@ def register_case(data: CaseInput, actor: User) -> Case:
     db.session.add(case)
     db.session.flush()
     write_history(case, actor, "register", to_state=CaseState.received)
-    refresh_summary(case)
+    extension_points.case_changed(case)
     audit.record(
         "case.register", actor=actor, case=case, obj=case, details={"reference": case.reference}
     )
@@ -219,11 +218,6 @@ def _validate_case_input(data: CaseInput) -> None:
         clean_id_number(c.id_type, c.id_number, field="complainant")
 
 
-# Features that must approve a team assignment first (e.g. conflict declarations) add a
-# check here: check(case, user, team_role) raises a ServiceError to refuse it.
-assignment_checks: list[Callable[[Case, User, TeamRole], None]] = []
-
-
 def assign_member(
     case: Case, member: User, team_role: TeamRole, actor: User, expected_version: int | None = None
 ) -> CaseMember:
@@ -238,7 +232,7 @@ def assign_member(
         )
     if not member.active:
         raise InvalidInput(_l("This user account is deactivated."), field="user")
-    for check in assignment_checks:
+    for check in extension_points.assignment_checks:
         check(case, member, team_role)
     existing = case.member_for(member)
     if team_role == TeamRole.lead and case.lead and case.lead is not existing:

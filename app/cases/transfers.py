@@ -11,8 +11,6 @@ case in the same transaction, so the case is never owned by both agencies or by 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, func, or_, select, update
@@ -20,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Agency, Role, User
 from app.auth.services import case_agencies
+from app.cases import extension_points
 from app.cases.handoffs import announce_answer, announce_offer
 from app.cases.models import Case, CaseState, CaseTransfer, HistoryEntry, TransferState
 from app.cases.permissions import AGENCY_READ_ROLES
@@ -29,7 +28,6 @@ from app.core.calendar import today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, StaleVersion
 from app.core.models import utcnow
 from app.extensions import db
-from app.statistics.summaries import refresh_summary
 
 STATE_LABELS = {
     TransferState.pending: _l("Awaiting answer"),
@@ -184,11 +182,6 @@ def travelling_identity(transfer: CaseTransfer, user: User) -> dict | None:
 # --- the offer (inside the workflow step) ----------------------------------------------------
 
 
-# Features that tie a case to its agency (a joint investigation it leads) add a check here:
-# check(case) raises a ServiceError to refuse offering or accepting the transfer.
-transfer_checks: list[Callable[[Case], None]] = []
-
-
 def offer_transfer(
     case: Case, user: User, target_code: str | None, identity_travels: bool, reason: str | None
 ) -> dict:
@@ -211,7 +204,7 @@ def offer_transfer(
         )
     if pending_transfer(case) is not None:
         raise GuardFailed(_l("This case already waits for an answer to a transfer."))
-    for check in transfer_checks:
+    for check in extension_points.transfer_checks:
         check(case)
     transfer = CaseTransfer(
         case_id=case.id,
@@ -299,7 +292,7 @@ def accept_transfer(transfer: CaseTransfer, user: User) -> Case:
         with db.session.begin_nested():
             _claim(transfer, user, TransferState.accepted, None)
             case = db.session.get(Case, transfer.case_id, populate_existing=True)
-            for check in transfer_checks:
+            for check in extension_points.transfer_checks:
                 check(case)
             transfer.snapshot = _snapshot(case, transfer)
             _settle_identity(case, transfer, user)
@@ -344,7 +337,7 @@ def _move(case: Case, transfer: CaseTransfer, user: User) -> None:
         to_state=CaseState.received,
         details=details,
     )
-    refresh_summary(case)
+    extension_points.case_changed(case)
     audit.record("case.accept_transfer", actor=user, case=case, obj=transfer, details=details)
     audit.record(
         "transfer.accepted",
@@ -384,9 +377,6 @@ def _settle_identity(case: Case, transfer: CaseTransfer, user: User) -> None:
 
 def _snapshot(case: Case, transfer: CaseTransfer) -> dict:
     """What the sender handed over, as plain data it keeps after losing the case."""
-    from app.evidence.models import EvidenceItem
-    from app.notes.models import CaseNote
-
     history = db.session.scalars(
         select(HistoryEntry).where(HistoryEntry.case_id == case.id).order_by(HistoryEntry.id)
     ).all()
@@ -396,8 +386,7 @@ def _snapshot(case: Case, transfer: CaseTransfer) -> dict:
         "received_date": case.received_date.isoformat(),
         "respondents": [p.name for p in case.respondents],
         "allegations": [a.misconduct_type.value for a in case.allegations],
-        "evidence": db.session.scalar(select(func.count()).where(EvidenceItem.case_id == case.id)),
-        "notes": db.session.scalar(select(func.count()).where(CaseNote.case_id == case.id)),
+        **{key: count(case) for key, count in extension_points.material_counts.items()},
         "complainant": case.complainant is not None,
         "identity_travels": transfer.identity_travels,
         "timeline": [

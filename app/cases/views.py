@@ -13,6 +13,7 @@ from app.auth.models import Agency, User
 from app.auth.services import case_agencies
 from app.cases import bp
 from app.cases.forms import NewCaseForm
+from app.cases.hints import respondent_hints
 from app.cases.models import (
     CaseSource,
     CaseState,
@@ -46,8 +47,8 @@ from app.cases.services import (
 )
 from app.cases.transfers import incoming_transfers
 from app.cases.workflow import TRANSITIONS, perform
-from app.core import badge_count, load_dashboard_panels
 from app.core.errors import InvalidInput
+from app.core.extension_points import badge_count, load_dashboard_panels
 from app.core.ids import db_int
 from app.core.pages import form_status, run_step
 from app.extensions import db
@@ -183,8 +184,6 @@ def _case_input(form: NewCaseForm) -> CaseInput:
 def _new_case_page(form: NewCaseForm) -> str:
     """The registration form; once respondents are typed in and the form comes back from
     the server, it shows the routing hint for them (a hint: the supervisor decides)."""
-    from app.joint.hints import respondent_hints
-
     hints = []
     if request.method == "POST":
         try:

@@ -17,6 +17,7 @@ from sqlalchemy import or_, true
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
+from app.cases import extension_points
 from app.cases.handoffs import To, announce_transition, handlers, supervisors, team
 from app.cases.models import (
     Case,
@@ -37,7 +38,6 @@ from app.core.calendar import add_months, add_working_days, today
 from app.core.errors import GuardFailed, IllegalTransition, InvalidInput, NotAllowed, StaleVersion
 from app.extensions import db
 from app.notifications.handoffs import case_todo, register_handoff
-from app.statistics.summaries import refresh_summary
 
 S = CaseState
 
@@ -179,7 +179,7 @@ def _take(t: Transition, case: Case, user: User, reason: str | None, params: dic
                 reason=reason,
                 details=details,
             )
-            refresh_summary(case)
+            extension_points.case_changed(case)
             audit.record(
                 f"case.{t.name}",
                 actor=user,
@@ -444,7 +444,7 @@ def _parse_findings(case: Case, items: list[dict]) -> dict[int, dict]:
 
 
 @transition(
-    name="refer_to_committee",  # the panel's members are told (app.committees.reviews)
+    name="refer_to_committee",  # committees bind the body: it opens the panel's review
     source=(S.findings,),
     target=S.committee_review,
     label=_l("Refer to committee"),
@@ -460,9 +460,10 @@ def refer_to_committee(
     meeting_date=None,
     review_deadline=None,
 ) -> dict:
-    from app.committees.reviews import open_review
-
-    return open_review(case, user, panel_id, questions, meeting_date, review_deadline)
+    body = extension_points.step_body("refer_to_committee")
+    if body is None:
+        raise GuardFailed(_l("No committee can take referrals on this platform."))
+    return body(case, user, panel_id, questions, meeting_date, review_deadline)
 
 
 @transition(

@@ -8,7 +8,11 @@ bp = Blueprint("committees", __name__, url_prefix="/committees")
 
 
 def init_app(app: Flask) -> None:
+    from app.committees import labels as committees_labels
+
+    committees_labels.register()
     from app.auth.models import Role
+    from app.cases.extension_points import bind_step
     from app.committees import models, review_views, views  # noqa: F401  (routes on import)
     from app.committees.figures import register_committee_figures
     from app.committees.labels import (
@@ -20,21 +24,19 @@ def init_app(app: Flask) -> None:
         rule_text,
     )
     from app.committees.permissions import can_see_panels, can_see_pool
-    from app.core import NAV_ITEMS, register_nav
-    from app.core.labels import ACTION_LABELS, AUDIT_ACTION_LABELS
-    from app.statistics.figures import is_registered
+    from app.committees.reviews import open_review
+    from app.core.extension_points import register_nav
+    from app.core.labels import register_labels
 
-    if not is_registered("committee_reviews"):
-        register_committee_figures()
+    register_committee_figures()
+    bind_step("refer_to_committee", open_review)
     app.register_blueprint(bp)
     app.jinja_env.filters["category_label"] = category_label
     app.jinja_env.filters["review_label"] = review_label
-    ACTION_LABELS.update(REVIEW_ACTION_LABELS)
-    AUDIT_ACTION_LABELS.update(REVIEW_AUDIT_LABELS)
+    register_labels(actions=REVIEW_ACTION_LABELS)
+    register_labels(audit=REVIEW_AUDIT_LABELS)
     _register_review_pieces(app)
     app.jinja_env.globals.update(rule_text=rule_text, figures_text=figures_text)
-    if any(item[1] == "committees.panels" for item in NAV_ITEMS):  # one entry however many apps
-        return
     register_nav(
         30,
         "committees.invitations",
@@ -54,7 +56,7 @@ def init_app(app: Flask) -> None:
 def _register_review_pieces(app: Flask) -> None:
     from app.cases.permissions import reads_shared_level
     from app.committees import review_views
-    from app.core import register_case_section, register_dashboard_panel
+    from app.core.extension_points import register_case_section, register_dashboard_panel
 
     register_case_section(
         50,
@@ -63,16 +65,8 @@ def _register_review_pieces(app: Flask) -> None:
         load=review_views.committee_section,
         name="committee",
     )
-    if any(p.template == "committees/_dashboard.html" for p in _panels()):
-        return
     register_dashboard_panel(40, "committees/_dashboard.html", review_views.committee_dashboard)
     _register_dossier_section()
-
-
-def _panels():
-    from app.core import DASHBOARD_PANELS
-
-    return DASHBOARD_PANELS
 
 
 def _register_dossier_section() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.committees.rules import Category, Check
-from app.core.labels import label
+from app.committees.models import PanelKind, SeatStatus
+from app.committees.rules import Category, Check, Gender, SeatRole
+from app.core.labels import label, register_labels
 
 _RULES = {
     "min_members": _l("At least %(minimum)s voting members"),
@@ -116,3 +117,45 @@ REVIEW_AUDIT_LABELS = {
     "committee.correct_declaration": _l("Conflict declaration corrected in a review"),
     "committee.lift_recusal": _l("Recusal lifted in a review"),
 }
+
+
+def register() -> None:
+    """Adds this feature's display names to core's label table (from `init_app`)."""
+    register_labels(
+        values=[
+            (PanelKind.ethics, _l("Science and technology ethics committee")),
+            (PanelKind.academic, _l("Academic committee")),
+            (Category.peer, _l("Peer expert")),
+            (Category.ethics, _l("Ethics expert")),
+            (Category.legal, _l("Legal expert")),
+            (Category.outside, _l("Outside member")),
+            (Gender.female, _l("Female")),
+            (Gender.male, _l("Male")),
+            (SeatRole.chair, _l("Chair")),
+            (SeatRole.vice_chair, _l("Vice-chair")),
+            (SeatRole.member, _l("Member")),
+            (SeatRole.consultant, _l("Consultant (no vote)")),
+            (SeatStatus.invited, _l("Invited")),
+            (SeatStatus.active, _l("Seated")),
+            (SeatStatus.declined, _l("Declined")),
+            (SeatStatus.ended, _l("Ended")),
+        ],
+        audit={
+            "committee.register_expert": _l("Expert registered in the pool"),
+            "committee.update_expert": _l("Expert changed"),
+            "committee.create_expert_account": _l("Committee account created for an expert"),
+            "committee.link_expert_account": _l("Account linked to an expert"),
+            "committee.create_panel": _l("Panel created"),
+            "committee.update_panel_rules": _l("Panel rules changed"),
+            "committee.seat_expert": _l("Expert seated on a panel"),
+            "committee.invite_expert": _l("Expert invited to a panel"),
+            "committee.accept_seat": _l("Panel seat accepted"),
+            "committee.decline_seat": _l("Panel seat declined"),
+            "committee.end_seat": _l("Panel seat ended"),
+        },
+        objects={
+            "Expert": _l("Expert"),
+            "Panel": _l("Panel"),
+            "PanelSeat": _l("Panel seat"),
+        },
+    )

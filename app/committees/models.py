@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Agency, User
-from app.cases.models import Case, str_enum
+from app.cases.models import Case
 from app.committees.rules import (
     Attendance,
     Category,
@@ -39,7 +39,7 @@ from app.committees.rules import (
     Seat,
     SeatRole,
 )
-from app.core.models import utcnow
+from app.core.models import str_enum, utcnow
 from app.extensions import db
 
 

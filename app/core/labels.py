@@ -1,24 +1,14 @@
-"""Display names of the closed sets and of every code a page shows, in the user's language."""
+"""Display names of the closed sets and of every code a page shows, in the user's language.
+
+The machinery is here; the names are the features'. Each feature adds its own with
+`register_labels` from its `init_app` (its `labels.py`), so core knows no feature's enums.
+A code nobody registered reads as "other action" (or its bare value), never crashes a page."""
 
 import enum
 
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
-from app.auth.models import Role
-from app.cases.models import (
-    CaseSource,
-    CaseState,
-    FindingOutcome,
-    MisconductType,
-    PartyType,
-    ReviewOutcome,
-    SanctionType,
-    Severity,
-    TeamRole,
-)
-from app.committees.models import PanelKind, SeatStatus
-from app.committees.rules import Category, Gender, SeatRole
 from app.core.identifiers import IdType
 
 
@@ -57,89 +47,28 @@ class LabelTable(dict):
 
 LABELS = LabelTable(
     [
-        (CaseState.received, _l("Received")),
-        (CaseState.preliminary_review, _l("Preliminary review")),
-        (CaseState.transfer_pending, _l("Transfer pending")),
-        (CaseState.not_accepted, _l("Not accepted")),
-        (CaseState.transferred, _l("Transferred")),
-        (CaseState.investigating, _l("Investigating")),
-        (CaseState.suspended, _l("Suspended")),
-        (CaseState.terminated, _l("Terminated")),
-        (CaseState.findings, _l("Findings")),
-        (CaseState.committee_review, _l("Committee review")),
-        (CaseState.pre_decision_notice, _l("Pre-decision notice")),
-        (CaseState.decided, _l("Decided")),
-        (CaseState.under_review, _l("Under review")),
-        (CaseState.closed, _l("Closed")),
-        (CaseSource.letter, _l("Letter")),
-        (CaseSource.phone, _l("Phone")),
-        (CaseSource.online, _l("Online")),
-        (CaseSource.media, _l("Media report")),
-        (CaseSource.referral, _l("Referral")),
-        (CaseSource.supervision, _l("Routine supervision")),
-        (MisconductType.plagiarism, _l("Plagiarism")),
-        (MisconductType.fabrication_falsification, _l("Fabrication or falsification")),
-        (MisconductType.paper_trading_ghostwriting, _l("Paper trading or ghostwriting")),
-        (MisconductType.fraudulent_acquisition, _l("Fraudulent acquisition of funds or awards")),
-        (MisconductType.ethics_approval_fraud, _l("Ethics approval fraud")),
-        (MisconductType.authorship_violation, _l("Authorship violation")),
-        (MisconductType.publication_norm_violation, _l("Publication norm violation")),
-        (MisconductType.other, _l("Other misconduct")),
-        (PartyType.person, _l("Person")),
-        (PartyType.institution, _l("Institution")),
-        (TeamRole.lead, _l("Lead investigator")),
-        (TeamRole.investigator, _l("Investigator")),
-        (FindingOutcome.misconduct, _l("Misconduct")),
-        (FindingOutcome.no_misconduct, _l("No misconduct")),
-        (FindingOutcome.not_determinable, _l("Not determinable")),
-        (Severity.minor, _l("Minor")),
-        (Severity.serious, _l("Serious")),
-        (Severity.severe, _l("Severe")),
-        (ReviewOutcome.upheld, _l("Upheld")),
-        (ReviewOutcome.modified, _l("Modified")),
-        (ReviewOutcome.overturned, _l("Overturned")),
-        (SanctionType.admonition_talk, _l("Admonition talk")),
-        (SanctionType.notice_of_criticism, _l("Notice of criticism")),
-        (SanctionType.suspend_project, _l("Suspend project")),
-        (SanctionType.terminate_project_recover_funds, _l("Terminate project and recover funds")),
-        (SanctionType.ban_state_funded_activity, _l("Ban from state-funded S&T activity")),
-        (SanctionType.revoke_award_title, _l("Revoke award or title")),
-        (SanctionType.revoke_degree, _l("Revoke degree")),
-        (
-            SanctionType.bar_awards_titles_promotion,
-            _l("Bar from awards, talent titles and promotion"),
-        ),
-        (SanctionType.bar_reviewer_nominator, _l("Bar from reviewer and nominator roles")),
-        (SanctionType.serious_misconduct_list, _l("Entry in the serious-misconduct list")),
-        (SanctionType.other, _l("Other sanction")),
-        (Role.officer, _l("Integrity officer")),
-        (Role.supervisor, _l("Supervisor")),
-        (Role.committee_member, _l("Committee member")),
-        (Role.agency_admin, _l("Agency administrator")),
-        (Role.auditor, _l("Auditor")),
-        (Role.sysadmin, _l("System administrator")),
         (IdType.resident_id, _l("Resident ID card")),
         (IdType.passport, _l("Passport")),
         (IdType.uscc, _l("Unified social credit code")),
         (IdType.other, _l("Other")),
-        (PanelKind.ethics, _l("Science and technology ethics committee")),
-        (PanelKind.academic, _l("Academic committee")),
-        (Category.peer, _l("Peer expert")),
-        (Category.ethics, _l("Ethics expert")),
-        (Category.legal, _l("Legal expert")),
-        (Category.outside, _l("Outside member")),
-        (Gender.female, _l("Female")),
-        (Gender.male, _l("Male")),
-        (SeatRole.chair, _l("Chair")),
-        (SeatRole.vice_chair, _l("Vice-chair")),
-        (SeatRole.member, _l("Member")),
-        (SeatRole.consultant, _l("Consultant (no vote)")),
-        (SeatStatus.invited, _l("Invited")),
-        (SeatStatus.active, _l("Seated")),
-        (SeatStatus.declined, _l("Declined")),
-        (SeatStatus.ended, _l("Ended")),
     ]
 )
+
+
+def register_labels(
+    *,
+    values=(),
+    actions: dict | None = None,
+    audit: dict | None = None,
+    objects: dict | None = None,
+) -> None:
+    """A feature's display names: `values` as (enum member, label) pairs, `actions` by
+    history action code, `audit` by audit action code, `objects` by model class name.
+    Registering the same names again changes nothing."""
+    LABELS.update(values)
+    ACTION_LABELS.update(actions or {})
+    AUDIT_ACTION_LABELS.update(audit or {})
+    OBJECT_TYPE_LABELS.update(objects or {})
 
 
 def label(value) -> str:
@@ -166,28 +95,15 @@ def choices(enum_cls) -> list[SelectChoice]:
     return options((member.value, label(member)) for member in enum_cls)
 
 
-ACTION_LABELS = {
-    "register": _l("Registered"),
-    "assign_member": _l("Team member assigned"),
-    "remove_member": _l("Team member removed"),
-    "extend_investigation": _l("Investigation extended"),
-    "record_defence": _l("Defence statement recorded"),
-    "accept_transfer": _l("Transfer accepted"),
-    "refuse_transfer": _l("Transfer refused"),
-    "withdraw_transfer": _l("Transfer withdrawn"),
-}
+# Timeline entries: history action code -> label.
+ACTION_LABELS: dict[str, object] = {}
 
 
 def action_label(action: str) -> str:
-    """A timeline entry: the changes listed here, a workflow step by its name in the
-    transition table, never the code itself."""
+    """A timeline entry by the name its feature registered (cases registers each workflow
+    step's), never the code itself."""
     found = ACTION_LABELS.get(action)
-    if found is not None:
-        return str(found)
-    from app.cases.workflow import TRANSITIONS
-
-    step = TRANSITIONS.get(action)
-    return str(step.label) if step is not None else str(_l("Other action"))
+    return str(found) if found is not None else str(_l("Other action"))
 
 
 FILE_TYPE_LABELS = {
@@ -242,133 +158,22 @@ def file_type_label(mime_type: str | None) -> str:
     )
 
 
-AUDIT_ACTION_LABELS = {
-    "auth.second_step_code": _l("Second sign-in step asked"),
-    "auth.totp_device_remembered": _l("Device remembered for two-step sign-in"),
-    "auth.totp_disable": _l("Two-step sign-in switched off"),
-    "auth.totp_enrol": _l("Two-step sign-in set up"),
-    "auth.totp_failed": _l("Wrong second-step code"),
-    "auth.totp_locked": _l("Second step locked after wrong codes"),
-    "auth.totp_ok": _l("Second step passed"),
-    "auth.totp_recovery_codes": _l("Recovery codes renewed"),
-    "auth.totp_recovery_used": _l("Recovery code used"),
-    "auth.totp_setup": _l("Two-step sign-in set-up started"),
-    "token.revoke": _l("API token revoked"),
-    "token.revoke_all": _l("All API tokens of a user revoked"),
-    "user.totp_reset": _l("Second factor reset by an administrator"),
-    "agency.policy_update": _l("Deadline policy changed"),
-    "audit.export": _l("Audit log exported"),
-    "audit.view": _l("Audit log viewed"),
-    "auth.login": _l("Signed in"),
-    "auth.login_failed": _l("Sign-in failed"),
-    "auth.logout": _l("Signed out"),
-    "auth.login_locked": _l("Sign-in locked after failed attempts"),
-    "auth.password_check_failed": _l("Wrong current password on the account page"),
-    "auth.session_end": _l("Session ended"),
-    "auth.sessions_end": _l("Sessions ended"),
+# Audit entries: action code -> label.
+AUDIT_ACTION_LABELS: dict[str, object] = {
     "calendar.add": _l("Calendar day set"),
     "calendar.remove": _l("Calendar day removed"),
-    "case.register": _l("Case registered"),
-    "case.accept_transfer": _l("Transfer accepted"),
-    "case.refuse_transfer": _l("Transfer refused"),
-    "case.withdraw_transfer": _l("Transfer withdrawn"),
-    "transfer.offer": _l("Transfer offered"),
-    "transfer.accepted": _l("Transfer accepted"),
-    "transfer.refused": _l("Transfer refused"),
-    "complainant.transferred": _l("Complainant identity sent with a transfer"),
-    "complainant.kept_by_sender": _l("Complainant identity kept by the sending agency"),
-    "case.assign_member": _l("Team member assigned"),
-    "case.remove_member": _l("Team member removed"),
-    "case.extend_investigation": _l("Investigation extended"),
-    "case.record_defence": _l("Defence statement recorded"),
-    "case.declare_conflicts": _l("Conflicts of interest declared"),
-    "committee.register_expert": _l("Expert registered in the pool"),
-    "committee.update_expert": _l("Expert changed"),
-    "committee.create_expert_account": _l("Committee account created for an expert"),
-    "committee.link_expert_account": _l("Account linked to an expert"),
-    "committee.create_panel": _l("Panel created"),
-    "committee.update_panel_rules": _l("Panel rules changed"),
-    "committee.seat_expert": _l("Expert seated on a panel"),
-    "committee.invite_expert": _l("Expert invited to a panel"),
-    "committee.accept_seat": _l("Panel seat accepted"),
-    "committee.decline_seat": _l("Panel seat declined"),
-    "committee.end_seat": _l("Panel seat ended"),
-    "complainant.view": _l("Complainant identity viewed"),
-    "complainant.grant": _l("Complainant identity access granted"),
-    "complainant.revoke": _l("Complainant identity access revoked"),
-    "dossier.requested": _l("Dossier requested"),
-    "dossier.generated": _l("Dossier generated"),
-    "dossier.downloaded": _l("Dossier downloaded"),
-    "evidence.add": _l("Evidence added"),
-    "evidence.added": _l("Evidence added"),
-    "evidence.viewed": _l("Evidence viewed"),
-    "evidence.downloaded": _l("Evidence downloaded"),
-    "evidence.exported": _l("Evidence exported in a dossier"),
-    "evidence.withdraw": _l("Evidence withdrawn"),
-    "evidence.withdrawn": _l("Evidence withdrawn"),
-    "evidence.marked_for_panel": _l("Evidence marked for the review panel"),
-    "evidence.unmarked_for_panel": _l("Evidence no longer marked for the review panel"),
-    "evidence.sweep": _l("Unreferenced files removed"),
-    "exchange.add_peer": _l("Exchange peer registered"),
-    "exchange.disable_peer": _l("Exchange peer disabled"),
-    "exchange.enable_peer": _l("Exchange peer enabled"),
-    "exchange.sign_earlier_versions": _l("Earlier record versions signed for the exchange"),
-    "note.add.interview": _l("Interview record added"),
-    "note.add.note": _l("Note added"),
-    "note.marked_for_panel": _l("Note marked for the review panel"),
-    "note.unmarked_for_panel": _l("Note no longer marked for the review panel"),
-    "record.draft": _l("Integrity record drafted"),
-    "record.approve": _l("Integrity record approved for publishing"),
-    "record.amend": _l("Integrity record amended"),
-    "record.revoke": _l("Integrity record revoked"),
-    "record.expire": _l("Integrity record expired"),
-    "record.integrity_check": _l("Integrity check run"),
-    "record.recognition": _l("Recognition decided"),
-    "record.recognition_received": _l("Recognition received from a peer"),
-    "token.create": _l("API token created"),
-    "user.create": _l("User created"),
-    "user.update": _l("User changed"),
-    "user.activate": _l("User activated"),
-    "user.deactivate": _l("User deactivated"),
-    "user.change_password": _l("Password changed"),
-    "user.reset_password": _l("Password reset"),
-    "user.set_language": _l("Language changed"),
-    "notifications.email_mode": _l("Email mode changed"),
 }
 
 
 def audit_action_label(code: str) -> str:
-    """Case transitions are named by their step in the transition table; other actions here.
-    An action not listed yet reads as "other action", never as its code."""
+    """An audit entry by the name its feature registered. An action nobody registered reads
+    as "other action", never as its code."""
     found = AUDIT_ACTION_LABELS.get(code)
-    if found is not None:
-        return str(found)
-    from app.cases.workflow import TRANSITIONS
-
-    area, _sep, name = code.partition(".")
-    if area == "case" and name in TRANSITIONS:
-        return str(TRANSITIONS[name].label)
-    return str(_l("Other action"))
+    return str(found) if found is not None else str(_l("Other action"))
 
 
-OBJECT_TYPE_LABELS = {
-    "Case": _l("Case"),
-    "CaseTransfer": _l("Transfer"),
-    "CaseMember": _l("Team member"),
-    "Complainant": _l("Complainant"),
-    "Expert": _l("Expert"),
-    "Panel": _l("Panel"),
-    "PanelSeat": _l("Panel seat"),
-    "ConflictDeclaration": _l("Conflict declaration"),
-    "DeadlinePolicy": _l("Deadline policy"),
-    "Dossier": _l("Dossier"),
-    "EvidenceItem": _l("Evidence"),
-    "CaseNote": _l("Note"),
-    "IntegrityRecord": _l("Integrity record"),
-    "ExchangePeer": _l("Exchange peer"),
-    "User": _l("User"),
-    "ApiToken": _l("API token"),
-}
+# Audited objects: model class name -> label.
+OBJECT_TYPE_LABELS: dict[str, object] = {}
 
 
 def object_type_label(type_name: str | None) -> str:

@@ -5,10 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+
+
+def str_enum(enum_cls, length: int = 32):
+    """A closed set stored as its values' strings (no native enum type to migrate)."""
+    return Enum(enum_cls, native_enum=False, length=length, validate_strings=True)
+
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 

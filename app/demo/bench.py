@@ -17,7 +17,6 @@ from types import SimpleNamespace
 from sqlalchemy import func, insert, select, text, update
 
 from app.auth.models import Agency, User
-from app.cases import scenario
 from app.cases.models import (
     Allegation,
     Case,
@@ -32,7 +31,7 @@ from app.cases.models import (
 from app.cases.permissions import is_lead, is_supervisor_of
 from app.cases.services import RULE_VERSION
 from app.core.calendar import CST, today
-from app.demo import data
+from app.demo import data, scenario
 from app.demo.loader import REASONS, ensure_agencies, ensure_demo_second_factor, ensure_demo_users
 from app.extensions import db
 from app.statistics.models import CaseFacet, CaseSummary

@@ -12,7 +12,6 @@ from app.auth import totp
 from app.auth.models import Agency, DeadlinePolicy, Role, User
 from app.auth.passwords import DEMO_PASSWORD, hash_password
 from app.auth.services import platform_agency
-from app.cases import scenario
 from app.cases.models import (
     TERMINAL_STATES,
     Case,
@@ -31,12 +30,12 @@ from app.cases.services import (
     RespondentInput,
     register_case,
 )
-from app.committees.conduct import progress_review
 from app.committees.material import mark_note_for_panel
 from app.committees.reviews import open_review_of
 from app.core.calendar import as_of, today
-from app.demo import data
+from app.demo import data, scenario
 from app.demo.committees import ensure_demo_panels
+from app.demo.conduct import progress_review
 from app.exchange import tasks
 from app.extensions import db
 from app.notes.services import NoteInput, add_note

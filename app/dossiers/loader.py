@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from app.auth.models import User
 from app.cases.decisions import decision_steps
 from app.cases.models import Case, CaseState, ReviewOutcome
+from app.cases.transfers import load_transfer_dossier
 from app.core.labels import action_label, label
 from app.core.times import local_time
 from app.dossiers.models import DossierLevel
@@ -230,6 +231,7 @@ def register_builtin_sections() -> None:
         (20, "parties", _l("Parties"), load_parties),
         (30, "allegations", _l("Allegations"), load_allegations),
         (40, "timeline", _l("Procedural timeline"), load_timeline),
+        (45, "transfers", _l("Transfers"), load_transfer_dossier),
         (50, "team", _l("Case team and conflict declarations"), load_team),
         (60, "evidence", _l("Evidence inventory"), None),
         (70, "interviews", _l("Interviews and notes"), None),

@@ -7,14 +7,18 @@ bp = Blueprint("evidence", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.core import register_case_section
-    from app.core.labels import LABELS
+    from app.evidence import labels as evidence_labels
+
+    evidence_labels.register()
+    from app.cases.extension_points import material_counts
+    from app.core.extension_points import register_case_section
+    from app.core.labels import register_labels
     from app.evidence import cli, views
     from app.evidence.models import CustodyAction, EvidenceKind, Visibility
-    from app.evidence.services import size_label
+    from app.evidence.services import count_for_case, size_label
 
-    LABELS.update(
-        [
+    register_labels(
+        values=[
             (EvidenceKind.file, _l("File")),
             (EvidenceKind.physical, _l("Physical item")),
             (Visibility.internal, _l("Internal")),
@@ -29,6 +33,7 @@ def init_app(app: Flask) -> None:
         ]
     )
     _refuse_store_in_web_root(app)
+    material_counts["evidence"] = count_for_case
     register_case_section(
         40, "evidence/_section.html", load=views.evidence_for_case, name="evidence", shared=True
     )

@@ -9,8 +9,8 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.cases.models import Case, str_enum
-from app.core.models import BigId, utcnow
+from app.cases.models import Case
+from app.core.models import BigId, str_enum, utcnow
 from app.extensions import db
 
 

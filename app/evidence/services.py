@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import User
@@ -236,3 +236,8 @@ def case_evidence(case: Case, user: User):
         )
         .order_by(EvidenceItem.id)
     )
+
+
+def count_for_case(case: Case) -> int:
+    """How many items the case holds, for the snapshot a transfer's sender keeps."""
+    return db.session.scalar(select(func.count()).where(EvidenceItem.case_id == case.id)) or 0

@@ -20,8 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.cases.models import str_enum
-from app.core.models import BigId, utcnow
+from app.core.models import BigId, str_enum, utcnow
 from app.extensions import db
 
 if TYPE_CHECKING:

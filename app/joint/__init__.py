@@ -8,27 +8,27 @@ bp = Blueprint("joint", __name__)
 
 def init_app(app: Flask) -> None:
     from app.auth.models import Role
-    from app.cases.permissions import register_contributor, register_visibility
-    from app.cases.transfers import transfer_checks
-    from app.core import register_case_section, register_dashboard_panel, register_nav
-    from app.core.labels import ACTION_LABELS, AUDIT_ACTION_LABELS, LABELS
+    from app.cases.extension_points import contributors, transfer_checks, visibility
+    from app.core.extension_points import (
+        register_case_section,
+        register_dashboard_panel,
+        register_nav,
+    )
+    from app.core.labels import register_labels
     from app.joint import views
     from app.joint.figures import register_joint_figures
     from app.joint.models import ParticipationStatus, TaskKind, TaskStatus
     from app.joint.permissions import is_participant, participant_clause
     from app.joint.services import refuse_transfer_of_joint_case
-    from app.statistics.figures import is_registered
 
-    if not is_registered("joint"):
-        register_joint_figures()
-    register_visibility(participant_clause)
-    if refuse_transfer_of_joint_case not in transfer_checks:  # one app per test run
-        transfer_checks.append(refuse_transfer_of_joint_case)
-    register_contributor(is_participant)
+    register_joint_figures()
+    visibility.register(participant_clause)
+    transfer_checks.register(refuse_transfer_of_joint_case)
+    contributors.register(is_participant)
     # Pairs, not a dict: ParticipationStatus.accepted and TaskStatus.accepted are equal
     # strings, and a dict literal would keep one key with the other's label.
-    LABELS.update(
-        [
+    register_labels(
+        values=[
             (ParticipationStatus.pending, _l("Awaiting answer")),
             (ParticipationStatus.accepted, _l("Taking part")),
             (ParticipationStatus.declined, _l("Declined")),
@@ -47,8 +47,8 @@ def init_app(app: Flask) -> None:
             (TaskStatus.closed, _l("Closed")),
         ]
     )
-    ACTION_LABELS.update(
-        {
+    register_labels(
+        actions={
             "joint.start": _l("Joint investigation started"),
             "joint.invite": _l("Agency invited to the joint investigation"),
             "joint.accept": _l("Invitation accepted"),
@@ -61,8 +61,8 @@ def init_app(app: Flask) -> None:
             "joint.task_send_back": _l("Task sent back"),
         }
     )
-    AUDIT_ACTION_LABELS.update(
-        {
+    register_labels(
+        audit={
             "joint.start": _l("Joint investigation started"),
             "joint.invite": _l("Agency invited to the joint investigation"),
             "joint.accept": _l("Invitation accepted"),
@@ -83,16 +83,6 @@ def init_app(app: Flask) -> None:
         "joint.index",
         _l("Joint cases"),
         lambda user: user.has_role(Role.officer, Role.supervisor),
-    )
-    from app.cases.permissions import reads_shared_level
-    from app.joint.hints import routing_hints
-
-    register_case_section(
-        5,
-        "joint/_hint.html",
-        lambda user, case: not reads_shared_level(user, case),
-        load=lambda case, user: routing_hints(case),
-        name="joint_hints",
     )
     register_case_section(
         30, "joint/_case_section.html", load=views.joint_for_case, name="joint", shared=True

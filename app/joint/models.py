@@ -9,8 +9,8 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Agency, User
-from app.cases.models import Case, str_enum
-from app.core.models import utcnow
+from app.cases.models import Case
+from app.core.models import str_enum, utcnow
 from app.extensions import db
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.cases.models import Case, str_enum
-from app.core.models import BigId, utcnow
+from app.cases.models import Case
+from app.core.models import BigId, str_enum, utcnow
 from app.evidence.models import Visibility
 from app.extensions import db
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
@@ -98,3 +98,8 @@ def case_notes(case: Case, user: User):
         .options(selectinload(CaseNote.author))
         .order_by(CaseNote.happened_on, CaseNote.id)
     )
+
+
+def count_for_case(case: Case) -> int:
+    """How many items the case holds, for the snapshot a transfer's sender keeps."""
+    return db.session.scalar(select(func.count()).where(CaseNote.case_id == case.id)) or 0

@@ -149,9 +149,11 @@ def hand_off(
 
 
 def _case_id(obj) -> int | None:
-    from app.cases.models import Case
-
-    return obj.id if isinstance(obj, Case) else getattr(obj, "case_id", None)
+    """The case a notification is about: the object itself, or the case it belongs to.
+    Told by table name, as notifications sit below the features whose objects they name."""
+    if getattr(obj, "__tablename__", None) == "cases":
+        return obj.id
+    return getattr(obj, "case_id", None)
 
 
 def mark_done(key: str, *, prefix: bool = False, user_ids: Iterable[int] | None = None) -> int:

@@ -11,8 +11,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.cases.models import str_enum
-from app.core.models import utcnow
+from app.core.models import str_enum, utcnow
 from app.extensions import db
 
 

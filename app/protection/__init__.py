@@ -8,16 +8,18 @@ bp = Blueprint("protection", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.cases.services import assignment_checks
-    from app.core import register_case_section
-    from app.core.labels import ACTION_LABELS
+    from app.protection import labels as protection_labels
+
+    protection_labels.register()
+    from app.cases.extension_points import assignment_checks
+    from app.core.extension_points import register_case_section
+    from app.core.labels import register_labels
     from app.protection import views
     from app.protection.conflicts import require_clean_declaration
 
-    if require_clean_declaration not in assignment_checks:
-        assignment_checks.append(require_clean_declaration)
-    ACTION_LABELS.update(
-        {
+    assignment_checks.register(require_clean_declaration)
+    register_labels(
+        actions={
             "declare_conflicts": _l("Conflicts of interest declared"),
             "grant_complainant_access": _l("Complainant identity access granted"),
             "revoke_complainant_access": _l("Complainant identity access revoked"),

@@ -77,7 +77,7 @@ def latest_declaration(case: Case, user: User) -> ConflictDeclaration | None:
 
 
 def require_clean_declaration(case: Case, user: User, team_role: TeamRole) -> None:
-    """Registered in app.cases.services.assignment_checks."""
+    """Registered in app.cases.extension_points.assignment_checks."""
     declaration = latest_declaration(case, user)
     if declaration is None:
         raise GuardFailed(

@@ -9,8 +9,11 @@ bp = Blueprint("records", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.core import register_case_section, register_nav
-    from app.records import labels, models, views  # noqa: F401  (routes register on import)
+    from app.records import labels as records_labels
+
+    records_labels.register()
+    from app.core.extension_points import register_case_section, register_nav
+    from app.records import models, views  # noqa: F401  (routes register on import)
     from app.records.permissions import CHECK_ROLES, VIEW_ROLES, case_section_visible
     from app.records.views import case_section_data
 
@@ -28,7 +31,7 @@ def init_app(app: Flask) -> None:
         load=case_section_data,
         name="records",
     )
-    from app.core import register_dashboard_panel, register_nav_badge
+    from app.core.extension_points import register_dashboard_panel, register_nav_badge
     from app.records.queues import record_queue_count, record_queues
 
     register_nav_badge("records.record_list", record_queue_count)

@@ -2,17 +2,35 @@
 
 from flask_babel import lazy_gettext as _l
 
-from app.core.labels import LABELS
+from app.core.labels import register_labels
 from app.records.models import RecognitionDecision, RecordStatus
 
-LABELS.update(
-    [
-        (RecordStatus.draft, _l("Draft")),
-        (RecordStatus.active, _l("Active")),
-        (RecordStatus.expired, _l("Expired")),
-        (RecordStatus.revoked, _l("Revoked")),
-        (RecognitionDecision.recognise, _l("Recognised")),
-        (RecognitionDecision.recognise_modified, _l("Recognised with modification")),
-        (RecognitionDecision.decline, _l("Declined")),
-    ]
-)
+_VALUES = [
+    (RecordStatus.draft, _l("Draft")),
+    (RecordStatus.active, _l("Active")),
+    (RecordStatus.expired, _l("Expired")),
+    (RecordStatus.revoked, _l("Revoked")),
+    (RecognitionDecision.recognise, _l("Recognised")),
+    (RecognitionDecision.recognise_modified, _l("Recognised with modification")),
+    (RecognitionDecision.decline, _l("Declined")),
+]
+
+
+def register() -> None:
+    """Adds this feature's display names to core's label table (from `init_app`)."""
+    register_labels(
+        values=_VALUES,
+        audit={
+            "record.draft": _l("Integrity record drafted"),
+            "record.approve": _l("Integrity record approved for publishing"),
+            "record.amend": _l("Integrity record amended"),
+            "record.revoke": _l("Integrity record revoked"),
+            "record.expire": _l("Integrity record expired"),
+            "record.integrity_check": _l("Integrity check run"),
+            "record.recognition": _l("Recognition decided"),
+            "record.recognition_received": _l("Recognition received from a peer"),
+        },
+        objects={
+            "IntegrityRecord": _l("Integrity record"),
+        },
+    )

@@ -25,8 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Agency, User
-from app.cases.models import Case, Party, str_enum
-from app.core.models import BigId, utcnow
+from app.cases.models import Case, Party
+from app.core.models import BigId, str_enum, utcnow
 from app.exchange.models import DeliveryStatus, ExchangePeer
 from app.extensions import db
 

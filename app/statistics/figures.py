@@ -37,17 +37,12 @@ FIGURES: list[Figure] = []
 
 
 def register_figure(figure: Figure) -> Figure:
-    """Committees, joint investigations and other features add their figures here."""
-    if any(f.key == figure.key for f in FIGURES):
-        raise ValueError(f"figure {figure.key} is registered twice")
+    """Committees, joint investigations and other features add their figures here, from
+    their `init_app`; a figure registered again under its key replaces the earlier one."""
+    FIGURES[:] = [f for f in FIGURES if f.key != figure.key]
     FIGURES.append(figure)
     FIGURES.sort(key=lambda f: f.order)
     return figure
-
-
-def is_registered(key: str) -> bool:
-    """Figures register once per process, however many apps are created (tests)."""
-    return any(f.key == key for f in FIGURES)
 
 
 def figures_for(scope_kind: str) -> list[Figure]:

@@ -8,8 +8,8 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Agency, User
-from app.cases.models import Case, CaseSource, Party, Sanction, str_enum
-from app.core.models import utcnow
+from app.cases.models import Case, CaseSource, Party, Sanction
+from app.core.models import str_enum, utcnow
 from app.extensions import db
 from app.records.models import IntegrityRecord
 

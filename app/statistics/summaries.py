@@ -1,12 +1,12 @@
 """The per-case summary the figures count (`CaseSummary`), recomputed from a case's history.
 
-`refresh_summary(case)` is called in the transaction of each step that changes a case's
-state (`app.cases.workflow.perform`), and of registration and an accepted transfer (which
-change its agency and received date). Each of those first updates the case row (its
-version), so PostgreSQL holds that row's lock until the transaction ends: two steps on one
-case never interleave, and the loser of a race is rolled back with its summary. The row is
-recomputed whole from the case's own history (about ten rows, by index), so a refresh
-never depends on the previous one being right.
+`refresh_summary(case)` listens to `app.cases.extension_points.case_changed`: it runs in the
+transaction of each step that changes a case's state (`app.cases.workflow.perform`), and of
+registration and an accepted transfer (which change its agency and received date). Each of
+those first updates the case row (its version), so PostgreSQL holds that row's lock until the
+transaction ends: two steps on one case never interleave, and the loser of a race is rolled
+back with its summary. The row is recomputed whole from the case's own history (about ten
+rows, by index), so a refresh never depends on the previous one being right.
 
 Definitions (the same in the migration that backfilled the table):
 - concluded: the first entry into a terminal state or a decision;

@@ -95,7 +95,7 @@ def test_recused_members_non_members_and_other_agencies_get_404(api, db, review,
 
 
 def test_an_expert_of_another_agency_sees_only_the_review(api, db, make_case, make_user):
-    from app.committees.conduct import standing_panel
+    from app.demo.conduct import standing_panel
     from app.committees.models import SeatStatus
     from app.committees.services import (
         ExpertInput,
@@ -123,7 +123,7 @@ def test_an_expert_of_another_agency_sees_only_the_review(api, db, make_case, ma
     )
     answer_seat(visitor, seat, True)
     assert seat.status is SeatStatus.active
-    from app.committees.conduct import refer_case
+    from app.demo.conduct import refer_case
 
     review = refer_case(case)
     other_case = make_case(state=CaseState.investigating)
@@ -135,7 +135,7 @@ def test_an_expert_of_another_agency_sees_only_the_review(api, db, make_case, ma
 
 
 def test_a_consultant_reads_the_package_and_advises_but_cannot_vote(api, db, make_case, make_user):
-    from app.committees.conduct import standing_panel
+    from app.demo.conduct import standing_panel
     from tests.review_support import refer
     from tests.test_review_consultants import consultant_of, seat_consultant
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.committees.conduct import standing_panel
+from app.demo.conduct import standing_panel
 from app.core.calendar import today
 from tests.api.conftest import new_case_body
 

@@ -355,14 +355,14 @@ def _committee_steps() -> list[Step]:
 
 
 def _committee_decides(case: Case, outcome: CaseState, actors: Actors, values: dict) -> User:
-    from app.committees.conduct import conduct_review
+    from app.demo.conduct import conduct_review
 
     review = conduct_review(case, "endorse" if outcome == S.pre_decision_notice else "return")
     return db.session.get(User, review.closed_by_id)
 
 
 def _referral(case: Case) -> dict:
-    from app.committees.conduct import standing_panel
+    from app.demo.conduct import standing_panel
 
     return {
         "panel_id": standing_panel(case.agency).id,

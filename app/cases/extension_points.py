@@ -1,0 +1,48 @@
+"""Where other features plug into cases: the one documented list of the hub's registration
+points. Guests register from their `init_app`; every point is idempotent. Cases imports
+none of its guests: it calls what they registered.
+
+- `visibility.register(builder)`: `builder(user)` returns a SQL clause of further cases the
+  user may see (a joint investigation's participants, a panel's members), or None.
+- `contributors.register(check)`: `check(user, case)` lets someone outside the owning
+  agency add material to a case; what they add is always shared.
+- `assignment_checks.register(check)`: `check(case, user, team_role)` raises a
+  ServiceError to refuse a team assignment (conflict declarations come first).
+- `transfer_checks.register(check)`: `check(case)` raises a ServiceError to refuse
+  offering or accepting a transfer (a joint investigation in progress).
+- `bind_step(name, body)`: the body of a workflow step another feature owns; the step
+  stays in the transition table (`app.cases.workflow`), its guards and history with it
+  (committees open the review when a case is referred).
+- `case_changed.register(listener)`: `listener(case)` runs in the same transaction after
+  a case is registered, moves to another state or changes hands (statistics keeps its
+  per-case summary), so what it writes commits or rolls back with the change.
+- `material_counts[key] = count`: `count(case)` is how much material of a kind (evidence,
+  notes) the case holds, kept in the snapshot a transfer's sender keeps.
+- `case_ended.register(listener)`: `listener(case, user, reason)` runs in the same
+  transaction when a case reaches a terminal state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.core.extension_points import Hook
+
+visibility = Hook("cases.visibility")
+contributors = Hook("cases.contributors")
+assignment_checks = Hook("cases.assignment_checks")
+transfer_checks = Hook("cases.transfer_checks")
+case_changed = Hook("cases.case_changed")
+case_ended = Hook("cases.case_ended")
+
+material_counts: dict[str, Callable] = {}
+_step_bodies: dict[str, Callable] = {}
+
+
+def bind_step(name: str, body: Callable) -> None:
+    """Binds (or re-binds) the body of step `name`; `perform` calls it as the step's own."""
+    _step_bodies[name] = body
+
+
+def step_body(name: str) -> Callable | None:
+    return _step_bodies.get(name)

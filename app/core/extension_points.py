@@ -1,0 +1,175 @@
+"""Where features plug into the platform's shell: the one documented list of core's
+registration points. A feature calls these from its `init_app`; each is idempotent, so an
+application factory that runs twice (tests, the CLI, a worker) registers everything once.
+
+- `register_nav(order, endpoint, label, visible)`: an entry in the navigation bar.
+- `register_nav_badge(endpoint, count)`: the count of work waiting shown beside an entry.
+- `register_dashboard_panel(order, template, load)`: a part of the dashboard.
+- `register_case_section(order, template, visible, load=…, name=…, shared=…)`: a part of
+  the case page (and, `shared`, of the page a participating agency sees).
+- `app.core.labels.register_labels(values=…, actions=…, audit=…, objects=…)`: display
+  names of a feature's closed sets, timeline actions, audit actions and audited objects.
+- `Hook`: the building block hosts use for their own points (`app.cases.extension_points`,
+  `app.dossiers.register_section`, …): a named, ordered set of callables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import has_request_context, request
+
+
+class Hook:
+    """Callables registered by features, called in registration order. Registering the
+    same callable again changes nothing; `key` replaces an earlier entry under that key
+    (a feature re-registering a newer version of its function)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._entries: dict[Any, Callable] = {}
+
+    def register(self, fn: Callable, *, key: Any = None) -> Callable:
+        self._entries[key if key is not None else _identity(fn)] = fn
+        return fn
+
+    def __iter__(self) -> Iterator[Callable]:
+        return iter(list(self._entries.values()))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __call__(self, *args, **kwargs) -> None:
+        for fn in self:
+            fn(*args, **kwargs)
+
+
+def _identity(fn: Callable) -> Any:
+    """Functions are told apart by where they are defined, so a module reloaded by a second
+    application factory does not register its function twice."""
+    module = getattr(fn, "__module__", None)
+    name = getattr(fn, "__qualname__", None)
+    return (module, name) if module and name and "<lambda>" not in name else fn
+
+
+# Entries from this order on go into the navigation's "More" menu, so the bar stays one
+# line at 1280 px in either language whatever roles a user holds.
+NAV_MORE_FROM = 80
+
+# (order, endpoint, label, visible(user)), kept sorted by order; one entry per endpoint.
+NAV_ITEMS: list[tuple] = []
+CASE_SECTIONS: list = []  # of CaseSection, one per template
+DASHBOARD_PANELS: list = []  # of DashboardPanel, one per template
+# A count shown beside a navigation entry (work waiting for the user): endpoint -> count(user).
+NAV_BADGES: dict[str, Callable] = {}
+
+
+def _replace(entries: list, entry, same: Callable[[Any], bool], order: Callable) -> None:
+    entries[:] = [e for e in entries if not same(e)]
+    entries.append(entry)
+    entries.sort(key=order)
+
+
+def register_nav(order: int, endpoint: str, label, visible) -> None:
+    _replace(
+        NAV_ITEMS,
+        (order, endpoint, label, visible),
+        lambda item: item[1] == endpoint,
+        lambda item: item[0],
+    )
+
+
+@dataclass(frozen=True)
+class CaseSection:
+    """A feature's part of the case page. `load(case, user)` returns what its template
+    shows (as `section.data`); the case view calls it, so every query of the case page is
+    made in the view, never from a template. `shared` sections also appear on the page a
+    participating agency sees."""
+
+    order: int
+    template: str
+    visible: Callable = field(default=lambda user, case: True)
+    load: Callable | None = None
+    name: str = ""
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class LoadedSection:
+    name: str
+    template: str
+    data: Any
+
+
+def register_case_section(
+    order: int,
+    template: str,
+    visible=lambda user, case: True,
+    *,
+    load: Callable | None = None,
+    name: str = "",
+    shared: bool = False,
+) -> None:
+    section = CaseSection(order, template, visible, load, name or template, shared)
+    _replace(CASE_SECTIONS, section, lambda s: s.template == template, lambda s: s.order)
+
+
+def load_case_sections(case, user, *, shared: bool = False) -> list[LoadedSection]:
+    """The sections of a case page this user sees, each with its data loaded: the full page,
+    or (`shared`) the page of a participating agency."""
+    return [
+        LoadedSection(s.name, s.template, s.load(case, user) if s.load else None)
+        for s in CASE_SECTIONS
+        if (s.shared or not shared) and s.visible(user, case)
+    ]
+
+
+def count_badge(count: int) -> str:
+    """A badge's figure: counts that stop at 100 (queues a peer may fill) show as 99+."""
+    return "99+" if count > 99 else str(count)
+
+
+def register_nav_badge(endpoint: str, count: Callable) -> None:
+    NAV_BADGES[endpoint] = count
+
+
+def badge_count(endpoint: str, user) -> int:
+    """The count beside a navigation entry, computed once per request: the dashboard shows
+    its queue's total and the navigation bar the same figure as a badge, and each is a
+    query over the agency's cases."""
+    count = NAV_BADGES.get(endpoint)
+    if count is None or user is None or not user.is_authenticated:
+        return 0
+    if not has_request_context():
+        return count(user)
+    cache = request.environ.setdefault("yrd.nav_badges", {})
+    key = (endpoint, user.get_id())
+    if key not in cache:
+        cache[key] = count(user)
+    return cache[key]
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A feature's part of the dashboard. `load(user)` returns what its template shows (as
+    `panel.data`); the dashboard view calls it, so the page's queries are made in the view,
+    never from a template."""
+
+    order: int
+    template: str
+    load: Callable | None = None
+
+
+def register_dashboard_panel(order: int, template: str, load: Callable | None = None) -> None:
+    panel = DashboardPanel(order, template, load)
+    _replace(DASHBOARD_PANELS, panel, lambda p: p.template == template, lambda p: p.order)
+
+
+def load_dashboard_panels(user) -> list[LoadedSection]:
+    """The dashboard's panels with their data loaded for this user."""
+    return [
+        LoadedSection(p.template, p.template, p.load(user) if p.load else None)
+        for p in DASHBOARD_PANELS
+    ]
