@@ -8,11 +8,10 @@ bp = Blueprint("auditing", __name__)
 
 def init_app(app: Flask) -> None:
     from app.auditing import labels as auditing_labels
-
-    auditing_labels.register()
     from app.auditing import views  # noqa: F401  (routes register on import)
     from app.auditing.views import is_auditor
     from app.core.extension_points import register_nav
 
+    auditing_labels.register()
     register_nav(90, "auditing.audit_log", _l("Audit log"), is_auditor)
     app.register_blueprint(bp)

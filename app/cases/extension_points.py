@@ -18,6 +18,9 @@ none of its guests: it calls what they registered.
   per-case summary), so what it writes commits or rolls back with the change.
 - `material_counts[key] = count`: `count(case)` is how much material of a kind (evidence,
   notes) the case holds, kept in the snapshot a transfer's sender keeps.
+- `related_matters.register(finder)`: `finder(user, hashes)` returns what a feature knows
+  of respondents being registered (`hashes`: matching hash -> name as typed), as
+  `app.cases.hints.RelatedMatter`s, linked only where the user may see them.
 - `case_ended.register(listener)`: `listener(case, user, reason)` runs in the same
   transaction when a case reaches a terminal state.
 """
@@ -34,6 +37,7 @@ assignment_checks = Hook("cases.assignment_checks")
 transfer_checks = Hook("cases.transfer_checks")
 case_changed = Hook("cases.case_changed")
 case_ended = Hook("cases.case_ended")
+related_matters = Hook("cases.related_matters")
 
 material_counts: dict[str, Callable] = {}
 _step_bodies: dict[str, Callable] = {}

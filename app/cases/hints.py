@@ -1,14 +1,21 @@
 """The routing hint (a hint, never a block): who should investigate, and whether the case
-is a candidate for a joint investigation. The supervisor decides."""
+is a candidate for a joint investigation. The supervisor decides. Beside it, related
+matters: the respondents' other cases and their records in force."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from app.cases.models import Case, PartyType
-from app.core.identifiers import normalise
+from app.cases import extension_points
+from app.cases.models import Case, Party, PartyType
+from app.cases.permissions import visible_clause
+from app.core.crypto import matching_hash
+from app.core.identifiers import id_number_problem, normalise
+from app.extensions import db
 
 # The first two digits of a resident ID name the province that issued it.
 PROVINCE_OF_ID = {"31": "SH", "32": "JS", "33": "ZJ", "34": "AH"}
@@ -46,3 +53,54 @@ def respondent_hints(respondents: Iterable) -> list:
             _l("Respondents are in several provinces: a candidate for a joint investigation.")
         )
     return hints
+
+
+@dataclass(frozen=True)
+class RelatedMatter:
+    """One thing known about a respondent being registered: `text` says what, `url` opens
+    it where the registrant may see it (else there is none, and `text` says only that it
+    exists)."""
+
+    respondent: str
+    text: str
+    url: str | None = None
+
+
+def respondent_hashes(respondents: Iterable) -> dict[str, str]:
+    """The matching hash of each typed respondent with a well-formed ID number -> the name
+    as typed. A malformed number gives none: the form's own validation names it."""
+    found = {}
+    for r in respondents:
+        number = normalise(r.id_number)
+        if number and id_number_problem(r.id_type, number) is None:
+            found.setdefault(matching_hash(r.id_type or "", number), (r.name or "").strip())
+    return found
+
+
+def related_matters(user, respondents: Iterable) -> list[RelatedMatter]:
+    """The respondents' other cases this user may see (never one they may not: a case in
+    another agency is not theirs to know of), then what other features know of them
+    (records in force, registered on `extension_points.related_matters`)."""
+    from flask import url_for
+
+    hashes = respondent_hashes(respondents)
+    if not hashes:
+        return []
+    rows = db.session.execute(
+        select(Party.id_hash, Case.reference, Case.title)
+        .join(Case, Case.id == Party.case_id)
+        .where(Party.id_hash.in_(list(hashes)), visible_clause(user))
+        .order_by(Case.id.desc())
+        .limit(20)
+    ).all()
+    found = [
+        RelatedMatter(
+            hashes[row.id_hash],
+            str(_l("Respondent in case %(ref)s (%(title)s)", ref=row.reference, title=row.title)),
+            url_for("cases.detail", reference=row.reference),
+        )
+        for row in rows
+    ]
+    for finder in extension_points.related_matters:
+        found.extend(finder(user, hashes))
+    return found

@@ -13,7 +13,7 @@ from app.auth.models import Agency, User
 from app.auth.services import case_agencies
 from app.cases import bp
 from app.cases.forms import NewCaseForm
-from app.cases.hints import respondent_hints
+from app.cases.hints import related_matters, respondent_hints
 from app.cases.models import (
     CaseSource,
     CaseState,
@@ -183,14 +183,17 @@ def _case_input(form: NewCaseForm) -> CaseInput:
 
 def _new_case_page(form: NewCaseForm) -> str:
     """The registration form; once respondents are typed in and the form comes back from
-    the server, it shows the routing hint for them (a hint: the supervisor decides)."""
-    hints = []
+    the server, it shows the routing hint for them (a hint: the supervisor decides) and the
+    related matters: their other cases and records in force."""
+    hints, related = [], []
     if request.method == "POST":
         try:
-            hints = respondent_hints(_respondents(form))
+            respondents = _respondents(form)
         except ValueError:  # an unknown party type: the form's own validation says so
-            hints = []
-    return render_template("cases/new.html", form=form, hints=hints)
+            respondents = []
+        hints = respondent_hints(respondents)
+        related = related_matters(current_user, respondents)
+    return render_template("cases/new.html", form=form, hints=hints, related=related)
 
 
 def can_register(user: User) -> bool:

@@ -8,11 +8,9 @@ bp = Blueprint("committees", __name__, url_prefix="/committees")
 
 
 def init_app(app: Flask) -> None:
-    from app.committees import labels as committees_labels
-
-    committees_labels.register()
     from app.auth.models import Role
     from app.cases.extension_points import bind_step
+    from app.committees import labels as committees_labels
     from app.committees import models, review_views, views  # noqa: F401  (routes on import)
     from app.committees.figures import register_committee_figures
     from app.committees.labels import (
@@ -28,6 +26,7 @@ def init_app(app: Flask) -> None:
     from app.core.extension_points import register_nav
     from app.core.labels import register_labels
 
+    committees_labels.register()
     register_committee_figures()
     bind_step("refer_to_committee", open_review)
     app.register_blueprint(bp)

@@ -12,11 +12,11 @@ __all__ = ["bp", "init_app", "register_section"]
 
 
 def init_app(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from app.dossiers import labels as dossiers_labels
 
     dossiers_labels.register()
-    from flask_babel import lazy_gettext as _l
-
     from app.core.extension_points import register_case_section, register_nav
     from app.dossiers import cli, views
     from app.dossiers.loader import register_builtin_sections

@@ -7,16 +7,15 @@ bp = Blueprint("evidence", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.evidence import labels as evidence_labels
-
-    evidence_labels.register()
     from app.cases.extension_points import material_counts
     from app.core.extension_points import register_case_section
     from app.core.labels import register_labels
     from app.evidence import cli, views
+    from app.evidence import labels as evidence_labels
     from app.evidence.models import CustodyAction, EvidenceKind, Visibility
     from app.evidence.services import count_for_case, size_label
 
+    evidence_labels.register()
     register_labels(
         values=[
             (EvidenceKind.file, _l("File")),

@@ -8,15 +8,14 @@ bp = Blueprint("exchange", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.exchange import labels as exchange_labels
-
-    exchange_labels.register()
     from app.core.extension_points import register_nav
     from app.exchange import api, cli, models, views  # noqa: F401  (routes register on import)
+    from app.exchange import labels as exchange_labels
     from app.exchange.node import check_key_files
     from app.exchange.services import can_manage_peers
     from app.extensions import csrf
 
+    exchange_labels.register()
     check_key_files(app)
     app.register_blueprint(bp)
     for blueprint in (api.bp, api.wellknown):

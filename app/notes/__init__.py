@@ -7,16 +7,15 @@ bp = Blueprint("notes", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.notes import labels as notes_labels
-
-    notes_labels.register()
     from app.cases.extension_points import material_counts
     from app.core.extension_points import register_case_section
     from app.core.labels import register_labels
+    from app.notes import labels as notes_labels
     from app.notes import views
     from app.notes.models import NoteKind
     from app.notes.services import count_for_case
 
+    notes_labels.register()
     register_labels(values=[(NoteKind.interview, _l("Interview")), (NoteKind.note, _l("Note"))])
     material_counts["notes"] = count_for_case
     register_case_section(

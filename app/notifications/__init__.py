@@ -8,11 +8,11 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 def init_app(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from app.notifications import labels as notifications_labels
 
     notifications_labels.register()
-    from flask_babel import lazy_gettext as _l
-
     from app.core.extension_points import register_nav
     from app.notifications import views
 

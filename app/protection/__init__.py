@@ -8,15 +8,14 @@ bp = Blueprint("protection", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.protection import labels as protection_labels
-
-    protection_labels.register()
     from app.cases.extension_points import assignment_checks
     from app.core.extension_points import register_case_section
     from app.core.labels import register_labels
+    from app.protection import labels as protection_labels
     from app.protection import views
     from app.protection.conflicts import require_clean_declaration
 
+    protection_labels.register()
     assignment_checks.register(require_clean_declaration)
     register_labels(
         actions={

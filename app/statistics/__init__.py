@@ -16,11 +16,11 @@ __all__ = ["Figure", "bp", "init_app", "register_figure"]
 
 
 def init_app(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from app.statistics import labels as statistics_labels
 
     statistics_labels.register()
-    from flask_babel import lazy_gettext as _l
-
     from app.cases.extension_points import case_changed
     from app.core.extension_points import register_nav
     from app.statistics import views  # noqa: F401
