@@ -137,6 +137,22 @@ MATRIX = {
         lambda w: {"version": w["received"].version},
         [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 403), ("sh_officer", 302)],
     ),
+    "cases.preliminary_report": (
+        "POST",
+        lambda w: f"/cases/{w['preliminary'].reference}/preliminary-report",
+        lambda w: {
+            "facts_checked": "核对了论文原文。",
+            "recommendation": "not_accept",
+            "reasons": "线索不具体。",
+        },
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("sh_auditor", 403),
+            ("sh_committee", 404),
+            ("sh_officer", 302),
+        ],
+    ),
     "cases.team": (
         "POST",
         lambda w: f"/cases/{w['received'].reference}/team",
@@ -1183,6 +1199,7 @@ class World(dict):
 
     STATES = {
         "received": CaseState.received,
+        "preliminary": CaseState.preliminary_review,
         "investigating": CaseState.investigating,
         "notice": CaseState.pre_decision_notice,
         "decided": CaseState.decided,

@@ -9,6 +9,7 @@ from app.cases.models import (
     FindingOutcome,
     MisconductType,
     PartyType,
+    PreliminaryRecommendation,
     ReviewOutcome,
     SanctionType,
     Severity,
@@ -26,6 +27,9 @@ def register() -> None:
     register_labels(actions=steps, audit={f"case.{name}": label for name, label in steps.items()})
     register_labels(
         values=[
+            (PreliminaryRecommendation.open_investigation, _l("Open an investigation")),
+            (PreliminaryRecommendation.not_accept, _l("Do not accept")),
+            (PreliminaryRecommendation.transfer, _l("Transfer to another agency")),
             (CaseState.received, _l("Received")),
             (CaseState.preliminary_review, _l("Preliminary review")),
             (CaseState.transfer_pending, _l("Transfer pending")),
@@ -89,6 +93,7 @@ def register() -> None:
             (SanctionType.other, _l("Other sanction")),
         ],
         actions={
+            "preliminary_report": _l("Preliminary review report recorded"),
             "register": _l("Registered"),
             "assign_member": _l("Team member assigned"),
             "remove_member": _l("Team member removed"),
@@ -99,6 +104,7 @@ def register() -> None:
             "withdraw_transfer": _l("Transfer withdrawn"),
         },
         audit={
+            "case.preliminary_report": _l("Preliminary review report recorded"),
             "case.register": _l("Case registered"),
             "case.accept_transfer": _l("Transfer accepted"),
             "case.refuse_transfer": _l("Transfer refused"),
@@ -114,6 +120,7 @@ def register() -> None:
             "case.record_defence": _l("Defence statement recorded"),
         },
         objects={
+            "PreliminaryReport": _l("Preliminary review report"),
             "Case": _l("Case"),
             "CaseTransfer": _l("Transfer"),
             "CaseMember": _l("Team member"),

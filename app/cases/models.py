@@ -80,6 +80,14 @@ class PartyType(enum.StrEnum):
     institution = "institution"
 
 
+class PreliminaryRecommendation(enum.StrEnum):
+    """What the officer who ran the preliminary review (初核) recommends to the supervisor."""
+
+    open_investigation = "open_investigation"
+    not_accept = "not_accept"
+    transfer = "transfer"
+
+
 class TeamRole(enum.StrEnum):
     lead = "lead"
     investigator = "investigator"
@@ -347,6 +355,27 @@ class CaseMember(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="members")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+
+class PreliminaryReport(db.Model):
+    """The preliminary review report (初核报告): the facts checked and a recommendation, which
+    the supervisor reads when accepting, not accepting or transferring the case. Each save is
+    a new row (the newest is the report), so an earlier text is never overwritten."""
+
+    __tablename__ = "preliminary_reports"
+    __table_args__ = (Index("ix_preliminary_reports_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    facts_checked: Mapped[str] = mapped_column(Text)
+    recommendation: Mapped[PreliminaryRecommendation] = mapped_column(
+        str_enum(PreliminaryRecommendation)
+    )
+    reasons: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
 
 
 class HistoryEntry(db.Model):

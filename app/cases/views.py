@@ -25,6 +25,7 @@ from app.cases.page import refused_on_case_page, render_case
 from app.cases.permissions import (
     get_case_or_404,
 )
+from app.cases.preliminary import record_preliminary_report
 from app.cases.queries import (
     CaseFilters,
     case_query,
@@ -280,6 +281,25 @@ def take_transition(reference: str, name: str):
         ),
         form_name=name,
         done=_("Done: %(step)s.", step=TRANSITIONS[name].label),
+    )
+
+
+@bp.route("/cases/<reference>/preliminary-report", methods=["POST"])
+@login_required
+def preliminary_report(reference: str):
+    case = get_case_or_404(reference, current_user)
+    return _finish(
+        case,
+        lambda: record_preliminary_report(
+            case,
+            current_user,
+            facts_checked=request.form.get("facts_checked"),
+            recommendation=request.form.get("recommendation"),
+            reasons=request.form.get("reasons"),
+            based_on=request.form.get("based_on", type=db_int),
+        ),
+        form_name="preliminary_report",
+        done=_("Preliminary review report saved."),
     )
 
 
