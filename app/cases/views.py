@@ -101,18 +101,48 @@ def filters_from_args() -> CaseFilters:
     )
 
 
+def filter_problems(filters: CaseFilters) -> dict[str, str]:
+    """What is wrong with the filters as typed, by field, said on the page rather than
+    silently ignored: a date that is no date is left out of the search, and a range that
+    ends before it starts matches nothing."""
+    problems = {}
+    for name, value in (("from", filters.received_from), ("to", filters.received_to)):
+        if request.args.get(name) and value is None:
+            problems[name] = _(
+                "“%(value)s” is not a date (YYYY-MM-DD): it was left out.",
+                value=request.args[name][:40],
+            )
+    if (
+        filters.received_from
+        and filters.received_to
+        and filters.received_from > filters.received_to
+    ):
+        problems["to"] = _("The end date is before the start date: no case can match.")
+    return problems
+
+
 @bp.route("/cases")
 @login_required
 def case_list():
     filters = filters_from_args()
-    page = paginate_cases(
-        case_query(current_user, filters), per_page=25, max_per_page=100, error_out=False
-    )
+    problems = filter_problems(filters)
+    query = case_query(current_user, filters)
+    page = paginate_cases(query, per_page=25, max_per_page=100, error_out=False)
+    if page.pages and page.page > page.pages:
+        problems["page"] = _(
+            "There is no page %(page)s: the last is %(last)s, shown here.",
+            page=page.page,
+            last=page.pages,
+        )
+        page = paginate_cases(
+            query, page=page.pages, per_page=page.per_page, max_per_page=100, error_out=False
+        )
     agencies = db.session.scalars(case_agencies().order_by(Agency.id)).all()
     return render_template(
         "cases/list.html",
         page=page,
         filters=filters,
+        problems=problems,
         agencies=agencies,
         states=list(CaseState),
         types=list(MisconductType),
