@@ -109,7 +109,6 @@ def make_case(db):
 
     from app.auth.models import Agency, Role, User
     from app.auth.passwords import hash_password
-    from app.demo import scenario
     from app.cases.models import HistoryEntry, MisconductType, PartyType
     from app.cases.services import (
         AllegationInput,
@@ -118,6 +117,7 @@ def make_case(db):
         RespondentInput,
         register_case,
     )
+    from app.demo import scenario
 
     rng = random.Random(7)
     agency = db.session.scalar(select(Agency).where(Agency.code == "SH"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from app.cases.models import Case, CaseState
-from app.demo.scenario import review
 from app.cases.services import record_defence
 from app.core.calendar import today
+from app.demo.scenario import review
 from tests.conftest import scenario_supervisor
 from tests.ui_helpers import ids, page_version, sign_in, text
 

@@ -111,7 +111,6 @@ def _committed_case(db, state: str):
     import uuid
 
     from app.auth.models import Agency, Role, User
-    from app.demo import scenario
     from app.cases.models import MisconductType, PartyType
     from app.cases.services import (
         AllegationInput,
@@ -120,6 +119,7 @@ def _committed_case(db, state: str):
         RespondentInput,
         register_case,
     )
+    from app.demo import scenario
     from app.demo.loader import ensure_agencies  # noqa: F401
     from tests.conftest import password_hash, scenario_actors
 

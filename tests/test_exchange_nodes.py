@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from app.auth.models import Agency, Role, User
-from app.demo import scenario
 from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
+from app.demo import scenario
 from app.exchange import envelopes, tasks
 from app.exchange.models import Delivery, DeliveryStatus
 from app.exchange.node import b64

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app.demo import scenario
 from app.cases.models import CaseState
 from app.core.calendar import as_of
+from app.demo import scenario
 from app.notifications.models import Notification
 from tests.conftest import scenario_actors, scenario_supervisor
 from tests.review_support import refer
@@ -366,8 +366,8 @@ def test_a_lapsed_invitation_leaves_the_to_do_list(db, make_user, make_case, age
 
 
 def test_the_screen_goes_to_the_chair_and_a_recusal_to_the_member_alone(db, make_user, make_case):
-    from app.demo.conduct import standing_panel
     from app.committees.reviews import acting_chair, dismiss_screen, recuse_member
+    from app.demo.conduct import standing_panel
 
     officer = make_user("SH", roles=("officer",))
     case = make_case(state=CaseState.findings, by=officer)

@@ -27,7 +27,6 @@ def seed() -> None:
     from app import create_app
     from app.auth.models import Agency
     from app.auth.services import create_user
-    from app.demo import scenario
     from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
     from app.cases.services import (
         AllegationInput,
@@ -36,6 +35,7 @@ def seed() -> None:
         RespondentInput,
         register_case,
     )
+    from app.demo import scenario
     from app.demo.loader import ensure_agencies
     from app.extensions import db
 

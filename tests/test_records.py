@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from app.auth.services import create_token
 from app.cases.models import CaseState
-from app.demo.scenario import review
 from app.core.errors import GuardFailed, NotAllowed
 from app.core.models import AuditEntry
+from app.demo.scenario import review
 from app.records.models import IntegrityRecord, RecordStatus
 from app.records.services import (
     approve_record,

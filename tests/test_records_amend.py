@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import CaseState
-from app.demo.scenario import review
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
+from app.demo.scenario import review
 from app.records.models import IntegrityRecord, RecordStatus
 from app.records.services import (
     RecordDraft,

@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from app.cases.models import CaseState
-from app.demo.scenario import review
 from app.core.errors import GuardFailed
+from app.demo.scenario import review
 from app.exchange import envelopes
 from app.exchange.models import Delivery
 from app.exchange.node import init_node, load_public_key, public_key_text

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.cases.models import CaseState, HistoryEntry
-from app.demo.conduct import conduct_review, standing_panel
 from app.committees.models import Expert, PanelSeat, SeatStatus
 from app.committees.reviews import (
     acting_chair,
@@ -24,6 +23,7 @@ from app.committees.rules import Category, Gender, SeatRole
 from app.core.audit import AuditEntry
 from app.core.calendar import today
 from app.core.errors import GuardFailed, InvalidInput
+from app.demo.conduct import conduct_review, standing_panel
 from app.notifications.models import Notification
 from tests.conftest import password_hash
 from tests.review_support import refer

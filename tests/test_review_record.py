@@ -11,10 +11,10 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseState, DecisionKind, ReviewOutcome, SanctionType
-from app.demo.scenario import DECISION_TEXT
 from app.cases.workflow import perform
 from app.core.calendar import today
 from app.core.errors import InvalidInput
+from app.demo.scenario import DECISION_TEXT
 from app.dossiers.models import Dossier, DossierLevel
 from app.dossiers.services import request_dossier
 from app.records.services import suggested_draft

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from app.cases.models import CaseState, HistoryEntry
 from app.cases.workflow import TRANSITIONS, available_transitions, perform
-from app.demo.conduct import conduct_review, standing_panel
 from app.committees.models import Review, ReviewStatus
 from app.committees.reviews import (
     cast_vote,
@@ -23,6 +22,7 @@ from app.committees.reviews import (
 from app.core.audit import AuditEntry
 from app.core.calendar import today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
+from app.demo.conduct import conduct_review, standing_panel
 from app.notifications.models import Notification
 from tests.conftest import password_hash
 from tests.review_support import refer

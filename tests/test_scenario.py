@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import Role
-from app.demo import scenario
 from app.cases.models import CaseState, FindingOutcome, HistoryEntry
 from app.cases.permissions import is_lead, is_supervisor_of
 from app.cases.workflow import TRANSITIONS
 from app.core.calendar import CST
+from app.demo import scenario
 from app.extensions import db
 from tests.conftest import scenario_actors
 

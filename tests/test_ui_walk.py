@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseState
-from app.demo.conduct import standing_panel
 from app.committees.models import Review
 from app.core.calendar import today
+from app.demo.conduct import standing_panel
 from tests.conftest import password_hash
 from tests.ui_helpers import ids, page_version, registration_form, sign_in, text
 

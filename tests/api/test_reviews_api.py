@@ -95,7 +95,6 @@ def test_recused_members_non_members_and_other_agencies_get_404(api, db, review,
 
 
 def test_an_expert_of_another_agency_sees_only_the_review(api, db, make_case, make_user):
-    from app.demo.conduct import standing_panel
     from app.committees.models import SeatStatus
     from app.committees.services import (
         ExpertInput,
@@ -104,6 +103,7 @@ def test_an_expert_of_another_agency_sees_only_the_review(api, db, make_case, ma
         register_expert,
         seat_expert,
     )
+    from app.demo.conduct import standing_panel
 
     sh_admin = make_user("SH", roles=("agency_admin",))
     js_admin = make_user("JS", roles=("agency_admin",))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.demo.conduct import standing_panel
 from app.core.calendar import today
+from app.demo.conduct import standing_panel
 from tests.api.conftest import new_case_body
 
 BASE = "/api/v1/cases"
