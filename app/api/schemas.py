@@ -426,7 +426,13 @@ class StatisticsQuery(Request):
     quarter: Annotated[int, Field(ge=1, le=4)] | None = Field(
         None, description="A quarter of `year`"
     )
-    from_: IsoDate | None = Field(None, alias="from", description="Start of a custom period")
+    month: Annotated[int, Field(ge=1, le=12)] | None = Field(None, description="A month of `year`")
+    from_: IsoDate | None = Field(
+        None,
+        alias="from",
+        description="Start of a custom period (your agency's figures; the region's and an "
+        "institution's take a whole month, quarter or year)",
+    )
     to: IsoDate | None = Field(None, description="End of a custom period (inclusive)")
     institution: Name | None = Field(None, description="The institution, for scope=institution")
 

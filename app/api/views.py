@@ -304,7 +304,8 @@ def integrity_check_api():
     response=StatisticsResult,
     errors={
         403: "Your roles do not include these statistics (`not_allowed`)",
-        422: "Invalid period or scope (`invalid_input`)",
+        422: "Invalid period or scope, or a range of days for the region or an institution"
+        " (`invalid_input`)",
     },
 )
 def statistics_api():
@@ -313,7 +314,7 @@ def statistics_api():
     from app.statistics.services import compute_tables, scope_for, table_as_dict
 
     q = parse_query(StatisticsQuery)
-    args = {"year": q.year, "quarter": q.quarter, "from": q.from_, "to": q.to}
+    args = {"year": q.year, "quarter": q.quarter, "month": q.month, "from": q.from_, "to": q.to}
     period = parse_period({k: str(v) for k, v in args.items() if v is not None})
     scope = scope_for(current(), q.scope, period, q.institution)
     return respond(

@@ -69,5 +69,6 @@ def register_committee_figures() -> None:
             fixed_rows=lambda: list(ROWS),
             row_kinds={"median_days": "days"},
             basis={"median_days": "closed"},
+            parts={"closed": (Outcome.endorse.value, Outcome.return_.value)},
         )
     )

@@ -282,6 +282,7 @@ def register_case_figures() -> None:
             received,
             chart="line",
             summary=True,
+            listed_rows=True,
         )
     )
     register_figure(
@@ -293,6 +294,7 @@ def register_case_figures() -> None:
             concluded,
             chart="line",
             summary=True,
+            listed_rows=True,
         )
     )
     register_figure(
@@ -359,11 +361,17 @@ def register_case_figures() -> None:
                 "investigation.share": "percent",
                 "investigation.median": "days",
             },
+            # A share rests on what was completed and what of it was on time; completed
+            # minus on time (late) is read off as easily as a shown count.
             basis={
-                "preliminary.share": "preliminary.completed",
+                "preliminary.share": ("preliminary.completed", "preliminary.on_time"),
                 "preliminary.median": "preliminary.completed",
-                "investigation.share": "investigation.completed",
+                "investigation.share": ("investigation.completed", "investigation.on_time"),
                 "investigation.median": "investigation.completed",
+            },
+            parts={
+                "preliminary.completed": ("preliminary.on_time",),
+                "investigation.completed": ("investigation.on_time",),
             },
         )
     )

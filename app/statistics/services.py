@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.auth.models import Agency, User
 from app.core.errors import NotAllowed
 from app.extensions import db
+from app.statistics.disclosure import check_period
 from app.statistics.figures import figures_for
 from app.statistics.periods import Period
 from app.statistics.permissions import may_view
@@ -26,6 +27,7 @@ class Scope:
     period: Period
     agency: Agency | None = None  # for kind "agency"
     institution: str | None = None
+    viewer: str | None = None  # the viewer's agency's code, whose own cells are known to them
 
     @property
     def suppressed(self) -> bool:
@@ -34,12 +36,19 @@ class Scope:
 
 
 def scope_for(user: User, kind: str, period: Period, institution: str | None = None) -> Scope:
-    """The scope `user` asked for, or NotAllowed: the one answer for pages, exports, the API
-    and reports."""
+    """The scope `user` asked for, or NotAllowed (InvalidInput for a period the scope does
+    not take): the one answer for pages, exports, the API and reports."""
     if kind not in SCOPES or not may_view(user, kind, institution):
         raise NotAllowed(_l("You may not see these statistics."))
+    check_period(kind, period)
     agency = user.agency if kind == "agency" else None
-    return Scope(kind, period, agency, institution if kind == "institution" else None)
+    return Scope(
+        kind,
+        period,
+        agency,
+        institution if kind == "institution" else None,
+        viewer=user.agency.code if user.agency is not None else None,
+    )
 
 
 def compute_tables(scope: Scope) -> list[Table]:
@@ -67,7 +76,8 @@ def compute_tables(scope: Scope) -> list[Table]:
             for row, column, value in figure.compute(query)
             if column is not None
         ]
-        tables.append(build_table(figure, triples, columns, suppress=scope.suppressed))
+        known = frozenset({scope.viewer} if scope.viewer else ())
+        tables.append(build_table(figure, triples, columns, suppress=scope.suppressed, known=known))
     return tables
 
 

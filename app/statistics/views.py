@@ -30,15 +30,15 @@ def _tabs() -> dict:
 
 
 def _scope(kind: str) -> tuple[Scope | None, Period | None, ServiceError | None]:
-    """The requested scope; a bad period is answered on the page, a refusal with 403 (an
-    institution the user's agency holds nothing about with 404: its name is not confirmed)."""
+    """The requested scope; a bad period (or a range where the scope takes whole months,
+    quarters or years) is answered on the page, a refusal with 403 (an institution the
+    user's agency holds nothing about with 404: its name is not confirmed)."""
     institution = (request.args.get("name") or "").strip() or None
     try:
         period = parse_period(request.args)
+        return scope_for(current_user, kind, period, institution), period, None
     except InvalidInput as err:
         return None, None, err
-    try:
-        return scope_for(current_user, kind, period, institution), period, None
     except NotAllowed:
         hidden = kind == "institution" and institution and current_user.has_role(*AGENCY_ROLES)
         abort(404 if hidden else 403)
