@@ -212,7 +212,7 @@ def _assert_no_small_late(rows: dict, stage: str) -> None:
 
 def test_the_regions_stage_figures_give_no_late_count_away(make_case, api, make_user):
     """SH's preliminary reviews: three within the deadline, one 40 days late."""
-    from app.cases import scenario
+    from app.demo import scenario
     from tests.conftest import scenario_actors
 
     for i, days in enumerate((15, 15, 15, 40)):
