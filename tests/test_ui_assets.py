@@ -28,3 +28,18 @@ def test_every_asset_a_page_uses_is_served(client, make_user):
     assert len(assets) >= 4  # Bootstrap CSS and JS, the app's CSS and JS
     for url in assets:
         assert client.get(url).status_code == 200, url
+
+
+def test_every_case_state_has_a_badge_colour():
+    """A state without a rule renders a white label on no background: invisible."""
+    from app.cases.models import CaseState
+
+    css = (TEMPLATES.parent / "app" / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    rules = re.findall(r"([^{}]*)\{([^}]*)\}", css)
+    coloured = {
+        name
+        for selectors, body in rules
+        if "background" in body
+        for name in re.findall(r"\.state-(\w+)", selectors)
+    }
+    assert {s.value for s in CaseState} - coloured == set()
