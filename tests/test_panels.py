@@ -370,6 +370,10 @@ def test_register_and_edit_an_expert_through_the_pages(client, db, make_user):
     sign_in(client, admin)
     refused = client.post("/committees/experts/new", data={**EXPERT_FORM, "categories": []})
     assert "Choose at least one category." in _text(refused)
+    bad_phone = client.post("/committees/experts/new", data={**EXPERT_FORM, "phone": "abc"})
+    assert bad_phone.status_code == 422
+    assert "Enter a phone number: digits, with +, spaces, hyphens or brackets." in _text(bad_phone)
+    assert "Phone number" in _text(bad_phone)
     assert db.session.scalar(select(func.count()).select_from(Expert)) == 0
     response = client.post("/committees/experts/new", data=EXPERT_FORM)
     assert response.status_code == 302

@@ -31,7 +31,7 @@ class ExpertForm(FlaskForm):
     categories = CheckboxesField(_l("Categories"), choices=lambda: choices(Category))
     gender = SelectField(_l("Gender"), choices=lambda: choices(Gender))
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=200)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=40)])
     active = BooleanField(_l("In the pool (uncheck to retire the expert)"), default=True)
 
 

@@ -7,6 +7,7 @@ caller commits. A refusal raises a `ServiceError` before anything is changed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 from fractions import Fraction
@@ -46,6 +47,11 @@ class ExpertInput:
     phone: str | None = None
 
 
+# A landline or mobile number as people write it: 021-6432 1234, +86 138 0000 0000, (0551)
+# 6288 1234, with an extension after 转 or "ext".
+PHONE = re.compile(r"\+?[0-9(][0-9 ()\-]{4,30}[0-9]((转|ext\.?)\s?[0-9]{1,6})?", re.IGNORECASE)
+
+
 def _require_manager(allowed: bool) -> None:
     if not allowed:
         raise NotAllowed(_l("Only an administrator of the agency that keeps it can do this."))
@@ -73,6 +79,12 @@ def _clean_expert(data: ExpertInput) -> dict:
     fields = (data.fields or "").strip()
     if len(fields) > 300:
         raise InvalidInput(_l("The fields have at most 300 characters."), field="fields")
+    phone = (data.phone or "").strip()
+    if phone and not PHONE.fullmatch(phone):
+        raise InvalidInput(
+            _l("Enter a phone number: digits, with +, spaces, hyphens or brackets."),
+            field="phone",
+        )
     return {
         "name": name,
         "institution": institution,
@@ -80,7 +92,7 @@ def _clean_expert(data: ExpertInput) -> dict:
         "categories": categories,
         "fields": fields,
         "email": (data.email or "").strip() or None,
-        "phone": (data.phone or "").strip()[:40] or None,
+        "phone": phone or None,
     }
 
 
