@@ -124,6 +124,7 @@ def test_sign_in_with_a_code_and_nothing_is_granted_before_it(client, db, office
 
     wrong = client.post("/login/code", data={"code": "123456"})
     assert "That code is wrong." in page(wrong) and not signed_in(client)
+    assert "123456" not in wrong.get_data(as_text=True)  # the field is empty for the next code
     ok = client.post("/login/code", data={"code": code(secret, 1)})
     assert ok.status_code == 302 and ok.headers["Location"] == "/"
     assert signed_in(client)

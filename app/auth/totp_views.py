@@ -97,6 +97,12 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+def _clear_code(form) -> None:
+    """A refused code is not typed again: the field comes back empty for the next one."""
+    form.code.data = ""
+    form.code.raw_data = []
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 def second_step_code():
     pending = _pending()
@@ -118,6 +124,7 @@ def second_step_code():
                 flash(_("You used a recovery code. Recovery codes left: %(n)s.", n=left), "warning")
             return response
         form.code.errors = [*form.code.errors, _refusal(outcome, user)]
+        _clear_code(form)
         status = 429 if outcome is totp.Outcome.locked else 200
     days = current_app.config["TOTP_REMEMBER_DAYS"]
     return render_template("auth/second_step.html", form=form, days=days), status
@@ -223,6 +230,7 @@ def _change_second_factor(prefix: str, action, **then):
     db.session.commit()  # failures count even though the step is refused
     if not outcome.ok:
         form.code.errors = [*form.code.errors, _refusal(outcome, current_user)]
+        _clear_code(form)
         return _account_page(status=429 if outcome is totp.Outcome.locked else 422, **forms)
     return run_step(
         lambda: action(current_user, form.password.data),
