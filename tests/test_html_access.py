@@ -111,7 +111,12 @@ MATRIX = {
         [(ANON, "login"), ("sh_officer", 422)],  # reached; the wrong code is refused
     ),
     "cases.dashboard": ("GET", lambda w: "/", None, [(ANON, "login"), ("sh_officer", 200)]),
-    "cases.case_list": ("GET", lambda w: "/cases", None, [(ANON, "login"), ("sh_auditor", 200)]),
+    "cases.case_list": (
+        "GET",
+        lambda w: "/cases",
+        None,
+        [(ANON, "login"), ("sh_committee", 403), ("js_sysadmin", 403), ("sh_auditor", 200)],
+    ),
     "cases.new_case": (
         "GET",
         lambda w: "/cases/new",
@@ -559,7 +564,7 @@ MATRIX = {
         "GET",
         lambda w: "/records",
         None,
-        [(ANON, "login"), ("sh_committee", 200), ("js_auditor", 200)],
+        [(ANON, "login"), ("sh_committee", 403), ("js_sysadmin", 403), ("js_auditor", 200)],
     ),
     "records.record_detail": (
         "GET",

@@ -23,6 +23,7 @@ from app.cases.models import (
 )
 from app.cases.page import refused_on_case_page, render_case
 from app.cases.permissions import (
+    AGENCY_READ_ROLES,
     get_case_or_404,
 )
 from app.cases.preliminary import record_preliminary_report
@@ -124,6 +125,8 @@ def filter_problems(filters: CaseFilters) -> dict[str, str]:
 @bp.route("/cases")
 @login_required
 def case_list():
+    if not current_user.has_role(*AGENCY_READ_ROLES):
+        abort(403)  # committee members reach their cases from their reviews; others have none
     filters = filters_from_args()
     problems = filter_problems(filters)
     query = case_query(current_user, filters)

@@ -26,6 +26,7 @@ from app.records.forms import (
 from app.records.models import IntegrityRecord, Recognition, RecordStatus, RecordVersion
 from app.records.permissions import (
     CHECK_ROLES,
+    VIEW_ROLES,
     can_amend,
     can_draft,
     can_recognise,
@@ -59,6 +60,8 @@ def _record_or_404(record_id: int) -> IntegrityRecord:
 @bp.route("/records")
 @login_required
 def record_list():
+    if not current_user.has_role(*VIEW_ROLES):
+        abort(403)  # a list that could only ever be empty is not offered
     query = visible_records(current_user)
     status = request.args.get("status")
     if status in RecordStatus.__members__:
