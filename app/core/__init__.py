@@ -34,15 +34,14 @@ def register_nav(order: int, endpoint: str, label, visible) -> None:
 class CaseSection:
     """A feature's part of the case page. `load(case, user)` returns what its template
     shows (as `section.data`); the case view calls it, so every query of the case page is
-    made in the view, never from a template. `shared` sections also appear on the page a
-    participating agency sees."""
+    made in the view, never from a template. Which sections a participating agency's page
+    shows is the cases feature's definition of the shared level, asked by `name`."""
 
     order: int
     template: str
     visible: Callable = field(default=lambda user, case: True)
     load: Callable | None = None
     name: str = ""
-    shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,21 +58,20 @@ def register_case_section(
     *,
     load: Callable | None = None,
     name: str = "",
-    shared: bool = False,
 ) -> None:
-    section = CaseSection(order, template, visible, load, name or template, shared)
+    section = CaseSection(order, template, visible, load, name or template)
     CASE_SECTIONS[:] = [s for s in CASE_SECTIONS if s.template != template]
     CASE_SECTIONS.append(section)
     CASE_SECTIONS.sort(key=lambda item: item.order)
 
 
-def load_case_sections(case, user, *, shared: bool = False) -> list[LoadedSection]:
+def load_case_sections(case, user, *, only: Callable | None = None) -> list[LoadedSection]:
     """The sections of a case page this user sees, each with its data loaded: the full page,
-    or (`shared`) the page of a participating agency."""
+    or those whose name `only(name)` admits (the page of a participating agency)."""
     return [
         LoadedSection(s.name, s.template, s.load(case, user) if s.load else None)
         for s in CASE_SECTIONS
-        if (s.shared or not shared) and s.visible(user, case)
+        if (only is None or only(s.name)) and s.visible(user, case)
     ]
 
 

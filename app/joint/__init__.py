@@ -8,14 +8,18 @@ bp = Blueprint("joint", __name__)
 
 def init_app(app: Flask) -> None:
     from app.auth.models import Role
-    from app.cases.permissions import register_contributor, register_visibility
+    from app.cases.permissions import (
+        register_contributor,
+        register_shared_event,
+        register_visibility,
+    )
     from app.cases.transfers import transfer_checks
     from app.core import register_case_section, register_dashboard_panel, register_nav
     from app.core.labels import ACTION_LABELS, AUDIT_ACTION_LABELS, LABELS
     from app.joint import views
     from app.joint.figures import register_joint_figures
     from app.joint.models import ParticipationStatus, TaskKind, TaskStatus
-    from app.joint.permissions import is_participant, participant_clause
+    from app.joint.permissions import is_participant, participant_clause, shared_joint_event
     from app.joint.services import refuse_transfer_of_joint_case
     from app.statistics.figures import is_registered
 
@@ -25,6 +29,7 @@ def init_app(app: Flask) -> None:
     if refuse_transfer_of_joint_case not in transfer_checks:  # one app per test run
         transfer_checks.append(refuse_transfer_of_joint_case)
     register_contributor(is_participant)
+    register_shared_event(shared_joint_event)
     # Pairs, not a dict: ParticipationStatus.accepted and TaskStatus.accepted are equal
     # strings, and a dict literal would keep one key with the other's label.
     LABELS.update(
@@ -94,9 +99,7 @@ def init_app(app: Flask) -> None:
         load=lambda case, user: routing_hints(case),
         name="joint_hints",
     )
-    register_case_section(
-        30, "joint/_case_section.html", load=views.joint_for_case, name="joint", shared=True
-    )
+    register_case_section(30, "joint/_case_section.html", load=views.joint_for_case, name="joint")
     register_dashboard_panel(50, "joint/_dashboard.html", views.overdue_for_dashboard)
     from app.core.identifiers import mask_id_number
 

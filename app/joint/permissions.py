@@ -55,6 +55,22 @@ def participation_of(user: User, case: Case) -> Participation | None:
     return None
 
 
+# An invitation and its answer are between the lead and the invited agency: at the shared
+# level only the invited agency itself sees them in the timeline. Who takes part, leaves,
+# is given a task, and the start and end are shared with every participant.
+CORRESPONDENCE = ("joint.invite", "joint.decline")
+
+
+def shared_joint_event(entry, reader: User | None) -> bool:
+    """Registered with the shared level (app.cases.permissions.register_shared_event)."""
+    if not entry.action.startswith("joint."):
+        return False
+    if entry.action in CORRESPONDENCE:
+        agency = (entry.details or {}).get("agency")
+        return reader is not None and agency is not None and agency == reader.agency.code
+    return True
+
+
 def is_participant(user: User, case: Case) -> bool:
     return participation_of(user, case) is not None
 

@@ -13,9 +13,7 @@ def init_app(app: Flask) -> None:
     from app.notes.models import NoteKind
 
     LABELS.update([(NoteKind.interview, _l("Interview")), (NoteKind.note, _l("Note"))])
-    register_case_section(
-        45, "notes/_section.html", load=views.notes_for_case, name="notes", shared=True
-    )
+    register_case_section(45, "notes/_section.html", load=views.notes_for_case, name="notes")
     _register_dossier_section()
     app.register_blueprint(bp)
 
