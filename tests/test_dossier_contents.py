@@ -121,4 +121,5 @@ def test_team_section_shows_who_declared_what_and_when(app, db, make_case, make_
     assert local_time(declaration.declared_at) in text  # China Standard Time, as on the page
     request_dossier(case, case.lead.user, DossierLevel.shared)
     shared = _text(app, db, case, DossierLevel.shared)
-    assert colleague.display_name in shared and "合作发表论文两篇" not in shared
+    # The team and its declarations stay with the owning agency (the shared level).
+    assert colleague.display_name not in shared and "合作发表论文两篇" not in shared

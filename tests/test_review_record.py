@@ -190,11 +190,18 @@ def _dossier_text(app, db, case, level) -> str:
     return "".join(page.extract_text() for page in reader.pages).replace("\n", "")
 
 
-@pytest.mark.parametrize("level", [DossierLevel.internal, DossierLevel.shared])
-def test_both_dossier_levels_carry_the_decision_the_review_and_the_difference(
-    app, db, modified, level
+def test_the_shared_dossier_leaves_the_decision_and_its_review_to_the_owning_agency(
+    app, db, modified
 ):
-    content = _dossier_text(app, db, modified, level)
+    """The shared level is what a participating agency sees (app.cases.permissions): the
+    decision, its review and the sanctions stay with the owning agency."""
+    content = _dossier_text(app, db, modified, DossierLevel.shared)
+    assert ORIGINAL not in content and MODIFIED not in content
+    assert "撤销处理措施" not in content and "复查后现行有效的处理决定" not in content
+
+
+def test_the_internal_dossier_carries_the_decision_the_review_and_the_difference(app, db, modified):
+    content = _dossier_text(app, db, modified, DossierLevel.internal)
     assert "原处理决定" in content and ORIGINAL in content
     assert f"决定日期：{modified.decided_on.isoformat()}" in content
     assert "复查后现行有效的处理决定" in content

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.api import bp
+from app.api.schemas import Timestamp
 from app.api.spec import operation
 from app.api.views import BAD_BODY, NOT_FOUND, current, parse_body, respond
 from app.auth.models import Agency, User
@@ -82,7 +83,7 @@ class TaskReportOut(BaseModel):
     action: str
     body: str
     author: str
-    at: dt.datetime
+    at: Timestamp
     attachment: int | None = Field(None, description="id of the shared evidence item")
 
 
@@ -275,7 +276,7 @@ def end_joint_api(reference: str):
         422: "Missing officers or reason (`invalid_input`)",
     },
 )
-def answer_invitation(participation_id: str):
+def answer_invitation(participation_id: int):
     user = current()
     p = get_participation_or_404(participation_id, user)
     if not may_answer(user, p):
@@ -295,7 +296,7 @@ def answer_invitation(participation_id: str):
     return respond(InvitationOut, _invitation(p, True))
 
 
-def _leave(participation_id: str, action) -> object:
+def _leave(participation_id: int, action) -> object:
     user = current()
     p = get_participation_or_404(participation_id, user)
     action(p, parse_body(ReasonRequest).reason, user)
@@ -313,7 +314,7 @@ LEAVE_ERRORS = {
 def _leave_operation(step: str, summary: str, who: str, action) -> None:
     """Removing (the lead) and withdrawing (the participant) differ only in who may."""
 
-    def view(participation_id: str):
+    def view(participation_id: int):
         return _leave(participation_id, action)
 
     view.__name__ = f"{step}_participation_api"
@@ -393,7 +394,7 @@ def create_task_api(reference: str):
     response=TaskDetail,
     errors=NO_TASK,
 )
-def get_task_api(task_id: str):
+def get_task_api(task_id: int):
     return respond(TaskDetail, _task_detail(get_task_or_404(task_id, current())))
 
 
@@ -424,7 +425,7 @@ def _upload(attachment: Attachment | None) -> Upload | None:
         "(`guard_failed`)",
     },
 )
-def task_step_api(task_id: str):
+def task_step_api(task_id: int):
     user = current()
     task = get_task_or_404(task_id, user)
     body = parse_body(TaskStep)

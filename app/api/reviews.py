@@ -5,8 +5,6 @@ member gets 404, as on the pages."""
 
 from __future__ import annotations
 
-from flask import abort
-
 from app.api import bp
 from app.api.handling import current, parse_body
 from app.api.schemas import (
@@ -75,10 +73,8 @@ def review_out(review, member, user) -> dict:
     }
 
 
-def _review(review_id: str, need: str = "member"):
-    if not review_id.isdigit() or len(review_id) > 12:
-        abort(404)
-    return get_review_or_404(int(review_id), current(), need=need)
+def _review(review_id: int, need: str = "member"):
+    return get_review_or_404(review_id, current(), need=need)
 
 
 @operation(
@@ -95,7 +91,7 @@ def list_reviews():
 
 
 @operation(bp, "/reviews/{review_id}", "GET", "Read a review", response=ReviewOut, errors=NO_REVIEW)
-def get_review(review_id: str):
+def get_review(review_id: int):
     review, member = _review(review_id)
     return respond(ReviewOut, review_out(review, member, current()))
 
@@ -109,7 +105,7 @@ def get_review(review_id: str):
     response=ReviewOut,
     errors=STEP_ERRORS,
 )
-def declare_review(review_id: str):
+def declare_review(review_id: int):
     review, member = _review(review_id)
     body = parse_body(DeclarationRequest)
     declare(current(), review, body.conflict, body.note)
@@ -126,7 +122,7 @@ def declare_review(review_id: str):
     response=ReviewOut,
     errors=STEP_ERRORS,
 )
-def correct_review_declaration(review_id: str):
+def correct_review_declaration(review_id: int):
     review, member = _review(review_id)
     body = parse_body(CorrectionRequest)
     correct_declaration(current(), review, body.conflict, body.note)
@@ -143,7 +139,7 @@ def correct_review_declaration(review_id: str):
     response=ReviewOut,
     errors=STEP_ERRORS,
 )
-def advise_review(review_id: str):
+def advise_review(review_id: int):
     review, member = _review(review_id)
     body = parse_body(AdviceRequest)
     write_advice(current(), review, body.opinion)
@@ -160,7 +156,7 @@ def advise_review(review_id: str):
     response=ReviewOut,
     errors=STEP_ERRORS,
 )
-def vote_review(review_id: str):
+def vote_review(review_id: int):
     review, member = _review(review_id)
     body = parse_body(VoteRequest)
     cast_vote(current(), review, body.choice, body.opinion)
@@ -177,7 +173,7 @@ def vote_review(review_id: str):
     response=ReviewOut,
     errors=STEP_ERRORS,
 )
-def close_review_api(review_id: str):
+def close_review_api(review_id: int):
     review, member = _review(review_id, need="chair")
     body = parse_body(CloseRequest)
     if body.attendance is not None or body.minutes is not None:

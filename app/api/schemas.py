@@ -30,12 +30,16 @@ from app.cases.models import (
     TeamRole,
 )
 from app.cases.queries import SORTS
+from app.core import limits
 from app.core.identifiers import pydantic_check
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50000)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# The lengths are app.core.limits', which the forms and services read too.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=limits.REASON)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=limits.REPORT)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=limits.SHORT)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.SHORT)
+]
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -137,25 +141,25 @@ class RespondentIn(WithIdNumber):
     id_type: Annotated[str, StringConstraints(max_length=32)] | None = None
     id_number: Annotated[str, StringConstraints(max_length=64)] | None = None
     institution: Short | None = None
-    position: Annotated[str, StringConstraints(max_length=120)] | None = None
+    position: Annotated[str, StringConstraints(max_length=limits.SHORT)] | None = None
 
 
 class AllegationIn(Request):
     misconduct_type: MisconductType
-    description: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
-    work_reference: Annotated[str, StringConstraints(max_length=300)] | None = None
+    description: Annotated[str, StringConstraints(min_length=1, max_length=limits.TEXT)]
+    work_reference: Annotated[str, StringConstraints(max_length=limits.TITLE)] | None = None
 
 
 class ComplainantIn(WithIdNumber):
     anonymous: bool = True
     name: Short | None = None
-    contact: Annotated[str, StringConstraints(max_length=300)] | None = None
+    contact: Annotated[str, StringConstraints(max_length=limits.TITLE)] | None = None
     id_type: Annotated[str, StringConstraints(max_length=32)] | None = None
     id_number: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
 class CaseCreate(Request):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=limits.TITLE)]
     source: CaseSource
     received_date: IsoDate
     summary: LongText = ""
@@ -216,7 +220,7 @@ class TeamRequest(Request):
 
 class DefenceRequest(Request):
     received_on: IsoDate
-    statement: Annotated[str, StringConstraints(min_length=1, max_length=50000)]
+    statement: Annotated[str, StringConstraints(min_length=1, max_length=limits.REPORT)]
     version: int | None = Field(None, description="The case version the client last read")
 
 

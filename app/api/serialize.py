@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.auth.models import User
 from app.cases.models import Case, Party
-from app.cases.permissions import reads_shared_level
+from app.cases.permissions import is_shared_step, reads_shared_level
 from app.cases.workflow import available_transitions
 from app.core.identifiers import mask_id_number
 from app.protection.identity import complainant_view
@@ -73,7 +73,7 @@ def case_detail(case: Case, user: User) -> dict:
     """The caller commits: a granted reader's view of the complainant is audited. A reader
     outside the owning agency (a joint investigation's participant) gets the shared level."""
     if reads_shared_level(user, case):
-        return shared_case_detail(case)
+        return shared_case_detail(case, user)
     return {
         "complainant": complainant_view(case, user, via="api"),
         **{k: getattr(case, k) for k in (*CASE_FIELDS, *DECISION_FIELDS)},
@@ -157,10 +157,10 @@ def case_detail(case: Case, user: User) -> dict:
     }
 
 
-def shared_case_detail(case: Case) -> dict:
-    """What a participating agency sees: summary, parties with masked IDs, allegations and the
-    procedure's steps; never the complainant, the team, the reasons the lead recorded,
-    findings, sanctions or decisions, which stay with the leading agency."""
+def shared_case_detail(case: Case, user: User) -> dict:
+    """What a participating agency sees (the shared level of app.cases.permissions): summary,
+    parties with masked IDs, allegations and the shared steps of the timeline; never the
+    complainant, the team, who acted or why, findings, sanctions or decisions."""
     return {
         "complainant": None,
         **{k: getattr(case, k) for k in CASE_FIELDS},
@@ -190,8 +190,7 @@ def shared_case_detail(case: Case) -> dict:
                 "details": {},
             }
             for h in case.history
-            if h.action.startswith("joint.")
-            or (h.to_state is not None and h.from_state != h.to_state)
+            if is_shared_step(h, user)
         ],
         "findings": [],
         "sanctions": [],

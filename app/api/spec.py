@@ -40,11 +40,26 @@ def operation(bp, path: str, method: str, summary: str, **kwargs) -> Callable:
             setattr(op, key, value)
         fn.api_operation = op
         OPERATIONS.append(op)
-        flask_path = re.sub(r"\{(\w+)\}", r"<\1>", path)
+        flask_path = re.sub(r"\{(\w+)\}", _flask_parameter, path)
         bp.add_url_rule(flask_path, fn.__name__, fn, methods=[method.upper()])
         return fn
 
     return register
+
+
+def _is_id(name: str) -> bool:
+    """A path parameter named `..._id` is a row's id: ASCII digits only, else 404 (the
+    app-wide `int` converter of app.core.ids)."""
+    return name.endswith("_id")
+
+
+def _flask_parameter(match: re.Match) -> str:
+    name = match.group(1)
+    return f"<int:{name}>" if _is_id(name) else f"<{name}>"
+
+
+def _path_schema(name: str) -> dict:
+    return {"type": "integer", "minimum": 0} if _is_id(name) else {"type": "string"}
 
 
 def _schema(model: type[BaseModel], defs: dict, mode: str) -> dict:
@@ -80,7 +95,7 @@ def build_document(base_url: str = "/api/v1") -> dict:
     for op in OPERATIONS:
         item: dict = {"summary": op.summary, "operationId": op.endpoint, "responses": {}}
         params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": name, "in": "path", "required": True, "schema": _path_schema(name)}
             for name in re.findall(r"\{(\w+)\}", op.path)
         ]
         if op.query:

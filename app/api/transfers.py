@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import abort
-
 from app.api import bp
 from app.api.handling import current, parse_body, parse_query
 from app.api.schemas import (
@@ -109,17 +107,15 @@ def create_transfer(reference: str):
     response=TransferOut,
     errors=NO_TRANSFER,
 )
-def get_transfer(transfer_id: str):
+def get_transfer(transfer_id: int):
     return respond(TransferOut, transfer_out(_transfer(transfer_id)))
 
 
-def _transfer(transfer_id: str) -> CaseTransfer:
-    if not transfer_id.isdigit() or len(transfer_id) > 12:
-        abort(404)
-    return get_transfer_or_404(int(transfer_id), current())
+def _transfer(transfer_id: int) -> CaseTransfer:
+    return get_transfer_or_404(transfer_id, current())
 
 
-def _answer(transfer_id: str, action) -> object:
+def _answer(transfer_id: int, action) -> object:
     transfer = _transfer(transfer_id)
     body = parse_body(TransferAnswer)
     action(transfer, body.reason)
@@ -136,7 +132,7 @@ def _answer(transfer_id: str, action) -> object:
     response=TransferOut,
     errors=ANSWER_ERRORS,
 )
-def accept_transfer_api(transfer_id: str):
+def accept_transfer_api(transfer_id: int):
     return _answer(transfer_id, lambda t, _reason: accept_transfer(t, current()))
 
 
@@ -149,7 +145,7 @@ def accept_transfer_api(transfer_id: str):
     response=TransferOut,
     errors=ANSWER_ERRORS,
 )
-def refuse_transfer_api(transfer_id: str):
+def refuse_transfer_api(transfer_id: int):
     return _answer(transfer_id, lambda t, reason: refuse_transfer(t, current(), reason))
 
 
@@ -162,5 +158,5 @@ def refuse_transfer_api(transfer_id: str):
     response=TransferOut,
     errors=ANSWER_ERRORS,
 )
-def withdraw_transfer_api(transfer_id: str):
+def withdraw_transfer_api(transfer_id: int):
     return _answer(transfer_id, lambda t, reason: withdraw_transfer(t, current(), reason))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Response, json, request, url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel
@@ -62,14 +64,27 @@ BAD_BODY = {
 
 
 def respond(model: type[BaseModel], data: dict, status: int = 200, **headers) -> Response:
-    """Validates the response against its declared model, so the OpenAPI document holds."""
-    body = model.model_validate(data).model_dump(mode="json")
+    """Validates the response against its declared model, so the OpenAPI document holds.
+    Every time in a response carries its zone (`zoned`), however a model declares it."""
+    body = model.model_validate(zoned(data)).model_dump(mode="json")
     return Response(
         json.dumps(body, ensure_ascii=False),
         status=status,
         mimetype="application/json",
         headers=headers,
     )
+
+
+def zoned(value):
+    """Times are stored in UTC and SQLite hands them back without an offset, which RFC 3339
+    requires: a naive time anywhere in a response (nested dicts and lists too) is UTC."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dict):
+        return {k: zoned(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [zoned(v) for v in value]
+    return value
 
 
 @operation(

@@ -4,7 +4,6 @@ background jobs, requests from exchange peers). The export streams, whatever its
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -19,6 +18,7 @@ from app.auditing.objects import describe_objects
 from app.auth.models import Role, User
 from app.cases.models import Case
 from app.core import audit
+from app.core.exports import csv_writer
 from app.core.labels import AUDIT_AREAS
 from app.core.models import AuditEntry
 from app.core.times import cst_day_start, local_iso
@@ -150,7 +150,7 @@ def export_csv():
 def _csv_rows(query):
     """Keyset pages by id over plain columns, so memory stays flat however long the log."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(CSV_HEADER)
     yield "\ufeff" + _drain(buffer)
     columns = (

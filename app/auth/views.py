@@ -48,6 +48,7 @@ from app.auth.throttle import (
     record_failure,
 )
 from app.core import audit
+from app.core.ids import parse_id
 from app.core.pages import form_status, run_step
 from app.core.times import local_time
 from app.extensions import db, login_manager
@@ -60,9 +61,10 @@ login_manager.session_protection = "strong"
 @login_manager.user_loader
 def load_user(user_id: str):
     """A request is signed in only while its server-side session is live (sessions.py)."""
-    if not user_id.isdigit() or len(user_id) > 12:
+    number = parse_id(user_id)
+    if number is None:
         return None
-    row = live_session(session.get(SESSION_KEY), int(user_id))
+    row = live_session(session.get(SESSION_KEY), number)
     if row is None or not row.user.active:
         return None
     g.user_session = row

@@ -6,6 +6,9 @@ none of its guests: it calls what they registered.
   user may see (a joint investigation's participants, a panel's members), or None.
 - `contributors.register(check)`: `check(user, case)` lets someone outside the owning
   agency add material to a case; what they add is always shared.
+- `shared_events.register(check)`: `check(history_entry, reader)` says whether a feature's
+  timeline event is shown at the shared level (reader None: a shared dossier with no one
+  in mind); state changes always are (`app.cases.permissions.is_shared_step`).
 - `assignment_checks.register(check)`: `check(case, user, team_role)` raises a
   ServiceError to refuse a team assignment (conflict declarations come first).
 - `transfer_checks.register(check)`: `check(case)` raises a ServiceError to refuse
@@ -33,6 +36,7 @@ from app.core.extension_points import Hook
 
 visibility = Hook("cases.visibility")
 contributors = Hook("cases.contributors")
+shared_events = Hook("cases.shared_events")
 assignment_checks = Hook("cases.assignment_checks")
 transfer_checks = Hook("cases.transfer_checks")
 case_changed = Hook("cases.case_changed")

@@ -1,3 +1,5 @@
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -6,6 +8,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
@@ -13,13 +16,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.cases.models import CaseSource, MisconductType, PartyType
+from app.cases.policy import EARLIEST_DATE
+from app.core import limits
 from app.core.calendar import today
 from app.core.identifiers import IdNumberOf, IdType
 from app.core.labels import choices, options
 
 
 class RespondentForm(Form):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=limits.SHORT)])
     party_type = SelectField(_l("Type"), choices=lambda: choices(PartyType), default="person")
     id_type = SelectField(
         _l("ID type"), choices=lambda: options([("", "—")]) + choices(IdType), default=""
@@ -27,27 +32,37 @@ class RespondentForm(Form):
     id_number = StringField(
         _l("ID number"), validators=[Optional(), Length(max=64), IdNumberOf("id_type")]
     )
-    institution = StringField(_l("Institution"), validators=[Optional(), Length(max=200)])
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
+    institution = StringField(_l("Institution"), validators=[Optional(), Length(max=limits.SHORT)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=limits.SHORT)])
 
 
 class AllegationForm(Form):
     misconduct_type = SelectField(_l("Misconduct type"), choices=lambda: choices(MisconductType))
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=limits.TEXT)])
     work_reference = StringField(
-        _l("Work concerned (DOI, grant number, …)"), validators=[Optional(), Length(max=300)]
+        _l("Work concerned (DOI, grant number, …)"),
+        validators=[Optional(), Length(max=limits.TITLE)],
     )
 
 
+def one_time_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class NewCaseForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    # Sent back with the form: the same token twice (a double click, a resent form) finds
+    # the case the first submit registered.
+    once = HiddenField(default=one_time_token, validators=[Optional(), Length(max=64)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=limits.TITLE)])
     source = SelectField(_l("Source"), choices=lambda: choices(CaseSource))
     received_date = DateField(_l("Received on"), validators=[InputRequired()], default=today)
-    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=20000)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=limits.TEXT)])
     complainant_anonymous = BooleanField(_l("Anonymous complaint"), default=True)
-    complainant_name = StringField(_l("Complainant name"), validators=[Optional(), Length(max=200)])
+    complainant_name = StringField(
+        _l("Complainant name"), validators=[Optional(), Length(max=limits.SHORT)]
+    )
     complainant_contact = StringField(
-        _l("Complainant contact"), validators=[Optional(), Length(max=300)]
+        _l("Complainant contact"), validators=[Optional(), Length(max=limits.TITLE)]
     )
     respondents = FieldList(FormField(RespondentForm), min_entries=1, max_entries=20)
     allegations = FieldList(FormField(AllegationForm), min_entries=1, max_entries=20)
@@ -55,6 +70,10 @@ class NewCaseForm(FlaskForm):
     def validate_received_date(self, field):
         if field.data and field.data > today():
             raise ValidationError(_l("The received date cannot be in the future."))
+        if field.data and field.data < EARLIEST_DATE.earliest:
+            raise ValidationError(
+                _l("The date cannot be before %(date)s.", date=EARLIEST_DATE.earliest.isoformat())
+            )
 
     def validate_complainant_name(self, field):
         if not self.complainant_anonymous.data and not (field.data or "").strip():

@@ -14,7 +14,13 @@ from app.cases.models import (
     Severity,
     TeamRole,
 )
-from app.cases.permissions import can_handle, get_case_or_404, is_supervisor_of, reads_shared_level
+from app.cases.permissions import (
+    can_handle,
+    get_case_or_404,
+    is_shared_part,
+    is_supervisor_of,
+    reads_shared_level,
+)
 from app.cases.services import active_agencies_except, assignable_users
 from app.cases.transfers import case_transfers, state_label
 from app.cases.workflow import available_transitions
@@ -27,7 +33,7 @@ def render_case(case, *, error=None, posted=None, open_form=None, status=200):
     A reader outside the owning agency gets the shared page: its own template, so nothing
     internal can reach it by a condition forgotten in the full one."""
     if reads_shared_level(current_user, case):
-        sections = load_case_sections(case, current_user, shared=True)
+        sections = load_case_sections(case, current_user, only=is_shared_part)
         joint = next((s.data for s in sections if s.name == "joint"), None)
         return render_template(
             "joint/case_shared.html", case=case, sections=sections, jt=joint, error=error

@@ -96,6 +96,42 @@ def reads_shared_level(user: User, case: Case) -> bool:
     return user.agency_id != case.agency_id
 
 
+# --- the shared level ---------------------------------------------------------------------
+# What a reader at the shared level (a joint investigation's participant; a shared dossier)
+# sees of a case, defined once for the page, the API, the notifications and the dossier.
+# The parts by name, as the case page's sections and the dossier's sections are registered;
+# every other part (the team and declarations, findings and the investigation report, the
+# committee's review, the decision, sanctions and review, transfers, routing hints) stays
+# with the owning agency. Within a shared part only the material marked shared is shown
+# (evidence, notes), and the complainant's identity never is.
+SHARED_PARTS = frozenset(
+    {
+        "summary",
+        "parties",
+        "allegations",
+        "timeline",
+        "evidence",
+        "interviews",  # the dossier's name for the notes part
+        "notes",
+        "joint",
+        "dossiers",  # the page's list of the reader's own dossiers
+    }
+)
+
+
+def is_shared_part(name: str) -> bool:
+    return name in SHARED_PARTS
+
+
+def is_shared_step(entry, reader: User | None) -> bool:
+    """Whether a timeline entry is shown at the shared level: the procedure's steps (a change
+    of state) and the events features declare shared. Who acted and why never are; a
+    reader at this level learns only the acting agency."""
+    if entry.to_state is not None and entry.from_state != entry.to_state:
+        return True
+    return any(check(entry, reader) for check in extension_points.shared_events)
+
+
 def can_contribute(user: User, case: Case) -> bool:
     """May add evidence, interviews and notes: the case team, or a registered contributor."""
     return can_handle(user, case) or any(

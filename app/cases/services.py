@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 import app.cases.handoffs  # noqa: F401  (declares the case hand-offs)
 from app.auth.models import Agency, Role, User
@@ -28,7 +29,8 @@ from app.cases.models import (
     TeamRole,
 )
 from app.cases.permissions import can_handle, check_case_open, is_supervisor_of
-from app.core import audit
+from app.cases.policy import check_not_before_floor
+from app.core import audit, limits
 from app.core.calendar import add_months, today
 from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, StaleVersion
@@ -126,14 +128,51 @@ def check_version(case: Case, expected: int | None) -> None:
         )
 
 
-def register_case(data: CaseInput, actor: User) -> Case:
-    """Registers an allegation as a new case (登记) of the actor's agency."""
+def registered_with(once: str | None, actor: User) -> Case | None:
+    """The case a registration form with this one-time token already made, if the actor's."""
+    if not once:
+        return None
+    case = db.session.scalar(select(Case).where(Case.registration_token == once))
+    if case is not None and case.created_by_id != actor.id:
+        raise InvalidInput(
+            _l("This form was already used. Open a new registration form."), field="once"
+        )
+    return case
+
+
+def register_case(data: CaseInput, actor: User, once: str | None = None) -> Case:
+    """Registers an allegation as a new case (登记) of the actor's agency. With the form's
+    one-time token `once`, a second submit of the same form returns the first case: one
+    after the other through `registered_with`, at the same moment through the token's
+    unique index (the later transaction waits for the earlier's and then finds its case)."""
     if not actor.has_role(Role.officer, Role.supervisor):
         raise NotAllowed(_l("Only integrity officers and supervisors can register allegations."))
     _validate_case_input(data)
-    year = data.received_date.year
+    earlier = registered_with(once, actor)
+    if earlier is not None:
+        return earlier
+    try:
+        with db.session.begin_nested():
+            case = _new_case(data, actor, once)
+    except IntegrityError:
+        earlier = registered_with(once, actor)
+        if earlier is None:
+            raise
+        return earlier
+    write_history(case, actor, "register", to_state=CaseState.received)
+    extension_points.case_changed(case)
+    audit.record(
+        "case.register", actor=actor, case=case, obj=case, details={"reference": case.reference}
+    )
+    hand_off("case.register", case, actor=actor)
+    return case
+
+
+def _new_case(data: CaseInput, actor: User, once: str | None) -> Case:
+    year = today().year  # the year it is registered in, whatever the letter's date
     seq = next_sequence(actor.agency_id, year)
     case = Case(
+        registration_token=once or None,
         reference=f"{actor.agency.code}-{year}-{seq:06d}",
         agency_id=actor.agency_id,
         year=year,
@@ -168,12 +207,6 @@ def register_case(data: CaseInput, actor: User) -> Case:
     case.refresh_search_text()
     db.session.add(case)
     db.session.flush()
-    write_history(case, actor, "register", to_state=CaseState.received)
-    extension_points.case_changed(case)
-    audit.record(
-        "case.register", actor=actor, case=case, obj=case, details={"reference": case.reference}
-    )
-    hand_off("case.register", case, actor=actor)
     return case
 
 
@@ -193,10 +226,21 @@ def _new_party(r: RespondentInput) -> Party:
 def _validate_case_input(data: CaseInput) -> None:
     if not data.title or not data.title.strip():
         raise InvalidInput(_l("A title is required."), field="title")
-    if len(data.title) > 300:
+    if len(data.title) > limits.TITLE:
         raise InvalidInput(_l("The title is longer than 300 characters."), field="title")
+    limits.check_length(data.summary, limits.TEXT, "summary")
+    for r in data.respondents:
+        for value in (r.name, r.institution, r.position):
+            limits.check_length(value, limits.SHORT, "respondents")
+    for a in data.allegations:
+        limits.check_length(a.description, limits.TEXT, "allegations")
+        limits.check_length(a.work_reference, limits.TITLE, "allegations")
+    if data.complainant is not None:
+        limits.check_length(data.complainant.name, limits.SHORT, "complainant")
+        limits.check_length(data.complainant.contact, limits.TITLE, "complainant")
     if data.received_date > today():
         raise InvalidInput(_l("The received date cannot be in the future."), field="received_date")
+    check_not_before_floor(data.received_date, "received_date")
     if not data.respondents:
         raise InvalidInput(_l("Name at least one respondent."), field="respondents")
     if not data.allegations:
@@ -352,6 +396,7 @@ def record_defence(
         raise InvalidInput(
             _l("Record the statement, or note that the party waived it."), field="statement"
         )
+    limits.check_length(statement, limits.REPORT, "statement")
     case.defence_received_on = received_on
     case.defence_statement = statement.strip()
     db.session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -45,6 +45,7 @@ from app.cases.services import (
     extend_investigation,
     record_defence,
     register_case,
+    registered_with,
     remove_member,
 )
 from app.cases.transfers import incoming_transfers
@@ -166,8 +167,18 @@ def new_case():
     if request.method == "POST" and request.form.get("add") == "hint":
         return _new_case_page(form)
     if form.validate_on_submit():
+        earlier = registered_with(form.once.data, current_user)
+        if earlier is not None:
+            flash(
+                _(
+                    "This form was sent before: case %(ref)s was registered once.",
+                    ref=earlier.reference,
+                ),
+                "info",
+            )
+            return redirect(url_for("cases.detail", reference=earlier.reference))
         return run_step(
-            lambda: register_case(_case_input(form), current_user),
+            lambda: register_case(_case_input(form), current_user, form.once.data),
             refused=lambda err: _new_case_page(form),
             to=lambda case: url_for("cases.detail", reference=case.reference),
             done=lambda case: _("Case %(ref)s registered.", ref=case.reference),
@@ -251,7 +262,7 @@ def _list_of_dicts(prefix: str, keys: tuple[str, ...]) -> list[dict]:
         if head != prefix or "-" not in rest:
             continue
         index, _sep, key = rest.partition("-")
-        if index.isdigit() and key in keys:
+        if index.isascii() and index.isdigit() and key in keys:
             rows.setdefault(int(index), {})[key] = value
     return [rows[i] for i in sorted(rows) if any(v for k, v in rows[i].items() if k != "party_id")]
 

@@ -32,8 +32,9 @@ from app.cases.models import (
     Severity,
 )
 from app.cases.permissions import can_handle, is_lead, is_supervisor_of
+from app.cases.policy import check_sanction_term
 from app.cases.services import check_version, write_history
-from app.core import audit
+from app.core import audit, limits
 from app.core.calendar import add_months, add_working_days, today
 from app.core.errors import GuardFailed, IllegalTransition, InvalidInput, NotAllowed, StaleVersion
 from app.extensions import db
@@ -145,8 +146,9 @@ def perform(
     reason = (reason or "").strip() or None
     if t.reason_required and not reason:
         raise InvalidInput(_l("A reason is required for this step."), field="reason")
-    if reason and len(reason) > 5000:
+    if reason and len(reason) > limits.REASON:
         raise InvalidInput(_l("The reason is longer than 5000 characters."), field="reason")
+    limits.check_texts(params)
     return _take(t, case, user, reason, params)
 
 
@@ -618,6 +620,7 @@ def _parse_sanctions(case: Case, items: list[dict], default_start: dt.date) -> l
             raise InvalidInput(_l("A lifetime sanction has no end date."), field="sanctions")
         if end and end < start:
             raise InvalidInput(_l("A sanction cannot end before it starts."), field="sanctions")
+        check_sanction_term(kind, start, end, lifetime, "sanctions")
         result.append(
             Sanction(
                 party_id=party_id,

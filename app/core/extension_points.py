@@ -5,8 +5,8 @@ application factory that runs twice (tests, the CLI, a worker) registers everyth
 - `register_nav(order, endpoint, label, visible)`: an entry in the navigation bar.
 - `register_nav_badge(endpoint, count)`: the count of work waiting shown beside an entry.
 - `register_dashboard_panel(order, template, load)`: a part of the dashboard.
-- `register_case_section(order, template, visible, load=…, name=…, shared=…)`: a part of
-  the case page (and, `shared`, of the page a participating agency sees).
+- `register_case_section(order, template, visible, load=…, name=…)`: a part of the case
+  page (the cases feature's shared level says, by name, which parts a participant sees).
 - `app.core.labels.register_labels(values=…, actions=…, audit=…, objects=…)`: display
   names of a feature's closed sets, timeline actions, audit actions and audited objects.
 - `Hook`: the building block hosts use for their own points (`app.cases.extension_points`,
@@ -85,15 +85,14 @@ def register_nav(order: int, endpoint: str, label, visible) -> None:
 class CaseSection:
     """A feature's part of the case page. `load(case, user)` returns what its template
     shows (as `section.data`); the case view calls it, so every query of the case page is
-    made in the view, never from a template. `shared` sections also appear on the page a
-    participating agency sees."""
+    made in the view, never from a template. Which sections a participating agency's page
+    shows is the cases feature's definition of the shared level, asked by `name`."""
 
     order: int
     template: str
     visible: Callable = field(default=lambda user, case: True)
     load: Callable | None = None
     name: str = ""
-    shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,19 +109,18 @@ def register_case_section(
     *,
     load: Callable | None = None,
     name: str = "",
-    shared: bool = False,
 ) -> None:
-    section = CaseSection(order, template, visible, load, name or template, shared)
+    section = CaseSection(order, template, visible, load, name or template)
     _replace(CASE_SECTIONS, section, lambda s: s.template == template, lambda s: s.order)
 
 
-def load_case_sections(case, user, *, shared: bool = False) -> list[LoadedSection]:
+def load_case_sections(case, user, *, only: Callable | None = None) -> list[LoadedSection]:
     """The sections of a case page this user sees, each with its data loaded: the full page,
-    or (`shared`) the page of a participating agency."""
+    or those whose name `only(name)` admits (the page of a participating agency)."""
     return [
         LoadedSection(s.name, s.template, s.load(case, user) if s.load else None)
         for s in CASE_SECTIONS
-        if (s.shared or not shared) and s.visible(user, case)
+        if (only is None or only(s.name)) and s.visible(user, case)
     ]
 
 

@@ -13,10 +13,15 @@ from werkzeug.routing import IntegerConverter
 # `Mapped[int]` primary keys are INTEGER; `BigId` ones are BIGINT (INTEGER on SQLite).
 MAX_INT = 2**31 - 1
 MAX_BIGINT = 2**63 - 1
+ASCII_DIGITS = r"[0-9]+"
 
 
 class DbIntConverter(IntegerConverter):
-    """`<int:id>`: an id of an INTEGER column; a larger number does not match (404)."""
+    """`<int:id>`: an id of an INTEGER column; a larger number does not match (404), nor
+    does anything but ASCII digits (werkzeug's `\\d` also takes ３ and other Unicode digits,
+    which `int()` reads as 3)."""
+
+    regex = ASCII_DIGITS
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_INT)
@@ -24,7 +29,9 @@ class DbIntConverter(IntegerConverter):
 
 
 class DbBigIntConverter(IntegerConverter):
-    """`<bigint:id>`: an id of a BIGINT column (`BigId`)."""
+    """`<bigint:id>`: an id of a BIGINT column (`BigId`), ASCII digits only."""
+
+    regex = ASCII_DIGITS
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_BIGINT)
@@ -37,6 +44,14 @@ def db_int(value: str) -> int:
     if not -MAX_INT - 1 <= number <= MAX_INT:
         raise ValueError("outside the database's integer range")
     return number
+
+
+def parse_id(value: str | None) -> int | None:
+    """An id from text (a session, a form): ASCII digits within INTEGER, else None."""
+    if not value or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if number <= MAX_INT else None
 
 
 def register_converters(app) -> None:

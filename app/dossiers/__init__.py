@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
     register_builtin_sections()
     app.register_blueprint(bp)
     register_case_section(
-        90, "dossiers/_case_section.html", load=views.dossier_panel, name="dossiers", shared=True
+        90, "dossiers/_case_section.html", load=views.dossier_panel, name="dossiers"
     )
     register_nav(85, "dossiers.verify", _l("Verify a dossier"), lambda user: True)
     cli.init_app(app)

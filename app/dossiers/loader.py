@@ -97,28 +97,48 @@ def load_allegations(ctx: DossierContext) -> list[dict]:
 
 
 def load_timeline(ctx: DossierContext) -> list[dict]:
-    """A reader outside the owning agency (a joint investigation's participant) gets the
-    steps without the reasons the lead recorded, as on their case page."""
-    from app.cases.permissions import reads_shared_level
+    """The whole timeline with who acted and why; at the shared level the entries the
+    shared level shows (app.cases.permissions.is_shared_step) with the acting agency only,
+    as on a participant's case page."""
+    from app.cases.permissions import is_shared_step
 
-    outside = reads_shared_level(ctx.requester, ctx.case)
     rows = []
     for h in ctx.case.history:
-        if h.from_state and h.to_state and h.from_state != h.to_state:
-            what = f"{label(h.from_state)} → {label(h.to_state)}"
-        elif h.to_state and not h.from_state:
-            what = str(label(h.to_state))
-        else:
-            what = str(action_label(h.action))
+        if ctx.shared and not is_shared_step(h, _reader(ctx)):
+            continue
         rows.append(
             {
                 "at": local_time(h.at),
-                "actor": h.actor.display_name if h.actor else "",
-                "what": what,
-                "reason": "" if outside else (h.reason or ""),
+                "actor": _actor(h.actor, ctx),
+                "what": _what(h),
+                "reason": "" if ctx.shared else (h.reason or ""),
             }
         )
     return rows
+
+
+def _reader(ctx: DossierContext) -> User | None:
+    """Whom a shared dossier is for: the requester when they read the case at the shared
+    level; a shared dossier the owning agency makes is for no agency in particular."""
+    from app.cases.permissions import reads_shared_level
+
+    return ctx.requester if reads_shared_level(ctx.requester, ctx.case) else None
+
+
+def _actor(actor: User | None, ctx: DossierContext) -> str:
+    if actor is None:
+        return ""
+    return actor.agency.name_zh if ctx.shared else actor.display_name
+
+
+def _what(h) -> str:
+    if h.from_state and h.to_state and h.from_state != h.to_state:
+        what = f"{label(h.from_state)} → {label(h.to_state)}"
+    elif h.to_state and not h.from_state:
+        what = str(label(h.to_state))
+    else:
+        what = str(action_label(h.action))
+    return what
 
 
 def load_team(ctx: DossierContext) -> dict:
@@ -245,8 +265,14 @@ def register_builtin_sections() -> None:
 
 
 def load_sections(ctx: DossierContext) -> list[dict[str, Any]]:
+    """A shared dossier has the parts the shared level shows (app.cases.permissions), the
+    same as a participant's case page: the others are not loaded at all."""
+    from app.cases.permissions import is_shared_part
+
     out = []
     for section in sections():
+        if ctx.shared and not is_shared_part(section.key):
+            continue
         data = section.loader(ctx) if section.loader else None
         out.append(
             {

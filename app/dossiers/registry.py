@@ -5,7 +5,9 @@
 
 `loader(ctx)` gets a `DossierContext` (case, requester, level, may_see_complainant) and
 returns plain data (dicts, lists, strings) for the template; it must leave out what the
-requester could not see in the app and, at level "shared", anything not shared.
+requester could not see in the app and, at level "shared", anything not shared. A shared
+dossier loads only the sections whose key the shared level names
+(app.cases.permissions.SHARED_PARTS), as a participant's case page shows only those.
 A section registered without a loader is shown as an empty state until a feature
 registers the same key with one (in either order: a placeholder never replaces a loader).
 `on_stored(data, dossier, requester)`, if given, runs when the generated PDF is stored

@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     _refuse_store_in_web_root(app)
     material_counts["evidence"] = count_for_case
     register_case_section(
-        40, "evidence/_section.html", load=views.evidence_for_case, name="evidence", shared=True
+        40, "evidence/_section.html", load=views.evidence_for_case, name="evidence"
     )
     _register_dossier_section()
     app.jinja_env.filters["filesize"] = size_label

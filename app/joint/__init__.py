@@ -8,7 +8,7 @@ bp = Blueprint("joint", __name__)
 
 def init_app(app: Flask) -> None:
     from app.auth.models import Role
-    from app.cases.extension_points import contributors, transfer_checks, visibility
+    from app.cases.extension_points import contributors, shared_events, transfer_checks, visibility
     from app.core.extension_points import (
         register_case_section,
         register_dashboard_panel,
@@ -18,13 +18,14 @@ def init_app(app: Flask) -> None:
     from app.joint import views
     from app.joint.figures import register_joint_figures
     from app.joint.models import ParticipationStatus, TaskKind, TaskStatus
-    from app.joint.permissions import is_participant, participant_clause
+    from app.joint.permissions import is_participant, participant_clause, shared_joint_event
     from app.joint.services import refuse_transfer_of_joint_case
 
     register_joint_figures()
     visibility.register(participant_clause)
     transfer_checks.register(refuse_transfer_of_joint_case)
     contributors.register(is_participant)
+    shared_events.register(shared_joint_event)
     # Pairs, not a dict: ParticipationStatus.accepted and TaskStatus.accepted are equal
     # strings, and a dict literal would keep one key with the other's label.
     register_labels(
@@ -84,9 +85,7 @@ def init_app(app: Flask) -> None:
         _l("Joint cases"),
         lambda user: user.has_role(Role.officer, Role.supervisor),
     )
-    register_case_section(
-        30, "joint/_case_section.html", load=views.joint_for_case, name="joint", shared=True
-    )
+    register_case_section(30, "joint/_case_section.html", load=views.joint_for_case, name="joint")
     register_dashboard_panel(50, "joint/_dashboard.html", views.overdue_for_dashboard)
     from app.core.identifiers import mask_id_number
 

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from app.core.labels import label
 from app.core.times import local_time
+from app.joint.models import ParticipationStatus
 from app.joint.services import joint_of, tasks_of
 
 
 def load_joint(ctx) -> dict | None:
-    """A shared dossier leaves out the reasons agencies gave for declining or leaving: they
-    are the leading agency's correspondence, not the case's."""
+    """A shared dossier shows what a participant's page shows: the agencies taking part,
+    without the reasons agencies gave for declining or leaving, and no invitation of
+    another agency still pending, declined or lapsed (the lead's correspondence)."""
     joint = joint_of(ctx.case)
     if joint is None:
         return None
+    participations = [
+        p
+        for p in joint.participations
+        if not ctx.shared or p.status == ParticipationStatus.accepted
+    ]
     invitations = [
         {
             "agency": p.agency.name_zh,
@@ -24,7 +31,7 @@ def load_joint(ctx) -> dict | None:
             "reason": "" if ctx.shared else (p.answer_reason or p.end_reason or ""),
             "officers": "、".join(o.user.display_name for o in p.officers),
         }
-        for p in joint.participations
+        for p in participations
     ]
     tasks = [
         {

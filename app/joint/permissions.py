@@ -55,6 +55,22 @@ def participation_of(user: User, case: Case) -> Participation | None:
     return None
 
 
+# An invitation and its answer are between the lead and the invited agency: at the shared
+# level only the invited agency itself sees them in the timeline. Who takes part, leaves,
+# is given a task, and the start and end are shared with every participant.
+CORRESPONDENCE = ("joint.invite", "joint.decline")
+
+
+def shared_joint_event(entry, reader: User | None) -> bool:
+    """Registered with the shared level (app.cases.extension_points.shared_events)."""
+    if not entry.action.startswith("joint."):
+        return False
+    if entry.action in CORRESPONDENCE:
+        agency = (entry.details or {}).get("agency")
+        return reader is not None and agency is not None and agency == reader.agency.code
+    return True
+
+
 def is_participant(user: User, case: Case) -> bool:
     return participation_of(user, case) is not None
 
@@ -82,25 +98,17 @@ def may_see_task(user: User, task: Task) -> bool:
     return user.agency_id == task.case.agency_id or is_participant(user, task.case)
 
 
-def get_participation_or_404(participation_id: int | str, user: User) -> Participation:
+def get_participation_or_404(participation_id: int, user: User) -> Participation:
     """An invitation is known to the inviting agency and to the invited one; to no one else
     it exists."""
-    if isinstance(participation_id, str):
-        if not participation_id.isdigit() or len(participation_id) > 12:
-            abort(404)
-        participation_id = int(participation_id)
     p = db.session.get(Participation, participation_id)
     if p is None or user.agency_id not in (p.agency_id, p.case.agency_id):
         abort(404)
     return p
 
 
-def get_task_or_404(task_id: int | str, user: User) -> Task:
+def get_task_or_404(task_id: int, user: User) -> Task:
     """A task of a case the user sees, to the lead's agency and the participants only."""
-    if isinstance(task_id, str):
-        if not task_id.isdigit() or len(task_id) > 12:
-            abort(404)
-        task_id = int(task_id)
     task = db.session.get(Task, task_id)
     if task is None:
         abort(404)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User, UserRole
 from app.cases.models import Case, HistoryEntry
-from app.cases.permissions import visible_clause
+from app.cases.permissions import is_shared_step, visible_clause
 from app.core.calendar import today
 from app.extensions import db
 from app.joint.models import (
@@ -18,32 +18,25 @@ from app.joint.models import (
     Task,
 )
 
-# The timeline a participant sees: the procedure's steps and the joint investigation's own
-# events, without the reasons the lead wrote down (they may name the complainant).
-SHARED_ACTIONS_PREFIX = "joint."
 
-
-def shared_timeline(case: Case) -> list[dict]:
+def shared_timeline(case: Case, reader: User) -> list[dict]:
+    """The timeline at the shared level (app.cases.permissions.is_shared_step): the acting
+    agency, never the person, never the reason."""
     rows = db.session.scalars(
         select(HistoryEntry).where(HistoryEntry.case_id == case.id).order_by(HistoryEntry.id)
     ).all()
-    shown = []
-    for h in rows:
-        is_joint = h.action.startswith(SHARED_ACTIONS_PREFIX)
-        is_step = h.to_state is not None and h.from_state != h.to_state
-        if not (is_joint or is_step):
-            continue
-        shown.append(
-            {
-                "at": h.at,
-                "action": h.action,
-                "from_state": h.from_state,
-                "to_state": h.to_state,
-                "agency": (h.details or {}).get("agency"),
-                "actor_agency": h.actor.agency.code if h.actor else None,
-            }
-        )
-    return shown
+    return [
+        {
+            "at": h.at,
+            "action": h.action,
+            "from_state": h.from_state,
+            "to_state": h.to_state,
+            "agency": (h.details or {}).get("agency"),
+            "actor_agency": h.actor.agency.code if h.actor else None,
+        }
+        for h in rows
+        if is_shared_step(h, reader)
+    ]
 
 
 def joint_page_data(user: User) -> dict:

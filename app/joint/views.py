@@ -72,7 +72,7 @@ def joint_for_case(case: Case, user) -> dict:
         "may_withdraw": mine is not None and may_answer(user, mine),
         "agencies": active_agencies_except(case.agency_id) if lead else [],
         "kinds": list(TaskKind),
-        "shared_timeline": shared_timeline(case) if not own else None,
+        "shared_timeline": shared_timeline(case, user) if not own else None,
     }
 
 

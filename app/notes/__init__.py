@@ -18,9 +18,7 @@ def init_app(app: Flask) -> None:
     notes_labels.register()
     register_labels(values=[(NoteKind.interview, _l("Interview")), (NoteKind.note, _l("Note"))])
     material_counts["notes"] = count_for_case
-    register_case_section(
-        45, "notes/_section.html", load=views.notes_for_case, name="notes", shared=True
-    )
+    register_case_section(45, "notes/_section.html", load=views.notes_for_case, name="notes")
     _register_dossier_section()
     app.register_blueprint(bp)
 

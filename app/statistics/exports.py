@@ -1,9 +1,9 @@
 """Tables as CSV (one table) and as an Excel workbook (one sheet per table), written with
-openpyxl. Both carry what the page shows: withheld cells as "<3" or "—", never a number."""
+openpyxl. Both carry what the page shows: withheld cells as "<3" or "—", never a number;
+labels (institutions are typed by users) are written as text, never as formulas."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from app.core.exports import append_xlsx_row, csv_writer
 from app.statistics.tables import Cell, Table
 
 FORMATS = {"count": "#,##0", "percent": "0.0", "days": "0.0"}
@@ -34,7 +35,7 @@ def table_rows(table: Table) -> list[list]:
 def table_csv(table: Table) -> str:
     """UTF-8 with a byte-order mark, so Excel opens the Chinese headers correctly."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(header(table))
     writer.writerows(table_rows(table))
     return "\ufeff" + out.getvalue()
@@ -47,14 +48,14 @@ def tables_xlsx(tables: list[Table], title: str) -> bytes:
     fill = PatternFill("solid", fgColor="DDDDDD")
     for index, table in enumerate(tables, start=1):
         sheet = book.create_sheet(_sheet_name(index, table.title))
-        sheet.append([table.title])
+        append_xlsx_row(sheet, [table.title])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([table.caption])
-        sheet.append(header(table))
+        append_xlsx_row(sheet, [table.caption])
+        append_xlsx_row(sheet, header(table))
         for cell in sheet[3]:
             cell.font, cell.fill = bold, fill
         for row, values in zip(table.rows, table_rows(table), strict=True):
-            sheet.append(values)
+            append_xlsx_row(sheet, values)
             for cell in sheet[sheet.max_row][1:]:
                 if isinstance(cell.value, int | float):
                     cell.number_format = FORMATS[row.kind]
