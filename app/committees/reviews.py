@@ -237,6 +237,25 @@ def _audited(action: str, actor: User, case: Case, obj, details: dict) -> None:
     audit.record(action, actor=actor, case=case, obj=obj, details=details)
 
 
+def lock_review(review: Review) -> None:
+    """Every change to a review's members (declarations, votes, advice, corrections,
+    recusals, the meeting record) and its close take the review's row first and re-read it
+    and its members under the lock, so they happen one after another: a vote that races the
+    chair's close is either counted by it or refused as after it, never stored and left out
+    of the tally. (SQLite writes one transaction at a time anyway.)"""
+    db.session.scalars(
+        select(Review)
+        .where(Review.id == review.id)
+        .with_for_update(of=Review)
+        .execution_options(populate_existing=True)
+    ).one()
+    db.session.scalars(
+        select(ReviewMember)
+        .where(ReviewMember.review_id == review.id)
+        .execution_options(populate_existing=True)
+    ).all()
+
+
 def _require_open(review: Review) -> None:
     if review.status is not ReviewStatus.open:
         raise GuardFailed(
@@ -273,6 +292,7 @@ def _mark_recused(member: ReviewMember, by: User, reason: str) -> None:
 
 def declare(user: User, review: Review, conflict, note=None) -> ReviewMember:
     """The member's declaration, once, before they see the package; a conflict recuses."""
+    lock_review(review)
     member = _require_member(review, user)
     _require_open(review)
     if member.recused:
@@ -328,6 +348,7 @@ def correct_declaration(user: User, review: Review, conflict, note=None) -> Revi
     """A member who declared no conflict finds one before voting: the corrected declaration
     recuses them at once. The other way round is not self-service: withdrawing a declared
     conflict means lifting a recusal, which only the chair does (`lift_recusal`)."""
+    lock_review(review)
     member = _require_member(review, user)
     _require_open(review)
     if member.recused:
@@ -379,6 +400,7 @@ def lift_recusal(chair: User, review: Review, member_id, reason) -> ReviewMember
     screen's match was wrong). The declaration and the lifted recusal stay on the record;
     the member must still declare if they never did, and is not counted until the
     chair records their attendance again."""
+    lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
     member = _member_of(review, member_id)
@@ -412,6 +434,7 @@ def _member_of(review: Review, member_id) -> ReviewMember:
 
 def recuse_member(chair: User, review: Review, member_id, reason) -> ReviewMember:
     """The chair recuses a member with a reason (also to confirm the screen's proposal)."""
+    lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
     member = _member_of(review, member_id)
@@ -428,6 +451,7 @@ def recuse_member(chair: User, review: Review, member_id, reason) -> ReviewMembe
 
 def dismiss_screen(chair: User, review: Review, member_id) -> ReviewMember:
     """The chair finds the screen's same-institution match no conflict; the record keeps it."""
+    lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
     member = _member_of(review, member_id)
@@ -450,6 +474,7 @@ def dismiss_screen(chair: User, review: Review, member_id) -> ReviewMember:
 def cast_vote(user: User, review: Review, choice, opinion) -> ReviewMember:
     """Endorse, return or abstain with a written opinion; a second vote changes the first
     (counted and audited) until the chair closes the review."""
+    lock_review(review)
     member = _require_member(review, user)
     if is_consultant(member):
         raise GuardFailed(
@@ -504,6 +529,7 @@ def _require_may_speak(review: Review, member: ReviewMember) -> None:
 def write_advice(user: User, review: Review, opinion) -> ReviewMember:
     """A consultant's advisory opinion (咨询意见): on the record beside the votes, never
     counted. It can be rewritten until the chair closes the review."""
+    lock_review(review)
     member = _require_member(review, user)
     if not is_consultant(member):
         raise GuardFailed(
@@ -528,6 +554,7 @@ def write_advice(user: User, review: Review, opinion) -> ReviewMember:
 def record_meeting(chair: User, review: Review, attendance: dict, minutes) -> None:
     """Attendance of every member not recused (present or absent), consultants included,
     and the minutes. Consultants' attendance is on the record; the count ignores it."""
+    lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
     minutes = _text(minutes, "minutes", None, required=False, limit=20000)
@@ -617,6 +644,7 @@ def close_review(chair: User, review: Review, reasons=None) -> Review:
     refused with the reason, the review stays open and the case does not move."""
     from app.cases.workflow import take_internal
 
+    lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
     if any(m.attendance is None for m in review.members):
