@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import User
 from app.cases.handoffs import To, announce_transition, handlers, supervisors, team
+from app.cases.hooks import after_transition
 from app.cases.models import (
     Case,
     CaseState,
@@ -188,6 +189,7 @@ def _take(t: Transition, case: Case, user: User, reason: str | None, params: dic
                 details={"from": from_state.value, "to": t.target.value, **details},
             )
             announce_transition(case, t.name, user)
+            after_transition(case, user, t.name, from_state, reason)
     except StaleDataError as exc:
         raise StaleVersion(
             _l("This case was changed by someone else at the same moment. Reload and try again.")

@@ -8,6 +8,7 @@ bp = Blueprint("joint", __name__)
 
 def init_app(app: Flask) -> None:
     from app.auth.models import Role
+    from app.cases.hooks import register_after_transition
     from app.cases.permissions import register_contributor, register_visibility
     from app.cases.transfers import transfer_checks
     from app.core import register_case_section, register_dashboard_panel, register_nav
@@ -16,7 +17,7 @@ def init_app(app: Flask) -> None:
     from app.joint.figures import register_joint_figures
     from app.joint.models import ParticipationStatus, TaskKind, TaskStatus
     from app.joint.permissions import is_participant, participant_clause
-    from app.joint.services import refuse_transfer_of_joint_case
+    from app.joint.services import end_with_case, refuse_transfer_of_joint_case
     from app.statistics.figures import is_registered
 
     if not is_registered("joint"):
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     if refuse_transfer_of_joint_case not in transfer_checks:  # one app per test run
         transfer_checks.append(refuse_transfer_of_joint_case)
     register_contributor(is_participant)
+    register_after_transition(end_with_case)
     # Pairs, not a dict: ParticipationStatus.accepted and TaskStatus.accepted are equal
     # strings, and a dict literal would keep one key with the other's label.
     LABELS.update(
@@ -45,6 +47,7 @@ def init_app(app: Flask) -> None:
             (TaskStatus.accepted, _l("In progress")),
             (TaskStatus.completed, _l("Completed, awaiting review")),
             (TaskStatus.closed, _l("Closed")),
+            (TaskStatus.ended, _l("Ended with the case")),
         ]
     )
     ACTION_LABELS.update(
@@ -59,6 +62,23 @@ def init_app(app: Flask) -> None:
             "joint.task": _l("Task assigned"),
             "joint.task_complete": _l("Task completed"),
             "joint.task_send_back": _l("Task sent back"),
+            "joint.task_ended": _l("Task ended with the case"),
+            "joint.ended_not_accepted": _l(
+                "Joint investigation ended: the case was not accepted, so every participation, "
+                "invitation and open task ended with it"
+            ),
+            "joint.ended_transferred": _l(
+                "Joint investigation ended: the case was transferred, so every participation, "
+                "invitation and open task ended with it"
+            ),
+            "joint.ended_terminated": _l(
+                "Joint investigation ended: the investigation was terminated, so every "
+                "participation, invitation and open task ended with it"
+            ),
+            "joint.ended_closed": _l(
+                "Joint investigation ended: the case was closed, so every participation, "
+                "invitation and open task ended with it"
+            ),
         }
     )
     AUDIT_ACTION_LABELS.update(
@@ -76,6 +96,7 @@ def init_app(app: Flask) -> None:
             "joint.task_complete": _l("Task completed"),
             "joint.task_close": _l("Task closed"),
             "joint.task_send_back": _l("Task sent back"),
+            "joint.end_with_case": _l("Joint investigation ended with the case"),
         }
     )
     register_nav(
