@@ -14,7 +14,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.cases.models import Case
 from app.cases.services import write_history
 from app.committees import handoffs
@@ -224,11 +224,27 @@ def _member_user(member: ReviewMember) -> User | None:
 
 
 def _announce_referral(review: Review) -> None:
+    """Every member is told; the screen's flags go to whoever decides them: the chair, or
+    for a flag on the chair the vice-chairs (never the member a flag names)."""
     chair = acting_chair(review)
+    screeners: dict[int, User] = {}
+    for member in review.members:
+        if not member.screened_conflict:
+            continue
+        if chair is not None and chair is not member:
+            deciders = [chair]
+        else:
+            deciders = [
+                m
+                for m in review.members
+                if m is not member and m.role in (SeatRole.chair, SeatRole.vice_chair)
+            ]
+        for decider in deciders:
+            user = _member_user(decider)
+            if user is not None:
+                screeners[user.id] = user
     handoffs.announce_referral(
-        review,
-        [_member_user(m) for m in review.members],
-        _member_user(chair) if chair is not None else None,
+        review, [_member_user(m) for m in review.members], list(screeners.values())
     )
 
 
@@ -449,24 +465,102 @@ def recuse_member(chair: User, review: Review, member_id, reason) -> ReviewMembe
     return member
 
 
-def dismiss_screen(chair: User, review: Review, member_id) -> ReviewMember:
-    """The chair finds the screen's same-institution match no conflict; the record keeps it."""
-    lock_review(review)
-    _require_chair(review, chair)
-    _require_open(review)
+def screen_pending(member: ReviewMember) -> bool:
+    """The screen flagged the member and nobody has decided the flag yet (a recusal, by the
+    member's own declaration or by another, decides it; so does a dismissal)."""
+    return bool(
+        member.screened_conflict
+        and member.screen_dismissed_at is None
+        and member.recused_at is None
+    )
+
+
+def may_decide_screen(review: Review, member: ReviewMember, user: User) -> bool:
+    """A flag is never decided by the member it names. The acting chair decides the other
+    members' flags; a flag on the acting chair is decided by a vice-chair (or chair) of the
+    review who is not recused, or by a supervisor of the panel's agency."""
+    if user is None or not user.is_authenticated or member.seat.expert.user_id == user.id:
+        return False
+    chair = acting_chair(review)
+    if chair is not None and chair is not member:
+        return chair.seat.expert.user_id == user.id
+    me = member_for(review, user)
+    if me is not None and not me.recused and me.role in (SeatRole.chair, SeatRole.vice_chair):
+        return True
+    return user.has_role(Role.supervisor) and user.agency_id == review.panel.agency_id
+
+
+def screens_to_decide(review: Review, user: User) -> list[ReviewMember]:
+    """The pending flags this user decides (the page offers their forms)."""
+    if review.status is not ReviewStatus.open:
+        return []
+    return [m for m in review.members if screen_pending(m) and may_decide_screen(review, m, user)]
+
+
+def _screen_to_decide(actor: User, review: Review, member_id) -> ReviewMember:
     member = _member_of(review, member_id)
-    if not member.screened_conflict or member.recused:
-        raise GuardFailed(_l("There is no screening proposal to dismiss for this member."))
-    found = member.screened_conflict
-    member.screened_conflict = None
+    if member.seat.expert.user_id == actor.id:
+        raise NotAllowed(
+            _l(
+                "The screen flagged you: another decides it (the vice-chair, or a supervisor "
+                "of the panel's agency), never the member it names."
+            )
+        )
+    if not may_decide_screen(review, member, actor):
+        raise NotAllowed(
+            _l(
+                "The chair decides a member's screening flag; a flag on the chair is decided "
+                "by the vice-chair or a supervisor of the panel's agency."
+            )
+        )
+    if not screen_pending(member):
+        raise GuardFailed(
+            _l("There is no screening flag left to decide for this member."),
+            code="no_screen_flag",
+        )
+    return member
+
+
+def dismiss_screen(actor: User, review: Review, member_id, reason) -> ReviewMember:
+    """Finds the screen's same-institution match no conflict, always with a reason. The flag
+    stays on the record beside who dismissed it and why."""
+    lock_review(review)
+    _require_open(review)
+    member = _screen_to_decide(actor, review, member_id)
+    reason = _text(reason, "reason", _l("Give the reason for dismissing the screening flag."))
+    member.screen_dismissed_by_id = actor.id
+    member.screen_dismissed_at = dt.datetime.now(dt.UTC)
+    member.screen_dismissal_reason = reason
+    name = member.seat.expert.name
     _audited(
         "committee.dismiss_screen",
-        chair,
+        actor,
         review.case,
         member,
-        {"member": member.seat.expert.name, "institution": found},
+        {"member": name, "institution": member.screened_conflict},
     )
-    _history(review, chair, "review_screen_dismissed", member=member.seat.expert.name)
+    _history(review, actor, "review_screen_flag_dismissed", reason=reason, member=name)
+    handoffs.announce_screen_settled(review)
+    return member
+
+
+def confirm_screen(actor: User, review: Review, member_id, reason) -> ReviewMember:
+    """Confirms the screen's flag: the member is recused, with the reason given."""
+    lock_review(review)
+    _require_open(review)
+    member = _screen_to_decide(actor, review, member_id)
+    reason = _text(reason, "reason", _l("Give the reason for the recusal."))
+    _mark_recused(member, actor, reason)
+    name = member.seat.expert.name
+    _audited(
+        "committee.confirm_screen",
+        actor,
+        review.case,
+        member,
+        {"member": name, "institution": member.screened_conflict},
+    )
+    _history(review, actor, "review_screen_flag_confirmed", reason=reason, member=name)
+    handoffs.announce_recusal(review, _member_user(member), actor)
     handoffs.announce_screen_settled(review)
     return member
 
