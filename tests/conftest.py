@@ -244,6 +244,12 @@ def scenario_supervisor(case: Case) -> User:
     return scenario_actors(case).get("supervisor")
 
 
+def scenario_reviewer(case: Case) -> User:
+    """A second supervisor of the case's agency: the review (复查) of a decision is decided
+    by someone other than the supervisor who issued it."""
+    return scenario_actors(case).get("reviewer")
+
+
 @pytest.fixture
 def login(client):
     def do(user: User, password: str = TEST_PASSWORD):

@@ -389,7 +389,7 @@ def test_the_screen_goes_to_the_chair_and_a_recusal_to_the_member_alone(db, make
     assert _open_todos(db, "committee.referral") == PANEL - {recused.username}
     assert _open_todos(db, "committee.screening") == {chair.username}  # one proposal left
     before = _last_id(db)
-    dismiss_screen(chair, review, second.id)
+    dismiss_screen(chair, review, second.id, "不同院系")
     assert _new_since(db, before) == set()
     assert _open_todos(db, "committee.screening") == set()
     for n in db.session.scalars(select(Notification).where(Notification.kind.like("committee.%"))):

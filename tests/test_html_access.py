@@ -989,6 +989,19 @@ MATRIX = {
             ("review_chair", 409),  # the screen proposed nothing for this member
         ],
     ),
+    "committees.review_confirm_screen": (
+        "POST",
+        lambda w: (
+            f"/committees/reviews/{w['review'].id}/members/{w['review'].members[1].id}/confirm"
+        ),
+        lambda w: {"reason": "同一单位"},
+        [
+            (ANON, "login"),
+            ("sh_admin", 404),
+            ("review_member", 403),
+            ("review_chair", 409),  # the screen flagged nothing for this member
+        ],
+    ),
     "committees.review_meeting": (
         "POST",
         lambda w: f"/committees/reviews/{w['review'].id}/meeting",

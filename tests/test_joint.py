@@ -37,7 +37,7 @@ from tests.joint_world import (
     PDF,
     SHARED_NOTE,
 )
-from tests.ui_helpers import sign_in
+from tests.ui_helpers import sign_in, text
 
 
 @pytest.fixture
@@ -796,3 +796,61 @@ def test_participation_and_task_states_keep_their_own_labels(app):
     with app.test_request_context(), force_locale("zh"):
         assert label(ParticipationStatus.accepted) == "参与中"
         assert label(TaskStatus.accepted) == "办理中"
+
+
+# --- the joint investigation ends with the case (issue 20, item 12) ----------------------
+
+
+def _ended_entry(case, state: str) -> HistoryEntry:
+    db.session.expire_all()
+    return db.session.scalar(
+        select(HistoryEntry).where(
+            HistoryEntry.case_id == case.id, HistoryEntry.action == f"joint.ended_{state}"
+        )
+    )
+
+
+def test_terminating_the_case_ends_participations_invitations_and_open_tasks(
+    client, joint, zj_invited
+):
+    from app.cases.workflow import perform
+
+    case, lead = joint["case"], joint["sh_supervisor"]
+    assigned = _task(joint)
+    working = _task(joint, title="调取原始数据")
+    act_on_task(working, "accept", joint["js_officer"])
+    db.session.commit()
+    perform(case, lead, "terminate_investigation", expected_version=None, reason="被举报人已去世")
+    db.session.commit()
+    db.session.expire_all()
+    statuses = {p.agency.code: p.status for p in db.session.scalars(select(Participation))}
+    assert statuses["JS"] == ParticipationStatus.ended  # taking part: ended
+    assert statuses["ZJ"] == ParticipationStatus.ended  # invited, unanswered: ended too
+    assert statuses["AH"] == ParticipationStatus.declined  # an answer stays as it was
+    assert {db.session.get(Task, t.id).status for t in (assigned, working)} == {TaskStatus.ended}
+    entry = _ended_entry(case, "terminated")
+    assert entry is not None and entry.reason == "被举报人已去世"
+    assert entry.details == {"state": "terminated", "participations": 2, "tasks": 2}
+    lead.locale = "en"
+    db.session.commit()
+    sign_in(client, lead)
+    timeline = text(client.get(f"/cases/{case.reference}")).split('data-testid="timeline"')[1]
+    assert "Joint investigation ended: the investigation was terminated" in timeline
+    for who in ("js_officer", "js_supervisor"):
+        sign_in(client, joint[who])
+        assert client.get(f"/cases/{case.reference}").status_code == 404
+    with pytest.raises(GuardFailed):  # the ended invitation can no longer be answered
+        accept_invitation(zj_invited, [joint["zj_officer"]], joint["zj_supervisor"])
+
+
+def test_not_accepting_a_case_ends_its_joint_investigation(make_case, make_user, agency):
+    from app.cases.workflow import perform
+
+    officer = make_user("SH", roles=("officer",))
+    lead = make_user("SH", roles=("supervisor",))
+    case = make_case(state=CaseState.preliminary_review, by=officer)
+    (js,) = invite_agencies(case, [agency("JS")], "请协助初核", lead, None)
+    perform(case, lead, "not_accept", expected_version=None, reason="不属于科研失信")
+    assert js.status == ParticipationStatus.ended
+    entry = _ended_entry(case, "not_accepted")
+    assert entry is not None and entry.details["participations"] == 1

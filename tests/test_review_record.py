@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask_babel import force_locale
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from app.demo.scenario import DECISION_TEXT
 from app.dossiers.models import Dossier, DossierLevel
 from app.dossiers.services import request_dossier
 from app.records.services import suggested_draft
-from tests.conftest import scenario_supervisor
+from tests.conftest import scenario_reviewer, scenario_supervisor
 from tests.ui_helpers import page_version, sign_in, text
 
 ORIGINAL = DECISION_TEXT
@@ -39,7 +40,7 @@ def _request_review(case):
 def _decide(case, outcome, **params):
     perform(
         case,
-        scenario_supervisor(case),
+        scenario_reviewer(case),
         "decide_review",
         expected_version=None,
         reason="复查意见：" + outcome,
@@ -157,7 +158,7 @@ def test_the_case_page_says_an_upheld_review_changed_nothing(client, db, make_ca
 
 def test_a_review_from_the_page_replaces_sanctions(client, db, make_case):
     case = make_case(state=CaseState.under_review)
-    supervisor = scenario_supervisor(case)
+    supervisor = scenario_reviewer(case)
     supervisor.locale = "en"
     db.session.commit()
     sign_in(client, supervisor)
@@ -221,7 +222,7 @@ def test_the_api_takes_new_sanctions_with_a_modifying_review(client, db, make_ca
     from app.auth.services import create_token
 
     case = make_case(state=CaseState.under_review)
-    supervisor = scenario_supervisor(case)
+    supervisor = scenario_reviewer(case)
     token = create_token(supervisor)
     db.session.commit()
     response = client.post(
@@ -254,7 +255,7 @@ def test_the_api_takes_new_sanctions_with_a_modifying_review(client, db, make_ca
 
 def test_a_refused_review_from_the_page_keeps_the_input_and_changes_nothing(client, db, make_case):
     case = make_case(state=CaseState.under_review)
-    supervisor = scenario_supervisor(case)
+    supervisor = scenario_reviewer(case)
     supervisor.locale = "en"
     db.session.commit()
     sign_in(client, supervisor)
@@ -276,3 +277,53 @@ def test_a_refused_review_from_the_page_keeps_the_input_and_changes_nothing(clie
     db.session.expire_all()
     case = db.session.get(Case, case.id)
     assert case.state == CaseState.under_review and len(case.decisions) == 1
+
+
+def test_the_supervisor_who_issued_the_decision_cannot_decide_its_review(client, db, make_case):
+    """Issue 20, item 4: the review (复查) is decided by someone other than the original
+    decider, on the page, over the API and in the service; the action is not offered."""
+    from app.auth.services import create_token
+    from app.core.errors import NotAllowed
+
+    case = make_case(state=CaseState.under_review)
+    decider = scenario_supervisor(case)
+    assert case.decisions[0].decided_by_id == decider.id
+    decider.locale = "en"
+    token = create_token(decider)
+    db.session.commit()
+    with pytest.raises(NotAllowed) as refused:
+        _decide_as(case, decider, "upheld")
+    with force_locale("en"):
+        assert "other than the one who issued the decision" in str(refused.value.message)
+    assert "任何人不得复查本人作出的决定" in str(refused.value)
+    db.session.rollback()
+    sign_in(client, decider)
+    page = text(client.get(f"/cases/{case.reference}"))
+    assert 'data-transition="decide_review"' not in page
+    response = client.post(
+        f"/cases/{case.reference}/transitions/decide_review",
+        data={"version": str(case.version), "reason": "复查维持", "outcome": "upheld"},
+    )
+    assert response.status_code == 403
+    assert "nobody decides the review of their own decision" in text(response)
+    response = client.post(
+        f"/api/v1/cases/{case.reference}/transitions",
+        json={"to": "decided", "version": case.version, "reason": "复查", "outcome": "upheld"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 403
+    assert "other than the one who issued" in response.get_json()["detail"]
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.state == CaseState.under_review and len(case.decisions) == 1
+    other = scenario_reviewer(case)
+    other.locale = "en"
+    db.session.commit()
+    sign_in(client, other)
+    assert 'data-transition="decide_review"' in text(client.get(f"/cases/{case.reference}"))
+    _decide_as(case, other, "upheld")
+    assert case.state == CaseState.decided
+
+
+def _decide_as(case, user, outcome):
+    perform(case, user, "decide_review", expected_version=None, reason="复查意见", outcome=outcome)

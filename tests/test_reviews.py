@@ -141,19 +141,21 @@ def test_the_screen_proposes_recusal_and_the_chair_confirms_or_dismisses(db, fin
     assert [m.seat_id for m in screened] == [s.id for s in panel.seats[1:3]]
     chair = chair_of(review)
     with pytest.raises(NotAllowed):
-        dismiss_screen(screened[0].seat.expert.user, review, screened[0].id)
+        dismiss_screen(screened[0].seat.expert.user, review, screened[0].id, "无利害关系")
     recuse_member(chair, review, screened[0].id, "同一单位")
-    dismiss_screen(chair, review, screened[1].id)
+    dismiss_screen(chair, review, screened[1].id, "不同院系，无利害关系")
     assert screened[0].recused and screened[0].attendance.value == "recused"
-    assert not screened[1].recused and screened[1].screened_conflict is None
+    assert not screened[1].recused  # the flag stays on the record, decided, with the reason
+    assert screened[1].screened_conflict == case.respondents[0].institution
+    assert screened[1].screen_dismissal_reason == "不同院系，无利害关系"
     with pytest.raises(GuardFailed):
-        dismiss_screen(chair, review, screened[1].id)
+        dismiss_screen(chair, review, screened[1].id, "再次")
     actions = db.session.scalars(
         select(HistoryEntry.action).where(
             HistoryEntry.case_id == case.id, HistoryEntry.action.like("review_%")
         )
     ).all()
-    assert sorted(actions) == ["review_recusal", "review_screen_dismissed"]
+    assert sorted(actions) == ["review_recusal", "review_screen_flag_dismissed"]
 
 
 # --- declarations, votes, close -------------------------------------------------------------

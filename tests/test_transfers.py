@@ -6,12 +6,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.cases.models import Case, CaseState, CaseTransfer, Complainant, HistoryEntry
+from app.auth.services import create_token
+from app.cases.models import Case, CaseState, CaseTransfer, Complainant, HistoryEntry, TeamRole
 from app.cases.models import TransferState as T
+from app.cases.services import assign_member
 from app.cases.transfers import accept_transfer
 from app.core.errors import IllegalTransition, InvalidInput, NotAllowed
 from app.core.models import AuditEntry
 from app.notifications.models import Notification
+from app.protection.conflicts import declare_conflicts
+from app.protection.identity import grant_complainant_access
 from tests.ui_helpers import page_version, sign_in, text
 
 
@@ -133,23 +137,47 @@ def test_the_sender_supervisor_may_read_the_kept_identity_and_the_view_is_audite
     assert _count(db, AuditEntry, AuditEntry.action == "complainant.view") == before + 1
 
 
-def test_an_identity_that_travels_is_shown_to_the_receiver_audited_and_moves(
+def test_an_identity_that_travels_moves_on_acceptance_and_is_never_shown_before(
     db, client, in_review, people, offer
 ):
+    """Issue 20, item 3: the offer page, the API and the case itself keep the identity from
+    the receiving agency until it accepts; then the one rule (a granted team member of the
+    owning agency) answers for the receiver as it did for the sender."""
     case = in_review
     transfer = offer(case, people["sh_supervisor"], identity_travels=True, reason="移送")
     db.session.commit()
-    sign_in(client, people["js_supervisor"])
-    before = _count(db, AuditEntry, AuditEntry.action == "complainant.view")
-    assert "李娜" in text(client.get(f"/transfers/{transfer.id}"))
-    assert _count(db, AuditEntry, AuditEntry.action == "complainant.view") == before + 1
+    views = _count(db, AuditEntry, AuditEntry.action == "complainant.view")
+    receiver = people["js_supervisor"]
+    sign_in(client, receiver)
+    page = text(client.get(f"/transfers/{transfer.id}"))
+    assert "论文第三章大段抄袭" in page  # the offer itself is readable ...
+    assert "李娜" not in page and "13800000000" not in page  # ... the complainant is not
+    assert 'data-testid="identity-on-acceptance"' in page
+    token = create_token(receiver)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = client.get(f"/api/v1/transfers/{transfer.id}", headers=headers).get_data(as_text=True)
+    assert "李娜" not in body and "13800000000" not in body
+    assert client.get(f"/api/v1/cases/{case.reference}", headers=headers).status_code == 404
+    assert _count(db, AuditEntry, AuditEntry.action == "complainant.view") == views
     sign_in(client, people["js_officer"])  # a receiving officer does not decide: 404
     assert client.get(f"/transfers/{transfer.id}").status_code == 404
-    accept_transfer(transfer, people["js_supervisor"])
+
+    accept_transfer(transfer, receiver)
     db.session.commit()
     moved = _fresh(db, Case, case.id)
     assert moved.complainant is not None and moved.complainant.name == "李娜"
     assert db.session.get(CaseTransfer, transfer.id).kept_complainant_name is None
+    officer = people["js_officer"]
+    declare_conflicts(moved, officer, [])
+    member = assign_member(moved, officer, TeamRole.lead, receiver)
+    db.session.commit()
+    response = client.get(f"/api/v1/cases/{moved.reference}", headers=headers)
+    assert response.get_json()["complainant"] is None  # not granted: the rule says no
+    grant_complainant_access(moved, member.id, receiver)
+    db.session.commit()
+    sign_in(client, officer)
+    assert "李娜" in text(client.get(f"/cases/{moved.reference}/complainant"))
 
 
 def test_refusing_needs_a_reason_and_returns_the_case_to_the_sender(db, client, offered, people):

@@ -19,6 +19,7 @@ def people(make_user):
         "officer": make_user("SH", roles=("officer",), display_name="赵诚信"),
         "colleague": make_user("SH", roles=("officer",), display_name="钱调查"),
         "supervisor": make_user("SH", roles=("supervisor",), display_name="孙负责"),
+        "reviewer": make_user("SH", roles=("supervisor",), display_name="李复查"),
     }
 
 
@@ -136,7 +137,7 @@ def test_a_case_goes_from_registration_to_closed_through_the_forms(client, db, p
     )
     assert _state(db, ref) == CaseState.under_review
 
-    sign_in(client, people["supervisor"])
+    sign_in(client, people["reviewer"])  # not the supervisor who issued the decision
     _step(client, ref, "decide_review", reason="复查维持原决定", outcome="upheld")
     assert _state(db, ref) == CaseState.decided
 

@@ -24,8 +24,11 @@ none of its guests: it calls what they registered.
 - `related_matters.register(finder)`: `finder(user, hashes)` returns what a feature knows
   of respondents being registered (`hashes`: matching hash -> name as typed), as
   `app.cases.hints.RelatedMatter`s, linked only where the user may see them.
-- `case_ended.register(listener)`: `listener(case, user, reason)` runs in the same
-  transaction when a case reaches a terminal state.
+- `after_transition.register(listener)`: `listener(case, actor, step, from_state, reason)`
+  runs inside a workflow step's transaction, after the case has its new state and the
+  step's history and audit are written (joint investigations end with the case). A
+  listener changes only its own feature's rows; one that raises a ServiceError refuses the
+  whole step.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ shared_events = Hook("cases.shared_events")
 assignment_checks = Hook("cases.assignment_checks")
 transfer_checks = Hook("cases.transfer_checks")
 case_changed = Hook("cases.case_changed")
-case_ended = Hook("cases.case_ended")
+after_transition = Hook("cases.after_transition")
 related_matters = Hook("cases.related_matters")
 
 material_counts: dict[str, Callable] = {}

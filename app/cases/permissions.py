@@ -10,11 +10,11 @@ from collections.abc import Callable
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 
 from app.auth.models import Role, User
 from app.cases import extension_points
-from app.cases.models import Case, CaseMember, TeamRole
+from app.cases.models import Case, CaseMember, Decision, DecisionKind, TeamRole
 from app.core.errors import GuardFailed
 from app.core.sql import id_among
 from app.extensions import db
@@ -56,6 +56,20 @@ def visible_parts(user: User) -> list[ColumnElement[bool]]:
 
 def is_supervisor_of(user: User, case: Case) -> bool:
     return user.has_role(Role.supervisor) and user.agency_id == case.agency_id
+
+
+def issued_the_decision(user: User, case: Case) -> bool:
+    """The user issued the case's decision (处理决定), the one a review (复查) examines."""
+    return any(
+        d.kind is DecisionKind.decision and d.decided_by_id == user.id for d in case.decisions
+    )
+
+
+def may_decide_review(user: User, case: Case) -> bool:
+    """A review is decided by a supervisor of the owning agency other than the one who issued
+    the decision under review: nobody reviews their own decision. (The platform has no
+    agency-head role; another supervisor is the policy's other decider.)"""
+    return is_supervisor_of(user, case) and not issued_the_decision(user, case)
 
 
 def is_handling_officer(user: User, case: Case) -> bool:
@@ -154,6 +168,18 @@ def supervisor_clause(user: User) -> ColumnElement[bool]:
     return Case.agency_id == user.agency_id if user.has_role(Role.supervisor) else false()
 
 
+def may_decide_review_clause(user: User) -> ColumnElement[bool]:
+    """`may_decide_review` as SQL, for the work queues."""
+    if not user.has_role(Role.supervisor):
+        return false()
+    issued = exists().where(
+        Decision.case_id == Case.id,
+        Decision.kind == DecisionKind.decision,
+        Decision.decided_by_id == user.id,
+    )
+    return and_(supervisor_clause(user), ~issued)
+
+
 def _team_cases(user: User, *roles: TeamRole) -> Select:
     team = select(CaseMember.case_id).where(CaseMember.user_id == user.id)
     return team.where(CaseMember.team_role.in_(roles)) if roles else team
@@ -196,6 +222,7 @@ SQL_FORMS: dict[Callable[[User, Case], bool], Callable[[User], ColumnElement[boo
     is_supervisor_of: supervisor_clause,
     can_handle: can_handle_clause,
     is_lead: lead_clause,
+    may_decide_review: may_decide_review_clause,
 }
 
 

@@ -18,7 +18,6 @@ from app.cases.transfers import (
     refuse_transfer,
     sent_transfers,
     state_label,
-    travelling_identity,
     withdraw_transfer,
 )
 from app.core.identifiers import mask_id_number
@@ -46,8 +45,10 @@ def transfer_detail(transfer_id: int):
 
 
 def render_transfer(transfer, *, error=None, identity=None, status=200):
-    """A receiving supervisor sees what they need to decide while the offer is open; the
-    sender sees the record it keeps. Neither sees the case page of the other agency."""
+    """A receiving supervisor sees what they need to decide while the offer is open, never
+    the complainant: the identity moves with the case when the transfer is accepted, and
+    from then on only `app.protection.identity` answers who sees it. The sender sees the
+    record it keeps. Neither sees the case page of the other agency."""
     pending = transfer.state.value == "pending"
     answering = may_answer(current_user, transfer)
     page = render_template(
@@ -55,7 +56,6 @@ def render_transfer(transfer, *, error=None, identity=None, status=200):
         transfer=transfer,
         case=transfer.case if pending and answering else None,
         masked=mask_id_number,
-        identity=travelling_identity(transfer, current_user) if answering else None,
         kept=identity,
         may_answer=answering and pending,
         may_withdraw=may_withdraw(current_user, transfer) and pending,

@@ -157,28 +157,6 @@ def may_withdraw(user: User, transfer: CaseTransfer) -> bool:
     return user.has_role(Role.supervisor) and user.agency_id == transfer.from_agency_id
 
 
-def travelling_identity(transfer: CaseTransfer, user: User) -> dict | None:
-    """The complainant identity for the receiving supervisor deciding a pending transfer,
-    only when the sender let it travel; each view is audited as any other view of it."""
-    case = transfer.case
-    if (
-        transfer.state != TransferState.pending
-        or not transfer.identity_travels
-        or not may_answer(user, transfer)
-        or case.complainant is None
-    ):
-        return None
-    c = case.complainant
-    audit.record(
-        "complainant.view",
-        actor=user,
-        case=case,
-        obj=c,
-        details={"via": "transfer", "transfer_id": transfer.id},
-    )
-    return {"anonymous": c.anonymous, "name": c.name, "contact": c.contact}
-
-
 # --- the offer (inside the workflow step) ----------------------------------------------------
 
 

@@ -31,7 +31,7 @@ from app.cases.models import (
     SanctionType,
     Severity,
 )
-from app.cases.permissions import can_handle, is_lead, is_supervisor_of
+from app.cases.permissions import can_handle, is_lead, is_supervisor_of, may_decide_review
 from app.cases.policy import check_sanction_term
 from app.cases.services import check_version, write_history
 from app.core import audit, limits
@@ -190,6 +190,7 @@ def _take(t: Transition, case: Case, user: User, reason: str | None, params: dic
                 details={"from": from_state.value, "to": t.target.value, **details},
             )
             announce_transition(case, t.name, user)
+            extension_points.after_transition(case, user, t.name, from_state, reason)
     except StaleDataError as exc:
         raise StaleVersion(
             _l("This case was changed by someone else at the same moment. Reload and try again.")
@@ -221,6 +222,10 @@ def _served_date(value, *, not_before: dt.date | None, field: str) -> dt.date:
 CANNOT_UNDO = _l("This step cannot be undone. Continue?")
 
 SUPERVISOR = _l("a supervisor of the owning agency")
+OTHER_SUPERVISOR = _l(
+    "a supervisor of the owning agency other than the one who issued the decision under "
+    "review: nobody decides the review of their own decision"
+)
 HANDLER = _l("the handling officer or a supervisor")
 LEAD = _l("the lead investigator")
 
@@ -676,8 +681,8 @@ def request_review(case: Case, user: User, requested_on=None) -> dict:
     source=(S.under_review,),
     target=S.decided,
     label=_l("Decide review"),
-    may=is_supervisor_of,
-    who=SUPERVISOR,
+    may=may_decide_review,
+    who=OTHER_SUPERVISOR,
     reason_required=True,
     fields=("outcome", "decision_text", "sanctions"),
     confirm=_l("Record this review outcome? Afterwards only an appeal ruling can change it."),

@@ -144,15 +144,20 @@ for _event, _text in (
     )
 
 
-def announce_referral(review: Review, members: list[User], chair: User | None) -> None:
+def announce_referral(review: Review, members: list[User], screeners: list[User]) -> None:
+    """`screeners`: who decides the screen's flags (never the member a flag names)."""
     hand_off("committee.referral", review, to=members)
-    if chair is not None and any(m.screened_conflict for m in review.members):
-        hand_off("committee.screening", review, to=[chair])
+    if screeners:
+        hand_off("committee.screening", review, to=screeners)
 
 
 def announce_screen_settled(review: Review) -> None:
     """The chair's to-do ends once no proposal of the screen is left to confirm or dismiss."""
-    if not any(m.screened_conflict and not m.recused for m in review.members):
+    pending = (
+        m.screened_conflict and m.screen_dismissed_at is None and m.recused_at is None
+        for m in review.members
+    )
+    if not any(pending):
         mark_done(screen_todo(review))
 
 

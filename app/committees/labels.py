@@ -102,6 +102,8 @@ REVIEW_ACTION_LABELS = {
         "Committee member corrected their declaration and is recused"
     ),
     "review_recusal_lifted": _l("Recusal lifted by the chair"),
+    "review_screen_flag_dismissed": _l("Screening flag dismissed, with the reason"),
+    "review_screen_flag_confirmed": _l("Screening flag confirmed: the member is recused"),
 }
 REVIEW_AUDIT_LABELS = {
     "committee.refer": _l("Case referred to a panel"),
@@ -116,6 +118,7 @@ REVIEW_AUDIT_LABELS = {
     "committee.change_advice": _l("Advisory opinion changed in a review"),
     "committee.correct_declaration": _l("Conflict declaration corrected in a review"),
     "committee.lift_recusal": _l("Recusal lifted in a review"),
+    "committee.confirm_screen": _l("Screening flag confirmed in a review"),
 }
 
 

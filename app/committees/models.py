@@ -257,6 +257,11 @@ class ReviewMember(db.Model):
     lifted_reason: Mapped[str | None] = mapped_column(Text)
     lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     lifted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # A screening flag is never cleared: dismissing it records who (never the flagged member)
+    # and why beside it; confirming it is the recusal above.
+    screen_dismissed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    screen_dismissed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    screen_dismissal_reason: Mapped[str | None] = mapped_column(Text)
     attendance: Mapped[Attendance | None] = mapped_column(str_enum(Attendance, 16))
     choice: Mapped[Choice | None] = mapped_column(value_enum(Choice))
     opinion: Mapped[str | None] = mapped_column(Text)
@@ -265,3 +270,7 @@ class ReviewMember(db.Model):
 
     review: Mapped[Review] = relationship(back_populates="members")
     seat: Mapped[PanelSeat] = relationship(lazy="joined")
+    recused_by: Mapped[User | None] = relationship(foreign_keys=[recused_by_id], lazy="joined")
+    screen_dismissed_by: Mapped[User | None] = relationship(
+        foreign_keys=[screen_dismissed_by_id], lazy="joined"
+    )

@@ -146,6 +146,7 @@ def member_rows(review: Review, *, votes: bool) -> list[dict[str, Any]]:
             "consultant": m.role is SeatRole.consultant,
             "category": category_label(m.category),
             "screened": m.screened_conflict or "",
+            "screen": _screen_row(m),
             "declared": m.declared_at is not None,
             "conflict": review_label(m.conflict, "conflict")
             if m.conflict
@@ -164,6 +165,32 @@ def member_rows(review: Review, *, votes: bool) -> list[dict[str, Any]]:
         }
         for m in review.members
     ]
+
+
+def _screen_row(m) -> dict[str, Any] | None:
+    """The screening flag as the members table shows it, decided or not: who decided and
+    why stays beside the flag (a dismissal, or the recusal that confirmed it)."""
+    if not m.screened_conflict:
+        return None
+    if m.screen_dismissed_at is not None:
+        by, at = m.screen_dismissed_by, m.screen_dismissed_at
+        return {
+            "institution": m.screened_conflict,
+            "state": "dismissed",
+            "by": by.display_name if by else "",
+            "on": _d(at.date()),
+            "reason": m.screen_dismissal_reason or "",
+        }
+    if m.recused_at is not None:
+        by = m.recused_by
+        return {
+            "institution": m.screened_conflict,
+            "state": "confirmed",
+            "by": by.display_name if by else "",
+            "on": _d(m.recused_at.date()),
+            "reason": m.recusal_reason or "",
+        }
+    return {"institution": m.screened_conflict, "state": "pending"}
 
 
 def review_record(review: Review) -> dict[str, Any]:

@@ -103,14 +103,23 @@ def get_managed_seat_or_404(seat_id: int, user: User) -> PanelSeat:
     return seat
 
 
+def supervises_panel(user: User, panel: Panel) -> bool:
+    return _in_agency(user) and user.has_role(Role.supervisor) and user.agency_id == panel.agency_id
+
+
 def get_review_or_404(review_id: int, user: User, need: str = "member"):
     """A review exists only for its members; a recused member no longer sees it at all.
-    need="chair": the acting chair only (another member: 403). Returns (review, member)."""
+    need="chair": the acting chair only (another member: 403). need="screen": a member, or
+    a supervisor of the panel's agency (member None), who decides a screening flag on the
+    chair; the service says whose flag is whose. Returns (review, member)."""
     from app.committees.models import Review
     from app.committees.reviews import is_chair, member_for
 
     review = db.session.get(Review, review_id)
     member = member_for(review, user) if review is not None else None
+    outside = member is None or member.recused
+    if need == "screen" and outside and review is not None and supervises_panel(user, review.panel):
+        return review, None  # the panel's agency decides a flag on the chair
     if member is None or member.recused:
         abort(404)
     if need == "chair" and not is_chair(review, user):

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.cases.models import CaseState
+from app.cases.page import refused_on_case_page
 from app.committees import bp
 from app.committees.labels import REVIEW_LABELS
 from app.committees.package import (
@@ -17,11 +18,12 @@ from app.committees.package import (
     review_record,
     review_summary,
 )
-from app.committees.permissions import get_review_or_404
+from app.committees.permissions import get_review_or_404, supervises_panel
 from app.committees.reviews import (
     NO_CONFLICT,
     cast_vote,
     close_review,
+    confirm_screen,
     correct_declaration,
     declare,
     dismiss_screen,
@@ -34,6 +36,7 @@ from app.committees.reviews import (
     record_meeting,
     recuse_member,
     referral_panels,
+    screens_to_decide,
     sees_package,
     tally_of,
     tally_reason,
@@ -51,10 +54,27 @@ def reviews_for_case(case) -> list[dict]:
 def committee_section(case, user) -> dict:
     """The case page's committee part: the reviews, and in `findings` the panels the
     referral form lists (loaded here, so the actions template never queries)."""
+    reviews = case_reviews(case)
     return {
-        "reviews": reviews_for_case(case),
+        "reviews": [review_record(review) for review in reviews],
         "panels": referral_panels(case) if case.state is CaseState.findings else [],
+        "screens": _screens_for(reviews, user),
     }
+
+
+def _screens_for(reviews, user) -> list[dict]:
+    """The flags this user decides from the case page: a supervisor of the panel's agency
+    decides a flag on the chair (members decide theirs on the review page)."""
+    rows = []
+    for review in reviews:
+        if supervises_panel(user, review.panel):
+            for member in screens_to_decide(review, user):
+                rows.append({"review": review.id, "member": member.id, **_flag(member)})
+    return rows
+
+
+def _flag(member) -> dict:
+    return {"name": member.seat.expert.name, "institution": member.screened_conflict}
 
 
 def committee_dashboard(user) -> dict:
@@ -94,6 +114,7 @@ def _review_page(review, member, status: int = 200):
         record=review_record(review) if review.status.value == "closed" else None,
         tally=tally,
         tally_reason=tally_reason(review, tally) if tally and not tally.decided else "",
+        screens=[{"member": m.id, **_flag(m)} for m in screens_to_decide(review, current_user)],
         conflicts=[NO_CONFLICT, *[k for k in REVIEW_LABELS["conflict"] if k != NO_CONFLICT]],
         consultant=is_consultant(member),
         may_correct=_may_correct(review, member),
@@ -212,14 +233,39 @@ def review_recuse(review_id: int, member_id: int):
     )
 
 
+def _screen_step(review_id: int, action, done: str):
+    """A screening flag decided from the review page (the chair, a vice-chair) or from the
+    case page (a supervisor of the panel's agency, for a flag on the chair)."""
+    review, member = get_review_or_404(review_id, current_user, need="screen")
+    if member is not None:
+        return _step(review_id, lambda r, _m: action(r), done)
+    reference = review.case.reference
+    return run_step(
+        lambda: action(review),
+        refused=refused_on_case_page(reference),
+        to=url_for("cases.detail", reference=reference),
+        done=done,
+        page_shows_error=True,
+    )
+
+
 @bp.route("/reviews/<int:review_id>/members/<int:member_id>/dismiss", methods=["POST"])
 @login_required
 def review_dismiss(review_id: int, member_id: int):
-    return _step(
+    return _screen_step(
         review_id,
-        lambda review, _m: dismiss_screen(current_user, review, member_id),
-        _("The screening proposal is dismissed."),
-        need="chair",
+        lambda review: dismiss_screen(current_user, review, member_id, request.form.get("reason")),
+        _("The screening flag is dismissed; it stays on the record with your reason."),
+    )
+
+
+@bp.route("/reviews/<int:review_id>/members/<int:member_id>/confirm", methods=["POST"])
+@login_required
+def review_confirm_screen(review_id: int, member_id: int):
+    return _screen_step(
+        review_id,
+        lambda review: confirm_screen(current_user, review, member_id, request.form.get("reason")),
+        _("The screening flag is confirmed: the member is recused."),
     )
 
 

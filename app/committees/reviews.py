@@ -14,7 +14,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.cases.models import Case
 from app.cases.services import write_history
 from app.committees import handoffs
@@ -224,17 +224,52 @@ def _member_user(member: ReviewMember) -> User | None:
 
 
 def _announce_referral(review: Review) -> None:
+    """Every member is told; the screen's flags go to whoever decides them: the chair, or
+    for a flag on the chair the vice-chairs (never the member a flag names)."""
     chair = acting_chair(review)
+    screeners: dict[int, User] = {}
+    for member in review.members:
+        if not member.screened_conflict:
+            continue
+        if chair is not None and chair is not member:
+            deciders = [chair]
+        else:
+            deciders = [
+                m
+                for m in review.members
+                if m is not member and m.role in (SeatRole.chair, SeatRole.vice_chair)
+            ]
+        for decider in deciders:
+            user = _member_user(decider)
+            if user is not None:
+                screeners[user.id] = user
     handoffs.announce_referral(
-        review,
-        [_member_user(m) for m in review.members],
-        _member_user(chair) if chair is not None else None,
+        review, [_member_user(m) for m in review.members], list(screeners.values())
     )
 
 
 def _audited(action: str, actor: User, case: Case, obj, details: dict) -> None:
     db.session.flush()
     audit.record(action, actor=actor, case=case, obj=obj, details=details)
+
+
+def lock_review(review: Review) -> None:
+    """Every change to a review's members (declarations, votes, advice, corrections,
+    recusals, the meeting record) and its close take the review's row first and re-read it
+    and its members under the lock, so they happen one after another: a vote that races the
+    chair's close is either counted by it or refused as after it, never stored and left out
+    of the tally. (SQLite writes one transaction at a time anyway.)"""
+    db.session.scalars(
+        select(Review)
+        .where(Review.id == review.id)
+        .with_for_update(of=Review)
+        .execution_options(populate_existing=True)
+    ).one()
+    db.session.scalars(
+        select(ReviewMember)
+        .where(ReviewMember.review_id == review.id)
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 def _require_open(review: Review) -> None:
@@ -273,6 +308,7 @@ def _mark_recused(member: ReviewMember, by: User, reason: str) -> None:
 
 def declare(user: User, review: Review, conflict, note=None) -> ReviewMember:
     """The member's declaration, once, before they see the package; a conflict recuses."""
+    lock_review(review)
     member = _require_member(review, user)
     _require_open(review)
     if member.recused:
@@ -328,6 +364,7 @@ def correct_declaration(user: User, review: Review, conflict, note=None) -> Revi
     """A member who declared no conflict finds one before voting: the corrected declaration
     recuses them at once. The other way round is not self-service: withdrawing a declared
     conflict means lifting a recusal, which only the chair does (`lift_recusal`)."""
+    lock_review(review)
     member = _require_member(review, user)
     _require_open(review)
     if member.recused:
@@ -379,6 +416,7 @@ def lift_recusal(chair: User, review: Review, member_id, reason) -> ReviewMember
     screen's match was wrong). The declaration and the lifted recusal stay on the record;
     the member must still declare if they never did, and is not counted until the
     chair records their attendance again."""
+    lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
     member = _member_of(review, member_id)
@@ -412,6 +450,7 @@ def _member_of(review: Review, member_id) -> ReviewMember:
 
 def recuse_member(chair: User, review: Review, member_id, reason) -> ReviewMember:
     """The chair recuses a member with a reason (also to confirm the screen's proposal)."""
+    lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
     member = _member_of(review, member_id)
@@ -426,23 +465,102 @@ def recuse_member(chair: User, review: Review, member_id, reason) -> ReviewMembe
     return member
 
 
-def dismiss_screen(chair: User, review: Review, member_id) -> ReviewMember:
-    """The chair finds the screen's same-institution match no conflict; the record keeps it."""
-    _require_chair(review, chair)
-    _require_open(review)
+def screen_pending(member: ReviewMember) -> bool:
+    """The screen flagged the member and nobody has decided the flag yet (a recusal, by the
+    member's own declaration or by another, decides it; so does a dismissal)."""
+    return bool(
+        member.screened_conflict
+        and member.screen_dismissed_at is None
+        and member.recused_at is None
+    )
+
+
+def may_decide_screen(review: Review, member: ReviewMember, user: User) -> bool:
+    """A flag is never decided by the member it names. The acting chair decides the other
+    members' flags; a flag on the acting chair is decided by a vice-chair (or chair) of the
+    review who is not recused, or by a supervisor of the panel's agency."""
+    if user is None or not user.is_authenticated or member.seat.expert.user_id == user.id:
+        return False
+    chair = acting_chair(review)
+    if chair is not None and chair is not member:
+        return chair.seat.expert.user_id == user.id
+    me = member_for(review, user)
+    if me is not None and not me.recused and me.role in (SeatRole.chair, SeatRole.vice_chair):
+        return True
+    return user.has_role(Role.supervisor) and user.agency_id == review.panel.agency_id
+
+
+def screens_to_decide(review: Review, user: User) -> list[ReviewMember]:
+    """The pending flags this user decides (the page offers their forms)."""
+    if review.status is not ReviewStatus.open:
+        return []
+    return [m for m in review.members if screen_pending(m) and may_decide_screen(review, m, user)]
+
+
+def _screen_to_decide(actor: User, review: Review, member_id) -> ReviewMember:
     member = _member_of(review, member_id)
-    if not member.screened_conflict or member.recused:
-        raise GuardFailed(_l("There is no screening proposal to dismiss for this member."))
-    found = member.screened_conflict
-    member.screened_conflict = None
+    if member.seat.expert.user_id == actor.id:
+        raise NotAllowed(
+            _l(
+                "The screen flagged you: another decides it (the vice-chair, or a supervisor "
+                "of the panel's agency), never the member it names."
+            )
+        )
+    if not may_decide_screen(review, member, actor):
+        raise NotAllowed(
+            _l(
+                "The chair decides a member's screening flag; a flag on the chair is decided "
+                "by the vice-chair or a supervisor of the panel's agency."
+            )
+        )
+    if not screen_pending(member):
+        raise GuardFailed(
+            _l("There is no screening flag left to decide for this member."),
+            code="no_screen_flag",
+        )
+    return member
+
+
+def dismiss_screen(actor: User, review: Review, member_id, reason) -> ReviewMember:
+    """Finds the screen's same-institution match no conflict, always with a reason. The flag
+    stays on the record beside who dismissed it and why."""
+    lock_review(review)
+    _require_open(review)
+    member = _screen_to_decide(actor, review, member_id)
+    reason = _text(reason, "reason", _l("Give the reason for dismissing the screening flag."))
+    member.screen_dismissed_by_id = actor.id
+    member.screen_dismissed_at = dt.datetime.now(dt.UTC)
+    member.screen_dismissal_reason = reason
+    name = member.seat.expert.name
     _audited(
         "committee.dismiss_screen",
-        chair,
+        actor,
         review.case,
         member,
-        {"member": member.seat.expert.name, "institution": found},
+        {"member": name, "institution": member.screened_conflict},
     )
-    _history(review, chair, "review_screen_dismissed", member=member.seat.expert.name)
+    _history(review, actor, "review_screen_flag_dismissed", reason=reason, member=name)
+    handoffs.announce_screen_settled(review)
+    return member
+
+
+def confirm_screen(actor: User, review: Review, member_id, reason) -> ReviewMember:
+    """Confirms the screen's flag: the member is recused, with the reason given."""
+    lock_review(review)
+    _require_open(review)
+    member = _screen_to_decide(actor, review, member_id)
+    reason = _text(reason, "reason", _l("Give the reason for the recusal."))
+    _mark_recused(member, actor, reason)
+    name = member.seat.expert.name
+    _audited(
+        "committee.confirm_screen",
+        actor,
+        review.case,
+        member,
+        {"member": name, "institution": member.screened_conflict},
+    )
+    _history(review, actor, "review_screen_flag_confirmed", reason=reason, member=name)
+    handoffs.announce_recusal(review, _member_user(member), actor)
     handoffs.announce_screen_settled(review)
     return member
 
@@ -450,6 +568,7 @@ def dismiss_screen(chair: User, review: Review, member_id) -> ReviewMember:
 def cast_vote(user: User, review: Review, choice, opinion) -> ReviewMember:
     """Endorse, return or abstain with a written opinion; a second vote changes the first
     (counted and audited) until the chair closes the review."""
+    lock_review(review)
     member = _require_member(review, user)
     if is_consultant(member):
         raise GuardFailed(
@@ -504,6 +623,7 @@ def _require_may_speak(review: Review, member: ReviewMember) -> None:
 def write_advice(user: User, review: Review, opinion) -> ReviewMember:
     """A consultant's advisory opinion (咨询意见): on the record beside the votes, never
     counted. It can be rewritten until the chair closes the review."""
+    lock_review(review)
     member = _require_member(review, user)
     if not is_consultant(member):
         raise GuardFailed(
@@ -528,6 +648,7 @@ def write_advice(user: User, review: Review, opinion) -> ReviewMember:
 def record_meeting(chair: User, review: Review, attendance: dict, minutes) -> None:
     """Attendance of every member not recused (present or absent), consultants included,
     and the minutes. Consultants' attendance is on the record; the count ignores it."""
+    lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
     minutes = _text(minutes, "minutes", None, required=False, limit=20000)
@@ -617,6 +738,7 @@ def close_review(chair: User, review: Review, reasons=None) -> Review:
     refused with the reason, the review stays open and the case does not move."""
     from app.cases.workflow import take_internal
 
+    lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
     if any(m.attendance is None for m in review.members):

@@ -10,7 +10,7 @@ import secrets
 
 from sqlalchemy import select
 
-from app.auth.models import Agency, Role, User
+from app.auth.models import Agency, Role, User, UserRole
 from app.auth.passwords import hash_password
 from app.cases.models import Case, CaseState
 from app.cases.workflow import perform
@@ -19,12 +19,13 @@ from app.committees.reviews import (
     acting_chair,
     cast_vote,
     close_review,
+    confirm_screen,
     declare,
     dismiss_screen,
     is_consultant,
     open_review_of,
     record_meeting,
-    recuse_member,
+    screen_pending,
     write_advice,
 )
 from app.committees.rules import Attendance, Category, Choice, Gender, SeatRole
@@ -172,19 +173,35 @@ def conduct_review(case: Case, outcome: str = "endorse", when: dt.date | None = 
 
 def _settle_screen(review: Review) -> None:
     """The chair confirms each screened recusal, unless it would leave a category of the
-    panel without a member: then the chair finds the shared institution no conflict."""
+    panel without a member: then the flag is found no conflict. A flag on the chair itself
+    is decided by a supervisor of the panel's agency, never by the chair."""
     for member in review.members:
-        if not member.screened_conflict or member.recused:
+        if not screen_pending(member):
             continue
-        chair = acting_chair(review).seat.expert.user
+        decider = _screen_decider(review, member)
+        if decider is None:
+            continue
         rest = [
             m for m in review.members if m is not member and not m.recused and not is_consultant(m)
         ]
         chairs = [m for m in rest if m.role in (SeatRole.chair, SeatRole.vice_chair)]
         if (is_consultant(member) or member.category in {m.category for m in rest}) and chairs:
-            recuse_member(chair, review, member.id, "与被调查人同一单位，依规回避。")
+            confirm_screen(decider, review, member.id, "与被调查人同一单位，依规回避。")
         else:
-            dismiss_screen(chair, review, member.id)
+            dismiss_screen(decider, review, member.id, "同一单位但不同院系，无利害关系。")
+
+
+def _screen_decider(review: Review, member) -> User | None:
+    chair = acting_chair(review)
+    if chair is not None and chair is not member:
+        return chair.seat.expert.user
+    return db.session.scalar(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.agency_id == review.panel.agency_id, UserRole.role == Role.supervisor)
+        .order_by(User.id)
+        .limit(1)
+    )
 
 
 def progress_review(review: Review, declared: int, voted: int) -> None:

@@ -170,6 +170,8 @@ class Actors:
     lead: User | None = None
     investigator: User | None = None
     supervisor: User | None = None
+    # A second supervisor: a review (复查) is decided by someone other than the decider.
+    reviewer: User | None = None
     password_hash: str = UNUSABLE_PASSWORD
 
     @classmethod
@@ -183,19 +185,22 @@ class Actors:
     def get(self, slot: str) -> User:
         user = getattr(self, slot)
         if user is None:
-            role = Role.supervisor if slot == "supervisor" else Role.officer
+            role = Role.supervisor if slot in ("supervisor", "reviewer") else Role.officer
             user = agency_account(self.agency, role, slot, self.password_hash)
             setattr(self, slot, user)
         return user
 
     def who_may(self, step: Step, case: Case) -> User:
         """The first person the step admits: the handling officer, the team (the lead
-        first), then a supervisor. Nobody outside the team passes a team check, so no
-        account is made for the team before the team step needs it."""
+        first), then a supervisor (a second one for the review of the first's decision).
+        Nobody outside the team passes a team check, so no account is made for the team
+        before the team step needs it."""
         known = [getattr(self, slot) for slot in ("officer", "lead", "investigator")]
         for user in [u for u in known if u is not None] + [self.get("supervisor")]:
             if step.may(user, case):
                 return user
+        if step.may(self.get("reviewer"), case):
+            return self.reviewer
         raise LookupError(f"nobody among the case's people may take {step.name}")
 
 
@@ -204,6 +209,7 @@ ROLE_TITLES = {
     "lead": "主办调查员",
     "investigator": "调查员",
     "supervisor": "负责人",
+    "reviewer": "复查负责人",
 }
 
 

@@ -8,7 +8,13 @@ bp = Blueprint("joint", __name__)
 
 def init_app(app: Flask) -> None:
     from app.auth.models import Role
-    from app.cases.extension_points import contributors, shared_events, transfer_checks, visibility
+    from app.cases.extension_points import (
+        after_transition,
+        contributors,
+        shared_events,
+        transfer_checks,
+        visibility,
+    )
     from app.core.extension_points import (
         register_case_section,
         register_dashboard_panel,
@@ -19,13 +25,14 @@ def init_app(app: Flask) -> None:
     from app.joint.figures import register_joint_figures
     from app.joint.models import ParticipationStatus, TaskKind, TaskStatus
     from app.joint.permissions import is_participant, participant_clause, shared_joint_event
-    from app.joint.services import refuse_transfer_of_joint_case
+    from app.joint.services import end_with_case, refuse_transfer_of_joint_case
 
     register_joint_figures()
     visibility.register(participant_clause)
     transfer_checks.register(refuse_transfer_of_joint_case)
     contributors.register(is_participant)
     shared_events.register(shared_joint_event)
+    after_transition.register(end_with_case)
     # Pairs, not a dict: ParticipationStatus.accepted and TaskStatus.accepted are equal
     # strings, and a dict literal would keep one key with the other's label.
     register_labels(
@@ -46,6 +53,7 @@ def init_app(app: Flask) -> None:
             (TaskStatus.accepted, _l("In progress")),
             (TaskStatus.completed, _l("Completed, awaiting review")),
             (TaskStatus.closed, _l("Closed")),
+            (TaskStatus.ended, _l("Ended with the case")),
         ]
     )
     register_labels(
@@ -60,6 +68,23 @@ def init_app(app: Flask) -> None:
             "joint.task": _l("Task assigned"),
             "joint.task_complete": _l("Task completed"),
             "joint.task_send_back": _l("Task sent back"),
+            "joint.task_ended": _l("Task ended with the case"),
+            "joint.ended_not_accepted": _l(
+                "Joint investigation ended: the case was not accepted, so every participation, "
+                "invitation and open task ended with it"
+            ),
+            "joint.ended_transferred": _l(
+                "Joint investigation ended: the case was transferred, so every participation, "
+                "invitation and open task ended with it"
+            ),
+            "joint.ended_terminated": _l(
+                "Joint investigation ended: the investigation was terminated, so every "
+                "participation, invitation and open task ended with it"
+            ),
+            "joint.ended_closed": _l(
+                "Joint investigation ended: the case was closed, so every participation, "
+                "invitation and open task ended with it"
+            ),
         }
     )
     register_labels(
@@ -77,6 +102,7 @@ def init_app(app: Flask) -> None:
             "joint.task_complete": _l("Task completed"),
             "joint.task_close": _l("Task closed"),
             "joint.task_send_back": _l("Task sent back"),
+            "joint.end_with_case": _l("Joint investigation ended with the case"),
         }
     )
     register_nav(

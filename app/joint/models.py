@@ -125,6 +125,7 @@ class TaskStatus(enum.StrEnum):
     accepted = "accepted"  # the assignee works on it
     completed = "completed"  # the assignee reported it done; the lead reviews
     closed = "closed"  # the lead accepted the result
+    ended = "ended"  # the case ended (closed, terminated, ...) before the task did
 
 
 OPEN_TASK_STATES = (TaskStatus.open, TaskStatus.accepted, TaskStatus.completed)

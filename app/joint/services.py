@@ -293,6 +293,39 @@ def end_joint(case: Case, reason: str, actor: User) -> None:
     handoffs.announce_end(case.id)
 
 
+def end_with_case(case: Case, actor: User, step: str, from_state, reason) -> None:
+    """Registered on `app.cases.extension_points.after_transition`: a case that reaches a
+    terminal state (not accepted, transferred, terminated, closed) ends its joint
+    investigation at once: every participation and pending invitation, and every open
+    task. The timeline says why, in the reader's language (the state is stored as a code)."""
+    if not case.is_terminal:
+        return
+    joint = active_joint(case)
+    tasks = [t for t in tasks_of(case) if t.is_open]
+    if joint is None and not tasks:
+        return
+    ended = 0
+    if joint is not None:
+        for p in joint.participations:
+            if p.status in OPEN_PARTICIPATION:
+                _end(p, ParticipationStatus.ended, actor, reason)
+                ended += 1
+        joint.ended_at = utcnow()
+        joint.ended_by_id = actor.id
+        joint.end_reason = reason
+    for task in tasks:
+        task.status = TaskStatus.ended
+        task.updated_at = utcnow()
+        db.session.add(TaskReport(task_id=task.id, action="ended", body="", author_id=actor.id))
+    db.session.flush()
+    details = {"state": case.state.value, "participations": ended, "tasks": len(tasks)}
+    write_history(case, actor, f"joint.ended_{case.state.value}", reason=reason, details=details)
+    audit.record("joint.end_with_case", actor=actor, case=case, obj=joint or case, details=details)
+    handoffs.announce_end(case.id)
+    for task in tasks:
+        handoffs.announce_task_step(task, "close", actor)
+
+
 # --- tasks ------------------------------------------------------------------------------
 
 

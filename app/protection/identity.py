@@ -19,6 +19,10 @@ from app.extensions import db
 
 
 def may_see_complainant(case: Case, user: User) -> bool:
+    """The one rule: a member of the owning agency's case team granted access. A transfer's
+    receiving agency is not the owner while the offer waits, so its supervisor reading the
+    offer is told no; an identity that travels moves with the case on acceptance, and the
+    receiving supervisor then grants it to their own team like any other."""
     member = case.member_for(user)
     return bool(
         member is not None and member.complainant_access and user.agency_id == case.agency_id

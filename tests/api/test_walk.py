@@ -24,6 +24,7 @@ def _move(client, case: dict, to: str, **params) -> dict:
 def test_a_case_is_walked_from_received_to_closed_over_http(api, make_user):
     officer = make_user("JS", roles=("officer",))
     supervisor = make_user("JS", roles=("supervisor",))
+    reviewer = make_user("JS", roles=("supervisor",))
     lead = make_user("JS", roles=("officer",))
     second = make_user("JS", roles=("officer",))
     as_officer, as_supervisor, as_lead = api(officer), api(supervisor), api(lead)
@@ -103,7 +104,12 @@ def test_a_case_is_walked_from_received_to_closed_over_http(api, make_user):
     )
     assert case["sanctions"][0]["sanction_type"] == "notice_of_criticism"
     case = _move(as_officer, case, "under_review", reason="当事人申请复查。", requested_on=now)
-    case = _move(as_supervisor, case, "decided", reason="复查维持。", outcome="upheld")
+    refused = as_supervisor.post(  # the decider does not decide the review of it
+        f"{BASE}/{case['reference']}/transitions",
+        json={"to": "decided", "version": case["version"], "reason": "复查", "outcome": "upheld"},
+    )
+    assert refused.status_code == 403, refused.get_json()
+    case = _move(api(reviewer), case, "decided", reason="复查维持。", outcome="upheld")
     assert case["review_outcome"] == "upheld"
     case = _move(as_officer, case, "closed")
 
