@@ -366,7 +366,8 @@ def test_a_lapsed_invitation_leaves_the_to_do_list(db, make_user, make_case, age
 
 
 def test_the_screen_goes_to_the_chair_and_a_recusal_to_the_member_alone(db, make_user, make_case):
-    from app.committees.reviews import acting_chair, dismiss_screen, recuse_member
+    from app.committees.permissions import acting_chair
+    from app.committees.reviews import dismiss_screen, recuse_member
     from app.demo.conduct import standing_panel
 
     officer = make_user("SH", roles=("officer",))

@@ -26,7 +26,8 @@ from app.cases.services import (
     register_case,
 )
 from app.committees.models import Review, ReviewStatus
-from app.committees.reviews import acting_chair, cast_vote, close_review, declare, record_meeting
+from app.committees.permissions import acting_chair
+from app.committees.reviews import cast_vote, close_review, declare, record_meeting
 from app.committees.rules import Choice, SeatRole
 from app.core.errors import ServiceError
 from app.demo.scenario import Actors, walk

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from app.cases.models import CaseState, HistoryEntry
 from app.committees.models import Expert, PanelSeat, SeatStatus
+from app.committees.permissions import acting_chair
 from app.committees.reviews import (
-    acting_chair,
     cast_vote,
     close_review,
     declare,

@@ -9,14 +9,13 @@ from sqlalchemy import func, select
 
 from app.cases.models import CaseState, HistoryEntry
 from app.committees.models import Review
+from app.committees.permissions import acting_chair, sees_package
 from app.committees.reviews import (
-    acting_chair,
     cast_vote,
     correct_declaration,
     declare,
     lift_recusal,
     recuse_member,
-    sees_package,
 )
 from app.core.audit import AuditEntry
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed

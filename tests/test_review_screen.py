@@ -10,7 +10,8 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.cases.models import CaseState, HistoryEntry
-from app.committees.reviews import acting_chair, dismiss_screen
+from app.committees.permissions import acting_chair
+from app.committees.reviews import dismiss_screen
 from app.committees.rules import SeatRole
 from app.core.errors import InvalidInput, NotAllowed
 from app.demo.conduct import standing_panel

@@ -60,7 +60,7 @@ def case_review(case):
 
 
 def chair_of(review):
-    from app.committees.reviews import acting_chair
+    from app.committees.permissions import acting_chair
 
     return signable(acting_chair(review).seat.expert.user)
 

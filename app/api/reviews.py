@@ -19,17 +19,14 @@ from app.api.schemas import (
 from app.api.spec import operation
 from app.api.views import BAD_BODY, respond
 from app.committees.package import review_package, review_record, review_summary
-from app.committees.permissions import get_review_or_404
+from app.committees.permissions import get_review_or_404, is_chair, is_consultant, sees_package
+from app.committees.queries import inbox
 from app.committees.reviews import (
     cast_vote,
     close_review,
     correct_declaration,
     declare,
-    inbox,
-    is_chair,
-    is_consultant,
     record_meeting,
-    sees_package,
     write_advice,
 )
 from app.extensions import db

@@ -12,7 +12,8 @@ from flask import abort
 from sqlalchemy import select
 
 from app.auth.models import Role, User
-from app.committees.models import Expert, Panel, PanelSeat
+from app.committees.models import Expert, Panel, PanelSeat, Review, ReviewMember, ReviewStatus
+from app.committees.rules import SeatRole
 from app.extensions import db
 
 POOL_ROLES = (Role.agency_admin, Role.supervisor)
@@ -112,9 +113,6 @@ def get_review_or_404(review_id: int, user: User, need: str = "member"):
     need="chair": the acting chair only (another member: 403). need="screen": a member, or
     a supervisor of the panel's agency (member None), who decides a screening flag on the
     chair; the service says whose flag is whose. Returns (review, member)."""
-    from app.committees.models import Review
-    from app.committees.reviews import is_chair, member_for
-
     review = db.session.get(Review, review_id)
     member = member_for(review, user) if review is not None else None
     outside = member is None or member.recused
@@ -125,3 +123,70 @@ def get_review_or_404(review_id: int, user: User, need: str = "member"):
     if need == "chair" and not is_chair(review, user):
         abort(403)
     return review, member
+
+
+# A member's part in a review: who they are in it and what they may read and decide.
+
+
+def member_for(review: Review, user: User) -> ReviewMember | None:
+    """The user's part in the review, whatever agency they belong to."""
+    if user is None or not user.is_authenticated:
+        return None
+    return next((m for m in review.members if m.seat.expert.user_id == user.id), None)
+
+
+def acting_chair(review: Review) -> ReviewMember | None:
+    """The chair, or a vice-chair when the chair is recused."""
+    for role in (SeatRole.chair, SeatRole.vice_chair):
+        found = next((m for m in review.members if m.role is role and not m.recused), None)
+        if found is not None:
+            return found
+    return None
+
+
+def is_chair(review: Review, user: User) -> bool:
+    chair = acting_chair(review)
+    return chair is not None and chair.seat.expert.user_id == getattr(user, "id", None)
+
+
+def sees_package(member: ReviewMember | None) -> bool:
+    """Only a member who declared and is not recused reads the package: a declared conflict
+    recuses at once, so a declared member still seated either declared none or had the
+    recusal lifted by the chair."""
+    return member is not None and member.declared_at is not None and not member.recused
+
+
+def is_consultant(member: ReviewMember) -> bool:
+    return member.role is SeatRole.consultant
+
+
+def screen_pending(member: ReviewMember) -> bool:
+    """The screen flagged the member and nobody has decided the flag yet (a recusal, by the
+    member's own declaration or by another, decides it; so does a dismissal)."""
+    return bool(
+        member.screened_conflict
+        and member.screen_dismissed_at is None
+        and member.recused_at is None
+    )
+
+
+def may_decide_screen(review: Review, member: ReviewMember, user: User) -> bool:
+    """A flag is never decided by the member it names. The acting chair decides the other
+    members' flags; a flag on the acting chair is decided by a vice-chair (or chair) of the
+    review who is not recused, or by a supervisor of the panel's agency."""
+    if user is None or not user.is_authenticated or member.seat.expert.user_id == user.id:
+        return False
+    chair = acting_chair(review)
+    if chair is not None and chair is not member:
+        return chair.seat.expert.user_id == user.id
+    me = member_for(review, user)
+    if me is not None and not me.recused and me.role in (SeatRole.chair, SeatRole.vice_chair):
+        return True
+    return user.has_role(Role.supervisor) and user.agency_id == review.panel.agency_id
+
+
+def screens_to_decide(review: Review, user: User) -> list[ReviewMember]:
+    """The pending flags this user decides (the page offers their forms)."""
+    if review.status is not ReviewStatus.open:
+        return []
+    return [m for m in review.members if screen_pending(m) and may_decide_screen(review, m, user)]

@@ -18,7 +18,15 @@ from app.committees.package import (
     review_record,
     review_summary,
 )
-from app.committees.permissions import get_review_or_404, supervises_panel
+from app.committees.permissions import (
+    get_review_or_404,
+    is_chair,
+    is_consultant,
+    screens_to_decide,
+    sees_package,
+    supervises_panel,
+)
+from app.committees.queries import inbox, lapsed_reviews_chaired, my_reviews, referral_panels
 from app.committees.reviews import (
     NO_CONFLICT,
     cast_vote,
@@ -27,17 +35,9 @@ from app.committees.reviews import (
     correct_declaration,
     declare,
     dismiss_screen,
-    inbox,
-    is_chair,
-    is_consultant,
-    lapsed_reviews_chaired,
     lift_recusal,
-    my_reviews,
     record_meeting,
     recuse_member,
-    referral_panels,
-    screens_to_decide,
-    sees_package,
     tally_of,
     tally_reason,
     write_advice,

@@ -14,7 +14,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.cases.models import Case
 from app.cases.services import write_history
 from app.committees import handoffs
@@ -23,12 +23,20 @@ from app.committees.models import (
     ConflictKind,
     Expert,
     Panel,
-    PanelSeat,
     Review,
     ReviewMember,
     ReviewStatus,
     SeatStatus,
 )
+from app.committees.permissions import (
+    acting_chair,
+    is_chair,
+    is_consultant,
+    may_decide_screen,
+    member_for,
+    screen_pending,
+)
+from app.committees.queries import open_review_of
 from app.committees.rules import Attendance, Ballot, Choice, Outcome, SeatRole, Tally, count
 from app.committees.services import panel_may_vote
 from app.core import audit
@@ -38,44 +46,6 @@ from app.extensions import db
 
 NO_CONFLICT = "none"
 MAX_TEXT = 5000
-
-
-def member_for(review: Review, user: User) -> ReviewMember | None:
-    """The user's part in the review, whatever agency they belong to."""
-    if user is None or not user.is_authenticated:
-        return None
-    return next((m for m in review.members if m.seat.expert.user_id == user.id), None)
-
-
-def acting_chair(review: Review) -> ReviewMember | None:
-    """The chair, or a vice-chair when the chair is recused."""
-    for role in (SeatRole.chair, SeatRole.vice_chair):
-        found = next((m for m in review.members if m.role is role and not m.recused), None)
-        if found is not None:
-            return found
-    return None
-
-
-def is_chair(review: Review, user: User) -> bool:
-    chair = acting_chair(review)
-    return chair is not None and chair.seat.expert.user_id == getattr(user, "id", None)
-
-
-def sees_package(member: ReviewMember | None) -> bool:
-    """Only a member who declared and is not recused reads the package: a declared conflict
-    recuses at once, so a declared member still seated either declared none or had the
-    recusal lifted by the chair."""
-    return member is not None and member.declared_at is not None and not member.recused
-
-
-def is_consultant(member: ReviewMember) -> bool:
-    return member.role is SeatRole.consultant
-
-
-def open_review_of(case: Case) -> Review | None:
-    return db.session.scalar(
-        select(Review).where(Review.case_id == case.id, Review.status == ReviewStatus.open)
-    )
 
 
 def _text(value, field: str, message, required: bool = True, limit: int = MAX_TEXT) -> str | None:
@@ -123,18 +93,6 @@ def require_panel_may_vote(panel: Panel, field: str | None = None) -> None:
             code="panel_rules",
             field=field,
         )
-
-
-def referral_panels(case: Case) -> list[Panel]:
-    """The panels the case's agency may refer to (the form lists them all; the step refuses
-    one that breaks its rules, naming the rule)."""
-    return list(
-        db.session.scalars(
-            select(Panel)
-            .where(Panel.agency_id == case.agency_id, Panel.active.is_(True))
-            .order_by(Panel.id)
-        )
-    )
 
 
 def _screen(case: Case, expert: Expert) -> str | None:
@@ -465,38 +423,6 @@ def recuse_member(chair: User, review: Review, member_id, reason) -> ReviewMembe
     return member
 
 
-def screen_pending(member: ReviewMember) -> bool:
-    """The screen flagged the member and nobody has decided the flag yet (a recusal, by the
-    member's own declaration or by another, decides it; so does a dismissal)."""
-    return bool(
-        member.screened_conflict
-        and member.screen_dismissed_at is None
-        and member.recused_at is None
-    )
-
-
-def may_decide_screen(review: Review, member: ReviewMember, user: User) -> bool:
-    """A flag is never decided by the member it names. The acting chair decides the other
-    members' flags; a flag on the acting chair is decided by a vice-chair (or chair) of the
-    review who is not recused, or by a supervisor of the panel's agency."""
-    if user is None or not user.is_authenticated or member.seat.expert.user_id == user.id:
-        return False
-    chair = acting_chair(review)
-    if chair is not None and chair is not member:
-        return chair.seat.expert.user_id == user.id
-    me = member_for(review, user)
-    if me is not None and not me.recused and me.role in (SeatRole.chair, SeatRole.vice_chair):
-        return True
-    return user.has_role(Role.supervisor) and user.agency_id == review.panel.agency_id
-
-
-def screens_to_decide(review: Review, user: User) -> list[ReviewMember]:
-    """The pending flags this user decides (the page offers their forms)."""
-    if review.status is not ReviewStatus.open:
-        return []
-    return [m for m in review.members if screen_pending(m) and may_decide_screen(review, m, user)]
-
-
 def _screen_to_decide(actor: User, review: Review, member_id) -> ReviewMember:
     member = _member_of(review, member_id)
     if member.seat.expert.user_id == actor.id:
@@ -781,43 +707,3 @@ def close_review(chair: User, review: Review, reasons=None) -> Review:
     take_internal(case, chair, step, reason=reasons, review=review.id, **review.tally)
     handoffs.announce_closed(review)
     return review
-
-
-def my_reviews(user: User) -> list[tuple[Review, ReviewMember]]:
-    """The user's reviews, newest first, with their own part in each."""
-    rows = db.session.execute(
-        select(Review, ReviewMember)
-        .join(ReviewMember, ReviewMember.review_id == Review.id)
-        .join(PanelSeat, PanelSeat.id == ReviewMember.seat_id)
-        .join(Expert, Expert.id == PanelSeat.expert_id)
-        .where(Expert.user_id == user.id)
-        .order_by(Review.referred_at.desc(), Review.id.desc())
-    ).all()
-    return [(review, member) for review, member in rows]
-
-
-def inbox(user: User, rows=None) -> dict[str, list]:
-    """To declare, to vote (a consultant's: to advise), decided — a recused member's reviews
-    are left out. `rows` are the user's `my_reviews`, when the caller has them already."""
-    boxes: dict[str, list] = {"declare": [], "vote": [], "advise": [], "decided": []}
-    for review, member in my_reviews(user) if rows is None else rows:
-        if member.recused:
-            continue
-        if review.status is ReviewStatus.closed:
-            boxes["decided"].append((review, member))
-        elif member.declared_at is None:
-            boxes["declare"].append((review, member))
-        else:
-            boxes["advise" if is_consultant(member) else "vote"].append((review, member))
-    return boxes
-
-
-def lapsed_reviews_chaired(user: User, rows=None) -> list[Review]:
-    """Open reviews past their deadline that the user chairs (their dashboard lists them)."""
-    return [
-        review
-        for review, _member in (my_reviews(user) if rows is None else rows)
-        if review.status is ReviewStatus.open
-        and review.deadline < today()
-        and is_chair(review, user)
-    ]

@@ -15,17 +15,15 @@ from app.auth.passwords import hash_password
 from app.cases.models import Case, CaseState
 from app.cases.workflow import perform
 from app.committees.models import Expert, Panel, PanelKind, PanelSeat, Review, SeatStatus
+from app.committees.permissions import acting_chair, is_consultant, screen_pending
+from app.committees.queries import open_review_of
 from app.committees.reviews import (
-    acting_chair,
     cast_vote,
     close_review,
     confirm_screen,
     declare,
     dismiss_screen,
-    is_consultant,
-    open_review_of,
     record_meeting,
-    screen_pending,
     write_advice,
 )
 from app.committees.rules import Attendance, Category, Choice, Gender, SeatRole

@@ -31,7 +31,7 @@ from app.cases.services import (
     register_case,
 )
 from app.committees.material import mark_note_for_panel
-from app.committees.reviews import open_review_of
+from app.committees.queries import open_review_of
 from app.core.calendar import as_of, today
 from app.demo import data, scenario
 from app.demo.committees import ensure_demo_panels

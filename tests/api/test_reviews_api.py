@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.cases.models import CaseState
 from app.committees.models import Review
-from app.committees.reviews import acting_chair
+from app.committees.permissions import acting_chair
 from app.core.models import AuditEntry
 
 URL = "/api/v1/reviews"
