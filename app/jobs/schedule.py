@@ -11,6 +11,7 @@ for the system's cron.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,8 +37,8 @@ class Periodic:
             fn = resolve(self.func)
         except (ImportError, AttributeError) as exc:
             raise LookupError(f"periodic job {self.name!r}: {self.func} not found") from exc
-        if not callable(fn) or func_name(fn) != self.func:
-            raise LookupError(f"periodic job {self.name!r}: {self.func} is no module function")
+        if not inspect.isfunction(fn) or func_name(fn) != self.func:
+            raise LookupError(f"periodic job {self.name!r}: {self.func} is not defined there")
         return fn
 
 
