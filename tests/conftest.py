@@ -91,7 +91,7 @@ def app(tmp_root):
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_state)
     with app.app_context():
         upgrade()
-        from app.auth.services import platform_agency
+        from app.auth.agencies import platform_agency
         from app.demo.loader import ensure_agencies
 
         for agency in [*ensure_agencies().values(), platform_agency()]:

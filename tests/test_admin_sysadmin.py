@@ -13,9 +13,10 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from app.admin.permissions import can_manage_user, grantable_roles
+from app.auth.agencies import platform_agency
 from app.auth.models import ApiToken, Role, User, UserRole, UserSession
-from app.auth.services import create_token, create_user, platform_agency, update_user
+from app.auth.permissions import can_manage_user, grantable_roles
+from app.auth.services import create_token, create_user, update_user
 from app.core.errors import InvalidInput, NotAllowed
 from tests.ui_helpers import sign_in, text
 

@@ -138,7 +138,7 @@ def test_the_node_key_signs_once_there_is_one_and_earlier_checkpoints_still_hold
 
 
 def test_the_daily_job_writes_a_checkpoint(app, db, make_case, store):
-    from app.jobs.periodic import PERIODIC
+    from app.jobs.schedule import PERIODIC
 
     [entry] = [p for p in PERIODIC if p.name == "audit-checkpoint"]
     assert entry.cron.split()[2:] == ["*", "*", "*"]  # every day

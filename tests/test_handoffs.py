@@ -113,7 +113,7 @@ def test_a_case_walked_through_every_step_tells_exactly_who_acts_next(db, make_u
 
 
 def test_a_lapsed_defence_window_tells_the_supervisors(db, make_user, make_case):
-    from app.jobs.reminders import send_deadline_reminders
+    from app.cases.tasks import send_deadline_reminders
 
     case = make_case(agency="SH", state=CaseState.pre_decision_notice)
     sup = scenario_supervisor(case)
@@ -261,7 +261,6 @@ def test_a_joint_investigation_tells_each_agency_its_step_and_nobody_else(
     import datetime as dt
 
     from app.core.calendar import today
-    from app.jobs.reminders import send_deadline_reminders
     from app.joint.services import (
         accept_invitation,
         act_on_task,
@@ -270,6 +269,7 @@ def test_a_joint_investigation_tells_each_agency_its_step_and_nobody_else(
         end_joint,
         invite_agencies,
     )
+    from app.joint.tasks import send_task_reminders
 
     js_sup = make_user("JS", roles=("supervisor",))
     js_named = make_user("JS", roles=("officer",))
@@ -334,11 +334,11 @@ def test_a_joint_investigation_tells_each_agency_its_step_and_nobody_else(
     unnamed.due_date = today() - dt.timedelta(days=1)
     db.session.flush()
     before = _last_id(db)
-    send_deadline_reminders()
+    send_task_reminders()
     overdue = {(u, "joint.task_overdue") for u in workers | team}
     assert {h for h in _new_since(db, before) if h[1].startswith("joint.")} == overdue
     before = _last_id(db)
-    send_deadline_reminders()
+    send_task_reminders()
     assert not {h for h in _new_since(db, before) if h[1].startswith("joint.")}
 
     end_joint(case, "调查完毕", lead_sup)

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
+from app.cases.tasks import send_deadline_reminders
 from app.jobs import Job, JobStatus, QueueUnavailable, Retry, enqueue, recover_abandoned
-from app.jobs.reminders import send_deadline_reminders
 from app.notifications.models import Notification
 from tests import jobfuncs
 from tests.worker_support import committed, redis_url, rq_worker, wait_for  # noqa: F401
@@ -146,6 +146,36 @@ def test_deadline_reminders_reach_the_case_team_and_supervisors_once_a_day(db, m
     assert all("overdue" in n.text or "逾期" in n.text for n in reminders[late.reference])
 
 
+def test_due_soon_follows_each_agencys_policy_as_its_dashboard_does(
+    db, make_case, make_user, agency
+):
+    """An agency warned 10 working days ahead hears of a case due in 8; one warned 2 days
+    ahead does not hear of a case due in 4 yet: the reminder and the dashboard count alike."""
+    from app.cases.queries import dashboard_counts
+    from app.core.calendar import add_working_days, today
+
+    agency("SH").policy.due_soon_days = 10
+    agency("JS").policy.due_soon_days = 2
+    wide = make_case("SH", state="investigating", due_date=add_working_days(today(), 8))
+    narrow = make_case("JS", state="investigating", due_date=add_working_days(today(), 4))
+    db.session.flush()
+    send_deadline_reminders()
+    kinds = {
+        case.reference: set(
+            db.session.scalars(
+                select(Notification.kind).where(
+                    Notification.case_id == case.id,
+                    Notification.kind.in_(["case.due_soon", "case.overdue"]),
+                )
+            )
+        )
+        for case in (wide, narrow)
+    }
+    assert kinds == {wide.reference: {"case.due_soon"}, narrow.reference: set()}
+    assert dashboard_counts(make_user("SH", roles=("supervisor",)))["due_soon"] == 1
+    assert dashboard_counts(make_user("JS", roles=("supervisor",)))["due_soon"] == 0
+
+
 def test_rq_cron_reads_the_schedules_in_beijing_time(redis_url):  # noqa: F811
     """On a server that keeps UTC, the 08:00 reminder still goes out at 08:00 in Shanghai."""
     import subprocess
@@ -177,11 +207,35 @@ def test_rq_cron_reads_the_schedules_in_beijing_time(redis_url):  # noqa: F811
     assert expiry.astimezone(dt.timezone(dt.timedelta(hours=8))).time() == dt.time(0, 10)
 
 
-def test_every_periodic_job_names_an_importable_function():
-    import importlib
-
-    from app.jobs.periodic import PERIODIC
+def test_every_periodic_job_names_a_module_function_once():
+    from app.jobs.schedule import PERIODIC
 
     for entry in PERIODIC:
-        module, _sep, name = entry.func.rpartition(".")
-        assert getattr(importlib.import_module(module), name) is entry.fn, entry.name
+        assert callable(entry.resolve()), entry.name
+    assert len({entry.name for entry in PERIODIC}) == len(PERIODIC)
+
+
+def test_a_periodic_job_that_moved_is_refused_with_its_name():
+    from app.jobs.schedule import Periodic
+
+    for path in ("app.cases.tasks.no_such_job", "app.no_such_feature.tasks.job", "app.cases"):
+        with pytest.raises(LookupError, match="'moved'"):
+            Periodic("moved", path, "0 8 * * *").resolve()
+
+
+def test_the_schedule_loads_no_feature():
+    """Jobs is infrastructure: declaring the schedule imports no feature, whose jobs are
+    looked up by name only when they run."""
+    import subprocess
+    import sys
+
+    from tests.worker_support import ROOT
+
+    script = (
+        "import sys\n"
+        "import app.jobs.cli, app.jobs.schedule\n"
+        "print(' '.join(sorted({m.split('.')[1] for m in sys.modules if m.startswith('app.')})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert set(out.stdout.split()) <= {"auth", "config", "core", "extensions", "jobs"}

@@ -363,7 +363,10 @@ def test_task_steps_out_of_turn_are_refused(joint):
 
 
 def test_overdue_tasks_show_on_both_dashboards_and_in_the_reminder(client, joint):
-    from app.jobs.reminders import send_deadline_reminders
+    from app.jobs.schedule import PERIODIC
+    from app.joint.tasks import send_task_reminders
+
+    assert "app.joint.tasks.send_task_reminders" in {p.func for p in PERIODIC}
 
     task = _task(joint, title="逾期的调取任务")
     task.due_date = today() - dt.timedelta(days=2)
@@ -371,7 +374,7 @@ def test_overdue_tasks_show_on_both_dashboards_and_in_the_reminder(client, joint
     for who in ("sh_officer", "js_officer"):
         sign_in(client, joint[who])
         assert "逾期的调取任务" in client.get("/").get_data(as_text=True), who
-    send_deadline_reminders()
+    send_task_reminders()
     texts = db.session.scalars(
         select(Notification.text).where(
             Notification.user_id == joint["js_officer"].id,

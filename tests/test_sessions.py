@@ -13,7 +13,7 @@ from app import create_app
 from app.auth.models import LoginThrottle, SessionEnd, UserSession
 from app.auth.tasks import prune_sign_in_records
 from app.core.audit import AuditEntry
-from app.jobs.periodic import PERIODIC
+from app.jobs.schedule import PERIODIC
 from tests.conftest import TEST_PASSWORD, base_config
 from tests.ui_helpers import sign_in, text
 

@@ -7,7 +7,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def is_admin(user) -> bool:
-    from app.admin.permissions import can_administer
+    from app.auth.permissions import can_administer
 
     return can_administer(user)
 

@@ -13,9 +13,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.admin.permissions import AGENCY_ROLES
 from app.admin.services import POLICY_RANGES
 from app.auth.models import Role
+from app.auth.permissions import AGENCY_ROLES
 from app.core.labels import label, options
 
 ADMIN_ROLES = [r for r in Role if r in AGENCY_ROLES]
@@ -94,7 +94,3 @@ class CalendarDayForm(FlaskForm):
         ),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
-
-
-class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=options([("zh", "简体中文"), ("en", "English")]))

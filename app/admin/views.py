@@ -18,7 +18,6 @@ from app.admin.forms import (
     UserCreateForm,
     UserEditForm,
 )
-from app.admin.permissions import can_manage_user
 from app.admin.services import (
     POLICY_RANGES,
     add_calendar_day,
@@ -27,6 +26,7 @@ from app.admin.services import (
 )
 from app.auth import totp
 from app.auth.models import User
+from app.auth.permissions import can_manage_user
 from app.auth.services import create_user, reset_password, set_active, update_user
 from app.auth.sessions import active_sessions, can_end_sessions_of, end_user_sessions
 from app.core.models import CalendarDay

@@ -7,11 +7,11 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.auth.agencies import platform_agency
 from app.auth.models import Agency, ApiToken, Role, User
 from app.auth.services import (
     create_token,
     create_user,
-    platform_agency,
     reset_password,
     revoke_token,
     set_active,

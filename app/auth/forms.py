@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from app.core.labels import options
 
 
 class LoginForm(FlaskForm):
@@ -16,6 +18,10 @@ class ChangePasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))],
     )
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=options([("zh", "简体中文"), ("en", "English")]))
 
 
 class TokenForm(FlaskForm):

@@ -11,18 +11,16 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.admin.permissions import require_create_in, require_manage_user, require_role_change
 from app.auth.models import (
-    PLATFORM_CODE,
     Agency,
     ApiToken,
-    DeadlinePolicy,
     Role,
     SessionEnd,
     User,
     UserSession,
 )
 from app.auth.passwords import hash_password, password_problem
+from app.auth.permissions import require_create_in, require_manage_user, require_role_change
 from app.auth.sessions import current_session, end_sessions
 from app.auth.throttle import require_current_password
 from app.core import audit
@@ -31,28 +29,6 @@ from app.extensions import db
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 TOKEN_PREFIX = "yrd_"
-
-
-def case_agencies():
-    """Agencies that own cases (every list of agencies: filters, transfer targets, the demo);
-    the platform pseudo-agency is never one of them."""
-    return select(Agency).where(Agency.is_platform.is_(False))
-
-
-def platform_agency() -> Agency:
-    """The pseudo-agency of the system administrators (made by migration 0010_accounts)."""
-    agency = db.session.scalar(select(Agency).where(Agency.is_platform.is_(True)))
-    if agency is None:
-        agency = Agency(
-            code=PLATFORM_CODE,
-            name_zh="平台运维",
-            name_en="Platform operations",
-            is_platform=True,
-            policy=DeadlinePolicy(),
-        )
-        db.session.add(agency)
-        db.session.flush()
-    return agency
 
 
 def validate_password(password: str, *, username: str = "", display_name: str = "") -> None:

@@ -18,8 +18,8 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.admin.permissions import can_manage_user, require_manage_user
 from app.auth.models import SessionEnd, User, UserSession
+from app.auth.permissions import can_manage_user, require_manage_user
 from app.core import audit
 from app.core.errors import NotAllowed
 from app.core.models import utcnow
@@ -151,7 +151,7 @@ def end_sessions(
 
 def can_end_sessions_of(actor: User, user: User) -> bool:
     """Whoever manages the account may sign it out everywhere: an agency administrator for
-    the users of their agency, never a system administrator (app.admin.permissions)."""
+    the users of their agency, never a system administrator (app.auth.permissions)."""
     return can_manage_user(actor, user)
 
 

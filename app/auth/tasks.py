@@ -1,4 +1,4 @@
-"""Housekeeping of sign-in records, run daily (see app.jobs.periodic)."""
+"""Housekeeping of sign-in records, run daily (scheduled in app.jobs.schedule)."""
 
 from __future__ import annotations
 

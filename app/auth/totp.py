@@ -23,8 +23,8 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
-from app.admin.permissions import require_manage_user
 from app.auth.models import RecoveryCode, Role, User, UserTotp
+from app.auth.permissions import require_manage_user
 from app.auth.throttle import require_current_password
 from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed

@@ -18,7 +18,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from app.auth import bp, totp
-from app.auth.forms import ChangePasswordForm, LoginForm, SecondFactorChangeForm, TokenForm
+from app.auth.forms import (
+    ChangePasswordForm,
+    LanguageForm,
+    LoginForm,
+    SecondFactorChangeForm,
+    TokenForm,
+)
 from app.auth.models import ApiToken, SessionEnd, User, UserSession
 from app.auth.passwords import DEMO_PASSWORD, DUMMY_HASH, check_password
 from app.auth.services import (
@@ -213,8 +219,6 @@ def _account_page(
 ):
     """The user's own page: language, password, their API tokens and second factor; a
     form posted from it and refused comes back with its errors."""
-    from app.admin.forms import LanguageForm
-
     locale = current_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     longest = token_max_days(current_user)
     html = render_template(
@@ -235,8 +239,6 @@ def _account_page(
 @login_required
 def account():
     """Language is kept on the account; the password has its own page."""
-    from app.admin.forms import LanguageForm
-
     form = LanguageForm(locale=current_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"])
     if form.validate_on_submit():
         current_user.locale = form.locale.data

@@ -139,11 +139,16 @@ def paginate_cases(
     )
 
 
-def due_soon_until(user: User):
-    """The last day counted as "due soon": the user's agency policy (5 working days by
-    default, as the dashboard promises)."""
-    policy = user.agency.policy
-    return add_working_days(today(), policy.due_soon_days if policy else 5)
+def agency_due_soon_until(agency: Agency, day: dt.date | None = None) -> dt.date:
+    """The last day counted as "due soon" in an agency: its policy's `due_soon_days`
+    working days ahead (5 by default). The dashboard and the daily reminder both ask here."""
+    policy = agency.policy
+    return add_working_days(day or today(), policy.due_soon_days if policy else 5)
+
+
+def due_soon_until(user: User) -> dt.date:
+    """The dashboard's "due soon", by the policy of the user's agency."""
+    return agency_due_soon_until(user.agency)
 
 
 def _count_visible(user: User, *criteria: ColumnElement[bool]) -> int:

@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 import app.cases.handoffs  # noqa: F401  (declares the case hand-offs)
+from app.auth.agencies import case_agencies
 from app.auth.models import Agency, Role, User
-from app.auth.services import case_agencies
 from app.cases import extension_points
 from app.cases.models import (
     Allegation,

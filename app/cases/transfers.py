@@ -16,8 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, func, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.auth.agencies import case_agencies
 from app.auth.models import Agency, Role, User
-from app.auth.services import case_agencies
 from app.cases import extension_points
 from app.cases.handoffs import announce_answer, announce_offer
 from app.cases.models import Case, CaseState, CaseTransfer, HistoryEntry, TransferState

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app.auth.agencies import case_agencies
 from app.auth.models import Agency, User
-from app.auth.services import case_agencies
 from app.cases import bp
 from app.cases.forms import NewCaseForm
 from app.cases.hints import related_matters, respondent_hints

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.auth.agencies import case_agencies
 from app.auth.models import User
-from app.auth.services import case_agencies
 from app.committees import bp
 from app.committees import permissions as perm
 from app.committees.forms import AccountForm, ExpertForm, PanelForm, RulesForm, SeatForm

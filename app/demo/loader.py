@@ -9,9 +9,9 @@ import pyotp
 from sqlalchemy import func, select
 
 from app.auth import totp
+from app.auth.agencies import platform_agency
 from app.auth.models import Agency, DeadlinePolicy, Role, User
 from app.auth.passwords import DEMO_PASSWORD, hash_password
-from app.auth.services import platform_agency
 from app.cases.models import (
     TERMINAL_STATES,
     Case,

@@ -98,8 +98,3 @@ def sweep_orphans(*, dry_run: bool = False, temp_age: dt.timedelta = TEMP_AGE) -
 
 def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
-
-
-def sweep_job() -> dict[str, int]:
-    """The periodic job (see app.jobs.periodic)."""
-    return sweep_orphans().as_dict()

@@ -19,7 +19,8 @@ Public API (import from `app.jobs`):
 - `set_progress(percent, message=None)` inside a job: shown on status pages (commits).
 - `recover_abandoned()`: requeues started jobs whose worker stopped its heartbeat
   (also a periodic job and `flask jobs recover`).
-- Periodic jobs are declared in `app.jobs.periodic.PERIODIC`; `rq cron
+- Periodic jobs are declared in `app.jobs.schedule.PERIODIC` by the dotted path of each
+  feature's job (its `tasks.py`), so this layer imports no feature; `rq cron
   app/jobs/cron_config.py` schedules them, `flask jobs run-periodic` runs them once.
 - `GET /jobs/<id>.json` gives the status of a job to the user who started it.
 

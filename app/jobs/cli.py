@@ -13,8 +13,8 @@ jobs_cli = AppGroup("jobs", help="Background jobs.")
 @click.option("--name", help="Run only this periodic job.")
 def run_periodic(name: str | None) -> None:
     """Run the periodic jobs now, in this process (for a system cron without Redis)."""
-    from app.jobs.periodic import PERIODIC
     from app.jobs.runner import run
+    from app.jobs.schedule import PERIODIC
 
     for entry in PERIODIC:
         if name and entry.name != name:

@@ -32,7 +32,7 @@ def _app() -> Flask:
     return _worker_app
 
 
-def _resolve(name: str):
+def resolve(name: str):
     module, _, attr = name.rpartition(".")
     target: Any = importlib.import_module(module)
     return getattr(target, attr)
@@ -63,7 +63,7 @@ def run_inline(job_id: str | None, name: str, args: list[Any], retry) -> None:
 
 
 def _execute(job_id: str | None, name: str, args: list[Any]) -> Any:
-    fn = _resolve(name)
+    fn = resolve(name)
     job = _start(job_id)
     token = _current_job_id.set(job_id)
     try:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.auth.agencies import case_agencies
 from app.auth.models import Agency, Role
-from app.auth.services import case_agencies
 from app.extensions import db
 from app.notifications.handoffs import (
     agency_name,

@@ -1,0 +1,58 @@
+"""The one place periodic jobs are declared (Redash's `redash/tasks/schedule.py`).
+
+Each job lives in its feature's `tasks.py` and is named here by its dotted path, so the
+jobs layer imports no feature; `tests/test_jobs.py` and `rq cron` at start-up
+(app/jobs/cron_config.py) check that every path names a module-level function. Schedules
+are cron fields in Beijing time (cron_config.py sets `rq cron` to that zone, whatever the
+server's clock keeps). With Redis, `rq cron app/jobs/cron_config.py` (see `make cron`)
+enqueues them; without Redis, `flask jobs run-periodic` runs them all once and is meant
+for the system's cron.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.jobs.queue import func_name
+from app.jobs.runner import resolve
+
+TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job: `func` is the dotted path of a module-level function taking no arguments."""
+
+    name: str
+    func: str
+    cron: str
+    queue: str = "default"
+
+    def resolve(self) -> Callable:
+        """The function, or an error naming the entry when the path names none (a job
+        moved or renamed fails here, not at 08:00 in a worker)."""
+        try:
+            fn = resolve(self.func)
+        except (ImportError, AttributeError) as exc:
+            raise LookupError(f"periodic job {self.name!r}: {self.func} not found") from exc
+        if not inspect.isfunction(fn) or func_name(fn) != self.func:
+            raise LookupError(f"periodic job {self.name!r}: {self.func} is not defined there")
+        return fn
+
+
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic("deadline-reminders", "app.cases.tasks.send_deadline_reminders", "0 8 * * *"),
+    Periodic("joint-reminders", "app.joint.tasks.send_task_reminders", "0 8 * * *"),
+    Periodic("recover-abandoned-jobs", "app.jobs.recover.recover_abandoned", "* * * * *"),
+    Periodic("exchange-retry-deliveries", "app.exchange.tasks.retry_due_deliveries", "*/5 * * * *"),
+    Periodic("exchange-retry-acks", "app.exchange.tasks.retry_recognitions", "*/15 * * * *"),
+    Periodic("exchange-pull", "app.exchange.tasks.pull_all", "*/15 * * * *"),
+    Periodic("records-expire", "app.exchange.tasks.expire_records_job", "10 0 * * *"),
+    Periodic("evidence-sweep", "app.evidence.tasks.sweep_job", "30 3 * * *"),
+    Periodic("audit-checkpoint", "app.core.checkpoints.checkpoint_job", "50 23 * * *"),
+    Periodic("sign-in-prune", "app.auth.tasks.prune_sign_in_records", "20 4 * * *"),
+    Periodic("notification-mails", "app.notifications.tasks.send_immediate_mails", "* * * * *"),
+    Periodic("notification-digests", "app.notifications.tasks.send_digests", "30 8 * * *"),
+)
