@@ -320,14 +320,16 @@ def test_a_member_declares_votes_and_the_chair_closes_through_the_pages(client, 
     assert review.case.state is CaseState.pre_decision_notice
 
 
-def test_a_recused_member_and_a_non_member_get_404(client, db, review, make_user):
+def test_a_recused_member_is_told_and_a_non_member_gets_404(client, db, review, make_user):
     url = f"/committees/reviews/{review.id}"
     recused = review.members[2]
     declare(recused.seat.expert.user, review, "relative")
     db.session.commit()
     sign_in(client, signable(recused.seat.expert.user))
-    assert client.get(url).status_code == 404
-    assert client.post(f"{url}/vote", data={"choice": "endorse", "opinion": "x"}).status_code == 404
+    page = client.get(url)
+    assert page.status_code == 403
+    assert "您已回避本次审议" in text(page) and review.case.reference not in text(page)
+    assert client.post(f"{url}/vote", data={"choice": "endorse", "opinion": "x"}).status_code == 403
     assert review.case.reference not in text(client.get("/committees/reviews"))
     from app.auth.models import Agency
 

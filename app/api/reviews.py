@@ -1,7 +1,7 @@
 """API v1 endpoints of a committee member: my reviews, a review (package once declared),
 declare (and correct a declaration before voting), vote (a consultant: advise), and the
-chair's close. A review exists only for its members; a recused
-member gets 404, as on the pages."""
+chair's close. A review exists only for its members (404 for anyone else); a recused
+member gets 403 with the reason, as on the pages."""
 
 from __future__ import annotations
 
@@ -31,7 +31,10 @@ from app.committees.reviews import (
 )
 from app.extensions import db
 
-NO_REVIEW = {404: "No review with this id is yours (or you are recused from it)"}
+NO_REVIEW = {
+    403: "You are recused from this review",
+    404: "No review with this id is yours",
+}
 STEP_ERRORS = {
     **BAD_BODY,
     **NO_REVIEW,

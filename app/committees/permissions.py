@@ -9,11 +9,13 @@ answers their own invitations, whatever agency invited them.
 from __future__ import annotations
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import Role, User
 from app.committees.models import Expert, Panel, PanelSeat, Review, ReviewMember, ReviewStatus
 from app.committees.rules import SeatRole
+from app.core.errors import Refused
 from app.extensions import db
 
 POOL_ROLES = (Role.agency_admin, Role.supervisor)
@@ -109,7 +111,8 @@ def supervises_panel(user: User, panel: Panel) -> bool:
 
 
 def get_review_or_404(review_id: int, user: User, need: str = "member"):
-    """A review exists only for its members; a recused member no longer sees it at all.
+    """A review exists only for its members; a recused member no longer sees it, and is told
+    why (403) rather than shown a review that does not exist.
     need="chair": the acting chair only (another member: 403). need="screen": a member, or
     a supervisor of the panel's agency (member None), who decides a screening flag on the
     chair; the service says whose flag is whose. Returns (review, member)."""
@@ -118,8 +121,15 @@ def get_review_or_404(review_id: int, user: User, need: str = "member"):
     outside = member is None or member.recused
     if need == "screen" and outside and review is not None and supervises_panel(user, review.panel):
         return review, None  # the panel's agency decides a flag on the chair
-    if member is None or member.recused:
+    if member is None:
         abort(404)
+    if member.recused:
+        raise Refused(
+            _l(
+                "You are recused from this review: its package, votes and opinions are closed "
+                "to you. The chair can lift a recusal, with a reason."
+            )
+        )
     if need == "chair" and not is_chair(review, user):
         abort(403)
     return review, member

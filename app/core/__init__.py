@@ -59,7 +59,9 @@ def _register_error_pages(app: Flask) -> None:
                 response = problem(status, code, title, getattr(error, "description", None))
                 response.headers.update(headers)
                 return response
-            return render_template("errors/error.html", status=status), status, headers
+            reason = getattr(error, "reason", None)
+            page = render_template("errors/error.html", status=status, reason=reason)
+            return page, status, headers
 
         return handle
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, json
+from werkzeug.exceptions import Forbidden
 
 
 class ServiceError(Exception):
@@ -71,3 +72,12 @@ def problem(status: int, code: str, title: str, detail: str | None = None, **ext
     return Response(
         json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
     )
+
+
+class Refused(Forbidden):
+    """A 403 that tells the visitor why, in their language (a recused member opening their
+    review): the error page shows `reason`, the API's problem its text."""
+
+    def __init__(self, reason) -> None:
+        super().__init__(description=str(reason))
+        self.reason = reason

@@ -77,12 +77,16 @@ def test_refusals_change_nothing(api, db, review, make_user):
     assert all(m.attendance is None for m in db.session.get(Review, review.id).members)
 
 
-def test_recused_members_non_members_and_other_agencies_get_404(api, db, review, make_user):
+def test_recused_members_are_told_and_others_get_404(api, db, review, make_user):
     recused = api(member(review, 2))
     declared = recused.post(f"{URL}/{review.id}/declaration", json={"conflict": "coauthor"})
     assert declared.status_code == 200 and declared.get_json()["package"] is None
+    refused = recused.get(f"{URL}/{review.id}")
+    assert refused.status_code == 403 and "回避" in refused.get_json()["detail"]
+    vote = {"choice": "endorse", "opinion": "x"}
+    assert recused.post(f"{URL}/{review.id}/vote", json=vote).status_code == 403
+    assert review.id not in [i["id"] for i in recused.get(URL).get_json()["items"]]
     for client in (
-        recused,
         api(make_user("SH", roles=("committee_member",))),
         api(make_user("JS", roles=("committee_member",))),
         api(make_user("SH", roles=("supervisor",))),
