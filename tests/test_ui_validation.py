@@ -143,7 +143,7 @@ def test_unknown_finding_values_are_refused(client, db, make_user, make_case):
         },
     )
     assert response.status_code == 422
-    assert "A finding has an unknown allegation, outcome or severity." in text(response)
+    assert "A finding has an unknown allegation, respondent, outcome or severity." in text(response)
     assert "报告全文" in text(response)
     _unchanged(db, case, CaseState.investigating)
 

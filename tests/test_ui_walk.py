@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -65,15 +67,24 @@ def test_a_case_goes_from_registration_to_closed_through_the_forms(client, db, p
     assert _state(db, ref) == CaseState.investigating
 
     sign_in(client, people["officer"])
-    allegations = ids(client, ref, r"finding-\d+-allegation_id")
+    # One finding per allegation and respondent: 王芳 falsified the image (the first
+    # allegation); the company is cleared of both.
+    page = text(client.get(f"/cases/{ref}"))
+    rows = re.findall(r'name="finding-(\d+)-allegation_id" value="(\d+)"', page)
+    parties = dict(re.findall(r'name="finding-(\d+)-party_id" value="(\d+)"', page))
+    allegations = list(dict.fromkeys(a for _i, a in rows))
+    first_party = min(parties.values(), key=int)
     findings = {"report": "经比对，图像重复使用属实。"}
-    for i, allegation_id in enumerate(allegations):
+    for i, allegation_id in rows:
+        found = allegation_id == allegations[0] and parties[i] == first_party
         findings |= {
             f"finding-{i}-allegation_id": allegation_id,
-            f"finding-{i}-outcome": "misconduct" if i == 0 else "no_misconduct",
-            f"finding-{i}-severity": "serious" if i == 0 else "",
-            f"finding-{i}-aggravating": "拒不配合调查" if i == 0 else "",
+            f"finding-{i}-party_id": parties[i],
+            f"finding-{i}-outcome": "misconduct" if found else "no_misconduct",
+            f"finding-{i}-severity": "serious" if found else "",
+            f"finding-{i}-aggravating": "拒不配合调查" if found else "",
         }
+    assert len(rows) == 4
     _step(client, ref, "submit_findings", **findings)
     assert _state(db, ref) == CaseState.findings
 
@@ -104,15 +115,17 @@ def test_a_case_goes_from_registration_to_closed_through_the_forms(client, db, p
     assert _state(db, ref) == CaseState.pre_decision_notice
 
     sign_in(client, people["officer"])
-    response = client.post(
-        f"/cases/{ref}/defence",
-        data={
-            "received_on": today().isoformat(),
-            "statement": "当事人书面放弃陈述申辩。",
-            "version": page_version(client, ref),
-        },
-    )
-    assert response.status_code == 302
+    for party_id in sorted(set(parties.values()), key=int):  # each respondent's notice
+        response = client.post(
+            f"/cases/{ref}/defence",
+            data={
+                "party_id": party_id,
+                "received_on": today().isoformat(),
+                "statement": "当事人书面放弃陈述申辩。",
+                "version": page_version(client, ref),
+            },
+        )
+        assert response.status_code == 302
 
     sign_in(client, people["supervisor"])
     party = ids(client, ref, r"sanction-\d+-party_id")[0]

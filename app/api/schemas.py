@@ -173,6 +173,9 @@ class CaseCreate(Request):
 
 class FindingIn(Request):
     allegation_id: int
+    party_id: int | None = Field(
+        None, description="The respondent it is about; may be left out when there is one"
+    )
     outcome: FindingOutcome
     severity: Severity | None = None
     aggravating: Text | None = None
@@ -219,6 +222,9 @@ class TeamRequest(Request):
 
 
 class DefenceRequest(Request):
+    party_id: int | None = Field(
+        None, description="The respondent whose statement it is; may be left out when there is one"
+    )
     received_on: IsoDate
     statement: Annotated[str, StringConstraints(min_length=1, max_length=limits.REPORT)]
     version: int | None = Field(None, description="The case version the client last read")
@@ -284,10 +290,21 @@ class HistoryOut(BaseModel):
 
 class FindingOut(BaseModel):
     allegation_id: int
+    party_id: int = Field(description="The respondent the finding is about")
     outcome: FindingOutcome
     severity: Severity | None
     aggravating: str | None
     mitigating: str | None
+
+
+class NoticeOut(BaseModel):
+    """The pre-decision notice served on one respondent, and their statement or waiver."""
+
+    party_id: int
+    served_on: dt.date
+    defence_due: dt.date
+    defence_received_on: dt.date | None
+    defence_statement: str | None
 
 
 class SanctionOut(BaseModel):
@@ -362,6 +379,7 @@ class CaseDetail(BaseModel):
     history: list[HistoryOut]
     findings_report: str | None
     findings: list[FindingOut]
+    notices: list[NoticeOut] = Field(default_factory=list)
     decided_on: dt.date | None
     decision_text: str | None
     review_outcome: ReviewOutcome | None

@@ -110,12 +110,23 @@ def case_detail(case: Case, user: User) -> dict:
         "findings": [
             {
                 "allegation_id": f.allegation_id,
+                "party_id": f.party_id,
                 "outcome": f.outcome,
                 "severity": f.severity,
                 "aggravating": f.aggravating,
                 "mitigating": f.mitigating,
             }
             for f in case.findings
+        ],
+        "notices": [
+            {
+                "party_id": n.party_id,
+                "served_on": n.served_on,
+                "defence_due": n.defence_due,
+                "defence_received_on": n.defence_received_on,
+                "defence_statement": n.defence_statement,
+            }
+            for n in case.notices
         ],
         "sanctions": [
             {
@@ -193,6 +204,7 @@ def shared_case_detail(case: Case, user: User) -> dict:
             if is_shared_step(h, user)
         ],
         "findings": [],
+        "notices": [],
         "sanctions": [],
         "decisions": [],
         "available_transitions": [],

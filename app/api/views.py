@@ -255,7 +255,9 @@ def assign_team(reference: str):
 def record_case_defence(reference: str):
     case = get_case_or_404(reference, current())
     body = parse_body(DefenceRequest)
-    record_defence(case, body.received_on, body.statement, current(), body.version)
+    record_defence(
+        case, body.received_on, body.statement, current(), body.version, party_id=body.party_id
+    )
     db.session.commit()
     return respond(CaseDetail, case_detail(case, current()))
 

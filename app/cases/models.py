@@ -208,8 +208,9 @@ class Case(db.Model):
     notice_served_on: Mapped[dt.date | None] = mapped_column(Date)
     defence_due: Mapped[dt.date | None] = mapped_column(Date)
     committee_due: Mapped[dt.date | None] = mapped_column(Date)  # the open review's deadline
+    # The day the last respondent's statement or waiver came in: each respondent's own is on
+    # their notice (`RespondentNotice`); the decision waits for all of them or the window.
     defence_received_on: Mapped[dt.date | None] = mapped_column(Date)
-    defence_statement: Mapped[str | None] = mapped_column(Text)
     # The text in force: the decision's, or the review's that modified it. Every text issued
     # stays in `decisions`; this copy serves lists, the API and records.
     decision_text: Mapped[str | None] = mapped_column(Text)
@@ -242,6 +243,9 @@ class Case(db.Model):
     )
     findings: Mapped[list[Finding]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Finding.id"
+    )
+    notices: Mapped[list[RespondentNotice]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="RespondentNotice.party_id"
     )
     sanctions: Mapped[list[Sanction]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Sanction.id"
@@ -286,6 +290,20 @@ class Case(db.Model):
             CaseState.decided: None if self.review_outcome else self.review_request_due,
             CaseState.under_review: self.review_decision_due,
         }.get(self.state)
+
+    def at_fault(self, party: Party) -> bool:
+        """A respondent is at fault when a finding about them is misconduct; one cleared of
+        every allegation is sanctioned by nothing and gets no record."""
+        return any(
+            f.party_id == party.id and f.outcome == FindingOutcome.misconduct for f in self.findings
+        )
+
+    @property
+    def respondents_at_fault(self) -> list[Party]:
+        return [p for p in self.respondents if self.at_fault(p)]
+
+    def notice_of(self, party: Party) -> RespondentNotice | None:
+        return next((n for n in self.notices if n.party_id == party.id), None)
 
     def refresh_search_text(self) -> None:
         parts = [self.reference, *self.former_references, self.title]
@@ -402,9 +420,12 @@ class HistoryEntry(db.Model):
 
 
 class Finding(db.Model):
+    """What the investigation found on one allegation about one respondent: in a case with
+    several respondents each is found at fault, or not, on their own."""
+
     __tablename__ = "findings"
     __table_args__ = (
-        UniqueConstraint("allegation_id"),
+        UniqueConstraint("allegation_id", "party_id"),
         CheckConstraint(
             "outcome <> 'misconduct' OR severity IS NOT NULL", name="misconduct_has_severity"
         ),
@@ -413,6 +434,7 @@ class Finding(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     allegation_id: Mapped[int] = mapped_column(ForeignKey("allegations.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
     outcome: Mapped[FindingOutcome] = mapped_column(str_enum(FindingOutcome))
     severity: Mapped[Severity | None] = mapped_column(str_enum(Severity))
     aggravating: Mapped[str | None] = mapped_column(Text)
@@ -420,6 +442,31 @@ class Finding(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="findings")
     allegation: Mapped[Allegation] = relationship()
+    party: Mapped[Party] = relationship()
+
+
+class RespondentNotice(db.Model):
+    """The pre-decision notice (告知) served on one respondent, and their statement or waiver
+    (陈述申辩): every respondent is told of the intended decision, cleared or not."""
+
+    __tablename__ = "respondent_notices"
+    __table_args__ = (
+        CheckConstraint(
+            "defence_received_on IS NULL OR defence_statement IS NOT NULL",
+            name="defence_has_statement",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), unique=True)
+    served_on: Mapped[dt.date] = mapped_column(Date)
+    defence_due: Mapped[dt.date] = mapped_column(Date)
+    defence_received_on: Mapped[dt.date | None] = mapped_column(Date)
+    defence_statement: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="notices")
+    party: Mapped[Party] = relationship()
 
 
 class Decision(db.Model):

@@ -27,6 +27,10 @@ from app.cases.workflow import available_transitions
 from app.core.errors import ServiceError
 from app.core.extension_points import load_case_sections
 
+# Sanctions the decision form offers per respondent found at fault (a ban and a notice of
+# criticism together are common); the service takes any number.
+SANCTION_SLOTS = 3
+
 
 def render_case(case, *, error=None, posted=None, open_form=None, status=200):
     """The case page; after a refused step it shows why and keeps what the user typed.
@@ -47,6 +51,7 @@ def render_case(case, *, error=None, posted=None, open_form=None, status=200):
         can_handle=handler,
         may_record_defence=handler and case.state == CaseState.pre_decision_notice,
         decisions=decision_steps(case),
+        sanction_slots=SANCTION_SLOTS,
         is_supervisor=supervisor,
         assignable=assignable_users(case) if supervisor else [],
         other_agencies=active_agencies_except(case.agency_id),

@@ -54,7 +54,6 @@ LIST_DEFERRED = (
     Case.summary,
     Case.search_text,
     Case.findings_report,
-    Case.defence_statement,
     Case.decision_text,
 )
 

@@ -26,6 +26,7 @@ from app.cases.models import (
     MisconductType,
     Party,
     PartyType,
+    RespondentNotice,
     TeamRole,
 )
 from app.cases.permissions import can_handle, check_case_open, is_supervisor_of
@@ -380,15 +381,19 @@ def record_defence(
     statement: str,
     actor: User,
     expected_version: int | None = None,
+    party_id: int | None = None,
 ) -> None:
-    """Records the respondent's statement or waiver (陈述申辩) during the notice period."""
+    """Records one respondent's statement or waiver (陈述申辩) during the notice period; the
+    respondent may go unnamed when the case has one. Once every respondent's is in, the
+    decision no longer waits for the window to pass."""
     if not can_handle(actor, case):
         raise NotAllowed(_l("Only the case team can record the defence."))
     check_version(case, expected_version)
     check_case_open(case)
     if case.state != CaseState.pre_decision_notice:
         raise GuardFailed(_l("A defence is recorded only while the pre-decision notice runs."))
-    if received_on > today() or (case.notice_served_on and received_on < case.notice_served_on):
+    notice = _notice_for(case, party_id)
+    if received_on > today() or received_on < notice.served_on:
         raise InvalidInput(
             _l("The date must lie between the notice's service and today."), field="received_on"
         )
@@ -397,8 +402,11 @@ def record_defence(
             _l("Record the statement, or note that the party waived it."), field="statement"
         )
     limits.check_length(statement, limits.REPORT, "statement")
-    case.defence_received_on = received_on
-    case.defence_statement = statement.strip()
+    notice.defence_received_on = received_on
+    notice.defence_statement = statement.strip()
+    if all(n.defence_received_on for n in case.notices):
+        case.defence_received_on = max(n.defence_received_on for n in case.notices)
+    case.updated_at = dt.datetime.now(dt.UTC)  # bumps the version: the notice is the case's
     db.session.flush()
     write_history(
         case,
@@ -406,11 +414,23 @@ def record_defence(
         "record_defence",
         from_state=case.state,
         to_state=case.state,
-        details={"received_on": received_on.isoformat()},
+        details={"received_on": received_on.isoformat(), "party": notice.party.name},
     )
-    audit.record("case.record_defence", actor=actor, case=case)
-    mark_done(case_todo(case))  # the team's "record the defence"
-    hand_off("case.record_defence", case, actor=actor)
+    audit.record(
+        "case.record_defence", actor=actor, case=case, details={"party_id": notice.party_id}
+    )
+    if case.defence_received_on is not None:
+        mark_done(case_todo(case))  # the team's "record the defence"
+        hand_off("case.record_defence", case, actor=actor)
+
+
+def _notice_for(case: Case, party_id: int | None) -> RespondentNotice:
+    if party_id is None and len(case.notices) == 1:
+        return case.notices[0]
+    notice = next((n for n in case.notices if n.party_id == party_id), None)
+    if notice is None:
+        raise InvalidInput(_l("Choose the respondent whose statement this is."), field="party_id")
+    return notice
 
 
 def assignable_users(case: Case) -> list[User]:

@@ -273,7 +273,8 @@ def transition_params(name: str) -> dict:
     for field in TRANSITIONS[name].fields:
         if field == "findings":
             params["findings"] = _list_of_dicts(
-                "finding", ("allegation_id", "outcome", "severity", "aggravating", "mitigating")
+                "finding",
+                ("allegation_id", "party_id", "outcome", "severity", "aggravating", "mitigating"),
             )
         elif field == "sanctions":
             params["sanctions"] = [
@@ -419,6 +420,7 @@ def defence(reference: str):
             request.form.get("statement", ""),
             current_user,
             request.form.get("version", type=db_int),
+            party_id=request.form.get("party_id", type=db_int),
         ),
         form_name="defence",
         done=_("The defence statement was recorded."),

@@ -26,6 +26,7 @@ from app.cases.models import (
     DecisionKind,
     Finding,
     FindingOutcome,
+    RespondentNotice,
     ReviewOutcome,
     Sanction,
     SanctionType,
@@ -408,45 +409,60 @@ def submit_findings(
 ) -> dict:
     if not (report or "").strip():
         raise InvalidInput(_l("The investigation report is required."), field="report")
-    by_allegation = _parse_findings(case, findings or [])
+    by_subject = _parse_findings(case, findings or [])
     for finding in list(case.findings):
         case.findings.remove(finding)
     db.session.flush()
-    for allegation_id, values in by_allegation.items():
-        case.findings.append(Finding(allegation_id=allegation_id, **values))
+    for (allegation_id, party_id), values in by_subject.items():
+        case.findings.append(Finding(allegation_id=allegation_id, party_id=party_id, **values))
     case.findings_report = report.strip()
-    outcomes = [v["outcome"].value for v in by_allegation.values()]
+    outcomes = [v["outcome"].value for v in by_subject.values()]
     return {"outcomes": outcomes}
 
 
-def _parse_findings(case: Case, items: list[dict]) -> dict[int, dict]:
+def _finding_subject(case: Case, item: dict) -> tuple[int, int]:
+    """The allegation and the respondent a finding is about; with one respondent the
+    respondent may go unnamed."""
+    allegation_id = int(item.get("allegation_id"))
+    party_id = item.get("party_id")
+    if party_id in (None, "") and len(case.respondents) == 1:
+        return allegation_id, case.respondents[0].id
+    return allegation_id, int(party_id)
+
+
+def _parse_findings(case: Case, items: list[dict]) -> dict[tuple[int, int], dict]:
     allegation_ids = {a.id for a in case.allegations}
-    result: dict[int, dict] = {}
+    party_ids = {p.id for p in case.respondents}
+    result: dict[tuple[int, int], dict] = {}
     for item in items:
         try:
-            allegation_id = int(item.get("allegation_id"))
+            allegation_id, party_id = _finding_subject(case, item)
             outcome = FindingOutcome(item.get("outcome"))
             severity = Severity(item["severity"]) if item.get("severity") else None
         except (TypeError, ValueError) as exc:
             raise InvalidInput(
-                _l("A finding has an unknown allegation, outcome or severity."), field="findings"
+                _l("A finding has an unknown allegation, respondent, outcome or severity."),
+                field="findings",
             ) from exc
-        if allegation_id not in allegation_ids:
+        if allegation_id not in allegation_ids or party_id not in party_ids:
             raise InvalidInput(
-                _l("A finding names an allegation of another case."), field="findings"
+                _l("A finding names an allegation or a respondent of another case."),
+                field="findings",
             )
         if outcome == FindingOutcome.misconduct and severity is None:
             raise InvalidInput(_l("A misconduct finding needs a severity."), field="findings")
         if outcome != FindingOutcome.misconduct:
             severity = None
-        result[allegation_id] = {
+        result[(allegation_id, party_id)] = {
             "outcome": outcome,
             "severity": severity,
             "aggravating": (item.get("aggravating") or "").strip() or None,
             "mitigating": (item.get("mitigating") or "").strip() or None,
         }
-    if set(result) != allegation_ids:
-        raise InvalidInput(_l("Give a finding for every allegation."), field="findings")
+    if set(result) != {(a, p) for a in allegation_ids for p in party_ids}:
+        raise InvalidInput(
+            _l("Give a finding for every allegation and every respondent."), field="findings"
+        )
     return result
 
 
@@ -512,13 +528,19 @@ PANEL = _l("the panel, by closing its review")
     internal=True,
 )
 def review_endorse(case: Case, user: User, **tally) -> dict:
-    """The notice of the intended decision is served on the day the review closes, and the
-    defence window runs from it."""
+    """The notice of the intended decision is served on every respondent the day the review
+    closes, and the defence window runs from it. A notice served before (the case came back
+    from a further investigation) gives way to the new one."""
     served = today()
     case.notice_served_on = served
     case.defence_due = add_working_days(served, _policy(case).defence_days)
     case.defence_received_on = None
-    case.defence_statement = None
+    case.notices.clear()
+    db.session.flush()
+    for party in case.respondents:
+        case.notices.append(
+            RespondentNotice(party=party, served_on=served, defence_due=case.defence_due)
+        )
     return {"served_on": served.isoformat(), "defence_due": case.defence_due.isoformat(), **tally}
 
 
@@ -580,10 +602,16 @@ def issue_decision(
     if not (decision_text or "").strip():
         raise InvalidInput(_l("The decision text is required."), field="decision_text")
     new_sanctions = _parse_sanctions(case, sanctions or [], default_start=served)
-    if any(f.outcome == FindingOutcome.misconduct for f in case.findings) and not new_sanctions:
-        raise InvalidInput(
-            _l("Misconduct was found: name at least one sanction."), field="sanctions"
-        )
+    sanctioned = {s.party_id for s in new_sanctions}
+    for party in case.respondents_at_fault:
+        if party.id not in sanctioned:
+            raise InvalidInput(
+                _l(
+                    "Misconduct was found against %(name)s: name at least one sanction for them.",
+                    name=party.name,
+                ),
+                field="sanctions",
+            )
     case.sanctions.extend(new_sanctions)
     case.decisions.append(
         Decision(
@@ -602,7 +630,8 @@ def issue_decision(
 
 
 def _parse_sanctions(case: Case, items: list[dict], default_start: dt.date) -> list[Sanction]:
-    parties = {p.id for p in case.respondents}
+    parties = {p.id: p.name for p in case.respondents}
+    at_fault = {p.id for p in case.respondents_at_fault}
     result = []
     for item in items:
         try:
@@ -621,6 +650,14 @@ def _parse_sanctions(case: Case, items: list[dict], default_start: dt.date) -> l
         lifetime = bool(item.get("lifetime"))
         if party_id not in parties:
             raise InvalidInput(_l("A sanction names a party of another case."), field="sanctions")
+        if party_id not in at_fault:
+            raise InvalidInput(
+                _l(
+                    "No misconduct was found against %(name)s: they cannot be sanctioned.",
+                    name=parties[party_id],
+                ),
+                field="sanctions",
+            )
         if lifetime and end:
             raise InvalidInput(_l("A lifetime sanction has no end date."), field="sanctions")
         if end and end < start:

@@ -49,7 +49,6 @@ def review_summary(review: Review) -> dict[str, Any]:
 
 def review_package(review: Review) -> dict[str, Any]:
     case: Case = review.case
-    findings = {f.allegation_id: f for f in case.findings}
     evidence = db.session.scalars(
         select(EvidenceItem)
         .where(
@@ -89,12 +88,18 @@ def review_package(review: Review) -> dict[str, Any]:
                 "type": label(a.misconduct_type),
                 "description": a.description,
                 "work": a.work_reference or "",
-                "finding": label(findings[a.id].outcome) if a.id in findings else "",
-                "severity": label(findings[a.id].severity)
-                if a.id in findings and findings[a.id].severity
-                else "",
-                "aggravating": findings[a.id].aggravating or "" if a.id in findings else "",
-                "mitigating": findings[a.id].mitigating or "" if a.id in findings else "",
+                # Each respondent's finding on it: one may be at fault, another cleared.
+                "findings": [
+                    {
+                        "respondent": f.party.name if len(case.respondents) > 1 else "",
+                        "finding": label(f.outcome),
+                        "severity": label(f.severity) if f.severity else "",
+                        "aggravating": f.aggravating or "",
+                        "mitigating": f.mitigating or "",
+                    }
+                    for f in case.findings
+                    if f.allegation_id == a.id
+                ],
             }
             for a in case.allegations
         ],

@@ -205,7 +205,6 @@ def _dates(received: dt.date, state: CaseState, path) -> dict:
         "notice_served_on": d("committee"),
         "defence_due": d("committee", 14),
         "defence_received_on": d("defence"),
-        "defence_statement": "当事人放弃陈述申辩。" if "defence" in steps else None,
         "decision_text": "给予通报批评（合成数据）。" if "issue_decision" in steps else None,
         "decided_on": d("issue_decision"),
         "review_request_due": d("issue_decision", 21),

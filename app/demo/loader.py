@@ -13,6 +13,7 @@ from app.auth.agencies import platform_agency
 from app.auth.models import Agency, DeadlinePolicy, Role, User
 from app.auth.passwords import DEMO_PASSWORD, hash_password
 from app.cases.models import (
+    DECIDED_STATES,
     TERMINAL_STATES,
     Case,
     CaseSource,
@@ -113,9 +114,14 @@ def load_demo(seed: int = 2026) -> int:
     plan = [state for state, n in data.STATE_SPREAD.items() for _ in range(n)]
     rng.shuffle(plan)
     codes = list(agencies)
+    # The first decided case of the plan is the one against two respondents.
+    pair = next((i for i, state in enumerate(plan) if state in DECIDED_STATES), None)
     for index, state in enumerate(plan):
         code = codes[index % len(codes)]
-        _demo_case(rng, agencies[code], users, state)
+        if index == pair:
+            _demo_two_respondents(agencies[code], users, state)
+        else:
+            _demo_case(rng, agencies[code], users, state)
         if index % 20 == 19:
             db.session.commit()
     _demo_accept_transfer(users)
@@ -151,7 +157,6 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[t
     record is decided on by the next agency (recognised, with modified terms, or declined in
     turn) and waits for the other two. Returns the publications' deliveries, to be scheduled
     after the commit like any other."""
-    from app.records.permissions import misconduct_found
     from app.records.services import (
         DECIDED,
         approve_record,
@@ -171,9 +176,11 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[t
         drafts = []
         for case in decided:
             sanctioned = [
-                p for p in case.respondents if any(s.party_id == p.id for s in case.sanctions)
+                p
+                for p in case.respondents_at_fault
+                if any(s.party_id == p.id for s in case.sanctions)
             ]
-            if misconduct_found(case) and sanctioned:
+            if sanctioned:
                 drafts.append(
                     draft_record(case, case.created_by, suggested_draft(case, sanctioned[0]))
                 )
@@ -309,13 +316,17 @@ def _demo_params(rng: random.Random) -> dict:
     return params
 
 
+REPORT = "调查组经调取原始数据、比对文献并约谈相关人员，形成调查报告。"
+
+
 def _demo_findings(rng: random.Random, case: Case) -> dict:
     misconduct = rng.random() < 0.8
     return {
-        "report": "调查组经调取原始数据、比对文献并约谈相关人员，形成调查报告。",
+        "report": REPORT,
         "findings": [
             {
                 "allegation_id": a.id,
+                "party_id": p.id,
                 "outcome": FindingOutcome.misconduct
                 if misconduct
                 else FindingOutcome.no_misconduct,
@@ -325,12 +336,13 @@ def _demo_findings(rng: random.Random, case: Case) -> dict:
                 else None,
             }
             for a in case.allegations
+            for p in case.respondents
         ],
     }
 
 
 def _demo_decision(rng: random.Random, case: Case) -> dict:
-    if not any(f.outcome == FindingOutcome.misconduct for f in case.findings):
+    if not case.respondents_at_fault:
         return {"decision_text": "经调查，举报事项不成立，予以澄清。", "sanctions": []}
     years = rng.choice([1, 2, 3, 5])
     sanction = rng.choice(
@@ -344,10 +356,80 @@ def _demo_decision(rng: random.Random, case: Case) -> dict:
         "decision_text": "认定被处理人存在科研失信行为，作出如下处理。",
         "sanctions": [
             {
-                "party_id": case.respondents[0].id,
+                "party_id": p.id,
                 "sanction_type": sanction,
                 "start_date": today().isoformat(),
                 "end_date": (today() + dt.timedelta(days=365 * years)).isoformat(),
             }
+            for p in case.respondents_at_fault
         ],
     }
+
+
+def _demo_two_respondents(agency: Agency, users: dict[str, User], state: CaseState) -> None:
+    """A paper with two authors: the first is found to have falsified its data and is both
+    banned and criticised; the co-author is cleared. Each is served a notice and answers it.
+    As the first decided case of its agency, it is the one whose record the demo publishes:
+    only the first author gets one."""
+    prefix = agency.code.lower()
+    officer = users[f"{prefix}-officer"]
+    institution = data.INSTITUTIONS[agency.code][0]
+    received = today() - dt.timedelta(days=scenario.duration(state) + 30)
+    with as_of(received):
+        case = register_case(
+            CaseInput(
+                title=f"关于{institution}王磊、陈静论文数据造假的举报",
+                source=CaseSource.letter,
+                received_date=received,
+                summary="举报称两名作者合著论文中的实验数据系伪造。",
+                respondents=[
+                    RespondentInput(name="王磊", institution=institution, position="副教授"),
+                    RespondentInput(name="陈静", institution=institution, position="博士研究生"),
+                ],
+                allegations=[
+                    AllegationInput(
+                        misconduct_type=MisconductType.fabrication_falsification,
+                        description=data.DESCRIPTIONS[MisconductType.fabrication_falsification],
+                    )
+                ],
+                complainant=ComplainantInput(anonymous=True),
+            ),
+            officer,
+        )
+    actors = scenario.Actors(
+        agency=agency,
+        officer=officer,
+        lead=officer,
+        investigator=users[f"{prefix}-officer2"],
+        supervisor=users[f"{prefix}-supervisor"],
+    )
+    first, second = case.respondents
+    start, end = today(), today() + dt.timedelta(days=3 * 365)
+    scenario.walk(
+        case,
+        state,
+        actors,
+        params={
+            "submit_findings": lambda c: {
+                "report": REPORT + "经核查，数据系第一作者王磊伪造，合作者陈静不知情。",
+                "findings": scenario.findings_for(c, cleared=lambda p: p is second),
+            },
+            "defence": {"statement": "被处理人提交书面陈述。"},
+            "issue_decision": {
+                "decision_text": "认定王磊存在科研失信行为，作出如下处理；陈静不存在科研失信行为。",
+                "sanctions": [
+                    {
+                        "party_id": first.id,
+                        "sanction_type": SanctionType.ban_state_funded_activity,
+                        "start_date": start.isoformat(),
+                        "end_date": end.isoformat(),
+                    },
+                    {
+                        "party_id": first.id,
+                        "sanction_type": SanctionType.notice_of_criticism,
+                        "start_date": start.isoformat(),
+                    },
+                ],
+            },
+        },
+    )

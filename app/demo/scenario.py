@@ -29,6 +29,7 @@ from app.cases.models import (
     Case,
     CaseState,
     FindingOutcome,
+    Party,
     ReviewOutcome,
     SanctionType,
     Severity,
@@ -101,33 +102,40 @@ def _another_agency(case: Case) -> str | None:
     )
 
 
+def findings_for(case: Case, cleared: Callable[[Party], bool] = lambda party: False) -> list:
+    """A finding on every allegation about every respondent: misconduct (serious), except
+    for the respondents `cleared` names."""
+    return [
+        {
+            "allegation_id": a.id,
+            "party_id": p.id,
+            "outcome": FindingOutcome.no_misconduct if cleared(p) else FindingOutcome.misconduct,
+            "severity": None if cleared(p) else Severity.serious,
+        }
+        for a in case.allegations
+        for p in case.respondents
+    ]
+
+
 def _findings(case: Case) -> dict:
-    return {
-        "report": REPORT,
-        "findings": [
-            {
-                "allegation_id": a.id,
-                "outcome": FindingOutcome.misconduct,
-                "severity": Severity.serious,
-            }
-            for a in case.allegations
-        ],
-    }
+    return {"report": REPORT, "findings": findings_for(case)}
 
 
 def _decision(case: Case) -> dict:
-    if not any(f.outcome == FindingOutcome.misconduct for f in case.findings):
+    """A ban for each respondent found at fault; a clearing text when none is."""
+    if not case.respondents_at_fault:
         return {"decision_text": CLEARED_TEXT, "sanctions": []}
     start = today()
     return {
         "decision_text": DECISION_TEXT,
         "sanctions": [
             {
-                "party_id": case.respondents[0].id,
+                "party_id": p.id,
                 "sanction_type": SanctionType.ban_state_funded_activity,
                 "start_date": start.isoformat(),
                 "end_date": (start + dt.timedelta(days=3 * 365)).isoformat(),
             }
+            for p in case.respondents_at_fault
         ],
     }
 
@@ -320,7 +328,10 @@ def take(case: Case, step: Step | str, actors: Actors, override: Params | None =
     if step.name == "team":
         _assign_team(case, actors, actor, values)
     elif step.name == "defence":
-        record_defence(case, values["received_on"], values["statement"], actor)
+        for notice in case.notices:  # each respondent's statement or waiver
+            record_defence(
+                case, values["received_on"], values["statement"], actor, party_id=notice.party_id
+            )
     else:
         perform(case, actor, step.name, expected_version=None, **values)
     return actor

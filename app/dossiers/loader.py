@@ -170,20 +170,22 @@ def load_declarations(ctx: DossierContext) -> list[dict]:
 
 
 def load_findings(ctx: DossierContext) -> dict:
-    by_allegation = {f.allegation_id: f for f in ctx.case.findings}
-    rows = []
-    for a in ctx.case.allegations:
-        f = by_allegation.get(a.id)
-        rows.append(
-            {
-                "allegation": str(label(a.misconduct_type)),
-                "outcome": str(label(f.outcome)) if f else "",
-                "severity": str(label(f.severity)) if f and f.severity else "",
-                "aggravating": (f.aggravating or "") if f else "",
-                "mitigating": (f.mitigating or "") if f else "",
-            }
+    """One row per allegation and respondent: each respondent is found at fault or not."""
+    order = {a.id: n for n, a in enumerate(ctx.case.allegations)}
+    rows = [
+        {
+            "allegation": str(label(f.allegation.misconduct_type)),
+            "respondent": f.party.name,
+            "outcome": str(label(f.outcome)),
+            "severity": str(label(f.severity)) if f.severity else "",
+            "aggravating": f.aggravating or "",
+            "mitigating": f.mitigating or "",
+        }
+        for f in sorted(
+            ctx.case.findings, key=lambda f: (order.get(f.allegation_id, 0), f.party_id)
         )
-    return {"report": ctx.case.findings_report or "", "rows": rows if ctx.case.findings else []}
+    ]
+    return {"report": ctx.case.findings_report or "", "rows": rows}
 
 
 def _sanction(s) -> dict:
@@ -197,6 +199,15 @@ def _sanction(s) -> dict:
     }
 
 
+def _notice(n) -> dict:
+    return {
+        "party": n.party.name,
+        "served_on": _d(n.served_on),
+        "received_on": _d(n.defence_received_on),
+        "statement": n.defence_statement or "",
+    }
+
+
 def load_decision(ctx: DossierContext) -> dict:
     """The decision as issued, and what is in force after any review."""
     case = ctx.case
@@ -206,7 +217,7 @@ def load_decision(ctx: DossierContext) -> dict:
         "text": (original.text or "") if original else "",
         "text_lost": bool(original and original.text_lost),
         "decided_on": _d(original.decided_on) if original else "",
-        "defence_statement": "" if ctx.shared else (case.defence_statement or ""),
+        "notices": [] if ctx.shared else [_notice(n) for n in case.notices],
         "sanctions": [_sanction(s) for s in original.imposed] if original else [],
         "reviewed": any(s.is_review for s in steps),
         "text_in_force": case.decision_text or "",

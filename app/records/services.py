@@ -19,6 +19,7 @@ from app.cases.models import (
     DECIDED_STATES,
     Case,
     CaseState,
+    FindingOutcome,
     Party,
     ReviewOutcome,
     Severity,
@@ -72,11 +73,16 @@ def suggested_draft(case: Case, party: Party) -> RecordDraft:
     from app.core.labels import label
 
     sanctions = [s for s in case.sanctions if s.party_id == party.id and s.revoked_on is None]
-    severities = [f.severity for f in case.findings if f.severity is not None] or [Severity.minor]
+    found = [
+        f
+        for f in case.findings
+        if f.party_id == party.id and f.outcome == FindingOutcome.misconduct
+    ]
+    severities = [f.severity for f in found if f.severity is not None] or [Severity.minor]
     ends = [s.end_date for s in sanctions if s.end_date]
     return RecordDraft(
         party_id=party.id,
-        conduct="；".join(label(a.misconduct_type) for a in case.allegations),
+        conduct="；".join(label(f.allegation.misconduct_type) for f in found),
         outcome=case.decision_text or "",
         legal_basis=case.rule_version,
         effective_date=min((s.start_date for s in sanctions), default=case.decided_on or today()),
@@ -94,6 +100,10 @@ def draft_record(case: Case, actor: User, data: RecordDraft) -> IntegrityRecord:
     party = next((p for p in case.respondents if p.id == data.party_id), None)
     if party is None:
         raise InvalidInput(_l("Choose a respondent of this case."), field="party_id")
+    if not case.at_fault(party):
+        raise GuardFailed(
+            _l("No misconduct was found against %(name)s: they get no record.", name=party.name)
+        )
     if not any(s.party_id == party.id and s.revoked_on is None for s in case.sanctions):
         raise GuardFailed(_l("The decision names no sanction for this respondent."))
     _check_draft(data)

@@ -141,9 +141,10 @@ def draft(reference: str):
     if not case_section_visible(current_user, case):
         abort(404)
     form = RecordDraftForm()
-    form.party_id.choices = options((p.id, p.name) for p in case.respondents)
+    # Only a respondent found at fault gets a record.
+    form.party_id.choices = options((p.id, p.name) for p in case.respondents_at_fault)
     if request.method == "GET":
-        suggestion = suggested_draft(case, case.respondents[0])
+        suggestion = suggested_draft(case, case.respondents_at_fault[0])
         form.process(obj=suggestion)
 
     def page():
