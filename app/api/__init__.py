@@ -7,8 +7,18 @@ from app.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
+def _set_up(blueprint: Blueprint) -> None:
+    from app.api.handling import authenticate, register_error_handlers
+
+    blueprint.before_request(authenticate)
+    register_error_handlers(blueprint)
+
+
+_set_up(bp)  # once, when the blueprint is made: a registered blueprint takes no more setup
+
+
 def init_app(app: Flask) -> None:
-    from app.api import joint, reviews, transfers, views  # noqa: F401  (routes register on import)
+    from app.api import cases, joint, records, reviews, spec, statistics, transfers  # noqa: F401  (routes register on import)
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

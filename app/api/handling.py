@@ -6,9 +6,10 @@ session here would let any page a user visits act in their name.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TypeVar
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, json, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
@@ -138,3 +139,38 @@ def register_error_handlers(bp) -> None:
         codes = {404: "not_found", 403: "not_allowed", 405: "method_not_allowed"}
         code = codes.get(exc.code, (exc.name or "error").lower().replace(" ", "_"))
         return problem(exc.code or 500, code, exc.name, exc.description)
+
+
+NOT_FOUND = {404: "No case with this reference is visible to you"}
+
+
+BAD_BODY = {
+    400: "The body is not a JSON object",
+    413: "The body is larger than 1 MiB",
+    415: "The body is not application/json",
+    422: "Invalid fields (`invalid_input`, with per-field `errors`)",
+}
+
+
+def respond(model: type[BaseModel], data: dict, status: int = 200, **headers) -> Response:
+    """Validates the response against its declared model, so the OpenAPI document holds.
+    Every time in a response carries its zone (`zoned`), however a model declares it."""
+    body = model.model_validate(zoned(data)).model_dump(mode="json")
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status=status,
+        mimetype="application/json",
+        headers=headers,
+    )
+
+
+def zoned(value):
+    """Times are stored in UTC and SQLite hands them back without an offset, which RFC 3339
+    requires: a naive time anywhere in a response (nested dicts and lists too) is UTC."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dict):
+        return {k: zoned(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [zoned(v) for v in value]
+    return value

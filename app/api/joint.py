@@ -16,9 +16,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.api import bp
+from app.api.handling import BAD_BODY, NOT_FOUND, current, parse_body, respond
 from app.api.schemas import Timestamp
 from app.api.spec import operation
-from app.api.views import BAD_BODY, NOT_FOUND, current, parse_body, respond
 from app.auth.models import Agency, User
 from app.cases.models import Case
 from app.cases.permissions import get_case_or_404

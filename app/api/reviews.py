@@ -5,19 +5,22 @@ member gets 403 with the reason, as on the pages."""
 
 from __future__ import annotations
 
-from app.api import bp
-from app.api.handling import current, parse_body
-from app.api.schemas import (
-    AdviceRequest,
-    CloseRequest,
-    CorrectionRequest,
-    DeclarationRequest,
-    ReviewList,
-    ReviewOut,
-    VoteRequest,
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    Field,
 )
+
+from app.api import bp
+from app.api.handling import (
+    BAD_BODY,
+    current,
+    parse_body,
+    respond,
+)
+from app.api.schemas import LongText, Request, Text
 from app.api.spec import operation
-from app.api.views import BAD_BODY, respond
 from app.committees.package import review_package, review_record, review_summary
 from app.committees.permissions import get_review_or_404, is_chair, is_consultant, sees_package
 from app.committees.queries import inbox
@@ -30,6 +33,85 @@ from app.committees.reviews import (
     write_advice,
 )
 from app.extensions import db
+
+
+class ReviewPart(BaseModel):
+    """The caller's own part in a review."""
+
+    declared: bool
+    conflict: str | None = Field(description="`none` or the kind of conflict declared")
+    recused: bool
+    chair: bool
+    consultant: bool = Field(
+        description="A consultant advises (`/advice`) but never votes or counts"
+    )
+    choice: str | None
+    opinion: str | None
+    vote_changes: int
+
+
+class ReviewSummaryOut(BaseModel):
+    id: int
+    reference: str
+    title: str
+    agency: str
+    panel: str
+    questions: str
+    meeting_date: str
+    deadline: str
+    status: str
+    outcome: str | None
+    respondents: list[dict[str, str]]
+
+
+class ReviewListItem(ReviewSummaryOut):
+    mine: ReviewPart
+
+
+class ReviewList(BaseModel):
+    items: list[ReviewListItem]
+
+
+class ReviewOut(ReviewListItem):
+    package: dict[str, Any] | None = Field(
+        description="The review package, once you declared no conflict; never the complainant"
+    )
+    record: dict[str, Any] | None = Field(
+        description="After closing: attendance, the count, each member's vote and opinion"
+    )
+
+
+class DeclarationRequest(Request):
+    conflict: Literal[
+        "none", "relative", "coauthor", "supervisor_student", "same_institution", "other"
+    ]
+    note: Text | None = None
+
+
+class CorrectionRequest(Request):
+    """A member who declared no conflict declares one before voting: it recuses them."""
+
+    conflict: Literal["relative", "coauthor", "supervisor_student", "same_institution", "other"]
+    note: Text | None = None
+
+
+class AdviceRequest(Request):
+    opinion: Text
+
+
+class VoteRequest(Request):
+    choice: Literal["endorse", "return", "abstain"]
+    opinion: Text
+
+
+class CloseRequest(Request):
+    """The chair may record attendance (member id → `present` / `absent`) and minutes in
+    the same call; the count then decides."""
+
+    attendance: dict[int, Literal["present", "absent"]] | None = None
+    minutes: LongText | None = None
+    reasons: Text | None = Field(None, description="The panel's reasons; required for a return")
+
 
 NO_REVIEW = {
     403: "You are recused from this review",

@@ -7,8 +7,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask import Response, json, request
 from pydantic import BaseModel
 
+from app.api import bp
 from app.api.schemas import Problem
 
 
@@ -143,3 +145,11 @@ def build_document(base_url: str = "/api/v1") -> dict:
             },
         },
     }
+
+
+@operation(bp, "/openapi.json", "GET", "This API's OpenAPI 3.1 document", public=True)
+def openapi_document():
+    return Response(
+        json.dumps(build_document(request.script_root + bp.url_prefix), ensure_ascii=False),
+        mimetype="application/json",
+    )

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from app.api import bp
-from app.api.handling import current, parse_body, parse_query
-from app.api.schemas import (
-    TransferAnswer,
-    TransferCreate,
-    TransferList,
-    TransferListQuery,
-    TransferOut,
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    Field,
+    StringConstraints,
 )
+
+from app.api import bp
+from app.api.handling import (
+    BAD_BODY,
+    NOT_FOUND,
+    current,
+    parse_body,
+    parse_query,
+    respond,
+)
+from app.api.schemas import Request, Text, Timestamp
 from app.api.spec import operation
-from app.api.views import BAD_BODY, NOT_FOUND, respond
-from app.cases.models import CaseTransfer
+from app.cases.models import (
+    CaseTransfer,
+)
 from app.cases.permissions import get_case_or_404
 from app.cases.transfers import (
     accept_transfer,
@@ -25,6 +35,45 @@ from app.cases.transfers import (
     withdraw_transfer,
 )
 from app.extensions import db
+
+
+class TransferCreate(Request):
+    """Offer the case to another agency; it waits in `transfer_pending` for their answer."""
+
+    target_agency: Annotated[str, StringConstraints(min_length=1, max_length=8)]
+    reason: Text
+    identity_travels: bool = Field(False, description="Whether the complainant identity goes")
+    version: int | None = Field(None, description="The case version the client last read")
+
+
+class TransferAnswer(Request):
+    reason: Text | None = Field(None, description="Required to refuse; optional to withdraw")
+
+
+class TransferListQuery(Request):
+    direction: Literal["incoming", "sent"] = Field(
+        "incoming", description="`incoming`: waiting for your agency's answer; `sent`: yours"
+    )
+
+
+class TransferOut(BaseModel):
+    id: int
+    state: Literal["pending", "accepted", "refused", "withdrawn"]
+    from_agency: str
+    to_agency: str
+    sender_reference: str
+    receiver_reference: str | None
+    title: str
+    reason: str
+    identity_travels: bool
+    sent_at: Timestamp
+    answered_at: Timestamp | None
+    answer_reason: str | None
+
+
+class TransferList(BaseModel):
+    items: list[TransferOut]
+
 
 NO_TRANSFER = {404: "No transfer with this id is visible to you"}
 ANSWER_ERRORS = {

@@ -23,6 +23,7 @@ from app.cases.models import (
     Party,
 )
 from app.core.audit import verify_chain
+from app.core.calendar import today
 from app.core.models import AuditEntry
 from app.extensions import db
 from app.statistics.models import CaseFacet, CaseSummary
@@ -32,7 +33,9 @@ from tests.conftest import password_hash
 
 THREADS = 4
 PER_THREAD = 5
-YEAR = 2025
+# References are numbered in the year of registration (this year); the fixture puts the
+# year's sequence back as it found it.
+YEAR = today().year
 
 
 @pytest.fixture
@@ -111,7 +114,7 @@ def test_concurrent_registrations_get_unique_gap_free_references(app, committed_
             for n in range(PER_THREAD):
                 response = client.post(
                     "/api/v1/cases",
-                    json=new_case_body(title=f"并发登记{n}", received_date=f"{YEAR}-06-02"),
+                    json=new_case_body(title=f"并发登记{n}", received_date=today().isoformat()),
                     headers={"Authorization": f"Bearer {token}"},
                 )
                 body = response.get_json()
