@@ -43,7 +43,11 @@ def test_every_message_has_a_reviewed_chinese_translation():
 def test_each_message_is_translated_once():
     """Catalogues from branches merge by union: a message added twice keeps only one of its
     translations, silently, so a second entry is an error here."""
-    ids = re.findall(r'^msgid ((?:".*"\n)+)', CATALOGUE.read_text(encoding="utf-8"), re.M)
+    # A message is its context (msgctxt, if any) and its text: "Closed" of a case and of a
+    # task are two messages.
+    ids = re.findall(
+        r'^((?:msgctxt ".*"\n)?msgid (?:".*"\n)+)', CATALOGUE.read_text(encoding="utf-8"), re.M
+    )
     seen, twice = set(), []
     for msgid in ids:
         if msgid in seen and msgid != '""\n':
@@ -54,7 +58,15 @@ def test_each_message_is_translated_once():
 
 def test_the_catalogue_holds_every_string_in_the_code():
     method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "_l": None,
+        "lazy_gettext": None,
+        "_lp": ((1, "c"), 2),
+        "lazy_pgettext": ((1, "c"), 2),
+    }
     found = {
         msgid if isinstance(msgid, str) else msgid[0]
         for _file, _line, msgid, _comments, _context in extract_from_dir(
@@ -91,3 +103,26 @@ def test_form_errors_are_in_chinese_by_default(client, make_user):
     page = text(client.post("/cases/new", data={"title": ""}))
     assert "尚未保存" in page
     assert "This field is required." not in page
+
+
+def test_one_english_word_reads_by_what_it_names(app):
+    """"Closed" of a case is 已结案, of a task 已关闭; a declined invitation is 已谢绝, a
+    declined recognition 不予认可 (messages with a context)."""
+    from flask_babel import force_locale
+
+    from app.cases.models import CaseState
+    from app.committees.labels import review_label
+    from app.committees.models import SeatStatus
+    from app.core.labels import label
+    from app.joint.models import ParticipationStatus, TaskStatus
+    from app.records.models import RecognitionDecision
+
+    with app.test_request_context(), force_locale("zh"):
+        assert label(CaseState.closed) == "已结案"
+        assert label(TaskStatus.closed) == "已关闭"
+        assert review_label("closed", "status") == "审议结束"
+        assert label(ParticipationStatus.declined) == "已谢绝"
+        assert label(SeatStatus.declined) == "已谢绝"
+        assert label(RecognitionDecision.decline) == "不予认可"
+    with app.test_request_context(), force_locale("en"):
+        assert label(TaskStatus.closed) == "Closed" == label(CaseState.closed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from app.committees.models import PanelKind, SeatStatus
 from app.committees.rules import Category, Check, Gender, SeatRole
@@ -73,7 +74,7 @@ REVIEW_LABELS = {
         "absent": _l("Absent"),
         "recused": _l("Recused"),
     },
-    "status": {"open": _l("Open"), "closed": _l("Closed")},
+    "status": {"open": _l("Open"), "closed": _lp("review", "Closed")},
     "outcome": {
         "endorse": _l("Endorsed the findings"),
         "return": _l("Returned for further investigation"),
@@ -140,7 +141,7 @@ def register() -> None:
             (SeatRole.consultant, _l("Consultant (no vote)")),
             (SeatStatus.invited, _l("Invited")),
             (SeatStatus.active, _l("Seated")),
-            (SeatStatus.declined, _l("Declined")),
+            (SeatStatus.declined, _lp("invitation", "Declined")),
             (SeatStatus.ended, _l("Ended")),
         ],
         audit={

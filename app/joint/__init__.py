@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 bp = Blueprint("joint", __name__)
 
@@ -39,7 +40,7 @@ def init_app(app: Flask) -> None:
         values=[
             (ParticipationStatus.pending, _l("Awaiting answer")),
             (ParticipationStatus.accepted, _l("Taking part")),
-            (ParticipationStatus.declined, _l("Declined")),
+            (ParticipationStatus.declined, _lp("invitation", "Declined")),
             (ParticipationStatus.expired, _l("Lapsed")),
             (ParticipationStatus.withdrawn, _l("Withdrew")),
             (ParticipationStatus.removed, _l("Removed")),
@@ -52,7 +53,7 @@ def init_app(app: Flask) -> None:
             (TaskStatus.open, _l("Assigned")),
             (TaskStatus.accepted, _l("In progress")),
             (TaskStatus.completed, _l("Completed, awaiting review")),
-            (TaskStatus.closed, _l("Closed")),
+            (TaskStatus.closed, _lp("task", "Closed")),
             (TaskStatus.ended, _l("Ended with the case")),
         ]
     )
