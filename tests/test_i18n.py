@@ -106,7 +106,7 @@ def test_form_errors_are_in_chinese_by_default(client, make_user):
 
 
 def test_one_english_word_reads_by_what_it_names(app):
-    """"Closed" of a case is 已结案, of a task 已关闭; a declined invitation is 已谢绝, a
+    """ "Closed" of a case is 已结案, of a task 已关闭; a declined invitation is 已谢绝, a
     declined recognition 不予认可 (messages with a context)."""
     from flask_babel import force_locale
 

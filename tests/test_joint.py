@@ -857,3 +857,19 @@ def test_not_accepting_a_case_ends_its_joint_investigation(make_case, make_user,
     assert js.status == ParticipationStatus.ended
     entry = _ended_entry(case, "not_accepted")
     assert entry is not None and entry.details["participations"] == 1
+
+
+def test_the_invited_supervisor_finds_the_invitation_and_reads_the_case_before_answering(
+    client, joint, zj_invited
+):
+    db.session.commit()
+    case = joint["case"]
+    sign_in(client, joint["zj_supervisor"])
+    dashboard = client.get("/").get_data(as_text=True)
+    assert 'data-testid="joint-invitations"' in dashboard and case.reference in dashboard
+    page = client.get("/joint").get_data(as_text=True)
+    assert 'data-testid="invitation-summary"' in page
+    assert case.title in page and case.summary in page and "抄袭" in page
+    _assert_no_leak(page)  # the summary, never the complainant or internal material
+    sign_in(client, joint["zj_officer"])  # supervisors answer: an officer is not asked
+    assert 'data-testid="joint-invitations"' not in client.get("/").get_data(as_text=True)

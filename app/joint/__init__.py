@@ -113,7 +113,7 @@ def init_app(app: Flask) -> None:
         lambda user: user.has_role(Role.officer, Role.supervisor),
     )
     register_case_section(30, "joint/_case_section.html", load=views.joint_for_case, name="joint")
-    register_dashboard_panel(50, "joint/_dashboard.html", views.overdue_for_dashboard)
+    register_dashboard_panel(50, "joint/_dashboard.html", views.joint_dashboard)
     from app.core.identifiers import mask_id_number
 
     app.jinja_env.filters["masked_id"] = mask_id_number

@@ -39,19 +39,26 @@ def shared_timeline(case: Case, reader: User) -> list[dict]:
     ]
 
 
+def pending_invitations(user: User) -> list[Participation]:
+    """The invitations a supervisor answers for their agency, the soonest due first."""
+    if not user.has_role(Role.supervisor):
+        return []
+    return db.session.scalars(
+        select(Participation)
+        .where(
+            Participation.agency_id == user.agency_id,
+            Participation.status == ParticipationStatus.pending,
+        )
+        .options(selectinload(Participation.case))
+        .order_by(Participation.respond_by, Participation.id)
+    ).all()
+
+
 def joint_page_data(user: User) -> dict:
     visible = visible_clause(user)
-    invitations = []
+    invitations = pending_invitations(user)
     officers = []
     if user.has_role(Role.supervisor):
-        invitations = db.session.scalars(
-            select(Participation)
-            .where(
-                Participation.agency_id == user.agency_id,
-                Participation.status == ParticipationStatus.pending,
-            )
-            .order_by(Participation.respond_by, Participation.id)
-        ).all()
         officers = (
             db.session.scalars(
                 select(User)

@@ -30,7 +30,7 @@ from app.joint.permissions import (
     may_work_on,
     participation_of,
 )
-from app.joint.queries import joint_page_data, shared_timeline
+from app.joint.queries import joint_page_data, pending_invitations, shared_timeline
 from app.joint.services import (
     accept_invitation,
     act_on_task,
@@ -76,9 +76,13 @@ def joint_for_case(case: Case, user) -> dict:
     }
 
 
-def overdue_for_dashboard(user: User) -> list[Task]:
-    """Overdue tasks of cases this user sees, assigned by or to their agency."""
-    return overdue_tasks(user.agency_id, visible_to=user)
+def joint_dashboard(user: User) -> dict:
+    """The dashboard's joint part: overdue tasks of cases this user sees, assigned by or to
+    their agency, and for a supervisor the invitations waiting for the agency's answer."""
+    return {
+        "overdue": overdue_tasks(user.agency_id, visible_to=user),
+        "invitations": pending_invitations(user),
+    }
 
 
 def _on_case(case: Case, action, *, form: str, done: str):
