@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 from app.auth.models import Agency, Role, User
 from app.cases import scenario
 from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
-from app.exchange import envelopes, tasks
+from app.core import envelopes
+from app.core.node import b64
+from app.exchange import tasks
 from app.exchange.models import Delivery, DeliveryStatus
-from app.exchange.node import b64
 from app.exchange.services import add_peer
 from app.extensions import db
 from app.records.models import IntegrityRecord, Recognition, RecordStatus, RecordVersion
@@ -352,8 +353,8 @@ def test_records_published_before_joining_the_exchange_reach_a_peer(nodes, tmp_p
     what it published before, and a peer that registers it pulls all of it."""
     from flask_migrate import upgrade
 
+    from app.core import node as node_module
     from app.demo.loader import ensure_agencies
-    from app.exchange import node as node_module
 
     _a, b = nodes
     late = Node("late", tmp_path)

@@ -1374,7 +1374,7 @@ class World(dict):
         ).one()
 
     def _build_node(self):
-        from app.exchange.node import init_node
+        from app.core.node import init_node
 
         return init_node()[0]
 
@@ -1473,7 +1473,7 @@ class World(dict):
     def _build_peer(self):
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        from app.exchange.node import public_key_text
+        from app.core.node import public_key_text
         from app.exchange.services import add_peer
 
         key = public_key_text(Ed25519PrivateKey.generate().public_key())

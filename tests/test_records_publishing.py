@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from app.cases.models import CaseState
 from app.cases.scenario import review
+from app.core import envelopes
 from app.core.errors import GuardFailed
-from app.exchange import envelopes
+from app.core.node import init_node, load_public_key, public_key_text
+from app.exchange.envelopes import check_shape
 from app.exchange.models import Delivery
-from app.exchange.node import init_node, load_public_key, public_key_text
 from app.exchange.services import add_peer
 from app.records.models import IntegrityRecord, RecordStatus, RecordVersion
 from app.records.services import approve_record, draft_record, revoke_record, suggested_draft
@@ -144,7 +145,7 @@ def test_versions_published_before_init_are_signed_and_queued_on_init(app, db, d
     versions = db.session.scalars(select(RecordVersion).order_by(RecordVersion.id)).all()
     public = load_public_key(init_node()[1])
     for version in versions:
-        shape = envelopes.check_shape(version.envelope)
+        shape = check_shape(version.envelope)
         assert shape.sender == "node-late" and envelopes.verify(version.envelope, public)
         assert version.envelope_sha256 == envelopes.digest(version.envelope)
         assert version.envelope["payload"]["status"] == "active"

@@ -8,9 +8,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
-from app.core import audit
+from app.core import audit, envelopes, node
 from app.core.errors import InvalidInput, NotAllowed
-from app.exchange import envelopes, node
+from app.core.node import load_public_key
 from app.exchange.models import Delivery, ExchangePeer
 from app.extensions import db
 from app.records.models import IntegrityRecord, RecordVersion
@@ -65,8 +65,6 @@ def can_manage_peers(user: User) -> bool:
 def add_peer(node_id: str, url: str, public_key: str, actor: User | None = None) -> ExchangePeer:
     """Registers (or re-keys) a peer whose envelopes this node will accept."""
     from urllib.parse import urlparse
-
-    from app.exchange.node import load_public_key
 
     if actor is not None and not can_manage_peers(actor):
         raise NotAllowed(_l("Only an agency administrator can manage exchange peers."))

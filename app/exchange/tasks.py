@@ -12,8 +12,9 @@ import urllib.request
 from flask import current_app
 from sqlalchemy import or_, select
 
+from app.core import envelopes
 from app.core.models import utcnow
-from app.exchange import envelopes
+from app.exchange.envelopes import sign_request
 from app.exchange.models import Delivery, DeliveryStatus, ExchangePeer
 from app.exchange.receive import ExchangeRefused, accept, verify_receipt
 from app.extensions import db
@@ -180,9 +181,7 @@ def pull_from_peer(peer_id: int, page_size: int = 200) -> int:
 
 def _fetch_page(peer: ExchangePeer, cursor: int, page_size: int) -> dict:
     path = f"/api/exchange/v1/records?since={cursor}&limit={page_size}"
-    request = urllib.request.Request(
-        peer.url.rstrip("/") + path, headers=envelopes.sign_request("GET", path)
-    )
+    request = urllib.request.Request(peer.url.rstrip("/") + path, headers=sign_request("GET", path))
     node_id = peer.node_id
     db.session.commit()
     status, body = _send(request)

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.core import node
 from app.core.pages import form_status, run_step
-from app.exchange import bp, node
+from app.exchange import bp
 from app.exchange.forms import PeerForm
 from app.exchange.models import ExchangePeer
 from app.exchange.services import add_peer, can_manage_peers, set_peer_active

@@ -24,13 +24,12 @@ from app.cases.models import (
     Severity,
 )
 from app.cases.permissions import can_handle
-from app.core import audit
+from app.core import audit, envelopes, node
 from app.core.calendar import today
 from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.core.identifiers import clean_id_number, mask_id_number
 from app.core.models import utcnow
-from app.exchange import envelopes, node
 from app.exchange.models import Delivery, DeliveryStatus, ExchangePeer
 from app.extensions import db
 from app.records import handoffs

@@ -10,9 +10,10 @@ from sqlalchemy.orm import contains_eager
 
 from app.cases.models import Case
 from app.cases.permissions import AGENCY_READ_ROLES, get_case_or_404
+from app.core import node
 from app.core.labels import options
 from app.core.pages import attempt, form_status, run_step
-from app.exchange import node, tasks
+from app.exchange import tasks
 from app.exchange.models import Delivery
 from app.extensions import db
 from app.records import bp
