@@ -17,9 +17,30 @@ def init_app(app: Flask) -> None:
     from app.extensions import csrf
 
     check_key_files(app)
+    _listen_to_records()
     app.register_blueprint(bp)
     for blueprint in (api.bp, api.wellknown):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     cli.init_app(app)
     register_nav(84, "exchange.peers", _l("Exchange peers"), can_manage_peers)
+
+
+def _listen_to_records() -> None:
+    """The exchange builds on records: it delivers what records publish, sends back the
+    recognition decisions taken here, and shows a record's deliveries on its page."""
+    from app.exchange import services, views
+    from app.records.hooks import (
+        register_recognition_decided,
+        register_record_section,
+        register_version_published,
+    )
+
+    register_version_published(services.deliver_published)
+    register_recognition_decided(services.send_decided_recognition)
+    register_record_section(
+        50,
+        "exchange/_record_deliveries.html",
+        load=views.record_deliveries,
+        visible=views.deliveries_shown,
+    )

@@ -1,5 +1,6 @@
-"""The exchange's state changes: peers, and signing what was published before this node
-had a key. Every function checks who, changes state, audits and flushes; the caller commits."""
+"""The exchange's state changes: peers, the deliveries of what records publishes, and
+signing what was published before this node had a key. Every function checks who, changes
+state, audits and flushes; the caller commits."""
 
 from __future__ import annotations
 
@@ -11,9 +12,43 @@ from app.auth.models import Role, User
 from app.core import audit, envelopes, node
 from app.core.errors import InvalidInput, NotAllowed
 from app.core.node import load_public_key
+from app.exchange import tasks
 from app.exchange.models import Delivery, ExchangePeer
 from app.extensions import db
-from app.records.models import IntegrityRecord, RecordVersion
+from app.records.hooks import Announcement
+from app.records.models import IntegrityRecord, Recognition, RecordVersion
+
+
+def deliver_published(version: RecordVersion) -> Announcement:
+    """Records' `version_published` listener: a version this node publishes goes to every
+    active peer. The deliveries are rows of the publishing transaction; they are scheduled
+    once it is committed."""
+    if not node.is_initialised():
+        return Announcement(
+            summary=_l(
+                "This node has not joined the exchange yet, so no other deployment receives it."
+            )
+        )
+    peers = db.session.scalars(select(ExchangePeer.id).where(ExchangePeer.active)).all()
+    db.session.add_all(Delivery(version_id=version.id, peer_id=peer) for peer in peers)
+    db.session.flush()
+    deliveries = [(version.id, peer) for peer in peers]
+    return Announcement(
+        recipients=len(deliveries),
+        after_commit=lambda: tasks.schedule_deliveries(deliveries),
+        summary=(
+            _l("Exchange peers it is sent to: %(count)s.", count=len(deliveries))
+            if deliveries
+            else _l("No exchange peer is registered, so no other deployment receives it.")
+        ),
+    )
+
+
+def send_decided_recognition(recognition: Recognition) -> None:
+    """Records' `recognition_decided` listener: a decision on a received record goes back to
+    the record's origin (it waits for that when its acknowledgement is pending)."""
+    if recognition.ack_status is not None:
+        tasks.enqueue(tasks.send_recognition, recognition.id)
 
 
 def sign_earlier_versions(batch: int = 500) -> tuple[int, list[tuple[int, int]]]:
