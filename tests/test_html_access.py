@@ -394,7 +394,7 @@ MATRIX = {
         lambda w: {"reason": "误传"},
         [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 403), ("sh_officer", 302)],
     ),
-    "evidence.mark_for_panel": (
+    "panel_material.mark_evidence": (
         # The case team only: another agency does not see the case, an auditor may not mark.
         "POST",
         lambda w: f"/cases/{w['item'].case.reference}/evidence/{w['item'].id}/panel",
@@ -408,7 +408,7 @@ MATRIX = {
             ("sh_officer", 302),
         ],
     ),
-    "notes.mark_for_panel": (
+    "panel_material.mark_note": (
         "POST",
         lambda w: f"/cases/{w['note'].case.reference}/notes/{w['note'].id}/panel",
         lambda w: {"marked": "1"},

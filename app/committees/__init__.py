@@ -9,7 +9,7 @@ bp = Blueprint("committees", __name__, url_prefix="/committees")
 
 def init_app(app: Flask) -> None:
     from app.auth.models import Role
-    from app.committees import models, review_views, views  # noqa: F401  (routes on import)
+    from app.committees import material_views, models, review_views, views  # noqa: F401
     from app.committees.figures import register_committee_figures
     from app.committees.labels import (
         REVIEW_ACTION_LABELS,
@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     if not is_registered("committee_reviews"):
         register_committee_figures()
     app.register_blueprint(bp)
+    app.register_blueprint(material_views.bp)  # the panel marks, under /cases/…
     app.jinja_env.filters["category_label"] = category_label
     app.jinja_env.filters["review_label"] = review_label
     ACTION_LABELS.update(REVIEW_ACTION_LABELS)

@@ -58,29 +58,29 @@ class Publication:
 
 VersionListener = Callable[["RecordVersion"], Announcement | None]
 RecognitionListener = Callable[["Recognition"], None]
-_VERSION_PUBLISHED: list[VersionListener] = []
-_RECOGNITION_DECIDED: list[RecognitionListener] = []
+VERSION_LISTENERS: list[VersionListener] = []
+RECOGNITION_LISTENERS: list[RecognitionListener] = []
 
 
 def register_version_published(fn: VersionListener) -> None:
-    if fn not in _VERSION_PUBLISHED:
-        _VERSION_PUBLISHED.append(fn)
+    if fn not in VERSION_LISTENERS:
+        VERSION_LISTENERS.append(fn)
 
 
 def version_published(version: RecordVersion) -> Publication:
     """Tells every listener; called by the publishing service, in its transaction."""
-    announced = (fn(version) for fn in _VERSION_PUBLISHED)
+    announced = (fn(version) for fn in VERSION_LISTENERS)
     return Publication(version.id, [a for a in announced if a is not None])
 
 
 def register_recognition_decided(fn: RecognitionListener) -> None:
-    if fn not in _RECOGNITION_DECIDED:
-        _RECOGNITION_DECIDED.append(fn)
+    if fn not in RECOGNITION_LISTENERS:
+        RECOGNITION_LISTENERS.append(fn)
 
 
 def recognition_decided(recognition: Recognition) -> None:
     """Call once the decision is committed."""
-    for fn in _RECOGNITION_DECIDED:
+    for fn in RECOGNITION_LISTENERS:
         fn(recognition)
 
 
