@@ -29,11 +29,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask_migrate import upgrade
 
 from app import create_app
+from app.core import envelopes
 from app.core.crypto import matching_hash
 from app.core.identifiers import make_resident_id
+from app.core.node import b64, init_node, public_key_text
 from app.core.secrets import new_field_key
-from app.exchange import envelopes
-from app.exchange.node import b64, init_node, public_key_text
 from app.extensions import db
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/yrd_test_exchange"

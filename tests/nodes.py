@@ -74,8 +74,8 @@ class Node:
         self.public_key = ""
 
     def prepare(self) -> None:
+        from app.core.node import init_node
         from app.demo.loader import ensure_agencies
-        from app.exchange.node import init_node
 
         with self.app.app_context():
             upgrade()

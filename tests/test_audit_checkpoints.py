@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text
 
 from app.core.models import AuditEntry
-from app.exchange.node import b64, init_node, public_key_text
+from app.core.node import b64, init_node, public_key_text
 
 
 @pytest.fixture

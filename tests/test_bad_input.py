@@ -10,9 +10,9 @@ import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.cases.models import CaseState
+from app.core import envelopes
+from app.core.node import b64, init_node, public_key_text
 from app.evidence.services import Upload, add_file_evidence
-from app.exchange import envelopes
-from app.exchange.node import b64, init_node, public_key_text
 from app.exchange.services import add_peer
 from tests.ui_helpers import sign_in
 

@@ -13,8 +13,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from sqlalchemy import func, select
 
-from app.exchange import envelopes
-from app.exchange.node import b64, init_node, public_key_text
+from app.core import envelopes
+from app.core.node import b64, init_node, public_key_text
 from app.exchange.services import add_peer
 from app.records.models import IntegrityRecord, RecordStatus, RecordVersion
 
@@ -149,7 +149,7 @@ def test_wrong_content_type_and_unsigned_pull(client, peer):
 
 
 def test_pull_with_a_signed_request_pages_by_cursor(client, db, peer, app, monkeypatch):
-    from app.exchange import node as node_module
+    from app.core import node as node_module
 
     # The peer signs its request with its own key: sign as the peer, verify as this node.
     path = "/api/exchange/v1/records?since=0&limit=10"

@@ -13,7 +13,7 @@ import threading
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
-from app.exchange.node import init_node, public_key_text
+from app.core.node import init_node, public_key_text
 from app.exchange.services import add_peer
 from app.records.models import IntegrityRecord, RecordVersion
 from tests.test_exchange_api import PEER, envelope

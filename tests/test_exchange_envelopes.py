@@ -8,7 +8,7 @@ import rfc8785
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from app.exchange import envelopes
+from app.core import envelopes
 
 # Every kind of character, lone surrogates included, and the ones that need care more often.
 characters = st.characters(exclude_categories=()) | st.sampled_from(
@@ -47,7 +47,7 @@ def test_canonical_form_is_rfc8785s(obj):
 def test_a_signed_envelope_verifies_by_its_canonical_form():
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from app.exchange.node import b64
+    from app.core.node import b64
 
     key = Ed25519PrivateKey.generate()
     envelope = {

@@ -17,13 +17,14 @@ from sqlalchemy import func, select
 
 from app.auth.models import Agency, Role, User
 from app.cases.models import CaseSource, CaseState, MisconductType, PartyType
+from app.core import envelopes
+from app.core.node import b64
 from app.demo import scenario
-from app.exchange import envelopes, tasks
+from app.exchange import tasks
 from app.exchange.models import Delivery, DeliveryStatus
-from app.exchange.node import b64
 from app.exchange.services import add_peer
 from app.extensions import db
-from app.records.models import IntegrityRecord, Recognition, RecordStatus, RecordVersion
+from app.records.models import AckStatus, IntegrityRecord, Recognition, RecordStatus, RecordVersion
 from app.records.services import (
     approve_record,
     draft_record,
@@ -104,10 +105,10 @@ def publish_on(node: Node, person: str, id_number: str) -> str:
         )
         scenario.walk(case, CaseState.decided)
         record = draft_record(case, officer, suggested_draft(case, case.respondents[0]))
-        deliveries = approve_record(record, _make_user("SH", Role.agency_admin, "sh-admin-x"))
+        publication = approve_record(record, _make_user("SH", Role.agency_admin, "sh-admin-x"))
         db.session.commit()
         uid = record.record_uid
-        tasks.schedule_deliveries(deliveries)
+        publication.dispatch()
         return uid
 
 
@@ -190,11 +191,11 @@ def test_revoke_on_a_shows_revoked_on_b(nodes):
         record = db.session.scalar(select(IntegrityRecord).where(IntegrityRecord.record_uid == uid))
         case = record.case
         scenario.review(case, "overturned", reason="证据不足")
-        deliveries = revoke_record(
+        publication = revoke_record(
             record, _make_user("SH", Role.agency_admin, "sh-admin-x"), "复查撤销"
         )
         db.session.commit()
-        tasks.schedule_deliveries(deliveries)
+        publication.dispatch()
     record = held(b, uid)
     assert record.status == RecordStatus.revoked and record.current_version == 2
     assert [d[1] for d in deliveries_of(a, uid)] == [DeliveryStatus.delivered] * 2
@@ -276,7 +277,7 @@ def test_recognition_on_b_reaches_a(nodes):
         db.session.commit()
         result = tasks.send_recognition(row.id)
         assert result == "stored"
-        assert db.session.get(Recognition, row.id).ack_status == DeliveryStatus.delivered
+        assert db.session.get(Recognition, row.id).ack_status == AckStatus.delivered
     with a.app.app_context():
         record = db.session.scalar(select(IntegrityRecord).where(IntegrityRecord.record_uid == uid))
         [recognition] = record.recognitions
@@ -352,8 +353,8 @@ def test_records_published_before_joining_the_exchange_reach_a_peer(nodes, tmp_p
     what it published before, and a peer that registers it pulls all of it."""
     from flask_migrate import upgrade
 
+    from app.core import node as node_module
     from app.demo.loader import ensure_agencies
-    from app.exchange import node as node_module
 
     _a, b = nodes
     late = Node("late", tmp_path)

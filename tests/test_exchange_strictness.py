@@ -16,10 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from app.cases.models import CaseState
+from app.core import envelopes
 from app.core.models import utcnow
-from app.exchange import envelopes, tasks
+from app.core.node import b64, init_node, public_key_text
+from app.exchange import tasks
 from app.exchange.models import SeenRequest
-from app.exchange.node import b64, init_node, public_key_text
 from app.exchange.services import add_peer
 from app.records.models import IntegrityRecord, RecordVersion
 from app.records.services import approve_record, draft_record, suggested_draft

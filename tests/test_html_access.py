@@ -415,7 +415,7 @@ MATRIX = {
         lambda w: {"reason": "误传"},
         [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 403), ("sh_officer", 302)],
     ),
-    "evidence.mark_for_panel": (
+    "panel_material.mark_evidence": (
         # The case team only: another agency does not see the case, an auditor may not mark.
         "POST",
         lambda w: f"/cases/{w['item'].case.reference}/evidence/{w['item'].id}/panel",
@@ -429,7 +429,7 @@ MATRIX = {
             ("sh_officer", 302),
         ],
     ),
-    "notes.mark_for_panel": (
+    "panel_material.mark_note": (
         "POST",
         lambda w: f"/cases/{w['note'].case.reference}/notes/{w['note'].id}/panel",
         lambda w: {"marked": "1"},
@@ -1409,7 +1409,7 @@ class World(dict):
         ).one()
 
     def _build_node(self):
-        from app.exchange.node import init_node
+        from app.core.node import init_node
 
         return init_node()[0]
 
@@ -1508,7 +1508,7 @@ class World(dict):
     def _build_peer(self):
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        from app.exchange.node import public_key_text
+        from app.core.node import public_key_text
         from app.exchange.services import add_peer
 
         key = public_key_text(Ed25519PrivateKey.generate().public_key())

@@ -1,9 +1,12 @@
 """The layout: each feature is a package under app/, and no module imports another feature's
 `views` (pages are the top of a feature; what others need lives in its non-view modules or
-in app/core). Records and the exchange are separate features."""
+in app/core). Records and the exchange are separate features, and a feature never imports
+one that builds on it."""
 
 import ast
 from pathlib import Path
+
+import pytest
 
 APP = Path(__file__).resolve().parent.parent / "app"
 
@@ -76,7 +79,53 @@ def test_records_and_exchange_are_separate_features():
     records = {p.name for p in (APP / "records").glob("*.py")}
     exchange = {p.name for p in (APP / "exchange").glob("*.py")}
     assert {"models.py", "services.py", "permissions.py", "serialize.py", "views.py"} <= records
-    assert {"node.py", "envelopes.py", "receive.py", "api.py", "tasks.py", "views.py"} <= exchange
+    assert {"envelopes.py", "receive.py", "api.py", "tasks.py", "views.py"} <= exchange
+    # This node's key pair and the envelope seal: records and the audit checkpoints sign too.
+    assert {"node.py", "envelopes.py"} <= {p.name for p in (APP / "core").glob("*.py")}
     source = (APP / "exchange" / "services.py").read_text(encoding="utf-8")
     for name in ("def draft_record", "def approve_record", "def visible_records", "def can_"):
         assert name not in source.replace("def can_manage_peers", "")
+
+
+def imports_of(lower: str, upper: str, root: Path = APP) -> list[str]:
+    """Every import of app.<upper> by the modules of app/<lower>, inside functions too."""
+    found = []
+    for path in sorted((root / lower).rglob("*.py")):
+        relative = path.relative_to(root.parent).with_suffix("")
+        name = ".".join(relative.parts).removesuffix(".__init__")
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for lineno, module in _imported_modules(tree, package):
+            hit = f"{relative}.py:{lineno} imports {module}"
+            if module.split(".")[:2] == ["app", upper] and hit not in found:
+                found.append(hit)
+    return found
+
+
+# (lower, upper): the upper feature builds on the lower one, which never imports it back.
+ONE_WAY = [
+    ("core", "exchange"),  # node keys and envelope seals are core's; the exchange uses them
+    ("records", "exchange"),  # records announces its versions; the exchange delivers them
+    ("evidence", "committees"),  # committees marks evidence for a panel
+    ("notes", "committees"),  # and notes
+]
+
+
+@pytest.mark.parametrize(("lower", "upper"), ONE_WAY)
+def test_a_feature_never_imports_the_one_built_on_it(lower, upper):
+    assert imports_of(lower, upper) == []
+
+
+def test_the_one_way_check_sees_an_import_inside_a_function(tmp_path):
+    feature = tmp_path / "app" / "records"
+    feature.mkdir(parents=True)
+    (feature / "views.py").write_text(
+        "def page():\n    from app.exchange import tasks\n    from ..exchange.models import X\n",
+        encoding="utf-8",
+    )
+    assert imports_of("records", "exchange", tmp_path / "app") == [
+        "app/records/views.py:2 imports app.exchange",
+        "app/records/views.py:2 imports app.exchange.tasks",
+        "app/records/views.py:3 imports app.exchange.models",
+        "app/records/views.py:3 imports app.exchange.models.X",
+    ]

@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from app.cases.models import CaseState
 from app.core.models import AuditEntry
-from app.exchange.models import DeliveryStatus
-from app.records.models import IntegrityRecord, Recognition, RecordStatus
+from app.records.models import AckStatus, IntegrityRecord, Recognition, RecordStatus
 from app.records.services import draft_record, suggested_draft
 from tests.test_exchange_api import envelope, node, peer  # noqa: F401  (fixtures)
 
@@ -84,7 +83,7 @@ def test_recognition_of_a_received_record_through_the_page(
     row = db.session.scalar(select(Recognition).where(Recognition.record_id == record.id))
     assert row.agency_code == "ZJ" and row.modified_terms == "本省禁止申报两年"
     # The origin (port 9) is unreachable: the decision stands, its acknowledgement waits.
-    assert row.ack_status == DeliveryStatus.failed
+    assert row.ack_status == AckStatus.failed
     detail = client.get(f"/records/{record.id}").get_data(as_text=True)
     assert "已变更认可" in detail and "发送失败" in detail
     assert (

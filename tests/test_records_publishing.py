@@ -11,11 +11,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from app.cases.models import CaseState
+from app.core import envelopes
 from app.core.errors import GuardFailed
+from app.core.node import init_node, load_public_key, public_key_text
 from app.demo.scenario import review
-from app.exchange import envelopes
+from app.exchange.envelopes import check_shape
 from app.exchange.models import Delivery
-from app.exchange.node import init_node, load_public_key, public_key_text
 from app.exchange.services import add_peer
 from app.records.models import IntegrityRecord, RecordStatus, RecordVersion
 from app.records.services import approve_record, draft_record, revoke_record, suggested_draft
@@ -144,7 +145,7 @@ def test_versions_published_before_init_are_signed_and_queued_on_init(app, db, d
     versions = db.session.scalars(select(RecordVersion).order_by(RecordVersion.id)).all()
     public = load_public_key(init_node()[1])
     for version in versions:
-        shape = envelopes.check_shape(version.envelope)
+        shape = check_shape(version.envelope)
         assert shape.sender == "node-late" and envelopes.verify(version.envelope, public)
         assert version.envelope_sha256 == envelopes.digest(version.envelope)
         assert version.envelope["payload"]["status"] == "active"
@@ -228,3 +229,31 @@ def test_the_dashboard_lists_the_drafts_to_approve_and_the_badge_counts_them(
     panel = page[page.index('data-testid="queue-to_approve"') :]
     assert f'href="/records/{record.id}"' in panel[: panel.index("</table>")]
     assert 'data-testid="nav-badge"' in page
+
+
+def test_the_exchange_listens_to_records_once_however_many_apps(
+    db, drafted, login, client, key_dir
+):
+    """Another app in the same process registers the exchange's listeners and section again:
+    records keeps one of each, so a version goes once to each peer and its page shows one
+    delivery table."""
+    from app import create_app
+    from app.records import hooks
+
+    def registered():
+        return [hooks.VERSION_LISTENERS, hooks.RECOGNITION_LISTENERS, hooks.RECORD_SECTIONS]
+
+    before = [list(r) for r in registered()]
+    assert [len(r) for r in before] == [1, 1, 1]
+    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert registered() == before
+
+    init_node("node-test-once")
+    add_peer("node-far", "http://127.0.0.1:9", _peer_key())
+    record, admin = drafted()
+    login(admin)
+    page = client.post(f"/records/{record.id}/approve", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "Exchange peers it is sent to: 1." in text
+    assert text.count('data-testid="deliveries"') == 1 and text.count("node-far") == 1
+    assert len(db.session.scalars(select(Delivery)).all()) == 1

@@ -81,7 +81,7 @@ def test_production_names_the_weak_secret_key(start):
 def test_broken_exchange_key_files_stop_the_start(start, tmp_path):
     app = start()
     with app.app_context():
-        from app.exchange.node import init_node
+        from app.core.node import init_node
 
         init_node("node-secrets")
     folder = tmp_path / "exchange"

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.cases.models import CaseState
+from app.core.node import public_key_text
 from app.demo.scenario import review
 from app.exchange.models import ExchangePeer
-from app.exchange.node import public_key_text
 from app.records.models import RecordStatus
 from app.records.services import approve_record, draft_record, suggested_draft
 from tests.ui_helpers import page_version, sign_in, text

@@ -11,7 +11,12 @@ def init_app(app: Flask) -> None:
     from app.auth.models import Role
     from app.cases.extension_points import bind_step
     from app.committees import labels as committees_labels
-    from app.committees import models, review_views, views  # noqa: F401  (routes on import)
+    from app.committees import (  # noqa: F401  (routes on import)
+        material_views,
+        models,
+        review_views,
+        views,
+    )
     from app.committees.figures import register_committee_figures
     from app.committees.labels import (
         REVIEW_ACTION_LABELS,
@@ -30,6 +35,7 @@ def init_app(app: Flask) -> None:
     register_committee_figures()
     bind_step("refer_to_committee", open_review)
     app.register_blueprint(bp)
+    app.register_blueprint(material_views.bp)  # the panel marks, under /cases/…
     app.jinja_env.filters["category_label"] = category_label
     app.jinja_env.filters["review_label"] = review_label
     register_labels(actions=REVIEW_ACTION_LABELS)

@@ -9,8 +9,8 @@ valid checkpoint's entry is still there, unchanged and with as many entries befo
 reports every checkpoint whose signature does not hold. The daily periodic job and
 `flask audit checkpoint` write them, and only over an intact log.
 
-The key: this node's exchange key once it has one (`flask exchange init`). Before that, a
-dedicated key, created on first use at AUDIT_CHECKPOINT_KEY (default
+The key: this node's key (`app.core.node`) once it has one (`flask exchange init`). Before
+that, a dedicated key, created on first use at AUDIT_CHECKPOINT_KEY (default
 instance/audit_checkpoint_key.pem, mode 0600), so a deployment that never joins the
 exchange still checkpoints. Each checkpoint names its signer ("node" or "checkpoint-key")
 and that key's public half; only keys this node holds are trusted.
@@ -30,8 +30,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.core import node
 from app.core.audit import START, Head, walk_chain
 from app.core.models import AuditEntry, utcnow
+from app.core.node import b64, load_public_key, public_key_text, unb64
 from app.extensions import db
 
 FORMAT = "yrd-audit-checkpoint/1"
@@ -71,15 +73,7 @@ def key_file() -> Path:
     return Path(current_app.instance_path) / "audit_checkpoint_key.pem"
 
 
-def _b64(raw: bytes) -> str:
-    from app.exchange.node import b64
-
-    return b64(raw)
-
-
 def _public_text(private: Ed25519PrivateKey) -> str:
-    from app.exchange.node import public_key_text
-
     return public_key_text(private.public_key())
 
 
@@ -108,8 +102,6 @@ def _dedicated_key(create: bool) -> Ed25519PrivateKey | None:
 
 
 def _signer() -> tuple[str, Ed25519PrivateKey]:
-    from app.exchange import node
-
     if node.is_initialised():
         return "node", node.identity()[1]
     return "checkpoint-key", _dedicated_key(create=True)
@@ -117,8 +109,6 @@ def _signer() -> tuple[str, Ed25519PrivateKey]:
 
 def _trusted_keys() -> dict[str, str]:
     """Signer name → public key text, for the keys this node holds."""
-    from app.exchange import node
-
     trusted = {}
     if node.is_initialised():
         trusted["node"] = node.identity()[2]
@@ -161,8 +151,6 @@ def _read(path: Path, trusted: dict[str, str]) -> Checkpoint:
     public = trusted.get(body["signer"])
     if public is None or public != body["public_key"]:
         return Checkpoint(path, head, body["at"], "is signed by a key this node does not hold")
-    from app.exchange.node import load_public_key, unb64
-
     try:
         load_public_key(public).verify(unb64(signature), rfc8785.dumps(body))
     except (InvalidSignature, ValueError, TypeError):
@@ -227,7 +215,7 @@ def _write(head: Head) -> Checkpoint:
     signer, private = _signer()
     now = utcnow()
     body = _body(head, now.isoformat(timespec="seconds"), signer, _public_text(private))
-    signed = {**body, "signature": _b64(private.sign(rfc8785.dumps(body)))}
+    signed = {**body, "signature": b64(private.sign(rfc8785.dumps(body)))}
     folder = checkpoint_dir()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{head.last_id}.json"

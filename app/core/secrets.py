@@ -56,8 +56,8 @@ def _require_production_secrets(app: Flask) -> None:
 
 
 def check_secrets(app: Flask) -> None:
-    """Field keys, matching key and the audit checkpoint key file; the exchange checks its
-    own key files when it starts (app.exchange.node.check_key_files)."""
+    """Field keys, matching key and the audit checkpoint key file; the node's key files are
+    checked when the exchange starts (app.core.node.check_key_files)."""
     from app.core.crypto import KeyError_, parse_keys
 
     try:

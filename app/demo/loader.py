@@ -37,7 +37,6 @@ from app.core.calendar import as_of, today
 from app.demo import data, scenario
 from app.demo.committees import ensure_demo_panels
 from app.demo.conduct import progress_review
-from app.exchange import tasks
 from app.extensions import db
 from app.notes.services import NoteInput, add_note
 
@@ -125,12 +124,13 @@ def load_demo(seed: int = 2026) -> int:
         if index % 20 == 19:
             db.session.commit()
     _demo_accept_transfer(users)
-    deliveries = _demo_records(agencies, users)
+    publications = _demo_records(agencies, users)
     from app.joint.demo import demo_joint
 
     demo_joint(agencies, users)
     db.session.commit()
-    tasks.schedule_deliveries(deliveries)
+    for publication in publications:
+        publication.dispatch()
     return len(plan)
 
 
@@ -150,13 +150,13 @@ def _demo_accept_transfer(users: dict[str, User]) -> None:
         accept_transfer(transfer, users[f"{transfer.to_agency.code.lower()}-supervisor"])
 
 
-def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[tuple[int, int]]:
+def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list:
     """Per agency, one integrity record published (drafted and approved through the
     services), so the records pages and the integrity check have something to show, and one
     more drafted that waits in the administrator's "records to approve". Each published
     record is decided on by the next agency (recognised, with modified terms, or declined in
-    turn) and waits for the other two. Returns the publications' deliveries, to be scheduled
-    after the commit like any other."""
+    turn) and waits for the other two. Returns the publications, dispatched after the commit
+    like any other."""
     from app.records.services import (
         DECIDED,
         approve_record,
@@ -165,7 +165,7 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[t
         suggested_draft,
     )
 
-    deliveries: list[tuple[int, int]] = []
+    publications = []
     published = []
     for code, agency in agencies.items():
         decided = db.session.scalars(
@@ -187,14 +187,14 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list[t
                 if len(drafts) == 2:
                     break
         if drafts:
-            deliveries += approve_record(drafts[0], users[f"{code.lower()}-admin"])
+            publications.append(approve_record(drafts[0], users[f"{code.lower()}-admin"]))
             published.append(drafts[0])
     codes = list(agencies)
     for n, record in enumerate(published):
         decider = codes[(codes.index(record.agency.code) + 1) % len(codes)]
         decision, terms, reason = RECOGNITIONS[n % len(RECOGNITIONS)]
         record_recognition(record, users[f"{decider.lower()}-supervisor"], decision, terms, reason)
-    return deliveries
+    return publications
 
 
 # (decision, modified terms, reason) the demo's agencies take on each other's records in turn.

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app.cases.permissions import can_add_material, can_change, get_case_or_404
-from app.committees.material import mark_evidence_for_panel
+from app.cases.permissions import can_add_material, get_case_or_404
 from app.core.pages import run_step
 from app.evidence import bp, storage
 from app.evidence.models import CustodyAction, EvidenceItem
+from app.evidence.pages import item_or_404, item_page
 from app.evidence.services import (
     Upload,
     add_file_evidence,
@@ -34,14 +34,6 @@ def evidence_for_case(case, user) -> dict:
     ).all()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     return {"rows": items, "total": total, "can_add": can_add_material(user, case)}
-
-
-def _item_or_404(reference: str, item_id: int, need: str = "view") -> EvidenceItem:
-    case = get_case_or_404(reference, current_user, need=need)
-    item = db.session.scalar(case_evidence(case, current_user).where(EvidenceItem.id == item_id))
-    if item is None:
-        abort(404)
-    return item
 
 
 @bp.route("/cases/<reference>/evidence")
@@ -133,16 +125,10 @@ def add_physical(reference: str):
 @bp.route("/cases/<reference>/evidence/<int:item_id>")
 @login_required
 def item(reference: str, item_id: int):
-    item = _item_or_404(reference, item_id)
+    item = item_or_404(reference, item_id)
     record_access(item, CustodyAction.viewed, current_user)
     db.session.commit()
-    return _item_page(item)
-
-
-def _item_page(item):
-    return render_template(
-        "evidence/item.html", case=item.case, item=item, can_add=can_change(current_user, item.case)
-    )
+    return item_page(item)
 
 
 @bp.route("/cases/<reference>/evidence/<int:item_id>/download")
@@ -158,7 +144,7 @@ def preview(reference: str, item_id: int):
 
 
 def _send(reference: str, item_id: int, inline: bool):
-    item = _item_or_404(reference, item_id)
+    item = item_or_404(reference, item_id)
     if item.blob is None or (inline and not item.previewable):
         abort(404)
     path = storage.blob_path(item.blob.sha256)
@@ -189,25 +175,10 @@ def _send(reference: str, item_id: int, inline: bool):
 @bp.route("/cases/<reference>/evidence/<int:item_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(reference: str, item_id: int):
-    item = _item_or_404(reference, item_id, need="edit")
+    item = item_or_404(reference, item_id, need="edit")
     return run_step(
         lambda: withdraw_evidence(item, request.form.get("reason", ""), current_user),
-        refused=lambda err: _item_page(item),
+        refused=lambda err: item_page(item),
         to=url_for("evidence.item", reference=reference, item_id=item_id),
         done=_("The item is marked withdrawn; it stays on record."),
-    )
-
-
-@bp.route("/cases/<reference>/evidence/<int:item_id>/panel", methods=["POST"])
-@login_required
-def mark_for_panel(reference: str, item_id: int):
-    item = _item_or_404(reference, item_id, need="edit")
-    marked = request.form.get("marked") == "1"
-    return run_step(
-        lambda: mark_evidence_for_panel(item, current_user, marked),
-        refused=lambda err: _item_page(item),
-        to=url_for("evidence.item", reference=reference, item_id=item_id),
-        done=_("The item is marked for the review panel.")
-        if marked
-        else _("The item is taken out of the review package."),
     )

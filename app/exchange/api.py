@@ -9,11 +9,13 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from app.core import node
+from app.core.envelopes import PROTOCOL
 from app.core.errors import problem
 from app.core.ids import MAX_BIGINT
 from app.core.json_input import loads_bounded
 from app.core.models import utcnow
-from app.exchange import envelopes, node
+from app.exchange import envelopes
 from app.exchange.models import ExchangePeer, SeenRequest
 from app.exchange.receive import ExchangeRefused, Intake, accept, peer_key
 from app.extensions import db
@@ -262,7 +264,7 @@ def describe_node():
             "node_id": node_id,
             "public_key": public,
             "algorithm": "Ed25519",
-            "protocol": envelopes.PROTOCOL,
+            "protocol": PROTOCOL,
             "api": request.host_url.rstrip("/") + bp.url_prefix,
         }
     )

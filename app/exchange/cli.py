@@ -19,7 +19,8 @@ def init_command(node_id):
     """Create this node's Ed25519 key pair (once) and print what peers need.
 
     Records published before this sign their versions now, so peers receive them too."""
-    from app.exchange import node, tasks
+    from app.core import node
+    from app.exchange import tasks
     from app.exchange.services import sign_earlier_versions
 
     node_id, public, created = node.init_node(node_id)

@@ -1,15 +1,10 @@
-"""Signed envelopes: the unit that travels between nodes.
-
-An envelope is a JSON object; its signature is Ed25519 over the RFC 8785 canonical form of
-the object without its `signature` member. Canonical JSON makes the signature independent
-of key order, whitespace and number formatting, so any JSON library can verify it.
-"""
+"""The exchange's protocol around signed envelopes: what a received envelope must look
+like before its signature is even checked, and the signed requests between nodes. Sealing
+and verifying an envelope are `app.core.envelopes`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 from typing import Any, Literal
 
@@ -25,14 +20,13 @@ from pydantic import (
     model_validator,
 )
 
-from app.exchange import node
-from app.exchange.node import b64, unb64
+from app.core import node
+from app.core.node import b64, unb64
 
-PROTOCOL = "yrd-exchange/1"
 ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 MAX_ENVELOPE_BYTES = 64 * 1024
-SAFE_INTEGER = 2**53 - 1  # RFC 8785 refuses integers a double cannot hold exactly
-# RFC 3339 date-time with a zone: what `now_iso` writes, and what every node must send.
+# RFC 3339 date-time with a zone: what `core.envelopes.now_iso` writes, and what every node
+# must send.
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
 EARLIEST = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # before the exchange existed
 CLOCK_SKEW = dt.timedelta(days=1)  # how far ahead of this node's clock a peer's may run
@@ -128,62 +122,6 @@ class MalformedEnvelope(ValueError):
     pass
 
 
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-# For plain JSON (see `_plain_json`) the standard library's compact, key-sorted output is
-# byte for byte the RFC 8785 form: code-point order is UTF-16 order for ASCII keys, integers
-# are plain digits, and strings carry only the mandatory escapes, other control characters
-# as lower-case \u00xx. It is several times faster than rfc8785, which handles the rest.
-_plain_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def canonical(obj: dict) -> bytes:
-    body = {k: v for k, v in obj.items() if k != "signature"}
-    if _plain_json(body):
-        try:
-            return _plain_encoder.encode(body).encode()
-        except UnicodeEncodeError:
-            pass  # a lone surrogate, which rfc8785 refuses below
-    return rfc8785.dumps(body)
-
-
-def _plain_json(value: Any) -> bool:
-    """Objects with ASCII keys, arrays, strings, safe integers, booleans and null: no floats,
-    no subclasses, nothing whose canonical form the standard library would write otherwise."""
-    kind = type(value)
-    if kind is str or kind is bool or value is None:
-        return True
-    if kind is int:
-        return -SAFE_INTEGER <= value <= SAFE_INTEGER
-    if kind is dict:
-        return all(type(k) is str and k.isascii() and _plain_json(v) for k, v in value.items())
-    if kind is list:
-        return all(_plain_json(v) for v in value)
-    return False
-
-
-def digest(envelope: dict) -> str:
-    return hashlib.sha256(canonical(envelope)).hexdigest()
-
-
-def seal(kind: str, record_id: str, version: int, payload: dict) -> dict:
-    """A new envelope from this node, signed."""
-    sender, private, _public = node.identity()
-    envelope = {
-        "protocol": PROTOCOL,
-        "kind": kind,
-        "sender": sender,
-        "record_id": record_id,
-        "version": version,
-        "issued_at": now_iso(),
-        "payload": payload,
-    }
-    envelope["signature"] = b64(private.sign(canonical(envelope)))
-    return envelope
-
-
 def check_shape(obj: Any) -> EnvelopeShape:
     if not isinstance(obj, dict):
         raise MalformedEnvelope("an envelope is a JSON object")
@@ -198,21 +136,6 @@ def check_shape(obj: Any) -> EnvelopeShape:
         where = ".".join(str(p) for p in first["loc"])
         raise MalformedEnvelope(f"{where}: {first['msg']}") from exc
     return shape
-
-
-def verify(envelope: dict, public_key: Ed25519PublicKey) -> bool:
-    try:
-        return verify_canonical(canonical(envelope), envelope["signature"], public_key)
-    except (rfc8785.CanonicalizationError, ValueError, TypeError):
-        return False
-
-
-def verify_canonical(message: bytes, signature: str, public_key: Ed25519PublicKey) -> bool:
-    try:
-        public_key.verify(unb64(signature), message)
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
 
 
 def sign_request(method: str, path: str) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.exchange.envelopes import PROTOCOL
+from app.core.envelopes import PROTOCOL
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 

@@ -15,9 +15,10 @@ from typing import Any
 import rfc8785
 from sqlalchemy import bindparam, insert, select, text, update
 
-from app.exchange import envelopes
+from app.core import envelopes
+from app.core.node import load_public_key
+from app.exchange.envelopes import ID_PATTERN, EnvelopeShape, MalformedEnvelope, check_shape
 from app.exchange.models import ExchangePeer
-from app.exchange.node import load_public_key
 from app.extensions import db
 from app.records.models import (
     IntegrityRecord,
@@ -154,18 +155,16 @@ def _lock_records(uids: list[str]) -> None:
 
 def _short_str(value) -> bool:
     """A plausible record id to look up; anything else is refused by the shape check later."""
-    return isinstance(value, str) and envelopes.ID_PATTERN.fullmatch(value) is not None
+    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
 
 
-def authenticate(
-    envelope: dict, intake: Intake
-) -> tuple[envelopes.EnvelopeShape, ExchangePeer, str]:
+def authenticate(envelope: dict, intake: Intake) -> tuple[EnvelopeShape, ExchangePeer, str]:
     """Shape, then sender, then signature: the cheap checks refuse junk before any crypto.
     Returns the shape, the peer and the SHA-256 of the canonical form."""
     try:
-        shape = envelopes.check_shape(envelope)
+        shape = check_shape(envelope)
         canonical = envelopes.canonical(envelope)
-    except envelopes.MalformedEnvelope as exc:
+    except MalformedEnvelope as exc:
         raise ExchangeRefused(422, "malformed_envelope", "Malformed envelope", str(exc)) from exc
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise ExchangeRefused(
@@ -353,8 +352,8 @@ def _aware(value: dt.datetime) -> dt.datetime:
 def verify_receipt(receipt: dict, peer: ExchangePeer, envelope: dict) -> bool:
     """A receipt counts only if the peer signed it and it names exactly what we sent."""
     try:
-        envelopes.check_shape(receipt)
-    except envelopes.MalformedEnvelope:
+        check_shape(receipt)
+    except MalformedEnvelope:
         return False
     return (
         receipt.get("kind") == "receipt"

@@ -1,5 +1,6 @@
-"""The exchange's state changes: peers, and signing what was published before this node
-had a key. Every function checks who, changes state, audits and flushes; the caller commits."""
+"""The exchange's state changes: peers, the deliveries of what records publishes, and
+signing what was published before this node had a key. Every function checks who, changes
+state, audits and flushes; the caller commits."""
 
 from __future__ import annotations
 
@@ -8,12 +9,46 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
-from app.core import audit
+from app.core import audit, envelopes, node
 from app.core.errors import InvalidInput, NotAllowed
-from app.exchange import envelopes, node
+from app.core.node import load_public_key
+from app.exchange import tasks
 from app.exchange.models import Delivery, ExchangePeer
 from app.extensions import db
-from app.records.models import IntegrityRecord, RecordVersion
+from app.records.hooks import Announcement
+from app.records.models import IntegrityRecord, Recognition, RecordVersion
+
+
+def deliver_published(version: RecordVersion) -> Announcement:
+    """Records' `version_published` listener: a version this node publishes goes to every
+    active peer. The deliveries are rows of the publishing transaction; they are scheduled
+    once it is committed."""
+    if not node.is_initialised():
+        return Announcement(
+            summary=_l(
+                "This node has not joined the exchange yet, so no other deployment receives it."
+            )
+        )
+    peers = db.session.scalars(select(ExchangePeer.id).where(ExchangePeer.active)).all()
+    db.session.add_all(Delivery(version_id=version.id, peer_id=peer) for peer in peers)
+    db.session.flush()
+    deliveries = [(version.id, peer) for peer in peers]
+    return Announcement(
+        recipients=len(deliveries),
+        after_commit=lambda: tasks.schedule_deliveries(deliveries),
+        summary=(
+            _l("Exchange peers it is sent to: %(count)s.", count=len(deliveries))
+            if deliveries
+            else _l("No exchange peer is registered, so no other deployment receives it.")
+        ),
+    )
+
+
+def send_decided_recognition(recognition: Recognition) -> None:
+    """Records' `recognition_decided` listener: a decision on a received record goes back to
+    the record's origin (it waits for that when its acknowledgement is pending)."""
+    if recognition.ack_status is not None:
+        tasks.enqueue(tasks.send_recognition, recognition.id)
 
 
 def sign_earlier_versions(batch: int = 500) -> tuple[int, list[tuple[int, int]]]:
@@ -65,8 +100,6 @@ def can_manage_peers(user: User) -> bool:
 def add_peer(node_id: str, url: str, public_key: str, actor: User | None = None) -> ExchangePeer:
     """Registers (or re-keys) a peer whose envelopes this node will accept."""
     from urllib.parse import urlparse
-
-    from app.exchange.node import load_public_key
 
     if actor is not None and not can_manage_peers(actor):
         raise NotAllowed(_l("Only an agency administrator can manage exchange peers."))

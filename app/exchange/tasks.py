@@ -12,12 +12,13 @@ import urllib.request
 from flask import current_app
 from sqlalchemy import or_, select
 
+from app.core import envelopes
 from app.core.models import utcnow
-from app.exchange import envelopes
+from app.exchange.envelopes import sign_request
 from app.exchange.models import Delivery, DeliveryStatus, ExchangePeer
 from app.exchange.receive import ExchangeRefused, accept, verify_receipt
 from app.extensions import db
-from app.records.models import IntegrityRecord, Recognition
+from app.records.models import AckStatus, IntegrityRecord, Recognition
 
 log = logging.getLogger("yrd.exchange")
 QUEUE = "default"
@@ -180,9 +181,7 @@ def pull_from_peer(peer_id: int, page_size: int = 200) -> int:
 
 def _fetch_page(peer: ExchangePeer, cursor: int, page_size: int) -> dict:
     path = f"/api/exchange/v1/records?since={cursor}&limit={page_size}"
-    request = urllib.request.Request(
-        peer.url.rstrip("/") + path, headers=envelopes.sign_request("GET", path)
-    )
+    request = urllib.request.Request(peer.url.rstrip("/") + path, headers=sign_request("GET", path))
     node_id = peer.node_id
     db.session.commit()
     status, body = _send(request)
@@ -247,10 +246,10 @@ def send_recognition(recognition_id: int) -> str:
         if not verify_receipt(body.get("receipt"), peer, envelope):
             raise DeliveryFailed("the receipt is missing or not signed by the peer")
     except DeliveryFailed as exc:
-        row.ack_status, row.ack_error = DeliveryStatus.failed, str(exc)[:2000]
+        row.ack_status, row.ack_error = AckStatus.failed, str(exc)[:2000]
         db.session.commit()
         raise
-    row.ack_status, row.ack_error, row.ack_receipt = DeliveryStatus.delivered, None, body["receipt"]
+    row.ack_status, row.ack_error, row.ack_receipt = AckStatus.delivered, None, body["receipt"]
     db.session.commit()
     return body["receipt"]["payload"]["result"]
 
@@ -258,7 +257,7 @@ def send_recognition(recognition_id: int) -> str:
 def retry_recognitions() -> int:
     ids = db.session.scalars(
         select(Recognition.id).where(
-            Recognition.peer_id.is_(None), Recognition.ack_status == DeliveryStatus.failed
+            Recognition.peer_id.is_(None), Recognition.ack_status == AckStatus.failed
         )
     ).all()
     db.session.commit()

@@ -1,4 +1,5 @@
-"""Pages of the exchange: this node's identity and its peers."""
+"""Pages of the exchange: this node's identity and its peers, and the deliveries section of
+a record's page."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
+from app.core import node
 from app.core.pages import form_status, run_step
-from app.exchange import bp, node
+from app.exchange import bp
 from app.exchange.forms import PeerForm
-from app.exchange.models import ExchangePeer
+from app.exchange.models import Delivery, ExchangePeer
 from app.exchange.services import add_peer, can_manage_peers, set_peer_active
 from app.extensions import db
+from app.records.models import IntegrityRecord, RecordVersion
 
 
 @bp.route("/exchange/peers", methods=["GET", "POST"])
@@ -49,3 +53,19 @@ def peer_active(peer_id: int):
         refused=lambda err: _peers_page(PeerForm(formdata=None)),
         to=url_for("exchange.peers"),
     )
+
+
+def deliveries_shown(user, record: IntegrityRecord) -> bool:
+    """A published record of this node: where its versions went."""
+    return record.is_local and bool(record.current_version)
+
+
+def record_deliveries(record: IntegrityRecord, user) -> list[Delivery]:
+    """The record page's delivery section: each version's delivery to each peer."""
+    return db.session.scalars(
+        select(Delivery)
+        .join(Delivery.version)
+        .where(RecordVersion.record_id == record.id)
+        .options(contains_eager(Delivery.version))
+        .order_by(Delivery.id)
+    ).all()

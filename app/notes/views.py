@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from flask import abort, render_template, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -12,13 +12,10 @@ from sqlalchemy import func, select
 
 from app.cases.permissions import (
     can_add_material,
-    can_change,
     can_contribute,
     check_case_open,
     get_case_or_404,
-    reads_shared_level,
 )
-from app.committees.material import mark_note_for_panel
 from app.core.errors import InvalidInput
 from app.core.pages import run_step
 from app.evidence.services import offered_visibilities
@@ -26,6 +23,7 @@ from app.extensions import db
 from app.notes import bp
 from app.notes.forms import note_form
 from app.notes.models import CaseNote
+from app.notes.pages import list_page
 from app.notes.services import NoteInput, add_note, case_notes
 
 SECTION_LIMIT = 5
@@ -54,12 +52,12 @@ def note_list(reference: str):
     if form is not None and form.is_submitted():
         return run_step(
             lambda: _add(case, form),
-            refused=lambda err: _page(case, form),
+            refused=lambda err: list_page(case, form),
             to=url_for("notes.note_list", reference=case.reference),
             done=_("The record is added to the case."),
             form=form,
         )
-    return _page(case, form)
+    return list_page(case, form)
 
 
 def _add(case, form) -> None:
@@ -70,37 +68,3 @@ def _add(case, form) -> None:
         )
     data = NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
     add_note(case, current_user, data)
-
-
-def _page(case, form):
-    page = db.paginate(
-        case_notes(case, current_user), per_page=25, max_per_page=100, error_out=False
-    )
-    shown = form if can_add_material(current_user, case) else None
-    return render_template(
-        "notes/list.html",
-        case=case,
-        page=page,
-        form=shown,
-        shared_only=reads_shared_level(current_user, case),
-        may_mark=can_change(current_user, case),
-    )
-
-
-@bp.route("/cases/<reference>/notes/<int:note_id>/panel", methods=["POST"])
-@login_required
-def mark_for_panel(reference: str, note_id: int):
-    case = get_case_or_404(reference, current_user, need="edit")
-    note = db.session.scalar(case_notes(case, current_user).where(CaseNote.id == note_id))
-    if note is None:
-        abort(404)
-    marked = request.form.get("marked") == "1"
-    form = note_form(offered_visibilities(case, current_user))
-    return run_step(
-        lambda: mark_note_for_panel(note, current_user, marked),
-        refused=lambda err: _page(case, form),
-        to=url_for("notes.note_list", reference=case.reference),
-        done=_("The record is marked for the review panel.")
-        if marked
-        else _("The record is taken out of the review package."),
-    )

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.core.labels import register_labels
-from app.records.models import RecognitionDecision, RecordStatus
+from app.records.models import AckStatus, RecognitionDecision, RecordStatus
 
 _VALUES = [
     (RecordStatus.draft, _l("Draft")),
@@ -13,6 +13,9 @@ _VALUES = [
     (RecognitionDecision.recognise, _l("Recognised")),
     (RecognitionDecision.recognise_modified, _l("Recognised with modification")),
     (RecognitionDecision.decline, _l("Declined")),
+    (AckStatus.pending, _l("Pending")),
+    (AckStatus.delivered, _l("Delivered")),
+    (AckStatus.failed, _l("Failed, retrying")),
 ]
 
 

@@ -1,7 +1,9 @@
 """Integrity records, their versions and recognition decisions.
 
 One table holds both the records this node publishes and those received from peers
-(`origin_node` tells them apart), so an integrity check is one indexed query.
+(`origin_node` tells them apart), so an integrity check is one indexed query. A received
+record names the exchange peer it came from by table (`exchange_peers`): records never
+imports the exchange, which builds on records.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import Agency, User
 from app.cases.models import Case, Party
 from app.core.models import BigId, str_enum, utcnow
-from app.exchange.models import DeliveryStatus, ExchangePeer
 from app.extensions import db
 
 
@@ -51,6 +52,15 @@ class RecognitionDecision(enum.StrEnum):
     recognise = "recognise"
     recognise_modified = "recognise_modified"
     decline = "decline"
+
+
+class AckStatus(enum.StrEnum):
+    """Where a recognition decision taken here on a received record stands on its way back
+    to the record's origin."""
+
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
 
 
 class IntegrityRecord(db.Model):
@@ -93,7 +103,8 @@ class IntegrityRecord(db.Model):
     case: Mapped[Case | None] = relationship()
     party: Mapped[Party | None] = relationship()
     agency: Mapped[Agency | None] = relationship()
-    peer: Mapped[ExchangePeer | None] = relationship()
+    # The peer a received record came from: named, not imported (the exchange builds on records).
+    peer: Mapped[ExchangePeer | None] = relationship("ExchangePeer")  # noqa: F821
     drafted_by: Mapped[User | None] = relationship(foreign_keys=[drafted_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     versions: Mapped[list[RecordVersion]] = relationship(
@@ -147,10 +158,10 @@ class Recognition(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    ack_status: Mapped[DeliveryStatus | None] = mapped_column(str_enum(DeliveryStatus))
+    ack_status: Mapped[AckStatus | None] = mapped_column(str_enum(AckStatus))
     ack_error: Mapped[str | None] = mapped_column(Text)
     ack_receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     record: Mapped[IntegrityRecord] = relationship(back_populates="recognitions")
-    peer: Mapped[ExchangePeer | None] = relationship()
+    peer: Mapped[ExchangePeer | None] = relationship("ExchangePeer")  # noqa: F821
     decided_by: Mapped[User | None] = relationship()

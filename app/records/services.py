@@ -1,7 +1,9 @@
 """Integrity records: drafting, approval (publishing), amendment, revocation, expiry,
 recognition and integrity checks. Every function checks who and when, changes state, audits
-and flushes; the caller commits and then hands the returned (version id, peer id) pairs to
-`exchange.tasks.schedule_deliveries`."""
+and flushes; the caller commits. A publishing step announces its version to the listeners of
+`hooks.version_published` (the exchange) and returns the `Publication`: after committing,
+the caller calls its `dispatch()`. After committing a recognition decision, the caller calls
+`hooks.recognition_decided`."""
 
 from __future__ import annotations
 
@@ -25,17 +27,17 @@ from app.cases.models import (
     Severity,
 )
 from app.cases.permissions import can_handle
-from app.core import audit
+from app.core import audit, envelopes, node
 from app.core.calendar import today
 from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.core.identifiers import clean_id_number, mask_id_number
 from app.core.models import utcnow
-from app.exchange import envelopes, node
-from app.exchange.models import Delivery, DeliveryStatus, ExchangePeer
 from app.extensions import db
-from app.records import handoffs
+from app.records import handoffs, hooks
+from app.records.hooks import Publication
 from app.records.models import (
+    AckStatus,
     IntegrityRecord,
     Recognition,
     RecognitionDecision,
@@ -228,7 +230,7 @@ def approval_context(record: IntegrityRecord, user: User) -> ApprovalContext | N
     )
 
 
-def approve_record(record: IntegrityRecord, actor: User) -> list[tuple[int, int]]:
+def approve_record(record: IntegrityRecord, actor: User) -> Publication:
     """Publishes version 1 to the region: visible to every agency here, sent to every peer."""
     if not is_admin_of(actor, record):
         raise NotAllowed(_l("Only an administrator of the deciding agency can approve it."))
@@ -240,7 +242,7 @@ def approve_record(record: IntegrityRecord, actor: User) -> list[tuple[int, int]
     return _publish(record, _apply_terms(record), actor, "record.approve", reason=None)
 
 
-def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> list[tuple[int, int]]:
+def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> Publication:
     """Revocation is a new version, published and delivered like the first. Who may revoke
     is asked first, the record's state second, so a draft or a revoked record gets the
     state conflict, not a refusal of the administrator."""
@@ -260,7 +262,7 @@ def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> list[tup
 
 def amend_record(
     record: IntegrityRecord, actor: User, data: RecordDraft, reason: str
-) -> list[tuple[int, int]]:
+) -> Publication:
     """A review that modified the decision changes the record's terms: a new version with
     the new terms and the reason, published and delivered like the first. The responsible
     party stays the same; a record for another party is drafted on its own."""
@@ -346,7 +348,7 @@ def _publish(
     action: str,
     reason: str | None,
     amended: bool = False,
-) -> list[tuple[int, int]]:
+) -> Publication:
     version = record.current_version + 1
     payload = build_payload(record, status, reason, amended)
     envelope = (
@@ -368,20 +370,15 @@ def _publish(
     record.payload = payload
     db.session.add(row)
     db.session.flush()
-    deliveries = []
-    if node.is_initialised():
-        peers = db.session.scalars(select(ExchangePeer).where(ExchangePeer.active)).all()
-        db.session.add_all(Delivery(version_id=row.id, peer_id=peer.id) for peer in peers)
-        db.session.flush()
-        deliveries = [(row.id, peer.id) for peer in peers]
+    publication = hooks.version_published(row)
     audit.record(
         action,
         actor=actor,
         case=record.case,
         obj=record,
-        details={"version": version, "status": status.value, "peers": len(deliveries)},
+        details={"version": version, "status": status.value, "peers": publication.recipients},
     )
-    return deliveries
+    return publication
 
 
 def expire_records(on: dt.date | None = None) -> int:
@@ -411,7 +408,7 @@ def record_recognition(
     reason: str | None = None,
 ) -> Recognition:
     """The acting user's agency decides; a later decision replaces an earlier one and is sent
-    again. The caller schedules `tasks.send_recognition` after committing."""
+    again. The caller calls `hooks.recognition_decided` after committing."""
     if not can_recognise(actor, record):
         raise NotAllowed(_l("Only a supervisor or administrator can decide on recognition."))
     try:
@@ -445,7 +442,7 @@ def record_recognition(
     row.reason = reason
     row.decided_by_id = actor.id
     row.decided_at = utcnow()
-    row.ack_status = None if record.peer_id is None else DeliveryStatus.pending
+    row.ack_status = None if record.peer_id is None else AckStatus.pending
     row.ack_error = None
     row.ack_receipt = None
     db.session.flush()

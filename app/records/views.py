@@ -5,17 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
 from app.cases.models import Case
 from app.cases.permissions import AGENCY_READ_ROLES, get_case_or_404
 from app.core.labels import options
 from app.core.pages import attempt, form_status, run_step
-from app.exchange import node, tasks
-from app.exchange.models import Delivery
 from app.extensions import db
-from app.records import bp
+from app.records import bp, hooks
 from app.records.forms import (
     AmendForm,
     IntegrityCheckForm,
@@ -23,7 +19,7 @@ from app.records.forms import (
     RecordDraftForm,
     RevokeForm,
 )
-from app.records.models import IntegrityRecord, Recognition, RecordStatus, RecordVersion
+from app.records.models import IntegrityRecord, Recognition, RecordStatus
 from app.records.permissions import (
     CHECK_ROLES,
     VIEW_ROLES,
@@ -92,15 +88,6 @@ def _detail_page(
     recognition_form: RecognitionForm | None = None,
 ) -> str:
     """The record's page; after a refused step it is shown again with the forms as posted."""
-    deliveries = []
-    if record.is_local:
-        deliveries = db.session.scalars(
-            select(Delivery)
-            .join(Delivery.version)
-            .where(RecordVersion.record_id == record.id)
-            .options(contains_eager(Delivery.version))
-            .order_by(Delivery.id)
-        ).all()
     recognition = next(
         (
             r
@@ -116,7 +103,7 @@ def _detail_page(
     return render_template(
         "records/detail.html",
         record=record,
-        deliveries=deliveries,
+        sections=hooks.load_record_sections(record, current_user),
         recognition_form=recognition_form,
         revoke_form=revoke_form,
         may_approve=is_admin_of(current_user, record) and record.status == RecordStatus.draft,
@@ -175,36 +162,28 @@ def _terms(form, party_id: int) -> RecordDraft:
 
 
 def _publishing_step(action, success: str, record: IntegrityRecord, refused, form=None):
-    """Runs a publishing step through the one refusal path; once it is committed, schedules
-    its deliveries and says where the version went (and whether its decision may still
-    change on review)."""
-    deliveries: list[tuple[int, int]] = []
+    """Runs a publishing step through the one refusal path; once it is committed, hands the
+    version to its listeners (the exchange delivers it) and says where it went (and whether
+    its decision may still change on review)."""
+    published: list[hooks.Publication] = []
 
     def step():
-        deliveries.extend(action())
-        return deliveries
+        published.append(action())
+        return published[0]
 
     response = run_step(
         step,
         refused=refused,
         form=form,
         to=url_for("records.record_detail", record_id=record.id),
-        done=lambda sent: f"{success} {_sent_to(len(sent))}",
+        done=lambda publication: " ".join([success, *publication.summaries()]),
     )
     if response.status_code == 302:
-        tasks.schedule_deliveries(deliveries)
+        published[0].dispatch()
         warning = _review_warning(record)
         if warning:
             flash(warning, "warning")
     return response
-
-
-def _sent_to(peers: int) -> str:
-    if peers:
-        return _("Exchange peers it is sent to: %(count)s.", count=peers)
-    if not node.is_initialised():
-        return _("This node has not joined the exchange yet, so no other deployment receives it.")
-    return _("No exchange peer is registered, so no other deployment receives it.")
 
 
 def _review_warning(record: IntegrityRecord) -> str | None:
@@ -308,8 +287,8 @@ def recognise(record_id: int):
             else _("The recognition decision is recorded.")
         ),
     )
-    if decided and decided[0].ack_status is not None:
-        tasks.enqueue(tasks.send_recognition, decided[0].id)
+    if decided:  # committed
+        hooks.recognition_decided(decided[0])
     return response
 
 

@@ -1,7 +1,8 @@
 """This node's identity: its id and Ed25519 key pair, kept in the instance folder.
 
 The private key never leaves the file it is written to (mode 0600); only the public key is
-published, at /.well-known/yrd-node.
+published, at /.well-known/yrd-node. In core because more than the exchange signs with it:
+a record's published versions (`app.core.envelopes`) and the audit checkpoints.
 """
 
 from __future__ import annotations
