@@ -1,9 +1,13 @@
-"""The layout: each feature is a package under app/, and no module imports another feature's
-`views` (pages are the top of a feature; what others need lives in its non-view modules or
-in app/core). Records and the exchange are separate features, and a feature never imports
-one that builds on it."""
+"""The layout as executable rules: each feature is a package under app/; `app/core` imports no
+feature; no two features import each other, directly or round a longer circle, counting
+imports inside functions (imports under `if TYPE_CHECKING:` excepted); no module imports
+another feature's `views`; importing the case workflow loads none of the features built on
+cases. Records and the exchange are separate features."""
 
 import ast
+import itertools
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +21,21 @@ def _feature(module: str) -> str | None:
     return parts[1] if len(parts) > 2 and parts[0] == "app" else None
 
 
-def _imported_modules(tree: ast.AST, package: str):
+def _type_only(tree: ast.AST) -> set[int]:
+    """Ids of the import nodes under `if TYPE_CHECKING:`, which never run."""
+    skipped = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                skipped.update(id(n) for n in ast.walk(child))
+    return skipped
+
+
+def _imported_modules(tree: ast.AST, package: str):
+    skipped = _type_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield node.lineno, alias.name
@@ -85,6 +102,111 @@ def test_records_and_exchange_are_separate_features():
     source = (APP / "exchange" / "services.py").read_text(encoding="utf-8")
     for name in ("def draft_record", "def approve_record", "def visible_records", "def can_"):
         assert name not in source.replace("def can_manage_peers", "")
+
+
+def _module_names(root: Path):
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root.parent).with_suffix("")
+        name = ".".join(relative.parts)
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        if path.name == "__init__.py":
+            name = package = name.removesuffix(".__init__")
+        yield path, relative, name, package
+
+
+def feature_imports(root: Path = APP) -> dict[tuple[str, str], str]:
+    """(importing feature, imported feature) -> where the first such import stands."""
+    features = {p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    edges: dict[tuple[str, str], str] = {}
+    for path, relative, name, package in _module_names(root):
+        own = _feature(name + ".x")
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for lineno, module in _imported_modules(tree, package):
+            other = _feature(module + ".x") if module.startswith("app.") else None
+            if other and own and other != own and other in features:
+                edges.setdefault((own, other), f"{relative}.py:{lineno} imports {module}")
+    return edges
+
+
+def core_imports(root: Path = APP) -> list[str]:
+    return [where for (own, _other), where in feature_imports(root).items() if own == "core"]
+
+
+def import_circles(root: Path = APP) -> list[str]:
+    """Every circle among features, each named by the imports that close it."""
+    # core's own imports are the core rule's to report
+    edges = {pair: where for pair, where in feature_imports(root).items() if pair[0] != "core"}
+    graph: dict[str, set[str]] = {}
+    for own, other in edges:
+        graph.setdefault(own, set()).add(other)
+
+    def path(start: str, goal: str) -> list[str] | None:
+        seen, stack = {start}, [(start, [start])]
+        while stack:
+            node, trail = stack.pop()
+            for nxt in sorted(graph.get(node, ())):
+                if nxt == goal:
+                    return [*trail, nxt]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*trail, nxt]))
+        return None
+
+    found, reported = [], set()
+    for own, other in sorted(edges):
+        back = path(other, own)
+        if back is None:
+            continue
+        circle = [own, *back]
+        key = frozenset(itertools.pairwise(circle))
+        if key in reported:
+            continue
+        reported.add(key)
+        found.append(" -> ".join(edges[(a, b)] for a, b in itertools.pairwise(circle)))
+    return found
+
+
+def test_core_imports_no_feature():
+    assert core_imports() == []
+
+
+def test_no_import_circle_between_features():
+    assert import_circles() == []
+
+
+def test_the_rules_see_circles_and_core_imports(tmp_path):
+    for feature, text in {
+        "core": "def f():\n    from app.cases.models import Case\n",
+        "cases": "from app.core import x\n\ndef g():\n    from app.committees import y\n",
+        "committees": "from app.cases.models import Case\n",
+        "records": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+        "    from app.exchange import z\n",
+        "exchange": "from app.records import models\n",
+    }.items():
+        (tmp_path / "app" / feature).mkdir(parents=True)
+        (tmp_path / "app" / feature / "__init__.py").write_text(text, encoding="utf-8")
+    root = tmp_path / "app"
+    assert core_imports(root) == ["app/core/__init__.py:2 imports app.cases.models"]
+    assert import_circles(root) == [
+        "app/cases/__init__.py:4 imports app.committees -> "
+        "app/committees/__init__.py:1 imports app.cases.models"
+    ]
+
+
+def test_the_case_workflow_loads_no_feature_built_on_cases():
+    code = (
+        "import sys, app.cases.workflow\n"
+        "print(' '.join(sorted({m.split('.')[1] for m in sys.modules if m.startswith('app.')})))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=APP.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "cases" in loaded
+    assert not {"committees", "records", "exchange", "statistics", "joint"} & set(loaded)
 
 
 def imports_of(lower: str, upper: str, root: Path = APP) -> list[str]:
