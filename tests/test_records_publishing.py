@@ -238,7 +238,7 @@ def test_the_exchange_listens_to_records_once_however_many_apps(
     records keeps one of each, so a version goes once to each peer and its page shows one
     delivery table."""
     from app import create_app
-    from app.records import hooks
+    from app.records import extension_points as hooks
 
     def registered():
         return [hooks.VERSION_LISTENERS, hooks.RECOGNITION_LISTENERS, hooks.RECORD_SECTIONS]

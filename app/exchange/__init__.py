@@ -32,7 +32,7 @@ def _listen_to_records() -> None:
     """The exchange builds on records: it delivers what records publish, sends back the
     recognition decisions taken here, and shows a record's deliveries on its page."""
     from app.exchange import services, views
-    from app.records.hooks import (
+    from app.records.extension_points import (
         register_recognition_decided,
         register_record_section,
         register_version_published,

@@ -15,7 +15,7 @@ from app.core.node import load_public_key
 from app.exchange import tasks
 from app.exchange.models import Delivery, ExchangePeer
 from app.extensions import db
-from app.records.hooks import Announcement
+from app.records.extension_points import Announcement
 from app.records.models import IntegrityRecord, Recognition, RecordVersion
 
 

@@ -34,8 +34,9 @@ from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.core.identifiers import clean_id_number, mask_id_number
 from app.core.models import utcnow
 from app.extensions import db
-from app.records import handoffs, hooks
-from app.records.hooks import Publication
+from app.records import extension_points as hooks
+from app.records import handoffs
+from app.records.extension_points import Publication
 from app.records.models import (
     AckStatus,
     IntegrityRecord,

@@ -11,7 +11,8 @@ from app.cases.permissions import AGENCY_READ_ROLES, get_case_or_404
 from app.core.labels import options
 from app.core.pages import attempt, form_status, run_step
 from app.extensions import db
-from app.records import bp, hooks
+from app.records import bp
+from app.records import extension_points as hooks
 from app.records.forms import (
     AmendForm,
     IntegrityCheckForm,
