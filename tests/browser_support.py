@@ -1,4 +1,10 @@
-"""Debian's Chromium for browser tests: one way to start it, one way to click."""
+"""Debian's Chromium for browser tests: one way to start it, to click, to sign in, and to
+wait for the page a click leads to.
+
+A click that submits a form or follows a link returns before the browser has the next page:
+whatever comes next (a `get`, a look at the page) races the request. So every click that
+leaves the page goes through `click_to` (or `current_page` … `arrived` when a dialog sits in
+between), which waits until the old page is gone and the new one shows what it should."""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import os
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, TEST_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -24,6 +30,8 @@ FLAGS = (
     "--lang=zh-CN",
     "--window-size=1400,1000",
 )
+PAGE_TIMEOUT = 30  # s: a page behind a loaded machine's second core takes its time
+SIGNED_IN = "[data-testid=account-menu]"  # on every page of a signed-in user, on no other
 
 
 def need_chromium() -> None:
@@ -63,6 +71,59 @@ def click(driver, element) -> None:
     """A real mouse click, after bringing the element into the middle of the view."""
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
+
+
+def wait(driver, timeout: float = PAGE_TIMEOUT):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout)
+
+
+def current_page(driver):
+    """The page shown now, for `arrived` to tell when the browser has left it."""
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.TAG_NAME, "html")
+
+
+def arrived(driver, page, lands_on: str):
+    """Waits until `page` is gone and the next one shows `lands_on` (CSS); returns that element."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    wait(driver).until(ec.staleness_of(page))
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    return wait(driver).until(ec.presence_of_element_located((By.CSS_SELECTOR, lands_on)))
+
+
+def click_to(driver, element, lands_on: str):
+    """Clicks a link or a submit button and waits for the page it leads to (see `arrived`)."""
+    page = current_page(driver)
+    click(driver, element)
+    return arrived(driver, page, lands_on)
+
+
+def fill(driver, name: str, value: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    field = driver.find_element(By.NAME, name)
+    field.clear()
+    field.send_keys(value)
+
+
+def sign_in(
+    driver, url: str, username: str, password: str = TEST_PASSWORD, lands_on: str = SIGNED_IN
+):
+    """Signs `username` in afresh on the app at `url` and waits for the signed-in page (or
+    what `lands_on` names, such as the second step); returns that element."""
+    from selenium.webdriver.common.by import By
+
+    driver.delete_all_cookies()
+    driver.get(url + "/login")
+    fill(driver, "username", username)
+    fill(driver, "password", password)
+    button = driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+    return click_to(driver, button, lands_on)
 
 
 def live_app(folder, setup: str):
