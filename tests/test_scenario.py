@@ -15,7 +15,7 @@ from app.cases import scenario
 from app.cases.models import CaseState, FindingOutcome, HistoryEntry
 from app.cases.permissions import is_lead, is_supervisor_of
 from app.cases.workflow import TRANSITIONS
-from app.core.calendar import CST
+from app.core.calendar import CST, today
 from app.extensions import db
 from tests.conftest import scenario_actors
 
@@ -48,7 +48,7 @@ def test_a_case_walks_to_every_state_with_each_step_taken_by_whom_it_admits(
     for row, t in zip(moves, expected, strict=True):
         assert row.at.astimezone(CST).date() == t.day
         assert t.day == min(case.received_date + dt.timedelta(days=scenario.DAYS[t.step.name]),
-                            dt.date.today())  # fmt: skip
+                            today())  # fmt: skip
     for t in taken:
         assert any(r.action == t.step.action and r.actor_id == t.actor.id for r in rows)
         if t.step.name == "committee":  # no user takes it: the panel's chair closes the review
