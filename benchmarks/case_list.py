@@ -165,6 +165,16 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     sys.exit("gunicorn did not start")
 
 
+def stop_server(server: subprocess.Popen) -> None:
+    """Gunicorn's graceful stop; a loaded machine may take a while over it, then it is killed."""
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def html_session_cookie(base: str, username: str) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -259,8 +269,7 @@ def main() -> None:
         print(f"query count constant in page size and page number: {constant}")
     finally:
         connection.close()
-        server.terminate()
-        server.wait(timeout=10)
+        stop_server(server)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from benchmarks.case_list import (
     measure,
     prepare,
     start_server,
+    stop_server,
 )
 from benchmarks.common import percentile, postgres_from_environment
 
@@ -125,8 +126,7 @@ def main() -> None:
             f"{percentile(budget, 95):.1f} ms (target 150 ms)"
         )
     finally:
-        server.terminate()
-        server.wait()
+        stop_server(server)
 
 
 if __name__ == "__main__":
