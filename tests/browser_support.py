@@ -32,6 +32,7 @@ FLAGS = (
 )
 PAGE_TIMEOUT = 30  # s: a page behind a loaded machine's second core takes its time
 SIGNED_IN = "[data-testid=account-menu]"  # on every page of a signed-in user, on no other
+SERVER_START = 300  # s: the live app starts in seconds, in minutes on a machine under load
 
 
 def need_chromium() -> None:
@@ -132,8 +133,6 @@ def live_app(folder, setup: str):
     import socket
     import subprocess
     import sys
-    import time
-    import urllib.request
     from pathlib import Path
 
     from app.core.secrets import new_field_key
@@ -149,27 +148,55 @@ def live_app(folder, setup: str):
     env.pop("YRD_DEMO", None)
     env.pop("REDIS_URL", None)
     subprocess.run([sys.executable, "-c", setup], env=env, cwd=root, check=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)],
-        env=env,
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    log = folder / "server.log"
+    for _attempt in range(3):  # a port found free may be taken before the server binds it
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        with open(log, "wb") as out:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)],
+                env=env,
+                cwd=root,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        url = f"http://127.0.0.1:{port}"
+        if _answers(server, url):
+            break
+        if server.poll() is None or b"Address already in use" not in log.read_bytes():
+            _stop(server)
+            pytest.fail(f"the app did not start:\n{log.read_text(errors='replace')[-3000:]}")
+    else:
+        pytest.fail("no free port for the app")
     try:
-        for _ in range(600):  # a loaded machine takes well over ten seconds to start it
-            try:
-                urllib.request.urlopen(url + "/login", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the app did not start")
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        _stop(server)
+
+
+def _answers(server, url: str) -> bool:
+    """Whether the app started at `url` answers before SERVER_START seconds pass (a loaded
+    machine takes well over ten) or its process ends."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + SERVER_START
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            urllib.request.urlopen(url + "/login", timeout=5)
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def _stop(server) -> None:
+    import subprocess
+
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
