@@ -15,7 +15,7 @@ from app.cases import scenario
 from app.cases.models import CaseState, FindingOutcome, HistoryEntry
 from app.cases.permissions import is_lead, is_supervisor_of
 from app.cases.workflow import TRANSITIONS
-from app.core.calendar import CST, today
+from app.core.calendar import CST
 from app.extensions import db
 from tests.conftest import scenario_actors
 
@@ -33,6 +33,8 @@ def _history(case) -> list[HistoryEntry]:
 def test_a_case_walks_to_every_state_with_each_step_taken_by_whom_it_admits(
     make_user, make_case, target
 ):
+    from app.core.calendar import today  # the app's (China's), not the machine's date
+
     officer = make_user("SH", roles=("officer",))
     case = make_case(state=S.received, by=officer)
     taken = scenario.walk(case, target, scenario_actors(case))
