@@ -4,7 +4,7 @@
     export DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/yrd_bench YRD_DEMO=1
     .venv/bin/flask --app wsgi db upgrade
     .venv/bin/flask --app wsgi seed-bench --cases 100000
-    .venv/bin/python benchmarks/case_list.py
+    .venv/bin/python -m benchmarks.case_list [--requests 30] [--clients 8]
 
 Latency is measured over HTTP against gunicorn on a loopback port (one client, then eight
 concurrent clients); the SQL query count per page is counted in-process with a
@@ -22,6 +22,7 @@ import argparse
 import http.cookiejar
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -30,22 +31,17 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from sqlalchemy import event, func, select
+
+from app import create_app
+from app.auth.models import User
+from app.auth.passwords import DEMO_PASSWORD
+from app.auth.services import create_token
+from app.cases.models import Case, HistoryEntry
+from app.extensions import db
+from benchmarks.common import percentile, postgres_from_environment
+
 ROOT = Path(__file__).resolve().parent.parent
-if sys.path[0] == str(ROOT / "benchmarks"):  # run as a script: benchmarks/ comes first,
-    sys.path[0] = str(ROOT)  # and its statistics.py would shadow the standard module
-import statistics  # noqa: E402
-
-from sqlalchemy import event, func, select  # noqa: E402
-
-sys.path.insert(0, str(ROOT))
-
-from app import create_app  # noqa: E402
-from app.auth.models import User  # noqa: E402
-from app.auth.passwords import DEMO_PASSWORD  # noqa: E402
-from app.auth.services import create_token  # noqa: E402
-from app.cases.models import Case, HistoryEntry  # noqa: E402
-from app.extensions import db  # noqa: E402
-
 SCENARIOS = [
     ("no filter", ""),
     ("state filter", "state=investigating"),
@@ -59,11 +55,6 @@ FLOOR_FILTERS = {
 }
 FLOOR_PER_PAGE = 25
 PAGES = (1, 500)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def prepare(username: str) -> tuple[str, dict]:
@@ -115,7 +106,7 @@ def floor_connection(username: str):
     """One psycopg connection, and the agency whose cases the user sees (an officer)."""
     import psycopg
 
-    url = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
+    url = postgres_from_environment().replace("postgresql+psycopg://", "postgresql://", 1)
     connection = psycopg.connect(url, autocommit=True)
     agency_id = connection.execute(
         "SELECT agency_id FROM users WHERE username = %s", (username,)
@@ -163,7 +154,7 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine starts it slowly
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
@@ -172,6 +163,16 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
             time.sleep(0.2)
     server.terminate()
     sys.exit("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Gunicorn's graceful stop; a loaded machine may take a while over it, then it is killed."""
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def html_session_cookie(base: str, username: str) -> str:
@@ -213,9 +214,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="per scenario and client")
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("set DATABASE_URL to the PostgreSQL benchmark database")
-
+    postgres_from_environment()
     token, info = prepare(args.user)
     print(f"database: {info['cases']:,} cases, {info['history']:,} history rows; user {args.user}")
     queries = count_queries(info["app"], token, args.user)
@@ -270,8 +269,7 @@ def main() -> None:
         print(f"query count constant in page size and page number: {constant}")
     finally:
         connection.close()
-        server.terminate()
-        server.wait(timeout=10)
+        stop_server(server)
 
 
 if __name__ == "__main__":

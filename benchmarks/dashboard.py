@@ -3,7 +3,7 @@
     export DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/yrd_bench YRD_DEMO=1
     .venv/bin/flask --app wsgi db upgrade
     .venv/bin/flask --app wsgi seed-bench --cases 100000
-    .venv/bin/python benchmarks/dashboard.py
+    .venv/bin/python -m benchmarks.dashboard [--requests 30]
 
 The budget is the case list's: the same run measures `/cases` (the case-list benchmark's
 page, p95 target 150 ms single client) beside the dashboard of an officer, a supervisor
@@ -17,30 +17,22 @@ many cases wait.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
+import statistics
 import time
-from pathlib import Path
 
 from sqlalchemy import event
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # not benchmarks/ first: its statistics.py would shadow the module
-sys.path.append(str(ROOT / "benchmarks"))  # after the standard library: statistics.py is ours
-sys.modules.pop("statistics", None)  # imported from benchmarks/ before the line above
-import statistics  # noqa: E402
-
-from case_list import (  # noqa: E402
+from app.auth.passwords import DEMO_PASSWORD
+from app.extensions import db
+from benchmarks.case_list import (
     floor_connection,
     html_session_cookie,
     measure,
-    percentile,
     prepare,
     start_server,
+    stop_server,
 )
-
-from app.auth.passwords import DEMO_PASSWORD  # noqa: E402
-from app.extensions import db  # noqa: E402
+from benchmarks.common import percentile, postgres_from_environment
 
 USERS = ("sh-officer", "sh-supervisor")  # sh-admin signs in with a second factor
 # The states in which a supervisor's step is awaited (accept, open, decide, …).
@@ -94,8 +86,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("set DATABASE_URL to the PostgreSQL benchmark database")
+    postgres_from_environment()
     _token, info = prepare(USERS[0])
     app = info["app"]
     print(f"database: {info['cases']:,} cases, {info['history']:,} history rows")
@@ -135,8 +126,7 @@ def main() -> None:
             f"{percentile(budget, 95):.1f} ms (target 150 ms)"
         )
     finally:
-        server.terminate()
-        server.wait()
+        stop_server(server)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """Time one large Chinese dossier: data loading, HTML rendering, WeasyPrint layout, PDF
 writing; print pages and peak memory, and the floor: WeasyPrint alone on the same HTML.
 
-    .venv/bin/python benchmarks/dossier.py [--runs 2] [--out /tmp/dossier.pdf] [--pdfa]
+    .venv/bin/python -m benchmarks.dossier [--runs 2] [--out /tmp/dossier.pdf] [--pdfa]
+        [--database URL] [--evidence 500] [--interviews 50] [--history 100]
 
 The case is real (registered through the services, walked to a decision) with 100 extra
 procedural-timeline rows and 500 evidence items added through the evidence services (files
 stored content-addressed, a few physical items, a few withdrawn) and 50 interview records
-added through the notes service.
+added through the notes service. The database is a fresh SQLite file unless --database names
+one, which is dropped and recreated.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ import datetime as dt
 import os
 import random
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.common import bench_config, recreate_database
 
 WORDS = [
     "课题组",
@@ -57,11 +58,11 @@ def sentence(rng: random.Random, n: int) -> str:
     return "，".join("".join(rng.choice(WORDS) for _ in range(3)) for _ in range(n)) + "。"
 
 
-def add_interviews(case, actor, rng: random.Random) -> None:
-    """50 interview records through the notes service, as the case team records them."""
+def add_interviews(case, actor, rng: random.Random, count: int) -> None:
+    """Interview records through the notes service, as the case team records them."""
     from app.notes.services import NoteInput, add_note
 
-    for i in range(50):
+    for i in range(count):
         add_note(
             case,
             actor,
@@ -77,8 +78,8 @@ def add_interviews(case, actor, rng: random.Random) -> None:
         )
 
 
-def add_evidence(case, actor, rng: random.Random) -> None:
-    """500 items the way users add them: mostly PDFs, some physical, some withdrawn."""
+def add_evidence(case, actor, rng: random.Random, count: int) -> None:
+    """Items the way users add them: mostly PDFs, some physical, some withdrawn."""
     import io
 
     from app.evidence.services import (
@@ -88,7 +89,7 @@ def add_evidence(case, actor, rng: random.Random) -> None:
         withdraw_evidence,
     )
 
-    for i in range(500):
+    for i in range(count):
         title = f"证据材料{i:03d}：{rng.choice(WORDS)}{rng.choice(WORDS)}"
         visibility = rng.choice(["internal", "shared"])
         if i % 25 == 0:
@@ -104,7 +105,7 @@ def add_evidence(case, actor, rng: random.Random) -> None:
             withdraw_evidence(item, "重复提交", actor)
 
 
-def make_case(db):
+def make_case(db, args):
     from sqlalchemy import select
 
     from app.auth.models import Agency, Role, User
@@ -154,7 +155,7 @@ def make_case(db):
     from app.cases.models import CaseState
 
     scenario.walk(case, CaseState.decided)
-    for i in range(100):
+    for i in range(args.history):
         db.session.add(
             HistoryEntry(
                 case_id=case.id,
@@ -164,8 +165,8 @@ def make_case(db):
                 reason=sentence(rng, 2),
             )
         )
-    add_evidence(case, case.lead.user, rng)
-    add_interviews(case, case.lead.user, rng)
+    add_evidence(case, case.lead.user, rng, args.evidence)
+    add_interviews(case, case.lead.user, rng, args.interviews)
     db.session.commit()
     return case.id, case.lead.user_id
 
@@ -200,32 +201,28 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--out", default=None)
     parser.add_argument("--pdfa", action="store_true")
+    parser.add_argument("--database", default=None, help="dropped and recreated")
+    parser.add_argument("--evidence", type=int, default=500)
+    parser.add_argument("--interviews", type=int, default=50)
+    parser.add_argument("--history", type=int, default=100, help="extra timeline rows")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.core.secrets import new_field_key
     from app.extensions import db
 
     tmp = Path(tempfile.mkdtemp(prefix="yrd-bench-"))
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}",
-            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite'}",
-            "SECRET_KEY": "benchmark-secret-key-0123456789-abcdefghij",
-            "FIELD_ENCRYPTION_KEYS": new_field_key("b1"),
-            "MATCHING_KEY": "bench",
-            "FILE_STORE": str(tmp / "files"),
-        }
-    )
+    database = args.database or f"sqlite:///{tmp / 'bench.sqlite'}"
+    recreate_database(database)
+    app = create_app(bench_config(database, tmp))
     with app.app_context(), app.test_request_context():
         upgrade()
         from app.demo.loader import ensure_agencies
 
         ensure_agencies()
         db.session.commit()
-        case_id, user_id = make_case(db)
+        case_id, user_id = make_case(db, args)
         from app.auth.models import User
         from app.cases.models import Case
         from app.dossiers.fonts import prepared_fonts

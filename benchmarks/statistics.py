@@ -4,11 +4,11 @@
     export DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/yrd_bench YRD_DEMO=1
     .venv/bin/flask --app wsgi db upgrade
     .venv/bin/flask --app wsgi seed-bench --cases 100000
-    .venv/bin/python benchmarks/statistics.py --records 100000 [--explain]
+    .venv/bin/python -m benchmarks.statistics --records 100000 [--runs 20] [--explain]
 
 `--records N` first adds the records benchmark data once (it writes to the database): N
 integrity records received from a peer node, decided by the four agencies and taking effect
-over the past seven years, as benchmarks/exchange.py stores them, and for every decided or
+over the past seven years, as the exchange benchmark stores them, and for every decided or
 closed case a sanction and a published local record, so the records, sanctions and
 institution figures count real rows.
 
@@ -29,25 +29,17 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 from sqlalchemy import event, func, select, text
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # not benchmarks/: this file would shadow the statistics module
-
-from app import create_app  # noqa: E402
-from app.auth.models import User  # noqa: E402
-from app.auth.passwords import DEMO_PASSWORD  # noqa: E402
-from app.cases.models import Case, Party  # noqa: E402
-from app.core.calendar import today  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.records.models import IntegrityRecord  # noqa: E402
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+from app import create_app
+from app.auth.models import User
+from app.auth.passwords import DEMO_PASSWORD
+from app.cases.models import Case, Party
+from app.core.calendar import today
+from app.extensions import db
+from app.records.models import IntegrityRecord
+from benchmarks.common import percentile, postgres_from_environment
 
 
 def record_statements(app, client, url: str) -> tuple[list, list]:
@@ -228,6 +220,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=0, help="add the records data (once)")
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
+    postgres_from_environment()
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == args.user))

@@ -1,4 +1,10 @@
-"""Debian's Chromium for browser tests: one way to start it, one way to click."""
+"""Debian's Chromium for browser tests: one way to start it, to click, to sign in, and to
+wait for the page a click leads to.
+
+A click that submits a form or follows a link returns before the browser has the next page:
+whatever comes next (a `get`, a look at the page) races the request. So every click that
+leaves the page goes through `click_to` (or `current_page` … `arrived` when a dialog sits in
+between), which waits until the old page is gone and the new one shows what it should."""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import os
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, TEST_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -24,6 +30,9 @@ FLAGS = (
     "--lang=zh-CN",
     "--window-size=1400,1000",
 )
+PAGE_TIMEOUT = 30  # s: a page behind a loaded machine's second core takes its time
+SIGNED_IN = "[data-testid=account-menu]"  # on every page of a signed-in user, on no other
+SERVER_START = 300  # s: the live app starts in seconds, in minutes on a machine under load
 
 
 def need_chromium() -> None:
@@ -65,14 +74,65 @@ def click(driver, element) -> None:
     element.click()
 
 
+def wait(driver, timeout: float = PAGE_TIMEOUT):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout)
+
+
+def current_page(driver):
+    """The page shown now, for `arrived` to tell when the browser has left it."""
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.TAG_NAME, "html")
+
+
+def arrived(driver, page, lands_on: str):
+    """Waits until `page` is gone and the next one shows `lands_on` (CSS); returns that element."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    wait(driver).until(ec.staleness_of(page))
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    return wait(driver).until(ec.presence_of_element_located((By.CSS_SELECTOR, lands_on)))
+
+
+def click_to(driver, element, lands_on: str):
+    """Clicks a link or a submit button and waits for the page it leads to (see `arrived`)."""
+    page = current_page(driver)
+    click(driver, element)
+    return arrived(driver, page, lands_on)
+
+
+def fill(driver, name: str, value: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    field = driver.find_element(By.NAME, name)
+    field.clear()
+    field.send_keys(value)
+
+
+def sign_in(
+    driver, url: str, username: str, password: str = TEST_PASSWORD, lands_on: str = SIGNED_IN
+):
+    """Signs `username` in afresh on the app at `url` and waits for the signed-in page (or
+    what `lands_on` names, such as the second step); returns that element."""
+    from selenium.webdriver.common.by import By
+
+    driver.delete_all_cookies()
+    driver.get(url + "/login")
+    fill(driver, "username", username)
+    fill(driver, "password", password)
+    button = driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+    return click_to(driver, button, lands_on)
+
+
 def live_app(folder, setup: str):
     """Runs `setup` (Python, with the app's environment) and then the app itself on a free
     port in a subprocess; yields the base URL and stops the server afterwards."""
     import socket
     import subprocess
     import sys
-    import time
-    import urllib.request
     from pathlib import Path
 
     from app.core.secrets import new_field_key
@@ -88,27 +148,55 @@ def live_app(folder, setup: str):
     env.pop("YRD_DEMO", None)
     env.pop("REDIS_URL", None)
     subprocess.run([sys.executable, "-c", setup], env=env, cwd=root, check=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)],
-        env=env,
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    log = folder / "server.log"
+    for _attempt in range(3):  # a port found free may be taken before the server binds it
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        with open(log, "wb") as out:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)],
+                env=env,
+                cwd=root,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        url = f"http://127.0.0.1:{port}"
+        if _answers(server, url):
+            break
+        if server.poll() is None or b"Address already in use" not in log.read_bytes():
+            _stop(server)
+            pytest.fail(f"the app did not start:\n{log.read_text(errors='replace')[-3000:]}")
+    else:
+        pytest.fail("no free port for the app")
     try:
-        for _ in range(600):  # a loaded machine takes well over ten seconds to start it
-            try:
-                urllib.request.urlopen(url + "/login", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the app did not start")
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        _stop(server)
+
+
+def _answers(server, url: str) -> bool:
+    """Whether the app started at `url` answers before SERVER_START seconds pass (a loaded
+    machine takes well over ten) or its process ends."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + SERVER_START
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            urllib.request.urlopen(url + "/login", timeout=5)
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def _stop(server) -> None:
+    import subprocess
+
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

@@ -5,7 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import click, csp_violations, live_app, need_chromium, start_chromium
+from tests.browser_support import (
+    SIGNED_IN,
+    arrived,
+    click,
+    click_to,
+    csp_violations,
+    current_page,
+    fill,
+    live_app,
+    need_chromium,
+    sign_in,
+    start_chromium,
+    wait,
+)
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -44,90 +57,65 @@ def browser(live_server):
     driver.quit()
 
 
-def _fill(driver, name: str, value: str) -> None:
+def _css(driver, css: str):
     from selenium.webdriver.common.by import By
 
-    field = driver.find_element(By.NAME, name)
-    field.clear()
-    field.send_keys(value)
-
-
-def _click(driver, css: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    click(driver, driver.find_element(By.CSS_SELECTOR, css))
+    return driver.find_element(By.CSS_SELECTOR, css)
 
 
 def test_register_a_case_take_a_confirmed_step_and_switch_language(browser, live_server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 10)
+    browser.delete_all_cookies()
     browser.get(live_server + "/login")
     assert "登录" in browser.page_source  # Chinese unless asked otherwise
-    _fill(browser, "username", "browser-supervisor")
-    _fill(browser, "password", TEST_PASSWORD)
-    _click(browser, "main form button[type=submit]")
-    wait.until(ec.presence_of_element_located((By.LINK_TEXT, "登记举报"))).click()
+    sign_in(browser, live_server, "browser-supervisor")
+    click_to(browser, browser.find_element(By.LINK_TEXT, "登记举报"), "input[name=title]")
 
-    _fill(browser, "title", "浏览器登记的抄袭举报")
-    _fill(browser, "respondents-0-name", "周杰")
-    _fill(browser, "allegations-0-description", "综述部分整段照搬他人论文")
-    _click(browser, "main button.btn-primary[type=submit]")
-    title = wait.until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=case-title]"))
-    )
+    fill(browser, "title", "浏览器登记的抄袭举报")
+    fill(browser, "respondents-0-name", "周杰")
+    fill(browser, "allegations-0-description", "综述部分整段照搬他人论文")
+    submit = _css(browser, "main button.btn-primary[type=submit]")
+    title = click_to(browser, submit, "[data-testid=case-title]")
     assert title.text == "浏览器登记的抄袭举报"
     assert "已登记" in browser.page_source
 
-    _click(browser, "[data-transition=start_preliminary_review] summary")
-    _click(browser, "[data-transition=start_preliminary_review] button[type=submit]")
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-transition=not_accept]")))
+    click(browser, _css(browser, "[data-transition=start_preliminary_review] summary"))
+    submit = _css(browser, "[data-transition=start_preliminary_review] button[type=submit]")
+    click_to(browser, submit, "[data-transition=not_accept]")
 
     step = "[data-transition=not_accept]"
-    _click(browser, f"{step} summary")
-    browser.find_element(By.CSS_SELECTOR, f"{step} textarea[name=reason]").send_keys(
-        "不属于本机关管辖"
-    )
-    _click(browser, f"{step} button[type=submit]")
-    dialog = wait.until(ec.alert_is_present())
+    click(browser, _css(browser, f"{step} summary"))
+    _css(browser, f"{step} textarea[name=reason]").send_keys("不属于本机关管辖")
+    click(browser, _css(browser, f"{step} button[type=submit]"))
+    dialog = wait(browser).until(ec.alert_is_present())
     assert "无法撤回" in dialog.text
     dialog.dismiss()  # cancelling the dialog leaves the case as it was
-    assert browser.find_element(By.CSS_SELECTOR, ".state-badge").text == "初核"
+    assert _css(browser, ".state-badge").text == "初核"
 
-    _click(browser, f"{step} button[type=submit]")
-    wait.until(ec.alert_is_present()).accept()
-    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".state-badge"), "不予受理"))
-    assert (
-        "不属于本机关管辖" in browser.find_element(By.CSS_SELECTOR, "[data-testid=timeline]").text
-    )
+    page = current_page(browser)
+    click(browser, _css(browser, f"{step} button[type=submit]"))
+    wait(browser).until(ec.alert_is_present()).accept()
+    assert arrived(browser, page, ".state-badge").text == "不予受理"
+    assert "不属于本机关管辖" in _css(browser, "[data-testid=timeline]").text
 
-    _click(browser, "[data-testid=lang-switch]")
-    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".state-badge"), "Not accepted"))
+    badge = click_to(browser, _css(browser, "[data-testid=lang-switch]"), ".state-badge")
+    assert badge.text == "Not accepted"
     browser.get(live_server + "/")
     assert "Dashboard" in browser.page_source
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
 
 
 def test_pages_run_under_the_csp_without_a_violation(browser, live_server):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    wait = WebDriverWait(browser, 10)
-    browser.delete_all_cookies()
-    browser.get(live_server + "/login")
-    _fill(browser, "username", "browser-supervisor")
-    _fill(browser, "password", TEST_PASSWORD)
-    _click(browser, "main form button[type=submit]")
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=account-link]")))
+    sign_in(browser, live_server, "browser-supervisor")
     browser.get(live_server + "/cases/new")
-    _fill(browser, "title", "CSP 检查用的举报")
-    _fill(browser, "respondents-0-name", "吴昊")
-    _fill(browser, "allegations-0-description", "图像重复使用")
-    _click(browser, "main button.btn-primary[type=submit]")
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=case-title]")))
+    fill(browser, "title", "CSP 检查用的举报")
+    fill(browser, "respondents-0-name", "吴昊")
+    fill(browser, "allegations-0-description", "图像重复使用")
+    click_to(
+        browser, _css(browser, "main button.btn-primary[type=submit]"), "[data-testid=case-title]"
+    )
     case_page = browser.current_url
     csp_violations(browser)  # the pages before: only those below are looked at
     for url in (
@@ -138,7 +126,7 @@ def test_pages_run_under_the_csp_without_a_violation(browser, live_server):
         live_server + "/account",
     ):
         browser.get(url)
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "main")))
+        _css(browser, "main")
         # Bootstrap's script ran: the menu toggler works, so the scripts were allowed.
         assert browser.execute_script("return typeof window.bootstrap") == "object"
         assert csp_violations(browser) == [], url
@@ -147,15 +135,14 @@ def test_pages_run_under_the_csp_without_a_violation(browser, live_server):
     assert csp_violations(browser)
 
 
-def _open_account_menu(browser, wait) -> None:
+def _open_account_menu(browser) -> None:
     """The account page and sign-out sit in the menu under the user's name."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
 
     toggle = "[data-testid=account-menu] button"
-    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, toggle)))
-    _click(browser, toggle)
-    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid=account-link]")))
+    click(browser, wait(browser).until(ec.element_to_be_clickable((By.CSS_SELECTOR, toggle))))
+    wait(browser).until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid=account-link]")))
 
 
 def test_set_up_two_step_sign_in_sign_out_and_sign_in_with_a_code(browser, live_server):
@@ -163,52 +150,36 @@ def test_set_up_two_step_sign_in_sign_out_and_sign_in_with_a_code(browser, live_
 
     import pyotp
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 10)
-    browser.delete_all_cookies()
-    browser.get(live_server + "/login")
-    _fill(browser, "username", "browser-officer")
-    _fill(browser, "password", TEST_PASSWORD)
-    _click(browser, "main form button[type=submit]")
-    _open_account_menu(browser, wait)
-    _click(browser, "[data-testid=account-link]")
-    wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid=totp-start]")))
-    _click(browser, "[data-testid=totp-start]")
+    sign_in(browser, live_server, "browser-officer")
+    _open_account_menu(browser)
+    click_to(browser, _css(browser, "[data-testid=account-link]"), "[data-testid=totp-start]")
+    click_to(browser, _css(browser, "[data-testid=totp-start]"), "[data-testid=totp-secret]")
 
-    secret = wait.until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=totp-secret]"))
-    ).text.replace(" ", "")
+    secret = _css(browser, "[data-testid=totp-secret]").text.replace(" ", "")
     qr = browser.find_element(By.CSS_SELECTOR, "img[src$='qr.svg']")
     assert browser.execute_script("return arguments[0].complete", qr)
     assert qr.get_property("naturalWidth") > 100  # the QR image the app drew itself
     authenticator = pyotp.TOTP(secret)
-    _fill(browser, "code", authenticator.now())
-    _fill(browser, "password", TEST_PASSWORD)
-    _click(browser, "[data-testid=totp-confirm] button[type=submit]")
-    codes = wait.until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=recovery-codes]"))
-    )
+    fill(browser, "code", authenticator.now())
+    fill(browser, "password", TEST_PASSWORD)
+    confirm = _css(browser, "[data-testid=totp-confirm] button[type=submit]")
+    codes = click_to(browser, confirm, "[data-testid=recovery-codes]")
     assert len(codes.find_elements(By.TAG_NAME, "li")) == 10
-    _click(browser, "main a.btn-primary")
+    click_to(browser, _css(browser, "main a.btn-primary"), "[data-testid=second-factor]")
     assert "两步登录" in browser.page_source and "剩余恢复码：10 个" in browser.page_source
 
-    _open_account_menu(browser, wait)
-    _click(browser, "form[action='/logout'] button[type=submit]")
-    wait.until(ec.presence_of_element_located((By.NAME, "username")))
-    _fill(browser, "username", "browser-officer")
-    _fill(browser, "password", TEST_PASSWORD)
-    _click(browser, "main form button[type=submit]")
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=second-step]")))
+    _open_account_menu(browser)
+    click_to(
+        browser, _css(browser, "form[action='/logout'] button[type=submit]"), "[name=username]"
+    )
+    sign_in(browser, live_server, "browser-officer", lands_on="[data-testid=second-step]")
     browser.get(live_server + "/cases")  # half signed in: nothing opens yet
     assert "/login" in browser.current_url
     browser.get(live_server + "/login/code")
     # The code of the next time step: the one used to switch on is refused as a replay.
     step = authenticator.timecode(dt.datetime.now(dt.UTC)) + 1
-    _fill(browser, "code", authenticator.generate_otp(step))
-    _click(browser, "[data-testid=second-step] button[type=submit]")
-    menu = wait.until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=account-menu] button"))
-    )
+    fill(browser, "code", authenticator.generate_otp(step))
+    submit = _css(browser, "[data-testid=second-step] button[type=submit]")
+    menu = click_to(browser, submit, f"{SIGNED_IN} button")
     assert "浏览器专员" in menu.text

@@ -8,8 +8,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser_support import click, start_chromium
-from tests.conftest import TEST_PASSWORD
+from tests.browser_support import click_to, sign_in, start_chromium, wait
 from tests.test_dossiers import _committed_case
 from tests.worker_support import committed, redis_url, rq_worker  # noqa: F401
 
@@ -40,27 +39,19 @@ def test_generate_dossier_shows_progress_then_the_download_link(
 ):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     case = _committed_case(committed, "investigating")
     lead = case.lead.user
     reference, username = case.reference, lead.username
     committed.session.rollback()
     rq_worker()
-    browser.get(f"{live_server}/login")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    password = browser.find_element(By.NAME, "password")
-    password.send_keys(TEST_PASSWORD)
-    password.submit()
-    WebDriverWait(browser, 10).until(lambda b: "/login" not in b.current_url)
+    sign_in(browser, live_server, username)
     browser.get(f"{live_server}/cases/{reference}")
     Select(browser.find_element(By.ID, "dossier-level")).select_by_value("shared")
     button = browser.find_element(By.CSS_SELECTOR, "[data-testid=generate-dossier]")
-    click(browser, button)
-    WebDriverWait(browser, 10).until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=dossier-job]"))
-    )
-    link = WebDriverWait(browser, 120).until(
+    click_to(browser, button, "[data-testid=dossier-job]")  # the page then polls the job
+    link = wait(browser, 120).until(
         ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=dossier-list] a"))
     )
     assert link.get_attribute("href").endswith(".pdf")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import click, live_app, need_chromium, start_chromium
+from tests.browser_support import click, click_to, live_app, need_chromium, sign_in, start_chromium
 from tests.conftest import TEST_PASSWORD
 from tests.joint_world import PDF
 
@@ -108,21 +108,6 @@ def browser(live_server):
     driver.quit()
 
 
-def _sign_in(browser, url: str, username: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    browser.delete_all_cookies()
-    browser.get(url + "/login")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(TEST_PASSWORD)
-    click(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
-    WebDriverWait(browser, 10).until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=account-link]"))
-    )
-
-
 def _css(browser, selector: str):
     from selenium.webdriver.common.by import By
 
@@ -133,41 +118,38 @@ def _open_case(browser, url: str) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(url + "/cases")
-    click(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "JS-"))  # the one case
+    click_to(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "JS-"), "[data-testid=case-title]")
 
 
 def test_a_joint_investigation_from_invitation_to_a_closed_task(browser, live_server, tmp_path):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
-    wait = WebDriverWait(browser, 10)
+    status = "[data-testid=task-status]"
     # Jiangsu leads: the routing hint names the case a candidate, the supervisor invites SH.
-    _sign_in(browser, live_server, "js-lead")
+    sign_in(browser, live_server, "js-lead")
     _open_case(browser, live_server)
     assert "可考虑开展联合调查" in _css(browser, "[data-testid=routing-hint]").text
     click(browser, _css(browser, "[data-testid=joint-section] details summary"))
     click(browser, _css(browser, "#inv-SH"))
     _css(browser, "#inv-message").send_keys("请协助询问上海作者")
-    click(browser, _css(browser, "[data-testid=invite-form] button"))
-    row = wait.until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=participation-SH]"))
-    )
+    invite = _css(browser, "[data-testid=invite-form] button")
+    row = click_to(browser, invite, "[data-testid=participation-SH]")
     assert "待答复" in row.text
     case_url = browser.current_url.split("#")[0]
 
     # Shanghai's supervisor accepts on the joint page, naming the officer.
-    _sign_in(browser, live_server, "sh-lead")
+    sign_in(browser, live_server, "sh-lead")
     browser.get(live_server + "/joint")
     invitation = _css(browser, "[data-testid=invitations] li")
     assert "请协助询问上海作者" in invitation.text
     click(browser, invitation.find_element(By.XPATH, ".//label[text()='上海专员']"))
-    click(browser, invitation.find_element(By.CSS_SELECTOR, "[data-testid=accept]"))
-    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), TITLE))
+    accept = invitation.find_element(By.CSS_SELECTOR, "[data-testid=accept]")
+    assert TITLE in click_to(browser, accept, "main").text
     assert "李娜" not in browser.page_source  # the shared level: no complainant identity
 
     # Jiangsu assigns the task to Shanghai's officer.
-    _sign_in(browser, live_server, "js-lead")
+    sign_in(browser, live_server, "js-lead")
     browser.get(case_url)
     assert "参与中" in _css(browser, "[data-testid=participation-SH]").text
     form = _css(browser, "[data-testid=task-form]")
@@ -176,40 +158,29 @@ def test_a_joint_investigation_from_invitation_to_a_closed_task(browser, live_se
     Select(_css(browser, "#task-assignee")).select_by_visible_text("SH · 上海专员")
     Select(_css(browser, "#task-kind")).select_by_value("interview")
     _css(browser, "#task-title").send_keys(TASK)
-    click(browser, form.find_element(By.CSS_SELECTOR, "button"))
-    link = wait.until(ec.presence_of_element_located((By.PARTIAL_LINK_TEXT, TASK)))
-    task_url = link.get_attribute("href")
+    click_to(browser, form.find_element(By.CSS_SELECTOR, "button"), "[data-testid=case-title]")
+    task_url = browser.find_element(By.PARTIAL_LINK_TEXT, TASK).get_attribute("href")
 
     # Shanghai's officer accepts, reports with an attachment, and completes.
-    _sign_in(browser, live_server, "sh-officer")
+    sign_in(browser, live_server, "sh-officer")
     browser.get(live_server + "/joint")
-    click(browser, browser.find_element(By.PARTIAL_LINK_TEXT, TASK))
-    click(browser, _css(browser, "[data-testid=task-accept]"))
-    wait.until(
-        ec.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=task-status]"), "办理中")
-    )
+    click_to(browser, browser.find_element(By.PARTIAL_LINK_TEXT, TASK), status)
+    assert click_to(browser, _css(browser, "[data-testid=task-accept]"), status).text == "办理中"
     attachment = tmp_path / "询问笔录.pdf"
     attachment.write_bytes(PDF + b"browser")
     _css(browser, "#report-body").send_keys("已询问张伟，笔录附后")
     _css(browser, "#report-file").send_keys(str(attachment))
-    click(browser, _css(browser, "[data-testid=report-form] button.btn-outline-primary"))
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=attachment]")))
+    report = _css(browser, "[data-testid=report-form] button.btn-outline-primary")
+    click_to(browser, report, "[data-testid=attachment]")
     _css(browser, "#report-body").send_keys("询问完成")
-    click(browser, _css(browser, "[data-testid=task-complete]"))
-    wait.until(
-        ec.text_to_be_present_in_element(
-            (By.CSS_SELECTOR, "[data-testid=task-status]"), "已完成，待审核"
-        )
-    )
+    done = click_to(browser, _css(browser, "[data-testid=task-complete]"), status)
+    assert done.text == "已完成，待审核"
 
     # Jiangsu sees the report and its attachment, and closes the task.
-    _sign_in(browser, live_server, "js-lead")
+    sign_in(browser, live_server, "js-lead")
     browser.get(task_url)
     reports = _css(browser, "[data-testid=reports]").text
     assert "已询问张伟，笔录附后" in reports and "询问笔录.pdf" in reports
     _css(browser, "#review-body").send_keys("笔录完整，采纳")
-    click(browser, _css(browser, "[data-testid=task-close]"))
-    wait.until(
-        ec.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=task-status]"), "已结案")
-    )
+    assert click_to(browser, _css(browser, "[data-testid=task-close]"), status).text == "已结案"
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang").startswith("zh")

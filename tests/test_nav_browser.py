@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import live_app, need_chromium, start_chromium
+from tests.browser_support import click_to, live_app, need_chromium, sign_in, start_chromium, wait
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -47,22 +47,12 @@ def browser(live_server):
     driver.quit()
 
 
-def _sign_in(browser, url, username):
-    from selenium.webdriver.common.by import By
-
-    browser.delete_all_cookies()
-    browser.get(url + "/login")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(TEST_PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-
-
 @pytest.mark.parametrize("lang, width", [("en", 1280), ("zh", 1280), ("en", 1440)])
 def test_the_navigation_is_one_line(browser, live_server, lang, width):
     from selenium.webdriver.common.by import By
 
     browser.set_window_size(width, 900)
-    _sign_in(browser, live_server, f"nav-{lang}")
+    sign_in(browser, live_server, f"nav-{lang}")
     browser.get(live_server + "/")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang").startswith(lang)
     nav = browser.find_element(By.CSS_SELECTOR, "nav.app-navbar")
@@ -75,19 +65,21 @@ def test_the_navigation_is_one_line(browser, live_server, lang, width):
 def test_the_more_and_account_menus_open(browser, live_server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.set_window_size(1280, 900)
-    _sign_in(browser, live_server, "nav-en")
+    sign_in(browser, live_server, "nav-en")
     browser.get(live_server + "/")
-    wait = WebDriverWait(browser, 10)
     browser.find_element(By.CSS_SELECTOR, "[data-testid=nav-more] .dropdown-toggle").click()
-    wait.until(ec.visibility_of_element_located((By.LINK_TEXT, "Audit log"))).click()
-    wait.until(ec.url_contains("/audit"))
+    audit = wait(browser).until(ec.visibility_of_element_located((By.LINK_TEXT, "Audit log")))
+    click_to(browser, audit, "main")
+    assert "/audit" in browser.current_url
     browser.find_element(By.CSS_SELECTOR, "[data-testid=account-menu] .dropdown-toggle").click()
-    agency = wait.until(
+    agency = wait(browser).until(
         ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=account-menu] h6"))
     )
     assert agency.text == "Science and Technology Commission of Shanghai Municipality"
-    browser.find_element(By.CSS_SELECTOR, "[data-testid=account-menu] button.dropdown-item").click()
-    wait.until(ec.url_contains("/login"))
+    sign_out = browser.find_element(
+        By.CSS_SELECTOR, "[data-testid=account-menu] button.dropdown-item"
+    )
+    click_to(browser, sign_out, "[name=username]")
+    assert "/login" in browser.current_url

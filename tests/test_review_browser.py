@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import click, live_app, need_chromium, start_chromium
+from tests.browser_support import (
+    arrived,
+    click,
+    click_to,
+    current_page,
+    live_app,
+    need_chromium,
+    sign_in,
+    start_chromium,
+    wait,
+)
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -75,62 +85,42 @@ def browser(live_server):
     driver.quit()
 
 
-def _sign_in(driver, url: str, username: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    driver.delete_all_cookies()
-    driver.get(url + "/login")
-    for name, value in (("username", username), ("password", TEST_PASSWORD)):
-        field = driver.find_element(By.NAME, name)
-        field.clear()
-        field.send_keys(value)
-    click(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
-
-
 def test_a_member_votes_and_the_chair_closes_in_chinese(browser, live_server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 10)
-    css = (By.CSS_SELECTOR, "[data-testid=declare]")
-    _sign_in(browser, live_server, "sh-panel-2")
+    def css(selector: str):
+        return browser.find_element(By.CSS_SELECTOR, selector)
+
+    sign_in(browser, live_server, "sh-panel-2")
     browser.get(live_server + "/committees/reviews")
     assert "待声明" in browser.page_source and "韩梅" not in browser.page_source
-    click(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "SH-"))
-    wait.until(ec.presence_of_element_located(css))
+    click_to(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "SH-"), "[data-testid=declare]")
     assert "审议材料" in browser.page_source or "请先声明利益冲突" in browser.page_source
     click(browser, browser.find_element(By.ID, "conflict-none"))
-    click(browser, browser.find_element(*css))
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=package]")))
+    click_to(browser, css("[data-testid=declare]"), "[data-testid=package]")
     assert "综述部分整段照搬" in browser.page_source and "韩梅" not in browser.page_source
     click(browser, browser.find_element(By.ID, "choice-endorse"))
     browser.find_element(By.NAME, "opinion").send_keys("事实清楚，同意认定。")
-    click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=vote]"))
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=my-vote]")))
-    assert "同意认定意见" in browser.find_element(By.CSS_SELECTOR, "[data-testid=my-vote]").text
+    vote = click_to(browser, css("[data-testid=vote]"), "[data-testid=my-vote]")
+    assert "同意认定意见" in vote.text
 
-    _sign_in(browser, live_server, "sh-panel-1")
+    sign_in(browser, live_server, "sh-panel-1")
     browser.get(live_server + "/committees/reviews/1")
-    meeting = browser.find_element(By.CSS_SELECTOR, "[data-testid=meeting-form] textarea")
+    meeting = css("[data-testid=meeting-form] textarea")
     meeting.send_keys("审议会议于今日召开，委员逐一发表意见。")
-    click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=meeting-form] button"))
-    wait.until(
-        ec.text_to_be_present_in_element((By.CSS_SELECTOR, "main"), "出席情况和会议纪要已记录")
-    )
-    click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=close-review]"))
-    dialog = wait.until(ec.alert_is_present())
+    click_to(browser, css("[data-testid=meeting-form] button"), "[data-testid=close-review]")
+    assert "出席情况和会议纪要已记录" in css("main").text
+    page = current_page(browser)
+    click(browser, css("[data-testid=close-review]"))
+    dialog = wait(browser).until(ec.alert_is_present())
     assert "结束审议" in dialog.text
     dialog.accept()
-    outcome = wait.until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=review-outcome]"))
-    )
-    assert outcome.text == "同意认定意见"
+    assert arrived(browser, page, "[data-testid=review-outcome]").text == "同意认定意见"
 
-    _sign_in(browser, live_server, "review-officer")
+    sign_in(browser, live_server, "review-officer")
     browser.get(live_server + "/cases")
-    click(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "SH-"))
-    badge = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".state-badge")))
+    badge = click_to(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "SH-"), ".state-badge")
     assert badge.text == "告知及陈述申辩"
-    section = browser.find_element(By.CSS_SELECTOR, "[data-testid=committee-section]").text
+    section = css("[data-testid=committee-section]").text
     assert "事实清楚，同意认定。" in section

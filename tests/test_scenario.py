@@ -33,6 +33,8 @@ def _history(case) -> list[HistoryEntry]:
 def test_a_case_walks_to_every_state_with_each_step_taken_by_whom_it_admits(
     make_user, make_case, target
 ):
+    from app.core.calendar import today  # the app's (China's), not the machine's date
+
     officer = make_user("SH", roles=("officer",))
     case = make_case(state=S.received, by=officer)
     taken = scenario.walk(case, target, scenario_actors(case))
@@ -48,7 +50,7 @@ def test_a_case_walks_to_every_state_with_each_step_taken_by_whom_it_admits(
     for row, t in zip(moves, expected, strict=True):
         assert row.at.astimezone(CST).date() == t.day
         assert t.day == min(case.received_date + dt.timedelta(days=scenario.DAYS[t.step.name]),
-                            dt.date.today())  # fmt: skip
+                            today())  # fmt: skip
     for t in taken:
         assert any(r.action == t.step.action and r.actor_id == t.actor.id for r in rows)
         if t.step.name == "committee":  # no user takes it: the panel's chair closes the review

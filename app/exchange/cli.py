@@ -36,12 +36,16 @@ def init_command(node_id):
     tasks.schedule_deliveries(deliveries)
 
 
-@group.command("add-peer")
+# One base64url key in 64 begins with "-": the command has no short options, and takes
+# anything it does not know as an argument, so such a key is never read as an option.
+@group.command("add-peer", context_settings={"ignore_unknown_options": True})
 @click.argument("name")
 @click.argument("url")
 @click.argument("public_key")
 def add_peer_command(name, url, public_key):
-    """Register (or re-key) peer NAME at base URL with its base64url PUBLIC_KEY."""
+    """Register (or re-key) peer NAME at base URL with its base64url PUBLIC_KEY.
+
+    A key that begins with "-" is taken as it is."""
     from app.core.errors import ServiceError
     from app.exchange.services import add_peer
 

@@ -1,0 +1,162 @@
+"""Every script in benchmarks/ run as README says (`python -m benchmarks.NAME`), at a tiny
+size, on the suite's kind of database: a benchmark that no longer runs, or no longer prints
+its figures beside its floor, fails here rather than when someone next measures.
+
+The PostgreSQL benchmarks (case list, dashboard, statistics, exchange) run in the PostgreSQL
+run of the suite, on a database of their own beside the test database."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+NUMBER = r"[\d,]+(?:\.\d+)?"
+
+
+def _database_url(folder: Path, name: str) -> str:
+    """A database of the suite's kind that the benchmarks may drop and fill."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{folder / name}.sqlite"
+    parsed = sa.engine.make_url(url)
+    return parsed.set(database=f"{parsed.database}_{name}").render_as_string(hide_password=False)
+
+
+def _needs_postgres() -> None:
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("a PostgreSQL benchmark: the PostgreSQL run of the suite runs it")
+
+
+def _environment(folder: Path, database: str) -> dict:
+    from app.core.secrets import new_field_key
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YRD_", "REDIS"))}
+    return env | {
+        "DATABASE_URL": database,
+        "BENCH_DATABASE_URL": database,
+        "SECRET_KEY": "benchmark-test-secret-key-0123456789abcdef",
+        "FIELD_ENCRYPTION_KEYS": new_field_key("b1"),
+        "MATCHING_KEY": "benchmark-test-matching-key",
+        "FILE_STORE": str(folder / "files"),
+        "EXCHANGE_KEY_DIR": str(folder / "exchange"),
+    }
+
+
+def _run(env: dict, *command: str) -> str:
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    assert result.returncode == 0, f"{command}: {result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    return result.stdout
+
+
+def benchmark(env: dict, name: str, *args: str) -> str:
+    return _run(env, sys.executable, "-m", f"benchmarks.{name}", *args)
+
+
+def _free_port() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return str(sock.getsockname()[1])
+
+
+def _drop(url: str) -> None:
+    parsed = sa.engine.make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def bench_env(tmp_path):
+    database = _database_url(tmp_path, "bench")
+    yield _environment(tmp_path, database)
+    if database.startswith("postgres"):
+        _drop(database)
+
+
+@pytest.fixture(scope="module")
+def seeded_env(tmp_path_factory):
+    """The seed-bench database the README's PostgreSQL benchmarks read, with 200 cases."""
+    _needs_postgres()
+    from benchmarks.common import recreate_database
+
+    folder = tmp_path_factory.mktemp("bench")
+    database = _database_url(folder, "bench_seeded")
+    recreate_database(database)
+    env = _environment(folder, database) | {"YRD_DEMO": "1"}
+    flask = (sys.executable, "-m", "flask", "--app", "wsgi")
+    _run(env, *flask, "db", "upgrade")
+    assert "200 synthetic cases added" in _run(env, *flask, "seed-bench", "--cases", "200")
+    yield env
+    _drop(database)
+
+
+def test_the_dossier_benchmark(bench_env):
+    url = bench_env["DATABASE_URL"]
+    sizes = ("--runs", "1", "--evidence", "30", "--interviews", "5", "--history", "10")
+    out = benchmark(bench_env, "dossier", "--database", url, *sizes)
+    run = re.search(rf"run 1: total ({NUMBER})s = load .* (\d+) pages", out)
+    assert run and int(run.group(2)) >= 2, out
+    floor = re.search(
+        rf"floor \(WeasyPrint alone, same HTML\) ({NUMBER})s: the dossier takes ", out
+    )
+    assert floor and float(floor.group(1)) > 0, out
+
+
+def test_the_evidence_store_benchmark(bench_env):
+    out = benchmark(bench_env, "evidence_store", "2")
+    assert re.search(rf"new blob: 2 MB in {NUMBER} s = {NUMBER} MB/s \(created=True\)", out), out
+    assert re.search(r"same content again \(dedupe\): .* \(created=False\)", out), out
+    assert re.search(rf"floor \(SHA-256 and one fsynced write alone\): 2 MB in {NUMBER} s", out)
+
+
+def test_the_exchange_benchmark(bench_env):
+    _needs_postgres()
+    sizes = ("--envelopes", "20", "--records", "300", "--checks", "10")
+    out = benchmark(bench_env, "exchange", "--database", bench_env["DATABASE_URL"], *sizes)
+    receiving = re.findall(
+        rf"receive, (.+?): ({NUMBER}) envelopes/s, .*; floor \(Ed25519 verify alone\) "
+        rf"({NUMBER})/s, platform at ",
+        out,
+    )
+    assert [way for way, _rate, _floor in receiving] == [
+        "one envelope per request",
+        "one envelope per request, 8 concurrent senders",
+        "batches of 250",
+    ], out
+    checks = re.search(r"integrity check over 300 records: .* \(10 checks, (\d+) hits\)", out)
+    assert checks and 0 < int(checks.group(1)) <= 5, out  # half ask for a number held
+
+
+def test_the_case_list_benchmark(seeded_env):
+    args = ("--requests", "2", "--clients", "2", "--port", _free_port())
+    out = benchmark(seeded_env, "case_list", *args)
+    rows = re.findall(rf"^(html|api) .* ({NUMBER})\s+({NUMBER})x$", out, re.MULTILINE)
+    assert len(rows) == 12, out  # every scenario and page beside its SQL floor and ratio
+    assert "query count constant in page size and page number: True" in out
+
+
+def test_the_dashboard_benchmark(seeded_env):
+    out = benchmark(seeded_env, "dashboard", "--requests", "2", "--port", _free_port())
+    for user in ("sh-officer", "sh-supervisor"):
+        assert re.search(rf"^dashboard {user} +\d+ +{NUMBER} +{NUMBER} +{NUMBER}x$", out, re.M)
+    assert re.search(rf"^queue as raw SQL \(floor\) +{NUMBER} +{NUMBER}$", out, re.M), out
+
+
+def test_the_statistics_benchmark(seeded_env):
+    out = benchmark(seeded_env, "statistics", "--runs", "2", "--records", "300")
+    for page in ("agency", "region", "institution"):  # page times beside its SQL alone
+        assert re.search(rf"^{page} +(\d+ +){{6}}\d+/\d+ +\d+$", out, re.MULTILINE), out
+    assert re.search(r"region annual report \d{4}: .* (\d+) pages", out), out
