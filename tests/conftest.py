@@ -118,7 +118,7 @@ def app(tmp_root):
 
         for agency in [*ensure_agencies().values(), platform_agency()]:
             # Tests sign supervisors and administrators in with their password alone;
-            # tests/test_totp.py switches the second factor on where it is under test.
+            # tests/auth/test_totp.py switches the second factor on where it is under test.
             agency.policy.totp_required = False
         _db.session.commit()
     yield app

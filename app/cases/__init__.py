@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
 
     cases_labels.register()
     # Transfers are reached from the dashboard, not the navigation bar, which has room
-    # for one line of entries (tests/test_nav_browser.py).
+    # for one line of entries (tests/platform/test_nav_browser.py).
     from app.cases import transfer_views, views  # noqa: F401  (routes register on import)
     from app.cases.hints import routing_hints
     from app.cases.permissions import reads_shared_level

@@ -251,7 +251,7 @@ def my_cases(user: User, limit: int = 10) -> list[Case]:
 def step_clause(user: User) -> ColumnElement[bool]:
     """The cases where `user` has an awaited step: the transition table, as SQL. Each
     transition's state, `offered`, `awaits` and `may` have SQL twins, so the queue is the
-    table itself, not a list kept beside it (tests/test_queues.py holds the two equal).
+    table itself, not a list kept beside it (tests/cases/test_queues.py holds the two equal).
 
     Transitions that ask the same of the user and of the case share one disjunct, their
     source states merged into one `state IN (...)`: a handful of arms, each of which starts

@@ -1,7 +1,7 @@
 """The one place periodic jobs are declared (Redash's `redash/tasks/schedule.py`).
 
 Each job lives in its feature's `tasks.py` and is named here by its dotted path, so the
-jobs layer imports no feature; `tests/test_jobs.py` and `rq cron` at start-up
+jobs layer imports no feature; `tests/jobs/test_jobs.py` and `rq cron` at start-up
 (app/jobs/cron_config.py) check that every path names a module-level function. Schedules
 are cron fields in Beijing time (cron_config.py sets `rq cron` to that zone, whatever the
 server's clock keeps). With Redis, `rq cron app/jobs/cron_config.py` (see `make cron`)

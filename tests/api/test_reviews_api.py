@@ -140,8 +140,8 @@ def test_an_expert_of_another_agency_sees_only_the_review(api, db, make_case, ma
 
 def test_a_consultant_reads_the_package_and_advises_but_cannot_vote(api, db, make_case, make_user):
     from app.demo.conduct import standing_panel
+    from tests.committees.test_review_consultants import consultant_of, seat_consultant
     from tests.review_support import refer
-    from tests.test_review_consultants import consultant_of, seat_consultant
 
     officer = make_user("SH", roles=("officer",))
     case = make_case(state=CaseState.findings, by=officer)

@@ -252,7 +252,7 @@ def test_an_appeal_ruling_still_reopens_the_case(client, db, closed):
 
 
 # A transfer no longer ends a case: accepted, it moves to the receiving agency and the
-# sender loses access (tests/test_transfers.py).
+# sender loses access (tests/cases/test_transfers.py).
 @pytest.mark.parametrize("state", [CaseState.not_accepted, CaseState.terminated])
 def test_every_ended_state_is_read_only(client, db, make_user, make_case, state):
     officer = make_user("SH", roles=("officer",), locale="en")

@@ -245,7 +245,7 @@ def test_system_administrators_belong_to_the_platform_only(app, db, agency):
 
 def test_the_console_manages_system_administrators(app, db, sysadmins):
     from app.auth.passwords import check_password
-    from tests.test_accounts_cli import run_cli
+    from tests.auth.test_accounts_cli import run_cli
 
     target = sysadmins["platform"]
     result = run_cli(

@@ -27,7 +27,12 @@ def test_seed_bench_loads_searchable_cases_that_registration_continues(
     )
     assert history >= 60 * 10
     from app.statistics.models import CaseSummary
-    from tests.test_case_summaries import facet_rows, recomputed, recomputed_facets, stored
+    from tests.statistics.test_case_summaries import (
+        facet_rows,
+        recomputed,
+        recomputed_facets,
+        stored,
+    )
 
     for case in cases[:12]:  # the figures' summaries, as the services would have left them
         assert stored(case.id) == recomputed(case) and db.session.get(CaseSummary, case.id)

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.browser_support import click_to, sign_in, start_chromium, wait
-from tests.test_dossiers import _committed_case
+from tests.dossiers.test_dossiers import _committed_case
 from tests.worker_support import committed, redis_url, rq_worker  # noqa: F401
 
 

@@ -18,7 +18,7 @@ from app.evidence.services import Upload, add_file_evidence
 from tests.conftest import base_config
 from tests.ui_helpers import sign_in
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # WeasyPrint's input, never sent to a browser: a PDF layout keeps its stylesheet inline.
 PDF_LAYOUTS = ("dossiers/dossier.html", "dossiers/sections/", "statistics/report.html")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -611,7 +611,7 @@ MATRIX = {
     ),
     "records.amend": (
         # Only the deciding agency's administrator, and only after a review modified the
-        # decision (the refusal before that is in tests/test_records_amend.py).
+        # decision (the refusal before that is in tests/records/test_amend.py).
         "GET",
         lambda w: f"/records/{w['amendable_record'].id}/amend",
         None,
@@ -1376,7 +1376,7 @@ class World(dict):
         return record
 
     def _build_amendable_record(self):
-        from tests.test_records_amend import published_after_modified_review
+        from tests.records.test_amend import published_after_modified_review
 
         case = self.make_case(state=CaseState.decided, by=self["sh_officer"])
         return published_after_modified_review(case, self["sh_admin"])

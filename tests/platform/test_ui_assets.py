@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.ui_helpers import sign_in, text
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 ASSET = re.compile(r'(?:src|href)="([^"]+)"')
 
 

@@ -79,7 +79,7 @@ def test_no_view_module_catches_service_errors_itself():
     from pathlib import Path
 
     catches = re.compile(r"except\s*\(?[\w\s,.]*\bServiceError\b")
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     modules = [*root.glob("app/**/views.py"), *root.glob("app/**/*_views.py")]
     assert len(modules) > 10
     offenders = sorted(

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from app.core.node import init_node, public_key_text
 from app.exchange.services import add_peer
 from app.records.models import IntegrityRecord, RecordVersion
-from tests.test_exchange_api import PEER, envelope
+from tests.exchange.test_api import PEER, envelope
 from tests.worker_support import committed  # noqa: F401
 
 THREADS = 6

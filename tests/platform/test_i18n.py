@@ -11,7 +11,7 @@ from flask_babel import refresh
 
 from tests.ui_helpers import sign_in, text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "app/translations/zh/LC_MESSAGES/messages.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 

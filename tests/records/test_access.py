@@ -10,7 +10,7 @@ from app.cases.models import CaseState
 from app.core.models import AuditEntry
 from app.records.models import AckStatus, IntegrityRecord, Recognition, RecordStatus
 from app.records.services import draft_record, suggested_draft
-from tests.test_exchange_api import envelope, node, peer  # noqa: F401  (fixtures)
+from tests.exchange.test_api import envelope, node, peer  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -180,7 +180,7 @@ def test_the_migration_backfill_gives_the_same_rows(walked):
     db.session.execute(delete(CaseSummary))
     db.session.execute(delete(CaseFacet))
     for name in ("0021_case_summaries", "0022_statistics_index_only"):
-        path = Path(__file__).parent.parent / f"migrations/versions/{name}.py"
+        path = Path(__file__).parents[2] / f"migrations/versions/{name}.py"
         spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
         migration = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(migration)

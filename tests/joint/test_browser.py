@@ -97,7 +97,7 @@ TASK = "询问上海合作作者并调取原始图像"
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     need_chromium()
-    setup = "from tests.test_joint_browser import seed; seed()"
+    setup = "from tests.joint.test_browser import seed; seed()"
     yield from live_app(tmp_path_factory.mktemp("joint"), setup)
 
 

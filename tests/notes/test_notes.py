@@ -12,7 +12,7 @@ from app.dossiers.models import DossierLevel
 from app.dossiers.services import request_dossier
 from app.notes.models import CaseNote, NoteKind
 from app.notes.services import NoteInput, add_note
-from tests.test_dossier_contents import _text
+from tests.dossiers.test_contents import _text
 from tests.ui_helpers import sign_in
 
 
