@@ -35,6 +35,10 @@ class Hook:
         self._entries[key if key is not None else _identity(fn)] = fn
         return fn
 
+    def unregister(self, fn: Callable, *, key: Any = None) -> None:
+        """Removes an entry (a test's temporary one)."""
+        self._entries.pop(key if key is not None else _identity(fn), None)
+
     def __iter__(self) -> Iterator[Callable]:
         return iter(list(self._entries.values()))
 

@@ -207,7 +207,7 @@ class Actors:
         for user in [u for u in known if u is not None] + [self.get("supervisor")]:
             if step.may(user, case):
                 return user
-        if step.may(self.get("reviewer"), case):
+        if step.name == "decide_review" and step.may(self.get("reviewer"), case):
             return self.reviewer
         raise LookupError(f"nobody among the case's people may take {step.name}")
 

@@ -140,7 +140,7 @@ def test_members_see_it_in_the_package_a_recused_member_never(client, db, review
     assert 'data-testid="package-internal"' in page and "未标记内部笔记" not in page
     sign_in(client, recused.seat.expert.user)
     response = client.get(url)
-    assert response.status_code == 404 and MARKED_NOTE not in text(response)
+    assert response.status_code == 403 and MARKED_NOTE not in text(response)  # told: recused
 
 
 def test_the_case_team_marks_through_the_pages(client, db, make_case):

@@ -153,7 +153,7 @@ def test_the_pages_correct_and_lift(client, db, review):
     assert response.status_code == 302 and response.headers["Location"].endswith(
         "/committees/reviews"
     )
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 403  # recused now, and told so
     sign_in(client, chair_of(review))
     db.session.commit()
     page = text(client.get(url))
@@ -187,4 +187,4 @@ def test_the_api_corrects_a_declaration(client, db, review):
     done = client.post(url, json={"conflict": "coauthor", "note": "合著"}, headers=headers)
     assert done.status_code == 200 and done.get_json()["mine"]["recused"] is True
     assert done.get_json()["package"] is None
-    assert client.get(f"/api/v1/reviews/{review.id}", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/reviews/{review.id}", headers=headers).status_code == 403

@@ -46,7 +46,9 @@ def test_demo_covers_joint_cases_tasks_and_transfers(app, db, monkeypatch):
         )
     )
     assert taking_part == codes  # every agency takes part in another's case
-    assert set(db.session.scalars(select(Task.status))) == set(TaskStatus)
+    # Every status a running joint investigation's tasks go through; `ended` is only reached
+    # when the case itself ends, which no demo joint case does.
+    assert set(db.session.scalars(select(Task.status))) == set(TaskStatus) - {TaskStatus.ended}
     assert db.session.scalar(select(TaskReport).where(TaskReport.action == "send_back"))
     assert db.session.scalar(
         select(Task).where(Task.due_date < today(), Task.status == TaskStatus.open)

@@ -327,8 +327,8 @@ def test_another_agency_seeing_the_case_sees_only_shared_items(db, make_case, ma
     """Joint investigations will widen case visibility; internal evidence must stay home."""
     from sqlalchemy import and_
 
+    from app.cases.extension_points import visibility
     from app.cases.models import Case
-    from app.cases.permissions import _extra_visibility
 
     case = make_case()
     owner = login(case.created_by)
@@ -338,7 +338,7 @@ def test_another_agency_seeing_the_case_sees_only_shared_items(db, make_case, ma
     owner.post("/logout")
     guest = make_user("JS", roles=("officer",))
     builder = lambda user: and_(Case.id == case.id, user.agency_id == guest.agency_id)  # noqa: E731
-    _extra_visibility.append(builder)
+    visibility.register(builder)
     try:
         client = login(guest)
         listing = client.get(f"/cases/{case.reference}/evidence").get_data(as_text=True)
@@ -349,4 +349,4 @@ def test_another_agency_seeing_the_case_sees_only_shared_items(db, make_case, ma
         assert client.get(f"{base}/{internal.id}/download").status_code == 404
         assert client.get(f"{base}/{shared.id}/download").status_code == 200
     finally:
-        _extra_visibility.remove(builder)
+        visibility.unregister(builder)

@@ -182,5 +182,7 @@ def test_a_joint_investigation_from_invitation_to_a_closed_task(browser, live_se
     reports = _css(browser, "[data-testid=reports]").text
     assert "已询问张伟，笔录附后" in reports and "询问笔录.pdf" in reports
     _css(browser, "#review-body").send_keys("笔录完整，采纳")
-    assert click_to(browser, _css(browser, "[data-testid=task-close]"), status).text == "已结案"
+    assert (
+        click_to(browser, _css(browser, "[data-testid=task-close]"), status).text == "已关闭"
+    )  # a closed task, not a closed case
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang").startswith("zh")
