@@ -189,7 +189,7 @@ class Case(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The one-time token of the registration form that made the case: a second submit of
     # the same form finds this case instead of registering another.
-    registration_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    registration_token: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -17,13 +17,15 @@ depends_on = None
 
 
 def upgrade():
-    # Existing cases were registered without a token (NULL): nothing to migrate.
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("registration_token", sa.String(length=64), nullable=True))
-        batch.create_unique_constraint("uq_cases_registration_token", ["registration_token"])
+    # Existing cases were registered without a token (NULL): nothing to migrate. A plain
+    # ADD COLUMN and a unique index: a batch copy would drop `cases`, which other tables'
+    # rows reference, and SQLite refuses that with foreign keys on.
+    op.add_column("cases", sa.Column("registration_token", sa.String(length=64), nullable=True))
+    op.create_index(
+        "ix_cases_registration_token", "cases", ["registration_token"], unique=True
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_constraint("uq_cases_registration_token", type_="unique")
-        batch.drop_column("registration_token")
+    op.drop_index("ix_cases_registration_token", table_name="cases")
+    op.drop_column("cases", "registration_token")  # plain DROP COLUMN (SQLite 3.35+)
