@@ -133,13 +133,10 @@ def case_list():
     query = case_query(current_user, filters)
     page = paginate_cases(query, per_page=25, max_per_page=100, error_out=False)
     if page.pages and page.page > page.pages:
+        # Said, with a link to the last page; not loaded again, so a page past the end costs
+        # the queries of any other page.
         problems["page"] = _(
-            "There is no page %(page)s: the last is %(last)s, shown here.",
-            page=page.page,
-            last=page.pages,
-        )
-        page = paginate_cases(
-            query, page=page.pages, per_page=page.per_page, max_per_page=100, error_out=False
+            "There is no page %(page)s: the last is %(last)s.", page=page.page, last=page.pages
         )
     agencies = db.session.scalars(case_agencies().order_by(Agency.id)).all()
     return render_template(

@@ -29,13 +29,16 @@ def test_a_range_that_ends_before_it_starts_says_so(client, make_case, make_user
     assert 'data-testid="empty"' in html and _total(html) == "共 0 件"
 
 
-def test_a_page_past_the_end_shows_the_last_page(client, make_case, make_user):
+def test_a_page_past_the_end_says_so_and_links_the_last_page(client, make_case, make_user):
     first, second = make_case(), make_case()
     sign_in(client, make_user("SH", roles=("officer",), locale="en"))
-    html = client.get("/cases?page=9999").get_data(as_text=True)
-    assert "There is no page 9999: the last is 1, shown here." in html
-    assert first.reference in html and second.reference in html
+    html = client.get("/cases?state=received&page=9999").get_data(as_text=True)
+    assert "There is no page 9999: the last is 1." in html
+    link = re.search(r'href="([^"]+)" data-testid="last-page"', html).group(1)
+    assert "page=1" in link and "state=received" in link  # the filters are kept
     assert _total(html) == "2 cases"
+    last = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert first.reference in last and second.reference in last
 
 
 def test_good_filters_raise_no_warning(client, make_case, make_user):
