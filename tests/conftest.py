@@ -29,6 +29,31 @@ IN_CI = bool(os.environ.get("CI"))
 _PASSWORD_HASH = None
 MIDNIGHT_MARGIN = 120  # s: longer than any test but the browser and benchmark ones takes
 
+
+
+def _compile_catalogues() -> None:
+    """Compile each .po whose .mo is missing or older, so a checkout that never ran
+    `make translations` tests the catalogue it holds (written atomically: the SQLite and
+    PostgreSQL suites start side by side in one tree)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "app" / "translations"
+    for po_path in root.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+        with os.fdopen(fd, "wb") as mo_file:
+            write_mo(mo_file, catalog)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, mo_path)
+
+
+_compile_catalogues()
+
 if IN_CI:  # the same examples on every CI run; by hand, new ones each run may find a bug
     from hypothesis import settings
 
