@@ -82,10 +82,7 @@ def field_keys() -> list[dict]:
     from app.core.crypto import parse_keys
 
     keys = parse_keys(current_app.config.get("FIELD_ENCRYPTION_KEYS") or "")
-    return [
-        {"id": kid, "fingerprint": hashlib.sha256(key).hexdigest()[:16]}
-        for kid, key in keys
-    ]
+    return [{"id": kid, "fingerprint": hashlib.sha256(key).hexdigest()[:16]} for kid, key in keys]
 
 
 def default_name(encrypted: bool, now: dt.datetime | None = None) -> str:

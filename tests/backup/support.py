@@ -133,7 +133,7 @@ class World:
     dossiers: dict[str, str] = field(default_factory=dict)  # document id → SHA-256
 
 
-def _case(officer, respondent: tuple[str, str]):
+def _case(officer, respondents: list[tuple[str, str]]):
     from app.cases.models import CaseSource, MisconductType, PartyType
     from app.cases.services import (
         AllegationInput,
@@ -143,10 +143,9 @@ def _case(officer, respondent: tuple[str, str]):
         register_case,
     )
 
-    name, id_number = respondent
     return register_case(
         CaseInput(
-            title=f"关于{name}论文涉嫌抄袭的举报",
+            title="关于张伟、赵敏论文涉嫌抄袭的举报",
             source=CaseSource.letter,
             received_date=dt.date(2026, 3, 2),
             summary="举报称论文与他人成果高度重合。",
@@ -158,6 +157,7 @@ def _case(officer, respondent: tuple[str, str]):
                     id_number=id_number,
                     institution="复旦大学",
                 )
+                for name, id_number in respondents
             ],
             allegations=[
                 AllegationInput(misconduct_type=MisconductType.plagiarism, description="抄袭")
@@ -180,19 +180,20 @@ def _user(agency_code: str, role, name: str):
     return user
 
 
-def _publish(case, admin) -> None:
+def _publish(case, respondent, admin) -> None:
     from app.records.services import approve_record, draft_record, suggested_draft
 
-    record = draft_record(case, case.created_by, suggested_draft(case, case.respondents[0]))
+    record = draft_record(case, case.created_by, suggested_draft(case, respondent))
     approve_record(record, admin)
 
 
 def build_world(deployment: Deployment) -> World:
-    """Two decided cases on a node with a peer: evidence files and a dossier on the first;
-    its record published and pulled by the peer, a checkpoint of the audit log, then the
-    second record published, which the peer has not pulled when the backup is made."""
+    """A decided case of two respondents on a node with a peer, with evidence files and a
+    stored dossier: the first respondent's record published and pulled by the peer, a
+    checkpoint of the audit log, then the second's record published, which the peer has
+    not pulled when the backup is made."""
     from app.auth.models import Role, User
-    from app.cases.models import CaseState
+    from app.cases.models import Case, CaseState
     from app.core.checkpoints import write_checkpoint
     from app.core.node import init_node
     from app.demo import scenario
@@ -210,28 +211,27 @@ def build_world(deployment: Deployment) -> World:
         add_peer(PEER, "http://127.0.0.1:9", public_key_text(peer_key.public_key()))
         officer = _user("SH", Role.officer, "sh-officer-drill")
         admin = _user("SH", Role.agency_admin, "sh-admin-drill")
-        first = _case(officer, ("张伟", "31010119800101123X"))
+        case = _case(officer, [("张伟", "31010119800101123X"), ("赵敏", "310101198202021119")])
         items = [
-            add_file_evidence(first, Upload(io.BytesIO(content), name), officer)
+            add_file_evidence(case, Upload(io.BytesIO(content), name), officer)
             for name, content in (("笔录.txt", "谈话笔录\n".encode() * 50), ("figure.png", PNG))
         ]
-        scenario.walk(first, CaseState.decided)
-        rendered, document_id, _at = build_dossier(first, officer, DossierLevel.internal)
-        dossier = store_dossier(first, officer, DossierLevel.internal, rendered, document_id)
-        _publish(first, admin)
+        scenario.walk(case, CaseState.decided)
+        rendered, document_id, _at = build_dossier(case, officer, DossierLevel.internal)
+        dossier = store_dossier(case, officer, DossierLevel.internal, rendered, document_id)
+        case_id = case.id
+        _publish(case, case.respondents[0], admin)
         db.session.commit()
         evidence = {item.id: item.blob_sha256 for item in items}
         dossiers = {dossier.document_id: dossier.sha256}
-        officer_id, admin_id = officer.id, admin.id
+        admin_id = admin.id
         envelopes_seen, cursor = pull(deployment.app.test_client(), peer_key, 0)
         assert len(envelopes_seen) == 1
         db.session.commit()
         assert write_checkpoint() is not None
         db.session.commit()
-        officer, admin = db.session.get(User, officer_id), db.session.get(User, admin_id)
-        second = _case(officer, ("赵敏", "310101198202021119"))
-        scenario.walk(second, CaseState.decided)
-        _publish(second, admin)
+        case, admin = db.session.get(Case, case_id), db.session.get(User, admin_id)
+        _publish(case, case.respondents[1], admin)
         db.session.commit()
         missed = [(e["record_id"], e["version"]) for e in versions_after(cursor)]
         return World(
