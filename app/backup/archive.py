@@ -70,16 +70,17 @@ class ArchiveWriter:
         )
         self.members: list[dict] = []
 
-    def _info(self, name: str, size: int, mtime: float) -> tarfile.TarInfo:
+    def _info(self, name: str, size: int, mtime: float, mode: int = 0o600) -> tarfile.TarInfo:
         info = tarfile.TarInfo(name)
-        info.size, info.mtime, info.mode = size, int(mtime), 0o600
+        info.size, info.mtime, info.mode = size, int(mtime), mode
         return info
 
     def add_file(self, name: str, path: Path) -> None:
         with open(path, "rb") as fh:
             stat = os.fstat(fh.fileno())
             reader = _Hashing(fh)
-            self._tar.addfile(self._info(name, stat.st_size, stat.st_mtime), reader)
+            mode = stat.st_mode & 0o777
+            self._tar.addfile(self._info(name, stat.st_size, stat.st_mtime, mode), reader)
         self.members.append(
             {"path": name, "size": reader.size, "sha256": reader.digest.hexdigest()}
         )
@@ -144,10 +145,13 @@ def _open(path: Path, key: Path | None, fh: BinaryIO) -> tuple[BinaryIO, bool]:
     return fh, False
 
 
-def read_archive(path: Path, key: Path | None, sink: Callable[[str], BinaryIO | None]) -> Contents:
-    """Reads the whole archive once, checking each member against the manifest; `sink(name)`
-    gives a file to copy a member into (or None to only check it). Raises BackupError
-    saying what is wrong."""
+Sink = Callable[[str, int], BinaryIO | None]
+
+
+def read_archive(path: Path, key: Path | None, sink: Sink) -> Contents:
+    """Reads the whole archive once, checking each member against the manifest;
+    `sink(name, mode)` gives a file to copy a member into (or None to only check it).
+    Raises BackupError saying what is wrong."""
     try:
         fh = open(path, "rb")  # noqa: SIM115 (closed below)
     except OSError as exc:
@@ -181,7 +185,7 @@ def _read_members(stream: BinaryIO, sink) -> tuple[dict, dict[str, tuple[int, st
             if name == MANIFEST:
                 manifest = _parse_manifest(src.read(MAX_MANIFEST + 1))
                 continue
-            seen[name] = _copy(src, sink(name))
+            seen[name] = _copy(src, sink(name, info.mode & 0o777))
         # the gzip trailer (CRC and length) is checked only once the stream is read to its end
         while gz.read(COPY_CHUNK):
             pass

@@ -153,7 +153,7 @@ def create_backup(output: Path, encrypt_to: Path | None = None) -> dict:
 
 def verify_backup(path: Path, key: Path | None = None) -> archive.Contents:
     """Reads the whole archive and checks every member against the manifest."""
-    return archive.read_archive(Path(path), key, lambda _name: None)
+    return archive.read_archive(Path(path), key, lambda _name, _mode: None)
 
 
 # --- restore -----------------------------------------------------------------------------
@@ -284,13 +284,17 @@ def restore_backup(path: Path, key: Path | None = None) -> Restored:
     _refuse_unless_empty()
     stage = _stage_dir()
     try:
+        modes: dict[Path, int] = {}
 
-        def sink(name: str):
+        def sink(name: str, mode: int):
             target = stage / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            modes[target] = mode
             return open(target, "wb")
 
         contents = archive.read_archive(Path(path), key, sink)
+        for staged, mode in modes.items():
+            os.chmod(staged, mode | 0o400)  # as stored (read-only blobs stay read-only)
         copy = _check_database(contents, stage)
         plan = _key_plan(contents, stage)
         _refuse_unless_empty()

@@ -198,6 +198,12 @@ def test_a_plain_archive_restores_into_a_blank_deployment(root, source, secrets,
         with target.app.app_context():
             assert row_counts() == expected
         assert store_snapshot(target.store) == store_snapshot(source.store)
+
+        def modes(store: Path) -> dict[str, int]:
+            return {p.name: p.stat().st_mode & 0o777 for p in store.rglob("*") if p.is_file()}
+
+        assert modes(target.store) == modes(source.store)
+        assert set(modes(target.store / "blobs").values()) == {0o440}  # still read-only
         key = Path(target.app.config["EXCHANGE_KEY_DIR"]) / "node_key.pem"
         assert (
             key.read_bytes()
