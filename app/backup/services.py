@@ -26,6 +26,7 @@ from app.backup.errors import BackupError
 from app.core import checkpoints, node
 
 TEMPORARY_SUFFIXES = (".tmp", ".partial")
+STAGING_PREFIX = ".yrd-restore-"
 
 
 def platform_version() -> str:
@@ -66,7 +67,8 @@ def store_files(root: Path | None = None) -> list[Path]:
     if not root.is_dir():
         return []
     found = []
-    for folder, _dirs, names in os.walk(root):
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(STAGING_PREFIX)]
         for name in names:
             path = Path(folder) / name
             relative = path.relative_to(root)
@@ -242,15 +244,18 @@ def _key_plan(contents: archive.Contents, stage: Path) -> list[tuple[Path, Path]
 
 
 def _place_files(stage: Path) -> int:
+    """Moves the staged files into the store (the same file system: the staging folder is
+    inside it, so the store may be a mount point)."""
     staged = stage / "files"
-    store = file_store()
     if not staged.is_dir():
-        store.mkdir(parents=True, exist_ok=True)
         return 0
-    count = sum(1 for _ in staged.rglob("*") if _.is_file())
-    if store.exists():
-        shutil.rmtree(store)  # only empty folders: the store was checked to hold no file
-    staged.rename(store)
+    count = sum(1 for path in staged.rglob("*") if path.is_file())
+    store = file_store()
+    for entry in sorted(staged.iterdir()):
+        target = store / entry.name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)  # only empty folders: the store was checked to hold no file
+        entry.rename(target)
     return count
 
 
@@ -273,34 +278,46 @@ def _place_keys(plan: list[tuple[Path, Path]]) -> tuple[list[str], list[str]]:
 
 
 def _stage_dir() -> Path:
-    parent = file_store().resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=parent, prefix=".yrd-restore-"))
+    """Inside the store, which the emptiness check and backups pass over."""
+    store = file_store()
+    store.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=store, prefix=STAGING_PREFIX))
+
+
+def _read_into(path: Path, key: Path | None, stage: Path) -> archive.Contents:
+    """The archive's members into the staging folder, checked, with their modes."""
+    modes: dict[Path, int] = {}
+
+    def sink(name: str, mode: int):
+        target = stage / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        modes[target] = mode
+        return open(target, "wb")
+
+    contents = archive.read_archive(Path(path), key, sink)
+    for staged, mode in modes.items():
+        os.chmod(staged, mode | 0o400)  # as stored: read-only blobs stay read-only
+    return contents
 
 
 def restore_backup(path: Path, key: Path | None = None) -> Restored:
     """Into an empty database and file store only; the archive is read and checked whole
     before anything is written, so a bad archive changes nothing."""
     _refuse_unless_empty()
+    store_existed = file_store().exists()
     stage = _stage_dir()
+    applying = False
     try:
-        modes: dict[Path, int] = {}
-
-        def sink(name: str, mode: int):
-            target = stage / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            modes[target] = mode
-            return open(target, "wb")
-
-        contents = archive.read_archive(Path(path), key, sink)
-        for staged, mode in modes.items():
-            os.chmod(staged, mode | 0o400)  # as stored (read-only blobs stay read-only)
+        contents = _read_into(path, key, stage)
         copy = _check_database(contents, stage)
         plan = _key_plan(contents, stage)
         _refuse_unless_empty()
+        applying = True
         database.restore(copy)
         files = _place_files(stage)
         written, replaced = _place_keys(plan)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if not applying and not store_existed and not store_files():
+            shutil.rmtree(file_store(), ignore_errors=True)  # made for the staging folder only
     return Restored(contents, files, written, replaced)

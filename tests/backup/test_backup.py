@@ -112,10 +112,11 @@ def refused(deployment: Deployment, *args: str) -> str:
 
 
 def restore_refused(target: Deployment, archive: Path, *args: str) -> str:
-    before = state(target)
+    before, before_store = state(target), target.store.exists()
     message = refused(target, "restore", str(archive), *args)
     assert state(target) == before
-    assert not list(target.folder.glob(".yrd-restore-*"))  # the staging folder is gone too
+    assert not list(target.folder.rglob(".yrd-restore-*"))  # the staging folder is gone too
+    assert target.store.exists() == before_store
     return message
 
 
@@ -213,6 +214,18 @@ def test_a_plain_archive_restores_into_a_blank_deployment(root, source, secrets,
         assert target.cli("audit", "verify").exit_code == 0
     finally:
         target.dispose()
+
+
+def test_a_restore_warns_when_the_field_keys_here_are_not_the_archives(root, plain):
+    other_keys = Deployment("bk_other_keys", root, node_secrets())
+    try:
+        restored = other_keys.cli("backup", "restore", str(plain))
+        assert restored.exit_code == 0, restored.output
+        assert "warning: FIELD_ENCRYPTION_KEYS here lacks the backed-up node's key(s) k1 (" in (
+            restored.output
+        )
+    finally:
+        other_keys.dispose()
 
 
 # --- bad input ------------------------------------------------------------------------------
