@@ -273,7 +273,7 @@ def _place_keys(plan: list[tuple[Path, Path]]) -> tuple[list[str], list[str]]:
         os.chmod(staged, 0o600)
         shutil.move(staged, target)
         written.append(str(target))
-    node._load.cache_clear()
+    node.forget_loaded_keys()
     return written, replaced
 
 
@@ -303,6 +303,8 @@ def _read_into(path: Path, key: Path | None, stage: Path) -> archive.Contents:
 def restore_backup(path: Path, key: Path | None = None) -> Restored:
     """Into an empty database and file store only; the archive is read and checked whole
     before anything is written, so a bad archive changes nothing."""
+    if database.dialect() == "postgresql":
+        database.pg_tool("pg_restore")
     _refuse_unless_empty()
     store_existed = file_store().exists()
     stage = _stage_dir()

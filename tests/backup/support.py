@@ -73,7 +73,7 @@ class Deployment:
         from app.core import node
 
         self.dispose()
-        node._load.cache_clear()
+        node.forget_loaded_keys()
         self.app = self._start()
 
     @property
