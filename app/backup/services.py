@@ -115,9 +115,8 @@ def create_backup(output: Path, encrypt_to: Path | None = None) -> dict:
     if kind == "postgresql":
         database.pg_tool("pg_dump")
     output = _check_output(output)
-    store = file_store()
     listed_checkpoints = [
-        Path(checkpoints.FOLDER) / p for p in store_files(store / checkpoints.FOLDER)
+        Path(checkpoints.FOLDER) / p for p in store_files(file_store() / checkpoints.FOLDER)
     ]
     fields = {
         "platform_version": platform_version(),
@@ -134,20 +133,26 @@ def create_backup(output: Path, encrypt_to: Path | None = None) -> dict:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             writer = archive.ArchiveWriter(out, recipient)
-            for relative in listed_checkpoints:
-                writer.add_file(f"files/{relative.as_posix()}", store / relative)
-            writer.add_file(database.MEMBERS[kind], dump)
-            for relative in store_files(store):
-                if relative.parts[0] != checkpoints.FOLDER:
-                    writer.add_file(f"files/{relative.as_posix()}", store / relative)
-            for member, path in key_locations().items():
-                if path.is_file():
-                    writer.add_file(member, path)
+            _add_members(writer, listed_checkpoints, dump, fields["database"]["member"])
             manifest = writer.finish(fields)
             out.flush()
             os.fsync(out.fileno())
         os.link(partial, output)  # never replaces a file that appeared meanwhile
     return manifest
+
+
+def _add_members(writer, listed_checkpoints: list[Path], dump: Path, dump_member: str) -> None:
+    """The checkpoints listed before the dump, the dump, the rest of the store, the keys."""
+    store = file_store()
+    for relative in listed_checkpoints:
+        writer.add_file(f"files/{relative.as_posix()}", store / relative)
+    writer.add_file(dump_member, dump)
+    for relative in store_files(store):
+        if relative.parts[0] != checkpoints.FOLDER:
+            writer.add_file(f"files/{relative.as_posix()}", store / relative)
+    for member, path in key_locations().items():
+        if path.is_file():
+            writer.add_file(member, path)
 
 
 # --- verify ------------------------------------------------------------------------------
