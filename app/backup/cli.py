@@ -105,7 +105,7 @@ def _describe(contents) -> None:
         f" (node {manifest.get('node_id') or 'not initialised'}); "
         f"{contents.database.get('dialect')} database at revision "
         f"{manifest.get('alembic_revision')}; {_size(contents.total_size())}"
-        + (" ; encrypted" if contents.encrypted else "")
+        + ("; encrypted" if contents.encrypted else "")
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import create_engine, make_url, select, text
 
 from app import create_app
 from app.core import envelopes
@@ -72,7 +72,7 @@ class Deployment:
         """A new process on the same database, store and keys (nothing cached)."""
         from app.core import node
 
-        self.dispose()
+        self._close()
         node.forget_loaded_keys()
         self.app = self._start()
 
@@ -94,10 +94,21 @@ class Deployment:
         path.write_text(json.dumps(self.secrets, indent=2))
         return path
 
-    def dispose(self) -> None:
+    def _close(self) -> None:
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+    def dispose(self) -> None:
+        """Closes the app and drops its PostgreSQL database (the folder goes with the
+        test's temporary root)."""
+        self._close()
+        url = make_url(self.url)
+        if url.get_backend_name() == "postgresql":
+            admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+            admin.dispose()
 
 
 def store_snapshot(store: Path) -> dict[str, str]:
