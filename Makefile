@@ -12,8 +12,11 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/yrd_test
 # and start real `rq worker` processes.
 
 # Debian packages: Pango for WeasyPrint, a CJK font, poppler for PDF checks, libmagic for
-# upload type detection; Chromium and its driver only for the browser tests.
-RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk libmagic1 poppler-utils
+# upload type detection, pg_dump / pg_restore for backups (of the PostgreSQL server's major
+# version: PG_CLIENT=postgresql-client-16 for a 16 server); Chromium and its driver only for
+# the browser tests.
+PG_CLIENT ?= postgresql-client-15
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk libmagic1 poppler-utils $(PG_CLIENT)
 TEST_DEBS := chromium chromium-driver
 
 .PHONY: run test deps test-deps debs test-debs translations fonts migrate demo lint format worker cron clean

@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
         api,
         auditing,
         auth,
+        backup,
         cases,
         committees,
         core,
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
         records,
         exchange,
         statistics,
+        backup,
         demo,
     ):
         module.init_app(app)

@@ -89,6 +89,14 @@ class Config:
     MAIL_SENDER = "yrd-integrity@localhost"
     # Where mails link to: the address users open the platform at.
     PUBLIC_URL = "http://localhost:5000"
+    # The daily backup (app/backup/tasks.py): off unless BACKUP_DIR is set; keeps the newest
+    # BACKUP_KEEP archives there, encrypted to the operator's public key BACKUP_ENCRYPT_TO
+    # (`flask backup keygen`) when set. BACKUP_PG_BIN: the folder of pg_dump / pg_restore
+    # when they are not on PATH (they must be of the server's major version or newer).
+    BACKUP_DIR: str | None = None
+    BACKUP_KEEP = 7
+    BACKUP_ENCRYPT_TO: str | None = None
+    BACKUP_PG_BIN: str | None = None
 
 
 ENV_SETTINGS = {
@@ -113,6 +121,10 @@ ENV_SETTINGS = {
     "MAIL_PASSWORD": str,
     "MAIL_SENDER": str,
     "PUBLIC_URL": str,
+    "BACKUP_DIR": str,
+    "BACKUP_KEEP": int,
+    "BACKUP_ENCRYPT_TO": str,
+    "BACKUP_PG_BIN": str,
 }
 
 

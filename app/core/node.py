@@ -129,6 +129,11 @@ def _load(folder: str) -> tuple[str, Ed25519PrivateKey, str]:
     return identity["node_id"], private, identity["public_key"]
 
 
+def forget_loaded_keys() -> None:
+    """The key files were replaced (a restore): read them again at the next use."""
+    _load.cache_clear()
+
+
 def identity() -> tuple[str, Ed25519PrivateKey, str]:
     """(node id, private key, public key text) of this node."""
     return _load(str(key_dir()))

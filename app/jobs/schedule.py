@@ -52,6 +52,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("records-expire", "app.exchange.tasks.expire_records_job", "10 0 * * *"),
     Periodic("evidence-sweep", "app.evidence.tasks.sweep_job", "30 3 * * *"),
     Periodic("audit-checkpoint", "app.core.checkpoints.checkpoint_job", "50 23 * * *"),
+    Periodic("backup", "app.backup.tasks.daily_backup", "15 2 * * *"),
     Periodic("sign-in-prune", "app.auth.tasks.prune_sign_in_records", "20 4 * * *"),
     Periodic("notification-mails", "app.notifications.tasks.send_immediate_mails", "* * * * *"),
     Periodic("notification-digests", "app.notifications.tasks.send_digests", "30 8 * * *"),
