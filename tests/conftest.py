@@ -30,7 +30,6 @@ _PASSWORD_HASH = None
 MIDNIGHT_MARGIN = 120  # s: longer than any test but the browser and benchmark ones takes
 
 
-
 def _compile_catalogues() -> None:
     """Compile each .po whose .mo is missing or older, so a checkout that never ran
     `make translations` tests the catalogue it holds (written atomically: the SQLite and
@@ -54,11 +53,16 @@ def _compile_catalogues() -> None:
 
 _compile_catalogues()
 
-if IN_CI:  # the same examples on every CI run; by hand, new ones each run may find a bug
-    from hypothesis import settings
+# No property test is a timing test: Hypothesis's per-example deadline (200 ms) fails an
+# example that a loaded machine merely ran slowly. In CI, the same examples every run; by
+# hand, new ones each run may find a bug.
+from hypothesis import settings  # noqa: E402
 
-    settings.register_profile("ci", derandomize=True, database=None)
-    settings.load_profile("ci")
+settings.register_profile("suite", deadline=None)
+settings.register_profile(
+    "ci", parent=settings.get_profile("suite"), derandomize=True, database=None
+)
+settings.load_profile("ci" if IN_CI else "suite")
 
 
 def _database_url(tmp_root: Path) -> str:
