@@ -507,3 +507,29 @@ def test_upheld_on_review_changes_nothing(db, drafted):
     db.session.commit()
     assert not _todos(admin, "record.amend_due") and not _todos(admin, "record.revoke_due")
     assert "record.review_changed" not in _actions_select(record)
+
+
+def test_returned_and_held_records_do_not_leak_to_other_agencies(
+    db, drafted, make_user, login, client
+):
+    returned, officer, admin = drafted()
+    return_record(returned, admin, REASON)
+    held, officer, admin = drafted(window_open=True)
+    approve_record(held, admin)
+    db.session.commit()
+    for roles in (("supervisor",), ("agency_admin",), ("officer",)):
+        user = make_user("JS", roles=roles)
+        login(user)
+        listing = client.get("/records").get_data(as_text=True)
+        assert f"/records/{returned.id}" not in listing and f"/records/{held.id}" not in listing
+        for record in (returned, held):
+            assert client.get(f"/records/{record.id}").status_code == 404
+            assert client.post(f"/records/{record.id}/approve").status_code == 404
+        if user.has_role("officer"):
+            found = client.post(
+                "/integrity-check",
+                data={"name": "张伟", "id_type": "resident_id", "id_number": "31010119800101123X"},
+            ).get_data(as_text=True)
+            assert f"/records/{held.id}" not in found and REASON not in found
+        assert not _todos(user)  # told nothing of another agency's drafts
+        client.post("/logout")
