@@ -31,8 +31,8 @@ from app.core import audit, envelopes, node
 from app.core.calendar import today
 from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
-from app.core.limits import REASON
 from app.core.identifiers import clean_id_number, mask_id_number
+from app.core.limits import REASON
 from app.core.models import utcnow
 from app.extensions import db
 from app.records import extension_points as hooks
@@ -299,7 +299,12 @@ def approve_record(
     if early is None:
         record.draft_stage = DraftStage.held
         record.publish_on = None if pending.under_review else pending.until + dt.timedelta(days=1)
-        _log(record, "held", actor, until=record.publish_on.isoformat() if record.publish_on else None)
+        _log(
+            record,
+            "held",
+            actor,
+            until=record.publish_on.isoformat() if record.publish_on else None,
+        )
         audit.record(
             "record.hold",
             actor=actor,
@@ -375,7 +380,9 @@ def return_record(record: IntegrityRecord, actor: User, reason: str | None) -> I
         raise GuardFailed(_l("The draft is with its officer already."))
     reason = _reason(reason)
     _send_back(record, actor, reason)
-    audit.record("record.return", actor=actor, case=record.case, obj=record, details={"reason": reason})
+    audit.record(
+        "record.return", actor=actor, case=record.case, obj=record, details={"reason": reason}
+    )
     return record
 
 
@@ -463,7 +470,9 @@ def amend_record(
         raise InvalidInput(_l("The terms are unchanged: change what the review modified."))
     record.draft = terms
     handoffs.announce_revised(record)
-    return _publish(record, _apply_terms(record), actor, "record.amend", reason=reason, amended=True)
+    return _publish(
+        record, _apply_terms(record), actor, "record.amend", reason=reason, amended=True
+    )
 
 
 def amendment_suggestion(record: IntegrityRecord) -> RecordDraft:
@@ -672,9 +681,7 @@ def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> lis
     records = db.session.scalars(
         visible_records(actor)
         .where(IntegrityRecord.subject_hash == subject, published())
-        .options(
-            selectinload(IntegrityRecord.recognitions), selectinload(IntegrityRecord.versions)
-        )
+        .options(selectinload(IntegrityRecord.recognitions), selectinload(IntegrityRecord.versions))
         .order_by(IntegrityRecord.effective_date.desc(), IntegrityRecord.id.desc())
         .limit(200)
     ).all()
@@ -723,4 +730,3 @@ def after_review(case: Case, actor: User, step: str, from_state, reason: str | N
             obj=record,
             details={"outcome": case.review_outcome.value, "cleared": cleared},
         )
-
