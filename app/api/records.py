@@ -35,6 +35,13 @@ class RecordRecognition(BaseModel):
     version: int
 
 
+class RecordVersionOut(BaseModel):
+    version: int
+    status: str
+    superseded: bool
+    stored_at: str
+
+
 class IntegrityRecordOut(BaseModel):
     record_id: str
     version: int
@@ -50,6 +57,7 @@ class IntegrityRecordOut(BaseModel):
     effective_date: str | None
     term_end: str | None
     lifetime: bool
+    versions: list[RecordVersionOut]
     recognitions: list[RecordRecognition]
 
 

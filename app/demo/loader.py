@@ -187,7 +187,16 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list:
                 if len(drafts) == 2:
                     break
         if drafts:
-            publications.append(approve_record(drafts[0], users[f"{code.lower()}-admin"]))
+            # Published now: where the decision's review window is still open, with the
+            # reason why it may not wait (a record approved inside the window is held).
+            publications.append(
+                approve_record(
+                    drafts[0],
+                    users[f"{code.lower()}-admin"],
+                    publish_now=True,
+                    reason=DEMO_EARLY_REASON,
+                )
+            )
             published.append(drafts[0])
     codes = list(agencies)
     for n, record in enumerate(published):
@@ -195,6 +204,9 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list:
         decision, terms, reason = RECOGNITIONS[n % len(RECOGNITIONS)]
         record_recognition(record, users[f"{decider.lower()}-supervisor"], decision, terms, reason)
     return publications
+
+
+DEMO_EARLY_REASON = "当事人正在申报多省科技计划项目，需及时向各地共享。"
 
 
 # (decision, modified terms, reason) the demo's agencies take on each other's records in turn.

@@ -50,6 +50,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("exchange-retry-acks", "app.exchange.tasks.retry_recognitions", "*/15 * * * *"),
     Periodic("exchange-pull", "app.exchange.tasks.pull_all", "*/15 * * * *"),
     Periodic("records-expire", "app.exchange.tasks.expire_records_job", "10 0 * * *"),
+    # After midnight Beijing time: the window closed yesterday, the record is published today.
+    Periodic("records-publish-held", "app.records.tasks.publish_held_records_job", "15 0 * * *"),
     Periodic("evidence-sweep", "app.evidence.tasks.sweep_job", "30 3 * * *"),
     Periodic("audit-checkpoint", "app.core.checkpoints.checkpoint_job", "50 23 * * *"),
     Periodic("backup", "app.backup.tasks.daily_backup", "15 2 * * *"),

@@ -9,16 +9,18 @@ bp = Blueprint("records", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from app.cases.extension_points import related_matters
+    from app.cases.extension_points import after_transition, related_matters
     from app.core.extension_points import register_case_section, register_nav
     from app.records import labels as records_labels
     from app.records import models, views  # noqa: F401  (routes register on import)
     from app.records.permissions import CHECK_ROLES, VIEW_ROLES, case_section_visible
     from app.records.related import records_in_force
+    from app.records.services import after_review
     from app.records.views import case_section_data
 
     records_labels.register()
     related_matters.register(records_in_force)
+    after_transition.register(after_review)
     app.register_blueprint(bp)
     register_nav(
         40, "records.record_list", _l("Integrity records"), lambda user: user.has_role(*VIEW_ROLES)

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.cases.models import Severity
 from app.core.identifiers import IdNumberOf, IdType
 from app.core.labels import choices, options
+from app.core.limits import REASON
 
 
 class RecordTermsForm(FlaskForm):
@@ -28,6 +29,24 @@ class AmendForm(RecordTermsForm):
     reason = TextAreaField(
         _l("What the review modified"), validators=[DataRequired(), Length(max=5000)]
     )
+
+
+class ReviseForm(RecordTermsForm):
+    """A returned draft, corrected by its officer and submitted again."""
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why the draft goes back to the officer"),
+        validators=[DataRequired(), Length(max=REASON)],
+    )
+
+
+class PublishNowForm(FlaskForm):
+    """Approving while the review window is open: the reason is required (by the service,
+    so a missing one is refused with the record's page) only to publish at once."""
+
+    reason = TextAreaField(_l("Why it may not wait"), validators=[Length(max=REASON)])
 
 
 class RevokeForm(FlaskForm):

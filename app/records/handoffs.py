@@ -1,6 +1,7 @@
-"""Who must act on an integrity record: its agency's administrators approve a draft; every
-other agency here decides whether to recognise it once published, and each agency here
-decides on a record received from a peer."""
+"""Who must act on an integrity record: its agency's administrators approve a draft (and
+its officer corrects one they returned); every other agency here decides whether to
+recognise it once published, and each agency here decides on a record received from a peer;
+after a review changed the decision, the administrators amend or revoke the record."""
 
 from __future__ import annotations
 
@@ -40,6 +41,28 @@ def recognition_todo(record_id: int, agency_id: int) -> str:
     return f"record:{record_id}:recognise:{agency_id}"
 
 
+def _correction_todo(record: IntegrityRecord) -> str:
+    return f"record:{record.id}:correct"
+
+
+def revision_todo(record: IntegrityRecord) -> str:
+    """Amend or revoke after a review: either step ends it."""
+    return f"record:{record.id}:revise"
+
+
+def _admins(record: IntegrityRecord):
+    return users_with_role(record.agency_id, Role.agency_admin)
+
+
+def _officer(record: IntegrityRecord):
+    """Who drafted the record corrects it; should they have left, the case's handlers."""
+    drafter = record.drafted_by
+    if drafter is not None and drafter.active:
+        return [drafter]
+    case = record.case
+    return [m.user for m in case.members] if case is not None else []
+
+
 register_handoff(
     "record.drafted",
     text=_l("The integrity record of case %(ref)s is drafted: check it and approve publishing."),
@@ -47,6 +70,50 @@ register_handoff(
     link=record_link,
     params=_params,
     todo=_approval_todo,
+)
+register_handoff(
+    "record.returned",
+    text=_l(
+        "The integrity record of case %(ref)s (no. %(record)s) was returned to you: read the "
+        "reason on the record, correct the draft and submit it again."
+    ),
+    recipients=_officer,
+    link=record_link,
+    params=_params,
+    todo=_correction_todo,
+)
+register_handoff(
+    "record.resubmitted",
+    text=_l(
+        "The integrity record of case %(ref)s (no. %(record)s) was corrected and submitted "
+        "again: check it and approve publishing."
+    ),
+    recipients=_admins,
+    link=record_link,
+    params=_params,
+    todo=_approval_todo,
+)
+register_handoff(
+    "record.amend_due",
+    text=_l(
+        "The review of case %(ref)s modified the decision: amend integrity record no. "
+        "%(record)s (the form is prefilled from the decision in force)."
+    ),
+    recipients=_admins,
+    link=record_link,
+    params=_params,
+    todo=revision_todo,
+)
+register_handoff(
+    "record.revoke_due",
+    text=_l(
+        "The review of case %(ref)s set the decision aside for the record's respondent: "
+        "revoke integrity record no. %(record)s."
+    ),
+    recipients=_admins,
+    link=record_link,
+    params=_params,
+    todo=revision_todo,
 )
 register_handoff(
     "record.received",
@@ -72,9 +139,33 @@ def announce_draft(record: IntegrityRecord, actor) -> None:
     hand_off("record.drafted", record, actor=actor)
 
 
-def announce_approved(record: IntegrityRecord) -> None:
-    """The draft's to-do ends; the other agencies of this node are asked to recognise it."""
+def announce_approval_taken(record: IntegrityRecord) -> None:
+    """The draft's to-do ends (published, or held until the review window closes)."""
     mark_done(_approval_todo(record))
+
+
+def announce_returned(record: IntegrityRecord, actor) -> None:
+    mark_done(_approval_todo(record))
+    hand_off("record.returned", record, actor=actor)
+
+
+def announce_resubmitted(record: IntegrityRecord, actor) -> None:
+    mark_done(_correction_todo(record))
+    hand_off("record.resubmitted", record, actor=actor)
+
+
+def announce_revision_due(record: IntegrityRecord, revoke: bool) -> None:
+    """A review changed the decision: the administrators amend the record, or revoke it
+    when the respondent is cleared; a to-do until either is published."""
+    hand_off("record.revoke_due" if revoke else "record.amend_due", record)
+
+
+def announce_revised(record: IntegrityRecord) -> None:
+    mark_done(revision_todo(record))
+
+
+def announce_published(record: IntegrityRecord) -> None:
+    """The other agencies of this node are asked to recognise a record just published."""
     others = [a for a in _deciding_agencies() if a.id != record.agency_id]
     _ask_to_recognise("record.published", [record], others)
 

@@ -48,6 +48,16 @@ def in_force(status: RecordStatus, term_end: dt.date | None) -> RecordStatus:
     return status
 
 
+class DraftStage(enum.StrEnum):
+    """Where a draft stands on its way to publication: waiting for an administrator,
+    returned to its officer with a reason, or approved and held until the decision's review
+    window has closed."""
+
+    submitted = "submitted"
+    returned = "returned"
+    held = "held"
+
+
 class RecognitionDecision(enum.StrEnum):
     recognise = "recognise"
     recognise_modified = "recognise_modified"
@@ -93,6 +103,17 @@ class IntegrityRecord(db.Model):
     draft: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The current version's payload, as published.
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Set while the record is a draft (None once published).
+    draft_stage: Mapped[DraftStage | None] = mapped_column(
+        str_enum(DraftStage, length=16), default=DraftStage.submitted
+    )
+    # A held record is published on this day, once the review request window has closed
+    # (None while a requested review is under way: it waits for the review's outcome).
+    publish_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Why an administrator published before the review window closed.
+    early_reason: Mapped[str | None] = mapped_column(Text)
+    # The approval's steps, oldest first: {"step", "at", "by", "reason"?, "until"?}.
+    approval_log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -113,6 +134,14 @@ class IntegrityRecord(db.Model):
     recognitions: Mapped[list[Recognition]] = relationship(
         back_populates="record", order_by="Recognition.id"
     )
+
+    @property
+    def approval_steps(self) -> list[dict[str, Any]]:
+        """The approval log with its times as datetimes, for the page."""
+        return [
+            {**entry, "at": dt.datetime.fromisoformat(entry["at"])}
+            for entry in (self.approval_log or [])
+        ]
 
 
 class RecordVersion(db.Model):
@@ -137,6 +166,11 @@ class RecordVersion(db.Model):
     stored_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     record: Mapped[IntegrityRecord] = relationship(back_populates="versions")
+
+    @property
+    def superseded(self) -> bool:
+        """A later version of the record replaces this one."""
+        return self.version < self.record.current_version
 
 
 class Recognition(db.Model):

@@ -11,15 +11,21 @@ from sqlalchemy import Select, exists, func, or_, select
 
 from app.auth.models import Role, User
 from app.extensions import db
-from app.records.models import IntegrityRecord, Recognition, RecordStatus
+from app.records.models import DraftStage, IntegrityRecord, Recognition, RecordStatus
 from app.records.permissions import RECOGNISE_ROLES
 
 
 def _to_approve(user: User) -> Select | None:
     if not user.has_role(Role.agency_admin):
         return None
+    # A draft returned to its officer, or approved and held, waits for no administrator.
     return select(IntegrityRecord).where(
-        IntegrityRecord.agency_id == user.agency_id, IntegrityRecord.status == RecordStatus.draft
+        IntegrityRecord.agency_id == user.agency_id,
+        IntegrityRecord.status == RecordStatus.draft,
+        or_(
+            IntegrityRecord.draft_stage == DraftStage.submitted,
+            IntegrityRecord.draft_stage.is_(None),
+        ),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.core.times import to_cst
 from app.records.models import IntegrityRecord
 
 
@@ -22,6 +23,16 @@ def record_json(record: IntegrityRecord) -> dict:
         "effective_date": record.effective_date.isoformat() if record.effective_date else None,
         "term_end": record.term_end.isoformat() if record.term_end else None,
         "lifetime": record.lifetime,
+        # Every version this node holds; all but the latest read as superseded.
+        "versions": [
+            {
+                "version": v.version,
+                "status": v.status.value,
+                "superseded": v.superseded,
+                "stored_at": to_cst(v.stored_at).isoformat(),
+            }
+            for v in record.versions
+        ],
         "recognitions": [
             {"agency": r.agency_code, "decision": r.decision.value, "version": r.version}
             for r in record.recognitions

@@ -32,6 +32,7 @@ from app.core.calendar import today
 from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.core.identifiers import clean_id_number, mask_id_number
+from app.core.limits import REASON
 from app.core.models import utcnow
 from app.extensions import db
 from app.records import extension_points as hooks
@@ -39,6 +40,7 @@ from app.records import handoffs
 from app.records.extension_points import Publication
 from app.records.models import (
     AckStatus,
+    DraftStage,
     IntegrityRecord,
     Recognition,
     RecognitionDecision,
@@ -131,6 +133,8 @@ def draft_record(case: Case, actor: User, data: RecordDraft) -> IntegrityRecord:
         subject_hash=party.id_hash,
         subject_id_masked=mask_id_number(party.id_number),
         status=RecordStatus.draft,
+        draft_stage=DraftStage.submitted,
+        approval_log=[],
         drafted_by_id=actor.id,
         draft=_draft_json(data),
     )
@@ -231,16 +235,195 @@ def approval_context(record: IntegrityRecord, user: User) -> ApprovalContext | N
     )
 
 
-def approve_record(record: IntegrityRecord, actor: User) -> Publication:
-    """Publishes version 1 to the region: visible to every agency here, sent to every peer."""
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("A reason is required for this step."), field="reason")
+    if len(reason) > REASON:
+        raise InvalidInput(
+            _l("At most %(limit)s characters, please.", limit=REASON), field="reason"
+        )
+    return reason
+
+
+def _log(record: IntegrityRecord, step: str, actor: User | None, **values) -> None:
+    """One step of the approval, kept on the record and shown on its page."""
+    entry = {"step": step, "at": utcnow().isoformat(), "by": actor.display_name if actor else None}
+    entry.update({k: v for k, v in values.items() if v is not None})
+    record.approval_log = [*(record.approval_log or []), entry]
+
+
+def respondent_cleared(record: IntegrityRecord) -> bool:
+    """The decision in force imposes nothing on the record's respondent any more (a review
+    overturned it, or replaced the sanctions without them): the record is revoked, not
+    amended, and a draft is not published."""
+    case = record.case
+    if case is None:
+        return False
+    return not any(s.party_id == record.party_id for s in case.sanctions_in_force)
+
+
+def approve_record(
+    record: IntegrityRecord, actor: User, *, publish_now: bool = False, reason: str | None = None
+) -> Publication | None:
+    """Approves a submitted draft. Once the decision's review window has closed (and no
+    review is under way) version 1 is published to the region at once: visible to every
+    agency here, sent to every peer. While a review may still change the decision, the
+    approved record is held and `publish_held_records` publishes it when the window has
+    closed (returns None); or the administrator publishes now (`publish_now`), with the
+    reason why it may not wait, recorded on the record and in the audit."""
     if not is_admin_of(actor, record):
         raise NotAllowed(_l("Only an administrator of the deciding agency can approve it."))
     if record.status != RecordStatus.draft:
         raise GuardFailed(_l("Only a draft can be approved."))
+    if record.draft_stage == DraftStage.returned:
+        raise GuardFailed(
+            _l("The draft was returned to its officer: it can be approved once resubmitted.")
+        )
+    if record.draft_stage == DraftStage.held and not publish_now:
+        raise GuardFailed(
+            _l("The record is approved already and waits for the review window to close.")
+        )
+    if respondent_cleared(record):
+        raise GuardFailed(
+            _l("The decision in force imposes nothing on this respondent: no record is published.")
+        )
+    pending = pending_review(record)
+    early = _reason(reason) if publish_now and pending is not None else None
     record.approved_by_id = actor.id
     record.origin_node = _node_id_or_local()
-    handoffs.announce_approved(record)
-    return _publish(record, _apply_terms(record), actor, "record.approve", reason=None)
+    handoffs.announce_approval_taken(record)
+    if pending is None:
+        _log(record, "approved", actor)
+        return _publish_first(record, actor, "record.approve")
+    if early is None:
+        record.draft_stage = DraftStage.held
+        record.publish_on = None if pending.under_review else pending.until + dt.timedelta(days=1)
+        _log(
+            record,
+            "held",
+            actor,
+            until=record.publish_on.isoformat() if record.publish_on else None,
+        )
+        audit.record(
+            "record.hold",
+            actor=actor,
+            case=record.case,
+            obj=record,
+            details={
+                "publish_on": record.publish_on.isoformat() if record.publish_on else None,
+                "under_review": pending.under_review,
+            },
+        )
+        db.session.flush()
+        return None
+    record.early_reason = early
+    _log(record, "published_early", actor, reason=early)
+    return _publish_first(record, actor, "record.publish_early", early_reason=early)
+
+
+def _publish_first(
+    record: IntegrityRecord, actor: User | None, action: str, early_reason: str | None = None
+) -> Publication:
+    record.draft_stage = None
+    record.publish_on = None
+    handoffs.announce_published(record)
+    return _publish(record, _apply_terms(record), actor, action, reason=early_reason, first=True)
+
+
+def held_record_due(record: IntegrityRecord) -> bool:
+    """A held record is published once no review may change its decision any more, and the
+    review (if any) left the decision as it was."""
+    if record.status != RecordStatus.draft or record.draft_stage != DraftStage.held:
+        return False
+    case = record.case
+    if case is not None and case.review_outcome not in (None, ReviewOutcome.upheld):
+        return False
+    return pending_review(record) is None and not respondent_cleared(record)
+
+
+def publish_held_record(record: IntegrityRecord) -> Publication | None:
+    """Publishes a held record whose review window has closed (the periodic job)."""
+    if not held_record_due(record):
+        return None
+    _log(record, "published", None)
+    return _publish_first(record, None, "record.publish_held")
+
+
+def publish_held_records() -> list[Publication]:
+    """Every held record now due, each published as the administrator's approval said;
+    the caller commits, then dispatches each publication."""
+    held = db.session.scalars(
+        select(IntegrityRecord)
+        .where(
+            IntegrityRecord.status == RecordStatus.draft,
+            IntegrityRecord.draft_stage == DraftStage.held,
+        )
+        .order_by(IntegrityRecord.id)
+    ).all()
+    publications = []
+    for record in held:
+        publication = publish_held_record(record)
+        if publication is not None:
+            publications.append(publication)
+    return publications
+
+
+def return_record(record: IntegrityRecord, actor: User, reason: str | None) -> IntegrityRecord:
+    """An administrator returns a draft (waiting for approval, or approved and held) to its
+    officer with the reason; the officer corrects it and submits it again."""
+    if not is_admin_of(actor, record):
+        raise NotAllowed(_l("Only an administrator of the deciding agency can return it."))
+    if record.status != RecordStatus.draft:
+        raise GuardFailed(_l("Only a draft can be returned: a published record is amended."))
+    if record.draft_stage == DraftStage.returned:
+        raise GuardFailed(_l("The draft is with its officer already."))
+    reason = _reason(reason)
+    _send_back(record, actor, reason)
+    audit.record(
+        "record.return", actor=actor, case=record.case, obj=record, details={"reason": reason}
+    )
+    return record
+
+
+def _send_back(
+    record: IntegrityRecord, actor: User | None, reason: str | None, step: str = "returned"
+) -> None:
+    record.draft_stage = DraftStage.returned
+    record.publish_on = None
+    record.approved_by_id = None
+    _log(record, step, actor, reason=reason)
+    db.session.flush()
+    handoffs.announce_returned(record, actor)
+
+
+def can_revise(user: User, record: IntegrityRecord) -> bool:
+    """A returned draft is corrected by the case's officers (who drafted it)."""
+    return (
+        record.status == RecordStatus.draft
+        and record.draft_stage == DraftStage.returned
+        and record.case is not None
+        and record.agency_id == user.agency_id
+        and can_handle(user, record.case)
+    )
+
+
+def resubmit_record(record: IntegrityRecord, actor: User, data: RecordDraft) -> IntegrityRecord:
+    """The officer's corrected draft goes back to the administrators for approval."""
+    if record.case is None or not (
+        record.agency_id == actor.agency_id and can_handle(actor, record.case)
+    ):
+        raise NotAllowed(_l("Only the case's officers and supervisor can correct its record."))
+    if record.status != RecordStatus.draft or record.draft_stage != DraftStage.returned:
+        raise GuardFailed(_l("Only a returned draft can be corrected and submitted again."))
+    _check_draft(data)
+    record.draft = _draft_json(data)
+    record.draft_stage = DraftStage.submitted
+    _log(record, "resubmitted", actor)
+    db.session.flush()
+    audit.record("record.resubmit", actor=actor, case=record.case, obj=record, details=record.draft)
+    handoffs.announce_resubmitted(record, actor)
+    return record
 
 
 def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> Publication:
@@ -253,12 +436,19 @@ def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> Publicat
         raise GuardFailed(_l("A draft is not published: there is nothing to revoke."))
     if record.status == RecordStatus.revoked:
         raise GuardFailed(_l("This record is already revoked."))
-    if record.case is None or record.case.review_outcome != ReviewOutcome.overturned:
-        raise GuardFailed(_l("A record is revoked only when its decision is overturned on review."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_l("A reason is required for this step."), field="reason")
-    return _publish(record, RecordStatus.revoked, actor, "record.revoke", reason=reason[:5000])
+    if record.case is None or not (
+        record.case.review_outcome == ReviewOutcome.overturned
+        or (record.case.review_outcome == ReviewOutcome.modified and respondent_cleared(record))
+    ):
+        raise GuardFailed(
+            _l(
+                "A record is revoked only when a review overturns its decision or sets it "
+                "aside for the record's respondent."
+            )
+        )
+    reason = _reason(reason)
+    handoffs.announce_revised(record)
+    return _publish(record, RecordStatus.revoked, actor, "record.revoke", reason=reason)
 
 
 def amend_record(
@@ -273,17 +463,31 @@ def amend_record(
         raise GuardFailed(_l("Only a published record that is not revoked can be amended."))
     if record.case is None or record.case.review_outcome != ReviewOutcome.modified:
         raise GuardFailed(_l("A record is amended only when a review modified its decision."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_l("A reason is required for this step."), field="reason")
+    reason = _reason(reason)
     _check_draft(data)
     terms = _draft_json(data)
     if terms == record.draft:
         raise InvalidInput(_l("The terms are unchanged: change what the review modified."))
     record.draft = terms
+    handoffs.announce_revised(record)
     return _publish(
-        record, _apply_terms(record), actor, "record.amend", reason=reason[:5000], amended=True
+        record, _apply_terms(record), actor, "record.amend", reason=reason, amended=True
     )
+
+
+def amendment_suggestion(record: IntegrityRecord) -> RecordDraft:
+    """The amend form's prefill: the record's terms, with what the decision in force now
+    says (its text, the respondent's sanctions and their dates) in place of the old."""
+    terms = terms_of(record)
+    case, party = record.case, record.party
+    if case is None or party is None or respondent_cleared(record):
+        return terms
+    new = suggested_draft(case, party)
+    terms.outcome = new.outcome
+    terms.effective_date = new.effective_date
+    terms.term_end = new.term_end
+    terms.lifetime = new.lifetime
+    return terms
 
 
 def terms_of(record: IntegrityRecord) -> RecordDraft:
@@ -311,7 +515,11 @@ def _apply_terms(record: IntegrityRecord) -> RecordStatus:
 
 
 def build_payload(
-    record: IntegrityRecord, status: RecordStatus, reason: str | None, amended: bool = False
+    record: IntegrityRecord,
+    status: RecordStatus,
+    reason: str | None,
+    amended: bool = False,
+    first: bool = False,
 ) -> dict:
     """What leaves the node: the subject's name, matching hash and masked ID, never the
     complainant, never the full identifier."""
@@ -337,7 +545,7 @@ def build_payload(
         "term_end": draft["term_end"],
         "lifetime": draft["lifetime"],
         "severity": draft["severity"],
-        "revocation_reason": None if amended else reason,
+        "revocation_reason": None if amended or first else reason,
         "amendment_reason": reason if amended else None,
     }
 
@@ -345,13 +553,14 @@ def build_payload(
 def _publish(
     record: IntegrityRecord,
     status: RecordStatus,
-    actor: User,
+    actor: User | None,
     action: str,
     reason: str | None,
     amended: bool = False,
+    first: bool = False,
 ) -> Publication:
     version = record.current_version + 1
-    payload = build_payload(record, status, reason, amended)
+    payload = build_payload(record, status, reason, amended, first)
     envelope = (
         envelopes.seal("record", record.record_uid, version, payload)
         if node.is_initialised()
@@ -472,7 +681,7 @@ def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> lis
     records = db.session.scalars(
         visible_records(actor)
         .where(IntegrityRecord.subject_hash == subject, published())
-        .options(selectinload(IntegrityRecord.recognitions))
+        .options(selectinload(IntegrityRecord.recognitions), selectinload(IntegrityRecord.versions))
         .order_by(IntegrityRecord.effective_date.desc(), IntegrityRecord.id.desc())
         .limit(200)
     ).all()
@@ -487,3 +696,37 @@ def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> lis
         },
     )
     return records
+
+
+def after_review(case: Case, actor: User, step: str, from_state, reason: str | None) -> None:
+    """Registered on `app.cases.extension_points.after_transition`. When a review changes
+    the decision, each of the case's records follows: a published record becomes a to-do of
+    the agency's administrators (amend it from the new decision, or revoke it when the
+    respondent is cleared); a draft goes back to its officer, since what it says is no longer
+    the decision in force."""
+    if step != "decide_review" or case.review_outcome in (None, ReviewOutcome.upheld):
+        return
+    records = db.session.scalars(
+        select(IntegrityRecord)
+        .where(
+            IntegrityRecord.case_id == case.id,
+            IntegrityRecord.is_local.is_(True),
+            IntegrityRecord.status != RecordStatus.revoked,
+        )
+        .order_by(IntegrityRecord.id)
+    ).all()
+    for record in records:
+        cleared = respondent_cleared(record)
+        if record.status == RecordStatus.draft:
+            if record.draft_stage == DraftStage.returned:
+                continue
+            _send_back(record, None, None, step="review_changed")
+        else:
+            handoffs.announce_revision_due(record, revoke=cleared)
+        audit.record(
+            "record.review_changed",
+            actor=actor,
+            case=case,
+            obj=record,
+            details={"outcome": case.review_outcome.value, "cleared": cleared},
+        )

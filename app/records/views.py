@@ -16,11 +16,14 @@ from app.records import extension_points as hooks
 from app.records.forms import (
     AmendForm,
     IntegrityCheckForm,
+    PublishNowForm,
     RecognitionForm,
     RecordDraftForm,
+    ReturnForm,
+    ReviseForm,
     RevokeForm,
 )
-from app.records.models import IntegrityRecord, Recognition, RecordStatus
+from app.records.models import DraftStage, IntegrityRecord, Recognition, RecordStatus
 from app.records.permissions import (
     CHECK_ROLES,
     VIEW_ROLES,
@@ -35,12 +38,17 @@ from app.records.permissions import (
 from app.records.services import (
     RecordDraft,
     amend_record,
+    amendment_suggestion,
     approval_context,
     approve_record,
+    can_revise,
     draft_record,
     integrity_check,
     pending_review,
     record_recognition,
+    respondent_cleared,
+    resubmit_record,
+    return_record,
     revoke_record,
     suggested_draft,
     terms_of,
@@ -87,6 +95,8 @@ def _detail_page(
     record: IntegrityRecord,
     revoke_form: RevokeForm | None = None,
     recognition_form: RecognitionForm | None = None,
+    return_form: ReturnForm | None = None,
+    publish_now_form: PublishNowForm | None = None,
 ) -> str:
     """The record's page; after a refused step it is shown again with the forms as posted."""
     recognition = next(
@@ -101,18 +111,31 @@ def _detail_page(
         recognition_form = RecognitionForm(obj=recognition)
     if revoke_form is None and can_revoke(current_user, record):
         revoke_form = RevokeForm(formdata=None)
+    admin_of_draft = is_admin_of(current_user, record) and record.status == RecordStatus.draft
+    pending = pending_review(record) if record.status == RecordStatus.draft else None
+    may_approve = admin_of_draft and record.draft_stage != DraftStage.returned
+    if may_approve and publish_now_form is None:
+        publish_now_form = PublishNowForm(formdata=None)
+    if return_form is None and admin_of_draft and record.draft_stage != DraftStage.returned:
+        return_form = ReturnForm(formdata=None)
     return render_template(
         "records/detail.html",
         record=record,
         sections=hooks.load_record_sections(record, current_user),
         recognition_form=recognition_form,
         revoke_form=revoke_form,
-        may_approve=is_admin_of(current_user, record) and record.status == RecordStatus.draft,
+        may_approve=may_approve,
+        held=record.status == RecordStatus.draft and record.draft_stage == DraftStage.held,
+        pending=pending,
+        cleared=record.status == RecordStatus.draft and respondent_cleared(record),
+        publish_now_form=publish_now_form if may_approve else None,
+        return_form=return_form if admin_of_draft else None,
+        may_revise=can_revise(current_user, record),
         approval=approval_context(record, current_user),
         may_open_case=record.case is not None
         and record.agency_id == current_user.agency_id
         and current_user.has_role(*AGENCY_READ_ROLES),
-        review_warning=_review_warning(record) if record.status == RecordStatus.draft else None,
+        review_warning=_review_warning(record) if may_approve else None,
         may_amend=can_amend(current_user, record),
         recognition_outdated=(
             recognition.version
@@ -162,11 +185,14 @@ def _terms(form, party_id: int) -> RecordDraft:
     )
 
 
-def _publishing_step(action, success: str, record: IntegrityRecord, refused, form=None):
+def _publishing_step(
+    action, success: str, record: IntegrityRecord, refused, form=None, held: str | None = None
+):
     """Runs a publishing step through the one refusal path; once it is committed, hands the
     version to its listeners (the exchange delivers it) and says where it went (and whether
-    its decision may still change on review)."""
-    published: list[hooks.Publication] = []
+    its decision may still change on review). An approval held until the review window
+    closes publishes nothing yet: `held` says so."""
+    published: list[hooks.Publication | None] = []
 
     def step():
         published.append(action())
@@ -177,8 +203,12 @@ def _publishing_step(action, success: str, record: IntegrityRecord, refused, for
         refused=refused,
         form=form,
         to=url_for("records.record_detail", record_id=record.id),
-        done=lambda publication: " ".join([success, *publication.summaries()]),
+        done=lambda publication: (
+            " ".join([success, *publication.summaries()]) if publication is not None else held
+        ),
     )
+    if response.status_code == 302 and published[0] is None:
+        return response
     if response.status_code == 302:
         published[0].dispatch()
         warning = _review_warning(record)
@@ -209,13 +239,76 @@ def _review_warning(record: IntegrityRecord) -> str | None:
 @bp.post("/records/<int:record_id>/approve")
 @login_required
 def approve(record_id: int):
+    """Approves a draft: published now once the review window has closed, else held until
+    it closes, or published now with the reason why it may not wait (`publish_now`)."""
     record = _record_or_404(record_id)
+    form = PublishNowForm()
+    if not form.validate_on_submit():
+        return _detail_page(record, publish_now_form=form), 422
+    publish_now = request.form.get("publish_now") == "1"
     return _publishing_step(
-        lambda: approve_record(record, current_user),
+        lambda: approve_record(
+            record, current_user, publish_now=publish_now, reason=form.reason.data
+        ),
         _("The record is published."),
         record,
-        refused=lambda err: _detail_page(record),
+        refused=lambda err: _detail_page(record, publish_now_form=form),
+        form=form,
+        held=_("The record is approved. It is published when the review window has closed."),
     )
+
+
+@bp.post("/records/<int:record_id>/return")
+@login_required
+def return_draft(record_id: int):
+    """An administrator sends a draft back to its officer with the reason."""
+    record = _record_or_404(record_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _detail_page(record, return_form=form), 422
+    return run_step(
+        lambda: return_record(record, current_user, form.reason.data),
+        refused=lambda err: _detail_page(record, return_form=form),
+        form=form,
+        to=url_for("records.record_detail", record_id=record.id),
+        done=_("The draft is returned to the officer with your reason."),
+    )
+
+
+@bp.route("/records/<int:record_id>/revise", methods=["GET", "POST"])
+@login_required
+def revise(record_id: int):
+    """The officer corrects a returned draft and submits it again."""
+    record = _record_or_404(record_id)
+    if record.case is None or record.agency_id != current_user.agency_id:
+        abort(404)
+    if not can_revise(current_user, record) and request.method == "GET":
+        abort(403)
+    form = ReviseForm()
+    if request.method == "GET":
+        form.process(obj=_revision_prefill(record))
+
+    def page():
+        return render_template("records/revise.html", record=record, form=form)
+
+    if form.validate_on_submit():
+        return run_step(
+            lambda: resubmit_record(record, current_user, _terms(form, record.party_id)),
+            refused=lambda err: page(),
+            form=form,
+            to=url_for("records.record_detail", record_id=record.id),
+            done=_("The corrected draft is submitted again for approval."),
+        )
+    return page(), form_status(form)
+
+
+def _revision_prefill(record: IntegrityRecord) -> RecordDraft:
+    """The draft as it was; returned because a review changed the decision, the decision
+    in force."""
+    log = record.approval_log or []
+    if log and log[-1].get("step") == "review_changed" and not respondent_cleared(record):
+        return suggested_draft(record.case, record.party)
+    return terms_of(record)
 
 
 @bp.post("/records/<int:record_id>/revoke")
@@ -243,7 +336,7 @@ def amend(record_id: int):
         abort(403)
     form = AmendForm()
     if request.method == "GET":
-        form.process(obj=terms_of(record))
+        form.process(obj=amendment_suggestion(record))
 
     def page():
         return render_template("records/amend.html", record=record, form=form)

@@ -594,6 +594,39 @@ MATRIX = {
             ("sh_admin", 302),
         ],
     ),
+    "records.return_draft": (
+        # Only the deciding agency's administrator returns a draft to its officer; another
+        # agency does not see the draft.
+        "POST",
+        lambda w: f"/records/{w['draft_record'].id}/return",
+        lambda w: {"reason": "行为描述与调查报告不一致"},
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_committee", 404),
+            ("sh_officer", 403),
+            ("sh_supervisor", 403),
+            ("draft_waiting", 0),
+            ("sh_admin", 302),
+            ("draft_returned", 0),
+        ],
+    ),
+    "records.revise": (
+        # A returned draft is corrected by the case's officers; the administrator who
+        # returned it and the agency's auditor are refused, another agency sees nothing.
+        "GET",
+        lambda w: f"/records/{w['returned_record'].id}/revise",
+        None,
+        [
+            (ANON, "login"),
+            ("js_officer", 404),
+            ("js_admin", 404),
+            ("sh_committee", 404),
+            ("sh_auditor", 403),
+            ("sh_admin", 403),
+            ("sh_officer", 200),
+        ],
+    ),
     "records.revoke": (
         # Refusals (wrong agency, wrong role; the right one until a review overturns the
         # decision) come back as a message on the record page, with the API's status.
@@ -1091,6 +1124,14 @@ def _record_status(world, key: str):
     return record.status.value
 
 
+def _draft_stage(world, key: str):
+    from app.extensions import db
+
+    record = world[key]
+    db.session.refresh(record)
+    return record.draft_stage.value if record.draft_stage else None
+
+
 def _peer_active(world) -> bool:
     from app.extensions import db
 
@@ -1137,6 +1178,8 @@ CHECKS = {
     "notification_read": lambda w: _refreshed(w, "notification").read_at is not None,
     "token_still_active": _token_active,
     "still_draft": lambda w: _record_status(w, "draft_record") == "draft",
+    "draft_waiting": lambda w: _draft_stage(w, "draft_record") == "submitted",
+    "draft_returned": lambda w: _draft_stage(w, "draft_record") == "returned",
     "still_active": lambda w: _record_status(w, "published_record") == "active",
     "peer_still_active": _peer_active,
     "unrecognised": lambda w: _recognitions(w) == 0,
@@ -1367,6 +1410,13 @@ class World(dict):
 
         case = self["decided"]
         return draft_record(case, self["sh_officer"], suggested_draft(case, case.respondents[0]))
+
+    def _build_returned_record(self):
+        from app.records.services import return_record
+
+        record = self["draft_record"]
+        return_record(record, self["sh_admin"], "请核对处理依据")
+        return record
 
     def _build_published_record(self):
         from app.records.services import approve_record
