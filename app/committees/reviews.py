@@ -238,6 +238,20 @@ def _require_open(review: Review) -> None:
         )
 
 
+def _require_meeting_held(review: Review) -> None:
+    """Attendance is what happened at the meeting: nothing is recorded, and the review not
+    closed, before the meeting's day."""
+    if review.meeting_date is not None and today() < review.meeting_date:
+        raise GuardFailed(
+            _l(
+                "The meeting is on %(date)s: its attendance is recorded and the review closed "
+                "from that day.",
+                date=review.meeting_date.isoformat(),
+            ),
+            code="meeting_ahead",
+        )
+
+
 def _require_member(review: Review, user: User) -> ReviewMember:
     member = member_for(review, user)
     if member is None:
@@ -577,6 +591,7 @@ def record_meeting(chair: User, review: Review, attendance: dict, minutes) -> No
     lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
+    _require_meeting_held(review)
     minutes = _text(minutes, "minutes", None, required=False, limit=20000)
     given: dict[int, Attendance] = {}
     for member in review.members:
@@ -667,6 +682,7 @@ def close_review(chair: User, review: Review, reasons=None) -> Review:
     lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
+    _require_meeting_held(review)
     if any(m.attendance is None for m in review.members):
         raise GuardFailed(
             _l("Record the meeting's attendance before closing."), code="no_attendance"
