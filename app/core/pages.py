@@ -31,12 +31,17 @@ def _value(spec, result):
 
 
 def show_refusal(err: ServiceError, form: FlaskForm | None = None) -> None:
-    """Puts a refusal's message under the form field it names, or else at the top."""
-    field = getattr(form, err.field, None) if (form is not None and err.field) else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*(field.errors or []), str(err.message)]
-    else:
-        flash(str(err.message), "danger")
+    """Puts each of a refusal's problems under the form field it names, and what no field
+    of the form shows at the top."""
+    problems = err.problems or {None: err.message}
+    for name, message in problems.items():
+        field = getattr(form, name, None) if (form is not None and name) else None
+        if field is not None and hasattr(field, "errors"):
+            text = str(getattr(message, "message", message))  # under the field: unnamed
+            if text not in (field.errors or []):
+                field.errors = [*(field.errors or []), text]
+        else:
+            flash(str(message), "danger")
 
 
 def refuse(err: ServiceError, form: FlaskForm | None = None, *, show: bool = True) -> None:
