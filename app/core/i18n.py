@@ -30,6 +30,14 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+# Each language by its own name, as language choices are shown (not translated).
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+def language_name(code: str | None) -> str:
+    return LANGUAGE_NAMES.get(code or "", code or "")
+
+
 # The language switch on a page that answers a refused form re-posts the form with this
 # field: the same page is shown again in the chosen language with what the user typed and
 # why it was refused, and nothing is saved. Switching elsewhere is a GET of the page shown.
@@ -138,4 +146,6 @@ def init_app(app) -> None:
     app.register_error_handler(RelabelOnly, _nothing_saved)
     if not event.contains(Session, "before_commit", _no_commit_while_relabelling):
         event.listen(Session, "before_commit", _no_commit_while_relabelling)
-    app.jinja_env.globals.update(carried_fields=carried_fields, RELABEL=RELABEL)
+    app.jinja_env.globals.update(
+        carried_fields=carried_fields, RELABEL=RELABEL, language_name=language_name
+    )

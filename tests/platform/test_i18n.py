@@ -65,6 +65,7 @@ def test_the_catalogue_holds_every_string_in_the_code():
         "_l": None,
         "lazy_gettext": None,
         "_lp": ((1, "c"), 2),
+        "pgettext": ((1, "c"), 2),
         "lazy_pgettext": ((1, "c"), 2),
     }
     found = {
@@ -246,3 +247,16 @@ def test_passwords_are_never_carried_by_the_switch(client, make_user):
     _action, fields = _language_switch(text(refused))
     assert "wrong-secret" not in text(refused)
     assert not [n for n, _v in fields if n in ("current", "new", "confirm")]
+
+
+def test_sub_forms_speak_the_users_language(client, make_user):
+    """Rows of the registration form (FieldList of FormField) say what is wrong in Chinese,
+    as the form around them does."""
+    from tests.ui_helpers import registration_form
+
+    sign_in(client, make_user("SH", roles=("officer",)))
+    page = text(
+        client.post("/cases/new", data=registration_form(**{"respondents-0-name": "名" * 201}))
+    )
+    assert "Field cannot be longer than" not in page
+    assert "字段长度不能超过 200 个字符。" in page
