@@ -127,8 +127,10 @@ def safe_page(target: str | None) -> str:
     """`target` if it is a page of this site a GET answers, else the dashboard."""
     if target:
         parts = urlsplit(target)
-        if parts.netloc in ("", request.host) and parts.path.startswith("/") and not (
-            parts.path.startswith(("//", "/\\"))
+        if (
+            parts.netloc in ("", request.host)
+            and parts.path.startswith("/")
+            and not (parts.path.startswith(("//", "/\\")))
         ):
             adapter = current_app.url_map.bind(request.host)
             try:

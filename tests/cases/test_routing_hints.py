@@ -55,9 +55,7 @@ def test_the_hint_names_the_authority_of_another_province(app, respondents, expe
             assert "移送其他机构" in hints[0]
 
 
-def test_registration_shows_the_hint_for_one_respondent_of_another_province(
-    client, make_user
-):
+def test_registration_shows_the_hint_for_one_respondent_of_another_province(client, make_user):
     sign_in(client, make_user("SH", roles=("officer",), locale="en"))
     form = registration_form(add="hint", **{"respondents-0-id_number": resident("32")})
     form.pop("respondents-1-name")
