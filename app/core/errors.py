@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Response, json
 from werkzeug.exceptions import Forbidden
+
+T = TypeVar("T")
 
 
 class ServiceError(Exception):
@@ -56,6 +59,16 @@ class Problems:
     def add(self, field: str, message, *, label=None) -> None:
         if field not in self.found:  # a field's first problem is the one to fix first
             self.found[field] = Named(label, message) if label is not None else message
+
+    def attempt(self, check: Callable[[], T], default: T | None = None) -> T | None:
+        """`check()`, or `default` when it refuses the input (`InvalidInput`): its problem
+        is kept and the checks go on. A refusal of another kind (a guard) still stops."""
+        try:
+            return check()
+        except InvalidInput as err:
+            for field, message in (err.problems or {"": err.message}).items():
+                self.add(field, message)
+            return default
 
     def __contains__(self, field: str) -> bool:
         return field in self.found

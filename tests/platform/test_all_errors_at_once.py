@@ -124,3 +124,23 @@ def test_the_task_service_names_every_problem(db, joint):
     assert set(refused.value.problems) == {"kind", "title", "due_in_days", "agency"}
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Task)) == 0
+
+
+def test_a_referral_names_every_problem(db, make_case, make_user):
+    from app.cases.models import CaseState
+    from app.demo.conduct import standing_panel
+    from tests.review_support import refer
+
+    officer = make_user("SH", roles=("officer",))
+    case = make_case(state=CaseState.findings, by=officer)
+    panel = standing_panel(case.agency)
+    with pytest.raises(InvalidInput) as refused:
+        refer(
+            case,
+            officer,
+            panel,
+            questions="",
+            meeting_date=(dt.date.today() - dt.timedelta(days=2)).isoformat(),
+            review_deadline="soon",
+        )
+    assert set(refused.value.problems) == {"questions", "meeting_date", "review_deadline"}
