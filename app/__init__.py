@@ -83,6 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
         demo,
     ):
         module.init_app(app)
+    i18n.init_app(app)  # after the features: the switch sees a session they have checked
     return app
 
 

@@ -126,7 +126,15 @@ def register_error_handlers(bp) -> None:
     @bp.errorhandler(ServiceError)
     def on_service_error(exc):
         refuse(exc, show=False)
-        return problem(exc.status, exc.code, str(exc.message), str(exc.message), field=exc.field)
+        errors = [{"field": f, "message": str(m)} for f, m in exc.problems.items()]
+        return problem(
+            exc.status,
+            exc.code,
+            str(exc.message),
+            str(exc.message),
+            field=exc.field,
+            errors=errors if len(errors) > 1 else None,
+        )
 
     @bp.errorhandler(ApiError)
     def on_api_error(exc):

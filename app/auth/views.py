@@ -54,6 +54,7 @@ from app.auth.throttle import (
     record_failure,
 )
 from app.core import audit
+from app.core.i18n import safe_page, switch_language
 from app.core.ids import parse_id
 from app.core.pages import form_status, run_step
 from app.core.times import local_time
@@ -180,12 +181,9 @@ def logout():
 @bp.route("/language/<code>", methods=["POST"])
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
-        session["lang"] = code
-        if current_user.is_authenticated:
-            current_user.locale = code
-            db.session.commit()
-        refresh()  # a locale already chosen for this context must not outlive the switch
-    return redirect(_safe_next(request.form.get("next")))
+        switch_language(code)
+    # Only a page a GET answers: a form's post URL is never where the switch lands.
+    return redirect(safe_page(request.form.get("next")))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

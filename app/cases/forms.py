@@ -6,7 +6,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -19,11 +18,12 @@ from app.cases.models import CaseSource, MisconductType, PartyType
 from app.cases.policy import EARLIEST_DATE
 from app.core import limits
 from app.core.calendar import today
+from app.core.forms import SubForm
 from app.core.identifiers import IdNumberOf, IdType
 from app.core.labels import choices, options
 
 
-class RespondentForm(Form):
+class RespondentForm(SubForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=limits.SHORT)])
     party_type = SelectField(_l("Type"), choices=lambda: choices(PartyType), default="person")
     id_type = SelectField(
@@ -36,7 +36,7 @@ class RespondentForm(Form):
     position = StringField(_l("Position"), validators=[Optional(), Length(max=limits.SHORT)])
 
 
-class AllegationForm(Form):
+class AllegationForm(SubForm):
     misconduct_type = SelectField(_l("Misconduct type"), choices=lambda: choices(MisconductType))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=limits.TEXT)])
     work_reference = StringField(

@@ -28,12 +28,22 @@ def _heads_unit(position: str | None) -> bool:
 
 
 def routing_hints(case: Case) -> list:
-    return respondent_hints(case.respondents)
+    return respondent_hints(case.respondents, case.agency.code)
 
 
-def respondent_hints(respondents: Iterable) -> list:
+def _authority_of(province: str) -> str | None:
+    from flask_babel import get_locale
+
+    from app.auth.models import Agency
+
+    agency = db.session.scalar(select(Agency).where(Agency.code == province, Agency.is_active))
+    return agency.display_name(str(get_locale())) if agency is not None else None
+
+
+def respondent_hints(respondents: Iterable, agency_code: str | None = None) -> list:
     """The hints for respondents as registered or as typed into the registration form
-    (anything with party_type, position, id_type and id_number)."""
+    (anything with party_type, position, id_type and id_number), for a case of the agency
+    `agency_code`."""
     respondents = list(respondents)
     hints = []
     if any(p.party_type == PartyType.institution or _heads_unit(p.position) for p in respondents):
@@ -52,6 +62,31 @@ def respondent_hints(respondents: Iterable) -> list:
         hints.append(
             _l("Respondents are in several provinces: a candidate for a joint investigation.")
         )
+    elif agency_code and provinces and provinces != {agency_code}:
+        # Every respondent is of one other province: the case may be that authority's.
+        from app.cases.workflow import TRANSITIONS
+
+        (province,) = provinces
+        step = TRANSITIONS["transfer_case"].label
+        authority = _authority_of(province) if province != "other" else None
+        if authority is not None:
+            hints.append(
+                _l(
+                    "Every respondent's ID was issued in another province: the case may "
+                    'belong to %(authority)s, to which the step "%(step)s" offers it.',
+                    authority=authority,
+                    step=step,
+                )
+            )
+        else:
+            hints.append(
+                _l(
+                    "Every respondent's ID was issued outside the region: the case may belong "
+                    'to the authority of that province; the step "%(step)s" offers a case to '
+                    "another agency.",
+                    step=step,
+                )
+            )
     return hints
 
 

@@ -233,7 +233,7 @@ def _new_case_page(form: NewCaseForm) -> str:
             respondents = _respondents(form)
         except ValueError:  # an unknown party type: the form's own validation says so
             respondents = []
-        hints = respondent_hints(respondents)
+        hints = respondent_hints(respondents, current_user.agency.code)
         related = related_matters(current_user, respondents)
     return render_template("cases/new.html", form=form, hints=hints, related=related)
 

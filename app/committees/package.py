@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
 from sqlalchemy import or_, select
 
 from app.cases.models import Case
@@ -33,7 +34,7 @@ def review_summary(review: Review) -> dict[str, Any]:
         "id": review.id,
         "reference": case.reference,
         "title": case.title,
-        "agency": case.agency.name_zh,
+        "agency": case.agency.display_name(str(get_locale())),
         "panel": review.panel.name,
         "questions": review.questions,
         "meeting_date": _d(review.meeting_date),

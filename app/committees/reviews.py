@@ -41,7 +41,7 @@ from app.committees.rules import Attendance, Ballot, Choice, Outcome, SeatRole, 
 from app.committees.services import panel_may_vote
 from app.core import audit
 from app.core.calendar import today
-from app.core.errors import GuardFailed, InvalidInput, NotAllowed
+from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems
 from app.extensions import db
 
 NO_CONFLICT = "none"
@@ -115,19 +115,22 @@ def open_review(
     """Refers the case to a panel: one member per seat in term (consultants too: they
     declare, attend and advise, but never vote), screened for the same institution as a
     respondent, and notified. Called by the `refer_to_committee` step."""
-    panel = _referral_panel(case, panel_id)
-    questions = _text(questions, "questions", _l("Put the questions to the panel."))
-    meeting = _date(meeting_date, "meeting_date")
-    if meeting is not None and meeting < today():
-        raise InvalidInput(_l("The meeting cannot be in the past."), field="meeting_date")
-    deadline = _date(review_deadline, "review_deadline") or today() + dt.timedelta(
-        days=case.agency.policy.review_days
+    problems = Problems()  # every problem of the referral at once
+    panel = problems.attempt(lambda: _referral_panel(case, panel_id))
+    questions = problems.attempt(
+        lambda: _text(questions, "questions", _l("Put the questions to the panel."))
     )
+    meeting = problems.attempt(lambda: _date(meeting_date, "meeting_date"))
+    if meeting is not None and meeting < today():
+        problems.add("meeting_date", _l("The meeting cannot be in the past."))
+    deadline = problems.attempt(
+        lambda: _date(review_deadline, "review_deadline")
+    ) or today() + dt.timedelta(days=case.agency.policy.review_days)
     if deadline < today() or (meeting is not None and deadline < meeting):
-        raise InvalidInput(
-            _l("The review deadline cannot be before today or the meeting."),
-            field="review_deadline",
+        problems.add(
+            "review_deadline", _l("The review deadline cannot be before today or the meeting.")
         )
+    problems.check()
     if open_review_of(case) is not None:
         raise GuardFailed(_l("The case already has an open review."))
     on = today()
@@ -235,6 +238,20 @@ def _require_open(review: Review) -> None:
         raise GuardFailed(
             _l("The review is closed: nothing can be declared, voted or recorded any more."),
             code="review_closed",
+        )
+
+
+def _require_meeting_held(review: Review) -> None:
+    """Attendance is what happened at the meeting: nothing is recorded, and the review not
+    closed, before the meeting's day."""
+    if review.meeting_date is not None and today() < review.meeting_date:
+        raise GuardFailed(
+            _l(
+                "The meeting is on %(date)s: its attendance is recorded and the review closed "
+                "from that day.",
+                date=review.meeting_date.isoformat(),
+            ),
+            code="meeting_ahead",
         )
 
 
@@ -577,6 +594,7 @@ def record_meeting(chair: User, review: Review, attendance: dict, minutes) -> No
     lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
+    _require_meeting_held(review)
     minutes = _text(minutes, "minutes", None, required=False, limit=20000)
     given: dict[int, Attendance] = {}
     for member in review.members:
@@ -667,6 +685,7 @@ def close_review(chair: User, review: Review, reasons=None) -> Review:
     lock_review(review)
     _require_chair(review, chair)
     _require_open(review)
+    _require_meeting_held(review)
     if any(m.attendance is None for m in review.members):
         raise GuardFailed(
             _l("Record the meeting's attendance before closing."), code="no_attendance"

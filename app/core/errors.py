@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Response, json
 from werkzeug.exceptions import Forbidden
+
+T = TypeVar("T")
 
 
 class ServiceError(Exception):
@@ -24,6 +27,7 @@ class ServiceError(Exception):
         code: str | None = None,
         field: str | None = None,
         keep: Callable[[], object] | None = None,
+        problems: dict | None = None,
     ):
         super().__init__(str(message))
         self.message = message
@@ -31,6 +35,78 @@ class ServiceError(Exception):
             self.code = code
         self.field = field
         self.keep = keep
+        # Every problem found in the input, field -> message (`Problems`): one refusal
+        # names them all, so a form is corrected in one round.
+        self.problems = dict(problems or ({field: message} if field else {}))
+
+
+class Problems:
+    """Every problem of an input, collected before refusing: a service checks all fields
+    and raises once (`check`), never at the first problem it meets.
+
+        problems = Problems()
+        if not title:
+            problems.add("title", _l("This field is required."), label=_l("Title"))
+        ...
+        problems.check()
+
+    With `label`, the message names its field wherever it is shown away from the field
+    (the top of a page, the API's detail)."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, object] = {}
+
+    def add(self, field: str, message, *, label=None) -> None:
+        if field not in self.found:  # a field's first problem is the one to fix first
+            self.found[field] = Named(label, message) if label is not None else message
+
+    def attempt(self, check: Callable[[], T], default: T | None = None) -> T | None:
+        """`check()`, or `default` when it refuses the input (`InvalidInput`): its problem
+        is kept and the checks go on. A refusal of another kind (a guard) still stops."""
+        try:
+            return check()
+        except InvalidInput as err:
+            for field, message in (err.problems or {"": err.message}).items():
+                self.add(field, message)
+            return default
+
+    def __contains__(self, field: str) -> bool:
+        return field in self.found
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def check(self) -> None:
+        """Refuses (`InvalidInput`) with every problem found, if any."""
+        if not self.found:
+            return
+        (field, message), *_rest = self.found.items()
+        if len(self.found) == 1:
+            raise InvalidInput(message, field=field, problems=self.found)
+        raise InvalidInput(Joined(list(self.found.values())), problems=self.found)
+
+
+class Named:
+    """A field's problem that names the field: "Title: This field is required."."""
+
+    def __init__(self, label, message):
+        self.label = label
+        self.message = message
+
+    def __str__(self) -> str:
+        from flask_babel import gettext
+
+        return gettext("%(field)s: %(problem)s", field=str(self.label), problem=str(self.message))
+
+
+class Joined:
+    """Several problems as one message, in the reader's language when shown."""
+
+    def __init__(self, messages: list):
+        self.messages = messages
+
+    def __str__(self) -> str:
+        return " ".join(str(m) for m in self.messages)
 
 
 class NotAllowed(ServiceError):

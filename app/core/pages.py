@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from app.core.errors import ServiceError
+from app.core.i18n import NOTHING_SAVED, RelabelOnly, committing, relabelling
 from app.extensions import db
 
 T = TypeVar("T")
@@ -30,12 +31,17 @@ def _value(spec, result):
 
 
 def show_refusal(err: ServiceError, form: FlaskForm | None = None) -> None:
-    """Puts a refusal's message under the form field it names, or else at the top."""
-    field = getattr(form, err.field, None) if (form is not None and err.field) else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*(field.errors or []), str(err.message)]
-    else:
-        flash(str(err.message), "danger")
+    """Puts each of a refusal's problems under the form field it names, and what no field
+    of the form shows at the top."""
+    problems = err.problems or {None: err.message}
+    for name, message in problems.items():
+        field = getattr(form, name, None) if (form is not None and name) else None
+        if field is not None and hasattr(field, "errors"):
+            text = str(getattr(message, "message", message))  # under the field: unnamed
+            if text not in (field.errors or []):
+                field.errors = [*(field.errors or []), text]
+        else:
+            flash(str(message), "danger")
 
 
 def refuse(err: ServiceError, form: FlaskForm | None = None, *, show: bool = True) -> None:
@@ -43,8 +49,9 @@ def refuse(err: ServiceError, form: FlaskForm | None = None, *, show: bool = Tru
     behind (`err.keep`, e.g. a counted wrong password) is done after the undo and kept."""
     db.session.rollback()
     if err.keep is not None:
-        err.keep()
-        db.session.commit()
+        with committing():  # kept even when the form is only shown again in another language
+            err.keep()
+            db.session.commit()
     if show:
         show_refusal(err, form)
 
@@ -78,6 +85,16 @@ def run_step(
         response = make_response(refused(err))
         response.status_code = err.status
         return response
+    except RelabelOnly:
+        result = None
+    if relabelling():
+        # A refused form shown again in the language just chosen (`app/core/i18n.py`): it
+        # passes now, but the user asked for the page, not the step. Nothing is kept.
+        db.session.rollback()
+        err = ServiceError(NOTHING_SAVED)
+        if not page_shows_error:
+            show_refusal(err)
+        return refused(err)
     db.session.commit()
     message = _value(done, result)
     if message:

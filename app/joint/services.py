@@ -18,7 +18,7 @@ from app.cases.permissions import can_handle, check_case_open
 from app.cases.services import write_history
 from app.core import audit
 from app.core.calendar import add_working_days, today
-from app.core.errors import GuardFailed, InvalidInput, NotAllowed
+from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems
 from app.core.models import utcnow
 from app.evidence.services import Upload, add_file_evidence
 from app.extensions import db
@@ -343,16 +343,24 @@ def create_task(
     if not can_handle(actor, case):
         raise NotAllowed(_l("Only the leading agency's case team assigns tasks."))
     check_case_open(case)
+    problems = Problems()
     try:
         task_kind = TaskKind(kind)
     except ValueError:
-        raise InvalidInput(_l("Choose the kind of task from the list."), field="kind") from None
-    title = _text(title, "title")
-    if len(title) > 200:
-        raise InvalidInput(_l("Give a title of at most 200 characters."), field="title")
+        problems.add("kind", _l("Choose the kind of task from the list."), label=_l("Kind"))
+    title = (title or "").strip()
+    if not title:
+        problems.add("title", _l("This field is required."), label=_l("Title"))
+    elif len(title) > 200:
+        problems.add("title", _l("Give a title of at most 200 characters."), label=_l("Title"))
+    description = (description or "").strip()
+    if len(description) > MAX_TEXT:
+        problems.add("description", _l("At most 5,000 characters."), label=_l("Description"))
     if not isinstance(due_in_days, int) or not 1 <= due_in_days <= 120:
-        raise InvalidInput(
-            _l("Enter a number from %(min)s to %(max)s.", min=1, max=120), field="due_in_days"
+        problems.add(
+            "due_in_days",
+            _l("Enter a number from %(min)s to %(max)s.", min=1, max=120),
+            label=_l("Due in (working days)"),
         )
     accepted = {
         p.agency_id: p
@@ -364,23 +372,27 @@ def create_task(
         )
     }
     if agency is None or agency.id not in accepted:
-        raise InvalidInput(
+        problems.add(
+            "agency",
             _l("A task goes to an agency taking part in the joint investigation."),
-            field="agency",
+            label=_l("Agency"),
         )
-    if assignee is not None and assignee.id not in {
+    elif assignee is not None and assignee.id not in {
         o.user_id for o in accepted[agency.id].officers
     }:
-        raise InvalidInput(
-            _l("Assign the task to an officer the agency named for this case."), field="assignee"
+        problems.add(
+            "assignee",
+            _l("Assign the task to an officer the agency named for this case."),
+            label=_l("Officer (optional)"),
         )
+    problems.check()
     task = Task(
         case_id=case.id,
         agency_id=agency.id,
         assignee_id=assignee.id if assignee else None,
         kind=task_kind,
         title=title,
-        description=_text(description, "description", required=False),
+        description=description,
         due_date=add_working_days(today(), due_in_days),
         created_by_id=actor.id,
     )

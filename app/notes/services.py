@@ -19,7 +19,7 @@ from app.cases.permissions import (
 )
 from app.core import audit
 from app.core.calendar import today
-from app.core.errors import InvalidInput, NotAllowed
+from app.core.errors import NotAllowed, Problems
 from app.evidence.models import Visibility
 from app.extensions import db
 from app.notes.models import CaseNote, NoteKind
@@ -43,31 +43,15 @@ def add_note(case: Case, actor: User, data: NoteInput) -> CaseNote:
     if not can_contribute(actor, case):
         raise NotAllowed(_l("Only the case team can record interviews and notes."))
     check_case_open(case)
-    try:
-        kind = NoteKind(data.kind)
-    except ValueError:
-        raise InvalidInput(_l("Choose interview or note."), field="kind") from None
-    try:
-        visibility = Visibility(data.visibility or Visibility.internal)
-        if reads_shared_level(actor, case):
-            visibility = Visibility.shared  # a participant's note is shared with the lead
-    except ValueError:
-        raise InvalidInput(_l("Choose internal or shared."), field="visibility") from None
-    title = (data.title or "").strip()
-    body = (data.body or "").strip()
-    if not title or len(title) > 200:
-        raise InvalidInput(_l("Give a title of at most 200 characters."), field="title")
-    if not body:
-        raise InvalidInput(_l("This field is required."), field="body")
-    if len(body) > MAX_BODY:
-        raise InvalidInput(_l("At most 20,000 characters."), field="body")
-    if data.happened_on is None:
-        raise InvalidInput(_l("This field is required."), field="happened_on")
-    if data.happened_on > today():
-        raise InvalidInput(_l("The date cannot be in the future."), field="happened_on")
+    problems = note_problems(data)
+    problems.check()
+    kind = NoteKind(data.kind)
+    visibility = Visibility(data.visibility or Visibility.internal)
+    if reads_shared_level(actor, case):
+        visibility = Visibility.shared  # a participant's note is shared with the lead
+    title = data.title.strip()
+    body = data.body.strip()
     interviewee = (data.interviewee or "").strip()[:200] or None
-    if kind == NoteKind.interview and not interviewee:
-        raise InvalidInput(_l("Name who was interviewed."), field="interviewee")
     note = CaseNote(
         case_id=case.id,
         kind=kind,
@@ -89,6 +73,35 @@ def add_note(case: Case, actor: User, data: NoteInput) -> CaseNote:
         details={"title": title, "visibility": visibility.value},
     )
     return note
+
+
+def note_problems(data: NoteInput) -> Problems:
+    """Every problem of a note as typed (all of them: the form is corrected in one round)."""
+    problems = Problems()
+    try:
+        kind = NoteKind(data.kind)
+    except ValueError:
+        kind = None
+        problems.add("kind", _l("Choose interview or note."), label=_l("Kind"))
+    try:
+        Visibility(data.visibility or Visibility.internal)
+    except ValueError:
+        problems.add("visibility", _l("Choose internal or shared."), label=_l("Visibility"))
+    title = (data.title or "").strip()
+    if not title or len(title) > 200:
+        problems.add("title", _l("Give a title of at most 200 characters."), label=_l("Title"))
+    body = (data.body or "").strip()
+    if not body:
+        problems.add("body", _l("This field is required."), label=_l("Record"))
+    elif len(body) > MAX_BODY:
+        problems.add("body", _l("At most 20,000 characters."), label=_l("Record"))
+    if data.happened_on is None:
+        problems.add("happened_on", _l("This field is required."), label=_l("Date"))
+    elif data.happened_on > today():
+        problems.add("happened_on", _l("The date cannot be in the future."), label=_l("Date"))
+    if kind == NoteKind.interview and not (data.interviewee or "").strip():
+        problems.add("interviewee", _l("Name who was interviewed."), label=_l("Interviewee"))
+    return problems
 
 
 def case_notes(case: Case, user: User):

@@ -24,7 +24,7 @@ from app.notes import bp
 from app.notes.forms import note_form
 from app.notes.models import CaseNote
 from app.notes.pages import list_page
-from app.notes.services import NoteInput, add_note, case_notes
+from app.notes.services import NoteInput, add_note, case_notes, note_problems
 
 SECTION_LIMIT = 5
 
@@ -62,9 +62,15 @@ def note_list(reference: str):
 
 def _add(case, form) -> None:
     check_case_open(case)  # an ended case refuses before its fields are judged
-    if not form.validate():
+    valid = form.validate()
+    data = NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
+    if not valid:
+        # The service's own rules are judged too, so every problem shows in one round.
+        problems = note_problems(data)
+        for name, message in problems.found.items():
+            if not form[name].errors:
+                form[name].errors = [*form[name].errors, str(message.message)]
         raise InvalidInput(
             _l("Nothing was saved. Correct the fields marked below; everything you typed is kept.")
         )
-    data = NoteInput(**{f.name: form[f.name].data for f in fields(NoteInput)})
     add_note(case, current_user, data)

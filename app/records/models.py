@@ -143,6 +143,11 @@ class IntegrityRecord(db.Model):
             for entry in (self.approval_log or [])
         ]
 
+    def deciding_agency_name(self, locale: str) -> str:
+        """The deciding agency in the reader's language: a local record's agency by its own
+        names; a received record's as it was sent."""
+        return self.agency.display_name(locale) if self.agency is not None else self.deciding_agency
+
 
 class RecordVersion(db.Model):
     """One published version, with the signed envelope exactly as sent or received.
@@ -199,3 +204,10 @@ class Recognition(db.Model):
     record: Mapped[IntegrityRecord] = relationship(back_populates="recognitions")
     peer: Mapped[ExchangePeer | None] = relationship("ExchangePeer")  # noqa: F821
     decided_by: Mapped[User | None] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+
+    def agency_display(self, locale: str) -> str:
+        """A local agency by its own names; a peer's as it reported itself."""
+        if self.agency is not None:
+            return self.agency.display_name(locale)
+        return self.agency_name or self.agency_code

@@ -6,7 +6,7 @@ from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.cases.models import Case
+from app.cases.models import Case, Severity
 from app.cases.permissions import AGENCY_READ_ROLES, get_case_or_404
 from app.core.labels import options
 from app.core.pages import attempt, form_status, run_step
@@ -91,6 +91,15 @@ def record_detail(record_id: int):
     return _detail_page(_record_or_404(record_id))
 
 
+def _severity(code: str):
+    """A payload's severity is its code: read as the closed set it belongs to, so the page
+    shows its label (an unknown code from a peer shows as sent)."""
+    try:
+        return Severity(code)
+    except ValueError:
+        return code
+
+
 def _detail_page(
     record: IntegrityRecord,
     revoke_form: RevokeForm | None = None,
@@ -121,6 +130,7 @@ def _detail_page(
     return render_template(
         "records/detail.html",
         record=record,
+        severity=_severity,
         sections=hooks.load_record_sections(record, current_user),
         recognition_form=recognition_form,
         revoke_form=revoke_form,

@@ -31,8 +31,9 @@ _fonts_registered: set[str] = set()
 
 def chart_data(table: Table, *, gaps: bool = False) -> list[dict]:
     """Count cells as chart points; a withheld cell is left out, or with `gaps` kept as a
-    null that breaks a line rather than joining its neighbours across it."""
-    series = len(table.columns) > 1
+    null that breaks a line rather than joining its neighbours across it. A point's series
+    is its column's label, the key the chart's scales (and so its legend) are built on, also
+    for a table of one column: a point outside the scale's domain is drawn without a colour."""
     data = []
     for row in table.rows:
         if row.kind != "count":
@@ -41,7 +42,7 @@ def chart_data(table: Table, *, gaps: bool = False) -> list[dict]:
             value = row.cells[key].shown
             if value is None and not gaps:
                 continue
-            data.append({"c": row.label, "s": label if series else "", "v": value})
+            data.append({"c": row.label, "s": str(label), "v": value})
     return data
 
 
