@@ -19,7 +19,7 @@ PG_CLIENT ?= postgresql-client-15
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk libmagic1 poppler-utils $(PG_CLIENT)
 TEST_DEBS := chromium chromium-driver
 
-.PHONY: run test deps test-deps debs test-debs translations fonts migrate demo lint format worker cron clean
+.PHONY: run test deps test-deps debs test-debs translations fonts axe migrate demo lint format worker cron clean
 
 run: deps migrate demo
 	@$(FLASK) demo-logins
@@ -54,7 +54,21 @@ deps: debs $(VENV)/.installed translations fonts
 fonts: $(VENV)/.installed
 	@$(FLASK) prepare-fonts
 
-test-deps: test-debs $(VENV)/.test-installed translations fonts
+test-deps: test-debs $(VENV)/.test-installed translations fonts axe
+
+# axe-core for the accessibility browser test (tests/platform/test_axe_browser.py), fetched
+# once from the npm registry at this exact version into instance/axe/ (git-ignored); the
+# test injects it into each page, so nothing is fetched at run time.
+AXE_VERSION := 4.14.1
+AXE_JS := instance/axe/axe-$(AXE_VERSION).min.js
+
+axe: $(AXE_JS)
+
+$(AXE_JS):
+	@command -v npm >/dev/null || { echo "npm is needed once to fetch axe-core $(AXE_VERSION)"; exit 1; }
+	rm -rf instance/axe/tmp && mkdir -p instance/axe/tmp
+	cd instance/axe/tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js
+	mv instance/axe/tmp/package/axe.min.js $@ && rm -rf instance/axe/tmp
 
 translations: $(VENV)/.installed
 	@$(VENV)/bin/pybabel -q compile -d app/translations

@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
+from markupsafe import escape
 
 from app.statistics.tables import Table
 
@@ -56,7 +57,25 @@ def chart_svg(table: Table) -> str | None:
     if kind == "none" or not any(d["v"] for d in data):
         return None
     names = tuple(label for _k, label in table.columns)
-    return _render(kind, json.dumps(data, sort_keys=True, ensure_ascii=False), names)
+    svg = _render(kind, json.dumps(data, sort_keys=True, ensure_ascii=False), names)
+    return named(svg, table)
+
+
+def chart_ids(key: str) -> tuple[str, str]:
+    """The ids of a figure's heading and of its table, which name and describe its chart on
+    the page and in the report (`statistics/_table.html`, `statistics/report.html`)."""
+    return f"fig-{key}-title", f"fig-{key}-data"
+
+
+def named(svg: str, table: Table) -> str:
+    """The chart as an image with a name: its figure's heading labels it, the figure's table
+    (every count it draws) describes it, and a `<title>` says the same to a reader of the
+    SVG alone. Added after the cache, which holds charts by what they draw, not by title."""
+    title_id, data_id = chart_ids(table.key)
+    aria = f'<svg role="img" aria-labelledby="{title_id}" aria-describedby="{data_id}" '
+    svg = svg.replace('<svg role="img" ', aria, 1)
+    end = svg.index(">", svg.index("<svg ")) + 1
+    return f"{svg[:end]}<title>{escape(table.title)}</title>{svg[end:]}"
 
 
 def chart_spec(kind: str, data: list[dict], names: list[str]) -> dict:
