@@ -22,8 +22,13 @@ YEAR = 2026
 
 
 def _tag(page: str, pattern: str) -> str:
-    """The one start tag that matches `pattern` (a regular expression inside the tag)."""
-    found = re.findall(rf"<[a-z]+\b[^>]*{pattern}[^>]*>", page)
+    """The one start tag that matches `pattern` (a regular expression inside the tag), hidden
+    inputs aside: on a refused form, the language switch carries what was typed in them."""
+    found = [
+        tag
+        for tag in re.findall(rf"<[a-z]+\b[^>]*{pattern}[^>]*>", page)
+        if 'type="hidden"' not in tag
+    ]
     assert len(found) == 1, (pattern, found)
     return found[0]
 
