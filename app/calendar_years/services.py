@@ -270,6 +270,8 @@ def _from_csv(text: str, year: int | None) -> YearInput:
             holidays.append({"name": row.get("name"), "start": row.get("start"), "end": row.get("end") or row.get("start")})
         elif kind == "workday":
             workdays.append({"day": row.get("start"), "name": row.get("name")})
+        elif kind == "note":
+            continue  # a comment line (the example file says what it is)
         elif kind == "year":
             try:
                 years.add(int((row.get("name") or "").strip()))
@@ -278,7 +280,7 @@ def _from_csv(text: str, year: int | None) -> YearInput:
         else:
             raise InvalidInput(
                 _l(
-                    "Line %(line)s: kind “%(kind)s” is none of source, year, holiday, workday.",
+                    "Line %(line)s: kind “%(kind)s” is none of note, source, year, holiday, workday.",
                     line=number,
                     kind=kind,
                 )
