@@ -14,14 +14,14 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from app.calendar_years import cli, labels, views
-    from app.calendar_years.services import can_manage
+    from app.calendar_years.services import can_view
     from app.core.extension_points import register_dashboard_panel, register_nav
     from app.notifications.handoffs import register_handoff
 
     labels.register()
     app.register_blueprint(bp)
     cli.init_app(app)
-    register_nav(85, "calendar_years.index", _l("Calendar years"), can_manage)
+    register_nav(85, "calendar_years.index", _l("Calendar years"), can_view)
     register_dashboard_panel(5, "calendar_years/_banner.html", views.banner)
     register_handoff(
         "calendar.year_unconfirmed",

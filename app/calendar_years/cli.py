@@ -32,7 +32,8 @@ def _print_grid(year: int) -> None:
         click.echo(f"{month['month']:>2}  Mo Tu We Th Fr Sa Su   ({month['working']} working days)")
         for week in month["weeks"]:
             cells = [
-                f"{day.day:>2}{KIND_MARKS[kind]}" if day else "   " for day, kind in (c or (None, None) for c in week)
+                f"{day.day:>2}{KIND_MARKS[kind]}" if day else "   "
+                for day, kind in (c or (None, None) for c in week)
             ]
             click.echo("    " + "".join(cells))
 
@@ -61,7 +62,8 @@ def import_command(file: Path, year: int | None, reason: str) -> None:
     except ServiceError as err:
         _refuse(err)
     db.session.commit()
-    click.echo(f"imported {row.year} ({len(row.holidays)} holidays, {len(row.workdays)} make-up working days)")
+    counts = f"{len(row.holidays)} holidays, {len(row.workdays)} make-up working days"
+    click.echo(f"imported {row.year} ({counts})")
     _print_grid(row.year)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,9 +45,7 @@ def can_manage(user) -> bool:
 def can_view(user) -> bool:
     """Sees the calendar years and is warned about an unconfirmed one: system and agency
     administrators."""
-    return bool(
-        user and user.is_authenticated and user.has_role(Role.sysadmin, Role.agency_admin)
-    )
+    return bool(user and user.is_authenticated and user.has_role(Role.sysadmin, Role.agency_admin))
 
 
 def _require_manage(actor: User | None) -> None:
@@ -103,9 +102,7 @@ def validate(data: YearInput) -> YearInput:
         start = _date(item.get("start"), what, "holidays")
         end = _date(item.get("end"), what, "holidays")
         if end < start:
-            raise InvalidInput(
-                _l("%(name)s ends before it starts.", name=name), field="holidays"
-            )
+            raise InvalidInput(_l("%(name)s ends before it starts.", name=name), field="holidays")
         if start.year != year or end.year != year:
             raise InvalidInput(
                 _l(
@@ -119,7 +116,7 @@ def validate(data: YearInput) -> YearInput:
             )
         ranges.append((start, end, name))
     ranges.sort()
-    for (_, end, name), (start, _, other) in zip(ranges, ranges[1:], strict=False):
+    for (_, end, name), (start, _, other) in itertools.pairwise(ranges):
         if start <= end:
             raise InvalidInput(
                 _l("%(first)s and %(second)s overlap.", first=name, second=other),
@@ -242,18 +239,20 @@ def _from_json(text: str, year: int | None) -> YearInput:
     if not isinstance(data, dict):
         raise InvalidInput(_l("The file is not valid JSON: %(why)s", why="not an object"))
     holidays, workdays = data.get("holidays") or [], data.get("workdays") or []
-    if not isinstance(holidays, list) or not isinstance(workdays, list) or not all(
-        isinstance(item, dict) for item in [*holidays, *workdays]
+    if (
+        not isinstance(holidays, list)
+        or not isinstance(workdays, list)
+        or not all(isinstance(item, dict) for item in [*holidays, *workdays])
     ):
         raise InvalidInput(_l("“holidays” and “workdays” must be lists of objects."))
     file_year = data.get("year")
     if year is not None and file_year is not None and file_year != year:
-        raise InvalidInput(
-            _l("The file is for %(file)s, not %(year)s.", file=file_year, year=year)
-        )
+        raise InvalidInput(_l("The file is for %(file)s, not %(year)s.", file=file_year, year=year))
     chosen = year if year is not None else file_year
     if not isinstance(chosen, int):
-        raise InvalidInput(_l("Enter a year from %(min)s to %(max)s.", min=FIRST_YEAR, max=LAST_YEAR))
+        raise InvalidInput(
+            _l("Enter a year from %(min)s to %(max)s.", min=FIRST_YEAR, max=LAST_YEAR)
+        )
     return YearInput(chosen, str(data.get("source") or ""), holidays, workdays)
 
 
@@ -267,7 +266,13 @@ def _from_csv(text: str, year: int | None) -> YearInput:
         if kind == "source":
             source = (row.get("name") or "").strip()
         elif kind == "holiday":
-            holidays.append({"name": row.get("name"), "start": row.get("start"), "end": row.get("end") or row.get("start")})
+            holidays.append(
+                {
+                    "name": row.get("name"),
+                    "start": row.get("start"),
+                    "end": row.get("end") or row.get("start"),
+                }
+            )
         elif kind == "workday":
             workdays.append({"day": row.get("start"), "name": row.get("name")})
         elif kind == "note":
@@ -280,7 +285,8 @@ def _from_csv(text: str, year: int | None) -> YearInput:
         else:
             raise InvalidInput(
                 _l(
-                    "Line %(line)s: kind “%(kind)s” is none of note, source, year, holiday, workday.",
+                    "Line %(line)s: kind “%(kind)s” is none of note, source, year, holiday, "
+                    "workday.",
                     line=number,
                     kind=kind,
                 )
@@ -332,7 +338,12 @@ def save_year(actor: User | None, data: YearInput, reason: str = "") -> Calendar
         row = CalendarYear(year=data.year, version=0)
         db.session.add(row)
     else:
-        before = {"state": row.state, "holidays": row.holidays, "workdays": row.workdays, "source": row.source}
+        before = {
+            "state": row.state,
+            "holidays": row.holidays,
+            "workdays": row.workdays,
+            "source": row.source,
+        }
     row.state = cal.IMPORTED
     row.holidays, row.workdays, row.source = data.holidays, data.workdays, data.source
     row.version = (row.version or 0) + 1
@@ -376,7 +387,11 @@ def confirm_year(actor: User | None, year: int) -> CalendarYear:
         "calendar.year_confirm",
         actor=actor,
         obj=row,
-        details={"year": year, "source": row.source, **({"by": "console"} if actor is None else {})},
+        details={
+            "year": year,
+            "source": row.source,
+            **({"by": "console"} if actor is None else {}),
+        },
     )
     from app.notifications.handoffs import mark_done
 

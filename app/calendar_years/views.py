@@ -65,7 +65,9 @@ def banner(user) -> dict | None:
 @bp.route("/years")
 @_required(can_view)
 def index():
-    return render_template("calendar_years/index.html", rows=year_rows(), can_manage=can_manage(current_user))
+    return render_template(
+        "calendar_years/index.html", rows=year_rows(), can_manage=can_manage(current_user)
+    )
 
 
 def _year_page(year: int, confirm_form=None):

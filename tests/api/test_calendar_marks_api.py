@@ -52,5 +52,3 @@ def test_the_openapi_document_declares_the_mark(api):
     schemas = document["components"]["schemas"]
     assert schemas["Deadlines"]["properties"]["due_date_calendar_unconfirmed"]["type"] == "boolean"
     assert "due_date_calendar_unconfirmed" in schemas["CaseSummary"]["properties"]
-
-

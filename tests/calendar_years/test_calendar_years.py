@@ -94,7 +94,9 @@ def test_a_deadline_crossing_an_unconfirmed_year_is_marked_on_the_pages(
         assert 'data-testid="calendar-unconfirmed"' in page
         assert "unconfirmed calendar" in page and "State Council notice" in page
         listing = text(client.get("/cases"))
-        assert case_into_2027.reference in listing and 'data-testid="calendar-unconfirmed"' in listing
+        assert (
+            case_into_2027.reference in listing and 'data-testid="calendar-unconfirmed"' in listing
+        )
         save_year(sysadmin, YearInput(2027, NOTICE, [SPRING], []))
         db.session.commit()
         # Entered but not confirmed: still marked.
@@ -107,12 +109,27 @@ def test_a_deadline_crossing_an_unconfirmed_year_is_marked_on_the_pages(
         assert "2027-02-10" in page
 
 
+def test_the_dashboard_queues_mark_a_deadline_crossing_an_unconfirmed_year(
+    db, client, make_user, make_case
+):
+    officer = make_user("SH", roles=("officer",), locale="en")
+    case = make_case(agency="SH", by=officer)
+    case.preliminary_due = case.due_date = dt.date(2027, 2, 10)
+    sign_in(client, officer)
+    with cal.as_of(IN_NOVEMBER):
+        page = text(client.get("/"))
+    mine = page[page.index(case.reference) :]
+    assert 'data-testid="calendar-unconfirmed"' in mine[: mine.index("</tr>")]
+
+
 def test_a_deadline_within_a_known_year_is_not_marked(db, client, make_user, make_case):
     case = make_case(agency="SH")
     case.preliminary_due = case.due_date = dt.date(2026, 12, 20)
     sign_in(client, make_user("SH", roles=("officer", "supervisor")))
     with cal.as_of(IN_NOVEMBER):
-        assert 'data-testid="calendar-unconfirmed"' not in text(client.get(f"/cases/{case.reference}"))
+        assert 'data-testid="calendar-unconfirmed"' not in text(
+            client.get(f"/cases/{case.reference}")
+        )
 
 
 def test_the_form_enters_previews_and_confirms_a_year(db, client, sysadmin):
@@ -226,7 +243,11 @@ def test_the_cli_imports_the_example_files_and_confirms(app, db):
     row = db.session.get(CalendarYear, 2027)
     assert row.state == "imported" and row.source.startswith("EXAMPLE")
     entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
-    assert (entry.action, entry.actor_id, entry.details["by"]) == ("calendar.year_import", None, "console")
+    assert (entry.action, entry.actor_id, entry.details["by"]) == (
+        "calendar.year_import",
+        None,
+        "console",
+    )
     # The CSV example is the same notice; replacing an unconfirmed import needs no reason.
     again = runner.invoke(args=["calendar", "import", str(EXAMPLES / "2027.example.csv")])
     assert again.exit_code == 0, again.output
@@ -319,9 +340,7 @@ def test_administrators_are_warned_from_1_november_until_the_year_is_confirmed(
         assert first["notified"] >= 2
         assert warn_unconfirmed_years() == {"notified": 0}  # once
         todos = list(
-            db.session.scalars(
-                select(Notification).where(Notification.todo_key == "calendar:2027")
-            )
+            db.session.scalars(select(Notification).where(Notification.todo_key == "calendar:2027"))
         )
         assert {n.user_id for n in todos} >= {admin.id, sysadmin.id}
         assert officer.id not in {n.user_id for n in todos}
