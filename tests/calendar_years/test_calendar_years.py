@@ -265,12 +265,13 @@ def _write(tmp_path, name: str, content) -> str:
 
 
 CLI_REFUSALS = [
-    ("bad.json", "{not json", "not valid JSON"),
-    ("bad.txt", "x", ".json or a .csv"),
+    # The console speaks Chinese by default.
+    ("bad.json", "{not json", "不是有效的 JSON"),
+    ("bad.txt", "x", ".json 或 .csv"),
     (
         "overlap.json",
         {"year": 2027, "source": NOTICE, "holidays": [SPRING, {**SPRING, "name": "元宵"}]},
-        "overlap",
+        "重叠",
     ),
     (
         "impossible.json",
