@@ -351,3 +351,25 @@ def test_administrators_are_warned_from_1_november_until_the_year_is_confirmed(
         assert all(n.done_at is not None for n in todos if db.session.refresh(n) is None)
         sign_in(client, admin)
         assert 'data-testid="calendar-warning"' not in text(client.get("/"))
+
+
+def test_a_change_made_by_another_process_reaches_the_deadlines_being_computed(db, sysadmin):
+    """Pages trust this process's cached years (no query per page) for up to CACHE_SECONDS;
+    a deadline being computed checks the table's stamp first, so it never uses stale days."""
+    save_year(sysadmin, YearInput(2027, NOTICE, [SPRING], []))
+    db.session.commit()
+    start = dt.date(2027, 2, 1)
+    assert cal.add_working_days(start, 10) == dt.date(2027, 2, 23)
+    # Another process confirms the year and widens the holiday: this one's cache is not told.
+    db.session.execute(
+        CalendarYear.__table__.update()
+        .where(CalendarYear.year == 2027)
+        .values(
+            state="confirmed",
+            holidays=[{**SPRING, "end": "2027-02-15"}],
+            version=CalendarYear.version + 1,
+        )
+    )
+    assert not cal.year_confirmed(2027)  # the page's view, until the cache expires
+    assert cal.add_working_days(start, 10) == dt.date(2027, 2, 24)  # computed afresh
+    assert cal.year_confirmed(2027)  # and the fresh years now serve the pages too
