@@ -126,10 +126,19 @@ def mark_changed(session: Session | None = None) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _after_transaction(session, *args) -> None:
+def _after_commit(session) -> None:
     if session.info.pop("calendar_changed", False):
         invalidate()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session, previous_transaction) -> None:
+    """A rolled-back savepoint may have undone the change, the outer transaction may still
+    do so: the cache is dropped each time, and the mark kept until nothing is left open."""
+    if session.info.get("calendar_changed"):
+        invalidate()
+        if not session.in_transaction():
+            session.info.pop("calendar_changed", None)
 
 
 def _load() -> tuple[float, tuple[int, int], dict[int, YearCalendar]]:
