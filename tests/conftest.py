@@ -173,6 +173,11 @@ def db(app):
             _db.session = original
             transaction.rollback()
             connection.close()
+            # The per-process calendar years (app.core.calendar) were read inside the
+            # rolled-back transaction.
+            from app.core.calendar import invalidate
+
+            invalidate()
 
 
 @pytest.fixture

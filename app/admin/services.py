@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import chinese_calendar
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
 from app.core import audit
+from app.core.calendar import library_knows
 from app.core.errors import InvalidInput, NotAllowed
 from app.core.models import CalendarDay
 from app.extensions import db
@@ -55,14 +55,6 @@ def update_policy(actor: User, values: dict[str, int | bool]) -> None:
     audit.record("agency.policy_update", actor=actor, agency_id=actor.agency_id, details=changed)
 
 
-def bundled_calendar_knows(year: int) -> bool:
-    try:
-        chinese_calendar.is_workday(dt.date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
-
-
 def add_calendar_day(actor: User, day: dt.date, is_workday: bool, name: str) -> CalendarDay:
     """Adds a holiday or make-up working day for a year the State Council announced after the
     bundled calendar was released."""
@@ -70,7 +62,7 @@ def add_calendar_day(actor: User, day: dt.date, is_workday: bool, name: str) -> 
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise InvalidInput(_l("Give the day a name of at most 80 characters."), field="name")
-    if bundled_calendar_knows(day.year):
+    if library_knows(day.year):
         raise InvalidInput(
             _l("The bundled calendar already covers %(year)s.", year=day.year), field="day"
         )

@@ -74,6 +74,13 @@ class CaseListQuery(Request):
     per_page: int = Field(25, ge=1, le=100)
 
 
+def _unconfirmed():
+    return Field(
+        description="The deadline beside it runs into a year whose working-day calendar is not"
+        " confirmed: it may move once the State Council's notice is entered"
+    )
+
+
 class CaseSummary(BaseModel):
     reference: str
     title: str
@@ -82,6 +89,7 @@ class CaseSummary(BaseModel):
     source: CaseSource
     received_date: dt.date
     due_date: dt.date | None
+    due_date_calendar_unconfirmed: bool = _unconfirmed()
     updated_at: Timestamp
     version: int
 
@@ -256,6 +264,7 @@ class NoticeOut(BaseModel):
     party_id: int
     served_on: dt.date
     defence_due: dt.date
+    defence_due_calendar_unconfirmed: bool = _unconfirmed()
     defence_received_on: dt.date | None
     defence_statement: str | None
 
@@ -287,17 +296,23 @@ class DecisionOut(BaseModel):
 
 class Deadlines(BaseModel):
     due_date: dt.date | None
+    due_date_calendar_unconfirmed: bool = _unconfirmed()
     preliminary_due: dt.date | None
+    preliminary_due_calendar_unconfirmed: bool = _unconfirmed()
     investigation_opened_on: dt.date | None
     investigation_due: dt.date | None
+    investigation_due_calendar_unconfirmed: bool = _unconfirmed()
     extension_months: int
     suspended_on: dt.date | None
     notice_served_on: dt.date | None
     defence_due: dt.date | None
+    defence_due_calendar_unconfirmed: bool = _unconfirmed()
     defence_received_on: dt.date | None
     review_request_due: dt.date | None
+    review_request_due_calendar_unconfirmed: bool = _unconfirmed()
     review_requested_on: dt.date | None
     review_decision_due: dt.date | None
+    review_decision_due_calendar_unconfirmed: bool = _unconfirmed()
     closed_on: dt.date | None
 
 

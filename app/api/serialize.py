@@ -7,6 +7,7 @@ from app.auth.models import User
 from app.cases.models import Case, Party
 from app.cases.permissions import is_shared_step, reads_shared_level
 from app.cases.workflow import available_transitions
+from app.core.calendar import deadline_unconfirmed
 from app.core.identifiers import mask_id_number
 from app.protection.identity import complainant_view
 
@@ -35,6 +36,7 @@ def case_summary(case: Case) -> dict:
         "source": case.source,
         "received_date": case.received_date,
         "due_date": case.due_date,
+        "due_date_calendar_unconfirmed": deadline_unconfirmed(case.due_date),
         "updated_at": case.updated_at,
         "version": case.version,
     }
@@ -67,6 +69,23 @@ DEADLINE_FIELDS = (
     "review_decision_due",
     "closed_on",
 )
+# The deadlines computed on the working-day calendar: each has, beside it,
+# `<name>_calendar_unconfirmed` (it runs into a year whose calendar is not confirmed).
+COMPUTED_DEADLINES = (
+    "due_date",
+    "preliminary_due",
+    "investigation_due",
+    "defence_due",
+    "review_request_due",
+    "review_decision_due",
+)
+
+
+def deadlines(case: Case) -> dict:
+    values = {k: getattr(case, k) for k in DEADLINE_FIELDS}
+    for name in COMPUTED_DEADLINES:
+        values[f"{name}_calendar_unconfirmed"] = deadline_unconfirmed(values[name])
+    return values
 
 
 def case_detail(case: Case, user: User) -> dict:
@@ -80,7 +99,7 @@ def case_detail(case: Case, user: User) -> dict:
         "agency": case.agency.code,
         "transfer_agency": case.transfer_agency.code if case.transfer_agency else None,
         "former_references": case.former_references,
-        "deadlines": {k: getattr(case, k) for k in DEADLINE_FIELDS},
+        "deadlines": deadlines(case),
         "respondents": [_respondent(p) for p in case.respondents],
         "allegations": [
             {
@@ -123,6 +142,7 @@ def case_detail(case: Case, user: User) -> dict:
                 "party_id": n.party_id,
                 "served_on": n.served_on,
                 "defence_due": n.defence_due,
+                "defence_due_calendar_unconfirmed": deadline_unconfirmed(n.defence_due),
                 "defence_received_on": n.defence_received_on,
                 "defence_statement": n.defence_statement,
             }
@@ -178,7 +198,7 @@ def shared_case_detail(case: Case, user: User) -> dict:
         **dict.fromkeys(DECISION_FIELDS),
         "agency": case.agency.code,
         "transfer_agency": None,
-        "deadlines": {k: getattr(case, k) for k in DEADLINE_FIELDS},
+        "deadlines": deadlines(case),
         "respondents": [_respondent(p) for p in case.respondents],
         "allegations": [
             {

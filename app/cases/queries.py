@@ -142,7 +142,7 @@ def agency_due_soon_until(agency: Agency, day: dt.date | None = None) -> dt.date
     """The last day counted as "due soon" in an agency: its policy's `due_soon_days`
     working days ahead (5 by default). The dashboard and the daily reminder both ask here."""
     policy = agency.policy
-    return add_working_days(day or today(), policy.due_soon_days if policy else 5)
+    return add_working_days(day or today(), policy.due_soon_days if policy else 5, fresh=False)
 
 
 def due_soon_until(user: User) -> dt.date:

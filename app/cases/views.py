@@ -69,6 +69,7 @@ def dashboard():
         queue_total=badge_count("cases.dashboard", current_user),
         incoming_transfers=incoming_transfers(current_user),
         panels=load_dashboard_panels(current_user),
+        banners=load_dashboard_panels(current_user, banners=True),
         states=list(CaseState),
     )
 

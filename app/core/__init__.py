@@ -86,7 +86,7 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from app.core.calendar import today
+    from app.core.calendar import deadline_unconfirmed, today
     from app.core.labels import (
         action_label,
         audit_action_label,
@@ -104,6 +104,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["action_label"] = action_label
     app.jinja_env.globals["audit_action_label"] = audit_action_label
     app.jinja_env.globals["today"] = today
+    app.jinja_env.globals["deadline_unconfirmed"] = deadline_unconfirmed
 
     @app.context_processor
     def inject_globals():

@@ -4,7 +4,8 @@ application factory that runs twice (tests, the CLI, a worker) registers everyth
 
 - `register_nav(order, endpoint, label, visible)`: an entry in the navigation bar.
 - `register_nav_badge(endpoint, count)`: the count of work waiting shown beside an entry.
-- `register_dashboard_panel(order, template, load)`: a part of the dashboard.
+- `register_dashboard_panel(order, template, load)`: a part of the dashboard (an order
+  below `DASHBOARD_BANNERS_BELOW` makes it a banner, shown at the top of the page).
 - `register_case_section(order, template, visible, load=…, name=…)`: a part of the case
   page (the cases feature's shared level says, by name, which parts a participant sees).
 - `app.core.labels.register_labels(values=…, actions=…, audit=…, objects=…)`: display
@@ -169,9 +170,16 @@ def register_dashboard_panel(order: int, template: str, load: Callable | None = 
     _replace(DASHBOARD_PANELS, panel, lambda p: p.template == template, lambda p: p.order)
 
 
-def load_dashboard_panels(user) -> list[LoadedSection]:
-    """The dashboard's panels with their data loaded for this user."""
+# Panels registered with an order below this are banners: a warning above the dashboard
+# (the calendar year not yet confirmed) rather than a part of it further down.
+DASHBOARD_BANNERS_BELOW = 10
+
+
+def load_dashboard_panels(user, *, banners: bool = False) -> list[LoadedSection]:
+    """The dashboard's panels with their data loaded for this user: the banners at the top
+    of the page when `banners`, else the parts below the queues."""
     return [
         LoadedSection(p.template, p.template, p.load(user) if p.load else None)
         for p in DASHBOARD_PANELS
+        if (p.order < DASHBOARD_BANNERS_BELOW) == banners
     ]

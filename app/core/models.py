@@ -1,4 +1,4 @@
-"""Shared tables: the audit log and the working-day calendar overrides."""
+"""Shared tables: the audit log, the working-day calendar overrides and calendar years."""
 
 from __future__ import annotations
 
@@ -67,3 +67,32 @@ class CalendarDay(db.Model):
     is_workday: Mapped[bool]
     name: Mapped[str] = mapped_column(String(80), default="")
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class CalendarYear(db.Model):
+    """A year's public holidays and make-up working days (调休上班) as the State Council
+    announced them, entered by a system administrator from its notice: `imported` until
+    confirmed, then `confirmed`. A year with no row is taken from the bundled
+    `chinese_calendar` data when it knows the year, else Monday to Friday are working days.
+
+    `holidays` is a list of {"name", "start", "end"} (ISO dates, inclusive), `workdays` a
+    list of {"day", "name"}; `version` grows with every change, so a process can tell that
+    its cached calendar is stale (app.core.calendar)."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(String(16))
+    holidays: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    workdays: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(300))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def id(self) -> int:
+        """The year, as the audit log names the object."""
+        return self.year

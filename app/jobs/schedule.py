@@ -57,5 +57,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("backup", "app.backup.tasks.daily_backup", "15 2 * * *"),
     Periodic("sign-in-prune", "app.auth.tasks.prune_sign_in_records", "20 4 * * *"),
     Periodic("notification-mails", "app.notifications.tasks.send_immediate_mails", "* * * * *"),
+    Periodic(
+        "calendar-year-warning", "app.calendar_years.tasks.warn_unconfirmed_years", "5 8 * * *"
+    ),
     Periodic("notification-digests", "app.notifications.tasks.send_digests", "30 8 * * *"),
 )

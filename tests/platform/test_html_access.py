@@ -355,6 +355,37 @@ MATRIX = {
         # reached; the date has no entry, so the calendar is shown again with why
         [(ANON, "login"), ("sh_officer", 403), ("sh_sysadmin", 403), ("sh_admin", 422)],
     ),
+    "calendar_years.index": (
+        "GET",
+        lambda w: "/calendar/years",
+        None,
+        [(ANON, "login"), ("sh_officer", 403), ("js_admin", 200), ("sh_sysadmin", 200)],
+    ),
+    "calendar_years.year": (
+        "GET",
+        lambda w: "/calendar/years/2099",
+        None,
+        [(ANON, "login"), ("sh_supervisor", 403), ("sh_admin", 200), ("sh_sysadmin", 200)],
+    ),
+    "calendar_years.edit": (
+        # Only a system administrator enters a notice; agency administrators only look.
+        "POST",
+        lambda w: "/calendar/years/new",
+        lambda w: {
+            "year": "2099",
+            "source": "国办发明电〔2098〕1号",
+            "holidays": "元旦, 2099-01-01, 2099-01-03",
+            "workdays": "",
+        },
+        [(ANON, "login"), ("sh_officer", 403), ("js_admin", 403), ("sh_sysadmin", 302)],
+    ),
+    "calendar_years.confirm": (
+        # reached: 2099 has no notice entered, so the year's page says so
+        "POST",
+        lambda w: "/calendar/years/2099/confirm",
+        None,
+        [(ANON, "login"), ("sh_admin", 403), ("sh_supervisor", 403), ("sh_sysadmin", 422)],
+    ),
     "auditing.audit_log": (
         "GET",
         lambda w: "/audit",
