@@ -1,6 +1,10 @@
 """Who must act on an integrity record: its agency's administrators approve a draft; every
 other agency here decides whether to recognise it once published, and each agency here
-decides on a record received from a peer."""
+decides on a record received from a peer.
+
+On the notifications page a record is named by its subject and case, as every list names
+it (`IntegrityRecord.name`); its recipients are the roles that may see the record. The mail
+names the case and the record's number only."""
 
 from __future__ import annotations
 
@@ -27,9 +31,13 @@ def record_link(record: IntegrityRecord) -> dict:
 def _params(record: IntegrityRecord) -> dict:
     """A record of an agency here names it in the reader's language; a peer's record
     carries only the deciding agency's name as the peer sent it."""
-    reference = record.case.reference if record.case is not None else ""
     agency = agency_name(record.agency) if record.agency is not None else record.deciding_agency
-    return {"ref": reference, "agency": agency, "record": record.id}
+    return {
+        "ref": record.case_reference or "—",
+        "agency": agency,
+        "record": record.id,
+        "subject": record.subject_name,
+    }
 
 
 def _approval_todo(record: IntegrityRecord) -> str:
@@ -43,6 +51,10 @@ def recognition_todo(record_id: int, agency_id: int) -> str:
 register_handoff(
     "record.drafted",
     text=_l("The integrity record of case %(ref)s is drafted: check it and approve publishing."),
+    shown=_l(
+        "The integrity record of %(subject)s (case %(ref)s) is drafted: check it and approve "
+        "publishing."
+    ),
     recipients=lambda record: users_with_role(record.agency_id, Role.agency_admin),
     link=record_link,
     params=_params,
@@ -54,6 +66,10 @@ register_handoff(
         "An integrity record decided by %(agency)s was received (no. %(record)s): decide "
         "whether your agency recognises it."
     ),
+    shown=_l(
+        "An integrity record of %(subject)s (case %(ref)s) decided by %(agency)s was "
+        "received: decide whether your agency recognises it."
+    ),
     link=record_link,
     params=_params,
 )
@@ -62,6 +78,10 @@ register_handoff(
     text=_l(
         "%(agency)s published an integrity record (no. %(record)s): decide whether your "
         "agency recognises it."
+    ),
+    shown=_l(
+        "%(agency)s published an integrity record of %(subject)s (case %(ref)s): decide "
+        "whether your agency recognises it."
     ),
     link=record_link,
     params=_params,
