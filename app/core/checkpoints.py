@@ -18,6 +18,7 @@ and that key's public half; only keys this node holds are trusted.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass
@@ -175,6 +176,36 @@ def _check_head(checkpoint: Checkpoint) -> str:
     if count != head.count:
         return f"{count} entries up to entry {head.last_id}, {where} counted {head.count}"
     return ""
+
+
+@dataclass
+class Status:
+    """The checkpoints at a glance, without walking the chain (the dashboard's view)."""
+
+    latest: Checkpoint | None  # the newest valid checkpoint
+    problems: list[str]  # bad checkpoint files, and the newest one against the table
+    entries_since: int  # entries written after the newest valid checkpoint's head
+
+    @property
+    def latest_at(self) -> dt.datetime | None:
+        try:
+            return dt.datetime.fromisoformat(self.latest.at) if self.latest else None
+        except ValueError:
+            return None
+
+
+def checkpoint_status() -> Status:
+    checkpoints = load_checkpoints()
+    problems = [f"checkpoint {c.path.name} {c.problem}" for c in checkpoints if c.problem]
+    valid = [c for c in checkpoints if not c.problem]
+    latest = valid[-1] if valid else None
+    if latest is not None and (mismatch := _check_head(latest)):
+        problems.append(mismatch)
+    after = latest.head.last_id if latest is not None else 0
+    since = db.session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.id > after)
+    )
+    return Status(latest, problems, since or 0)
 
 
 def verify_audit_log() -> Report:
