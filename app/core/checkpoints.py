@@ -194,13 +194,20 @@ class Status:
             return None
 
 
-def checkpoint_status() -> Status:
+def _checkpoints_checked() -> tuple[Checkpoint | None, list[str]]:
+    """The newest valid checkpoint, and what is wrong: bad checkpoint files, and the newest
+    valid one against the table."""
     checkpoints = load_checkpoints()
     problems = [f"checkpoint {c.path.name} {c.problem}" for c in checkpoints if c.problem]
     valid = [c for c in checkpoints if not c.problem]
     latest = valid[-1] if valid else None
     if latest is not None and (mismatch := _check_head(latest)):
         problems.append(mismatch)
+    return latest, problems
+
+
+def checkpoint_status() -> Status:
+    latest, problems = _checkpoints_checked()
     after = latest.head.last_id if latest is not None else 0
     since = db.session.scalar(
         select(func.count()).select_from(AuditEntry).where(AuditEntry.id > after)
@@ -211,12 +218,7 @@ def checkpoint_status() -> Status:
 def verify_audit_log() -> Report:
     """The whole chain from genesis, every checkpoint's signature, and the newest valid
     checkpoint against the table."""
-    checkpoints = load_checkpoints()
-    problems = [f"checkpoint {c.path.name} {c.problem}" for c in checkpoints if c.problem]
-    valid = [c for c in checkpoints if not c.problem]
-    covered = valid[-1] if valid else None
-    if covered is not None and (mismatch := _check_head(covered)):
-        problems.append(mismatch)
+    covered, problems = _checkpoints_checked()
     walk = walk_chain()
     ok = walk.ok and not problems
     return Report(ok, walk.checked, problems, walk.bad, walk.why, covered)

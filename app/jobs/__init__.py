@@ -51,23 +51,13 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
     from app.core.extension_points import register_dashboard_panel
-    from app.core.labels import register_labels
     from app.jobs import cli, views  # noqa: F401
+    from app.jobs import labels as jobs_labels
     from app.jobs.status import jobs_overview
 
     app.config.setdefault("JOBS_DEAD_WORKER_SECONDS", 90)
     app.register_blueprint(bp)
     cli.init_app(app)
-    register_labels(
-        values=[
-            (JobStatus.queued, _l("Queued")),
-            (JobStatus.running, _l("Running")),
-            (JobStatus.retrying, _l("Retrying")),
-            (JobStatus.finished, _l("Finished")),
-            (JobStatus.failed, _l("Failed")),
-        ]
-    )
+    jobs_labels.register()
     register_dashboard_panel(8, "jobs/_platform_dashboard.html", jobs_overview)

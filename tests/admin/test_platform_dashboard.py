@@ -20,23 +20,13 @@ from app.exchange.models import Delivery, DeliveryStatus
 from app.exchange.services import add_peer
 from app.jobs.models import Job, JobStatus
 from app.records.services import approve_record, draft_record, suggested_draft
+from tests.core.test_audit_checkpoints import store  # noqa: F401
 from tests.ui_helpers import sign_in
 
+# A file store, node folder and checkpoint key of each test's own.
+pytestmark = pytest.mark.usefixtures("store")
+
 PANELS = ("platform-accounts", "platform-exchange", "platform-jobs", "platform-audit")
-
-
-@pytest.fixture
-def store(app, tmp_path):
-    """A file store, node folder and checkpoint key of this test's own."""
-    keys = ("FILE_STORE", "EXCHANGE_KEY_DIR", "AUDIT_CHECKPOINT_KEY")
-    saved = {key: app.config.get(key) for key in keys}
-    app.config.update(
-        FILE_STORE=str(tmp_path / "files"),
-        EXCHANGE_KEY_DIR=str(tmp_path / "exchange"),
-        AUDIT_CHECKPOINT_KEY=str(tmp_path / "instance" / "audit_checkpoint_key.pem"),
-    )
-    yield
-    app.config.update(saved)
 
 
 def _section(page: str, testid: str) -> str:
@@ -61,7 +51,7 @@ def _failed_delivery(db, make_case, make_user):
     return case
 
 
-def test_the_system_administrators_dashboard(db, store, make_case, make_user, client):
+def test_the_system_administrators_dashboard(db, make_case, make_user, client):
     root = make_user("PLATFORM", roles=("sysadmin",), username="root-dashboard", locale="en")
     root.last_login_at = utcnow()
     locked = make_user("JS", roles=("officer",), username="js-locked", last_login_at=utcnow())
@@ -107,7 +97,7 @@ def test_the_system_administrators_dashboard(db, store, make_case, make_user, cl
     assert "Entries since:" in page
 
 
-def test_nobody_else_sees_the_platform_panels(db, store, make_case, make_user, client):
+def test_nobody_else_sees_the_platform_panels(db, make_case, make_user, client):
     _failed_delivery(db, make_case, make_user)
     db.session.commit()
     for roles in (("supervisor",), ("agency_admin",), ("auditor",), ("officer",)):
