@@ -28,7 +28,7 @@ DESCRIBE: dict[str, Describe] = {
     "EvidenceItem": Describe(lambda o: o.title),
     "CaseNote": Describe(lambda o: o.title),
     "Dossier": Describe(lambda o: label(o.level)),
-    "IntegrityRecord": Describe(lambda o: o.subject_name),
+    "IntegrityRecord": Describe(lambda o: o.name, ("case",)),
     "ExchangePeer": Describe(lambda o: o.node_id),
     "User": Describe(lambda o: o.display_name),
     "CaseMember": Describe(lambda o: o.user.display_name, ("user",)),

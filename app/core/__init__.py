@@ -5,7 +5,13 @@ from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 
-from app.core.extension_points import NAV_ITEMS, NAV_MORE_FROM, badge_count, count_badge
+from app.core.extension_points import (
+    NAV_ITEMS,
+    NAV_MORE_FROM,
+    badge_count,
+    badge_label,
+    count_badge,
+)
 from app.extensions import db
 
 
@@ -123,6 +129,7 @@ def _register_template_helpers(app: Flask) -> None:
                     "more": order >= NAV_MORE_FROM,
                     "active": bool(section) and section == endpoint.split(".")[0],
                     "badge": nav_badge(endpoint),
+                    "badge_label": badge_label(endpoint),
                 }
                 for order, endpoint, label, visible in NAV_ITEMS
                 if visible(current_user)

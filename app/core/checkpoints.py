@@ -18,6 +18,7 @@ and that key's public half; only keys this node holds are trusted.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass
@@ -177,15 +178,47 @@ def _check_head(checkpoint: Checkpoint) -> str:
     return ""
 
 
-def verify_audit_log() -> Report:
-    """The whole chain from genesis, every checkpoint's signature, and the newest valid
-    checkpoint against the table."""
+@dataclass
+class Status:
+    """The checkpoints at a glance, without walking the chain (the dashboard's view)."""
+
+    latest: Checkpoint | None  # the newest valid checkpoint
+    problems: list[str]  # bad checkpoint files, and the newest one against the table
+    entries_since: int  # entries written after the newest valid checkpoint's head
+
+    @property
+    def latest_at(self) -> dt.datetime | None:
+        try:
+            return dt.datetime.fromisoformat(self.latest.at) if self.latest else None
+        except ValueError:
+            return None
+
+
+def _checkpoints_checked() -> tuple[Checkpoint | None, list[str]]:
+    """The newest valid checkpoint, and what is wrong: bad checkpoint files, and the newest
+    valid one against the table."""
     checkpoints = load_checkpoints()
     problems = [f"checkpoint {c.path.name} {c.problem}" for c in checkpoints if c.problem]
     valid = [c for c in checkpoints if not c.problem]
-    covered = valid[-1] if valid else None
-    if covered is not None and (mismatch := _check_head(covered)):
+    latest = valid[-1] if valid else None
+    if latest is not None and (mismatch := _check_head(latest)):
         problems.append(mismatch)
+    return latest, problems
+
+
+def checkpoint_status() -> Status:
+    latest, problems = _checkpoints_checked()
+    after = latest.head.last_id if latest is not None else 0
+    since = db.session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.id > after)
+    )
+    return Status(latest, problems, since or 0)
+
+
+def verify_audit_log() -> Report:
+    """The whole chain from genesis, every checkpoint's signature, and the newest valid
+    checkpoint against the table."""
+    covered, problems = _checkpoints_checked()
     walk = walk_chain()
     ok = walk.ok and not problems
     return Report(ok, walk.checked, problems, walk.bad, walk.why, covered)

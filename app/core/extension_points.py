@@ -3,7 +3,8 @@ registration points. A feature calls these from its `init_app`; each is idempote
 application factory that runs twice (tests, the CLI, a worker) registers everything once.
 
 - `register_nav(order, endpoint, label, visible)`: an entry in the navigation bar.
-- `register_nav_badge(endpoint, count)`: the count of work waiting shown beside an entry.
+- `register_nav_badge(endpoint, count, label=None)`: the count shown beside an entry (work
+  waiting, unread news); `label` says what is counted to a screen reader.
 - `register_dashboard_panel(order, template, load)`: a part of the dashboard (an order
   below `DASHBOARD_BANNERS_BELOW` makes it a banner, shown at the top of the page).
 - `register_case_section(order, template, visible, load=…, name=…)`: a part of the case
@@ -69,6 +70,8 @@ CASE_SECTIONS: list = []  # of CaseSection, one per template
 DASHBOARD_PANELS: list = []  # of DashboardPanel, one per template
 # A count shown beside a navigation entry (work waiting for the user): endpoint -> count(user).
 NAV_BADGES: dict[str, Callable] = {}
+# What a badge counts, read by screen readers after the figure: endpoint -> label.
+NAV_BADGE_LABELS: dict[str, Any] = {}
 
 
 def _replace(entries: list, entry, same: Callable[[Any], bool], order: Callable) -> None:
@@ -134,8 +137,16 @@ def count_badge(count: int) -> str:
     return "99+" if count > 99 else str(count)
 
 
-def register_nav_badge(endpoint: str, count: Callable) -> None:
+def register_nav_badge(endpoint: str, count: Callable, label=None) -> None:
     NAV_BADGES[endpoint] = count
+    if label is not None:
+        NAV_BADGE_LABELS[endpoint] = label
+    else:
+        NAV_BADGE_LABELS.pop(endpoint, None)
+
+
+def badge_label(endpoint: str):
+    return NAV_BADGE_LABELS.get(endpoint)
 
 
 def badge_count(endpoint: str, user) -> int:

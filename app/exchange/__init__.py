@@ -26,6 +26,10 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     cli.init_app(app)
     register_nav(84, "exchange.peers", _l("Exchange peers"), can_manage_peers)
+    from app.core.extension_points import register_dashboard_panel
+    from app.exchange.status import exchange_overview
+
+    register_dashboard_panel(7, "exchange/_platform_dashboard.html", exchange_overview)
 
 
 def _listen_to_records() -> None:

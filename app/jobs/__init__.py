@@ -51,8 +51,13 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
+    from app.core.extension_points import register_dashboard_panel
     from app.jobs import cli, views  # noqa: F401
+    from app.jobs import labels as jobs_labels
+    from app.jobs.status import jobs_overview
 
     app.config.setdefault("JOBS_DEAD_WORKER_SECONDS", 90)
     app.register_blueprint(bp)
     cli.init_app(app)
+    jobs_labels.register()
+    register_dashboard_panel(8, "jobs/_platform_dashboard.html", jobs_overview)

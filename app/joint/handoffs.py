@@ -4,7 +4,9 @@ case team reviews what was reported.
 
 Each to-do key starts with `joint:<case id>:`, so ending the joint investigation ends them
 all at once. The notifications name the case's reference, the agencies and the dates,
-never the invitation's message, the task's title or anything of the case's content.
+never the invitation's message or anything of the case's content; a task's notification
+names the task by its title on the notifications page (its recipients may open the task),
+never in the mail.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def _task_params(task: Task) -> dict:
         "ref": task.case.reference,
         "lead": agency_name(task.case.agency),
         "due": task.due_date.isoformat(),
+        "task": task.title,
     }
 
 
@@ -130,6 +133,9 @@ register_handoff(
 register_handoff(
     "joint.task_assigned",
     text=_l("A task of case %(ref)s (%(lead)s) is assigned to you: report by %(due)s."),
+    shown=_l(
+        "The task “%(task)s” of case %(ref)s (%(lead)s) is assigned to you: report by %(due)s."
+    ),
     recipients=task_workers,
     link=_task_link,
     params=_task_params,
@@ -138,6 +144,10 @@ register_handoff(
 register_handoff(
     "joint.task_completed",
     text=_l("A task of case %(ref)s was reported complete: review it, close it or send it back."),
+    shown=_l(
+        "The task “%(task)s” of case %(ref)s was reported complete: review it, close it or "
+        "send it back."
+    ),
     recipients=lambda task: team_and_supervisors(task.case),
     link=_task_link,
     params=_task_params,
@@ -146,6 +156,7 @@ register_handoff(
 register_handoff(
     "joint.task_sent_back",
     text=_l("A task of case %(ref)s was sent back to you: complete it by %(due)s."),
+    shown=_l("The task “%(task)s” of case %(ref)s was sent back to you: complete it by %(due)s."),
     recipients=task_workers,
     link=_task_link,
     params=_task_params,
@@ -154,6 +165,7 @@ register_handoff(
 register_handoff(
     "joint.task_overdue",
     text=_l("A joint-investigation task of case %(ref)s is overdue since %(due)s."),
+    shown=_l("The task “%(task)s” of case %(ref)s is overdue since %(due)s."),
     link=_task_link,
     params=_task_params,
 )

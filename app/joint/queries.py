@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User, UserRole
@@ -13,10 +13,15 @@ from app.extensions import db
 from app.joint.models import (
     OPEN_TASK_STATES,
     JointInvestigation,
+    JointOfficer,
     Participation,
     ParticipationStatus,
     Task,
+    TaskStatus,
 )
+
+# The dashboard lists this many of a user's tasks, the soonest due first.
+MY_TASKS_SHOWN = 20
 
 
 def shared_timeline(case: Case, reader: User) -> list[dict]:
@@ -51,6 +56,34 @@ def pending_invitations(user: User) -> list[Participation]:
         )
         .options(selectinload(Participation.case))
         .order_by(Participation.respond_by, Participation.id)
+    ).all()
+
+
+def my_open_tasks(user: User, limit: int = MY_TASKS_SHOWN) -> list[Task]:
+    """The tasks waiting for this user's work (`handoffs.task_workers` as SQL): assigned to
+    them, or assigned to their agency with nobody named and taken up by its supervisors or
+    the officers it named for the case. Still to accept or in progress, the soonest due
+    first; only tasks of cases the user sees."""
+    named = exists().where(
+        JointOfficer.user_id == user.id,
+        JointOfficer.participation_id == Participation.id,
+        Participation.case_id == Task.case_id,
+        Participation.agency_id == Task.agency_id,
+        Participation.status == ParticipationStatus.accepted,
+    )
+    taken_up_by = True if user.has_role(Role.supervisor) else named
+    unnamed = and_(Task.assignee_id.is_(None), Task.agency_id == user.agency_id, taken_up_by)
+    return db.session.scalars(
+        select(Task)
+        .join(Case, Case.id == Task.case_id)
+        .where(
+            Task.status.in_([TaskStatus.open.value, TaskStatus.accepted.value]),
+            or_(and_(Task.assignee_id == user.id, Task.agency_id == user.agency_id), unnamed),
+            visible_clause(user),
+        )
+        .options(selectinload(Task.case))
+        .order_by(Task.due_date, Task.id)
+        .limit(limit)
     ).all()
 
 

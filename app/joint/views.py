@@ -30,7 +30,12 @@ from app.joint.permissions import (
     may_work_on,
     participation_of,
 )
-from app.joint.queries import joint_page_data, pending_invitations, shared_timeline
+from app.joint.queries import (
+    joint_page_data,
+    my_open_tasks,
+    pending_invitations,
+    shared_timeline,
+)
 from app.joint.services import (
     accept_invitation,
     act_on_task,
@@ -77,9 +82,11 @@ def joint_for_case(case: Case, user) -> dict:
 
 
 def joint_dashboard(user: User) -> dict:
-    """The dashboard's joint part: overdue tasks of cases this user sees, assigned by or to
-    their agency, and for a supervisor the invitations waiting for the agency's answer."""
+    """The dashboard's joint part: the user's own open tasks (from the moment they are
+    assigned), overdue tasks of cases this user sees, assigned by or to their agency, and
+    for a supervisor the invitations waiting for the agency's answer."""
     return {
+        "mine": my_open_tasks(user),
         "overdue": overdue_tasks(user.agency_id, visible_to=user),
         "invitations": pending_invitations(user),
     }

@@ -14,9 +14,13 @@ in its `handoffs.py` (cases, transfers, joint investigations, committees, record
 A hand-off stores its event and parameters (the reference, dates, an agency's name: never
 a complainant's identity, the case's content or evidence), rendered in the reader's
 language when shown or mailed; a parameter made with `in_both` (an agency's Chinese and
-English names) is read in that language too. With a to-do key it stays in "to do" until
-`mark_done(key)` — the workflow marks a case's to-dos done when the case leaves the state
-they were for, whoever took the step.
+English names) is read in that language too. A hand-off may name what it is about (a
+task's title, a record's subject) with `shown=`: the text read on the notifications page,
+by its signed-in recipient, who may open the object; the mail and the stored text use
+`text`, which names only the case's reference, as what leaves the platform must.
+
+With a to-do key it stays in "to do" until `mark_done(key)` — the workflow marks a case's
+to-dos done when the case leaves the state they were for, whoever took the step.
 """
 
 from __future__ import annotations
@@ -76,6 +80,8 @@ class Handoff:
     # The to-do key of the announced object, or None when the news asks for nothing.
     todo: Callable[[Any], str] | None = None
     kind: str = field(default="handoff")
+    # The text read in the platform, naming the object (see the module's docstring).
+    shown: Any = None
 
 
 HANDOFFS: dict[str, Handoff] = {}
@@ -89,8 +95,9 @@ def register_handoff(
     link: Callable[[Any], dict] = case_link,
     params: Callable[[Any], dict] = case_params,
     todo: Callable[[Any], str] | None = None,
+    shown=None,
 ) -> Handoff:
-    handoff = Handoff(event, text, recipients, link, params, todo)
+    handoff = Handoff(event, text, recipients, link, params, todo, shown=shown)
     HANDOFFS[event] = handoff
     return handoff
 
@@ -177,17 +184,23 @@ def mark_case_done(case) -> int:
     return mark_done(f"case:{case.id}:", prefix=True)
 
 
-def render(notification: Notification, locale: str | None = None) -> str:
-    """The notification's text in `locale` (the reader's): hand-offs are translated then."""
+def render(notification: Notification, locale: str | None = None, *, shown: bool = False) -> str:
+    """The notification's text in `locale` (the reader's): hand-offs are translated then.
+    `shown`: on the notifications page, where a hand-off names its object; a notification
+    stored before its parameters named it reads as the mail does."""
     handoff = HANDOFFS.get(notification.kind)
     if handoff is None or notification.params is None:
         return notification.text
     locale = locale or "zh"
+    texts = [handoff.shown, handoff.text] if shown and handoff.shown else [handoff.text]
+    params = _in_locale(notification.params, locale)
     with force_locale(locale):
-        try:
-            return str(handoff.text) % _in_locale(notification.params, locale)
-        except (KeyError, TypeError, ValueError):
-            return notification.text
+        for text in texts:
+            try:
+                return str(text) % params
+            except (KeyError, TypeError, ValueError):
+                continue
+    return notification.text
 
 
 def users_with_role(agency_id: int, *roles: Role) -> list[User]:

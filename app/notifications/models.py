@@ -24,6 +24,8 @@ class Notification(db.Model):
         # A step taken by anyone closes every open to-do of it, for every recipient at once.
         Index("ix_notifications_todo", "todo_key", "done_at"),
         Index("ix_notifications_unmailed", "mailed_at", "created_at"),
+        # The navigation's unread count, on every page.
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -54,7 +54,7 @@ def _index_page(status: int = 200):
         {
             "id": n.id,
             "created_at": n.created_at,
-            "text": render(n, locale),
+            "text": render(n, locale, shown=True),
             "url": link_url(n.link),
             "todo": n.is_todo,
             "done": n.todo_key is not None and n.done_at is not None,

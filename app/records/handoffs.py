@@ -1,7 +1,11 @@
 """Who must act on an integrity record: its agency's administrators approve a draft (and
 its officer corrects one they returned); every other agency here decides whether to
 recognise it once published, and each agency here decides on a record received from a peer;
-after a review changed the decision, the administrators amend or revoke the record."""
+after a review changed the decision, the administrators amend or revoke the record.
+
+On the notifications page a record is named by its subject and case, as every list names
+it (`IntegrityRecord.name`); its recipients are the roles that may see the record. The mail
+names the case and the record's number only."""
 
 from __future__ import annotations
 
@@ -28,9 +32,13 @@ def record_link(record: IntegrityRecord) -> dict:
 def _params(record: IntegrityRecord) -> dict:
     """A record of an agency here names it in the reader's language; a peer's record
     carries only the deciding agency's name as the peer sent it."""
-    reference = record.case.reference if record.case is not None else ""
     agency = agency_name(record.agency) if record.agency is not None else record.deciding_agency
-    return {"ref": reference, "agency": agency, "record": record.id}
+    return {
+        "ref": record.case_reference or "—",
+        "agency": agency,
+        "record": record.id,
+        "subject": record.subject_name,
+    }
 
 
 def _approval_todo(record: IntegrityRecord) -> str:
@@ -66,6 +74,10 @@ def _officer(record: IntegrityRecord):
 register_handoff(
     "record.drafted",
     text=_l("The integrity record of case %(ref)s is drafted: check it and approve publishing."),
+    shown=_l(
+        "The integrity record of %(subject)s (case %(ref)s) is drafted: check it and approve "
+        "publishing."
+    ),
     recipients=lambda record: users_with_role(record.agency_id, Role.agency_admin),
     link=record_link,
     params=_params,
@@ -75,6 +87,10 @@ register_handoff(
     "record.returned",
     text=_l(
         "The integrity record of case %(ref)s (no. %(record)s) was returned to you: read the "
+        "reason on the record, correct the draft and submit it again."
+    ),
+    shown=_l(
+        "The integrity record of %(subject)s (case %(ref)s) was returned to you: read the "
         "reason on the record, correct the draft and submit it again."
     ),
     recipients=_officer,
@@ -88,6 +104,10 @@ register_handoff(
         "The integrity record of case %(ref)s (no. %(record)s) was corrected and submitted "
         "again: check it and approve publishing."
     ),
+    shown=_l(
+        "The integrity record of %(subject)s (case %(ref)s) was corrected and submitted "
+        "again: check it and approve publishing."
+    ),
     recipients=_admins,
     link=record_link,
     params=_params,
@@ -98,6 +118,10 @@ register_handoff(
     text=_l(
         "The review of case %(ref)s modified the decision: amend integrity record no. "
         "%(record)s (the form is prefilled from the decision in force)."
+    ),
+    shown=_l(
+        "The review of case %(ref)s modified the decision: amend the integrity record of "
+        "%(subject)s (the form is prefilled from the decision in force)."
     ),
     recipients=_admins,
     link=record_link,
@@ -110,6 +134,10 @@ register_handoff(
         "The review of case %(ref)s set the decision aside for the record's respondent: "
         "revoke integrity record no. %(record)s."
     ),
+    shown=_l(
+        "The review of case %(ref)s set the decision aside for %(subject)s: revoke their "
+        "integrity record."
+    ),
     recipients=_admins,
     link=record_link,
     params=_params,
@@ -121,6 +149,10 @@ register_handoff(
         "An integrity record decided by %(agency)s was received (no. %(record)s): decide "
         "whether your agency recognises it."
     ),
+    shown=_l(
+        "An integrity record of %(subject)s (case %(ref)s) decided by %(agency)s was "
+        "received: decide whether your agency recognises it."
+    ),
     link=record_link,
     params=_params,
 )
@@ -129,6 +161,10 @@ register_handoff(
     text=_l(
         "%(agency)s published an integrity record (no. %(record)s): decide whether your "
         "agency recognises it."
+    ),
+    shown=_l(
+        "%(agency)s published an integrity record of %(subject)s (case %(ref)s): decide "
+        "whether your agency recognises it."
     ),
     link=record_link,
     params=_params,

@@ -148,6 +148,22 @@ class IntegrityRecord(db.Model):
         names; a received record's as it was sent."""
         return self.agency.display_name(locale) if self.agency is not None else self.deciding_agency
 
+    @property
+    def case_reference(self) -> str:
+        """The case's reference as published (a peer's record carries it), else the local
+        case's (a draft). A list naming records loads `case` with them."""
+        published = (self.payload or {}).get("case_reference")
+        if published:
+            return published
+        return self.case.reference if self.case_id is not None and self.case else ""
+
+    @property
+    def name(self) -> str:
+        """How a record is named wherever it is listed (dashboard, notifications, audit): its
+        subject and its case. Whoever may see the record sees both on its page."""
+        reference = self.case_reference
+        return f"{self.subject_name} · {reference}" if reference else self.subject_name
+
 
 class RecordVersion(db.Model):
     """One published version, with the signed envelope exactly as sent or received.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
 from app.extensions import db
@@ -69,7 +70,9 @@ def record_queues(user: User, limit: int = 10) -> dict[str, RecordQueue]:
         if query is not None:
             records = list(
                 db.session.scalars(
-                    query.order_by(IntegrityRecord.created_at, IntegrityRecord.id).limit(limit)
+                    query.order_by(IntegrityRecord.created_at, IntegrityRecord.id)
+                    .limit(limit)
+                    .options(selectinload(IntegrityRecord.case))
                 )
             )
             count = len(records) if len(records) < limit else _capped_count(query)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from app.cases.models import Case, Severity
 from app.cases.permissions import AGENCY_READ_ROLES, get_case_or_404
@@ -75,7 +76,9 @@ def record_list():
     if origin in ("local", "received"):
         query = query.where(IntegrityRecord.is_local == (origin == "local"))
     page = db.paginate(
-        query.order_by(IntegrityRecord.updated_at.desc(), IntegrityRecord.id.desc()),
+        query.order_by(IntegrityRecord.updated_at.desc(), IntegrityRecord.id.desc()).options(
+            selectinload(IntegrityRecord.case)
+        ),
         per_page=25,
         max_per_page=100,
         error_out=False,

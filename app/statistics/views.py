@@ -17,11 +17,17 @@ from app.statistics.charts import chart_svg
 from app.statistics.exports import table_csv, tables_xlsx
 from app.statistics.models import AnnualReport
 from app.statistics.periods import Period, parse_period
-from app.statistics.permissions import may_view_agency, may_view_region
+from app.statistics.permissions import (
+    institutions_matching,
+    may_view_agency,
+    may_view_institution,
+    may_view_region,
+)
 from app.statistics.reports import report_path, reports_of, request_report
 from app.statistics.services import Scope, compute_tables, scope_for
 
 AGENCY_ROLES = ("supervisor", "agency_admin", "auditor")
+INSTITUTIONS_PER_PAGE = 20
 
 
 @bp.context_processor
@@ -89,11 +95,24 @@ def region():
 @bp.get("/institution")
 @login_required
 def institution():
-    if not (request.args.get("name") or "").strip():
-        if not current_user.has_role(*AGENCY_ROLES):
-            abort(403)
-        return render_template("statistics/institution_search.html")
-    return _page("institution")
+    """A name the user's agency may see shows its profile; any other text lists the
+    institutions whose name contains it (a page of them), or says none does — with the
+    same 404 for a name held elsewhere as for one unknown, so neither is confirmed."""
+    if not current_user.has_role(*AGENCY_ROLES):
+        abort(403)
+    name = (request.args.get("name") or "").strip()
+    if not name:
+        return render_template("statistics/institution_search.html", name="", matches=None)
+    if may_view_institution(current_user, name):
+        return _page("institution")
+    matches = db.paginate(
+        institutions_matching(current_user, name[:200]),
+        per_page=INSTITUTIONS_PER_PAGE,
+        max_per_page=INSTITUTIONS_PER_PAGE,
+        error_out=False,
+    )
+    status = 200 if matches.items else 404
+    return render_template("statistics/institution_search.html", name=name, matches=matches), status
 
 
 @bp.get("/<kind>/<key>.csv")

@@ -1,5 +1,6 @@
 """The navigation bar stays one line at 1280 px in both languages, for the user who sees
-the most entries (a supervisor who also administers the agency and audits it)."""
+the most entries (a supervisor who also administers the agency and audits it), with the
+widest badges ("99+" unread notifications)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.auth.models import Agency
 from app.auth.services import create_user
 from app.demo.loader import ensure_agencies
 from app.extensions import db
+from app.notifications.models import Notification
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -29,6 +31,9 @@ with app.app_context():
     for lang in ("zh", "en"):
         user = create_user(f"nav-{lang}", "导航测试用户", sh, roles, "{password}")
         user.locale = lang
+        db.session.flush()
+        unread = [Notification(user_id=user.id, kind="test", text="通知") for _ in range(120)]
+        db.session.add_all(unread)
     db.session.commit()
 """
 ONE_LINE = 70  # px: Bootstrap's navbar with one row of links is 56 px high

@@ -298,3 +298,48 @@ def test_the_annual_report_names_no_institution_with_a_small_count(
     assert "复旦大学 3 0 0 0 3" in lines
     assert any(line.startswith("其他（不单独列出）") for line in lines)
     assert not any(name in text for name in LONE)
+
+
+def _pinned(shown: list, hidden: list[str], total) -> list[int]:
+    """The hidden cells of a line whose value a reader can work out: "<3" is 1 or 2, "—" at
+    least THRESHOLD, and the line's total less the shown cells is their sum."""
+    if total is None or not hidden:
+        return []
+    rest = total - sum(shown)
+    ranges = [(1, THRESHOLD - 1) if mark == "small" else (THRESHOLD, rest) for mark in hidden]
+    pinned = []
+    for i, (lo, hi) in enumerate(ranges):
+        others = ranges[:i] + ranges[i + 1 :]
+        low = max(lo, rest - sum(h for _l, h in others))
+        high = min(hi, rest - sum(lo_ for lo_, _h in others))
+        if low == high:
+            pinned.append(i)
+    return pinned
+
+
+def test_the_viewers_own_counts_give_no_other_agencys_count_away(
+    lone_cases, make_case, api, make_user
+):
+    """JS's viewer sees JS's two cases of February as they are. Had their "<3" been counted
+    as withheld beside AH's (two small counts under a shown total, neither pinned) and then
+    shown to JS, the region's total of February less JS's 2 and SH's shown count would be
+    AH's one case. In every figure, no other agency's withheld count follows from a line's
+    total once the viewer's own counts are subtracted."""
+    make_case("JS", received_date=dt.date(YEAR, 2, 6), respondents=_institution("复旦大学"))
+    body = api(make_user("JS", roles=("supervisor",))).get(
+        f"{API}?scope=region&year={YEAR}&quarter=1"
+    )
+    figures = body.get_json()["figures"]
+    received = {r["key"]: r for r in _figure(body.get_json(), "received")["rows"]}
+    assert received["2026-02"]["values"]["JS"] == 2  # the viewer's own, unsuppressed
+    assert received["2026-02"]["marks"]["AH"] == "small"
+    for figure in figures:
+        for row in figure["rows"]:
+            if row["kind"] != "count":
+                continue
+            others = {k: v for k, v in row["values"].items() if k != "JS"}
+            shown = [v for v in others.values() if v is not None]
+            marks = [row["marks"][k] for k, v in others.items() if v is None]
+            own = row["values"].get("JS") or 0
+            total = None if row["total"] is None else row["total"] - own
+            assert not _pinned(shown, marks, total), (figure["key"], row)
