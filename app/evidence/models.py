@@ -134,7 +134,7 @@ class CustodyEvent(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     # What the platform says about the event, as codes and values rendered in the reader's
     # language (`note_text`): {"dossier": document id}, {"review": id} for a panel member.
-    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     item: Mapped[EvidenceItem] = relationship(back_populates="custody")
 
