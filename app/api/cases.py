@@ -286,11 +286,14 @@ class DecisionOut(BaseModel):
 
 
 class Deadlines(BaseModel):
+    """A participating agency (the shared level) gets every field None: its case page shows
+    no deadline of the leading agency's procedure."""
+
     due_date: dt.date | None
     preliminary_due: dt.date | None
     investigation_opened_on: dt.date | None
     investigation_due: dt.date | None
-    extension_months: int
+    extension_months: int | None
     suspended_on: dt.date | None
     notice_served_on: dt.date | None
     defence_due: dt.date | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.auth.models import User
 from app.cases.models import Case, Party
-from app.cases.permissions import is_shared_step, reads_shared_level
+from app.cases.permissions import SHARED_DEADLINES, is_shared_step, reads_shared_level
 from app.cases.workflow import available_transitions
 from app.core.identifiers import mask_id_number
 from app.protection.identity import complainant_view
@@ -178,7 +178,9 @@ def shared_case_detail(case: Case, user: User) -> dict:
         **dict.fromkeys(DECISION_FIELDS),
         "agency": case.agency.code,
         "transfer_agency": None,
-        "deadlines": {k: getattr(case, k) for k in DEADLINE_FIELDS},
+        "deadlines": {
+            k: getattr(case, k) if k in SHARED_DEADLINES else None for k in DEADLINE_FIELDS
+        },
         "respondents": [_respondent(p) for p in case.respondents],
         "allegations": [
             {
