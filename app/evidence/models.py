@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -99,15 +100,21 @@ class EvidenceItem(db.Model):
         back_populates="item", order_by="CustodyEvent.id", viewonly=True
     )
 
-    @property
+    @hybrid_property
     def title(self) -> str:
+        """In the reader's language; in a query, the stored title (or value)."""
         from app.evidence.labels import evidence_title
 
         return evidence_title(self.title_code, self.stored_title)
 
-    @title.setter
-    def title(self, value: str) -> None:
+    @title.inplace.setter
+    def _title_setter(self, value: str) -> None:
         self.stored_title = value
+
+    @title.inplace.expression
+    @classmethod
+    def _title_expression(cls):
+        return cls.stored_title
 
     @property
     def is_withdrawn(self) -> bool:
