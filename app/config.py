@@ -47,6 +47,10 @@ class Config:
     # Region-wide key for matching hashes of personal identifiers (shared by all nodes).
     MATCHING_KEY: str | None = None
     FILE_STORE: str | None = None  # defaults to instance/files
+    # Compiled templates, kept between starts (a page's first view after a start otherwise
+    # compiles its templates: most of that view's time). Defaults to instance/cache/templates;
+    # "" turns it off.
+    TEMPLATE_CACHE_DIR: str | None = None
     # A whole request (several evidence files at once); each file has its own limit below.
     MAX_CONTENT_LENGTH = 1024 * 1024 * 1024
     EVIDENCE_MAX_FILE_SIZE = 200 * 1024 * 1024
@@ -106,6 +110,7 @@ ENV_SETTINGS = {
     "FIELD_ENCRYPTION_KEYS": str,
     "MATCHING_KEY": str,
     "FILE_STORE": str,
+    "TEMPLATE_CACHE_DIR": str,
     "SESSION_COOKIE_SECURE": "bool",
     "PRODUCTION": "bool",
     "TRUSTED_PROXIES": int,

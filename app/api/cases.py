@@ -295,6 +295,9 @@ class DecisionOut(BaseModel):
 
 
 class Deadlines(BaseModel):
+    """A participating agency (the shared level) gets every field None: its case page shows
+    no deadline of the leading agency's procedure."""
+
     due_date: dt.date | None
     due_date_calendar_unconfirmed: bool = _unconfirmed()
     preliminary_due: dt.date | None
@@ -302,7 +305,7 @@ class Deadlines(BaseModel):
     investigation_opened_on: dt.date | None
     investigation_due: dt.date | None
     investigation_due_calendar_unconfirmed: bool = _unconfirmed()
-    extension_months: int
+    extension_months: int | None
     suspended_on: dt.date | None
     notice_served_on: dt.date | None
     defence_due: dt.date | None

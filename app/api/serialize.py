@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.auth.models import User
 from app.cases.models import Case, Party
-from app.cases.permissions import is_shared_step, reads_shared_level
+from app.cases.permissions import SHARED_DEADLINES, is_shared_step, reads_shared_level
 from app.cases.workflow import available_transitions
 from app.core.calendar import deadline_unconfirmed
 from app.core.identifiers import mask_id_number
@@ -81,8 +81,13 @@ COMPUTED_DEADLINES = (
 )
 
 
-def deadlines(case: Case) -> dict:
-    values = {k: getattr(case, k) for k in DEADLINE_FIELDS}
+def deadlines(case: Case, *, shared: bool = False) -> dict:
+    """The case's deadlines, each computed one marked when it runs into a year whose
+    calendar is not confirmed; at the shared level, only those the participant's page shows."""
+    values = {
+        k: getattr(case, k) if not shared or k in SHARED_DEADLINES else None
+        for k in DEADLINE_FIELDS
+    }
     for name in COMPUTED_DEADLINES:
         values[f"{name}_calendar_unconfirmed"] = deadline_unconfirmed(values[name])
     return values
@@ -198,7 +203,7 @@ def shared_case_detail(case: Case, user: User) -> dict:
         **dict.fromkeys(DECISION_FIELDS),
         "agency": case.agency.code,
         "transfer_agency": None,
-        "deadlines": deadlines(case),
+        "deadlines": deadlines(case, shared=True),
         "respondents": [_respondent(p) for p in case.respondents],
         "allegations": [
             {

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.cases.models import Case, CaseTransfer, TransferState
 from app.core.labels import label, object_type_label
 from app.extensions import db
 
@@ -67,4 +68,33 @@ def describe_objects(entries) -> dict[tuple[str, str], str]:
         for obj in db.session.scalars(stmt):
             object_id = str(obj.id)
             found[(type_name, object_id)] = f"{kind} {spec.text(obj)}"
+    return found
+
+
+def references_at(rows) -> dict[int, str]:
+    """{entry id: the case's reference when the entry was written} for (entry id, case id,
+    at) rows. A case transferred since carries the receiver's reference now; an entry written
+    before its transfer names the case as the sender did (the transfer keeps that reference),
+    so an agency's log reads as it was written. One query for the cases, one for transfers."""
+    rows = [r for r in rows if r[1]]
+    case_ids = {case_id for _, case_id, _ in rows}
+    if not case_ids:
+        return {}
+    current = {
+        case_id: reference
+        for case_id, reference in db.session.execute(
+            select(Case.id, Case.reference).where(Case.id.in_(case_ids))
+        )
+    }
+    moves: dict[int, list] = defaultdict(list)
+    for case_id, answered_at, sender_reference in db.session.execute(
+        select(CaseTransfer.case_id, CaseTransfer.answered_at, CaseTransfer.sender_reference)
+        .where(CaseTransfer.case_id.in_(case_ids), CaseTransfer.state == TransferState.accepted)
+        .order_by(CaseTransfer.answered_at)
+    ):
+        moves[case_id].append((answered_at, sender_reference))
+    found = {}
+    for entry_id, case_id, at in rows:
+        later = next((ref for answered, ref in moves[case_id] if answered > at), None)
+        found[entry_id] = later or current.get(case_id, "")
     return found

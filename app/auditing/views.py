@@ -14,12 +14,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import false, or_, select
 
 from app.auditing import bp
-from app.auditing.objects import describe_objects
+from app.auditing.objects import describe_objects, references_at
 from app.auth.models import Role, User
-from app.cases.models import Case
+from app.cases.models import Case, CaseTransfer, TransferState
 from app.core import audit
 from app.core.exports import csv_writer
-from app.core.labels import AUDIT_AREAS
+from app.core.labels import AUDIT_AREAS, object_type_label
 from app.core.models import AuditEntry
 from app.core.times import cst_day_start, local_iso
 from app.extensions import db
@@ -79,7 +79,12 @@ def audit_query(user: User, f: AuditFilters):
     if f.user:
         q = q.where(AuditEntry.actor_id.in_(select(User.id).where(User.username == f.user.lower())))
     if f.case:
-        q = q.where(AuditEntry.case_id.in_(select(Case.id).where(Case.reference == f.case)))
+        # A case transferred since is found by the reference it had here too.
+        sent = select(CaseTransfer.case_id).where(
+            CaseTransfer.sender_reference == f.case, CaseTransfer.state == TransferState.accepted
+        )
+        cases = select(Case.id).where(or_(Case.reference == f.case, Case.id.in_(sent)))
+        q = q.where(AuditEntry.case_id.in_(cases))
     if f.action:
         q = q.where(AuditEntry.action.startswith(f.action, autoescape=True))
     if f.date_from:
@@ -107,19 +112,38 @@ def audit_log():
         audit_query(current_user, filters), per_page=50, max_per_page=200, error_out=False
     )
     actors = _names(User, {e.actor_id for e in page.items})
-    cases = _names(Case, {e.case_id for e in page.items})
-    objects = describe_objects(page.items)
+    references = references_at((e.id, _case_of(e), e.at) for e in page.items)
+    objects = _entry_objects(page.items, describe_objects(page.items), references)
     return render_template(
         "auditing/log.html",
         page=page,
         filters=filters,
         actors=actors,
-        cases=cases,
+        references=references,
         objects=objects,
         areas=AUDIT_AREAS,
         own_agency=current_user.has_role(Role.auditor),
         platform=current_user.has_role(Role.sysadmin),
     )
+
+
+def _case_of(e) -> int | None:
+    if e.object_type == "Case" and (e.object_id or "").isdigit():
+        return int(e.object_id)
+    return e.case_id
+
+
+def _entry_objects(entries, described: dict, references: dict) -> dict[int, str]:
+    """Each entry's object in words; a case by the reference it had when the entry was
+    written, like the entry's case column."""
+    found = {}
+    for e in entries:
+        key = (e.object_type, e.object_id or "")
+        if e.object_type == "Case" and e.id in references:
+            found[e.id] = f"{object_type_label('Case')} {references[e.id]}"
+        else:
+            found[e.id] = described.get(key, "")
+    return found
 
 
 def _names(model, ids: set) -> dict:
@@ -161,12 +185,11 @@ def _csv_rows(query):
             AuditEntry.action,
             AuditEntry.object_type,
             AuditEntry.object_id,
-            Case.reference,
+            AuditEntry.case_id,
             AuditEntry.ip,
             AuditEntry.details,
         )
         .outerjoin(User, User.id == AuditEntry.actor_id)
-        .outerjoin(Case, Case.id == AuditEntry.case_id)
         .where(AuditEntry.id.in_(query.with_only_columns(AuditEntry.id).order_by(None)))
         .order_by(AuditEntry.id.desc())
         .limit(EXPORT_BATCH)
@@ -177,13 +200,14 @@ def _csv_rows(query):
         rows = db.session.execute(page).all()
         if not rows:
             return
+        references = references_at((row.id, row.case_id, row.at) for row in rows)
         for row in rows:
-            writer.writerow(_csv_row(row))
+            writer.writerow(_csv_row(row, references.get(row.id, "")))
         last_id = rows[-1].id
         yield _drain(buffer)
 
 
-def _csv_row(row) -> list:
+def _csv_row(row, reference: str) -> list:
     return [
         row.id,
         local_iso(row.at),
@@ -191,7 +215,7 @@ def _csv_row(row) -> list:
         row.action,
         row.object_type or "",
         row.object_id or "",
-        row.reference or "",
+        reference,
         row.ip or "",
         json.dumps(row.details or {}, ensure_ascii=False, sort_keys=True),
     ]

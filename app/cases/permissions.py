@@ -133,6 +133,12 @@ SHARED_PARTS = frozenset(
 )
 
 
+# The shared level shows no deadline: the lead's procedure runs on the lead's clock, and when
+# it served a notice or received a defence or a review request is the lead's to know. The
+# participant's page, the API's shared case and the shared dossier all leave them out.
+SHARED_DEADLINES: frozenset[str] = frozenset()
+
+
 def is_shared_part(name: str) -> bool:
     return name in SHARED_PARTS
 

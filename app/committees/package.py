@@ -17,7 +17,7 @@ from app.committees.labels import category_label, review_label
 from app.committees.models import Review, ReviewStatus
 from app.committees.rules import SeatRole
 from app.core.identifiers import mask_id_number
-from app.core.labels import action_label, id_type_label, label
+from app.core.labels import action_label, file_type_label, id_type_label, label
 from app.evidence.models import EvidenceItem, Visibility
 from app.extensions import db
 from app.notes.models import CaseNote
@@ -48,12 +48,13 @@ def review_summary(review: Review) -> dict[str, Any]:
     }
 
 
-def review_package(review: Review) -> dict[str, Any]:
-    case: Case = review.case
-    evidence = db.session.scalars(
+def package_evidence(review: Review):
+    """The evidence in a review's package: shared or marked for the panel, not withdrawn.
+    The one answer to which files a member may open."""
+    return (
         select(EvidenceItem)
         .where(
-            EvidenceItem.case_id == case.id,
+            EvidenceItem.case_id == review.case_id,
             or_(
                 EvidenceItem.visibility == Visibility.shared,
                 EvidenceItem.panel_marked_at.is_not(None),
@@ -62,6 +63,11 @@ def review_package(review: Review) -> dict[str, Any]:
         )
         .order_by(EvidenceItem.id)
     )
+
+
+def review_package(review: Review) -> dict[str, Any]:
+    case: Case = review.case
+    evidence = db.session.scalars(package_evidence(review))
     notes = db.session.scalars(
         select(CaseNote)
         .where(
@@ -107,7 +113,11 @@ def review_package(review: Review) -> dict[str, Any]:
         "report": case.findings_report or "",
         "evidence": [
             {
+                "id": e.id,
                 "title": e.title,
+                "file": e.blob is not None,
+                "previewable": e.previewable,
+                "type": file_type_label(e.blob.mime_type) if e.blob else "",
                 "kind": label(e.kind),
                 "sha256": e.blob_sha256 or "",
                 "added": _d(e.added_at.date()),

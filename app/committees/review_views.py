@@ -3,7 +3,7 @@ the chair's recusals, meeting record and close. Nothing else of any agency's cas
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,6 +14,7 @@ from app.committees.labels import REVIEW_LABELS
 from app.committees.package import (
     case_reviews,
     member_rows,
+    package_evidence,
     review_package,
     review_record,
     review_summary,
@@ -44,6 +45,9 @@ from app.committees.reviews import (
 )
 from app.committees.rules import Attendance, Choice
 from app.core.pages import run_step
+from app.evidence.models import EvidenceItem
+from app.evidence.pages import send_item
+from app.extensions import db
 
 
 def reviews_for_case(case) -> list[dict]:
@@ -139,6 +143,30 @@ def _may_correct(review, member) -> bool:
 @login_required
 def review_detail(review_id: int):
     return _review_page(*get_review_or_404(review_id, current_user))
+
+
+@bp.route("/reviews/<int:review_id>/evidence/<int:item_id>/download")
+@login_required
+def review_evidence_download(review_id: int, item_id: int):
+    return _send_package_item(review_id, item_id, inline=False)
+
+
+@bp.route("/reviews/<int:review_id>/evidence/<int:item_id>/preview")
+@login_required
+def review_evidence_preview(review_id: int, item_id: int):
+    return _send_package_item(review_id, item_id, inline=True)
+
+
+def _send_package_item(review_id: int, item_id: int, inline: bool):
+    """A file of the package, for a member who reads the package (declared, not recused),
+    as the case team opens it: in custody ("viewed by a panel member") and audited."""
+    review, member = get_review_or_404(review_id, current_user)
+    if not sees_package(member):
+        abort(403)
+    item = db.session.scalar(package_evidence(review).where(EvidenceItem.id == item_id))
+    if item is None:
+        abort(404)
+    return send_item(item, inline, current_user, params={"review": review.id})
 
 
 def _away_if_recused(review_id: int):

@@ -35,6 +35,8 @@ def _d(value) -> str:
 
 
 def load_summary(ctx: DossierContext) -> dict:
+    from app.cases.permissions import SHARED_DEADLINES
+
     case = ctx.case
     return {
         "reference": case.reference,
@@ -45,7 +47,7 @@ def load_summary(ctx: DossierContext) -> dict:
         "state": str(label(case.state)),
         "rule_version": case.rule_version,
         "summary": case.summary,
-        "due": _d(case.due_date),
+        "due": "" if ctx.shared and "due_date" not in SHARED_DEADLINES else _d(case.due_date),
     }
 
 
@@ -254,6 +256,24 @@ def load_review(ctx: DossierContext) -> dict:
     }
 
 
+def load_preliminary(ctx: DossierContext) -> dict | None:
+    """The preliminary review report (初核报告), its latest version: internal only, as the
+    shared level names no such part (app.cases.permissions.SHARED_PARTS)."""
+    from app.cases.preliminary import current_report, report_count
+
+    report = current_report(ctx.case)
+    if report is None:
+        return None
+    return {
+        "recommendation": str(label(report.recommendation)),
+        "facts_checked": report.facts_checked,
+        "reasons": report.reasons,
+        "author": report.author.display_name,
+        "recorded_at": local_time(report.recorded_at),
+        "versions": report_count(ctx.case),
+    }
+
+
 def register_builtin_sections() -> None:
     """The sections of this branch; evidence, notes, declarations and committee review are
     placeholders until their features register loaders under the same keys."""
@@ -261,6 +281,7 @@ def register_builtin_sections() -> None:
         (10, "summary", _l("Case summary"), load_summary),
         (20, "parties", _l("Parties"), load_parties),
         (30, "allegations", _l("Allegations"), load_allegations),
+        (35, "preliminary", _l("Preliminary review report"), load_preliminary),
         (40, "timeline", _l("Procedural timeline"), load_timeline),
         (45, "transfers", _l("Transfers"), load_transfer_dossier),
         (50, "team", _l("Case team and conflict declarations"), load_team),

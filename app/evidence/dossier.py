@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.core import audit
-from app.core.labels import label
+from app.core.labels import file_type_label, label
 from app.core.times import local_time
 from app.evidence.models import (
     CustodyAction,
@@ -34,7 +34,9 @@ def _row(item: EvidenceItem) -> dict:
     return {
         "id": item.id,
         "name": item.title,
-        "type": str(label(item.kind)) if physical else (item.blob.mime_type if item.blob else ""),
+        "type": str(label(item.kind))
+        if physical
+        else (file_type_label(item.blob.mime_type) if item.blob else ""),
         "size": size_label(item.blob.size) if item.blob else "",
         "sha256": item.blob_sha256 or "",
         "added_by": item.added_by.display_name,
@@ -55,10 +57,10 @@ def record_exports(rows: list[dict], dossier, requester) -> None:
     items = db.session.scalars(
         select(EvidenceItem).where(EvidenceItem.id.in_(ids)).order_by(EvidenceItem.id)
     ).all()
-    note = f"dossier {dossier.document_id}"
+    params = {"dossier": dossier.document_id}
     db.session.add_all(
         CustodyEvent(
-            item_id=item.id, action=CustodyAction.exported, actor_id=requester.id, note=note
+            item_id=item.id, action=CustodyAction.exported, actor_id=requester.id, params=params
         )
         for item in items
     )

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -61,7 +72,10 @@ class EvidenceItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     kind: Mapped[EvidenceKind] = mapped_column(str_enum(EvidenceKind))
-    title: Mapped[str] = mapped_column(String(300))
+    # The title as typed; or, with `title_code`, the parameter of a title the platform wrote
+    # (a task report's attachment), worded in the reader's language when shown.
+    stored_title: Mapped[str] = mapped_column("title", String(300))
+    title_code: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str | None] = mapped_column(Text)
     original_name: Mapped[str | None] = mapped_column(String(255))
     blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("evidence_blobs.sha256"))
@@ -86,6 +100,22 @@ class EvidenceItem(db.Model):
         back_populates="item", order_by="CustodyEvent.id", viewonly=True
     )
 
+    @hybrid_property
+    def title(self) -> str:
+        """In the reader's language; in a query, the stored title (or value)."""
+        from app.evidence.labels import evidence_title
+
+        return evidence_title(self.title_code, self.stored_title)
+
+    @title.inplace.setter
+    def _title_setter(self, value: str) -> None:
+        self.stored_title = value
+
+    @title.inplace.expression
+    @classmethod
+    def _title_expression(cls):
+        return cls.stored_title
+
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
@@ -109,6 +139,16 @@ class CustodyEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
+    # What the platform says about the event, as codes and values rendered in the reader's
+    # language (`note_text`): {"dossier": document id}, {"review": id} for a panel member.
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     item: Mapped[EvidenceItem] = relationship(back_populates="custody")
+
+    @property
+    def note_text(self) -> str:
+        from app.evidence.labels import custody_note
+
+        return custody_note(self)
+
     actor: Mapped[User | None] = relationship(lazy="joined")

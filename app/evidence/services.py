@@ -100,10 +100,13 @@ def add_file_evidence(
     actor: User,
     *,
     title: str | None = None,
+    title_code: str | None = None,
     description: str | None = None,
     visibility: str | Visibility = Visibility.internal,
 ) -> EvidenceItem:
-    """Stores the file (once per content) and references it from a new item of the case."""
+    """Stores the file (once per content) and references it from a new item of the case.
+    With `title_code`, `title` is the value of a title the platform words for each reader
+    (`app.evidence.labels.register_title_form`)."""
     _check_can_add(case, actor)
     name = storage.sanitise_name(upload.filename)
     title = _clean_title(title, name)
@@ -136,6 +139,7 @@ def add_file_evidence(
         case_id=case.id,
         kind=EvidenceKind.file,
         title=title,
+        title_code=title_code,
         description=(description or "").strip() or None,
         original_name=name,
         blob_sha256=stored.sha256,
@@ -189,7 +193,11 @@ def _finish_add(case: Case, item: EvidenceItem, actor: User, details: dict) -> E
     db.session.flush()
     record_custody(item, CustodyAction.added, actor)
     audit.record(
-        "evidence.add", actor=actor, case=case, obj=item, details={"title": item.title, **details}
+        "evidence.add",
+        actor=actor,
+        case=case,
+        obj=item,
+        details={"title": item.stored_title, **details},
     )
     return item
 
@@ -211,17 +219,27 @@ def withdraw_evidence(item: EvidenceItem, reason: str, actor: User) -> None:
     audit.record("evidence.withdraw", actor=actor, case=item.case, obj=item)
 
 
-def record_access(item: EvidenceItem, action: CustodyAction, actor: User) -> None:
+def record_access(
+    item: EvidenceItem, action: CustodyAction, actor: User, params: dict | None = None
+) -> None:
     """Logs a view, download or export in the chain of custody and the audit log."""
-    record_custody(item, action, actor)
-    audit.record(f"evidence.{action.value}", actor=actor, case=item.case, obj=item)
+    record_custody(item, action, actor, params=params)
+    audit.record(f"evidence.{action.value}", actor=actor, case=item.case, obj=item, details=params)
 
 
 def record_custody(
-    item: EvidenceItem, action: CustodyAction, actor: User | None, note: str | None = None
+    item: EvidenceItem,
+    action: CustodyAction,
+    actor: User | None,
+    note: str | None = None,
+    params: dict | None = None,
 ) -> CustodyEvent:
     event = CustodyEvent(
-        item_id=item.id, action=action, actor_id=getattr(actor, "id", None), note=note
+        item_id=item.id,
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        note=note,
+        params=params or None,
     )
     db.session.add(event)
     db.session.flush()

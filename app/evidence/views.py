@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, send_file, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.cases.permissions import can_add_material, get_case_or_404
 from app.core.pages import run_step
-from app.evidence import bp, storage
+from app.evidence import bp
 from app.evidence.models import CustodyAction, EvidenceItem
-from app.evidence.pages import item_or_404, item_page
+from app.evidence.pages import item_or_404, item_page, send_item
 from app.evidence.services import (
     Upload,
     add_file_evidence,
@@ -144,32 +144,7 @@ def preview(reference: str, item_id: int):
 
 
 def _send(reference: str, item_id: int, inline: bool):
-    item = item_or_404(reference, item_id)
-    if item.blob is None or (inline and not item.previewable):
-        abort(404)
-    path = storage.blob_path(item.blob.sha256)
-    if not path.exists():
-        abort(404)
-    record_access(item, CustodyAction.viewed if inline else CustodyAction.downloaded, current_user)
-    db.session.commit()
-    response = send_file(
-        path,
-        mimetype=item.blob.mime_type,
-        as_attachment=not inline,
-        download_name=storage.download_name(item.original_name, item.blob.mime_type),
-        conditional=False,
-        etag=item.blob.sha256,
-    )
-    # Served sandboxed, except a PDF: the browser's PDF viewer stops working in a sandbox
-    # (and may under object-src 'none'), so a PDF is only kept out of frames. The shared
-    # headers add nosniff and no-store.
-    if item.blob.mime_type == "application/pdf":
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-    else:
-        response.headers["Content-Security-Policy"] = (
-            "sandbox; default-src 'none'; frame-ancestors 'none'"
-        )
-    return response
+    return send_item(item_or_404(reference, item_id), inline, current_user)
 
 
 @bp.route("/cases/<reference>/evidence/<int:item_id>/withdraw", methods=["POST"])

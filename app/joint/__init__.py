@@ -22,13 +22,20 @@ def init_app(app: Flask) -> None:
         register_nav,
     )
     from app.core.labels import register_labels
+    from app.evidence.labels import register_title_form
     from app.joint import views
     from app.joint.figures import register_joint_figures
     from app.joint.models import ParticipationStatus, TaskKind, TaskStatus
     from app.joint.permissions import is_participant, participant_clause, shared_joint_event
-    from app.joint.services import end_with_case, refuse_transfer_of_joint_case
+    from app.joint.services import (
+        TASK_REPORT_TITLE,
+        end_with_case,
+        refuse_transfer_of_joint_case,
+        task_report_title,
+    )
 
     register_joint_figures()
+    register_title_form(TASK_REPORT_TITLE, task_report_title)
     visibility.register(participant_clause)
     transfer_checks.register(refuse_transfer_of_joint_case)
     contributors.register(is_participant)

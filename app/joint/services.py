@@ -43,6 +43,12 @@ from app.joint.permissions import (
 )
 
 MAX_TEXT = 5000
+# A task report's attachment is titled after the task, in each reader's language.
+TASK_REPORT_TITLE = "task_report"
+
+
+def task_report_title(task_title: str) -> str:
+    return _("Task report: %(title)s", title=task_title)
 
 
 def _text(value: str | None, field: str, *, required: bool = True) -> str:
@@ -442,7 +448,8 @@ def act_on_task(
             case,
             upload,
             actor,
-            title=_("Task report: %(title)s", title=task.title),
+            title=task.title,
+            title_code=TASK_REPORT_TITLE,
             visibility="shared",
         )
     report = None

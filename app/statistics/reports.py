@@ -19,6 +19,7 @@ from app.auth.models import User
 from app.core import audit
 from app.core.errors import InvalidInput
 from app.extensions import db
+from app.statistics.disclosure import OTHER, SECONDARY, Cell
 from app.statistics.models import AnnualReport
 from app.statistics.periods import year_period
 from app.statistics.services import compute_tables, scope_for
@@ -26,6 +27,63 @@ from app.statistics.services import compute_tables, scope_for
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REPORT_SCOPES = ("agency", "region")
 LOCALES = ("zh", "en")
+
+# The summary's key indicators: (name, figure, row; None for the figure's grand total). Each
+# is a cell of a table already protected by the disclosure rule, so the summary withholds
+# what the figure withholds. An indicator whose figure is not registered is left out.
+INDICATORS = (
+    (_l("Cases registered"), "received", None),
+    (_l("Cases concluded"), "concluded", None),
+    (_l("Preliminary reviews completed within the deadline"), "stages", "preliminary.share"),
+    (_l("Preliminary review: median days"), "stages", "preliminary.median"),
+    (_l("Investigations completed within the deadline"), "stages", "investigation.share"),
+    (_l("Investigation: median days"), "stages", "investigation.median"),
+    (_l("Cases overdue now"), "stages", ("preliminary.overdue", "investigation.overdue")),
+    (_l("Sanctions imposed"), "sanctions", None),
+    (_l("Integrity records published"), "records", "published"),
+    (_l("Integrity records received"), "records", "received"),
+)
+
+
+def key_indicators(tables) -> list[dict]:
+    """[{"name", "value"}] in the current language, the values as the figures show them."""
+    by_key = {t.key: t for t in tables}
+    out = []
+    for name, figure, row in INDICATORS:
+        table = by_key.get(figure)
+        if table is None:
+            continue
+        cell = _indicator_cell(table, row)
+        if cell is None:
+            continue
+        value = cell.text
+        if cell.shown is not None and isinstance(row, str) and row.endswith(".share"):
+            value = f"{value}%"
+        out.append({"name": str(name), "value": value, "key": f"{figure}.{row or 'total'}"})
+    return out
+
+
+def _absent(table, row: str) -> Cell:
+    """A count row the data did not name: none counted, unless rows were merged into
+    "others" (a withheld row loses its name), when it may be among them."""
+    if table.figure.row_kinds.get(row, "count") != "count" or any(
+        r.key == OTHER for r in table.rows
+    ):
+        return Cell(None, hidden=SECONDARY)
+    return Cell(0)
+
+
+def _indicator_cell(table, row):
+    if row is None:
+        return table.grand_total
+    rows = {r.key: r for r in table.rows}
+    if isinstance(row, str):
+        found = rows.get(row)
+        return found.total if found else _absent(table, row)
+    parts = [rows[key].total if key in rows else _absent(table, key) for key in row]
+    if any(p.hidden for p in parts):  # a sum of withheld counts is withheld
+        return Cell(None, hidden=SECONDARY)
+    return Cell(sum(p.value or 0 for p in parts))
 
 
 def request_report(user: User, scope_kind: str, year: int, locale: str):
@@ -71,6 +129,7 @@ def build_report(user: User, scope_kind: str, year: int, locale: str, on_loaded=
             "statistics/report.html",
             scope=scope,
             tables=tables,
+            indicators=key_indicators(tables),
             charts=charts,
             year=year,
             locale=locale,

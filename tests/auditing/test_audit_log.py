@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -160,3 +161,38 @@ def test_sysadmin_reads_the_platform_entries_and_no_agency_s(
     )
     seen = {int(row[0]) for row in list(exported)[1:]}
     assert seen and not seen & {v.id for v in views}
+
+
+def test_entries_written_before_a_transfer_keep_the_reference_the_case_had(
+    db, client, make_case, make_user, offer
+):
+    """A case transferred SH → JS gets a JS reference; the SH log keeps naming it SH-…, on the
+    page, in the CSV export and when filtered by that reference."""
+    from app.cases.models import CaseState
+    from app.cases.transfers import accept_transfer
+    from tests.ui_helpers import sign_in
+
+    sh_supervisor = make_user("SH", roles=("supervisor",))
+    case = make_case("SH", state=CaseState.preliminary_review)
+    sent_as = case.reference
+    accept_transfer(offer(case, sh_supervisor), make_user("JS", roles=("supervisor",)))
+    db.session.commit()
+    assert case.reference.startswith("JS-") and case.reference != sent_as
+    sign_in(client, make_user("SH", roles=("auditor",)))
+    page = client.get("/audit", query_string={"case": sent_as}).get_data(as_text=True)
+    cells = re.findall(r'data-testid="audit-case">([^<]*)<', page)
+    objects = re.findall(r'data-testid="audit-object">([^<]*)<', page)
+    actions = re.findall(r'data-testid="audit-action">([^<]*)<', page)
+    rows = dict(zip(actions, cells, strict=True))
+    # Written before the acceptance: the reference the case had here.
+    for written_before in ("案件登记", "开始初核", "移送其他机构"):
+        assert rows[written_before] == sent_as, rows
+    assert rows["移送已接收"] == case.reference  # the acceptance gave it the new one
+    assert any(sent_as in o for o in objects)
+    exported = client.get("/audit/export.csv", query_string={"case": sent_as}).get_data(
+        as_text=True
+    )
+    written = {
+        r["action"]: r["case"] for r in csv.DictReader(io.StringIO(exported.lstrip("\ufeff")))
+    }
+    assert written["case.register"] == sent_as, written

@@ -86,7 +86,7 @@ def test_internal_dossier_lists_every_item_with_its_hash_and_marks(app, db, make
     for item in items.values():
         exports = _exports(db, item)
         assert len(exports) == 1 and exports[0].actor_id == lead.id
-        assert exports[0].note == f"dossier {dossier.document_id}"
+        assert exports[0].params == {"dossier": dossier.document_id} and exports[0].note is None
     audited = db.session.scalars(
         select(AuditEntry.object_id).where(
             AuditEntry.case_id == case.id, AuditEntry.action == "evidence.exported"

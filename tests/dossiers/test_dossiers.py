@@ -299,3 +299,29 @@ def test_archival_dossier_is_pdf_a_3b(app, db, make_case):
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert dossier.pdfa and reader.pdf_header == "%PDF-1.7"
     assert re.search(r"pdfaid:part[^0-9]{0,3}3", xmp) and re.search(r"conformance[^A-Z]{0,3}B", xmp)
+
+
+def test_contents_leaders_reach_the_page_numbers(app, db, make_case):
+    """Each entry of the table of contents is its title, dots up to the number, the number."""
+    case = make_case(state="decided")
+    request_dossier(case, _lead(case), DossierLevel.internal)
+    dossier = _stored(db, case, DossierLevel.internal)
+    layout = subprocess.run(
+        [
+            "pdftotext",
+            "-layout",
+            "-f",
+            "2",
+            "-l",
+            "2",
+            f"{app.config['FILE_STORE']}/{dossier.path}",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    entries = [line for line in layout.splitlines() if re.match(r"\s*\d+\. \S", line)]
+    assert len(entries) >= 10
+    for line in entries:
+        assert re.search(r"\S \.{20,}\d+\s*$", line), line

@@ -956,6 +956,35 @@ MATRIX = {
             ("review_member", 200),
         ],
     ),
+    "committees.review_evidence_download": (
+        # A file of the package, for a member who reads the package: not for the case's own
+        # agency, another panel's or agency's member, a recused or undeclared member.
+        "GET",
+        lambda w: f"/committees/reviews/{w['review'].id}/evidence/{w['review_item'].id}/download",
+        None,
+        [
+            (ANON, "login"),
+            ("sh_supervisor", 404),
+            ("sh_committee", 404),
+            ("js_committee", 404),
+            ("recused_member", 403),
+            ("review_member", 403),
+            ("declared_member", 200),
+        ],
+    ),
+    "committees.review_evidence_preview": (
+        "GET",
+        lambda w: f"/committees/reviews/{w['review'].id}/evidence/{w['review_item'].id}/preview",
+        None,
+        [
+            (ANON, "login"),
+            ("sh_officer", 404),
+            ("js_committee", 404),
+            ("recused_member", 403),
+            ("review_member", 403),
+            ("declared_member", 200),
+        ],
+    ),
     "committees.review_declare": (
         "POST",
         lambda w: f"/committees/reviews/{w['review'].id}/declaration",
@@ -1558,6 +1587,18 @@ class World(dict):
 
         case = self.make_case(state=CaseState.committee_review, by=self["sh_officer"])
         return db.session.scalar(select(Review).where(Review.case_id == case.id))
+
+    def _build_review_item(self):
+        from app.evidence.services import Upload, add_file_evidence
+
+        review = self["review"]
+        return add_file_evidence(
+            review.case,
+            Upload(io.BytesIO(PDF + b"% package"), "package.pdf"),
+            self["sh_officer"],
+            title="审议材料",
+            visibility="shared",
+        )
 
     def _member_user(self, index: int):
         from tests.conftest import password_hash

@@ -136,3 +136,85 @@ def test_participant_timeline_in_page_api_and_dossier_is_the_same_shared_one(
     assert len(invited) == 1  # JS's own; AH's invitation is between SH and AH
     assert body["findings"] == [] and body["decisions"] == [] and body["team"] == []
     assert all(h["actor"] is None and h["reason"] is None for h in body["history"])
+
+
+PRELIMINARY_FACTS = "初核核对：第三章与来源文献重合约四千字"
+
+
+def _joint_case_with_preliminary_report(make_case, make_user, agency):
+    """A SH case whose preliminary review report was recorded, then investigated jointly with
+    JS and walked on to a decision."""
+    from app.cases.preliminary import record_preliminary_report
+    from app.joint.services import accept_invitation, invite_agencies
+    from tests.conftest import scenario_supervisor
+
+    case = make_case(state=CaseState.preliminary_review)
+    record_preliminary_report(
+        case,
+        case.created_by,
+        facts_checked=PRELIMINARY_FACTS,
+        recommendation="open_investigation",
+        reasons="初核理由：线索具体",
+        based_on=None,
+    )
+    scenario.walk(case, CaseState.investigating, scenario_actors(case))
+    js_officer = make_user("JS", roles=("officer",))
+    (invitation,) = invite_agencies(
+        case, [agency("JS")], "请协助调查", scenario_supervisor(case), None
+    )
+    accept_invitation(invitation, [js_officer], make_user("JS", roles=("supervisor",)))
+    scenario.walk(case, CaseState.decided, scenario_actors(case))
+    db.session.commit()
+    return case, js_officer
+
+
+def test_the_preliminary_report_is_in_the_internal_dossier_only(
+    app, client, make_case, make_user, agency
+):
+    from app.dossiers.services import request_dossier
+
+    case, js_officer = _joint_case_with_preliminary_report(make_case, make_user, agency)
+    lead = case.lead.user
+    request_dossier(case, lead, DossierLevel.internal)
+    request_dossier(case, lead, DossierLevel.shared)
+    db.session.expire_all()
+    texts = {}
+    for dossier in db.session.scalars(select(Dossier).where(Dossier.case_id == case.id)):
+        path = f"{app.config['FILE_STORE']}/{dossier.path}"
+        out = subprocess.run(["pdftotext", path, "-"], capture_output=True, check=True, text=True)
+        texts[dossier.level] = _flat(out.stdout)
+    internal, shared = texts[DossierLevel.internal], texts[DossierLevel.shared]
+    assert "初核报告" in internal and _contains(internal, PRELIMINARY_FACTS)
+    assert "初核理由：线索具体" in internal
+    assert "初核报告" not in shared and not _contains(shared, PRELIMINARY_FACTS)
+    # The participant's own shared dossier, and their page, carry none of it either.
+    sign_in(client, js_officer)
+    page_text = _flat(client.get(f"/cases/{case.reference}").get_data(as_text=True))
+    pdf_text = _participant_dossier_text(app, client, case, js_officer)
+    for text in (page_text, pdf_text):
+        assert not _contains(text, PRELIMINARY_FACTS) and "初核理由" not in text
+
+
+def test_shared_case_views_carry_no_deadline_the_participant_page_hides(
+    app, client, make_case, make_user, agency, api
+):
+    """The participant's page shows no deadline of the lead's procedure; neither do the API's
+    shared case nor the shared dossier (its summary gave the current deadline)."""
+    case, js_officer = _joint_case_with_preliminary_report(make_case, make_user, agency)
+    deadlines = {
+        getattr(case, k).isoformat()
+        for k in ("due_date", "defence_due", "review_request_due", "review_decision_due")
+        if getattr(case, k) is not None
+    }
+    assert len(deadlines) >= 2  # the current deadline may be one of the others
+    sign_in(client, js_officer)
+    page_text = _flat(client.get(f"/cases/{case.reference}").get_data(as_text=True))
+    assert not [d for d in deadlines if d in page_text]
+    body = api(js_officer).get(f"/api/v1/cases/{case.reference}").get_json()
+    assert {k: v for k, v in body["deadlines"].items() if v} == {}
+    pdf_text = _participant_dossier_text(app, client, case, js_officer)
+    assert "当前期限" not in pdf_text
+    assert not [d for d in deadlines if d in pdf_text]
+    # The lead's own API view keeps them.
+    lead_body = api(case.lead.user).get(f"/api/v1/cases/{case.reference}").get_json()
+    assert lead_body["deadlines"]["defence_due"] == case.defence_due.isoformat()

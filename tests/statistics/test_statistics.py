@@ -174,13 +174,55 @@ def test_annual_report_pdf_shows_the_pages_figures(known, make_user, login, db, 
     # The summary's grand total: SH's 6 cases of the year. For the region it is withheld:
     # SH's viewer knows SH's 4, 1 and 1 in January to March, so 7 would give away the one
     # case under February's withheld total beside SH's 1 (JS's).
-    assert f"各月受理案件数 {6 if scope == 'agency' else '—'}" in lines
+    assert f"受理案件数 {6 if scope == 'agency' else '—'}" in lines
     assert "主要数据概览" in lines and "案情摘要" not in text  # not a case's summary
     for figure in ("source", "misconduct_type", "outcome"):
         rows = _page_rows(page, figure)
         assert len(rows) >= 3, figure
         for label, cells in rows:
             assert f"{label} {' '.join(html.unescape(c) for c in cells)}" in lines, (figure, label)
+
+
+def _report_lines(client, db, scope, locale) -> list[str]:
+    from app.statistics.models import AnnualReport
+
+    response = client.post(
+        "/statistics/reports", data={"year": YEAR, "scope": scope, "locale": locale}
+    )
+    assert response.status_code == 302
+    report = db.session.query(AnnualReport).order_by(AnnualReport.id.desc()).first()
+    pdf = client.get(f"/statistics/reports/{report.document_id}.pdf").data
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    return [" ".join(line.split()) for line in text.splitlines()]
+
+
+def test_annual_report_summary_states_the_key_indicators(known, make_user, login, db):
+    """Named indicators with their values, not the figures' titles; withheld as the figures
+    withhold them."""
+    client = login(make_user("SH", roles=("supervisor",)))
+    lines = _report_lines(client, db, "agency", "en")
+    start = lines.index("Summary of the figures")
+    summary = lines[start : start + 16]
+    for line in (
+        "Cases registered 6",
+        "Cases concluded 1",
+        "Sanctions imposed 0",
+        "Integrity records published 0",
+        "Integrity records received 0",
+    ):
+        assert line in summary, (line, summary[4:])
+    assert any(
+        re.fullmatch(r"Preliminary reviews completed within the deadline (\d+\.\d%|—)", x)
+        for x in summary
+    )
+    assert any(re.fullmatch(r"Preliminary review: median days (\d+\.\d|—)", x) for x in summary)
+    assert any(line.startswith("Cases overdue now ") for line in summary)
+    assert not any(line.startswith("Cases received by month") for line in summary)
+    # The region's figures withhold the total that would single out a case; so does the summary.
+    region = _report_lines(client, db, "region", "en")
+    assert "Cases registered —" in region
 
 
 def test_demo_gives_every_agency_figures_for_the_past_two_years(app, db):
