@@ -87,12 +87,32 @@ def current_page(driver):
     return driver.find_element(By.TAG_NAME, "html")
 
 
+# What Chromium answers, instead of "stale element", about an element of a document that is
+# being replaced at that very moment.
+_GONE_DOCUMENT = ("does not belong to the document", "No node with given id")
+
+
+def _left(page) -> bool:
+    """Whether the browser has left the document `page` (its <html>) belongs to."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        page.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if any(sign in (exc.msg or "") for sign in _GONE_DOCUMENT):
+            return True
+        raise
+    return False
+
+
 def arrived(driver, page, lands_on: str):
     """Waits until `page` is gone and the next one shows `lands_on` (CSS); returns that element."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
 
-    wait(driver).until(ec.staleness_of(page))
+    wait(driver).until(lambda _driver: _left(page))
     wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
     return wait(driver).until(ec.presence_of_element_located((By.CSS_SELECTOR, lands_on)))
 
