@@ -76,9 +76,13 @@ def carried_fields() -> list[tuple[str, str]]:
     """What the user posted, for the language switch of the page answering that post."""
     if request.method != "POST" or not current_user.is_authenticated:
         return []
+    try:
+        posted = request.form
+    except HTTPException:  # the page says the post itself was refused (413): nothing to carry
+        return []
     return [
         (name, value)
-        for name, value in request.form.items(multi=True)
+        for name, value in posted.items(multi=True)
         if name != RELABEL and not _NOT_CARRIED.search(name)
     ]
 
