@@ -42,6 +42,12 @@ class ReturnForm(FlaskForm):
     )
 
 
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why the draft is withdrawn"), validators=[DataRequired(), Length(max=REASON)]
+    )
+
+
 class PublishNowForm(FlaskForm):
     """Approving while the review window is open: the reason is required (by the service,
     so a missing one is refused with the record's page) only to publish at once."""

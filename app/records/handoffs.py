@@ -144,6 +144,22 @@ register_handoff(
     todo=revision_todo,
 )
 register_handoff(
+    "record.under_review",
+    text=_l(
+        "A review of the decision of case %(ref)s is under way: integrity record no. "
+        "%(record)s is published and stays in force until the review is decided; if the "
+        "review changes the decision, you will be asked to amend or revoke it."
+    ),
+    shown=_l(
+        "A review of the decision of case %(ref)s is under way: the published integrity "
+        "record of %(subject)s stays in force until the review is decided; if the review "
+        "changes the decision, you will be asked to amend or revoke it."
+    ),
+    recipients=_admins,
+    link=record_link,
+    params=_params,
+)
+register_handoff(
     "record.received",
     text=_l(
         "An integrity record decided by %(agency)s was received (no. %(record)s): decide "
@@ -188,6 +204,18 @@ def announce_returned(record: IntegrityRecord, actor) -> None:
 def announce_resubmitted(record: IntegrityRecord, actor) -> None:
     mark_done(_correction_todo(record))
     hand_off("record.resubmitted", record, actor=actor)
+
+
+def announce_withdrawn(record: IntegrityRecord) -> None:
+    """A withdrawn draft is never published: every open to-do about it ends (its approval,
+    its correction)."""
+    mark_done(f"record:{record.id}:", prefix=True)
+
+
+def announce_under_review(record: IntegrityRecord, actor) -> None:
+    """The published record's decision is under review: its administrators are told (a
+    notification; the to-do comes when a decided review changes the decision)."""
+    hand_off("record.under_review", record, actor=actor)
 
 
 def announce_revision_due(record: IntegrityRecord, revoke: bool) -> None:

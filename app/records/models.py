@@ -37,6 +37,13 @@ class RecordStatus(enum.StrEnum):
     active = "active"
     expired = "expired"
     revoked = "revoked"
+    # A draft discarded before publication (the decision no longer warrants it): terminal,
+    # never published nor exchanged, seen by its own agency only.
+    withdrawn = "withdrawn"
+
+
+# The statuses of a record that has never been published: seen by its agency only.
+UNPUBLISHED = (RecordStatus.draft, RecordStatus.withdrawn)
 
 
 def in_force(status: RecordStatus, term_end: dt.date | None) -> RecordStatus:
@@ -142,6 +149,14 @@ class IntegrityRecord(db.Model):
             {**entry, "at": dt.datetime.fromisoformat(entry["at"])}
             for entry in (self.approval_log or [])
         ]
+
+    @property
+    def withdrawal_reason(self) -> str | None:
+        """Why a withdrawn draft was withdrawn (kept in its approval log)."""
+        if self.status != RecordStatus.withdrawn:
+            return None
+        steps = [e for e in (self.approval_log or []) if e.get("step") == "withdrawn"]
+        return steps[-1].get("reason") if steps else None
 
     def deciding_agency_name(self, locale: str) -> str:
         """The deciding agency in the reader's language: a local record's agency by its own

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from app.auth.models import Role, User
 from app.cases.models import DECIDED_STATES, Case, FindingOutcome, ReviewOutcome
 from app.cases.permissions import can_handle
-from app.records.models import IntegrityRecord, RecordStatus
+from app.records.models import UNPUBLISHED, IntegrityRecord, RecordStatus
 
 VIEW_ROLES = (Role.officer, Role.supervisor, Role.auditor, Role.agency_admin)
 CHECK_ROLES = (Role.officer, Role.supervisor)
@@ -38,9 +38,9 @@ def can_amend(user: User, record: IntegrityRecord) -> bool:
 
 
 def published():
-    """The clause of a published record (any status but draft): what every agency of the
-    deployment sees, and what statistics count."""
-    return IntegrityRecord.status != RecordStatus.draft
+    """The clause of a published record (active, expired or revoked; never a draft nor a
+    withdrawn draft): what every agency of the deployment sees, and what statistics count."""
+    return IntegrityRecord.status.not_in(UNPUBLISHED)
 
 
 def visible_records(user: User):
@@ -60,8 +60,27 @@ def can_recognise(user: User, record: IntegrityRecord) -> bool:
     recognition between the provinces does not depend on how they share a node."""
     return (
         record.agency_id != user.agency_id
-        and record.status != RecordStatus.draft
+        and record.status not in UNPUBLISHED
         and user.has_role(*RECOGNISE_ROLES)
+    )
+
+
+def can_withdraw(user: User, record: IntegrityRecord) -> bool:
+    """A draft not yet published (waiting, returned or held) is withdrawn by its agency's
+    administrator or by the officer who drafted it."""
+    return (
+        record.is_local
+        and record.status == RecordStatus.draft
+        and record.agency_id == user.agency_id
+        and (is_admin_of(user, record) or is_drafter_of(user, record))
+    )
+
+
+def is_drafter_of(user: User, record: IntegrityRecord) -> bool:
+    return (
+        record.drafted_by_id == user.id
+        and record.agency_id == user.agency_id
+        and user.has_role(*CHECK_ROLES)
     )
 
 

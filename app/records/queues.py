@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role, User
 from app.extensions import db
-from app.records.models import DraftStage, IntegrityRecord, Recognition, RecordStatus
+from app.records.models import UNPUBLISHED, DraftStage, IntegrityRecord, Recognition, RecordStatus
 from app.records.permissions import RECOGNISE_ROLES
 
 
@@ -41,7 +41,7 @@ def _to_recognise(user: User) -> Select | None:
     )
     return select(IntegrityRecord).where(
         or_(IntegrityRecord.agency_id.is_(None), IntegrityRecord.agency_id != user.agency_id),
-        IntegrityRecord.status != RecordStatus.draft,
+        IntegrityRecord.status.not_in(UNPUBLISHED),
         ~decided,
     )
 

@@ -51,7 +51,9 @@ from app.records.models import (
 from app.records.permissions import (
     CHECK_ROLES,
     can_recognise,
+    can_withdraw,
     is_admin_of,
+    is_drafter_of,
     misconduct_found,
     published,
     visible_records,
@@ -116,7 +118,7 @@ def draft_record(case: Case, actor: User, data: RecordDraft) -> IntegrityRecord:
         select(IntegrityRecord.id).where(
             IntegrityRecord.case_id == case.id,
             IntegrityRecord.party_id == party.id,
-            IntegrityRecord.status != RecordStatus.revoked,
+            IntegrityRecord.status.not_in((RecordStatus.revoked, RecordStatus.withdrawn)),
         )
     )
     if existing:
@@ -397,6 +399,43 @@ def _send_back(
     handoffs.announce_returned(record, actor)
 
 
+def withdraw_record(record: IntegrityRecord, actor: User, reason: str | None) -> IntegrityRecord:
+    """Discards a draft that is not to be published (a review cleared its respondent, or it
+    should never have been drafted): waiting, returned or held, it becomes withdrawn, a
+    terminal state never published nor exchanged. Its agency's administrator or the officer
+    who drafted it withdraws it, with the reason; the to-dos about it end."""
+    if not (record.is_local and (is_admin_of(actor, record) or is_drafter_of(actor, record))):
+        raise NotAllowed(
+            _l(
+                "Only an administrator of the deciding agency or the officer who drafted it "
+                "can withdraw a draft."
+            )
+        )
+    if record.status == RecordStatus.withdrawn:
+        raise GuardFailed(_l("The draft is withdrawn already."))
+    if not can_withdraw(actor, record):
+        raise GuardFailed(
+            _l("Only a draft can be withdrawn: a published record is amended or revoked.")
+        )
+    reason = _reason(reason)
+    stage = record.draft_stage
+    record.status = RecordStatus.withdrawn
+    record.draft_stage = None
+    record.publish_on = None
+    record.approved_by_id = None
+    _log(record, "withdrawn", actor, reason=reason)
+    db.session.flush()
+    handoffs.announce_withdrawn(record)
+    audit.record(
+        "record.withdraw",
+        actor=actor,
+        case=record.case,
+        obj=record,
+        details={"reason": reason, "stage": stage.value if stage else None},
+    )
+    return record
+
+
 def can_revise(user: User, record: IntegrityRecord) -> bool:
     """A returned draft is corrected by the case's officers (who drafted it)."""
     return (
@@ -434,6 +473,8 @@ def revoke_record(record: IntegrityRecord, actor: User, reason: str) -> Publicat
         raise NotAllowed(_l("Only an administrator of the deciding agency can revoke it."))
     if record.status == RecordStatus.draft:
         raise GuardFailed(_l("A draft is not published: there is nothing to revoke."))
+    if record.status == RecordStatus.withdrawn:
+        raise GuardFailed(_l("A withdrawn draft was never published: there is nothing to revoke."))
     if record.status == RecordStatus.revoked:
         raise GuardFailed(_l("This record is already revoked."))
     if record.case is None or not (
@@ -699,23 +740,19 @@ def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> lis
 
 
 def after_review(case: Case, actor: User, step: str, from_state, reason: str | None) -> None:
-    """Registered on `app.cases.extension_points.after_transition`. When a review changes
-    the decision, each of the case's records follows: a published record becomes a to-do of
-    the agency's administrators (amend it from the new decision, or revoke it when the
-    respondent is cleared); a draft goes back to its officer, since what it says is no longer
-    the decision in force."""
+    """Registered on `app.cases.extension_points.after_transition`. When a review is
+    requested (or the case reopened on appeal) after the record was published, the agency's
+    administrators are told that its decision is under review; the record's page says so
+    until the review is decided. When a review changes the decision, each of the case's
+    records follows: a published record becomes a to-do of the administrators (amend it from
+    the new decision, or revoke it when the respondent is cleared); a draft goes back to its
+    officer, since what it says is no longer the decision in force."""
+    if step in REVIEW_OPENED:
+        _announce_review_opened(case, actor, step)
+        return
     if step != "decide_review" or case.review_outcome in (None, ReviewOutcome.upheld):
         return
-    records = db.session.scalars(
-        select(IntegrityRecord)
-        .where(
-            IntegrityRecord.case_id == case.id,
-            IntegrityRecord.is_local.is_(True),
-            IntegrityRecord.status != RecordStatus.revoked,
-        )
-        .order_by(IntegrityRecord.id)
-    ).all()
-    for record in records:
+    for record in _case_records(case):
         cleared = respondent_cleared(record)
         if record.status == RecordStatus.draft:
             if record.draft_stage == DraftStage.returned:
@@ -730,3 +767,55 @@ def after_review(case: Case, actor: User, step: str, from_state, reason: str | N
             obj=record,
             details={"outcome": case.review_outcome.value, "cleared": cleared},
         )
+
+
+# The case's steps that open a review of its decision: requested, or reopened on appeal.
+REVIEW_OPENED = ("request_review", "reopen_case")
+
+
+def _case_records(case: Case) -> list[IntegrityRecord]:
+    """The case's local records that still stand (neither revoked nor withdrawn)."""
+    return list(
+        db.session.scalars(
+            select(IntegrityRecord)
+            .where(
+                IntegrityRecord.case_id == case.id,
+                IntegrityRecord.is_local.is_(True),
+                IntegrityRecord.status.not_in((RecordStatus.revoked, RecordStatus.withdrawn)),
+            )
+            .order_by(IntegrityRecord.id)
+        )
+    )
+
+
+def _announce_review_opened(case: Case, actor: User, step: str) -> None:
+    """A published record's decision is under review: its administrators hear of it (a
+    notification, nothing to do yet; a decided review that changes the decision makes the
+    to-do). A draft needs no word: it is not published while the review is under way."""
+    for record in _case_records(case):
+        if record.status not in (RecordStatus.active, RecordStatus.expired):
+            continue
+        handoffs.announce_under_review(record, actor)
+        audit.record(
+            "record.under_review",
+            actor=actor,
+            case=case,
+            obj=record,
+            details={"step": step, "due": _iso(case.review_decision_due)},
+        )
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def decision_under_review(record: IntegrityRecord) -> bool:
+    """A record published here whose case's decision is under review (requested, or the
+    case reopened on appeal) until the review is decided."""
+    case = record.case
+    return (
+        record.is_local
+        and record.status in (RecordStatus.active, RecordStatus.expired)
+        and case is not None
+        and case.state == CaseState.under_review
+    )

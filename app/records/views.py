@@ -23,6 +23,7 @@ from app.records.forms import (
     ReturnForm,
     ReviseForm,
     RevokeForm,
+    WithdrawForm,
 )
 from app.records.models import DraftStage, IntegrityRecord, Recognition, RecordStatus
 from app.records.permissions import (
@@ -32,6 +33,7 @@ from app.records.permissions import (
     can_draft,
     can_recognise,
     can_revoke,
+    can_withdraw,
     case_section_visible,
     is_admin_of,
     visible_records,
@@ -43,6 +45,7 @@ from app.records.services import (
     approval_context,
     approve_record,
     can_revise,
+    decision_under_review,
     draft_record,
     integrity_check,
     pending_review,
@@ -53,6 +56,7 @@ from app.records.services import (
     revoke_record,
     suggested_draft,
     terms_of,
+    withdraw_record,
 )
 
 
@@ -109,6 +113,7 @@ def _detail_page(
     recognition_form: RecognitionForm | None = None,
     return_form: ReturnForm | None = None,
     publish_now_form: PublishNowForm | None = None,
+    withdraw_form: WithdrawForm | None = None,
 ) -> str:
     """The record's page; after a refused step it is shown again with the forms as posted."""
     recognition = next(
@@ -130,8 +135,13 @@ def _detail_page(
         publish_now_form = PublishNowForm(formdata=None)
     if return_form is None and admin_of_draft and record.draft_stage != DraftStage.returned:
         return_form = ReturnForm(formdata=None)
+    if withdraw_form is None and can_withdraw(current_user, record):
+        withdraw_form = WithdrawForm(formdata=None)
     return render_template(
         "records/detail.html",
+        withdraw_form=withdraw_form,
+        under_review=decision_under_review(record)
+        and record.agency_id == current_user.agency_id,
         record=record,
         severity=_severity,
         sections=hooks.load_record_sections(record, current_user),
@@ -285,6 +295,24 @@ def return_draft(record_id: int):
         form=form,
         to=url_for("records.record_detail", record_id=record.id),
         done=_("The draft is returned to the officer with your reason."),
+    )
+
+
+@bp.post("/records/<int:record_id>/withdraw")
+@login_required
+def withdraw(record_id: int):
+    """The agency's administrator or the drafting officer discards a draft that is not to
+    be published, with the reason."""
+    record = _record_or_404(record_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _detail_page(record, withdraw_form=form), 422
+    return run_step(
+        lambda: withdraw_record(record, current_user, form.reason.data),
+        refused=lambda err: _detail_page(record, withdraw_form=form),
+        form=form,
+        to=url_for("records.record_detail", record_id=record.id),
+        done=_("The draft is withdrawn: it is never published."),
     )
 
 
