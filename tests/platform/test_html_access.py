@@ -642,6 +642,23 @@ MATRIX = {
             ("draft_returned", 0),
         ],
     ),
+    "records.withdraw": (
+        # The deciding agency's administrator or the officer who drafted it withdraws a
+        # draft; another agency does not see the draft, other roles are refused.
+        "POST",
+        lambda w: f"/records/{w['draft_record'].id}/withdraw",
+        lambda w: {"reason": "复查认定无违规，草稿不再发布"},
+        [
+            (ANON, "login"),
+            ("js_admin", 404),
+            ("sh_committee", 404),
+            ("sh_supervisor", 403),
+            ("sh_auditor", 403),
+            ("still_draft", 0),
+            ("sh_officer", 302),
+            ("draft_withdrawn", 0),
+        ],
+    ),
     "records.revise": (
         # A returned draft is corrected by the case's officers; the administrator who
         # returned it and the agency's auditor are refused, another agency sees nothing.
@@ -1241,6 +1258,7 @@ CHECKS = {
     "draft_waiting": lambda w: _draft_stage(w, "draft_record") == "submitted",
     "draft_returned": lambda w: _draft_stage(w, "draft_record") == "returned",
     "still_active": lambda w: _record_status(w, "published_record") == "active",
+    "draft_withdrawn": lambda w: _record_status(w, "draft_record") == "withdrawn",
     "peer_still_active": _peer_active,
     "unrecognised": lambda w: _recognitions(w) == 0,
     "expert_without_account": lambda w: _refreshed(w, "sh_expert").user_id is None,
