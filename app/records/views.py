@@ -140,8 +140,7 @@ def _detail_page(
     return render_template(
         "records/detail.html",
         withdraw_form=withdraw_form,
-        under_review=decision_under_review(record)
-        and record.agency_id == current_user.agency_id,
+        under_review=decision_under_review(record) and record.agency_id == current_user.agency_id,
         record=record,
         severity=_severity,
         sections=hooks.load_record_sections(record, current_user),
