@@ -353,12 +353,12 @@ def extend_investigation(
     if case.extension_months:
         raise GuardFailed(_l("The investigation has already been extended once."))
     limit = case.agency.policy.extension_max_months
+    problems = Problems()  # the months' and the reason's problems at once
     if not 1 <= months <= limit:
-        raise InvalidInput(
-            _l("An extension is from 1 to %(limit)s months.", limit=limit), field="months"
-        )
+        problems.add("months", _l("An extension is from 1 to %(limit)s months.", limit=limit))
     if not (reason or "").strip():
-        raise InvalidInput(_l("Give the reason for the extension."), field="reason")
+        problems.add("reason", _l("Give the reason for the extension."))
+    problems.check()
     old_due = case.investigation_due
     case.extension_months = months
     case.investigation_due = add_months(old_due, months)

@@ -294,3 +294,56 @@ def test_a_defence_names_every_problem(db, make_case):
         record_defence(case, today() + dt.timedelta(days=1), " ", case.created_by, case.version)
     assert set(refused.value.problems) == {"received_on", "statement"}
     assert case.defence_received_on is None
+
+
+def _marked(page: str, name: str) -> str:
+    """The refused control named `name`: marked invalid and described by its message."""
+    tag = re.search(rf'<(?:input|textarea|select)\b[^>]*\bname="{name}"[^>]*>', page)
+    assert tag, name
+    tag = tag.group(0)
+    assert 'aria-invalid="true"' in tag and "is-invalid" in tag, tag
+    described = re.search(r'aria-describedby="([^"]+)"', tag).group(1)
+    note = re.search(
+        rf'<div id="{described}"[^>]*><div class="invalid-feedback d-block">([^<]*)', page
+    )
+    assert note, (described, page)
+    return note.group(1)
+
+
+def test_a_refused_step_marks_each_input_it_names(client, db, make_user, make_case):
+    from app.cases.models import Case, CaseState
+    from app.cases.services import record_defence
+    from tests.conftest import scenario_supervisor
+    from tests.ui_helpers import page_version
+
+    officer = make_user("SH", roles=("officer",), locale="en")
+    case = make_case(state=CaseState.pre_decision_notice, by=officer)
+    record_defence(case, today(), "当事人放弃陈述申辩。", officer)
+    db.session.commit()
+    supervisor = scenario_supervisor(case)
+    supervisor.locale = "en"
+    db.session.commit()
+    sign_in(client, supervisor)
+    response = client.post(
+        f"/cases/{case.reference}/transitions/issue_decision",
+        data={
+            "version": page_version(client, case.reference),
+            "decision_text": "",
+            "decided_on": "2026-13-40",
+            "reason": "依据调查结论",
+        },
+    )
+    assert response.status_code == 422
+    page = text(response)
+    form = page[page.index('data-transition="issue_decision"') :]
+    form = form[: form.index("</details>")]
+    assert _marked(form, "decision_text") == "The decision text is required."
+    assert _marked(form, "decided_on") == "Enter the date as YYYY-MM-DD."
+    assert 'value="2026-13-40"' in form and "依据调查结论</textarea>" in form  # kept
+    assert 'aria-invalid="true"' not in form[form.index('name="reason"') :]
+    # The top alert still sums up every problem.
+    alert = page[page.index('data-testid="error"') :]
+    alert = alert[: alert.index("</div>")]
+    assert "The decision text is required." in alert and "YYYY-MM-DD" in alert
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).state == CaseState.pre_decision_notice
