@@ -34,7 +34,7 @@ from app.cases.policy import check_not_before_floor
 from app.core import audit, limits
 from app.core.calendar import add_months, today
 from app.core.crypto import matching_hash
-from app.core.errors import GuardFailed, InvalidInput, NotAllowed, StaleVersion
+from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems, StaleVersion
 from app.core.identifiers import clean_id_number
 from app.extensions import db
 from app.notifications.handoffs import case_todo, hand_off, mark_done
@@ -225,42 +225,47 @@ def _new_party(r: RespondentInput) -> Party:
 
 
 def _validate_case_input(data: CaseInput) -> None:
+    """Refuses once with every problem of the registration (each field's first), so the
+    form is corrected in one round."""
+    problems = Problems()
     if not data.title or not data.title.strip():
-        raise InvalidInput(_l("A title is required."), field="title")
-    if len(data.title) > limits.TITLE:
-        raise InvalidInput(_l("The title is longer than 300 characters."), field="title")
-    limits.check_length(data.summary, limits.TEXT, "summary")
+        problems.add("title", _l("A title is required."))
+    elif len(data.title) > limits.TITLE:
+        problems.add("title", _l("The title is longer than 300 characters."))
+    problems.attempt(lambda: limits.check_length(data.summary, limits.TEXT, "summary"))
     for r in data.respondents:
         for value in (r.name, r.institution, r.position):
-            limits.check_length(value, limits.SHORT, "respondents")
+            problems.attempt(lambda v=value: limits.check_length(v, limits.SHORT, "respondents"))
     for a in data.allegations:
-        limits.check_length(a.description, limits.TEXT, "allegations")
-        limits.check_length(a.work_reference, limits.TITLE, "allegations")
-    if data.complainant is not None:
-        limits.check_length(data.complainant.name, limits.SHORT, "complainant")
-        limits.check_length(data.complainant.contact, limits.TITLE, "complainant")
+        problems.attempt(lambda a=a: limits.check_length(a.description, limits.TEXT, "allegations"))
+        problems.attempt(
+            lambda a=a: limits.check_length(a.work_reference, limits.TITLE, "allegations")
+        )
+    c = data.complainant
+    if c is not None:
+        problems.attempt(lambda: limits.check_length(c.name, limits.SHORT, "complainant"))
+        problems.attempt(lambda: limits.check_length(c.contact, limits.TITLE, "complainant"))
     if data.received_date > today():
-        raise InvalidInput(_l("The received date cannot be in the future."), field="received_date")
-    check_not_before_floor(data.received_date, "received_date")
+        problems.add("received_date", _l("The received date cannot be in the future."))
+    problems.attempt(lambda: check_not_before_floor(data.received_date, "received_date"))
     if not data.respondents:
-        raise InvalidInput(_l("Name at least one respondent."), field="respondents")
+        problems.add("respondents", _l("Name at least one respondent."))
     if not data.allegations:
-        raise InvalidInput(_l("Describe at least one allegation."), field="allegations")
+        problems.add("allegations", _l("Describe at least one allegation."))
     for r in data.respondents:
         if not r.name or not r.name.strip():
-            raise InvalidInput(_l("Every respondent needs a name."), field="respondents")
-        clean_id_number(r.id_type, r.id_number, field="respondents")
+            problems.add("respondents", _l("Every respondent needs a name."))
+        problems.attempt(lambda r=r: clean_id_number(r.id_type, r.id_number, field="respondents"))
     for a in data.allegations:
         if not a.description or not a.description.strip():
-            raise InvalidInput(_l("Every allegation needs a description."), field="allegations")
-    c = data.complainant
+            problems.add("allegations", _l("Every allegation needs a description."))
     if c is not None and not c.anonymous and not (c.name or "").strip():
-        raise InvalidInput(
-            _l("Give the complainant's name, or mark the complaint anonymous."),
-            field="complainant",
+        problems.add(
+            "complainant", _l("Give the complainant's name, or mark the complaint anonymous.")
         )
     if c is not None:
-        clean_id_number(c.id_type, c.id_number, field="complainant")
+        problems.attempt(lambda: clean_id_number(c.id_type, c.id_number, field="complainant"))
+    problems.check()
 
 
 def assign_member(
@@ -348,12 +353,12 @@ def extend_investigation(
     if case.extension_months:
         raise GuardFailed(_l("The investigation has already been extended once."))
     limit = case.agency.policy.extension_max_months
+    problems = Problems()  # the months' and the reason's problems at once
     if not 1 <= months <= limit:
-        raise InvalidInput(
-            _l("An extension is from 1 to %(limit)s months.", limit=limit), field="months"
-        )
+        problems.add("months", _l("An extension is from 1 to %(limit)s months.", limit=limit))
     if not (reason or "").strip():
-        raise InvalidInput(_l("Give the reason for the extension."), field="reason")
+        problems.add("reason", _l("Give the reason for the extension."))
+    problems.check()
     old_due = case.investigation_due
     case.extension_months = months
     case.investigation_due = add_months(old_due, months)
@@ -392,16 +397,14 @@ def record_defence(
     check_case_open(case)
     if case.state != CaseState.pre_decision_notice:
         raise GuardFailed(_l("A defence is recorded only while the pre-decision notice runs."))
-    notice = _notice_for(case, party_id)
-    if received_on > today() or received_on < notice.served_on:
-        raise InvalidInput(
-            _l("The date must lie between the notice's service and today."), field="received_on"
-        )
+    problems = Problems()  # every problem of the statement at once
+    notice = problems.attempt(lambda: _notice_for(case, party_id))
+    if received_on > today() or (notice is not None and received_on < notice.served_on):
+        problems.add("received_on", _l("The date must lie between the notice's service and today."))
     if not (statement or "").strip():
-        raise InvalidInput(
-            _l("Record the statement, or note that the party waived it."), field="statement"
-        )
-    limits.check_length(statement, limits.REPORT, "statement")
+        problems.add("statement", _l("Record the statement, or note that the party waived it."))
+    problems.attempt(lambda: limits.check_length(statement, limits.REPORT, "statement"))
+    problems.check()
     notice.defence_received_on = received_on
     notice.defence_statement = statement.strip()
     if all(n.defence_received_on for n in case.notices):

@@ -37,7 +37,14 @@ from app.cases.policy import check_sanction_term
 from app.cases.services import check_version, write_history
 from app.core import audit, limits
 from app.core.calendar import add_months, add_working_days, today
-from app.core.errors import GuardFailed, IllegalTransition, InvalidInput, NotAllowed, StaleVersion
+from app.core.errors import (
+    GuardFailed,
+    IllegalTransition,
+    InvalidInput,
+    NotAllowed,
+    Problems,
+    StaleVersion,
+)
 from app.extensions import db
 from app.notifications.handoffs import case_todo, register_handoff
 
@@ -145,12 +152,13 @@ def perform(
         raise NotAllowed(_l("You may not take this step: it is for %(who)s.", who=t.who))
     check_version(case, expected_version)
     reason = (reason or "").strip() or None
+    problems = Problems()  # the reason's and the step's own inputs' problems, at once
     if t.reason_required and not reason:
-        raise InvalidInput(_l("A reason is required for this step."), field="reason")
+        problems.add("reason", _l("A reason is required for this step."))
     if reason and len(reason) > limits.REASON:
-        raise InvalidInput(_l("The reason is longer than 5000 characters."), field="reason")
-    limits.check_texts(params)
-    return _take(t, case, user, reason, params)
+        problems.add("reason", _l("The reason is longer than 5000 characters."))
+    problems.attempt(lambda: limits.check_texts(params))
+    return _take(t, case, user, reason, params, problems)
 
 
 def take_internal(case: Case, user: User, name: str, *, reason: str | None = None, **params):
@@ -164,12 +172,23 @@ def take_internal(case: Case, user: User, name: str, *, reason: str | None = Non
     return _take(t, case, user, (reason or "").strip() or None, params)
 
 
-def _take(t: Transition, case: Case, user: User, reason: str | None, params: dict) -> Case:
+def _take(
+    t: Transition,
+    case: Case,
+    user: User,
+    reason: str | None,
+    params: dict,
+    problems: Problems | None = None,
+) -> Case:
+    """Applies the step; with `problems` already found in its inputs, the step still judges
+    its own, and the refusal names them all (what the step changed is undone with it)."""
     from_state = case.state
+    problems = problems if problems is not None else Problems()
     try:
         with db.session.begin_nested():
             extra = {"reason": reason} if t.records_reason else {}
-            details = t.apply(case, user, **params, **extra) or {}
+            details = problems.attempt(lambda: t.apply(case, user, **params, **extra)) or {}
+            problems.check()
             case.state = t.target
             case.due_date = case.current_due()
             db.session.flush()
@@ -407,9 +426,11 @@ def terminate_investigation(case: Case, user: User) -> dict:
 def submit_findings(
     case: Case, user: User, report: str | None = None, findings: list[dict] | None = None
 ) -> dict:
+    problems = Problems()
     if not (report or "").strip():
-        raise InvalidInput(_l("The investigation report is required."), field="report")
-    by_subject = _parse_findings(case, findings or [])
+        problems.add("report", _l("The investigation report is required."))
+    by_subject = problems.attempt(lambda: _parse_findings(case, findings or []))
+    problems.check()
     for finding in list(case.findings):
         case.findings.remove(finding)
     db.session.flush()
@@ -590,8 +611,11 @@ def issue_decision(
     sanctions: list[dict] | None = None,
     reason: str | None = None,
 ) -> dict:
-    served = _served_date(decided_on, not_before=case.notice_served_on, field="decided_on")
-    if case.defence_received_on is None and served <= case.defence_due:
+    problems = Problems()  # every problem of the decision at once
+    served = problems.attempt(
+        lambda: _served_date(decided_on, not_before=case.notice_served_on, field="decided_on")
+    )
+    if served is not None and case.defence_received_on is None and served <= case.defence_due:
         raise GuardFailed(
             _l(
                 "The defence window runs until %(date)s. Record the party's statement or "
@@ -600,18 +624,21 @@ def issue_decision(
             )
         )
     if not (decision_text or "").strip():
-        raise InvalidInput(_l("The decision text is required."), field="decision_text")
-    new_sanctions = _parse_sanctions(case, sanctions or [], default_start=served)
-    sanctioned = {s.party_id for s in new_sanctions}
+        problems.add("decision_text", _l("The decision text is required."))
+    new_sanctions = problems.attempt(
+        lambda: _parse_sanctions(case, sanctions or [], default_start=served or today())
+    )
+    sanctioned = {s.party_id for s in new_sanctions or []}
     for party in case.respondents_at_fault:
-        if party.id not in sanctioned:
-            raise InvalidInput(
+        if new_sanctions is not None and party.id not in sanctioned:
+            problems.add(
+                "sanctions",
                 _l(
                     "Misconduct was found against %(name)s: name at least one sanction for them.",
                     name=party.name,
                 ),
-                field="sanctions",
             )
+    problems.check()
     case.sanctions.extend(new_sanctions)
     case.decisions.append(
         Decision(
@@ -736,25 +763,30 @@ def decide_review(
     """The review is a row of its own beside the decision it reviewed. Upheld: the decision
     stays in force. Modified: its new text is in force, and new sanctions, if named, replace
     those in force (none named: they stay). Overturned: every sanction in force is revoked."""
+    problems = Problems()  # every problem of the review's outcome at once
     try:
         result = ReviewOutcome(outcome)
-    except ValueError as exc:
-        raise InvalidInput(
-            _l("Choose whether the decision is upheld, modified or overturned."), field="outcome"
-        ) from exc
+    except ValueError:
+        result = None
+        problems.add(
+            "outcome", _l("Choose whether the decision is upheld, modified or overturned.")
+        )
     text = (decision_text or "").strip() or None
     if result == ReviewOutcome.modified and not text:
-        raise InvalidInput(_l("A modified decision needs its new text."), field="decision_text")
-    if result != ReviewOutcome.modified and (text or sanctions):
-        raise InvalidInput(
+        problems.add("decision_text", _l("A modified decision needs its new text."))
+    if result is not None and result != ReviewOutcome.modified and (text or sanctions):
+        problems.add(
+            "decision_text" if text else "sanctions",
             _l(
                 "Only a modified decision has a new text or new sanctions; give the review's "
                 "grounds as its reason."
             ),
-            field="decision_text" if text else "sanctions",
         )
     decided = today()
-    new_sanctions = _parse_sanctions(case, sanctions or [], default_start=decided)
+    new_sanctions = problems.attempt(
+        lambda: _parse_sanctions(case, sanctions or [], default_start=decided)
+    )
+    problems.check()
     replaced = (
         case.sanctions_in_force if result == ReviewOutcome.overturned or new_sanctions else []
     )

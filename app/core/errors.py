@@ -39,6 +39,13 @@ class ServiceError(Exception):
         # names them all, so a form is corrected in one round.
         self.problems = dict(problems or ({field: message} if field else {}))
 
+    def problem_of(self, field: str) -> str | None:
+        """The problem of `field` as shown under it (without the field's name), if any."""
+        message = self.problems.get(field)
+        if message is None:
+            return None
+        return str(message.message if isinstance(message, Named) else message)
+
 
 class Problems:
     """Every problem of an input, collected before refusing: a service checks all fields

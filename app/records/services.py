@@ -30,7 +30,7 @@ from app.cases.permissions import can_handle
 from app.core import audit, envelopes, node
 from app.core.calendar import today
 from app.core.crypto import matching_hash
-from app.core.errors import GuardFailed, InvalidInput, NotAllowed
+from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems
 from app.core.identifiers import clean_id_number, mask_id_number
 from app.core.limits import REASON
 from app.core.models import utcnow
@@ -104,16 +104,19 @@ def draft_record(case: Case, actor: User, data: RecordDraft) -> IntegrityRecord:
         raise NotAllowed(_l("Only the case's officers and supervisor can draft its record."))
     if case.state not in DECIDED or not misconduct_found(case):
         raise GuardFailed(_l("Only a decided case with a misconduct finding yields a record."))
+    problems = Problems()  # every problem of the draft at once
     party = next((p for p in case.respondents if p.id == data.party_id), None)
     if party is None:
-        raise InvalidInput(_l("Choose a respondent of this case."), field="party_id")
-    if not case.at_fault(party):
+        problems.add(
+            "party_id", _l("Choose a respondent of this case."), label=_l("Responsible party")
+        )
+    elif not case.at_fault(party):
         raise GuardFailed(
             _l("No misconduct was found against %(name)s: they get no record.", name=party.name)
         )
-    if not any(s.party_id == party.id and s.revoked_on is None for s in case.sanctions):
+    elif not any(s.party_id == party.id and s.revoked_on is None for s in case.sanctions):
         raise GuardFailed(_l("The decision names no sanction for this respondent."))
-    _check_draft(data)
+    _check_draft(data, problems)
     existing = db.session.scalar(
         select(IntegrityRecord.id).where(
             IntegrityRecord.case_id == case.id,
@@ -151,21 +154,30 @@ def _node_id_or_local() -> str:
     return node.node_id() if node.is_initialised() else "local"
 
 
-def _check_draft(data: RecordDraft) -> None:
-    for name in ("conduct", "outcome", "legal_basis"):
+def _check_draft(data: RecordDraft, problems: Problems | None = None) -> None:
+    """Refuses once with every problem of the terms (and those already in `problems`)."""
+    problems = problems if problems is not None else Problems()
+    labels = {"conduct": _l("Conduct"), "outcome": _l("Outcome"), "legal_basis": _l("Legal basis")}
+    for name, label in labels.items():
         value = (getattr(data, name) or "").strip()
         if not value:
-            raise InvalidInput(_l("This field is required."), field=name)
-        if len(value) > 5000:
-            raise InvalidInput(_l("At most 5000 characters."), field=name)
+            problems.add(name, _l("This field is required."), label=label)
+        elif len(value) > 5000:
+            problems.add(name, _l("At most 5000 characters."), label=label)
+    term_end = _l("Sanction term ends")
     if data.lifetime and data.term_end:
-        raise InvalidInput(_l("A lifetime sanction has no end date."), field="term_end")
-    if not data.lifetime and not data.term_end:
-        raise InvalidInput(
-            _l("Give the end of the sanction term, or mark it lifetime."), field="term_end"
+        problems.add("term_end", _l("A lifetime sanction has no end date."), label=term_end)
+    elif not data.lifetime and not data.term_end:
+        problems.add(
+            "term_end",
+            _l("Give the end of the sanction term, or mark it lifetime."),
+            label=term_end,
         )
-    if data.term_end and data.term_end < data.effective_date:
-        raise InvalidInput(_l("The term cannot end before it starts."), field="term_end")
+    if data.effective_date is None:
+        problems.add("effective_date", _l("This field is required."), label=_l("Effective date"))
+    elif data.term_end and data.term_end < data.effective_date:
+        problems.add("term_end", _l("The term cannot end before it starts."), label=term_end)
+    problems.check()
 
 
 def _draft_json(data: RecordDraft) -> dict:
@@ -504,8 +516,9 @@ def amend_record(
         raise GuardFailed(_l("Only a published record that is not revoked can be amended."))
     if record.case is None or record.case.review_outcome != ReviewOutcome.modified:
         raise GuardFailed(_l("A record is amended only when a review modified its decision."))
-    reason = _reason(reason)
-    _check_draft(data)
+    problems = Problems()  # the reason's problem and the terms' at once
+    reason = problems.attempt(lambda: _reason(reason))
+    _check_draft(data, problems)
     terms = _draft_json(data)
     if terms == record.draft:
         raise InvalidInput(_l("The terms are unchanged: change what the review modified."))

@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.core.calendar import today
 from app.core.errors import InvalidInput
 from app.joint.models import Task
 from app.joint.services import create_task
@@ -144,3 +145,205 @@ def test_a_referral_names_every_problem(db, make_case, make_user):
             review_deadline="soon",
         )
     assert set(refused.value.problems) == {"questions", "meeting_date", "review_deadline"}
+
+
+def test_registration_names_every_problem(db, make_user):
+    from app.cases.models import Case, CaseSource
+    from app.cases.services import CaseInput, RespondentInput, register_case
+
+    officer = make_user("SH", roles=("officer",))
+    data = CaseInput(
+        title="  ",
+        source=CaseSource.letter,
+        received_date=today() + dt.timedelta(days=1),
+        respondents=[RespondentInput(name="")],
+    )
+    with pytest.raises(InvalidInput) as refused:
+        register_case(data, officer)
+    assert set(refused.value.problems) == {
+        "title",
+        "received_date",
+        "respondents",
+        "allegations",
+    }
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def _decided_record(make_case):
+    from app.cases.models import CaseState
+    from app.records.services import suggested_draft
+
+    case = make_case(state=CaseState.decided)
+    return case, suggested_draft(case, case.respondents[0])
+
+
+def test_a_record_draft_names_every_problem(db, make_case):
+    from app.records.models import IntegrityRecord
+    from app.records.services import draft_record
+
+    case, data = _decided_record(make_case)
+    data.conduct, data.legal_basis, data.lifetime, data.term_end = "", " ", False, None
+    with pytest.raises(InvalidInput) as refused:
+        draft_record(case, case.created_by, data)
+    assert set(refused.value.problems) == {"conduct", "legal_basis", "term_end"}
+    named = refused.value.problems["legal_basis"]  # each named where shown together
+    assert str(named.label) in str(refused.value.message)
+    data.party_id = -1
+    with pytest.raises(InvalidInput) as refused:
+        draft_record(case, case.created_by, data)
+    assert {"party_id", "conduct"} <= set(refused.value.problems)
+    assert db.session.scalar(select(func.count()).select_from(IntegrityRecord)) == 0
+
+
+def test_a_correction_and_an_amendment_name_every_problem(db, make_case, make_user):
+    from app.demo.scenario import review
+    from app.records.models import DraftStage
+    from app.records.services import (
+        amend_record,
+        approve_record,
+        draft_record,
+        resubmit_record,
+        return_record,
+        terms_of,
+    )
+
+    case, data = _decided_record(make_case)
+    admin = make_user("SH", roles=("agency_admin",))
+    record = draft_record(case, case.created_by, data)
+    return_record(record, admin, "请补充事实")
+    wrong = terms_of(record)
+    wrong.outcome, wrong.lifetime, wrong.term_end = "", True, dt.date(2099, 1, 1)
+    with pytest.raises(InvalidInput) as refused:
+        resubmit_record(record, case.created_by, wrong)
+    assert set(refused.value.problems) == {"outcome", "term_end"}
+    assert record.draft_stage == DraftStage.returned
+    resubmit_record(record, case.created_by, terms_of(record))
+    approve_record(record, admin)
+    review(case, "modified")
+    with pytest.raises(InvalidInput) as refused:
+        amend_record(record, admin, wrong, "  ")
+    assert set(refused.value.problems) == {"reason", "outcome", "term_end"}
+    assert [v.version for v in record.versions] == [1]
+
+
+def test_findings_name_every_problem(db, make_case):
+    from app.cases.models import CaseState
+    from app.cases.workflow import perform
+
+    case = make_case(state=CaseState.investigating)
+    with pytest.raises(InvalidInput) as refused:
+        perform(
+            case,
+            case.lead.user,
+            "submit_findings",
+            expected_version=case.version,
+            report=" ",
+            findings=[],
+        )
+    assert set(refused.value.problems) == {"report", "findings"}
+    assert case.state == CaseState.investigating
+
+
+def test_a_decision_names_every_problem(db, make_case, make_user):
+    from app.cases.models import CaseState
+    from app.cases.workflow import perform
+
+    case = make_case(state=CaseState.pre_decision_notice)
+    supervisor = make_user("SH", roles=("supervisor",))
+    with pytest.raises(InvalidInput) as refused:
+        perform(
+            case,
+            supervisor,
+            "issue_decision",
+            expected_version=case.version,
+            decision_text="",
+            decided_on="yesterday",
+            sanctions=[],
+        )
+    assert set(refused.value.problems) == {"decided_on", "decision_text", "sanctions"}
+    assert case.state == CaseState.pre_decision_notice and not case.decisions
+
+
+def test_a_review_outcome_names_every_problem_with_its_reason(db, make_case, make_user):
+    from app.cases.models import CaseState
+    from app.cases.workflow import perform
+
+    case = make_case(state=CaseState.under_review)
+    decider = make_user("SH", roles=("supervisor",))
+    with pytest.raises(InvalidInput) as refused:
+        perform(
+            case,
+            decider,
+            "decide_review",
+            expected_version=case.version,
+            outcome="modified",
+            decision_text="",
+            sanctions=[{"party_id": "x"}],
+            reason="",
+        )
+    assert set(refused.value.problems) == {"reason", "decision_text", "sanctions"}
+    assert case.state == CaseState.under_review and case.review_outcome is None
+
+
+def test_a_defence_names_every_problem(db, make_case):
+    from app.cases.models import CaseState
+    from app.cases.services import record_defence
+
+    case = make_case(state=CaseState.pre_decision_notice)
+    with pytest.raises(InvalidInput) as refused:
+        record_defence(case, today() + dt.timedelta(days=1), " ", case.created_by, case.version)
+    assert set(refused.value.problems) == {"received_on", "statement"}
+    assert case.defence_received_on is None
+
+
+def _marked(page: str, name: str) -> str:
+    """The refused control named `name`: marked invalid and described by its message."""
+    tag = re.search(rf'<(?:input|textarea|select)\b[^>]*\bname="{name}"[^>]*>', page)
+    assert tag, name
+    tag = tag.group(0)
+    assert 'aria-invalid="true"' in tag and "is-invalid" in tag, tag
+    described = re.search(r'aria-describedby="([^"]+)"', tag).group(1)
+    note = re.search(
+        rf'<div id="{described}"[^>]*><div class="invalid-feedback d-block">([^<]*)', page
+    )
+    assert note, (described, page)
+    return note.group(1)
+
+
+def test_a_refused_step_marks_each_input_it_names(client, db, make_user, make_case):
+    from app.cases.models import Case, CaseState
+    from app.cases.services import record_defence
+    from tests.conftest import scenario_supervisor
+    from tests.ui_helpers import page_version
+
+    officer = make_user("SH", roles=("officer",), locale="en")
+    case = make_case(state=CaseState.pre_decision_notice, by=officer)
+    record_defence(case, today(), "当事人放弃陈述申辩。", officer)
+    db.session.commit()
+    supervisor = scenario_supervisor(case)
+    supervisor.locale = "en"
+    db.session.commit()
+    sign_in(client, supervisor)
+    response = client.post(
+        f"/cases/{case.reference}/transitions/issue_decision",
+        data={
+            "version": page_version(client, case.reference),
+            "decision_text": "",
+            "decided_on": "2026-13-40",
+            "reason": "依据调查结论",
+        },
+    )
+    assert response.status_code == 422
+    page = text(response)
+    form = page[page.index('data-transition="issue_decision"') :]
+    form = form[: form.index("</details>")]
+    assert _marked(form, "decision_text") == "The decision text is required."
+    assert _marked(form, "decided_on") == "Enter the date as YYYY-MM-DD."
+    assert 'value="2026-13-40"' in form and "依据调查结论</textarea>" in form  # kept
+    assert 'aria-invalid="true"' not in form[form.index('name="reason"') :]
+    # The top alert still sums up every problem.
+    alert = page[page.index('data-testid="error"') :]
+    alert = alert[: alert.index("</div>")]
+    assert "The decision text is required." in alert and "YYYY-MM-DD" in alert
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).state == CaseState.pre_decision_notice
