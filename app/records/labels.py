@@ -41,6 +41,12 @@ def register() -> None:
             "record.withdraw": _l("Draft integrity record withdrawn"),
             "record.under_review": _l("Decision of a published integrity record under review"),
             "record.review_changed": _l("Review changed the decision of an integrity record"),
+            "record.amend_due": _l(
+                "Administrators asked to amend an integrity record after a review"
+            ),
+            "record.revoke_due": _l(
+                "Administrators asked to revoke an integrity record after a review"
+            ),
             "record.revoke": _l("Integrity record revoked"),
             "record.expire": _l("Integrity record expired"),
             "record.integrity_check": _l("Integrity check run"),
