@@ -16,7 +16,6 @@ from app.cases.models import CaseState, PartyType, SanctionType
 from app.cases.services import RespondentInput
 from app.core.calendar import as_of, today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
-from app.core.models import AuditEntry
 from app.demo.scenario import review, take
 from app.notifications.models import Notification
 from app.records.models import DraftStage, IntegrityRecord, RecordStatus, RecordVersion
@@ -34,33 +33,10 @@ from app.records.services import (
 )
 from app.records.tasks import publish_held_records_job
 from tests.conftest import scenario_actors
+from tests.records.support import audit_actions, notifications_of
 
 REASON = "违规行为描述与调查报告不一致，请核对后重新提交。"
 EARLY = "当事人正在申报多省科技计划项目，需及时向各地共享。"
-
-
-def _actions_select(record: IntegrityRecord) -> list[str]:
-    from app.extensions import db
-
-    return list(
-        db.session.scalars(
-            select(AuditEntry.action)
-            .where(
-                AuditEntry.object_type == "IntegrityRecord",
-                AuditEntry.object_id == str(record.id),
-            )
-            .order_by(AuditEntry.id)
-        )
-    )
-
-
-def _todos(user, kind: str | None = None) -> list[Notification]:
-    from app.extensions import db
-
-    query = select(Notification).where(Notification.user_id == user.id)
-    if kind:
-        query = query.where(Notification.kind == kind)
-    return list(db.session.scalars(query.order_by(Notification.id)))
 
 
 def _open(rows: list[Notification]) -> list[Notification]:
@@ -92,7 +68,7 @@ def test_an_administrator_returns_a_draft_and_the_officer_corrects_and_resubmits
 ):
     record, officer, admin = drafted()
     assert record.draft_stage == DraftStage.submitted
-    assert _open(_todos(admin, "record.drafted"))
+    assert _open(notifications_of(admin, "record.drafted"))
     login(admin)
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
     assert 'data-testid="return-card"' in page and "data-confirm" in page
@@ -104,10 +80,10 @@ def test_an_administrator_returns_a_draft_and_the_officer_corrects_and_resubmits
     assert record.current_version == 0 and record.approved_by_id is None
     assert record.approval_log[-1]["step"] == "returned"
     assert record.approval_log[-1]["reason"] == REASON
-    assert _actions_select(record)[-1] == "record.return"
+    assert audit_actions(record)[-1] == "record.return"
     # The administrator's to-do ends; the officer has one, naming the case.
-    assert not _open(_todos(admin, "record.drafted"))
-    (told,) = _todos(officer, "record.returned")
+    assert not _open(notifications_of(admin, "record.drafted"))
+    (told,) = notifications_of(officer, "record.returned")
     assert told.done_at is None and record.case.reference in told.text
     # Not in the administrators' queue while it is with the officer; the page says why.
     assert record not in record_queues(admin)["to_approve"].records
@@ -138,9 +114,9 @@ def test_an_administrator_returns_a_draft_and_the_officer_corrects_and_resubmits
         record.draft_stage == DraftStage.submitted and record.draft["conduct"] == "抄袭他人论文成果"
     )
     assert [e["step"] for e in record.approval_log] == ["returned", "resubmitted"]
-    assert _actions_select(record)[-1] == "record.resubmit"
-    assert not _open(_todos(officer, "record.returned"))
-    assert _open(_todos(admin, "record.resubmitted"))
+    assert audit_actions(record)[-1] == "record.resubmit"
+    assert not _open(notifications_of(officer, "record.returned"))
+    assert _open(notifications_of(admin, "record.resubmitted"))
     # A second submit of the same form changes nothing and says why.
     again = client.post(f"/records/{record.id}/revise", data=form)
     assert again.status_code == 409
@@ -157,7 +133,7 @@ def test_an_administrator_returns_a_draft_and_the_officer_corrects_and_resubmits
     record = db.session.get(IntegrityRecord, record.id)
     assert record.status == RecordStatus.active and record.payload["conduct"] == "抄袭他人论文成果"
     assert record.draft_stage is None
-    assert not _open(_todos(admin, "record.resubmitted"))
+    assert not _open(notifications_of(admin, "record.resubmitted"))
 
 
 def test_returning_refusals_change_nothing(db, drafted, make_user, login, client):
@@ -265,9 +241,9 @@ def test_approving_inside_the_window_holds_the_record_until_it_closes(
     assert not db.session.scalars(select(RecordVersion)).all()  # nothing to exchange yet
     assert "published when the review window has closed" in text
     assert 'data-testid="publishing-held"' in text and publish_on.isoformat() in text
-    assert "record.hold" in _actions_select(record)
+    assert "record.hold" in audit_actions(record)
     assert record not in record_queues(admin)["to_approve"].records
-    assert not _open(_todos(admin, "record.drafted"))
+    assert not _open(notifications_of(admin, "record.drafted"))
     # Approving again (a double submit) changes nothing.
     assert client.post(f"/records/{record.id}/approve").status_code == 409
     client.post("/logout")
@@ -286,7 +262,7 @@ def test_approving_inside_the_window_holds_the_record_until_it_closes(
     assert record.status == RecordStatus.active and record.current_version == 1
     assert record.draft_stage is None and record.publish_on is None
     assert record.approval_log[-1]["step"] == "published"
-    assert _actions_select(record)[-1] == "record.publish_held"
+    assert audit_actions(record)[-1] == "record.publish_held"
     with as_of(publish_on):
         assert publish_held_records_job() == 0  # once
 
@@ -332,7 +308,7 @@ def test_publishing_now_inside_the_window_takes_the_reason(db, drafted, make_use
         "published_early",
         EARLY,
     )
-    assert _actions_select(record)[-1] == "record.publish_early"
+    assert audit_actions(record)[-1] == "record.publish_early"
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
     assert 'data-testid="published-early"' in page and EARLY in page
     client.post("/logout")
@@ -383,9 +359,9 @@ def test_a_modified_decision_is_a_to_do_to_amend_prefilled_from_it(db, drafted, 
         ],
     )
     db.session.commit()
-    (todo,) = _todos(admin, "record.amend_due")
+    (todo,) = notifications_of(admin, "record.amend_due")
     assert todo.done_at is None and todo.link["values"] == {"record_id": record.id}
-    assert "record.review_changed" in _actions_select(record)
+    assert "record.review_changed" in audit_actions(record)
     login(admin)
     form_page = client.get(f"/records/{record.id}/amend").get_data(as_text=True)
     assert f'value="{new_end.isoformat()}"' in form_page  # the new term, not the old
@@ -394,7 +370,7 @@ def test_a_modified_decision_is_a_to_do_to_amend_prefilled_from_it(db, drafted, 
         record, admin, _from_form(record, term_end=new_end, outcome=case.decision_text), "复查缩短"
     )
     db.session.commit()
-    assert _todos(admin, "record.amend_due")[0].done_at is not None
+    assert notifications_of(admin, "record.amend_due")[0].done_at is not None
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
     versions = page[page.index('data-testid="versions"') :]
     assert versions.count('data-testid="version-superseded"') == 1
@@ -436,12 +412,12 @@ def test_an_overturned_decision_is_a_to_do_to_revoke(db, drafted):
     record, _officer, admin = _published(drafted)
     review(record.case, "overturned")
     db.session.commit()
-    assert not _todos(admin, "record.amend_due")
-    (todo,) = _todos(admin, "record.revoke_due")
+    assert not notifications_of(admin, "record.amend_due")
+    (todo,) = notifications_of(admin, "record.revoke_due")
     assert todo.done_at is None
     revoke_record(record, admin, "复查撤销原处理决定")
     db.session.commit()
-    assert _todos(admin, "record.revoke_due")[0].done_at is not None
+    assert notifications_of(admin, "record.revoke_due")[0].done_at is not None
     assert [v.superseded for v in record.versions] == [True, False]
 
 
@@ -476,8 +452,8 @@ def test_a_review_that_sets_one_respondent_aside_revokes_their_record_only(
         ],
     )
     db.session.commit()
-    amend = _todos(admin, "record.amend_due")
-    revoke = _todos(admin, "record.revoke_due")
+    amend = notifications_of(admin, "record.amend_due")
+    revoke = notifications_of(admin, "record.revoke_due")
     assert [n.link["values"]["record_id"] for n in amend] == [records[0].id]
     assert [n.link["values"]["record_id"] for n in revoke] == [records[1].id]
     # The respondent set aside: their record is revoked; the other's is not.
@@ -496,7 +472,7 @@ def test_a_draft_whose_decision_a_review_changed_goes_back_to_the_officer(
     db.session.commit()
     assert record.draft_stage == DraftStage.returned and record.publish_on is None
     assert record.approval_log[-1]["step"] == "review_changed"
-    assert _open(_todos(officer, "record.returned"))
+    assert _open(notifications_of(officer, "record.returned"))
     with as_of(record.case.review_request_due + dt.timedelta(days=30)):
         assert publish_held_records() == []
     login(officer)
@@ -508,8 +484,10 @@ def test_upheld_on_review_changes_nothing(db, drafted):
     record, _officer, admin = _published(drafted)
     review(record.case, "upheld")
     db.session.commit()
-    assert not _todos(admin, "record.amend_due") and not _todos(admin, "record.revoke_due")
-    assert "record.review_changed" not in _actions_select(record)
+    assert not notifications_of(admin, "record.amend_due") and not notifications_of(
+        admin, "record.revoke_due"
+    )
+    assert "record.review_changed" not in audit_actions(record)
 
 
 def test_returned_and_held_records_do_not_leak_to_other_agencies(
@@ -534,5 +512,5 @@ def test_returned_and_held_records_do_not_leak_to_other_agencies(
                 data={"name": "张伟", "id_type": "resident_id", "id_number": "31010119800101123X"},
             ).get_data(as_text=True)
             assert f"/records/{held.id}" not in found and REASON not in found
-        assert not _todos(user)  # told nothing of another agency's drafts
+        assert not notifications_of(user)  # told nothing of another agency's drafts
         client.post("/logout")

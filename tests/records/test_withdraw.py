@@ -12,9 +12,7 @@ from sqlalchemy import select
 
 from app.cases.models import CaseState
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
-from app.core.models import AuditEntry
 from app.demo.scenario import review, take
-from app.notifications.models import Notification
 from app.records.models import DraftStage, IntegrityRecord, RecordStatus, RecordVersion
 from app.records.queues import record_queues
 from app.records.services import (
@@ -27,6 +25,7 @@ from app.records.services import (
     withdraw_record,
 )
 from tests.conftest import scenario_actors
+from tests.records.support import audit_actions, notifications_of
 
 REASON = "复查认定该被调查人无违规行为，草稿不再发布。"
 
@@ -36,33 +35,6 @@ def _fresh(record: IntegrityRecord) -> IntegrityRecord:
 
     db.session.expire_all()
     return db.session.get(IntegrityRecord, record.id)
-
-
-def _notes(user, kind: str) -> list[Notification]:
-    from app.extensions import db
-
-    return list(
-        db.session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user.id, Notification.kind == kind)
-            .order_by(Notification.id)
-        )
-    )
-
-
-def _actions(record: IntegrityRecord) -> list[str]:
-    from app.extensions import db
-
-    return list(
-        db.session.scalars(
-            select(AuditEntry.action)
-            .where(
-                AuditEntry.object_type == "IntegrityRecord",
-                AuditEntry.object_id == str(record.id),
-            )
-            .order_by(AuditEntry.id)
-        )
-    )
 
 
 @pytest.fixture
@@ -90,7 +62,7 @@ def test_a_draft_a_review_cleared_is_withdrawn_by_the_administrator(db, drafted,
     review(record.case, "overturned")  # clears the respondent: the draft goes back
     db.session.commit()
     assert record.draft_stage == DraftStage.returned
-    assert [n for n in _notes(officer, "record.returned") if n.done_at is None]
+    assert [n for n in notifications_of(officer, "record.returned") if n.done_at is None]
     login(admin)
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
     assert 'data-testid="withdraw-card"' in page and "data-confirm" in page
@@ -101,10 +73,10 @@ def test_a_draft_a_review_cleared_is_withdrawn_by_the_administrator(db, drafted,
     assert record.publish_on is None and record.current_version == 0
     assert record.approval_log[-1]["step"] == "withdrawn"
     assert record.withdrawal_reason == REASON
-    assert _actions(record)[-1] == "record.withdraw"
+    assert audit_actions(record)[-1] == "record.withdraw"
     # The officer's open to-do about it ends; nothing waits for the administrators.
-    assert all(n.done_at is not None for n in _notes(officer, "record.returned"))
-    assert all(n.done_at is not None for n in _notes(admin, "record.drafted"))
+    assert all(n.done_at is not None for n in notifications_of(officer, "record.returned"))
+    assert all(n.done_at is not None for n in notifications_of(admin, "record.drafted"))
     assert record not in record_queues(admin)["to_approve"].records
     # The page and the list say it was withdrawn, and why; no step is offered any more.
     shown = client.get(f"/records/{record.id}").get_data(as_text=True)
@@ -124,7 +96,7 @@ def test_the_drafting_officer_withdraws_a_waiting_draft_in_chinese(
     db, drafted, make_user, login, client
 ):
     record, officer, admin = drafted()
-    assert [n for n in _notes(admin, "record.drafted") if n.done_at is None]
+    assert [n for n in notifications_of(admin, "record.drafted") if n.done_at is None]
     officer.locale = "zh"
     db.session.commit()
     login(officer)
@@ -134,7 +106,7 @@ def test_the_drafting_officer_withdraws_a_waiting_draft_in_chinese(
     assert response.status_code == 302
     record = _fresh(record)
     assert record.status == RecordStatus.withdrawn
-    assert all(n.done_at is not None for n in _notes(admin, "record.drafted"))
+    assert all(n.done_at is not None for n in notifications_of(admin, "record.drafted"))
     shown = client.get(f"/records/{record.id}").get_data(as_text=True)
     assert "已撤回" in shown and REASON in shown
     case_page = client.get(f"/cases/{record.case.reference}").get_data(as_text=True)
@@ -173,7 +145,7 @@ def test_withdrawing_refusals_change_nothing(db, drafted, make_user, login, clie
     client.post("/logout")
     record = _fresh(record)
     assert record.status == RecordStatus.draft and record.draft_stage == DraftStage.submitted
-    assert not record.approval_log and "record.withdraw" not in _actions(record)
+    assert not record.approval_log and "record.withdraw" not in audit_actions(record)
 
     # Twice: the second is refused.
     withdraw_record(record, officer, REASON)
@@ -246,10 +218,10 @@ def test_a_review_requested_after_publication_tells_the_administrators(
     take(case, "request_review", scenario_actors(case))
     db.session.commit()
     # A notification, not a to-do, naming the record's subject and case.
-    (told,) = _notes(admin, "record.under_review")
+    (told,) = notifications_of(admin, "record.under_review")
     assert told.todo_key is None and case.reference in told.text
     assert told.link["values"]["record_id"] == record.id
-    assert _actions(record)[-1] == "record.under_review"
+    assert audit_actions(record)[-1] == "record.under_review"
     login(admin)
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
     assert 'data-testid="decision-under-review"' in page
@@ -266,7 +238,9 @@ def test_a_review_requested_after_publication_tells_the_administrators(
     login(admin)
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
     assert 'data-testid="decision-under-review"' not in page
-    assert not _notes(admin, "record.amend_due") and not _notes(admin, "record.revoke_due")
+    assert not notifications_of(admin, "record.amend_due") and not notifications_of(
+        admin, "record.revoke_due"
+    )
 
 
 def test_reopening_the_case_on_appeal_tells_the_administrators_again(db, drafted, login, client):
@@ -277,11 +251,11 @@ def test_reopening_the_case_on_appeal_tells_the_administrators_again(db, drafted
     actors = scenario_actors(case)
     take(case, "close_case", actors)
     db.session.commit()
-    assert len(_notes(admin, "record.under_review")) == 1  # the first review
+    assert len(notifications_of(admin, "record.under_review")) == 1  # the first review
     take(case, "reopen_case", actors)
     db.session.commit()
     assert case.state == CaseState.under_review
-    told = _notes(admin, "record.under_review")
+    told = notifications_of(admin, "record.under_review")
     assert len(told) == 2 and all(n.todo_key is None for n in told)
     login(admin)
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
@@ -289,7 +263,7 @@ def test_reopening_the_case_on_appeal_tells_the_administrators_again(db, drafted
     # The reopened review overturns the decision: now the to-do comes, and the notice ends.
     take(case, "decide_review", actors, {"outcome": "overturned"})
     db.session.commit()
-    (todo,) = _notes(admin, "record.revoke_due")
+    (todo,) = notifications_of(admin, "record.revoke_due")
     assert todo.todo_key and todo.done_at is None
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
     assert 'data-testid="decision-under-review"' not in page
@@ -302,5 +276,7 @@ def test_a_review_of_a_draft_or_withdrawn_record_tells_nobody(db, drafted):
     for record in (waiting, withdrawn):
         take(record.case, "request_review", scenario_actors(record.case))
     db.session.commit()
-    assert not _notes(admin, "record.under_review") and not _notes(admin2, "record.under_review")
-    assert "record.under_review" not in _actions(waiting) + _actions(withdrawn)
+    assert not notifications_of(admin, "record.under_review") and not notifications_of(
+        admin2, "record.under_review"
+    )
+    assert "record.under_review" not in audit_actions(waiting) + audit_actions(withdrawn)
