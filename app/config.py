@@ -11,6 +11,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL: str | None = None
+    # Without REDIS_URL: "thread" runs a request's jobs (dossiers, reports) in a background
+    # thread of the web process, so the page returns at once and follows the job; "inline"
+    # runs them in the request (the tests use it). Commands always run them inline.
+    JOBS_WITHOUT_REDIS = "thread"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -107,6 +111,7 @@ ENV_SETTINGS = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
     "REDIS_URL": str,
+    "JOBS_WITHOUT_REDIS": str,
     "FIELD_ENCRYPTION_KEYS": str,
     "MATCHING_KEY": str,
     "FILE_STORE": str,

@@ -99,6 +99,9 @@ def base_config(tmp_root: Path, database_url: str) -> dict:
         "FILE_STORE": str(tmp_root / "files"),
         "EXCHANGE_KEY_DIR": str(tmp_root / "exchange"),
         "REDIS_URL": None,
+        # Jobs run in the request, so a test reads their result at once; tests/jobs covers
+        # the background thread a web process uses without Redis.
+        "JOBS_WITHOUT_REDIS": "inline",
         "SERVER_NAME": None,
     }
 

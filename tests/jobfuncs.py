@@ -35,3 +35,16 @@ def slow_once(marker_path: str, pid_path: str) -> dict:
         set_progress(10, "sleeping")
         time.sleep(60)
     return {"finished": True}
+
+
+def wait_for_gate(gate_path: str, marker_path: str) -> dict:
+    """Waits (at most a minute) until the test opens the gate, then writes the marker: the
+    test sees the job queued or running while the request that enqueued it has returned."""
+    gate = Path(gate_path)
+    deadline = time.monotonic() + 60
+    while not gate.exists():
+        if time.monotonic() > deadline:
+            raise PermanentJobError("the gate was never opened")
+        time.sleep(0.05)
+    Path(marker_path).write_text("done")
+    return {"gate": "passed"}

@@ -11,8 +11,10 @@ Public API (import from `app.jobs`):
   (the worker must see it) once Redis has answered; when Redis is down it raises
   `QueueUnavailable` (a ServiceError, 503) before committing anything, so the caller's
   rollback leaves no trace; a push failing after the commit removes the job row again.
-  Without REDIS_URL the job runs in-process before enqueue returns (the
-  zero-configuration default).
+  Without REDIS_URL (the zero-configuration default) a job enqueued during a request runs
+  in a background thread of the web process (app/jobs/local.py), with a heartbeat so a
+  job whose process died is run again; elsewhere, or with JOBS_WITHOUT_REDIS="inline",
+  it runs before enqueue returns.
 - `Retry(max=3, intervals=(10, 30, 90))`: retries with backoff for transient failures
   (any exception); raise `PermanentJobError` for failures retrying cannot fix.
   `NO_RETRY` for none.
@@ -52,12 +54,14 @@ __all__ = [
 
 def init_app(app: Flask) -> None:
     from app.core.extension_points import register_dashboard_panel
-    from app.jobs import cli, views  # noqa: F401
+    from app.jobs import cli, local, views  # noqa: F401
     from app.jobs import labels as jobs_labels
     from app.jobs.status import jobs_overview
 
     app.config.setdefault("JOBS_DEAD_WORKER_SECONDS", 90)
+    local.check_mode(app)
     app.register_blueprint(bp)
+    app.before_request(local.ensure_started)
     cli.init_app(app)
     jobs_labels.register()
     register_dashboard_panel(8, "jobs/_platform_dashboard.html", jobs_overview)

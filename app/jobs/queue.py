@@ -71,7 +71,9 @@ def enqueue(
     With Redis: if it does not answer, QueueUnavailable is raised before anything is
     committed (the caller rolls back, no trace stays); otherwise the caller's session is
     committed so the worker sees what the request wrote, and should the push still fail,
-    the tracked row is removed again. Without Redis the job runs here, before returning.
+    the tracked row is removed again. Without Redis, during a request the session is
+    committed and the job goes to the process's job thread (app/jobs/local.py); elsewhere
+    (or with JOBS_WITHOUT_REDIS="inline") it runs here, before returning.
     """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
@@ -95,9 +97,14 @@ def enqueue(
         db.session.flush()
     connection = redis_connection()
     if connection is None:
+        from app.jobs import local
         from app.jobs.runner import run_inline
 
-        run_inline(job_id if track else None, name, list(args), retry)
+        if local.in_thread():
+            db.session.commit()  # the job thread has its own session: it must see this
+            local.submit(job_id if track else None, name, list(args), retry)
+        else:
+            run_inline(job_id if track else None, name, list(args), retry)
         return tracked if track else job_id
     try:
         connection.ping()

@@ -1,4 +1,5 @@
 """Jobs whose worker died (killed, out of memory, machine lost) are put back on their queue.
+(Without Redis, app/jobs/local.py does the same for jobs whose web process stopped.)
 
 RQ itself notices such a job only once its execution heartbeat expires (a minute or
 more) and a worker runs maintenance; this check looks at the worker's own heartbeat,
@@ -38,7 +39,9 @@ def recover_abandoned(dead_after: int | None = None) -> list[str]:
 
     connection = redis_connection()
     if connection is None:
-        return []
+        from app.jobs.local import recover_local
+
+        return recover_local(dead_after)
     dead_after = dead_after or current_app.config.get("JOBS_DEAD_WORKER_SECONDS", 90)
     recovered = []
     for name in QUEUES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import importlib
+import time
 import traceback
 from typing import Any
 
@@ -49,10 +50,15 @@ def run(job_id: str | None, name: str, args: list[Any]) -> Any:
             db.session.remove()
 
 
-def run_inline(job_id: str | None, name: str, args: list[Any], retry) -> None:
-    """Without Redis: try as often as the retry policy allows, without waiting in between
-    (a web request is waiting); a final failure is recorded on the tracked job."""
-    for _attempt in range(retry.attempts):
+def run_inline(
+    job_id: str | None, name: str, args: list[Any], retry, *, wait: bool = False
+) -> None:
+    """Without Redis: try as often as the retry policy allows; a final failure is recorded
+    on the tracked job. In the caller (`wait=False`) there is no pause between tries, as
+    somebody is waiting; in the job thread (`wait=True`) the policy's intervals are kept."""
+    for attempt in range(retry.attempts):
+        if wait and attempt and retry.intervals:
+            time.sleep(retry.intervals[min(attempt - 1, len(retry.intervals) - 1)])
         try:
             _execute(job_id, name, args)
             return
