@@ -50,7 +50,7 @@ from app.cases.services import (
 )
 from app.cases.transfers import incoming_transfers
 from app.cases.workflow import TRANSITIONS, perform
-from app.core.errors import InvalidInput
+from app.core.errors import InvalidInput, Problems
 from app.core.extension_points import badge_count, load_dashboard_panels
 from app.core.ids import db_int
 from app.core.pages import form_status, run_step
@@ -360,16 +360,16 @@ def team(reference: str):
             form_name="team",
             done=_("Removed from the case team."),
         )
+    problems = Problems()  # the person's and the role's problems in one round
     member = db.session.get(User, request.form.get("user_id", type=db_int) or 0)
     if member is None:
-        error = InvalidInput(_l("Choose a person to add to the team."), field="user_id")
-        return render_case(
-            case, error=error, posted=request.form.to_dict(), open_form="team", status=422
-        )
+        problems.add("user_id", _l("Choose a person to add to the team."), label=_l("Person"))
+    role = next((r for r in TeamRole if r.value == request.form.get("team_role")), None)
+    if role is None:
+        problems.add("team_role", _l("Choose a team role from the list."), label=_l("Team role"))
     try:
-        role = TeamRole(request.form.get("team_role"))
-    except ValueError:
-        error = InvalidInput(_l("Choose a team role from the list."), field="team_role")
+        problems.check()
+    except InvalidInput as error:
         return render_case(
             case, error=error, posted=request.form.to_dict(), open_form="team", status=422
         )

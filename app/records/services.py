@@ -675,18 +675,20 @@ def record_recognition(
     again. The caller calls `hooks.recognition_decided` after committing."""
     if not can_recognise(actor, record):
         raise NotAllowed(_l("Only a supervisor or administrator can decide on recognition."))
-    try:
-        choice = RecognitionDecision(decision)
-    except ValueError as exc:
-        raise InvalidInput(_l("Choose a recognition decision."), field="decision") from exc
+    problems = Problems()  # the decision's, the terms' and the reason's problems at once
+    choice = next((c for c in RecognitionDecision if c.value == decision), None)
+    if choice is None:
+        problems.add("decision", _l("Choose a recognition decision."))
     modified_terms = (modified_terms or "").strip() or None
     reason = (reason or "").strip() or None
     if choice == RecognitionDecision.recognise_modified and not modified_terms:
-        raise InvalidInput(_l("Describe the modified terms."), field="modified_terms")
+        problems.add("modified_terms", _l("Describe the modified terms."))
     if choice == RecognitionDecision.decline and not reason:
-        raise InvalidInput(_l("A reason is required to decline."), field="reason")
-    if len(modified_terms or "") > 5000 or len(reason or "") > 5000:
-        raise InvalidInput(_l("At most 5000 characters."))
+        problems.add("reason", _l("A reason is required to decline."))
+    for field, text in (("modified_terms", modified_terms), ("reason", reason)):
+        if len(text or "") > 5000:
+            problems.add(field, _l("At most 5000 characters."))
+    problems.check()
     row = db.session.scalar(
         select(Recognition).where(
             Recognition.record_id == record.id,

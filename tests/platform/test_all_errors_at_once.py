@@ -347,3 +347,47 @@ def test_a_refused_step_marks_each_input_it_names(client, db, make_user, make_ca
     assert "The decision text is required." in alert and "YYYY-MM-DD" in alert
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == CaseState.pre_decision_notice
+
+
+def test_the_team_form_marks_the_person_and_the_role_in_one_round(client, db, make_case):
+    from tests.conftest import scenario_supervisor
+
+    case = make_case(state="investigating")
+    supervisor = scenario_supervisor(case)
+    supervisor.locale = "en"
+    db.session.commit()
+    sign_in(client, supervisor)
+    response = client.post(
+        f"/cases/{case.reference}/team",
+        data={"version": case.version, "user_id": "", "team_role": "chief"},
+    )
+    assert response.status_code == 422
+    page = text(response)
+    form = page[page.rindex(f'action="/cases/{case.reference}/team"') :]  # the adding form
+    assert _marked(form, "user_id") == "Choose a person to add to the team."
+    assert _marked(form, "team_role") == "Choose a team role from the list."
+    alert = page[page.index('data-testid="error"') :]
+    alert = alert[: alert.index("</div>")]
+    assert "Person" in alert and "Team role" in alert  # each named where shown together
+
+
+def test_a_recognition_names_every_problem(db, make_case, make_user):
+    from app.records.models import Recognition
+    from app.records.services import (
+        approve_record,
+        draft_record,
+        record_recognition,
+        suggested_draft,
+    )
+
+    case = make_case(state="decided")
+    record = draft_record(case, case.created_by, suggested_draft(case, case.respondents[0]))
+    approve_record(record, make_user("SH", roles=("agency_admin",)))
+    js = make_user("JS", roles=("supervisor",))
+    with pytest.raises(InvalidInput) as refused:
+        record_recognition(record, js, "decline", modified_terms="条" * 5001, reason=" ")
+    assert set(refused.value.problems) == {"reason", "modified_terms"}
+    with pytest.raises(InvalidInput) as refused:
+        record_recognition(record, js, "approve", reason="理" * 5001)
+    assert set(refused.value.problems) == {"decision", "reason"}
+    assert db.session.scalar(select(func.count()).select_from(Recognition)) == 0
