@@ -65,6 +65,18 @@ settings.register_profile(
 settings.load_profile("ci" if IN_CI else "suite")
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test module that starts its own app server (tests/browser_support.live_app) runs
+    it on a SQLite file of its own, whatever database the suite uses: it is marked
+    `own_server`, and the PostgreSQL run of `make test` leaves it to the SQLite run rather
+    than repeat the very same test (scripts/test-suites.sh)."""
+    from tests import browser_support
+
+    for item in items:
+        if getattr(item.module, "live_app", None) is browser_support.live_app:
+            item.add_marker(pytest.mark.own_server)
+
+
 def _database_url(tmp_root: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
