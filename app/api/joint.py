@@ -16,12 +16,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.api import bp
+from app.api.cases import _unconfirmed
 from app.api.handling import BAD_BODY, NOT_FOUND, current, parse_body, respond
 from app.api.schemas import Timestamp
 from app.api.spec import operation
 from app.auth.models import Agency, User
 from app.cases.models import Case
 from app.cases.permissions import get_case_or_404
+from app.core.calendar import deadline_unconfirmed
 from app.core.errors import InvalidInput
 from app.evidence.services import Upload
 from app.extensions import db
@@ -48,6 +50,7 @@ class InvitationOut(BaseModel):
     agency: str
     status: str
     respond_by: dt.date
+    respond_by_calendar_unconfirmed: bool = _unconfirmed()
     message: str
     officers: list[str]
     reason: str | None = None
@@ -62,6 +65,7 @@ class TaskOut(BaseModel):
     title: str
     status: str
     due_date: dt.date
+    due_date_calendar_unconfirmed: bool = _unconfirmed()
 
 
 class JointOut(BaseModel):
@@ -140,6 +144,7 @@ def _invitation(p: Participation, lead: bool) -> dict:
         "agency": p.agency.code,
         "status": p.status.value,
         "respond_by": p.respond_by,
+        "respond_by_calendar_unconfirmed": deadline_unconfirmed(p.respond_by),
         "message": p.message,
         "officers": [o.user.username for o in p.officers],
         "reason": (p.answer_reason or p.end_reason) if lead else None,
@@ -156,6 +161,7 @@ def _task(t: Task) -> dict:
         "title": t.title,
         "status": t.status.value,
         "due_date": t.due_date,
+        "due_date_calendar_unconfirmed": deadline_unconfirmed(t.due_date),
     }
 
 
