@@ -76,8 +76,11 @@ translations: $(VENV)/.installed
 migrate: deps
 	$(FLASK) db upgrade
 
+# The demo node gets its exchange key pair (idempotent), so its records are signed and the
+# exchange pages work as on a real node.
 demo: migrate
 	YRD_DEMO=1 $(FLASK) demo-data
+	@$(FLASK) exchange init --node-id $${EXCHANGE_NODE_ID:-demo-node} >/dev/null
 
 # Background jobs need Redis: REDIS_URL=redis://127.0.0.1:6379/0 make worker (any number of
 # them), and one `make cron` for the periodic jobs. Without REDIS_URL jobs run in-process.
