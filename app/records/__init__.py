@@ -20,6 +20,10 @@ def init_app(app: Flask) -> None:
     from app.records.views import case_section_data
 
     records_labels.register()
+    from app.core.extension_points import register_policy_numbers
+    from app.records.policy import policy_numbers
+
+    register_policy_numbers(policy_numbers)
     register_record_section(
         10,
         "records/_remedies.html",
@@ -43,7 +47,8 @@ def init_app(app: Flask) -> None:
         name="records",
     )
     from app.core.extension_points import register_dashboard_panel, register_nav_badge
-    from app.records.queues import record_queue_count, record_queues
+    from app.records.queues import record_queue_count, record_queues, remedy_queues
 
     register_nav_badge("records.record_list", record_queue_count)
     register_dashboard_panel(40, "records/_dashboard.html", record_queues)
+    register_dashboard_panel(41, "records/_remedies_dashboard.html", remedy_queues)

@@ -228,7 +228,12 @@ def decide_objection(
         status = _apply_terms(record)
         return _publish(record, status, actor, "record.amend", reason=reasons, amended=True)
     return _publish(
-        record, record.status, actor, "record.objection_clear", reason=None, note="objection decided"
+        record,
+        record.status,
+        actor,
+        "record.objection_clear",
+        reason=None,
+        note="objection decided",
     )
 
 

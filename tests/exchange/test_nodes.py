@@ -224,7 +224,9 @@ def test_an_objection_mark_on_a_reaches_b_and_its_decision_clears_it(nodes):
     with a.app.app_context():
         objection = db.session.merge(objection)
         supervisor = _make_user("SH", Role.supervisor, "sh-supervisor-x")
-        publication = decide_objection(objection, supervisor, ObjectionDecision("dismissed", "无误"))
+        publication = decide_objection(
+            objection, supervisor, ObjectionDecision("dismissed", "无误")
+        )
         db.session.commit()
         publication.dispatch()
     received = held(b, uid)

@@ -80,9 +80,7 @@ def test_periods_follow_severity_and_the_query_limit_ends_the_check(db, publishe
     assert db.session.get(IntegrityRecord, recent.id).status == RecordStatus.active
 
 
-def test_record_page_shows_both_dates_and_the_policy_is_labelled(
-    db, published, make_user, login
-):
+def test_record_page_shows_both_dates_and_the_policy_is_labelled(db, published, make_user, login):
     record = published()
     client = login(make_user("SH", roles=("officer",)))
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
@@ -123,7 +121,7 @@ def test_objection_refusals_change_nothing(db, published, make_user):
         register_objection(record, officer, " ", "")
     register_objection(record, officer, "理由", "地址")
     db.session.commit()
-    with pytest.raises(GuardFailed, match="already under objection"):
+    with pytest.raises(GuardFailed, match="already under objection|已处于异议中"):
         register_objection(record, officer, "再次", "地址")
     db.session.rollback()
     assert versions(record) == 2
@@ -133,7 +131,7 @@ def test_objection_refusals_change_nothing(db, published, make_user):
     db.session.commit()
     with pytest.raises(NotAllowed):
         register_objection(expired, auditor, "理由", "地址")
-    with pytest.raises(GuardFailed, match="in force"):
+    with pytest.raises(GuardFailed, match="in force|有效的记录"):
         register_objection(expired, officer, "理由", "地址")
     db.session.rollback()
     assert versions(expired) == 1 and not expired.under_objection
@@ -147,7 +145,7 @@ def test_another_agency_forwards_and_the_deciding_agency_revokes(db, published, 
     objection, _ = register_objection(record, js_officer, "处理决定已被撤销", "邮寄")
     db.session.commit()
     assert objection.forward_due is not None and objection.agency_id == js_officer.agency_id
-    with pytest.raises(GuardFailed, match="Only the deciding agency"):
+    with pytest.raises(GuardFailed, match="Only the deciding agency|只有认定机关"):
         decide_objection(
             objection, js_supervisor, ObjectionDecision("upheld", "成立", resolution="revoked")
         )
@@ -225,7 +223,7 @@ def _files():
 
 def test_repair_before_the_minimum_period_is_refused(db, published, make_user):
     record = published(severity=Severity.severe, effective_date=today() - dt.timedelta(days=30))
-    with pytest.raises(GuardFailed, match="Repair can be asked for from"):
+    with pytest.raises(GuardFailed, match="Repair can be asked for from|起可申请修复"):
         request_repair(record, make_user("SH"), "已整改", *_files())
     db.session.rollback()
     assert record.repaired_on is None and versions(record) == 1
@@ -256,7 +254,7 @@ def test_approved_repair_leaves_checks_and_refused_keeps_the_reasons(db, publish
     db.session.commit()
     assert record.repaired_on == today() and record.payload["repaired_on"]
     assert check(officer) == [] and record.status == RecordStatus.active  # still in the file
-    with pytest.raises(GuardFailed, match="repaired already"):
+    with pytest.raises(GuardFailed, match="repaired already|已经修复"):
         request_repair(record, officer, "x", *_files())
 
 
@@ -276,7 +274,7 @@ def test_objection_and_repair_pages(db, published, make_user, login, client):
         f"/records/{record.id}/objections/new",
         data={"grounds": "再次", "subject_contact": "邮寄"},
     )
-    assert again.status_code == 409 and "already under objection" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "已处于异议中" in again.get_data(as_text=True)
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
     assert 'data-testid="under-objection"' in page
     checked = client.post(
@@ -312,3 +310,60 @@ def test_objection_and_repair_pages(db, published, make_user, login, client):
     page = client.get(f"/records/{record.id}").get_data(as_text=True)
     shown = page.split('data-testid="checkable">', 1)[1].split("</dd>", 1)[0]
     assert shown.startswith(("否", "No")) and today().isoformat() in shown
+
+
+def test_policy_page_lists_the_periods_with_their_source_labelled_unverified(
+    db, make_user, login, client
+):
+    login(make_user("SH", roles=("agency_admin",)))
+    page = client.get("/admin/policy").get_data(as_text=True)
+    assert 'data-testid="policy-numbers"' in page and "第三十五条" in page
+    assert 'data-testid="unverified"' in page
+
+
+def test_dashboard_lists_the_objection_with_its_clock(db, published, make_user, login, client):
+    record = published()
+    objection, _ = register_objection(record, make_user("SH"), "理由", "地址")
+    db.session.commit()
+    login(make_user("SH", roles=("supervisor",)))
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-testid="queue-objections"' in page
+    assert (
+        f"/records/objections/{objection.id}" in page and objection.decide_due.isoformat() in page
+    )
+
+
+def test_objection_api_registers_refuses_and_decides(db, published, make_user, client):
+    from app.auth.services import create_token
+
+    record = published()
+    officer = make_user("SH")
+    supervisor = make_user("SH", roles=("supervisor",))
+    officer_token = create_token(officer, "portal")
+    supervisor_token = create_token(supervisor, "portal")
+    db.session.commit()
+    url = f"/api/v1/records/{record.record_uid}/objections"
+    as_officer = {"Authorization": f"Bearer {officer_token}"}
+    assert client.post(url, json={"grounds": "x"}, headers=as_officer).status_code == 422
+    created = client.post(
+        url, json={"grounds": "非本人", "subject_contact": "邮寄"}, headers=as_officer
+    )
+    assert created.status_code == 201 and created.json["under_objection"] is True
+    again = client.post(
+        url, json={"grounds": "再次", "subject_contact": "邮寄"}, headers=as_officer
+    )
+    assert again.status_code == 409 and again.json["code"] == "guard_failed"
+    decision = f"/api/v1/objections/{created.json['id']}/decision"
+    denied = client.post(
+        decision, json={"outcome": "dismissed", "reasons": "无误"}, headers=as_officer
+    )
+    assert denied.status_code == 403
+    decided = client.post(
+        decision,
+        json={"outcome": "dismissed", "reasons": "无误"},
+        headers={"Authorization": f"Bearer {supervisor_token}"},
+    )
+    assert decided.status_code == 200 and decided.json["state"] == "dismissed"
+    assert decided.json["under_objection"] is False and decided.json["record_version"] == 3
+    spec = client.get("/api/v1/openapi.json").json
+    assert "/records/{record_uid}/objections" in spec["paths"]
