@@ -272,7 +272,7 @@ def store_record_version(
             "envelope_sha256": sha,
             "reason": payload.get("revocation_reason")
             or payload.get("amendment_reason")
-            or payload.get("note"),
+            or (payload.get("note") if isinstance(payload.get("note"), str) else None),
         }
     )
     intake.versions[(shape.record_id, shape.version)] = (sha, payload)

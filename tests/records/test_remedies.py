@@ -121,7 +121,7 @@ def test_objection_refusals_change_nothing(db, published, make_user):
         register_objection(record, officer, " ", "")
     register_objection(record, officer, "理由", "地址")
     db.session.commit()
-    with pytest.raises(GuardFailed, match="already under objection|已处于异议中"):
+    with pytest.raises(GuardFailed, match=r"already under objection|已处于异议中"):
         register_objection(record, officer, "再次", "地址")
     db.session.rollback()
     assert versions(record) == 2
@@ -131,7 +131,7 @@ def test_objection_refusals_change_nothing(db, published, make_user):
     db.session.commit()
     with pytest.raises(NotAllowed):
         register_objection(expired, auditor, "理由", "地址")
-    with pytest.raises(GuardFailed, match="in force|有效的记录"):
+    with pytest.raises(GuardFailed, match=r"in force|有效的记录"):
         register_objection(expired, officer, "理由", "地址")
     db.session.rollback()
     assert versions(expired) == 1 and not expired.under_objection
@@ -145,7 +145,7 @@ def test_another_agency_forwards_and_the_deciding_agency_revokes(db, published, 
     objection, _ = register_objection(record, js_officer, "处理决定已被撤销", "邮寄")
     db.session.commit()
     assert objection.forward_due is not None and objection.agency_id == js_officer.agency_id
-    with pytest.raises(GuardFailed, match="Only the deciding agency|只有认定机关"):
+    with pytest.raises(GuardFailed, match=r"Only the deciding agency|只有认定机关"):
         decide_objection(
             objection, js_supervisor, ObjectionDecision("upheld", "成立", resolution="revoked")
         )
@@ -223,7 +223,7 @@ def _files():
 
 def test_repair_before_the_minimum_period_is_refused(db, published, make_user):
     record = published(severity=Severity.severe, effective_date=today() - dt.timedelta(days=30))
-    with pytest.raises(GuardFailed, match="Repair can be asked for from|起可申请修复"):
+    with pytest.raises(GuardFailed, match=r"Repair can be asked for from|起可申请修复"):
         request_repair(record, make_user("SH"), "已整改", *_files())
     db.session.rollback()
     assert record.repaired_on is None and versions(record) == 1
@@ -254,7 +254,7 @@ def test_approved_repair_leaves_checks_and_refused_keeps_the_reasons(db, publish
     db.session.commit()
     assert record.repaired_on == today() and record.payload["repaired_on"]
     assert check(officer) == [] and record.status == RecordStatus.active  # still in the file
-    with pytest.raises(GuardFailed, match="repaired already|已经修复"):
+    with pytest.raises(GuardFailed, match=r"repaired already|已经修复"):
         request_repair(record, officer, "x", *_files())
 
 
@@ -367,3 +367,21 @@ def test_objection_api_registers_refuses_and_decides(db, published, make_user, c
     assert decided.json["under_objection"] is False and decided.json["record_version"] == 3
     spec = client.get("/api/v1/openapi.json").json
     assert "/records/{record_uid}/objections" in spec["paths"]
+
+
+def test_statistics_count_objections_and_repairs(app, db, published, make_user):
+    from app.statistics.periods import year_period
+    from app.statistics.services import compute_tables, scope_for, table_as_dict
+
+    supervisor = make_user("SH", roles=("supervisor",))
+    first, second = published(), published()
+    objection, _ = register_objection(first, make_user("SH"), "理由", "地址")
+    decide_objection(objection, supervisor, ObjectionDecision("dismissed", "无误"))
+    register_objection(second, make_user("SH"), "理由", "地址")
+    db.session.flush()
+    with app.test_request_context():
+        tables = compute_tables(scope_for(supervisor, "agency", year_period(today().year)))
+        table = next(table_as_dict(t) for t in tables if t.key == "remedies")
+    rows = {r["key"]: r["total"] for r in table["rows"]}
+    assert rows["objection_dismissed"] == 1 and rows["objection_pending"] == 1
+    assert rows["repair_approved"] == 0
