@@ -213,6 +213,7 @@ def _demo_remedies(published: list, users: dict[str, User]) -> list:
     import io
 
     from app.core.calendar import as_of, today
+    from app.records.models import RecordStatus, in_force
     from app.records.remedies import (
         ObjectionDecision,
         RepairFile,
@@ -223,12 +224,13 @@ def _demo_remedies(published: list, users: dict[str, User]) -> list:
         request_repair,
     )
 
-    if len(published) < 3:
+    # Objections go to records in force; the repair to the record whose minimum period ends
+    # first (one still inside it is registered as of the day the period ends).
+    active = [r for r in published if in_force(r.status, r.term_end) == RecordStatus.active]
+    if len(active) < 2 or len(published) < 3:
         return []
-    pending, dismissed = published[:2]
-    # The record whose minimum period ends first (a repair of a demo record still inside it
-    # is registered as of the day the period ends).
-    repaired = min(published[2:], key=repair_from)
+    pending, dismissed = active[:2]
+    repaired = min((r for r in published if r not in (pending, dismissed)), key=repair_from)
 
     def staff(record, role: str) -> User:
         return users[f"{record.agency.code.lower()}-{role}"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -293,8 +292,8 @@ def request_repair(
         if upload is None or not upload.filename:
             problems.add(name, _l("Attach the file."), label=label)
     problems.check()
-    proof_sha = _store(proof, "proof")
-    commitment_sha = _store(commitment, "commitment")
+    proof_sha = _store(proof)
+    commitment_sha = _store(commitment)
     day = today()
     repair = RepairRequest(
         record=record,
@@ -331,25 +330,11 @@ def _name(upload: RepairFile) -> str:
     return storage.sanitise_name(upload.filename)[:255]
 
 
-def _store(upload: RepairFile, field: str) -> str:
-    """Into the content-addressed file store, its row first (as evidence is stored)."""
-    from app.evidence import storage
-    from app.evidence.services import claim_blob_row
+def _store(upload: RepairFile) -> str:
+    """Into the content-addressed file store, under the evidence limits, as evidence is."""
+    from app.evidence.services import Upload, store_upload
 
-    limit = current_app.config["EVIDENCE_MAX_FILE_SIZE"]
-    try:
-        with storage.receive(
-            upload.stream, limit, current_app.config["EVIDENCE_ALLOWED_TYPES"]
-        ) as stored:
-            claim_blob_row(stored)
-            storage.place(stored)
-    except storage.TooLarge:
-        raise InvalidInput(_l("The file is larger than the limit."), field=field) from None
-    except storage.TypeRejected:
-        raise InvalidInput(
-            _l("Attach a PDF, an image or an office document."), field=field
-        ) from None
-    return stored.sha256
+    return store_upload(Upload(upload.stream, upload.filename), _name(upload)).sha256
 
 
 def decide_repair(
