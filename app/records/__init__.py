@@ -13,7 +13,6 @@ def init_app(app: Flask) -> None:
     from app.core.extension_points import register_case_section, register_nav
     from app.records import labels as records_labels
     from app.records import models, remedy_views, views  # noqa: F401  (routes register on import)
-    from app.records.extension_points import register_record_section
     from app.records.permissions import CHECK_ROLES, VIEW_ROLES, case_section_visible
     from app.records.related import records_in_force
     from app.records.services import after_review
@@ -24,12 +23,6 @@ def init_app(app: Flask) -> None:
     from app.records.policy import policy_numbers
 
     register_policy_numbers(policy_numbers)
-    register_record_section(
-        10,
-        "records/_remedies.html",
-        load=remedy_views.remedies_section,
-        visible=remedy_views.remedies_visible,
-    )
     related_matters.register(records_in_force)
     after_transition.register(after_review)
     app.register_blueprint(bp)

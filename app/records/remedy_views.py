@@ -113,7 +113,7 @@ def remedies_section(record: IntegrityRecord, user) -> dict:
     }
 
 
-def remedies_visible(user, record: IntegrityRecord) -> bool:
+def remedies_visible(record: IntegrityRecord) -> bool:
     return record.status not in (RecordStatus.draft, RecordStatus.withdrawn)
 
 
