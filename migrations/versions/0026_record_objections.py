@@ -69,7 +69,9 @@ def upgrade():
         batch.add_column(sa.Column("publish_until", sa.Date(), nullable=True))
         batch.add_column(sa.Column("query_until", sa.Date(), nullable=True))
         batch.add_column(
-            sa.Column("under_objection", sa.Boolean(), nullable=False, server_default=sa.false())
+            # A literal default: SQLite adds the column in place (an expression would make
+            # batch mode copy the table, which the records that reference it forbid).
+            sa.Column("under_objection", sa.Boolean(), nullable=False, server_default="0")
         )
         batch.add_column(sa.Column("repaired_on", sa.Date(), nullable=True))
     _backfill()
