@@ -194,7 +194,9 @@ def policy():
     form = PolicyForm(obj=current_user.agency.policy)
 
     def page(err=None):
-        return render_template("admin/policy.html", form=form)
+        from app.core.extension_points import policy_numbers
+
+        return render_template("admin/policy.html", form=form, numbers=policy_numbers())
 
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in POLICY_RANGES}

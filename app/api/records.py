@@ -57,6 +57,9 @@ class IntegrityRecordOut(BaseModel):
     effective_date: str | None
     term_end: str | None
     lifetime: bool
+    publish_until: str | None
+    query_until: str | None
+    under_objection: bool
     versions: list[RecordVersionOut]
     recognitions: list[RecordRecognition]
 

@@ -194,3 +194,18 @@ def load_dashboard_panels(user, *, banners: bool = False) -> list[LoadedSection]
         for p in DASHBOARD_PANELS
         if (p.order < DASHBOARD_BANNERS_BELOW) == banners
     ]
+
+
+# Procedural numbers a feature keeps in code as policy data (its own module), each with its
+# source and whether it was checked against the text: the policy page lists them, labelling
+# the unchecked ones. `fn()` returns objects with `label`, `value`, `source`, `verified`.
+POLICY_NUMBERS: list[Callable] = []
+
+
+def register_policy_numbers(fn: Callable) -> None:
+    if fn not in POLICY_NUMBERS:
+        POLICY_NUMBERS.append(fn)
+
+
+def policy_numbers() -> list:
+    return [number for fn in POLICY_NUMBERS for number in fn()]

@@ -203,7 +203,65 @@ def _demo_records(agencies: dict[str, Agency], users: dict[str, User]) -> list:
         decider = codes[(codes.index(record.agency.code) + 1) % len(codes)]
         decision, terms, reason = RECOGNITIONS[n % len(RECOGNITIONS)]
         record_recognition(record, users[f"{decider.lower()}-supervisor"], decision, terms, reason)
+    publications.extend(_demo_remedies(published, users))
     return publications
+
+
+def _demo_remedies(published: list, users: dict[str, User]) -> list:
+    """An objection waiting for its decision, one dismissed, and a repair approved, on the
+    first three published records: each a new version that travels like any other."""
+    import io
+
+    from app.core.calendar import as_of, today
+    from app.records.models import RecordStatus, in_force
+    from app.records.remedies import (
+        ObjectionDecision,
+        RepairFile,
+        decide_objection,
+        decide_repair,
+        register_objection,
+        repair_from,
+        request_repair,
+    )
+
+    # Objections go to records in force; the repair to the record whose minimum period ends
+    # first (one still inside it is registered as of the day the period ends).
+    active = [r for r in published if in_force(r.status, r.term_end) == RecordStatus.active]
+    if len(active) < 2 or len(published) < 3:
+        return []
+    pending, dismissed = active[:2]
+    repaired = min((r for r in published if r not in (pending, dismissed)), key=repair_from)
+
+    def staff(record, role: str) -> User:
+        return users[f"{record.agency.code.lower()}-{role}"]
+
+    _o, first = register_objection(
+        pending,
+        staff(pending, "officer"),
+        "当事人称处理决定认定的论文并非其本人署名。",
+        "邮寄至单位地址",
+    )
+    objection, second = register_objection(
+        dismissed, staff(dismissed, "officer"), "当事人称处罚期限计算有误。", "电子邮件"
+    )
+    third = decide_objection(
+        objection,
+        staff(dismissed, "supervisor"),
+        ObjectionDecision("dismissed", "经核对处理决定书，期限计算无误。"),
+    )
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    with as_of(max(today(), repair_from(repaired))):
+        repair = request_repair(
+            repaired,
+            staff(repaired, "officer"),
+            "已退回全部项目经费，并在原刊物发表撤稿声明。",
+            RepairFile(io.BytesIO(pdf), "整改证明.pdf"),
+            RepairFile(io.BytesIO(pdf + b"%commitment\n"), "信用承诺书.pdf"),
+        )
+        fourth = decide_repair(
+            repair, staff(repaired, "supervisor"), True, "纠正到位，信用承诺已签署。"
+        )
+    return [first, second, third, fourth]
 
 
 DEMO_EARLY_REASON = "当事人正在申报多省科技计划项目，需及时向各地共享。"

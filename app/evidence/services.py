@@ -111,6 +111,24 @@ def add_file_evidence(
     name = storage.sanitise_name(upload.filename)
     title = _clean_title(title, name)
     vis = material_visibility(case, actor, visibility)
+    stored = store_upload(upload, name)
+    item = EvidenceItem(
+        case_id=case.id,
+        kind=EvidenceKind.file,
+        title=title,
+        title_code=title_code,
+        description=(description or "").strip() or None,
+        original_name=name,
+        blob_sha256=stored.sha256,
+        visibility=vis,
+        added_by_id=actor.id,
+    )
+    return _finish_add(case, item, actor, {"sha256": stored.sha256, "size": stored.size})
+
+
+def store_upload(upload: Upload, name: str) -> storage.Received:
+    """Puts an upload into the file store under the evidence limits (size, types), its
+    blob row first; other features keeping a file (a repair request's proof) use it too."""
     limit = current_app.config["EVIDENCE_MAX_FILE_SIZE"]
     try:
         with storage.receive(
@@ -135,18 +153,7 @@ def add_file_evidence(
                 type=file_type_label(err.mime_type),
             )
         ) from None
-    item = EvidenceItem(
-        case_id=case.id,
-        kind=EvidenceKind.file,
-        title=title,
-        title_code=title_code,
-        description=(description or "").strip() or None,
-        original_name=name,
-        blob_sha256=stored.sha256,
-        visibility=vis,
-        added_by_id=actor.id,
-    )
-    return _finish_add(case, item, actor, {"sha256": stored.sha256, "size": stored.size})
+    return stored
 
 
 def claim_blob_row(stored: storage.Received) -> bool:

@@ -83,6 +83,29 @@ RECORD_PAYLOAD = {
             "type": ["string", "null"],
             "description": "set on a version that changes the terms after a review",
         },
+        "publish_until": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "last day of the public-query period (by severity)",
+        },
+        "query_until": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "last day a check or screening returns the record (5-year limit)",
+        },
+        "under_objection": {
+            "type": "boolean",
+            "description": "the subject's objection is being handled",
+        },
+        "repaired_on": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "credit repair approved: the record leaves checks and screenings",
+        },
+        "note": {
+            "type": "string",
+            "description": "why a version that changes no terms was published",
+        },
     },
 }
 

@@ -20,6 +20,7 @@ from app.core.node import load_public_key
 from app.exchange.envelopes import ID_PATTERN, EnvelopeShape, MalformedEnvelope, check_shape
 from app.exchange.models import ExchangePeer
 from app.extensions import db
+from app.records import policy
 from app.records.models import (
     IntegrityRecord,
     Recognition,
@@ -269,7 +270,9 @@ def store_record_version(
             "status": RecordStatus(payload["status"]),
             "envelope": envelope,
             "envelope_sha256": sha,
-            "reason": payload.get("revocation_reason") or payload.get("amendment_reason"),
+            "reason": payload.get("revocation_reason")
+            or payload.get("amendment_reason")
+            or (payload.get("note") if isinstance(payload.get("note"), str) else None),
         }
     )
     intake.versions[(shape.record_id, shape.version)] = (sha, payload)
@@ -281,17 +284,38 @@ def _record_columns(version: int, payload: dict) -> dict[str, Any]:
     subject = payload["subject"]
     raw_end = payload.get("term_end")
     term_end = dt.date.fromisoformat(str(raw_end)) if raw_end else None
+    effective = dt.date.fromisoformat(str(payload["effective_date"]))
     return {
+        **_period_columns(payload, effective),
         "current_version": version,
         "payload": payload,
         "subject_name": subject["name"][:200],
         "subject_hash": subject.get("matching_hash"),
         "subject_id_masked": (subject.get("id_masked") or None) and subject["id_masked"][:40],
         "deciding_agency": payload["deciding_agency"][:200],
-        "effective_date": dt.date.fromisoformat(str(payload["effective_date"])),
+        "effective_date": effective,
         "term_end": term_end,
         "lifetime": bool(payload.get("lifetime")),
         "status": in_force(RecordStatus(payload["status"]), term_end),
+    }
+
+
+def _date_or_none(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _period_columns(payload: dict, effective: dt.date) -> dict[str, Any]:
+    """The periods as the origin computed them; a peer that sends none (an older release)
+    gets this node's defaults for the record's severity."""
+    return {
+        "publish_until": _date_or_none(payload.get("publish_until"))
+        or policy.publish_until(effective, payload.get("severity")),
+        "query_until": _date_or_none(payload.get("query_until")) or policy.query_until(effective),
+        "under_objection": payload.get("under_objection") is True,
+        "repaired_on": _date_or_none(payload.get("repaired_on")),
     }
 
 

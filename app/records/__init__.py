@@ -12,13 +12,17 @@ def init_app(app: Flask) -> None:
     from app.cases.extension_points import after_transition, related_matters
     from app.core.extension_points import register_case_section, register_nav
     from app.records import labels as records_labels
-    from app.records import models, views  # noqa: F401  (routes register on import)
+    from app.records import models, remedy_views, views  # noqa: F401  (routes register on import)
     from app.records.permissions import CHECK_ROLES, VIEW_ROLES, case_section_visible
     from app.records.related import records_in_force
     from app.records.services import after_review
     from app.records.views import case_section_data
 
     records_labels.register()
+    from app.core.extension_points import register_policy_numbers
+    from app.records.policy import policy_numbers
+
+    register_policy_numbers(policy_numbers)
     related_matters.register(records_in_force)
     after_transition.register(after_review)
     app.register_blueprint(bp)
@@ -36,7 +40,8 @@ def init_app(app: Flask) -> None:
         name="records",
     )
     from app.core.extension_points import register_dashboard_panel, register_nav_badge
-    from app.records.queues import record_queue_count, record_queues
+    from app.records.queues import record_queue_count, record_queues, remedy_queues
 
     register_nav_badge("records.record_list", record_queue_count)
     register_dashboard_panel(40, "records/_dashboard.html", record_queues)
+    register_dashboard_panel(41, "records/_remedies_dashboard.html", remedy_queues)

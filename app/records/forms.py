@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -80,3 +81,51 @@ class IntegrityCheckForm(FlaskForm):
     id_number = StringField(
         _l("ID number"), validators=[DataRequired(), Length(max=64), IdNumberOf("id_type")]
     )
+
+
+class ObjectionForm(FlaskForm):
+    grounds = TextAreaField(
+        _l("Grounds of the objection"), validators=[DataRequired(), Length(max=REASON)]
+    )
+    subject_contact = StringField(
+        _l("How the subject is told"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("Postal address or e-mail for the outcome; never published."),
+    )
+
+
+class ForwardForm(FlaskForm):
+    """Forwarding takes no input: the form carries the CSRF token."""
+
+
+class ObjectionDecisionForm(FlaskForm):
+    outcome = SelectField(
+        _l("Decision"),
+        choices=options([("dismissed", _l("Dismissed")), ("upheld", _l("Upheld"))]),
+    )
+    resolution = SelectField(
+        _l("Upheld: the record is"),
+        choices=options([("corrected", _l("Corrected")), ("revoked", _l("Revoked"))]),
+        validate_choice=False,  # read only when upheld; the service says what is missing
+    )
+    reasons = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=REASON)])
+    conduct = TextAreaField(_l("Conduct"), validators=[Length(max=5000)])
+    record_outcome = TextAreaField(_l("Outcome"), validators=[Length(max=5000)])
+    term_end = DateField(_l("Sanction term ends"), validators=[Optional()])
+    lifetime = BooleanField(_l("Lifetime"))
+
+
+class RepairForm(FlaskForm):
+    statement = TextAreaField(
+        _l("How the conduct was remedied"), validators=[DataRequired(), Length(max=REASON)]
+    )
+    proof = FileField(_l("Proof of remedy"))
+    commitment = FileField(_l("Signed commitment (信用承诺)"))
+
+
+class RepairDecisionForm(FlaskForm):
+    decision = SelectField(
+        _l("Decision"),
+        choices=options([("approve", _l("Approve repair")), ("refuse", _l("Refuse"))]),
+    )
+    reasons = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=REASON)])

@@ -257,3 +257,130 @@ def _ask_to_recognise(event: str, records: list[IntegrityRecord], agencies) -> N
 
 def announce_recognised(record: IntegrityRecord, agency_id: int) -> None:
     mark_done(recognition_todo(record.id, agency_id))
+
+
+def _objection_todo(objection) -> str:
+    return f"record:{objection.record_id}:objection:{objection.id}"
+
+
+def _repair_todo(repair) -> str:
+    return f"record:{repair.record_id}:repair:{repair.id}"
+
+
+def _deciders(agency_id: int):
+    return users_with_role(agency_id, Role.supervisor, Role.agency_admin)
+
+
+register_handoff(
+    "record.objection",
+    text=_l(
+        "An objection to integrity record no. %(record)s (case %(ref)s) was registered: "
+        "decide it by %(due)s."
+    ),
+    shown=_l(
+        "An objection of %(subject)s to their integrity record (case %(ref)s) was registered: "
+        "decide it by %(due)s."
+    ),
+    link=record_link,
+    params=_params,
+)
+register_handoff(
+    "record.objection_forwarded",
+    text=_l(
+        "An objection to your agency's integrity record no. %(record)s (case %(ref)s) was "
+        "forwarded to you: decide it by %(due)s."
+    ),
+    shown=_l(
+        "An objection of %(subject)s to your agency's integrity record (case %(ref)s) was "
+        "forwarded to you: decide it by %(due)s."
+    ),
+    link=record_link,
+    params=_params,
+)
+register_handoff(
+    "record.objection_decided",
+    text=_l(
+        "The objection to integrity record no. %(record)s (case %(ref)s) was decided: tell "
+        "the subject the outcome and its reasons."
+    ),
+    shown=_l(
+        "The objection of %(subject)s (case %(ref)s) was decided: tell the subject the outcome "
+        "and its reasons."
+    ),
+    link=record_link,
+    params=_params,
+)
+register_handoff(
+    "record.repair",
+    text=_l(
+        "Credit repair of integrity record no. %(record)s (case %(ref)s) was requested: "
+        "decide it by %(due)s."
+    ),
+    shown=_l(
+        "%(subject)s asked for credit repair of their integrity record (case %(ref)s): "
+        "decide it by %(due)s."
+    ),
+    link=record_link,
+    params=_params,
+)
+register_handoff(
+    "record.repair_decided",
+    text=_l(
+        "The credit repair request for integrity record no. %(record)s (case %(ref)s) was "
+        "decided: tell the subject the outcome and its reasons."
+    ),
+    shown=_l(
+        "The credit repair request of %(subject)s (case %(ref)s) was decided: tell the "
+        "subject the outcome and its reasons."
+    ),
+    link=record_link,
+    params=_params,
+)
+
+
+def announce_objection(objection, actor) -> None:
+    """The handling agency's supervisors and administrators decide (or forward) it."""
+    hand_off(
+        "record.objection",
+        objection.record,
+        actor=actor,
+        to=_deciders(objection.agency_id),
+        todo=_objection_todo(objection),
+        due=objection.decide_due.isoformat(),
+    )
+
+
+def announce_objection_forwarded(objection, actor) -> None:
+    mark_done(_objection_todo(objection))
+    hand_off(
+        "record.objection_forwarded",
+        objection.record,
+        actor=actor,
+        to=_deciders(objection.agency_id),
+        todo=_objection_todo(objection),
+        due=objection.decide_due.isoformat(),
+    )
+
+
+def announce_objection_decided(objection, actor) -> None:
+    """Its to-do ends; the officer who registered it tells the subject."""
+    mark_done(_objection_todo(objection))
+    hand_off(
+        "record.objection_decided", objection.record, actor=actor, to=[objection.registered_by]
+    )
+
+
+def announce_repair(repair, actor) -> None:
+    hand_off(
+        "record.repair",
+        repair.record,
+        actor=actor,
+        to=_deciders(repair.agency_id),
+        todo=_repair_todo(repair),
+        due=repair.decide_due.isoformat(),
+    )
+
+
+def announce_repair_decided(repair) -> None:
+    mark_done(_repair_todo(repair))
+    hand_off("record.repair_decided", repair.record, to=[repair.requested_by])

@@ -3,7 +3,15 @@
 from flask_babel import lazy_gettext as _l
 
 from app.core.labels import register_labels
-from app.records.models import AckStatus, DraftStage, RecognitionDecision, RecordStatus
+from app.records.models import (
+    AckStatus,
+    DraftStage,
+    ObjectionResolution,
+    ObjectionState,
+    RecognitionDecision,
+    RecordStatus,
+    RepairState,
+)
 
 _VALUES = [
     (RecordStatus.draft, _l("Draft")),
@@ -20,6 +28,15 @@ _VALUES = [
     (AckStatus.pending, _l("Pending")),
     (AckStatus.delivered, _l("Delivered")),
     (AckStatus.failed, _l("Failed, retrying")),
+    (ObjectionState.pending, _l("Being handled")),
+    (ObjectionState.forwarded, _l("Forwarded to the deciding agency")),
+    (ObjectionState.upheld, _l("Upheld")),
+    (ObjectionState.dismissed, _l("Dismissed")),
+    (ObjectionResolution.corrected, _l("Corrected")),
+    (ObjectionResolution.revoked, _l("Revoked")),
+    (RepairState.pending, _l("Waiting for the decision")),
+    (RepairState.approved, _l("Repair approved")),
+    (RepairState.refused, _l("Repair refused")),
 ]
 
 
@@ -52,6 +69,15 @@ def register() -> None:
             "record.integrity_check": _l("Integrity check run"),
             "record.recognition": _l("Recognition decided"),
             "record.recognition_received": _l("Recognition received from a peer"),
+            "record.objection_register": _l("Objection to an integrity record registered"),
+            "record.objection_mark": _l("Integrity record marked under objection"),
+            "record.objection_forward": _l("Objection forwarded to the deciding agency"),
+            "record.objection_decide": _l("Objection decided"),
+            "record.objection_clear": _l("Objection mark cleared from an integrity record"),
+            "record.repair_request": _l("Credit repair requested"),
+            "record.repair_decide": _l("Credit repair request decided"),
+            "record.repair": _l("Integrity record repaired: out of checks"),
+            "record.repair_file": _l("Credit repair file downloaded"),
         },
         objects={
             "IntegrityRecord": _l("Integrity record"),

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -23,6 +24,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    false,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -127,6 +131,14 @@ class IntegrityRecord(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # The last day of the public-query period (by severity) and of the query limit, from
+    # `app.records.policy`; both follow the current version's terms, here and at every peer.
+    publish_until: Mapped[dt.date | None] = mapped_column(Date)
+    query_until: Mapped[dt.date | None] = mapped_column(Date)
+    # The subject's objection is being handled: checks and screenings say so.
+    under_objection: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Credit repair was approved on this day: the record leaves checks and screenings.
+    repaired_on: Mapped[dt.date | None] = mapped_column(Date)
 
     case: Mapped[Case | None] = relationship()
     party: Mapped[Party | None] = relationship()
@@ -141,6 +153,17 @@ class IntegrityRecord(db.Model):
     recognitions: Mapped[list[Recognition]] = relationship(
         back_populates="record", order_by="Recognition.id"
     )
+
+    @classmethod
+    def checkable_at(cls, day: dt.date):
+        """The SQL clause of a record that a check or screening returns on `day`: not
+        revoked, not repaired, within its query limit. The record stays in the case file
+        and in the statistics either way."""
+        return and_(
+            cls.status != RecordStatus.revoked,
+            cls.repaired_on.is_(None),
+            or_(cls.query_until.is_(None), cls.query_until >= day),
+        )
 
     @property
     def approval_steps(self) -> list[dict[str, Any]]:
@@ -242,3 +265,116 @@ class Recognition(db.Model):
         if self.agency is not None:
             return self.agency.display_name(locale)
         return self.agency_name or self.agency_code
+
+
+class ObjectionState(enum.StrEnum):
+    pending = "pending"  # with the agency that registered it
+    forwarded = "forwarded"  # with the deciding agency
+    upheld = "upheld"
+    dismissed = "dismissed"
+
+
+OBJECTION_OPEN = (ObjectionState.pending, ObjectionState.forwarded)
+
+
+class ObjectionResolution(enum.StrEnum):
+    corrected = "corrected"
+    revoked = "revoked"
+
+
+class RecordObjection(db.Model):
+    """A subject's objection (异议) to a record published here, registered by an officer.
+    Registering marks the record "under objection" (a new version); the registering agency
+    decides it or forwards it to the deciding agency; the decision clears the mark with a
+    corrected version, a revocation or the reasons of a dismissal."""
+
+    __tablename__ = "record_objections"
+    __table_args__ = (
+        Index("ix_record_objections_open", "state", "decide_due", "id"),
+        CheckConstraint(
+            "state IN ('pending', 'forwarded') OR (reasons IS NOT NULL AND decided_on IS NOT NULL)",
+            name="ck_record_objections_decided",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("integrity_records.id"), index=True)
+    # The agency handling it now: the registering agency, then the deciding one once forwarded.
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    registered_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    state: Mapped[ObjectionState] = mapped_column(
+        str_enum(ObjectionState, length=16), default=ObjectionState.pending
+    )
+    grounds: Mapped[str] = mapped_column(Text)
+    # How the subject is reached with the outcome (post, mail): never published.
+    subject_contact: Mapped[str] = mapped_column(String(200))
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+    mark_due: Mapped[dt.date] = mapped_column(Date)
+    marked_on: Mapped[dt.date | None] = mapped_column(Date)
+    forward_due: Mapped[dt.date | None] = mapped_column(Date)
+    forwarded_on: Mapped[dt.date | None] = mapped_column(Date)
+    decide_due: Mapped[dt.date] = mapped_column(Date)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[ObjectionResolution | None] = mapped_column(
+        str_enum(ObjectionResolution, length=16)
+    )
+    reasons: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    record: Mapped[IntegrityRecord] = relationship()
+    agency: Mapped[Agency] = relationship(foreign_keys=[agency_id])
+    registered_agency: Mapped[Agency] = relationship(foreign_keys=[registered_agency_id])
+    registered_by: Mapped[User] = relationship(foreign_keys=[registered_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OBJECTION_OPEN
+
+
+class RepairState(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    refused = "refused"
+
+
+class RepairRequest(db.Model):
+    """A subject's application for credit repair (信用修复) of a record published here, with
+    the proof of remedy and the signed commitment (信用承诺) as stored files. The deciding
+    agency decides with reasons; an approved repair is a new version that takes the record
+    out of checks and screenings."""
+
+    __tablename__ = "record_repairs"
+    __table_args__ = (
+        Index("ix_record_repairs_open", "state", "decide_due", "id"),
+        CheckConstraint(
+            "state = 'pending' OR (reasons IS NOT NULL AND decided_on IS NOT NULL)",
+            name="ck_record_repairs_decided",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("integrity_records.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    state: Mapped[RepairState] = mapped_column(
+        str_enum(RepairState, length=16), default=RepairState.pending
+    )
+    statement: Mapped[str] = mapped_column(Text)
+    proof_name: Mapped[str] = mapped_column(String(255))
+    proof_sha256: Mapped[str] = mapped_column(String(64))
+    commitment_name: Mapped[str] = mapped_column(String(255))
+    commitment_sha256: Mapped[str] = mapped_column(String(64))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_on: Mapped[dt.date] = mapped_column(Date)
+    decide_due: Mapped[dt.date] = mapped_column(Date)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reasons: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    record: Mapped[IntegrityRecord] = relationship()
+    agency: Mapped[Agency] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -88,3 +88,44 @@ def record_queue_count(user: User) -> int:
         if query is not None:
             total += _capped_count(query)
     return total
+
+
+@dataclass
+class RemedyQueues:
+    """Objections and repair requests waiting for this user's agency, the nearest deadline
+    first; `today` tells the page which are overdue."""
+
+    objections: list
+    repairs: list
+    today: object
+
+
+def remedy_queues(user: User, limit: int = 10) -> RemedyQueues | None:
+    from app.core.calendar import today
+    from app.records.models import OBJECTION_OPEN, RecordObjection, RepairRequest, RepairState
+    from app.records.remedies import DECIDE_ROLES
+
+    if not user.has_role(*DECIDE_ROLES):
+        return None
+    objections = db.session.scalars(
+        select(RecordObjection)
+        .where(
+            RecordObjection.agency_id == user.agency_id,
+            RecordObjection.state.in_(OBJECTION_OPEN),
+        )
+        .order_by(RecordObjection.decide_due, RecordObjection.id)
+        .options(selectinload(RecordObjection.record).selectinload(IntegrityRecord.case))
+        .limit(limit)
+    ).all()
+    repairs = db.session.scalars(
+        select(RepairRequest)
+        .where(
+            RepairRequest.agency_id == user.agency_id, RepairRequest.state == RepairState.pending
+        )
+        .order_by(RepairRequest.decide_due, RepairRequest.id)
+        .options(selectinload(RepairRequest.record).selectinload(IntegrityRecord.case))
+        .limit(limit)
+    ).all()
+    if not objections and not repairs:
+        return None
+    return RemedyQueues(list(objections), list(repairs), today())

@@ -23,6 +23,9 @@ def record_json(record: IntegrityRecord) -> dict:
         "effective_date": record.effective_date.isoformat() if record.effective_date else None,
         "term_end": record.term_end.isoformat() if record.term_end else None,
         "lifetime": record.lifetime,
+        "publish_until": record.publish_until.isoformat() if record.publish_until else None,
+        "query_until": record.query_until.isoformat() if record.query_until else None,
+        "under_objection": bool(record.under_objection),
         # Every version this node holds; all but the latest read as superseded.
         "versions": [
             {

@@ -36,7 +36,7 @@ from app.core.limits import REASON
 from app.core.models import utcnow
 from app.extensions import db
 from app.records import extension_points as hooks
-from app.records import handoffs
+from app.records import handoffs, policy
 from app.records.extension_points import Publication
 from app.records.models import (
     AckStatus,
@@ -565,6 +565,8 @@ def _apply_terms(record: IntegrityRecord) -> RecordStatus:
     record.effective_date = terms.effective_date
     record.term_end = terms.term_end
     record.lifetime = terms.lifetime
+    record.publish_until = policy.publish_until(terms.effective_date, terms.severity)
+    record.query_until = policy.query_until(terms.effective_date)
     return in_force(RecordStatus.active, record.term_end)
 
 
@@ -601,6 +603,17 @@ def build_payload(
         "severity": draft["severity"],
         "revocation_reason": None if amended or first else reason,
         "amendment_reason": reason if amended else None,
+        **period_fields(record),
+    }
+
+
+def period_fields(record: IntegrityRecord) -> dict:
+    """The periods, the objection mark and the repair as a version carries them to peers."""
+    return {
+        "publish_until": _iso(record.publish_until),
+        "query_until": _iso(record.query_until),
+        "under_objection": bool(record.under_objection),
+        "repaired_on": _iso(record.repaired_on),
     }
 
 
@@ -612,9 +625,14 @@ def _publish(
     reason: str | None,
     amended: bool = False,
     first: bool = False,
+    note: str | None = None,
 ) -> Publication:
+    """`note` says why a version that changes no terms was published (an objection's mark, a
+    repair): kept on the version and sent with it."""
     version = record.current_version + 1
     payload = build_payload(record, status, reason, amended, first)
+    if note:
+        payload["note"] = note
     envelope = (
         envelopes.seal("record", record.record_uid, version, payload)
         if node.is_initialised()
@@ -627,7 +645,7 @@ def _publish(
         status=status,
         envelope=envelope,
         envelope_sha256=envelopes.digest(envelope),
-        reason=reason,
+        reason=reason or note,
     )
     record.current_version = version
     record.status = status
@@ -736,7 +754,11 @@ def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> lis
     subject = matching_hash(id_type or "resident_id", id_number)
     records = db.session.scalars(
         visible_records(actor)
-        .where(IntegrityRecord.subject_hash == subject, published())
+        .where(
+            IntegrityRecord.subject_hash == subject,
+            published(),
+            IntegrityRecord.checkable_at(today()),
+        )
         .options(selectinload(IntegrityRecord.recognitions), selectinload(IntegrityRecord.versions))
         .order_by(IntegrityRecord.effective_date.desc(), IntegrityRecord.id.desc())
         .limit(200)

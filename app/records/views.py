@@ -38,6 +38,7 @@ from app.records.permissions import (
     is_admin_of,
     visible_records,
 )
+from app.records.remedy_views import remedies_section, remedies_visible
 from app.records.services import (
     RecordDraft,
     amend_record,
@@ -144,6 +145,7 @@ def _detail_page(
         record=record,
         severity=_severity,
         sections=hooks.load_record_sections(record, current_user),
+        remedies=remedies_section(record, current_user) if remedies_visible(record) else None,
         recognition_form=recognition_form,
         revoke_form=revoke_form,
         may_approve=may_approve,

@@ -163,6 +163,39 @@ FINDING_LABELS = {
 RECORD_LABELS = {"published": _l("Records published"), "received": _l("Records received")}
 
 
+REMEDY_LABELS = {
+    "objection_pending": _l("Objections being handled"),
+    "objection_forwarded": _l("Objections forwarded to the deciding agency"),
+    "objection_upheld": _l("Objections upheld"),
+    "objection_dismissed": _l("Objections dismissed"),
+    "repair_pending": _l("Repair requests waiting"),
+    "repair_approved": _l("Repairs approved"),
+    "repair_refused": _l("Repairs refused"),
+}
+
+
+def remedies(q: FigureQuery):
+    """Objections and repair requests registered in the period, by where they stand now,
+    under the agency that decided the record."""
+    from app.records.models import RecordObjection, RepairRequest
+
+    out = []
+    for prefix, model, day in (
+        ("objection", RecordObjection, RecordObjection.registered_on),
+        ("repair", RepairRequest, RepairRequest.requested_on),
+    ):
+        stmt = (
+            select(model.state, IntegrityRecord.agency_id, func.count())
+            .join(IntegrityRecord, IntegrityRecord.id == model.record_id)
+            .where(*q.in_period(day))
+            .group_by(model.state, IntegrityRecord.agency_id)
+        )
+        if q.agency_ids is not None:
+            stmt = stmt.where(IntegrityRecord.agency_id.in_(q.agency_ids))
+        out += [(f"{prefix}_{state.value}", a, n) for state, a, n in db.session.execute(stmt)]
+    return out
+
+
 def _mapped(labels):
     return lambda key: str(labels.get(key, key))
 
@@ -191,6 +224,20 @@ def register_record_figures() -> None:
             recognitions,
             row_label=enum_label(RecognitionDecision),
             fixed_rows=lambda: [d.value for d in RecognitionDecision],
+        )
+    )
+    register_figure(
+        Figure(
+            "remedies",
+            105,
+            _l("Objections and credit repair"),
+            _l(
+                "Objections and repair requests registered in the period, by where they stand"
+                " now, under the agency that decided the record."
+            ),
+            remedies,
+            row_label=_mapped(REMEDY_LABELS),
+            fixed_rows=lambda: list(REMEDY_LABELS),
         )
     )
     institution = frozenset({"institution"})

@@ -201,6 +201,38 @@ def test_revoke_on_a_shows_revoked_on_b(nodes):
     assert [d[1] for d in deliveries_of(a, uid)] == [DeliveryStatus.delivered] * 2
 
 
+def test_an_objection_mark_on_a_reaches_b_and_its_decision_clears_it(nodes):
+    from app.records.remedies import ObjectionDecision, decide_objection, register_objection
+    from app.records.services import integrity_check
+
+    a, b = nodes
+    uid = publish_on(a, "孙丽", "31010119840404444X")
+    with a.app.app_context():
+        record = db.session.scalar(select(IntegrityRecord).where(IntegrityRecord.record_uid == uid))
+        officer = _make_user("SH", Role.officer, "sh-officer-x")
+        objection, publication = register_objection(record, officer, "非本人", "邮寄")
+        db.session.commit()
+        publication.dispatch()
+    received = held(b, uid)
+    assert received.under_objection and received.current_version == 2, b.log_tail()
+    assert received.query_until is not None and received.publish_until is not None
+    with b.app.app_context():
+        checker = _make_user("JS", Role.officer, "js-officer-b")
+        [found] = integrity_check(checker, "孙丽", "resident_id", "31010119840404444X")
+        assert found.under_objection
+        db.session.rollback()
+    with a.app.app_context():
+        objection = db.session.merge(objection)
+        supervisor = _make_user("SH", Role.supervisor, "sh-supervisor-x")
+        publication = decide_objection(
+            objection, supervisor, ObjectionDecision("dismissed", "无误")
+        )
+        db.session.commit()
+        publication.dispatch()
+    received = held(b, uid)
+    assert not received.under_objection and received.current_version == 3
+
+
 def test_b_down_while_a_publishes_catches_up_by_pull_and_retry(nodes):
     a, b = nodes
     b.stop()

@@ -728,6 +728,56 @@ MATRIX = {
         None,
         [(ANON, "login"), ("sh_auditor", 403), ("sh_admin", 403), ("js_officer", 200)],
     ),
+    "records.objection_new": (
+        "GET",
+        lambda w: f"/records/{w['published_record'].id}/objections/new",
+        None,
+        [(ANON, "login"), ("js_committee", 404), ("sh_auditor", 403), ("js_officer", 200)],
+    ),
+    "records.objection_detail": (
+        # The subject's contact stays with the agencies that registered or handle it.
+        "GET",
+        lambda w: f"/records/objections/{w['objection'].id}",
+        None,
+        [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 404), ("sh_officer", 200)],
+    ),
+    "records.objection_forward": (
+        # The deciding agency registered it: there is nobody to forward it to.
+        "POST",
+        lambda w: f"/records/objections/{w['objection'].id}/forward",
+        None,
+        [(ANON, "login"), ("js_supervisor", 404), ("sh_officer", 403), ("sh_supervisor", 409)],
+    ),
+    "records.objection_decide": (
+        "POST",
+        lambda w: f"/records/objections/{w['objection'].id}/decide",
+        lambda w: {"outcome": "dismissed", "reasons": "经核实无误"},
+        [(ANON, "login"), ("js_supervisor", 404), ("sh_officer", 403), ("sh_supervisor", 302)],
+    ),
+    "records.repair_new": (
+        "GET",
+        lambda w: f"/records/{w['published_record'].id}/repairs/new",
+        None,
+        [(ANON, "login"), ("js_committee", 404), ("sh_auditor", 403), ("js_officer", 200)],
+    ),
+    "records.repair_detail": (
+        "GET",
+        lambda w: f"/records/repairs/{w['repair'].id}",
+        None,
+        [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 404), ("sh_officer", 200)],
+    ),
+    "records.repair_decide": (
+        "POST",
+        lambda w: f"/records/repairs/{w['repair'].id}/decide",
+        lambda w: {"decision": "refuse", "reasons": "承诺书未签字"},
+        [(ANON, "login"), ("js_supervisor", 404), ("sh_officer", 403), ("sh_supervisor", 302)],
+    ),
+    "records.repair_file": (
+        "GET",
+        lambda w: f"/records/repairs/{w['repair'].id}/proof",
+        None,
+        [(ANON, "login"), ("js_officer", 404), ("sh_committee", 404), ("sh_officer", 200)],
+    ),
     "exchange.peers": (
         "GET",
         lambda w: "/exchange/peers",
@@ -1502,6 +1552,28 @@ class World(dict):
         record = self["draft_record"]
         approve_record(record, self["sh_admin"])
         return record
+
+    def _build_objection(self):
+        from app.records.remedies import register_objection
+
+        objection, _publication = register_objection(
+            self["published_record"], self["sh_officer"], "非本人", "邮寄"
+        )
+        return objection
+
+    def _build_repair(self):
+        from app.core.calendar import as_of, today
+        from app.records.remedies import RepairFile, repair_from, request_repair
+
+        record = self["published_record"]
+        with as_of(max(today(), repair_from(record))):
+            return request_repair(
+                record,
+                self["sh_officer"],
+                "已整改",
+                RepairFile(io.BytesIO(PDF), "proof.pdf"),
+                RepairFile(io.BytesIO(PDF + b"%c\n"), "commitment.pdf"),
+            )
 
     def _build_amendable_record(self):
         from tests.records.test_amend import published_after_modified_review

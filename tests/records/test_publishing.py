@@ -191,6 +191,13 @@ def test_demo_records_are_sent_to_the_peers(app, db, monkeypatch, key_dir):
         assert draft in record_queues(admin)["to_approve"].records
     # Scheduled after the commit: tried once (the peer is unreachable), not left pending.
     assert all(d.attempts == 1 and d.last_error for d in deliveries)
+    # The remedies of the demo: an objection pending, one dismissed, a repair approved.
+    from app.records.models import RecordObjection, RepairRequest
+
+    states = sorted(o.state.value for o in db.session.scalars(select(RecordObjection)))
+    assert states == ["dismissed", "pending"]
+    [repair] = db.session.scalars(select(RepairRequest)).all()
+    assert repair.state.value == "approved" and repair.record.repaired_on is not None
 
 
 def test_the_administrator_sees_what_they_approve_on_the_record_page(
