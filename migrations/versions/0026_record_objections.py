@@ -4,7 +4,7 @@ the repair date; objections and credit-repair requests
 Existing published records get both dates from their effective date and severity.
 
 Revision ID: 0026_record_objections
-Revises: 0025_evidence_text_codes
+Revises: 0026_job_heartbeats
 Create Date: 2026-12-06 20:20:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026_record_objections"
-down_revision = "0025_evidence_text_codes"
+down_revision = "0026_job_heartbeats"
 branch_labels = None
 depends_on = None
 
