@@ -93,13 +93,20 @@ def test_serving_the_notice_starts_the_defence_window_from_the_service_date(db, 
     doc = _issued(case, "pre_decision_notice")
     with pytest.raises(InvalidInput) as err:
         record_service(
-            doc, case.lead.user, method="post", served_on=today() - dt.timedelta(days=1),
+            doc,
+            case.lead.user,
+            method="post",
+            served_on=today() - dt.timedelta(days=1),
             proof=Proof(),
         )
     assert set(err.value.problems) == {"served_on", "tracking_number"}
     assert doc.service is None
     record_service(
-        doc, case.lead.user, method="post", served_on=today(), tracking_number="EMS123",
+        doc,
+        case.lead.user,
+        method="post",
+        served_on=today(),
+        tracking_number="EMS123",
         proof=Proof(),
     )
     due = add_working_days(today(), case.agency.policy.defence_days)
@@ -122,11 +129,18 @@ def test_serving_the_decision_starts_the_review_request_window(db, make_case):
     assert set(err.value.problems) == {"consent", "proof"}
     with pytest.raises(InvalidInput):
         record_service(
-            doc, case.lead.user, method="in_person", served_on=today(),
+            doc,
+            case.lead.user,
+            method="in_person",
+            served_on=today(),
             proof=Proof(b"MZ\x90\x00 not a pdf", "x.exe"),
         )
     record_service(
-        doc, case.lead.user, method="electronic", served_on=today(), consent="电子送达确认书",
+        doc,
+        case.lead.user,
+        method="electronic",
+        served_on=today(),
+        consent="电子送达确认书",
         proof=Proof(),
     )
     days = case.agency.policy.review_request_days
@@ -141,7 +155,10 @@ def test_templates_refuse_unknown_placeholders_and_drafts_use_the_agency_wording
         save_template(admin, "acceptance_notice", "受理", "{{ case.__class__ }} {{ nope }}")
     assert "body" in err.value.problems
     save_template(
-        admin, "acceptance_notice", "受理通知", "{{ recipient }}：案件{{ case_reference }}已受理。",
+        admin,
+        "acceptance_notice",
+        "受理通知",
+        "{{ recipient }}：案件{{ case_reference }}已受理。",
         designation_text="沪科监",
     )
     case = make_case(state=CaseState.investigating)

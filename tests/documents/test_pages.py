@@ -1,0 +1,57 @@
+"""Document pages: the case page's section for the owning agency only (a participating
+agency reads the shared level, which has no documents), and a refused service on the page."""
+
+from __future__ import annotations
+
+import io
+
+from app.core.calendar import today
+from app.documents.services import create_draft, issue_document
+from app.extensions import db
+from tests.ui_helpers import sign_in
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_a_participating_agency_sees_no_document_of_the_case(client, joint):
+    case, lead = joint["case"], joint["sh_supervisor"]
+    doc = create_draft(case, joint["sh_officer"], "acceptance_notice")
+    issue_document(doc, lead)
+    db.session.commit()
+    sign_in(client, joint["sh_officer"])
+    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert doc.number in page and 'data-testid="documents-section"' in page
+    client.post("/logout")
+    sign_in(client, joint["js_officer"])
+    page = client.get(f"/cases/{case.reference}")
+    assert page.status_code == 200 and doc.number not in page.get_data(as_text=True)
+    assert client.get(f"/documents/{doc.id}").status_code == 404
+
+
+def test_a_service_dated_before_the_issue_is_refused_on_the_page(client, joint):
+    case = joint["case"]
+    doc = create_draft(case, joint["sh_officer"], "acceptance_notice")
+    issue_document(doc, joint["sh_supervisor"])
+    db.session.commit()
+    sign_in(client, joint["sh_officer"])
+    response = client.post(
+        f"/documents/{doc.id}/service",
+        data={
+            "method": "in_person",
+            "served_on": "2020-01-01",
+            "proof": (io.BytesIO(PDF), "回执.pdf"),
+        },
+    )
+    assert response.status_code == 422
+    assert "不能早于其发文日期" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert doc.service is None
+    ok = client.post(
+        f"/documents/{doc.id}/service",
+        data={
+            "method": "in_person",
+            "served_on": today().isoformat(),
+            "proof": (io.BytesIO(PDF), "a.pdf"),
+        },
+    )
+    assert ok.status_code == 302
