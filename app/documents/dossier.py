@@ -3,22 +3,12 @@ Not a shared part (app.cases.permissions.SHARED_PARTS): a shared dossier has non
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app.core.labels import label
-from app.documents.models import DocumentState, OfficialDocument
-from app.extensions import db
+from app.documents.queries import case_documents
 
 
 def load_documents(ctx) -> list[dict]:
-    documents = db.session.scalars(
-        select(OfficialDocument)
-        .where(
-            OfficialDocument.case_id == ctx.case.id,
-            OfficialDocument.state == DocumentState.issued,
-        )
-        .order_by(OfficialDocument.issued_at, OfficialDocument.id)
-    ).all()
+    documents = case_documents(ctx.case, issued_only=True)
     return [
         {
             "number": d.number,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.core import audit
 from app.core.labels import label
@@ -21,6 +20,7 @@ from app.documents.permissions import (
     may_issue,
     readable_case_or_404,
 )
+from app.documents.queries import case_documents
 from app.documents.services import (
     KIND_STATES,
     agency_template,
@@ -51,11 +51,7 @@ def documents_for_case(case, user) -> dict | None:
 
     if not may_read(user, case):
         return None
-    rows = db.session.scalars(
-        select(OfficialDocument)
-        .where(OfficialDocument.case_id == case.id)
-        .order_by(OfficialDocument.created_at, OfficialDocument.id)
-    ).all()
+    rows = case_documents(case)
     kinds = offered_kinds(case) if may_draft(user, case) else []
     return {
         "rows": rows,

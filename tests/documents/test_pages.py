@@ -55,3 +55,19 @@ def test_a_service_dated_before_the_issue_is_refused_on_the_page(client, joint):
         },
     )
     assert ok.status_code == 302
+
+
+def test_the_api_lists_documents_to_the_owning_agency_only(client, joint):
+    from app.auth.services import create_token
+    from tests.api.conftest import ApiClient
+
+    case = joint["case"]
+    doc = create_draft(case, joint["sh_officer"], "acceptance_notice")
+    issue_document(doc, joint["sh_supervisor"])
+    own, participant = create_token(joint["sh_officer"]), create_token(joint["js_officer"])
+    db.session.commit()
+    url = f"/api/v1/cases/{case.reference}/documents"
+    listed = ApiClient(client, db, own).get(url)
+    assert listed.status_code == 200
+    assert [d["number"] for d in listed.get_json()["items"]] == [doc.number]
+    assert ApiClient(client, db, participant).get(url).status_code == 404
