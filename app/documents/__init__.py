@@ -15,13 +15,15 @@ def init_app(app: Flask) -> None:
     from app.documents import labels, views
     from app.documents.dossier import load_documents
     from app.documents.permissions import PART, may_edit_templates
-    from app.dossiers import register_section
+    from app.documents.services import verify_document
+    from app.dossiers import register_section, register_verifier
 
     labels.register()
     register_case_section(88, "documents/_section.html", load=views.documents_for_case, name=PART)
     register_section(
         105, PART, _l("Official documents"), "dossiers/sections/documents.html", load_documents
     )
+    register_verifier(PART, verify_document)
     register_nav(
         86, "documents.templates", _l("Document templates"), lambda u: may_edit_templates(u)
     )

@@ -433,11 +433,21 @@ def document_file(document: OfficialDocument) -> Path:
     return Path(current_app.config["FILE_STORE"]) / document.pdf_path
 
 
-def verify_document(data: bytes) -> OfficialDocument | None:
+def verify_document(data: bytes, user: User) -> dict | None:
+    """For the dossiers' verify page: the issued document these bytes are, named with its
+    case only for a user who may read the case's documents."""
     import hashlib
 
+    from app.core.labels import label as label_of
+
     digest = hashlib.sha256(data).hexdigest()
-    return db.session.scalar(select(OfficialDocument).where(OfficialDocument.sha256 == digest))
+    document = db.session.scalar(select(OfficialDocument).where(OfficialDocument.sha256 == digest))
+    if document is None:
+        return None
+    what = f"{document.number} · {label_of(document.kind)} · {document.issued_on.isoformat()}"
+    if permissions.may_read(user, document.case) and user.agency_id == document.agency_id:
+        what += f" · {document.case.reference}"
+    return {"what": what, "number": document.number}
 
 
 # --- service -------------------------------------------------------------------------------

@@ -166,3 +166,28 @@ def test_templates_refuse_unknown_placeholders_and_drafts_use_the_agency_wording
     assert doc.body == f"：案件{case.reference}已受理。"
     issue_document(doc, scenario_supervisor(case))
     assert doc.number.startswith("沪科监〔")
+
+
+def test_the_internal_dossier_lists_issued_documents_and_the_shared_one_has_none(
+    app, db, make_case
+):
+    from app.dossiers.loader import DossierContext, load_sections
+    from app.dossiers.models import DossierLevel
+    from app.dossiers.render import render_html
+
+    case = make_case(state=CaseState.pre_decision_notice)
+    doc = _issued(case, "pre_decision_notice")
+    record_service(doc, case.lead.user, method="in_person", served_on=today(), proof=Proof())
+    create_draft(case, case.lead.user, "pre_decision_notice", case.respondents[0].id)
+    lead = case.lead.user
+    for level, shown in ((DossierLevel.internal, True), (DossierLevel.shared, False)):
+        sections = load_sections(DossierContext(case, lead, level, False))
+        html = render_html({"meta": {}, "sections": sections, "shared": False, "font_css": ""})
+        assert (doc.number in html) is shown, level
+    (part,) = [
+        s
+        for s in load_sections(DossierContext(case, lead, DossierLevel.internal, False))
+        if s["key"] == "documents"
+    ]
+    assert [d["number"] for d in part["data"]] == [doc.number]  # the draft is not in it
+    assert part["data"][0]["served_on"] == today().isoformat()

@@ -71,3 +71,24 @@ def test_the_api_lists_documents_to_the_owning_agency_only(client, joint):
     assert listed.status_code == 200
     assert [d["number"] for d in listed.get_json()["items"]] == [doc.number]
     assert ApiClient(client, db, participant).get(url).status_code == 404
+
+
+def test_an_issued_pdf_verifies_on_the_dossiers_verify_page_and_an_altered_one_does_not(
+    app, client, joint
+):
+    from pathlib import Path
+
+    from app.documents.services import request_pdf
+
+    case = joint["case"]
+    doc = create_draft(case, joint["sh_officer"], "acceptance_notice")
+    issue_document(doc, joint["sh_supervisor"])
+    request_pdf(doc, joint["sh_supervisor"])
+    db.session.commit()
+    data = Path(app.config["FILE_STORE"], doc.pdf_path).read_bytes()
+    sign_in(client, joint["js_officer"])
+    page = client.post("/dossiers/verify", data={"file": (io.BytesIO(data), "d.pdf")})
+    text = page.get_data(as_text=True)
+    assert doc.number in text and case.reference not in text  # no case for another agency
+    altered = client.post("/dossiers/verify", data={"file": (io.BytesIO(data + b"%x"), "d.pdf")})
+    assert doc.number not in altered.get_data(as_text=True)
