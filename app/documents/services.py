@@ -42,7 +42,6 @@ from app.extensions import db
 K, S = DocumentKind, CaseState
 TITLE_MAX, BODY_MAX = 200, 20000
 PROOF_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
-PROOF_MAX = 20 * 1024 * 1024
 
 # In which states of the case each kind of document may be drafted.
 KIND_STATES: dict[DocumentKind, frozenset[CaseState]] = {
@@ -557,10 +556,12 @@ def _start_window(document: OfficialDocument, day: dt.date) -> dict:
 
 def _store_proof(upload) -> dict:
     from app.evidence import storage
+    from app.evidence.services import size_label
 
     name = storage.sanitise_name(upload.filename)
     try:
-        with storage.receive(upload.stream, PROOF_MAX, PROOF_TYPES) as received:
+        limit = current_app.config["DOCUMENT_PROOF_MAX_SIZE"]
+        with storage.receive(upload.stream, limit, PROOF_TYPES) as received:
             target = proof_path(received.sha256)
             target.parent.mkdir(parents=True, exist_ok=True)
             if not target.exists():
@@ -573,7 +574,11 @@ def _store_proof(upload) -> dict:
             }
     except storage.TooLarge:
         raise InvalidInput(
-            _l("The proof is larger than 20 MB; nothing was saved."), field="proof"
+            _l(
+                "The proof is larger than the limit of %(limit)s; nothing was saved.",
+                limit=size_label(limit),
+            ),
+            field="proof",
         ) from None
     except storage.TypeRejected:
         raise InvalidInput(

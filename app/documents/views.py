@@ -7,6 +7,7 @@ from flask import Response, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.cases.models import CaseState
 from app.core import audit
 from app.core.labels import label
 from app.core.pages import form_status, run_step
@@ -56,7 +57,38 @@ def documents_for_case(case, user) -> dict | None:
     return {
         "rows": rows,
         "form": new_draft_form(kinds, case.respondents) if kinds else None,
+        "window": window_source(case, rows),
     }
+
+
+WINDOWS = {
+    CaseState.pre_decision_notice: (DocumentKind.pre_decision_notice, "defence_due"),
+    CaseState.decided: (DocumentKind.decision, "review_request_due"),
+}
+
+
+def window_source(case, rows) -> str | None:
+    """Which date the running defence or review-request window is counted from: the
+    recorded service of the document, or (none recorded yet) the provisional date."""
+    if case.state not in WINDOWS or (case.state == CaseState.decided and case.review_outcome):
+        return None
+    kind, field_name = WINDOWS[case.state]
+    due = getattr(case, field_name)
+    served = [d for d in rows if d.kind == kind and d.service is not None]
+    if served:
+        last = max(served, key=lambda d: d.service.served_on)
+        return _(
+            "The window runs until %(due)s, counted from the service of %(number)s on %(date)s.",
+            due=due.isoformat(),
+            number=last.number,
+            date=last.service.served_on.isoformat(),
+        )
+    return _(
+        "The window runs provisionally until %(due)s. Record the service of the %(kind)s "
+        "to count it from the date of service.",
+        due=due.isoformat() if due else "",
+        kind=label(kind),
+    )
 
 
 @bp.route("/cases/<reference>/documents", methods=["POST"])

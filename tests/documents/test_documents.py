@@ -119,6 +119,15 @@ def test_serving_the_notice_starts_the_defence_window_from_the_service_date(db, 
         record_service(doc, case.lead.user, method="in_person", served_on=today(), proof=Proof())
 
 
+def test_an_oversize_proof_is_refused_and_nothing_is_recorded(app, db, make_case, monkeypatch):
+    case = make_case(state=CaseState.investigating)
+    doc = _issued(case, "investigation_notice")
+    monkeypatch.setitem(app.config, "DOCUMENT_PROOF_MAX_SIZE", 10)
+    with pytest.raises(InvalidInput) as err:
+        record_service(doc, case.lead.user, method="in_person", served_on=today(), proof=Proof())
+    assert err.value.field == "proof" and doc.service is None
+
+
 def test_serving_the_decision_starts_the_review_request_window(db, make_case):
     case = make_case(state=CaseState.decided)
     case.review_request_due = dt.date(2026, 1, 5)  # the date typed with the decision

@@ -57,6 +57,28 @@ def test_a_service_dated_before_the_issue_is_refused_on_the_page(client, joint):
     assert ok.status_code == 302
 
 
+def test_the_case_page_says_what_the_defence_window_is_counted_from(client, make_case):
+    from tests.conftest import scenario_supervisor
+
+    case = make_case(state="pre_decision_notice")
+    doc = create_draft(case, case.lead.user, "pre_decision_notice", case.respondents[0].id)
+    issue_document(doc, scenario_supervisor(case))
+    db.session.commit()
+    sign_in(client, case.lead.user)
+    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "期限暂计至" in page
+    client.post(
+        f"/documents/{doc.id}/service",
+        data={
+            "method": "in_person",
+            "served_on": today().isoformat(),
+            "proof": (io.BytesIO(PDF), "a.pdf"),
+        },
+    )
+    page = client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert f"自 {doc.number} 于 {today().isoformat()} 送达之日起算" in page
+
+
 def test_the_api_lists_documents_to_the_owning_agency_only(client, joint):
     from app.auth.services import create_token
     from tests.api.conftest import ApiClient
