@@ -58,6 +58,8 @@ class Config:
     # A whole request (several evidence files at once); each file has its own limit below.
     MAX_CONTENT_LENGTH = 1024 * 1024 * 1024
     EVIDENCE_MAX_FILE_SIZE = 200 * 1024 * 1024
+    # A proof of service (送达回证: a scan, a postal record, a screenshot).
+    DOCUMENT_PROOF_MAX_SIZE = 20 * 1024 * 1024
     # Evidence types accepted, as libmagic reads them from the content (never the extension).
     EVIDENCE_ALLOWED_TYPES = frozenset(
         {
@@ -121,6 +123,7 @@ ENV_SETTINGS = {
     "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "EVIDENCE_MAX_FILE_SIZE": int,
+    "DOCUMENT_PROOF_MAX_SIZE": int,
     "EXCHANGE_NODE_ID": str,
     "EXCHANGE_KEY_DIR": str,
     "AUDIT_CHECKPOINT_KEY": str,

@@ -20,6 +20,7 @@ _set_up(bp)  # once, when the blueprint is made: a registered blueprint takes no
 def init_app(app: Flask) -> None:
     from app.api import (  # noqa: F401  (routes register on import)
         cases,
+        documents,
         joint,
         records,
         remedies,

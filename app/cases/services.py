@@ -32,7 +32,7 @@ from app.cases.models import (
 from app.cases.permissions import can_handle, check_case_open, is_supervisor_of
 from app.cases.policy import check_not_before_floor
 from app.core import audit, limits
-from app.core.calendar import add_months, today
+from app.core.calendar import add_months, add_working_days, today
 from app.core.crypto import matching_hash
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems, StaleVersion
 from app.core.identifiers import clean_id_number
@@ -462,3 +462,41 @@ def active_agencies_except(agency_id: int) -> list[Agency]:
             .order_by(Agency.id)
         )
     )
+
+
+# --- windows that run from the service of a document ---------------------------------------
+# The defence window (陈述申辩) runs from the day the notice before a decision (告知书) was
+# served, the review-request window (复查申请) from the day the decision (处理决定书) was. The
+# workflow sets both provisionally when the case enters the state (the day the panel's review
+# closed, the decision date typed with the decision): a case whose documents were served
+# outside the platform, or that predates recorded service, keeps running on those. Once the
+# service of the document is recorded, its date is the source and these functions move the
+# window; a later service date can only move it later (issue <= service <= today).
+
+
+def start_defence_window(case: Case, served_on: dt.date, party: Party | None = None):
+    """The defence window from the service of the notice on `party` (every respondent when
+    None); returns the new due date, or None when the case no longer awaits a defence."""
+    if case.state != CaseState.pre_decision_notice:
+        return None
+    due = add_working_days(served_on, case.agency.policy.defence_days)
+    for notice in case.notices:
+        if party is None or notice.party_id == party.id:
+            notice.served_on, notice.defence_due = served_on, due
+    if case.notices:
+        case.notice_served_on = max(n.served_on for n in case.notices)
+        case.defence_due = max(n.defence_due for n in case.notices)
+    else:
+        case.notice_served_on, case.defence_due = served_on, due
+    case.due_date = case.current_due()
+    return case.defence_due
+
+
+def start_review_request_window(case: Case, served_on: dt.date):
+    """The review-request window from the service of the decision; None when the decision
+    can no longer be asked to be reviewed (a review was requested or decided)."""
+    if case.state != CaseState.decided or case.review_outcome is not None:
+        return None
+    case.review_request_due = add_working_days(served_on, case.agency.policy.review_request_days)
+    case.due_date = case.current_due()
+    return case.review_request_due

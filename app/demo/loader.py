@@ -129,6 +129,9 @@ def load_demo(seed: int = 2026) -> int:
 
     demo_joint(agencies, users)
     db.session.commit()
+    from app.documents.demo import demo_documents
+
+    demo_documents(agencies, users)
     for publication in publications:
         publication.dispatch()
     return len(plan)

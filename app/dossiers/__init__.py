@@ -4,11 +4,11 @@ downloaded with an audit entry, and verifiable when a copy comes back."""
 from flask import Blueprint, Flask
 
 from app.dossiers import models  # noqa: F401  (tables for migrations)
-from app.dossiers.registry import register_section
+from app.dossiers.registry import register_section, register_verifier
 
 bp = Blueprint("dossiers", __name__)
 
-__all__ = ["bp", "init_app", "register_section"]
+__all__ = ["bp", "init_app", "register_section", "register_verifier"]
 
 
 def init_app(app: Flask) -> None:

@@ -51,3 +51,21 @@ def register_section(
 
 def sections() -> list[Section]:
     return sorted(SECTIONS.values(), key=lambda s: s.order)
+
+
+# Other PDFs the platform issues and can verify (official documents): `verifier(data, user)`
+# returns None when the bytes are not one of its PDFs, else {"what": text naming the
+# document for this user} (nothing the user could not see: the case only when visible).
+VERIFIERS: dict[str, Callable[[bytes, Any], dict | None]] = {}
+
+
+def register_verifier(key: str, verifier: Callable[[bytes, Any], dict | None]) -> None:
+    VERIFIERS[key] = verifier
+
+
+def other_verification(data: bytes, user) -> dict | None:
+    for verifier in VERIFIERS.values():
+        found = verifier(data, user)
+        if found is not None:
+            return found
+    return None

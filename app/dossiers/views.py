@@ -116,8 +116,13 @@ def verify():
 
 
 def _verification(data: bytes) -> dict:
+    from app.dossiers.registry import other_verification
+
     dossier = verify_pdf(data)
     if dossier is None:
+        other = other_verification(data, current_user)
+        if other is not None:
+            return {"ok": True, "other": other}
         return {"ok": False, "claimed": claimed_document_id(data)}
     case = db.session.scalar(
         select(Case).where(Case.id == dossier.case_id, visible_clause(current_user))

@@ -10,6 +10,7 @@ import io
 import pytest
 
 from app.cases.models import CaseState
+from app.core.calendar import today
 from tests.ui_helpers import sign_in
 
 ANON = "anonymous"
@@ -514,6 +515,70 @@ MATRIX = {
         lambda w: "/dossiers/verify",
         None,
         [(ANON, "login"), ("js_committee", 200)],
+    ),
+    "documents.create": (
+        "POST",
+        lambda w: f"/cases/{w['investigating'].reference}/documents",
+        lambda w: {"kind": "acceptance_notice", "party_id": ""},
+        [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 403), ("sh_officer", 302)],
+    ),
+    "documents.detail": (
+        "GET",
+        lambda w: f"/documents/{w['draft'].id}",
+        None,
+        [(ANON, "login"), ("js_officer", 404), ("sh_committee", 404), ("sh_auditor", 200)],
+    ),
+    "documents.discard": (
+        "POST",
+        lambda w: f"/documents/{w['draft'].id}/discard",
+        None,
+        [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 403), ("sh_officer", 302)],
+    ),
+    "documents.issue": (
+        "POST",
+        lambda w: f"/documents/{w['draft'].id}/issue",
+        None,
+        [(ANON, "login"), ("js_supervisor", 404), ("sh_officer", 403), ("sh_supervisor", 302)],
+    ),
+    "documents.preview": (
+        "GET",
+        lambda w: f"/documents/{w['draft'].id}/preview.pdf",
+        None,
+        [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 200)],
+    ),
+    "documents.download": (
+        "GET",
+        lambda w: f"/documents/{w['issued_document'].id}/document.pdf",
+        None,
+        [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 200)],
+    ),
+    "documents.service": (
+        "POST",
+        lambda w: f"/documents/{w['issued_document'].id}/service",
+        lambda w: {
+            "method": "in_person",
+            "served_on": today().isoformat(),
+            "proof": (io.BytesIO(PDF), "回执.pdf"),
+        },
+        [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 403), ("sh_officer", 302)],
+    ),
+    "documents.proof": (
+        "GET",
+        lambda w: f"/documents/{w['served_document'].id}/proof",
+        None,
+        [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 200)],
+    ),
+    "documents.templates": (
+        "GET",
+        lambda w: "/documents/templates",
+        None,
+        [(ANON, "login"), ("sh_officer", 403), ("js_admin", 200)],
+    ),
+    "documents.template_edit": (
+        "POST",
+        lambda w: "/documents/templates/decision",
+        lambda w: {"designation": "苏科诚", "title": "处理决定书", "body": "{{ decision }}"},
+        [(ANON, "login"), ("js_supervisor", 403), ("js_admin", 302)],
     ),
     "jobs.status": (
         "GET",
@@ -1668,6 +1733,28 @@ class World(dict):
 
     def _build_invited_expert(self):
         return self["invitation"].expert.user
+
+    def _build_draft(self):
+        from app.documents.services import create_draft
+
+        return create_draft(self["investigating"], self["sh_officer"], "acceptance_notice")
+
+    def _build_issued_document(self):
+        from app.documents.services import issue_document, request_pdf
+
+        document = issue_document(self["draft"], self["sh_supervisor"])
+        request_pdf(document, self["sh_supervisor"])
+        return document
+
+    def _build_served_document(self):
+        from app.documents.services import record_service
+
+        document = self["issued_document"]
+        proof = type("Proof", (), {"stream": io.BytesIO(PDF), "filename": "回执.pdf"})()
+        record_service(
+            document, self["sh_officer"], method="in_person", served_on=today(), proof=proof
+        )
+        return document
 
     def _build_review(self):
         from sqlalchemy import select
