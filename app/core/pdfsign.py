@@ -187,16 +187,24 @@ def node_ca_pem() -> bytes:
 # --- signing -----------------------------------------------------------------------------
 
 
-def sign_pdf(data: bytes, *, reason: str = "", location: str = "") -> bytes:
+def sign_pdf(
+    data: bytes,
+    *,
+    reason: str = "",
+    location: str = "",
+    material: SigningMaterial | None = None,
+    field_name: str = FIELD_NAME,
+) -> bytes:
     """The PDF with an invisible PAdES B-B signature of this node appended (an incremental
-    update: the bytes before it are unchanged, so what was laid out is what is signed)."""
+    update: the bytes before it are unchanged, so what was laid out is what is signed).
+    `material` signs with other keys than this node's (tests forge with it)."""
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    material = signing_material()
+    material = material or signing_material()
     der = serialization.Encoding.DER
     signer = signers.SimpleSigner(
         signing_cert=asn1_x509.Certificate.load(material.cert.public_bytes(der)),
@@ -210,12 +218,12 @@ def sign_pdf(data: bytes, *, reason: str = "", location: str = "") -> bytes:
         ),
     )
     meta = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME,
+        field_name=field_name,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason or None,
         location=location or None,
-        name=f"YRD node {node.node_id()}",
+        name=material.cert.subject.rfc4514_string(),
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     out = io.BytesIO()
