@@ -98,7 +98,8 @@ def build_dossier(
     timings.update({"load": t1 - t0, "html": t2 - t1})
     rendered = html_to_pdf(html, pdfa=pdfa, timings=timings)
     t3 = time.perf_counter()
-    rendered.pdf = sign_pdf(rendered.pdf, reason=f"案件卷宗 {case.reference} · 文档编号 {document_id}")
+    reason = f"案件卷宗 {case.reference} · 文档编号 {document_id}"
+    rendered.pdf = sign_pdf(rendered.pdf, reason=reason)
     timings["sign"] = time.perf_counter() - t3
     rendered.sections = sections
     return rendered, document_id, generated_at

@@ -89,7 +89,5 @@ def test_the_signing_certificate_is_issued_under_the_node_key():
     material = pdfsign.signing_material()
     _id, _key, public = node.identity()
     assert public_key_text(material.ca.public_key()) == public
-    material.ca.public_key().verify(
-        material.cert.signature, material.cert.tbs_certificate_bytes
-    )
+    material.ca.public_key().verify(material.cert.signature, material.cert.tbs_certificate_bytes)
     assert (pdfsign.signing_file().stat().st_mode & 0o777) == 0o600
