@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
         notifications,
         protection,
         records,
+        reports,
         statistics,
     )
 
@@ -79,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
         admin,
         api,
         records,
+        reports,
         exchange,
         statistics,
         backup,

@@ -176,6 +176,12 @@ def signing_material() -> SigningMaterial:
     return _material(str(node.key_dir()), public)
 
 
+def signer_node_id() -> str:
+    """The node id a PDF signed now will carry (the node key is created if need be)."""
+    signing_material()
+    return node.node_id()
+
+
 def forget_loaded_material() -> None:
     _material.cache_clear()
 
