@@ -220,6 +220,19 @@ class Check:
             return self.signature.ok
         return self.registered is not None
 
+    @property
+    def status(self) -> str:
+        """The signature's outcome for a file; "registered" or "unknown_code" for a code."""
+        if self.signature is not None:
+            return self.signature.status
+        return "registered" if self.registered is not None else "unknown_code"
+
+    @property
+    def sha256(self) -> str | None:
+        if self.signature is not None:
+            return self.signature.sha256
+        return self.registered.sha256 if self.registered is not None else None
+
 
 def verify_document(user: User, *, data: bytes | None = None, code: str | None = None) -> Check:
     """By file: the signature is checked offline against the known nodes' keys, then the
