@@ -97,10 +97,11 @@ def build_dossier(
     t2 = time.perf_counter()
     timings.update({"load": t1 - t0, "html": t2 - t1})
     rendered = html_to_pdf(html, pdfa=pdfa, timings=timings)
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     reason = f"案件卷宗 {case.reference} · 文档编号 {document_id}"
     rendered.pdf = sign_pdf(rendered.pdf, reason=reason)
     timings["sign"] = time.perf_counter() - t3
+    timings["sign_cpu"] = time.process_time() - c3
     rendered.sections = sections
     return rendered, document_id, generated_at
 
