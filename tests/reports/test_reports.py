@@ -5,32 +5,17 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.cases.models import CaseState
 from app.core import pdfsign
 from app.core.models import AuditEntry, SignedDocument
-from app.records.services import approve_record, draft_record, suggested_draft
 from app.reports.models import IntegrityReport
 from app.reports.services import report_path
 
 ID_NUMBER = "31010119800101123X"  # the respondent of the test cases
 NOBODY = "31010119900101999X"
-
-
-@pytest.fixture
-def published(db, make_case, make_user):
-    def make(agency: str = "SH"):
-        case = make_case(agency=agency, state=CaseState.decided)
-        record = draft_record(case, case.created_by, suggested_draft(case, case.respondents[0]))
-        admin = make_user(agency, roles=("agency_admin",))
-        approve_record(record, admin)
-        db.session.commit()
-        return record, admin
-
-    return make
 
 
 def issue(client, name="张伟", id_number=ID_NUMBER, id_type="resident_id"):
