@@ -311,7 +311,8 @@ def _verify(data: bytes, digest: str, known: dict[str, str]) -> Verification:
         result.status = ALTERED
     elif len(signatures) > 1 or status.coverage.name != "ENTIRE_FILE":
         result.status = CHANGED_AFTER
-    elif not status.trusted:
+    elif not status.trusted:  # a certificate naming the node's CA, not issued by its key
+        result.status, result.node_id = UNKNOWN_SIGNER, None
         result.detail = "certificate chain"
     else:
         result.status = VALID

@@ -91,3 +91,13 @@ def test_the_signing_certificate_is_issued_under_the_node_key():
     assert public_key_text(material.ca.public_key()) == public
     material.ca.public_key().verify(material.cert.signature, material.cert.tbs_certificate_bytes)
     assert (pdfsign.signing_file().stat().st_mode & 0o777) == 0o600
+
+
+def test_a_certificate_claiming_this_nodes_ca_but_not_issued_by_its_key_is_refused(plain_pdf):
+    """A forger copies the node CA certificate out of a signed PDF and issues their own
+    signing certificate under the same name: the chain does not verify under the node key."""
+    real = pdfsign.signing_material()
+    key, pem = pdfsign._issue(node.node_id(), Ed25519PrivateKey.generate())
+    forged = pdfsign.SigningMaterial(key, pdfsign._parse(pem).cert, real.ca)
+    result = pdfsign.verify_signed_pdf(pdfsign.sign_pdf(plain_pdf, material=forged))
+    assert result.status == pdfsign.UNKNOWN_SIGNER and result.node_id is None
