@@ -168,7 +168,6 @@ def test_archive_holds_database_store_keys_and_a_manifest_of_checksums(source, p
     assert any(n.startswith("files/audit-checkpoints/") for n in members)
     assert any(n.startswith("files/blobs/") for n in members)
     assert {"keys/exchange/node_key.pem", "keys/exchange/node.json"} <= set(members)
-    assert "keys/exchange/document_signing.pem" in members  # the dossier's signing key
     database = manifest["database"]
     assert database["member"] in members
     assert database["dialect"] == ("postgresql" if ON_POSTGRES else "sqlite")
