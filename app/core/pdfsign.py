@@ -160,7 +160,7 @@ def _material(folder: str, node_public: str) -> SigningMaterial:
         material = _parse(path.read_bytes())
         if node.public_key_text(material.ca.public_key()) == node_public:
             return material
-        path.unlink()  # certified by a key this node no longer has: issue again
+        path.unlink(missing_ok=True)  # certified by a key this node no longer has: issue again
     node_id, node_key, _public = node.identity()
     _key, pem = _issue(node_id, node_key)
     _write_once(path, pem)
