@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
         notifications,
         protection,
         records,
+        reports,
         statistics,
     )
 
@@ -81,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
         admin,
         api,
         records,
+        reports,
         exchange,
         statistics,
         backup,

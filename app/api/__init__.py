@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         joint,
         records,
         remedies,
+        reports,
         reviews,
         spec,
         statistics,

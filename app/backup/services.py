@@ -23,7 +23,7 @@ from flask import current_app
 
 from app.backup import archive, database, encryption
 from app.backup.errors import BackupError
-from app.core import checkpoints, node
+from app.core import checkpoints, node, pdfsign
 
 TEMPORARY_SUFFIXES = (".tmp", ".partial")
 STAGING_PREFIX = ".yrd-restore-"
@@ -47,6 +47,7 @@ def key_locations() -> dict[str, Path]:
         "keys/secrets.json": Path(current_app.instance_path) / "secrets.json",
         f"keys/exchange/{node.KEY_FILE}": folder / node.KEY_FILE,
         f"keys/exchange/{node.ID_FILE}": folder / node.ID_FILE,
+        f"keys/exchange/{pdfsign.SIGNING_FILE}": folder / pdfsign.SIGNING_FILE,
         "keys/audit_checkpoint_key.pem": checkpoints.key_file(),
     }
 
@@ -277,8 +278,8 @@ def _place_keys(plan: list[tuple[Path, Path]]) -> tuple[list[str], list[str]]:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(staged, 0o600)
         shutil.move(staged, target)
-        written.append(str(target))
     node.forget_loaded_keys()
+    pdfsign.forget_loaded_material()
     return written, replaced
 
 

@@ -11,6 +11,8 @@ application factory that runs twice (tests, the CLI, a worker) registers everyth
   page (the cases feature's shared level says, by name, which parts a participant sees).
 - `app.core.labels.register_labels(values=…, actions=…, audit=…, objects=…)`: display
   names of a feature's closed sets, timeline actions, audit actions and audited objects.
+- `app.core.pdfsign.trusted_node_sources.register(fn)`: `fn()` returns {node id: public
+  key} of other nodes whose signed PDFs this node accepts (the exchange's active peers).
 - `Hook`: the building block hosts use for their own points (`app.cases.extension_points`,
   `app.dossiers.register_section`, …): a named, ordered set of callables.
 """

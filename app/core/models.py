@@ -96,3 +96,21 @@ class CalendarYear(db.Model):
     def id(self) -> int:
         """The year, as the audit log names the object."""
         return self.year
+
+
+class SignedDocument(db.Model):
+    """A PDF this node signed (`app.core.pdfsign`): its verification code and SHA-256, so a
+    verify page answers by code or by file, whichever feature issued it. A report's
+    fingerprint of the record set it stated lets the page tell whether that set changed."""
+
+    __tablename__ = "signed_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    node_id: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    subject_hash: Mapped[str | None] = mapped_column(String(64))

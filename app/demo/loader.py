@@ -128,6 +128,9 @@ def load_demo(seed: int = 2026) -> int:
     from app.joint.demo import demo_joint
 
     demo_joint(agencies, users)
+    from app.reports.demo import demo_reports
+
+    demo_reports(users)
     db.session.commit()
     from app.documents.demo import demo_documents
 

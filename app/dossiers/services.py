@@ -18,6 +18,7 @@ from app.auth.models import User
 from app.cases.models import Case
 from app.core import audit
 from app.core.errors import NotAllowed
+from app.core.pdfsign import record_signed, sign_pdf
 from app.core.times import local_time
 from app.dossiers.loader import DossierContext, load_sections
 from app.dossiers.models import Dossier, DossierLevel
@@ -65,7 +66,7 @@ def build_dossier(
     timings: dict | None = None,
     on_loaded=None,
 ):
-    """Load, render and lay out one dossier; returns (Rendered, document id, generated at).
+    """Load, render, lay out and sign one dossier; returns (Rendered, document id, generated at).
 
     Everything is read from the database before `on_loaded()` is called (a job commits
     there, so the seconds of layout hold no transaction open); nothing is read after."""
@@ -96,6 +97,11 @@ def build_dossier(
     t2 = time.perf_counter()
     timings.update({"load": t1 - t0, "html": t2 - t1})
     rendered = html_to_pdf(html, pdfa=pdfa, timings=timings)
+    t3, c3 = time.perf_counter(), time.process_time()
+    reason = f"案件卷宗 {case.reference} · 文档编号 {document_id}"
+    rendered.pdf = sign_pdf(rendered.pdf, reason=reason)
+    timings["sign"] = time.perf_counter() - t3
+    timings["sign_cpu"] = time.process_time() - c3
     rendered.sections = sections
     return rendered, document_id, generated_at
 
@@ -121,6 +127,7 @@ def store_dossier(case, user, level, rendered, document_id, *, pdfa=False, job_i
         path=str(relative),
     )
     db.session.add(dossier)
+    record_signed(rendered.pdf, kind="dossier", code=document_id)
     db.session.flush()
     audit.record(
         "dossier.generated",

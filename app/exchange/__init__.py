@@ -12,13 +12,16 @@ bp = Blueprint("exchange", __name__)
 def init_app(app: Flask) -> None:
     from app.core.extension_points import register_nav
     from app.core.node import check_key_files
-    from app.exchange import api, cli, models, views  # noqa: F401  (routes register on import)
+    from app.exchange import api, cli, models, services, views  # noqa: F401  (routes register on import)
     from app.exchange import labels as exchange_labels
     from app.exchange.services import can_manage_peers
     from app.extensions import csrf
 
     exchange_labels.register()
     check_key_files(app)
+    from app.core.pdfsign import trusted_node_sources
+
+    trusted_node_sources.register(services.peer_keys)
     _listen_to_records()
     app.register_blueprint(bp)
     for blueprint in (api.bp, api.wellknown):

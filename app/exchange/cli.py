@@ -58,6 +58,15 @@ def add_peer_command(name, url, public_key):
     click.echo(f"peer {peer.node_id} at {peer.url}")
 
 
+@group.command("signing-cert")
+def signing_cert_command():
+    """Print the node CA certificate (PEM) that certifies the key signing this node's PDFs:
+    a PDF reader that imports it as trusted shows the node's signatures as trusted."""
+    from app.core.pdfsign import node_ca_pem
+
+    click.echo(node_ca_pem().decode(), nl=False)
+
+
 @group.command("pull")
 def pull_command():
     """Catch up on everything the peers published since the last pull."""

@@ -93,6 +93,15 @@ def sign_earlier_versions(batch: int = 500) -> tuple[int, list[tuple[int, int]]]
     return len(signed), [(v, p) for v in signed for p in peers]
 
 
+def peer_keys() -> dict[str, str]:
+    """The active peers' node keys: a PDF signed under one of them is that node's
+    (`app.core.pdfsign`), as an envelope signed with it is."""
+    rows = db.session.execute(
+        select(ExchangePeer.node_id, ExchangePeer.public_key).where(ExchangePeer.active)
+    )
+    return dict(rows.all())
+
+
 def can_manage_peers(user: User) -> bool:
     return user.has_role(Role.agency_admin, Role.sysadmin)
 

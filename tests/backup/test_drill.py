@@ -85,6 +85,13 @@ def _evidence_and_dossiers_verify(target: Deployment, world: World) -> None:
         assert {d.document_id: d.sha256 for d in dossiers} == world.dossiers
         paths = [dossier_path(d) for d in dossiers]
         assert [sha256(p) for p in paths] == [d.sha256 for d in dossiers]
+        from app.core import pdfsign
+
+        # The signing key came back with the node key: a new PDF signed on the restored
+        # node carries the same certificate as the dossier signed before the backup.
+        signed_before = pdfsign.verify_signed_pdf(paths[0].read_bytes())
+        assert signed_before.ok and signed_before.node_id == world.node_id
+        assert (Path(target.config["EXCHANGE_KEY_DIR"]) / pdfsign.SIGNING_FILE).exists()
     for path in paths:
         verified = target.cli("dossier", "verify", str(path))
         assert verified.exit_code == 0 and verified.output.startswith("VERIFIED"), verified.output

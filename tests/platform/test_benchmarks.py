@@ -113,6 +113,13 @@ def test_the_dossier_benchmark(bench_env):
         rf"floor \(WeasyPrint alone, same HTML\) ({NUMBER})s: the dossier takes ", out
     )
     assert floor and float(floor.group(1)) > 0, out
+    signing = re.search(
+        rf"signing \(PAdES, node key\) ({NUMBER}) ms of the total, budget 200 ms "
+        rf"\(CPU {NUMBER} ms\); floor \(SHA-256 of the file and one ECDSA P-256 "
+        rf"signature\) ({NUMBER}) ms",
+        out,
+    )
+    assert signing and float(signing.group(1)) > float(signing.group(2)) > 0, out
 
 
 def test_the_evidence_store_benchmark(bench_env):

@@ -843,6 +843,30 @@ MATRIX = {
         None,
         [(ANON, "login"), ("js_officer", 404), ("sh_committee", 404), ("sh_officer", 200)],
     ),
+    "reports.report_list": (
+        "GET",
+        lambda w: "/integrity-reports",
+        None,
+        [(ANON, "login"), ("sh_auditor", 403), ("sh_admin", 403), ("js_officer", 200)],
+    ),
+    "reports.request_report": (
+        "POST",
+        lambda w: "/integrity-reports",
+        lambda w: {"name": "王芳", "id_type": "resident_id", "id_number": "31010119900101999X"},
+        [(ANON, "login"), ("sh_auditor", 403), ("sh_committee", 403), ("js_supervisor", 302)],
+    ),
+    "reports.download": (
+        "GET",
+        lambda w: f"/integrity-reports/{w['integrity_report'].code}.pdf",
+        None,
+        [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 404), ("sh_supervisor", 200)],
+    ),
+    "reports.verify": (
+        "GET",
+        lambda w: "/verify",
+        None,
+        [(ANON, "login"), ("js_committee", 200)],
+    ),
     "exchange.peers": (
         "GET",
         lambda w: "/exchange/peers",
@@ -1645,6 +1669,12 @@ class World(dict):
 
         case = self.make_case(state=CaseState.decided, by=self["sh_officer"])
         return published_after_modified_review(case, self["sh_admin"])
+
+    def _build_integrity_report(self):
+        from app.reports.services import ReportRequest, issue_report
+
+        request = ReportRequest("王芳", "resident_id", "31010119900101999X")
+        return issue_report(self["sh_officer"], request)
 
     def _build_annual_report(self):
         from app.extensions import db
