@@ -46,8 +46,9 @@ def normalise_code(text: str | None) -> str:
 
 def records_in_force(subject_hash: str) -> list[IntegrityRecord]:
     """Every record in force this node holds for the subject, local and received: published,
-    active and its term not ended (China Standard Time). Published records are seen by every
-    agency's viewing roles, so the set does not depend on who asks."""
+    active, its term not ended (China Standard Time), and one a check returns today (not
+    repaired, within its query limit). Published records are seen by every agency's viewing
+    roles, so the set does not depend on who asks."""
     return list(
         db.session.scalars(
             select(IntegrityRecord)
@@ -56,6 +57,7 @@ def records_in_force(subject_hash: str) -> list[IntegrityRecord]:
                 published(),
                 IntegrityRecord.status == RecordStatus.active,
                 or_(IntegrityRecord.term_end.is_(None), IntegrityRecord.term_end >= today()),
+                IntegrityRecord.checkable_at(today()),
             )
             .order_by(IntegrityRecord.effective_date.desc(), IntegrityRecord.record_uid)
         )
@@ -172,6 +174,7 @@ def _row(record: IntegrityRecord) -> dict:
         "effective_date": record.effective_date,
         "term_end": record.term_end,
         "lifetime": record.lifetime,
+        "under_objection": record.under_objection,
         "local": record.is_local,
         "origin_node": record.origin_node,
     }

@@ -161,3 +161,23 @@ def test_access(db, published, make_user, login, client):
     login(make_user("ZJ", roles=("officer",)))  # another agency's report is not listed
     assert code not in client.get("/integrity-reports").text
     assert client.get(f"/integrity-reports/{code}.pdf").status_code == 404
+
+
+def test_a_report_marks_an_objection_and_leaves_out_a_repaired_record(
+    db, published, make_user, login
+):
+    import datetime as dt
+
+    record, _admin = published("SH")
+    record.under_objection = True
+    db.session.commit()
+    client = login(make_user("ZJ", roles=("officer",)))
+    assert issue(client).status_code == 302
+    report = last_report(db)
+    text = pdf_text(client.get(f"/integrity-reports/{report.code}.pdf").data)
+    assert record.record_uid in text and "已提出异议" in text
+    record.under_objection, record.repaired_on = False, dt.date(2026, 6, 1)  # repair approved
+    db.session.commit()
+    assert issue(client).status_code == 302
+    report = last_report(db)
+    assert report.record_count == 0  # a check no longer returns it: neither does a report
