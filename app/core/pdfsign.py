@@ -49,6 +49,18 @@ SIGNER_YEARS = 20
 # trusts besides its own; the exchange registers its peer registry here.
 trusted_node_sources = Hook("pdfsign.trusted_node_sources")
 
+# The display name of each kind of signed document (`SignedDocument.kind`), registered by
+# the feature that issues it; the verify page names a kind by it.
+DOCUMENT_KINDS: dict[str, object] = {}
+
+
+def register_document_kind(kind: str, label) -> None:
+    DOCUMENT_KINDS[kind] = label
+
+
+def document_kind_label(kind: str | None) -> str:
+    return str(DOCUMENT_KINDS.get(kind or "", kind or ""))
+
 
 class SigningUnavailable(RuntimeError):
     pass

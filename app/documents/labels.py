@@ -4,11 +4,13 @@ actions, added to core's label table from the feature's `init_app`."""
 from flask_babel import lazy_gettext as _l
 
 from app.core.labels import register_labels
+from app.core.pdfsign import register_document_kind
+from app.documents.models import SIGNED_KIND, DocumentState, ServiceMethod
 from app.documents.models import DocumentKind as K
-from app.documents.models import DocumentState, ServiceMethod
 
 
 def register() -> None:
+    register_document_kind(SIGNED_KIND, _l("Official document"))
     register_labels(
         values=[
             (K.acceptance_notice, _l("Notice of acceptance (受理通知书)")),

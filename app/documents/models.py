@@ -24,6 +24,9 @@ from app.cases.models import Case, Party
 from app.core.models import str_enum, utcnow
 from app.extensions import db
 
+# The kind under which issued documents are signed and registered (app.core.pdfsign).
+SIGNED_KIND = "official_document"
+
 
 class DocumentKind(enum.StrEnum):
     acceptance_notice = "acceptance_notice"  # 受理通知书

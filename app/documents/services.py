@@ -27,6 +27,7 @@ from app.core.labels import id_type_label, label
 from app.core.times import to_cst
 from app.documents import permissions
 from app.documents.models import (
+    SIGNED_KIND,
     DocumentCounter,
     DocumentDesignation,
     DocumentKind,
@@ -398,9 +399,15 @@ def request_pdf(document: OfficialDocument, actor: User):
 
 
 def finalise_issued_pdf(document: OfficialDocument, pdf: bytes) -> bytes:
-    """The one place an issued document's PDF becomes final: what is returned is stored and
-    its SHA-256 recorded. A signing service (PAdES) plugs in here."""
-    return pdf
+    """The one place an issued document's PDF becomes final: signed (PAdES) with the node's
+    key and registered under its number, so any node's verify page answers for it; what is
+    returned is stored and its SHA-256 recorded."""
+    from app.core import pdfsign
+
+    signed, _row = pdfsign.sign_and_record(
+        pdf, kind=SIGNED_KIND, code=document.number, reason=f"{document.number}"
+    )
+    return signed
 
 
 def store_issued_pdf(document: OfficialDocument, pdf: bytes, pages: int) -> None:

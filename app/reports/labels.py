@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.core.labels import register_labels
+from app.core.pdfsign import register_document_kind
 from app.reports.models import SubjectKind
 
 _VALUES = [
@@ -10,19 +11,11 @@ _VALUES = [
     (SubjectKind.institution, _l("Institution")),
 ]
 
-# The kinds of signed documents (`SignedDocument.kind`) this page can name; a kind another
-# feature adds later shows as its code until it is named here.
-DOCUMENT_KINDS = {
-    "integrity_report": _l("Integrity report"),
-    "dossier": _l("Case dossier"),
-}
-
-
-def document_kind(kind: str | None) -> str:
-    return str(DOCUMENT_KINDS.get(kind or "", kind or ""))
-
 
 def register() -> None:
+    # Dossiers are signed by the dossiers feature, which knows no reports: named here.
+    register_document_kind("integrity_report", _l("Integrity report"))
+    register_document_kind("dossier", _l("Case dossier"))
     register_labels(
         values=_VALUES,
         audit={

@@ -9,10 +9,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_
 
 from app.core.pages import attempt, form_status, run_step
+from app.core.pdfsign import document_kind_label
 from app.extensions import db
 from app.reports import bp
 from app.reports.forms import ReportForm, VerifyForm
-from app.reports.labels import document_kind
 from app.reports.models import IntegrityReport
 from app.reports.permissions import can_request_report, get_report_or_404, visible_reports
 from app.reports.services import (
@@ -104,5 +104,5 @@ def verify():
 
 def _verify_page(form: VerifyForm, result):
     return render_template(
-        "reports/verify.html", form=form, result=result, kind_label=document_kind
+        "reports/verify.html", form=form, result=result, kind_label=document_kind_label
     )

@@ -114,3 +114,26 @@ def test_an_issued_pdf_verifies_on_the_dossiers_verify_page_and_an_altered_one_d
     assert doc.number in text and case.reference not in text  # no case for another agency
     altered = client.post("/dossiers/verify", data={"file": (io.BytesIO(data + b"%x"), "d.pdf")})
     assert doc.number not in altered.get_data(as_text=True)
+
+
+def test_an_issued_document_is_signed_and_the_verify_page_names_it_by_its_number(
+    app, client, joint
+):
+    from pathlib import Path
+
+    from app.core import pdfsign
+    from app.documents.services import request_pdf
+
+    doc = create_draft(joint["case"], joint["sh_officer"], "acceptance_notice")
+    issue_document(doc, joint["sh_supervisor"])
+    request_pdf(doc, joint["sh_supervisor"])
+    db.session.commit()
+    data = Path(app.config["FILE_STORE"], doc.pdf_path).read_bytes()
+    assert pdfsign.verify_signed_pdf(data).ok
+    sign_in(client, joint["sh_officer"])
+    page = client.post("/verify", data={"code": doc.number}).get_data(as_text=True)
+    assert f"文书 · <code>{doc.number}</code>" in page  # named as what it is
+    by_file = client.post(
+        "/verify", data={"file": (io.BytesIO(data), "d.pdf")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert doc.number in by_file
