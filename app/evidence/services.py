@@ -111,6 +111,26 @@ def add_file_evidence(
     name = storage.sanitise_name(upload.filename)
     title = _clean_title(title, name)
     vis = material_visibility(case, actor, visibility)
+    stored = store_upload(upload, name)
+    item = EvidenceItem(
+        case_id=case.id,
+        kind=EvidenceKind.file,
+        title=title,
+        title_code=title_code,
+        description=(description or "").strip() or None,
+        original_name=name,
+        blob_sha256=stored.sha256,
+        visibility=vis,
+        added_by_id=actor.id,
+    )
+    return _finish_add(case, item, actor, {"sha256": stored.sha256, "size": stored.size})
+
+
+def store_upload(upload: Upload, name: str | None = None) -> storage.Received:
+    """Stores an upload under the evidence rules (size limit, types read from the content,
+    one file per content) with its blob row; the caller references it by its hash. Refuses
+    with `FileTooLarge` or `TypeNotAllowed`, naming the file, and then nothing is stored."""
+    name = name or storage.sanitise_name(upload.filename)
     limit = current_app.config["EVIDENCE_MAX_FILE_SIZE"]
     try:
         with storage.receive(
@@ -119,6 +139,7 @@ def add_file_evidence(
             # The row first: from here on a sweep cannot remove this content's file.
             claim_blob_row(stored)
             storage.place(stored)
+            return stored
     except storage.TooLarge:
         raise FileTooLarge(
             _l(
@@ -135,18 +156,6 @@ def add_file_evidence(
                 type=file_type_label(err.mime_type),
             )
         ) from None
-    item = EvidenceItem(
-        case_id=case.id,
-        kind=EvidenceKind.file,
-        title=title,
-        title_code=title_code,
-        description=(description or "").strip() or None,
-        original_name=name,
-        blob_sha256=stored.sha256,
-        visibility=vis,
-        added_by_id=actor.id,
-    )
-    return _finish_add(case, item, actor, {"sha256": stored.sha256, "size": stored.size})
 
 
 def claim_blob_row(stored: storage.Received) -> bool:
