@@ -423,10 +423,10 @@ def register_report_as_case(report: Report, actor: User, title: str | None = Non
     """The report becomes a case: its text the allegations, its files evidence, the reporter
     the complainant (need-to-know from here on, as every complainant)."""
     _check_act(report, actor)
-    data = _case_input(report, title)
-    _claim(report, ReportState.registered, actor)
-    case = register_case(data, actor)
-    report.case_id = case.id
+    if not report.is_open:
+        raise GuardFailed(_l("This report was already dealt with by someone else."))
+    case = register_case(_case_input(report, title), actor)
+    _claim(report, ReportState.registered, actor, case_id=case.id)
     _move_files(report, case, actor)
     write_history(case, actor, "register_report", details={"report": report.number})
     audit.record(
@@ -501,6 +501,7 @@ def erase_old_addresses(now: dt.datetime | None = None) -> int:
         update(PortalVisit)
         .where(PortalVisit.at < cutoff, PortalVisit.address.is_not(None))
         .values(address=None)
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
 

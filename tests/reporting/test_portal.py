@@ -44,9 +44,7 @@ def test_portal_pages_set_no_cookie_and_load_only_their_own_assets(client):
     assert "Make a report" in client.get("/report/new?lang=en").get_data(as_text=True)
 
 
-def test_a_named_report_gets_a_code_shown_once_stored_hashed_and_a_receipt(
-    client, submit, db
-):
+def test_a_named_report_gets_a_code_shown_once_stored_hashed_and_a_receipt(client, submit, db):
     response, code = submit()
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
     _portal_headers(response)
@@ -120,7 +118,7 @@ def test_an_oversize_file_is_refused(app, submit, db):
 
 def test_a_script_is_text_in_the_intake_and_the_receipt(client, submit, login, make_user, db):
     script = "<script>alert(1)</script>"
-    response, code = submit(description=f"描述 {script}", respondent_name=[script])
+    response, _code = submit(description=f"描述 {script}", respondent_name=[script])
     assert response.status_code == 200
     report = db.session.scalars(select(Report)).one()
     login(make_user("SH", roles=("officer",)))
@@ -129,12 +127,12 @@ def test_a_script_is_text_in_the_intake_and_the_receipt(client, submit, login, m
 
 
 def test_wrong_codes_are_limited_per_address_and_the_right_one_then_waits(client, reported):
-    report, code = reported
+    _report, code = reported
     wrong = "1" * 16 if code != "1" * 16 else "2" * 16
     for _ in range(policy.WRONG_CODES_PER_ADDRESS_HOUR.value):
         refused = client.post("/report/follow-up", data={"code": wrong})
         assert refused.status_code == 422
-        assert "data-testid=\"code-problem\"" in refused.get_data(as_text=True)
+        assert 'data-testid="code-problem"' in refused.get_data(as_text=True)
     locked = client.post("/report/follow-up", data={"code": code})
     assert locked.status_code == 429
     assert "Set-Cookie" not in locked.headers
