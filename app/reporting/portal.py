@@ -33,7 +33,7 @@ PORTAL_CSP = "; ".join(
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self'",
+        "img-src 'self' data:",  # Bootstrap draws checkboxes and selects as data: SVG
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",
