@@ -128,6 +128,9 @@ def load_demo(seed: int = 2026) -> int:
     from app.joint.demo import demo_joint
 
     demo_joint(agencies, users)
+    from app.reporting.demo import demo_reports
+
+    demo_reports(agencies, users)
     db.session.commit()
     for publication in publications:
         publication.dispatch()
