@@ -20,10 +20,12 @@ def init_app(app: Flask) -> None:
     )
     from app.extensions import csrf
     from app.reporting import handoffs, labels, portal, views
+    from app.reporting.figures import register_report_figures
     from app.reporting.permissions import may_use_intake
 
     labels.register()
     handoffs.register()
+    register_report_figures()
     register_nav(25, "reporting.intake", _l("Intake"), may_use_intake)
     register_nav_badge("reporting.intake", views.intake_count, _l("reports waiting"))
     register_dashboard_panel(40, "reporting/_overdue_panel.html", views.overdue_panel)

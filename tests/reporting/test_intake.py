@@ -152,3 +152,22 @@ def test_addresses_are_erased_after_the_retention(reported, db):
     db.session.refresh(visit)
     assert visit.address is None
     assert db.session.scalar(select(Report).where(Report.id == report.id)) is not None
+
+
+def test_the_statistics_count_reports_received_and_the_time_to_acceptance(
+    client, reported, login, make_user, db
+):
+    from app.core.calendar import today
+    from app.reporting.figures import online_reports
+    from app.statistics.periods import year_period
+    from app.statistics.sql import FigureQuery
+
+    report, _ = reported
+    login(make_user("SH", roles=("officer",)))
+    client.post(f"/intake/{report.id}/register", data={"title": ""})
+    rows = online_reports(FigureQuery(year_period(today().year), (report.agency_id,)))
+    assert ("received", report.agency_id, 1) in rows
+    assert ("accepted", report.agency_id, 1) in rows
+    median = next(v for row, a, v in rows if row == "median_days" and a == report.agency_id)
+    assert 0 <= median < 1
+    assert "网上收到举报 1 件" in client.get("/intake?state=all").get_data(as_text=True)
