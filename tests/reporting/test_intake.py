@@ -171,3 +171,29 @@ def test_the_statistics_count_reports_received_and_the_time_to_acceptance(
     median = next(v for row, a, v in rows if row == "median_days" and a == report.agency_id)
     assert 0 <= median < 1
     assert "网上收到举报 1 件" in client.get("/intake?state=all").get_data(as_text=True)
+
+
+def test_the_reporter_adds_evidence_and_leaves_and_empty_posts_are_refused(
+    client, reported, follow, db
+):
+    import io
+
+    from tests.reporting.conftest import PDF
+
+    report, code = reported
+    follow(code)
+    empty = client.post("/report/follow-up/message", data={"body": "  "})
+    assert empty.status_code == 422 and "body-error" in empty.get_data(as_text=True)
+    none = client.post("/report/follow-up/evidence", data={}, content_type="multipart/form-data")
+    assert none.status_code == 422
+    added = client.post(
+        "/report/follow-up/evidence",
+        data={"files": [(io.BytesIO(PDF + b"more"), "补充.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert added.status_code == 302
+    db.session.refresh(report)
+    assert [f.original_name for f in report.files] == ["证据.pdf", "补充.pdf"]
+    assert not report.messages
+    client.post("/report/follow-up/end")
+    assert client.get("/report/follow-up/report").status_code == 302
