@@ -20,7 +20,12 @@ from tests.ui_helpers import sign_in
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # WeasyPrint's input, never sent to a browser: a PDF layout keeps its stylesheet inline.
-PDF_LAYOUTS = ("dossiers/dossier.html", "dossiers/sections/", "statistics/report.html")
+PDF_LAYOUTS = (
+    "dossiers/dossier.html",
+    "dossiers/sections/",
+    "statistics/report.html",
+    "reporting/receipt_pdf.html",
+)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
