@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
         notifications,
         protection,
         records,
+        reporting,
         reports,
         statistics,
     )
@@ -84,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
         records,
         reports,
         exchange,
+        reporting,
         statistics,
         backup,
         demo,

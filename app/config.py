@@ -50,6 +50,9 @@ class Config:
     FIELD_ENCRYPTION_KEYS: str | None = None
     # Region-wide key for matching hashes of personal identifiers (shared by all nodes).
     MATCHING_KEY: str | None = None
+    # Keys the hash of the reporting portal's receipt codes (app/reporting/codes.py); unset:
+    # derived from SECRET_KEY. Changing it makes every receipt code issued so far unknown.
+    RECEIPT_CODE_KEY: str | None = None
     FILE_STORE: str | None = None  # defaults to instance/files
     # Compiled templates, kept between starts (a page's first view after a start otherwise
     # compiles its templates: most of that view's time). Defaults to instance/cache/templates;
@@ -116,6 +119,7 @@ ENV_SETTINGS = {
     "JOBS_WITHOUT_REDIS": str,
     "FIELD_ENCRYPTION_KEYS": str,
     "MATCHING_KEY": str,
+    "RECEIPT_CODE_KEY": str,
     "FILE_STORE": str,
     "TEMPLATE_CACHE_DIR": str,
     "SESSION_COOKIE_SECURE": "bool",

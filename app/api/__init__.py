@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     from app.api import (  # noqa: F401  (routes register on import)
         cases,
         documents,
+        intake,
         joint,
         records,
         remedies,

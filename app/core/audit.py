@@ -61,10 +61,19 @@ def record(
     obj=None,
     details: dict[str, Any] | None = None,
     agency_id: int | None = None,
+    keep_address: bool = True,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (the caller commits)."""
+    """Append one entry in the caller's transaction (the caller commits). Without
+    `keep_address` the entry holds no network address: the public portal keeps a visitor's
+    address only for a time, and a chained entry cannot forget it later."""
     (entry,) = record_each(
-        action, [obj], actor=actor, case=case, details=details, agency_id=agency_id
+        action,
+        [obj],
+        actor=actor,
+        case=case,
+        details=details,
+        agency_id=agency_id,
+        keep_address=keep_address,
     )
     return entry
 
@@ -77,6 +86,7 @@ def record_each(
     case=None,
     details: dict[str, Any] | None = None,
     agency_id: int | None = None,
+    keep_address: bool = True,
 ) -> list[AuditEntry]:
     """One entry per object, chained in memory under one lock and written in one flush:
     for a step that touches hundreds of objects at once (a dossier exporting evidence)."""
@@ -95,7 +105,7 @@ def record_each(
             object_type=type(obj).__name__ if obj is not None else None,
             object_id=str(obj.id) if obj is not None and getattr(obj, "id", None) else None,
             case_id=getattr(case, "id", None),
-            ip=request.remote_addr if has_request_context() else None,
+            ip=request.remote_addr if has_request_context() and keep_address else None,
             details=details or {},
             prev_hash=prev,
         )

@@ -128,9 +128,12 @@ def load_demo(seed: int = 2026) -> int:
     from app.joint.demo import demo_joint
 
     demo_joint(agencies, users)
-    from app.reports.demo import demo_reports
+    from app.reports.demo import demo_reports as demo_integrity_reports
 
-    demo_reports(users)
+    demo_integrity_reports(users)
+    from app.reporting.demo import demo_reports as demo_online_reports
+
+    demo_online_reports(agencies, users)
     db.session.commit()
     from app.documents.demo import demo_documents
 

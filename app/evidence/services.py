@@ -126,9 +126,13 @@ def add_file_evidence(
     return _finish_add(case, item, actor, {"sha256": stored.sha256, "size": stored.size})
 
 
-def store_upload(upload: Upload, name: str) -> storage.Received:
-    """Puts an upload into the file store under the evidence limits (size, types), its
-    blob row first; other features keeping a file (a repair request's proof) use it too."""
+def store_upload(upload: Upload, name: str | None = None) -> storage.Received:
+    """Stores an upload under the evidence rules (size limit, types read from the content,
+    one file per content) with its blob row; the caller references it by its hash. Other
+    features keeping a file (a repair request's proof, a report's evidence) use it too.
+    Refuses with `FileTooLarge` or `TypeNotAllowed`, naming the file, and then nothing is
+    stored."""
+    name = name or storage.sanitise_name(upload.filename)
     limit = current_app.config["EVIDENCE_MAX_FILE_SIZE"]
     try:
         with storage.receive(
@@ -137,6 +141,7 @@ def store_upload(upload: Upload, name: str) -> storage.Received:
             # The row first: from here on a sweep cannot remove this content's file.
             claim_blob_row(stored)
             storage.place(stored)
+            return stored
     except storage.TooLarge:
         raise FileTooLarge(
             _l(
@@ -153,7 +158,6 @@ def store_upload(upload: Upload, name: str) -> storage.Received:
                 type=file_type_label(err.mime_type),
             )
         ) from None
-    return stored
 
 
 def claim_blob_row(stored: storage.Received) -> bool:

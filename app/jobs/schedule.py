@@ -60,5 +60,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(
         "calendar-year-warning", "app.calendar_years.tasks.warn_unconfirmed_years", "5 8 * * *"
     ),
+    Periodic("report-addresses-erase", "app.reporting.tasks.erase_addresses_job", "40 3 * * *"),
+    Periodic("report-intake-overdue", "app.reporting.tasks.remind_overdue_intake", "5 8 * * *"),
     Periodic("notification-digests", "app.notifications.tasks.send_digests", "30 8 * * *"),
 )

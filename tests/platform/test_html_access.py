@@ -1332,6 +1332,87 @@ MATRIX = {
 }
 
 
+# The public reporting portal and the agencies' intake (app/reporting).
+REPORT_ACT = [(ANON, "login"), ("js_officer", 404), ("sh_committee", 404), ("sh_auditor", 403)]
+MATRIX.update(
+    {
+        "reporting.portal_home": ("GET", lambda w: "/report", None, [(ANON, 200)]),
+        "reporting.report_form": ("GET", lambda w: "/report/new", None, [(ANON, 200)]),
+        "reporting.follow_up_login": ("GET", lambda w: "/report/follow-up", None, [(ANON, 200)]),
+        # A wrong code is refused whoever posts it; the code is the only credential.
+        "reporting.receipt": (
+            "POST",
+            lambda w: "/report/receipt",
+            lambda w: {"code": "0" * 16},
+            [("sh_officer", 422), (ANON, 422)],
+        ),
+        "reporting.confirm": (
+            "POST",
+            lambda w: "/report/confirm",
+            lambda w: {"code": "0" * 16, "written": "yes"},
+            [(ANON, 422)],
+        ),
+        # Without a follow-up opened by a code: back to the code's page.
+        "reporting.follow_up": ("GET", lambda w: "/report/follow-up/report", None, [(ANON, 302)]),
+        "reporting.follow_up_message": (
+            "POST",
+            lambda w: "/report/follow-up/message",
+            lambda w: {"body": "x"},
+            [(ANON, 302), ("sh_officer", 302)],
+        ),
+        "reporting.follow_up_evidence": (
+            "POST",
+            lambda w: "/report/follow-up/evidence",
+            None,
+            [(ANON, 302)],
+        ),
+        "reporting.follow_up_end": ("POST", lambda w: "/report/follow-up/end", None, [(ANON, 302)]),
+        "reporting.intake": (
+            "GET",
+            lambda w: "/intake",
+            None,
+            [(ANON, "login"), ("sh_committee", 403), ("sh_auditor", 200), ("js_officer", 200)],
+        ),
+        "reporting.intake_detail": (
+            "GET",
+            lambda w: f"/intake/{w['report'].id}",
+            None,
+            [(ANON, "login"), ("js_officer", 404), ("sh_committee", 404), ("sh_auditor", 200)],
+        ),
+        "reporting.file": (
+            "GET",
+            lambda w: f"/intake/{w['report'].id}/files/{w['report'].files[0].id}",
+            None,
+            [(ANON, "login"), ("js_officer", 404), ("sh_auditor", 200), ("sh_officer", 200)],
+        ),
+        "reporting.register": (
+            "POST",
+            lambda w: f"/intake/{w['report'].id}/register",
+            None,
+            [*REPORT_ACT, ("sh_officer", 302)],
+        ),
+        "reporting.attach": (
+            "POST",
+            lambda w: f"/intake/{w['report'].id}/attach",
+            lambda w: {"reference": w["received"].reference},
+            [*REPORT_ACT, ("sh_officer", 302)],
+        ),
+        "reporting.not_accept": (
+            "POST",
+            lambda w: f"/intake/{w['report'].id}/not-accept",
+            lambda w: {"reason": "不属于本机关管辖"},
+            [*REPORT_ACT, ("sh_officer", 302)],
+        ),
+        "reporting.message": (
+            "POST",
+            lambda w: f"/intake/{w['report'].id}/message",
+            lambda w: {"body": "请补充材料"},
+            [*REPORT_ACT, ("sh_officer", 302)],
+        ),
+    }
+)
+
+
 def _record_status(world, key: str):
     from app.extensions import db
 
@@ -1494,6 +1575,20 @@ class World(dict):
             value = getattr(self, f"_build_{key}")()
         self[key] = value
         return value
+
+    def _build_report(self):
+        from app.evidence.services import Upload
+        from app.reporting.services import ReportInput, submit_report
+
+        data = ReportInput(
+            agency="SH",
+            respondents=[{"name": "王强", "institution": "同济大学"}],
+            misconduct_types=["plagiarism"],
+            description="论文抄袭",
+            anonymous=True,
+            files=[Upload(io.BytesIO(PDF), "证据.pdf")],
+        )
+        return submit_report(data, None)[0]
 
     def _build_joint_invitation(self):
         from app.joint.services import invite_agencies

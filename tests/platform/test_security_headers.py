@@ -25,6 +25,7 @@ PDF_LAYOUTS = (
     "dossiers/sections/",
     "statistics/report.html",
     "reports/report_pdf.html",
+    "reporting/receipt_pdf.html",
 )
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = (
