@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
         notifications,
         protection,
         records,
+        screening,
         statistics,
     )
 
@@ -80,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
         api,
         records,
         exchange,
+        screening,
         statistics,
         backup,
         demo,

@@ -61,3 +61,20 @@ def set_xlsx_text(cell, value: str) -> None:
     cell.value = value
     cell.data_type = "s"
     cell.quotePrefix = True
+
+
+def xlsx_text_cells(sheet, values: Iterable[Any]) -> list[Any]:
+    """A row for a write-only sheet (`Workbook(write_only=True)`, for long exports): every
+    text cell a string cell, quote-prefixed, never a formula. Numbers stay numbers."""
+    from openpyxl.cell import WriteOnlyCell
+
+    row = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            row.append(cell)
+        else:
+            row.append(value)
+    return row
