@@ -32,7 +32,7 @@ def locale_of(screening: Screening) -> str:
 
 def recognition_label(value: str | None) -> str:
     if value == "own":
-        return _("Deciding agency")
+        return _("Decided by this agency")
     if value is None:
         return _("Not decided")
     from app.records.models import RecognitionDecision

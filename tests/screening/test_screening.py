@@ -93,7 +93,9 @@ def test_the_pdf_summary_names_the_purpose_and_the_hits(make_case, make_user, lo
     record, _screener, client, screening = _screened(make_case, make_user, login)
     response = client.get(f"/screenings/{screening.id}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    text = "".join(
+        "".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.data)).pages
+    )
     assert "2026年度省自然科学基金" in text and record.record_uid in text
     downloads = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "screening.download")
