@@ -18,7 +18,16 @@ _set_up(bp)  # once, when the blueprint is made: a registered blueprint takes no
 
 
 def init_app(app: Flask) -> None:
-    from app.api import cases, joint, records, reviews, spec, statistics, transfers  # noqa: F401  (routes register on import)
+    from app.api import (  # noqa: F401  (routes register on import)
+        cases,
+        joint,
+        records,
+        reviews,
+        screening,
+        spec,
+        statistics,
+        transfers,
+    )
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
