@@ -168,9 +168,7 @@ def _visible_or_404(screening_id: int):
     from app.screening.models import Screening
     from app.screening.permissions import visible_screenings
 
-    screening = db.session.scalar(
-        visible_screenings(current()).where(Screening.id == screening_id)
-    )
+    screening = db.session.scalar(visible_screenings(current()).where(Screening.id == screening_id))
     if screening is None:
         abort(404)
     return screening

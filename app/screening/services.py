@@ -185,8 +185,9 @@ def match_rows(screening: Screening, progress: Callable[[int], None] = lambda _p
     for row_id, subject in pending:
         rows_of.setdefault(subject, []).append(row_id)
     progress(20)
+    # No progress (a commit) from here until the updates are built: it would expire the
+    # matched records and reload each one.
     found = match_subjects(rows_of)
-    progress(50)
     decisions = recognitions_of(
         (r for records in found.values() for r in records), screening.agency_id
     )

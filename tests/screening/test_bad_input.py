@@ -16,7 +16,7 @@ def _nothing_kept() -> None:
 
 
 def test_a_file_that_is_not_a_spreadsheet_is_refused(make_user, login):
-    client = login(make_user("ZJ", roles=("screener",)))
+    client = login(make_user("ZJ", roles=("screener",), locale="en"))
     for data, name in (
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "list.xlsx"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "list.csv"),
@@ -37,7 +37,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(make_user, login):
 
 
 def test_an_empty_purpose_and_a_bad_file_are_named_together(make_user, login):
-    client = login(make_user("ZJ", roles=("screener",)))
+    client = login(make_user("ZJ", roles=("screener",), locale="en"))
     response = upload(client, b"%PDF-1.4", purpose="  ")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -46,7 +46,7 @@ def test_an_empty_purpose_and_a_bad_file_are_named_together(make_user, login):
 
 
 def test_more_than_50000_rows_are_refused(make_user, login):
-    client = login(make_user("ZJ", roles=("screener",)))
+    client = login(make_user("ZJ", roles=("screener",), locale="en"))
     row = f"张伟,居民身份证,{valid_id('11010119900307123')},复旦大学\n"
     data = (",".join(HEADER) + "\n" + row * 50_001).encode()
     response = upload(client, data, name="list.csv")
@@ -56,7 +56,7 @@ def test_more_than_50000_rows_are_refused(make_user, login):
 
 
 def test_a_list_with_a_header_only_is_refused(make_user, login):
-    client = login(make_user("ZJ", roles=("screener",)))
+    client = login(make_user("ZJ", roles=("screener",), locale="en"))
     response = upload(client, xlsx([]))
     assert response.status_code == 422 and "no applicant rows" in response.get_data(as_text=True)
     _nothing_kept()
