@@ -131,6 +131,10 @@ def load_demo(seed: int = 2026) -> int:
     db.session.commit()
     for publication in publications:
         publication.dispatch()
+    from app.screening.demo import demo_screening
+
+    demo_screening(users["zj-screener"])
+    db.session.commit()
     return len(plan)
 
 

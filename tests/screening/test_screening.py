@@ -113,3 +113,16 @@ def test_a_csv_list_is_read_too(make_case, make_user, login):
     assert upload(client, csv_bytes(rows), name="list.csv").status_code == 302
     screening = db.session.scalars(select(Screening)).one()
     assert (screening.rows_record, screening.rows_clear) == (1, 1)
+
+
+def test_the_demo_has_a_screening_with_hits(app, db, monkeypatch):
+    from app.cases.models import CaseState
+    from app.demo import data
+    from app.demo.loader import load_demo
+    from app.screening.demo import DEMO_PURPOSE
+
+    monkeypatch.setattr(data, "STATE_SPREAD", {CaseState.decided: 8})
+    load_demo()
+    screening = db.session.scalars(select(Screening)).one()
+    assert screening.purpose == DEMO_PURPOSE and screening.status.value == "finished"
+    assert screening.hits >= 1 and screening.rows_clear == 5 and screening.rows_bad == 1
