@@ -44,27 +44,41 @@ def _term(match: dict) -> str:
     return _("Lifetime") if match.get("lifetime") else (match.get("term_end") or "—")
 
 
-def row_cells(row: ScreeningRow) -> list:
+def row_cells(row: ScreeningRow, names: dict) -> list:
+    """One applicant's cells; `names` holds the labels, looked up once per workbook."""
     matches = row.matches or []
 
-    def joined(key) -> str:
-        return "\n".join(key(m) or "" for m in matches)
+    def joined(key) -> str | None:
+        return "\n".join(key(m) or "" for m in matches) or None
 
     return [
         row.line,
         row.name,
         row.id_type,
-        row.id_masked or "",
-        row.institution,
-        str(label(row.state)),
-        str(label_problem(row.problem)) if row.problem else "",
+        row.id_masked,
+        row.institution or None,
+        names[row.state],
+        names[row.problem] if row.problem else None,
         joined(lambda m: m["record_id"]),
         joined(lambda m: m["deciding_agency"]),
         joined(lambda m: m.get("outcome")),
         joined(lambda m: m.get("effective_date")),
-        joined(_term),
-        joined(lambda m: recognition_label(m.get("recognition"))),
+        joined(lambda m: names["lifetime"] if m.get("lifetime") else m.get("term_end") or "—"),
+        joined(lambda m: names[("recognition", m.get("recognition"))]),
     ]
+
+
+def _names() -> dict:
+    """Every label a workbook row can show, in the current language."""
+    from app.records.models import RecognitionDecision
+    from app.screening.labels import PROBLEM_LABELS
+
+    names: dict = {state: str(label(state)) for state in RowState}
+    names.update({code: str(text) for code, text in PROBLEM_LABELS.items()})
+    names["lifetime"] = _("Lifetime")
+    for value in [None, "own", *(d.value for d in RecognitionDecision)]:
+        names[("recognition", value)] = recognition_label(value)
+    return names
 
 
 def label_problem(code: str):
@@ -100,6 +114,7 @@ def workbook_bytes(screening: Screening) -> bytes:
         sheet = book.create_sheet(_("Screening"))
         sheet.append(xlsx_text_cells(sheet, [_("Purpose"), screening.purpose]))
         sheet.append(xlsx_text_cells(sheet, headers()))
+        names = _names()
         rows = db.session.scalars(
             select(ScreeningRow)
             .where(ScreeningRow.screening_id == screening.id)
@@ -107,7 +122,7 @@ def workbook_bytes(screening: Screening) -> bytes:
             .execution_options(yield_per=2000)
         )
         for row in rows:
-            sheet.append(xlsx_text_cells(sheet, row_cells(row)))
+            sheet.append(xlsx_text_cells(sheet, row_cells(row, names)))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
