@@ -11,8 +11,10 @@ bp = Blueprint("screening", __name__)
 def init_app(app: Flask) -> None:
     from app.core.extension_points import register_nav
     from app.screening import labels, models, views  # noqa: F401  (routes register on import)
+    from app.screening.figures import register_screening_figures
     from app.screening.services import may_screen
 
     labels.register()
+    register_screening_figures()
     app.register_blueprint(bp)
     register_nav(42, "screening.screening_list", _l("Screening"), may_screen)

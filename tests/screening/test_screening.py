@@ -126,3 +126,21 @@ def test_the_demo_has_a_screening_with_hits(app, db, monkeypatch):
     screening = db.session.scalars(select(Screening)).one()
     assert screening.purpose == DEMO_PURPOSE and screening.status.value == "finished"
     assert screening.hits >= 1 and screening.rows_clear == 5 and screening.rows_bad == 1
+
+
+def test_the_statistics_count_screenings_and_hits(make_case, make_user, login):
+    from app.statistics.periods import year_period
+    from app.statistics.sql import FigureQuery
+
+    _, screener, _client, screening = _screened(make_case, make_user, login)
+    db.session.refresh(screening)
+    period = year_period(screening.finished_at.year)
+    query = FigureQuery(period=period, agency_ids=(screener.agency_id,))
+    from app.screening.figures import screened, screenings
+
+    assert screenings(query) == [("screenings", screener.agency_id, 1)]
+    outcomes = {row: n for row, _agency, n in screened(query)}
+    assert outcomes == {"clear": 2, "record": 1, "objection": 0}
+    from app.statistics.figures import FIGURES
+
+    assert {"screenings", "screened"} <= {f.key for f in FIGURES}
