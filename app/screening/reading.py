@@ -19,6 +19,8 @@ from flask_babel import lazy_gettext as _l
 from app.core.errors import InvalidInput
 
 MAX_ROWS = 50_000
+# 50,000 rows of an Excel list take a few megabytes; CSV somewhat more.
+MAX_BYTES = 32 * 1024 * 1024
 
 COLUMNS = {
     "name": ("name", "姓名", "名称", "申请人", "applicant"),
@@ -140,6 +142,10 @@ def read_file(data: bytes) -> list[ListRow]:
     """Every applicant row of the file; refuses a file that is no list or too long."""
     if not data:
         raise InvalidInput(_l("Choose the applicant list (Excel or CSV)."), field="file")
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(
+            _l("The file is larger than 32 MB: no list of 50,000 rows is."), field="file"
+        )
     cells = _workbook_cells(data) if zipfile.is_zipfile(io.BytesIO(data)) else _csv_cells(data)
     return _limited(_rows(cells))
 
