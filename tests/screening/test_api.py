@@ -61,6 +61,9 @@ def test_refusals_are_problems_and_keep_nothing(make_user, client):
 
     from app.screening.models import Screening
 
+    for path in ("/api/v1/screenings/1", "/api/v1/screenings/1/rows"):
+        assert client.get(path).status_code == 401
+    assert client.post("/api/v1/screenings", json={}).status_code == 401
     headers = _headers(make_user)
     empty = client.post("/api/v1/screenings", json={"purpose": "", "rows": []}, headers=headers)
     assert empty.status_code == 422 and empty.content_type == "application/problem+json"
