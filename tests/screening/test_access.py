@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.auth.models import Role
 from app.extensions import db
 from app.screening.models import Screening
 from tests.screening.support import mixed_rows, publish_record, upload, xlsx
@@ -64,3 +66,19 @@ def test_a_screener_never_sees_a_records_case_complainant_or_evidence(make_case,
     for secret in (case.reference, "李娜", "13800000000", case.title, conduct, "/records/"):
         for shown in (page, cells, text):
             assert secret not in shown
+
+
+def test_an_agency_administrator_grants_the_screener_role_in_their_agency(make_user, agency):
+    from app.auth.services import create_user, update_user
+    from app.core.errors import NotAllowed
+
+    admin = make_user("ZJ", roles=("agency_admin",))
+    office = create_user(
+        "zj-office", "项目处", agency("ZJ"), ["screener"], "Kx9#long-pass-2026", admin
+    )
+    assert office.roles == {Role.screener}
+    officer = make_user("ZJ", roles=("officer",))
+    update_user(officer, admin, officer.display_name, None, ["officer", "screener"])
+    assert Role.screener in officer.roles
+    with pytest.raises(NotAllowed):
+        update_user(officer, make_user("JS", roles=("agency_admin",)), "x", None, ["screener"])
