@@ -144,3 +144,22 @@ def test_the_statistics_count_screenings_and_hits(make_case, make_user, login):
     from app.statistics.figures import FIGURES
 
     assert {"screenings", "screened"} <= {f.key for f in FIGURES}
+
+
+def test_a_record_whose_term_ended_today_is_no_hit_though_the_check_still_lists_it(
+    make_case, make_user, login
+):
+    import datetime as dt
+
+    from app.core.calendar import today
+    from app.records.services import integrity_check
+
+    record = publish_record(make_case, make_user)
+    record.term_end = today() - dt.timedelta(days=1)  # the nightly expiry has not run yet
+    db.session.commit()
+    client = login(make_user("ZJ", roles=("screener",)))
+    upload(client, csv_bytes([["张伟", "", HIT_ID, ""]]), name="list.csv")
+    screening = db.session.scalars(select(Screening)).one()
+    assert (screening.rows_clear, screening.rows_record) == (1, 0)
+    officer = make_user("ZJ", roles=("officer",))
+    assert integrity_check(officer, "张伟", "resident_id", HIT_ID) == [record]
