@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         records,
         reporting,
         reports,
+        screening,
         statistics,
     )
 
@@ -86,6 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
         reports,
         exchange,
         reporting,
+        screening,
         statistics,
         backup,
         demo,

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         remedies,
         reports,
         reviews,
+        screening,
         spec,
         statistics,
         transfers,

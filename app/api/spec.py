@@ -26,6 +26,8 @@ class Operation:
     status: int = 200
     errors: dict[int, str] = field(default_factory=dict)
     public: bool = False
+    # A multipart/form-data body of these text fields and one `file` (an upload).
+    upload: tuple[str, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -108,6 +110,23 @@ def build_document(base_url: str = "/api/v1") -> dict:
             item["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": _schema(op.body, defs, "validation")}},
+            }
+        if op.upload:
+            fields = {name: {"type": "string"} for name in op.upload}
+            item["requestBody"] = {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                **fields,
+                                "file": {"type": "string", "format": "binary"},
+                            },
+                            "required": [*op.upload, "file"],
+                        }
+                    }
+                },
             }
         ok: dict = {"description": "Success"}
         if op.response:

@@ -17,6 +17,7 @@ def register() -> None:
             (Role.agency_admin, _l("Agency administrator")),
             (Role.auditor, _l("Auditor")),
             (Role.sysadmin, _l("System administrator")),
+            (Role.screener, _l("Screener (programme office)")),
         ],
         audit={
             "auth.second_step_code": _l("Second sign-in step asked"),

@@ -35,6 +35,8 @@ class Role(enum.StrEnum):
     agency_admin = "agency_admin"
     auditor = "auditor"
     sysadmin = "sysadmin"
+    # A programme office of an authority: batch screening of applicant lists, nothing of cases.
+    screener = "screener"
 
 
 # The platform pseudo-agency: system administrators belong to it, it owns no case.

@@ -61,3 +61,22 @@ def set_xlsx_text(cell, value: str) -> None:
     cell.value = value
     cell.data_type = "s"
     cell.quotePrefix = True
+
+
+def xlsx_text_cells(sheet, values: Iterable[Any]) -> list[Any]:
+    """A row for a write-only sheet (`Workbook(write_only=True)`, for long exports): text a
+    spreadsheet would evaluate becomes a string cell, quote-prefixed, never a formula; other
+    text is written as it is (openpyxl types it a string), so a long export builds a cell
+    object only where one is needed. Numbers stay numbers."""
+    from openpyxl.cell import WriteOnlyCell
+
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            row.append(cell)
+        else:
+            row.append(value)
+    return row

@@ -22,6 +22,7 @@ DEMO_USERS = [
     ("admin", "管理员", ["agency_admin"]),
     ("auditor", "审计员", ["auditor"]),
     ("committee", "委员", ["committee_member"]),
+    ("screener", "筛查员", ["screener"]),
 ]
 
 # The one demo account that signs in with a second factor (TOTP) after the password.

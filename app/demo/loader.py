@@ -140,6 +140,10 @@ def load_demo(seed: int = 2026) -> int:
     demo_documents(agencies, users)
     for publication in publications:
         publication.dispatch()
+    from app.screening.demo import demo_screening
+
+    demo_screening(users["zj-screener"])
+    db.session.commit()
     return len(plan)
 
 

@@ -38,6 +38,7 @@ from app.extensions import db
 from app.records import extension_points as hooks
 from app.records import handoffs, policy
 from app.records.extension_points import Publication
+from app.records.matching import match_subjects
 from app.records.models import (
     AckStatus,
     DraftStage,
@@ -752,17 +753,12 @@ def integrity_check(actor: User, name: str, id_type: str, id_number: str) -> lis
     if len(name) > 200:
         raise InvalidInput(_l("At most 200 characters."), field="name")
     subject = matching_hash(id_type or "resident_id", id_number)
-    records = db.session.scalars(
+    base = (
         visible_records(actor)
-        .where(
-            IntegrityRecord.subject_hash == subject,
-            published(),
-            IntegrityRecord.checkable_at(today()),
-        )
+        .where(published(), IntegrityRecord.checkable_at(today()))
         .options(selectinload(IntegrityRecord.recognitions), selectinload(IntegrityRecord.versions))
-        .order_by(IntegrityRecord.effective_date.desc(), IntegrityRecord.id.desc())
-        .limit(200)
-    ).all()
+    )
+    records = match_subjects([subject], base).get(subject, [])[:200]
     audit.record(
         "record.integrity_check",
         actor=actor,

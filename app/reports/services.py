@@ -11,19 +11,17 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
 
 from app.auth.models import User
 from app.core import audit, pdfsign
-from app.core.calendar import today
 from app.core.crypto import matching_hash
 from app.core.errors import InvalidInput, NotAllowed
 from app.core.identifiers import IdType, clean_id_number, mask_id_number
 from app.core.models import SignedDocument, utcnow
 from app.core.times import local_time
 from app.extensions import db
-from app.records.models import IntegrityRecord, RecordStatus
-from app.records.permissions import published
+from app.records.matching import match_subjects
+from app.records.models import IntegrityRecord
 from app.reports.models import IntegrityReport, SubjectKind
 from app.reports.permissions import can_request_report
 
@@ -45,23 +43,11 @@ def normalise_code(text: str | None) -> str:
 
 
 def records_in_force(subject_hash: str) -> list[IntegrityRecord]:
-    """Every record in force this node holds for the subject, local and received: published,
-    active, its term not ended (China Standard Time), and one a check returns today (not
-    repaired, within its query limit). Published records are seen by every agency's viewing
-    roles, so the set does not depend on who asks."""
-    return list(
-        db.session.scalars(
-            select(IntegrityRecord)
-            .where(
-                IntegrityRecord.subject_hash == subject_hash,
-                published(),
-                IntegrityRecord.status == RecordStatus.active,
-                or_(IntegrityRecord.term_end.is_(None), IntegrityRecord.term_end >= today()),
-                IntegrityRecord.checkable_at(today()),
-            )
-            .order_by(IntegrityRecord.effective_date.desc(), IntegrityRecord.record_uid)
-        )
-    )
+    """Every record in force this node holds for the subject, local and received, as a
+    batch screening finds them (`app.records.matching`: active, its term not ended in China
+    Standard Time, not repaired, within its query limit). Published records are seen by
+    every agency's viewing roles, so the set does not depend on who asks."""
+    return match_subjects([subject_hash]).get(subject_hash, [])
 
 
 def fingerprint(records: list[IntegrityRecord]) -> str:

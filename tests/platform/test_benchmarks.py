@@ -147,6 +147,17 @@ def test_the_exchange_benchmark(bench_env):
     assert checks and 0 < int(checks.group(1)) <= 5, out  # half ask for a number held
 
 
+def test_the_screening_benchmark(bench_env):
+    sizes = ("--records", "300", "--rows", "50", "--hits", "5")
+    out = benchmark(bench_env, "screening", "--database", bench_env["DATABASE_URL"], *sizes)
+    assert re.search(
+        rf"screening 50 rows against 300 records in force: matching {NUMBER} s beside the "
+        rf"floor \(one SQL join of the hashed list\) {NUMBER} s, {NUMBER}x; 5 hits \(floor 5\)",
+        out,
+    ), out
+    assert re.search(rf"whole job {NUMBER} s: .* the job \(matching, .*\) {NUMBER} s", out), out
+
+
 def test_the_case_list_benchmark(seeded_env):
     args = ("--requests", "2", "--clients", "2", "--port", _free_port())
     out = benchmark(seeded_env, "case_list", *args)

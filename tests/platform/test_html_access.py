@@ -656,6 +656,36 @@ MATRIX = {
             ("sh_officer", 200),
         ],
     ),
+    "screening.screening_list": (
+        "GET",
+        lambda w: "/screenings",
+        None,
+        [(ANON, "login"), ("sh_officer", 403), ("sh_admin", 403), ("sh_screener", 200)],
+    ),
+    "screening.new_screening": (
+        "GET",
+        lambda w: "/screenings/new",
+        None,
+        [(ANON, "login"), ("sh_auditor", 403), ("js_sysadmin", 403), ("sh_screener", 200)],
+    ),
+    "screening.screening_detail": (
+        "GET",
+        lambda w: f"/screenings/{w['screening'].id}",
+        None,
+        [(ANON, "login"), ("js_screener", 404), ("sh_officer", 404), ("sh_screener", 200)],
+    ),
+    "screening.download_excel": (
+        "GET",
+        lambda w: f"/screenings/{w['screening'].id}.xlsx",
+        None,
+        [(ANON, "login"), ("js_screener", 404), ("sh_admin", 404), ("sh_screener", 200)],
+    ),
+    "screening.download_pdf": (
+        "GET",
+        lambda w: f"/screenings/{w['screening'].id}.pdf",
+        None,
+        [(ANON, "login"), ("js_screener", 404), ("sh_auditor", 404), ("sh_screener", 200)],
+    ),
     "records.record_list": (
         "GET",
         lambda w: "/records",
@@ -1547,6 +1577,7 @@ def world(make_user, make_case):
             ("auditor", ("auditor",)),
             ("committee", ("committee_member",)),
             ("sysadmin", ("sysadmin",)),
+            ("screener", ("screener",)),
         )
     }
     return World(people, make_case)
@@ -1928,6 +1959,15 @@ class World(dict):
         user = self._member_user(3)
         declare(user, self["review"], "none")
         return user
+
+    def _build_screening(self):
+        from app.screening.reading import ListRow
+        from app.screening.services import start_screening, submit_screening
+
+        rows = [ListRow(2, "王芳", "", "11010119900307123" + "3", "浙江大学")]
+        screener = self["sh_screener"]
+        screening = submit_screening(screener, "2026年度项目申报", lambda: rows)
+        return start_screening(screening, screener)
 
     def _build_peer(self):
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
