@@ -100,7 +100,7 @@ def case_query(user: User, f: CaseFilters, *, visible: bool = True) -> Select:
 
 # A list's total is counted exactly up to here; past it, the planner's estimate is shown as
 # "about N" (PostgreSQL), so no page reads a million index rows to print one number.
-EXACT_COUNT_UP_TO = 10_000
+EXACT_COUNT_UP_TO = 1_000
 
 
 class CasePagination(BoundedSelectPagination):
