@@ -170,6 +170,7 @@ class Case(db.Model):
         Index("ix_cases_due", "due_date"),
         # The dashboard's overdue and due-soon counts of an agency, read from the index alone.
         Index("ix_cases_agency_due", "agency_id", "due_date"),
+        Index("ix_cases_created_by_state", "created_by_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
