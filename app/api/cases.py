@@ -42,7 +42,7 @@ from app.cases.models import (
     TeamRole,
 )
 from app.cases.permissions import get_case_or_404
-from app.cases.queries import SORTS, CaseFilters, case_query, paginate_cases
+from app.cases.queries import SORTS, CaseFilters, paginate_cases
 from app.cases.services import (
     AllegationInput,
     CaseInput,
@@ -97,6 +97,11 @@ class CaseSummary(BaseModel):
 class CaseList(BaseModel):
     items: list[CaseSummary]
     total: int
+    total_estimated: bool = Field(
+        False,
+        description="true when `total` (and so `pages`) is the database's estimate: "
+        "more cases match than the list counts exactly",
+    )
     page: int
     pages: int
     per_page: int
@@ -384,14 +389,13 @@ def list_cases():
         sort=q.sort,
         direction=q.dir,
     )
-    page = paginate_cases(
-        case_query(current(), filters), page=q.page, per_page=q.per_page, error_out=False
-    )
+    page = paginate_cases(current(), filters, page=q.page, per_page=q.per_page, error_out=False)
     return respond(
         CaseList,
         {
             "items": [case_summary(c) for c in page.items],
             "total": page.total,
+            "total_estimated": page.estimated,
             "page": page.page,
             "pages": page.pages,
             "per_page": page.per_page,

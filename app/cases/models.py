@@ -170,6 +170,9 @@ class Case(db.Model):
         Index("ix_cases_due", "due_date"),
         # The dashboard's overdue and due-soon counts of an agency, read from the index alone.
         Index("ix_cases_agency_due", "agency_id", "due_date"),
+        Index("ix_cases_created_by_state", "created_by_id", "state"),
+        # On PostgreSQL migration 0027 adds a pg_trgm GIN index on search_text (the list's
+        # search), which needs the extension and so lives in the migration alone.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

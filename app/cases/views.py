@@ -29,7 +29,6 @@ from app.cases.permissions import (
 from app.cases.preliminary import record_preliminary_report
 from app.cases.queries import (
     CaseFilters,
-    case_query,
     dashboard_counts,
     deadline_cases,
     my_cases,
@@ -131,9 +130,8 @@ def case_list():
         abort(403)  # committee members reach their cases from their reviews; others have none
     filters = filters_from_args()
     problems = filter_problems(filters)
-    query = case_query(current_user, filters)
-    page = paginate_cases(query, per_page=25, max_per_page=100, error_out=False)
-    if page.pages and page.page > page.pages:
+    page = paginate_cases(current_user, filters, per_page=25, max_per_page=100, error_out=False)
+    if page.pages and page.page > page.pages and not page.items:
         # Said, with a link to the last page; not loaded again, so a page past the end costs
         # the queries of any other page.
         problems["page"] = _(

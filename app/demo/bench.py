@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text, update
 
-from app.auth.models import Agency, User
+from app.auth.models import Agency, User, UserRole
 from app.cases.models import (
     Allegation,
     Case,
@@ -31,6 +31,7 @@ from app.cases.models import (
 from app.cases.permissions import is_lead, is_supervisor_of
 from app.cases.services import RULE_VERSION
 from app.core.calendar import CST, today
+from app.core.models import utcnow
 from app.demo import data, scenario
 from app.demo.loader import REASONS, ensure_agencies, ensure_demo_second_factor, ensure_demo_users
 from app.extensions import db
@@ -40,6 +41,10 @@ from app.statistics.summaries import facets, summarise
 HISTORY_PER_CASE = 10
 ACTOR_FOR = {is_supervisor_of: "supervisor", is_lead: "lead"}
 BATCH = 2000
+# An officer sits on a few hundred teams over the years the synthetic cases span, not on every
+# team of the agency: each agency gets one officer per this many of its cases (at least the two
+# demo officers), and each case's team is drawn from them.
+CASES_PER_OFFICER = 250
 
 
 def seed_bench(cases: int, seed: int = 7, batch: int = BATCH) -> int:
@@ -49,7 +54,8 @@ def seed_bench(cases: int, seed: int = 7, batch: int = BATCH) -> int:
     ensure_demo_second_factor(agencies, users)  # password-only sign-in, as in the demo
     db.session.commit()
     rng = random.Random(seed)
-    actors = {code: _actors(users, code) for code in agencies}
+    pool_size = max(2, -(-cases // (len(agencies) * CASES_PER_OFFICER)))
+    actors = {code: _actors(users, code, pool_size) for code in agencies}
     sequences = _current_sequences()
     next_id = (db.session.scalar(select(func.max(Case.id))) or 0) + 1
     states, weights = zip(*data.STATE_SPREAD.items(), strict=True)
@@ -79,13 +85,50 @@ def seed_bench(cases: int, seed: int = 7, batch: int = BATCH) -> int:
     return done
 
 
-def _actors(users: dict[str, User], code: str) -> dict[str, User]:
+def _actors(users: dict[str, User], code: str, pool_size: int) -> dict:
     prefix = code.lower()
+    officers = [users[f"{prefix}-officer"], users[f"{prefix}-officer2"]]
+    officers += _bench_officers(officers[0].agency, prefix, pool_size - len(officers))
     return {
-        "officer": users[f"{prefix}-officer"],
-        "lead": users[f"{prefix}-officer2"],
+        "officer": officers[0],
+        "lead": officers[1],
         "supervisor": users[f"{prefix}-supervisor"],
+        "pool": officers,
     }
+
+
+def _bench_officers(agency: Agency, prefix: str, count: int) -> list[SimpleNamespace]:
+    """`count` synthetic officers of the agency (`sh-bench-0001`, …), made once, in bulk."""
+    if count <= 0:
+        return []
+    names = [f"{prefix}-bench-{n:04d}" for n in range(1, count + 1)]
+    known = set(db.session.scalars(select(User.username).where(User.username.in_(names))))
+    missing = [name for name in names if name not in known]
+    if missing:
+        password_hash = db.session.scalar(
+            select(User.password_hash).where(User.username == f"{prefix}-officer")
+        )
+        db.session.execute(
+            insert(User.__table__),
+            [
+                {
+                    "username": name,
+                    "display_name": f"{agency.name_zh[:2]}专员{name[-4:]}",
+                    "agency_id": agency.id,
+                    "active": True,
+                    "password_hash": password_hash,
+                    "created_at": utcnow(),
+                }
+                for name in missing
+            ],
+        )
+        ids = db.session.execute(select(User.id).where(User.username.in_(missing))).scalars()
+        db.session.execute(
+            insert(UserRole.__table__), [{"user_id": i, "role": "officer"} for i in ids]
+        )
+        db.session.commit()
+    rows = db.session.execute(select(User.id, User.username).where(User.username.in_(names)))
+    return [SimpleNamespace(id=row.id, username=row.username) for row in rows]
 
 
 def _current_sequences() -> dict[tuple[int, int], int]:
@@ -95,7 +138,15 @@ def _current_sequences() -> dict[tuple[int, int], int]:
     }
 
 
-def _synthetic_case(rng, case_id, agency: Agency, state, actors, sequences, rows) -> None:
+def _synthetic_case(rng, case_id, agency: Agency, state, pool, sequences, rows) -> None:
+    registrar, lead, investigator = rng.sample(pool["pool"], 3) if len(pool["pool"]) > 2 else (
+        pool["officer"], pool["lead"], pool["officer"])  # fmt: skip
+    actors = {
+        "officer": investigator,
+        "lead": lead,
+        "supervisor": pool["supervisor"],
+        "registrar": registrar,
+    }
     path = [(step, scenario.DAYS[step.name]) for step in scenario.path(state)]
     last_offset = scenario.duration(state)
     received = today() - dt.timedelta(days=rng.randint(last_offset + 1, last_offset + 2500))
@@ -122,7 +173,7 @@ def _synthetic_case(rng, case_id, agency: Agency, state, actors, sequences, rows
             "state": state.value,
             "version": 1 + len(path),
             "search_text": " ".join([reference, title, *names]).lower(),
-            "created_by_id": actors["officer"].id,
+            "created_by_id": actors["registrar"].id,
             "created_at": _at(received),
             "updated_at": _at(received + dt.timedelta(days=last_offset)),
             "transfer_agency_id": (agency.id % 4) + 1 if state == CaseState.transferred else None,
@@ -219,7 +270,7 @@ def _dates(received: dt.date, state: CaseState, path) -> dict:
 
 
 def _history(case_id: int, received: dt.date, path, actors) -> Iterator[dict]:
-    entries = [("register", None, CaseState.received, received, "officer", {}, None)]
+    entries = [("register", None, CaseState.received, received, "registrar", {}, None)]
     state = CaseState.received
     for step, offset in path:
         day = received + dt.timedelta(days=offset)

@@ -110,12 +110,15 @@ def hand_off(
     to: Iterable[User] | None = None,
     todo: str | None = None,
     dedupe: str | None = None,
+    flush: bool = True,
     **params,
 ) -> list[Notification]:
     """Tells everyone who must act next; returns the notifications added. The caller commits.
 
     `todo` overrides the declared to-do key; `dedupe` makes a re-run add nothing for a
-    recipient who already has that key (daily reminders)."""
+    recipient who already has that key (daily reminders). A caller handing off many objects
+    at once passes `flush=False` and flushes once after the last, so the rows go in one
+    statement."""
     handoff = HANDOFFS[event]
     people = to if to is not None else (handoff.recipients(obj) if handoff.recipients else [])
     unique = {u.id: u for u in people if u is not None and u.active}
@@ -151,7 +154,8 @@ def hand_off(
         )
         db.session.add(row)
         added.append(row)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return added
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app.auth.agencies import case_agencies
-from app.auth.models import Agency, Role
+from app.auth.models import Agency, Role, User, UserRole
 from app.extensions import db
 from app.notifications.handoffs import (
     agency_name,
@@ -230,29 +231,53 @@ def announce_revised(record: IntegrityRecord) -> None:
 
 def announce_published(record: IntegrityRecord) -> None:
     """The other agencies of this node are asked to recognise a record just published."""
-    others = [a for a in _deciding_agencies() if a.id != record.agency_id]
-    _ask_to_recognise("record.published", [record], others)
+    supervisors = _supervisors_by_agency()
+    supervisors.pop(record.agency_id, None)
+    _ask_to_recognise("record.published", [record], supervisors)
 
 
 def announce_received(record_uids: list[str]) -> None:
-    """Each agency of this node decides on recognition: its supervisors hear of each record."""
+    """Each agency of this node decides on recognition: its supervisors hear of each record.
+    The supervisors are read first, in one statement; the records only if anyone is told."""
     if not record_uids:
+        return
+    supervisors = _supervisors_by_agency()
+    if not supervisors:
         return
     records = db.session.scalars(
         select(IntegrityRecord).where(IntegrityRecord.record_uid.in_(record_uids))
     ).all()
-    _ask_to_recognise("record.received", records, _deciding_agencies())
+    _ask_to_recognise("record.received", records, supervisors)
 
 
-def _deciding_agencies() -> list[Agency]:
-    return list(db.session.scalars(case_agencies().where(Agency.is_active.is_(True))))
+def _supervisors_by_agency() -> dict[int, list[User]]:
+    """The active supervisors of every active agency that decides on records, by agency: one
+    statement whatever the number of agencies (a received envelope pays it on every request)."""
+    agencies = case_agencies().where(Agency.is_active.is_(True)).with_only_columns(Agency.id)
+    rows = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.agency_id.in_(agencies.scalar_subquery()),
+            User.active.is_(True),
+            UserRole.role == Role.supervisor,
+        )
+        .options(lazyload(User.agency), lazyload(User.role_rows))
+        .order_by(User.agency_id, User.id)
+    )
+    supervisors: dict[int, list[User]] = {}
+    for user in rows:
+        supervisors.setdefault(user.agency_id, []).append(user)
+    return supervisors
 
 
-def _ask_to_recognise(event: str, records: list[IntegrityRecord], agencies) -> None:
-    for agency in agencies:
-        people = users_with_role(agency.id, Role.supervisor)
+def _ask_to_recognise(event: str, records: list[IntegrityRecord], supervisors: dict) -> None:
+    for agency_id, people in supervisors.items():
         for record in records:
-            hand_off(event, record, to=people, todo=recognition_todo(record.id, agency.id))
+            hand_off(
+                event, record, to=people, todo=recognition_todo(record.id, agency_id), flush=False
+            )
+    db.session.flush()
 
 
 def announce_recognised(record: IntegrityRecord, agency_id: int) -> None:

@@ -317,3 +317,42 @@ def test_a_received_record_asks_each_agencys_supervisors_to_decide_on_recognitio
     db.session.refresh(told[js.id])
     assert not told[sh.id].is_todo and told[js.id].is_todo  # JS has still to decide
     assert record_queue_count(sh) == before - 1
+
+
+def test_receiving_one_envelope_costs_the_same_few_statements_however_many_agencies_and_supervisors(
+    client, db, peer, make_user
+):
+    """The supervisors every agency here must tell are read in one statement, not one per
+    agency (the per-request path paid five more before: the receive benchmark's regression)."""
+    from sqlalchemy import event
+
+    from app.notifications.models import Notification
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def receive(uid: str) -> int:
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.post("/api/exchange/v1/envelopes", json=envelope(peer, uid, 1))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert response.status_code == 200, response.data
+        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    nobody = receive("rec-count-1")
+    for code in ("SH", "JS", "ZJ", "AH"):
+        make_user(code, roles=("supervisor",))
+    db.session.commit()
+    with_supervisors = receive("rec-count-2")
+    # the advisory lock (PostgreSQL), the stored versions, the peer, the supervisors (none)
+    assert nobody <= 4
+    # telling them reads the new record's row, not the supervisors of each agency apart
+    assert with_supervisors == nobody + 1, " | ".join(s[:40] for s in statements)
+    told = db.session.scalars(
+        select(Notification.user_id).where(Notification.kind == "record.received")
+    ).all()
+    assert len(told) == 4
