@@ -1,7 +1,7 @@
 """the cases an officer registered are found from an index
 
 Revision ID: 0026_cases_created_by
-Revises: 0025_evidence_text_codes
+Revises: 0026_screenings
 Create Date: 2026-12-06 20:50:00
 
 An officer's work queue (the navigation's badge on every page) holds the cases of their
@@ -13,7 +13,7 @@ filtered every case of the agency in those states (a million cases: 700 ms, now 
 from alembic import op
 
 revision = "0026_cases_created_by"
-down_revision = "0025_evidence_text_codes"
+down_revision = "0026_screenings"
 branch_labels = None
 depends_on = None
 
