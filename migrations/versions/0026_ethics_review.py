@@ -1,0 +1,469 @@
+"""ethics review: research units and their people, committee entrustments, the re-review
+list, applications with versions, attachments and custody, notices, review members and
+the authority's ethics policy
+
+Revision ID: 0026_ethics_review
+Revises: 0025_evidence_text_codes
+Create Date: 2026-12-06 20:04:46.178290
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0026_ethics_review"
+down_revision = "0025_evidence_text_codes"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "ethics_listed_activities",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=20), nullable=False),
+        sa.Column("title_zh", sa.String(length=300), nullable=False),
+        sa.Column("title_en", sa.String(length=300), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_ethics_listed_activities_created_by_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_listed_activities")),
+        sa.UniqueConstraint("code", name=op.f("uq_ethics_listed_activities_code")),
+    )
+    op.create_table(
+        "ethics_policies",
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("values", sa.JSON(), nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agencies.id"], name=op.f("fk_ethics_policies_agency_id_agencies")
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"], ["users.id"], name=op.f("fk_ethics_policies_updated_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("agency_id", name=op.f("pk_ethics_policies")),
+    )
+    op.create_table(
+        "ethics_units",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "university",
+                "institute",
+                "hospital",
+                "firm",
+                "centre",
+                name="unitkind",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("panel_id", sa.Integer(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agencies.id"], name=op.f("fk_ethics_units_agency_id_agencies")
+        ),
+        sa.ForeignKeyConstraint(
+            ["panel_id"],
+            ["committee_panels.id"],
+            name=op.f("fk_ethics_units_panel_id_committee_panels"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_units")),
+        sa.UniqueConstraint("agency_id", "name", name=op.f("uq_ethics_units_agency_id_name")),
+        sa.UniqueConstraint("panel_id", name=op.f("uq_ethics_units_panel_id")),
+    )
+    with op.batch_alter_table("ethics_units", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ethics_units_agency_id"), ["agency_id"], unique=False)
+
+    op.create_table(
+        "ethics_entrustments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("scope", sa.Text(), nullable=False),
+        sa.Column("document_ref", sa.String(length=120), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("end_reason", sa.Text(), nullable=True),
+        sa.CheckConstraint(
+            "ended_at IS NULL OR end_reason IS NOT NULL",
+            name=op.f("ck_ethics_entrustments_entrustment_end_has_reason"),
+        ),
+        sa.CheckConstraint(
+            "ends_on >= starts_on", name=op.f("ck_ethics_entrustments_entrustment_dates_order")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_ethics_entrustments_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["panel_id"],
+            ["committee_panels.id"],
+            name=op.f("fk_ethics_entrustments_panel_id_committee_panels"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"],
+            ["ethics_units.id"],
+            name=op.f("fk_ethics_entrustments_unit_id_ethics_units"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_entrustments")),
+    )
+    with op.batch_alter_table("ethics_entrustments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ethics_entrustments_panel_id"), ["panel_id"], unique=False
+        )
+        batch_op.create_index("ix_ethics_entrustments_unit", ["unit_id", "starts_on"], unique=False)
+
+    op.create_table(
+        "ethics_unit_users",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum("applicant", "office", name="unitrole", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["ethics_units.id"], name=op.f("fk_ethics_unit_users_unit_id_ethics_units")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_ethics_unit_users_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("user_id", "role", name=op.f("pk_ethics_unit_users")),
+    )
+    with op.batch_alter_table("ethics_unit_users", schema=None) as batch_op:
+        batch_op.create_index("ix_ethics_unit_users_unit", ["unit_id", "role"], unique=False)
+
+    op.create_table(
+        "ethics_applications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference", sa.String(length=40), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("applicant_id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=True),
+        sa.Column("entrustment_id", sa.Integer(), nullable=True),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "draft",
+                "submitted",
+                "returned",
+                "accepted",
+                "decided",
+                "withdrawn",
+                name="appstate",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "procedure",
+            sa.Enum(
+                "general", "simplified", "emergency", name="procedure", native_enum=False, length=16
+            ),
+            nullable=True,
+        ),
+        sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column("multi_site", sa.Boolean(), nullable=False),
+        sa.Column("lead_unit", sa.String(length=200), nullable=True),
+        sa.Column("listed_id", sa.Integer(), nullable=True),
+        sa.Column("versions_count", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision_due", sa.Date(), nullable=True),
+        sa.Column("emergency_due", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("proposed_decision", sa.String(length=24), nullable=True),
+        sa.Column("meeting_date", sa.Date(), nullable=True),
+        sa.Column("minutes", sa.Text(), nullable=True),
+        sa.Column("tally", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("decision", sa.String(length=24), nullable=True),
+        sa.Column("decision_reasons", sa.Text(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "state <> 'accepted' OR (procedure IS NOT NULL AND accepted_at IS NOT NULL"
+            " AND decision_due IS NOT NULL)",
+            name=op.f("ck_ethics_applications_accepted_has_procedure"),
+        ),
+        sa.CheckConstraint(
+            "state <> 'decided' OR (decision IS NOT NULL AND decision_reasons IS NOT NULL"
+            " AND decided_at IS NOT NULL)",
+            name=op.f("ck_ethics_applications_decided_has_decision"),
+        ),
+        sa.CheckConstraint(
+            "NOT multi_site OR lead_unit IS NOT NULL",
+            name=op.f("ck_ethics_applications_multi_site_names_lead_unit"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["applicant_id"], ["users.id"], name=op.f("fk_ethics_applications_applicant_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entrustment_id"],
+            ["ethics_entrustments.id"],
+            name=op.f("fk_ethics_applications_entrustment_id_ethics_entrustments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["listed_id"],
+            ["ethics_listed_activities.id"],
+            name=op.f("fk_ethics_applications_listed_id_ethics_listed_activities"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["panel_id"],
+            ["committee_panels.id"],
+            name=op.f("fk_ethics_applications_panel_id_committee_panels"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"],
+            ["ethics_units.id"],
+            name=op.f("fk_ethics_applications_unit_id_ethics_units"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_applications")),
+        sa.UniqueConstraint("reference", name=op.f("uq_ethics_applications_reference")),
+    )
+    with op.batch_alter_table("ethics_applications", schema=None) as batch_op:
+        batch_op.create_index("ix_ethics_applications_panel", ["panel_id", "state"], unique=False)
+        batch_op.create_index("ix_ethics_applications_unit", ["unit_id", "id"], unique=False)
+
+    op.create_table(
+        "ethics_application_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column("attachments", sa.JSON(), nullable=False),
+        sa.Column("submitted_by_id", sa.Integer(), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["ethics_applications.id"],
+            name=op.f("fk_ethics_application_versions_application_id_ethics_applications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["submitted_by_id"],
+            ["users.id"],
+            name=op.f("fk_ethics_application_versions_submitted_by_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_application_versions")),
+        sa.UniqueConstraint(
+            "application_id",
+            "number",
+            name=op.f("uq_ethics_application_versions_application_id_number"),
+        ),
+    )
+    op.create_table(
+        "ethics_attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("item", sa.String(length=40), nullable=False),
+        sa.Column("original_name", sa.String(length=255), nullable=False),
+        sa.Column("blob_sha256", sa.String(length=64), nullable=False),
+        sa.Column("added_by_id", sa.Integer(), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["added_by_id"], ["users.id"], name=op.f("fk_ethics_attachments_added_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["ethics_applications.id"],
+            name=op.f("fk_ethics_attachments_application_id_ethics_applications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["blob_sha256"],
+            ["evidence_blobs.sha256"],
+            name=op.f("fk_ethics_attachments_blob_sha256_evidence_blobs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_attachments")),
+    )
+    with op.batch_alter_table("ethics_attachments", schema=None) as batch_op:
+        batch_op.create_index("ix_ethics_attachments_app", ["application_id", "id"], unique=False)
+
+    op.create_table(
+        "ethics_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("version_number", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("accepted", "returned", name="noticekind", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column(
+            "procedure",
+            sa.Enum(
+                "general", "simplified", "emergency", name="procedure", native_enum=False, length=16
+            ),
+            nullable=True,
+        ),
+        sa.Column("missing", sa.JSON(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("by_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind <> 'accepted' OR procedure IS NOT NULL",
+            name=op.f("ck_ethics_notices_acceptance_names_procedure"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["ethics_applications.id"],
+            name=op.f("fk_ethics_notices_application_id_ethics_applications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["by_id"], ["users.id"], name=op.f("fk_ethics_notices_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_notices")),
+    )
+    with op.batch_alter_table("ethics_notices", schema=None) as batch_op:
+        batch_op.create_index("ix_ethics_notices_app", ["application_id", "id"], unique=False)
+
+    op.create_table(
+        "ethics_review_members",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("seat_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum(
+                "chair",
+                "vice_chair",
+                "member",
+                "consultant",
+                name="seatrole",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "category",
+            sa.Enum(
+                "peer", "ethics", "legal", "outside", name="category", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column("named", sa.Boolean(), nullable=False),
+        sa.Column("declared_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("conflict_note", sa.Text(), nullable=True),
+        sa.Column("recused", sa.Boolean(), nullable=False),
+        sa.Column("recusal_reason", sa.Text(), nullable=True),
+        sa.Column(
+            "attendance",
+            sa.Enum(
+                "present", "absent", "recused", name="attendance", native_enum=False, length=16
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "choice",
+            sa.Enum("endorse", "return", "abstain", name="choice", native_enum=False, length=16),
+            nullable=True,
+        ),
+        sa.Column("opinion", sa.Text(), nullable=True),
+        sa.Column("voted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "NOT recused OR recusal_reason IS NOT NULL",
+            name=op.f("ck_ethics_review_members_ethics_recusal_reason"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["ethics_applications.id"],
+            name=op.f("fk_ethics_review_members_application_id_ethics_applications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["seat_id"],
+            ["committee_seats.id"],
+            name=op.f("fk_ethics_review_members_seat_id_committee_seats"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_review_members")),
+        sa.UniqueConstraint(
+            "application_id",
+            "seat_id",
+            name=op.f("uq_ethics_review_members_application_id_seat_id"),
+        ),
+    )
+    with op.batch_alter_table("ethics_review_members", schema=None) as batch_op:
+        batch_op.create_index("ix_ethics_review_members_seat", ["seat_id"], unique=False)
+
+    op.create_table(
+        "ethics_attachment_custody",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("attachment_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "action",
+            sa.Enum(
+                "added", "downloaded", "removed", name="custodyaction", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column("actor_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["users.id"], name=op.f("fk_ethics_attachment_custody_actor_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["attachment_id"],
+            ["ethics_attachments.id"],
+            name=op.f("fk_ethics_attachment_custody_attachment_id_ethics_attachments"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_attachment_custody")),
+    )
+    with op.batch_alter_table("ethics_attachment_custody", schema=None) as batch_op:
+        batch_op.create_index("ix_ethics_attachment_custody", ["attachment_id", "id"], unique=False)
+
+
+def downgrade():
+
+    with op.batch_alter_table("ethics_attachment_custody", schema=None) as batch_op:
+        batch_op.drop_index("ix_ethics_attachment_custody")
+
+    op.drop_table("ethics_attachment_custody")
+    with op.batch_alter_table("ethics_review_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_ethics_review_members_seat")
+
+    op.drop_table("ethics_review_members")
+    with op.batch_alter_table("ethics_notices", schema=None) as batch_op:
+        batch_op.drop_index("ix_ethics_notices_app")
+
+    op.drop_table("ethics_notices")
+    with op.batch_alter_table("ethics_attachments", schema=None) as batch_op:
+        batch_op.drop_index("ix_ethics_attachments_app")
+
+    op.drop_table("ethics_attachments")
+    op.drop_table("ethics_application_versions")
+    with op.batch_alter_table("ethics_applications", schema=None) as batch_op:
+        batch_op.drop_index("ix_ethics_applications_unit")
+        batch_op.drop_index("ix_ethics_applications_panel")
+
+    op.drop_table("ethics_applications")
+    with op.batch_alter_table("ethics_unit_users", schema=None) as batch_op:
+        batch_op.drop_index("ix_ethics_unit_users_unit")
+
+    op.drop_table("ethics_unit_users")
+    with op.batch_alter_table("ethics_entrustments", schema=None) as batch_op:
+        batch_op.drop_index("ix_ethics_entrustments_unit")
+        batch_op.drop_index(batch_op.f("ix_ethics_entrustments_panel_id"))
+
+    op.drop_table("ethics_entrustments")
+    with op.batch_alter_table("ethics_units", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ethics_units_agency_id"))
+
+    op.drop_table("ethics_units")
+    op.drop_table("ethics_policies")
+    op.drop_table("ethics_listed_activities")
