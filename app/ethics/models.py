@@ -305,7 +305,7 @@ class EthicsPolicy(db.Model):
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class ReviewMember(db.Model):
+class EthicsMember(db.Model):
     """One committee seat's part in the review of an application: the declaration before
     any material, a recusal, attendance and the vote on the decision put to the meeting.
     The seat's role and category are copied at acceptance, as in committee reviews, and

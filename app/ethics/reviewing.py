@@ -25,7 +25,7 @@ from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems
 from app.core.models import utcnow
 from app.ethics import permissions as perm
 from app.ethics import policy
-from app.ethics.models import Application, AppState, Procedure, ReviewMember
+from app.ethics.models import Application, AppState, Procedure, EthicsMember
 from app.extensions import db
 
 DECISION_LABELS = {
@@ -40,13 +40,13 @@ def member_full_condition(user: User):
     """A member sees an application's material once they declared no conflict in its review
     (a recusal, by their own declaration or the office's, takes it away)."""
     declared = (
-        select(ReviewMember.application_id)
-        .join(PanelSeat, PanelSeat.id == ReviewMember.seat_id)
+        select(EthicsMember.application_id)
+        .join(PanelSeat, PanelSeat.id == EthicsMember.seat_id)
         .join(Expert, Expert.id == PanelSeat.expert_id)
         .where(
             Expert.user_id == user.id,
-            ReviewMember.declared_at.is_not(None),
-            ReviewMember.recused.is_(False),
+            EthicsMember.declared_at.is_not(None),
+            EthicsMember.recused.is_(False),
         )
     )
     return and_(Application.id.in_(declared), Application.state.in_(_REVIEWED))
@@ -64,12 +64,12 @@ def _seats_in_term(application: Application) -> list[PanelSeat]:
     ]
 
 
-def members_of(application: Application) -> list[ReviewMember]:
+def members_of(application: Application) -> list[EthicsMember]:
     return list(
         db.session.scalars(
-            select(ReviewMember)
-            .where(ReviewMember.application_id == application.id)
-            .order_by(ReviewMember.id)
+            select(EthicsMember)
+            .where(EthicsMember.application_id == application.id)
+            .order_by(EthicsMember.id)
         )
     )
 
@@ -80,7 +80,7 @@ def _seat_members(application: Application, seats, *, named: bool = False) -> No
         if seat.id in have:
             continue
         db.session.add(
-            ReviewMember(
+            EthicsMember(
                 application_id=application.id,
                 seat_id=seat.id,
                 role=seat.role,
@@ -113,12 +113,12 @@ def open_review(application: Application, named_seat_ids=None) -> None:
     _seat_members(application, chosen, named=True)
 
 
-def member_of(application: Application, user: User) -> ReviewMember | None:
+def member_of(application: Application, user: User) -> EthicsMember | None:
     return db.session.scalar(
-        select(ReviewMember)
-        .join(PanelSeat, PanelSeat.id == ReviewMember.seat_id)
+        select(EthicsMember)
+        .join(PanelSeat, PanelSeat.id == EthicsMember.seat_id)
         .join(Expert, Expert.id == PanelSeat.expert_id)
-        .where(ReviewMember.application_id == application.id, Expert.user_id == user.id)
+        .where(EthicsMember.application_id == application.id, Expert.user_id == user.id)
     )
 
 
@@ -141,7 +141,7 @@ def _audited(action, actor, application, details) -> None:
     )
 
 
-def declare(actor: User, application: Application, conflict: bool, note=None) -> ReviewMember:
+def declare(actor: User, application: Application, conflict: bool, note=None) -> EthicsMember:
     """The member's declaration, before any material: a conflict recuses them."""
     member = member_of(application, actor)
     if member is None:
@@ -162,7 +162,7 @@ def declare(actor: User, application: Application, conflict: bool, note=None) ->
     return member
 
 
-def recuse(actor: User, application: Application, member_id, reason) -> ReviewMember:
+def recuse(actor: User, application: Application, member_id, reason) -> EthicsMember:
     """The office recuses a member with a reason; they lose the material at once."""
     _require_office_review(actor, application)
     member = _member_by_id(application, member_id)
@@ -177,9 +177,9 @@ def recuse(actor: User, application: Application, member_id, reason) -> ReviewMe
     return member
 
 
-def _member_by_id(application: Application, member_id) -> ReviewMember:
+def _member_by_id(application: Application, member_id) -> EthicsMember:
     try:
-        member = db.session.get(ReviewMember, int(member_id))
+        member = db.session.get(EthicsMember, int(member_id))
     except (TypeError, ValueError):
         member = None
     if member is None or member.application_id != application.id:
@@ -216,7 +216,7 @@ def propose(actor: User, application: Application, decision, meeting_date=None) 
     _audited("ethics.review.propose", actor, application, {"decision": decision})
 
 
-def vote(actor: User, application: Application, choice, opinion=None) -> ReviewMember:
+def vote(actor: User, application: Application, choice, opinion=None) -> EthicsMember:
     """A member's vote on the proposed decision: after declaring no conflict, once, before
     the close; consultants advise but never vote."""
     member = member_of(application, actor)
