@@ -25,7 +25,7 @@ from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems
 from app.core.models import utcnow
 from app.ethics import permissions as perm
 from app.ethics import policy
-from app.ethics.models import Application, AppState, Procedure, EthicsMember
+from app.ethics.models import Application, AppState, EthicsMember, Procedure
 from app.extensions import db
 
 DECISION_LABELS = {

@@ -477,12 +477,13 @@ def accept_application(actor: User, application: Application, procedure) -> Noti
     _require_office(actor, application)
     agency_id = application.unit.agency_id
     now = utcnow()
+    due = policy.decision_due(agency_id, today())
+    hours = policy.value(agency_id, "emergency_hours")
     application.state = AppState.accepted
     application.procedure = procedure
     application.accepted_at = now
-    application.decision_due = policy.decision_due(agency_id, today())
+    application.decision_due = due
     if procedure is Procedure.emergency:
-        hours = policy.value(agency_id, "emergency_hours")
         application.emergency_due = now + dt.timedelta(hours=hours)
     notice = _notice(application, actor, NoticeKind.accepted, procedure=procedure)
     _audited("ethics.app.accept", actor, application, {"procedure": procedure.value})

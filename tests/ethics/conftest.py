@@ -12,7 +12,13 @@ import pytest
 
 from app.committees.models import PanelKind
 from app.committees.rules import Category, SeatRole
-from app.committees.services import ExpertInput, create_panel, register_expert, seat_expert
+from app.committees.services import (
+    ExpertInput,
+    create_panel,
+    link_expert_account,
+    register_expert,
+    seat_expert,
+)
 from app.ethics import services
 from app.ethics.models import UnitKind
 from tests.conftest import password_hash
@@ -50,41 +56,45 @@ def upload(data: bytes = PDF, name: str = "file.pdf") -> services.Upload:
     return services.Upload(io.BytesIO(data), name)
 
 
-def _member_account(user):
-    user.password_hash = password_hash()
-    return user
+def _seat(admin, make_user, panel, name, institution, gender, cat, role):
+    """An expert with an account of the test password (linked, so seating makes none)."""
+    person = register_expert(
+        admin,
+        ExpertInput(
+            name=name,
+            institution=institution,
+            gender=gender,
+            categories=[cat.value],
+            fields="医学伦理",
+            email=None,
+            phone=None,
+        ),
+    )
+    link_expert_account(admin, person, make_user("SH", roles=("committee_member",)))
+    seat_expert(admin, panel, person, role, cat, START, END)
+    return person.user
 
 
 @pytest.fixture
 def world(db, make_user):
     admin = make_user("SH", roles=("agency_admin",))
     panel = create_panel(admin, PanelKind.ethics, "甲大学科技伦理委员会")
-    members = []
-    for i in range(7):
-        cat = CATS[i % 4]
-        person = register_expert(
+    members = [
+        _seat(
             admin,
-            ExpertInput(
-                name=f"伦理委员{i}",
-                institution="甲大学" if i else "乙医院",
-                gender=("female", "male")[i % 2],
-                categories=[cat.value],
-                fields="医学伦理",
-                email=None,
-                phone=None,
-            ),
+            make_user,
+            panel,
+            f"伦理委员{i}",
+            "甲大学" if i else "乙医院",
+            ("female", "male")[i % 2],
+            CATS[i % 4],
+            SeatRole.chair if i == 0 else SeatRole.member,
         )
-        role = SeatRole.chair if i == 0 else SeatRole.member
-        seat_expert(admin, panel, person, role, cat, START, END)
-        members.append(_member_account(person.user))
-    consultant = register_expert(
-        admin,
-        ExpertInput(
-            name="独立顾问", institution="丙所", gender="male", categories=["peer"],
-            fields="", email=None, phone=None,
-        ),
+        for i in range(7)
+    ]
+    consultant = _seat(
+        admin, make_user, panel, "独立顾问", "丙所", "male", Category.peer, SeatRole.consultant
     )
-    seat_expert(admin, panel, consultant, SeatRole.consultant, Category.peer, START, END)
     unit_a = services.create_unit(admin, "甲大学", UnitKind.university)
     services.set_unit_committee(admin, unit_a, panel.id)
     unit_b = services.create_unit(admin, "乙医院", UnitKind.hospital)
@@ -101,7 +111,7 @@ def world(db, make_user):
         admin=admin,
         panel=panel,
         members=members,
-        consultant=_member_account(consultant.user),
+        consultant=consultant,
         unit_a=unit_a,
         unit_b=unit_b,
         applicant=unit_user(unit_a, "a-applicant", "applicant"),

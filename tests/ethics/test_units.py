@@ -45,5 +45,7 @@ def test_a_committee_is_one_units_own_and_an_entrustment_has_dates(world):
 
 def test_another_provinces_panel_cannot_be_entrusted_here(world, make_user):
     with pytest.raises(InvalidInput):
-        services.entrust(world.admin, world.unit_b, 999999, "范围", "号", "2026-01-01", "2026-12-31")
+        services.entrust(
+            world.admin, world.unit_b, 999999, "范围", "号", "2026-01-01", "2026-12-31"
+        )
     assert Role.agency_admin in world.admin.roles
