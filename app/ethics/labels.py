@@ -52,6 +52,8 @@ AUDIT = {
     "ethics.review.to_meeting": _l("Simplified review sent to a meeting"),
     "ethics.review.attendance": _l("Ethics meeting attendance recorded"),
     "ethics.review.decide": _l("Ethics review decided"),
+    "ethics.letter.requested": _l("Ethics decision letter numbered and queued"),
+    "ethics.letter.downloaded": _l("Ethics decision letter downloaded"),
 }
 OBJECTS = {
     "Unit": _l("Research unit"),

@@ -334,3 +334,23 @@ class EthicsMember(db.Model):
     voted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     seat: Mapped[PanelSeat] = relationship(lazy="joined")
+
+
+class DecisionLetter(db.Model):
+    """The numbered decision letter (伦理审查批件/决定书) of a decided application: a PDF
+    rendered in the background, stored with its SHA-256 so a copy handed back verifies."""
+
+    __tablename__ = "ethics_letters"
+    __table_args__ = (UniqueConstraint("panel_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"), unique=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("committee_panels.id"))
+    number: Mapped[str] = mapped_column(String(60))
+    sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    path: Mapped[str | None] = mapped_column(String(300))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    generated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

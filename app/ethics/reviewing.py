@@ -340,6 +340,9 @@ def close_review(actor: User, application: Application, reasons, minutes=None) -
     application.decided_at = utcnow()
     application.state = AppState.decided
     _audited("ethics.review.decide", actor, application, {"decision": application.decision})
+    from app.ethics.letters import request_letter
+
+    request_letter(application, actor)
 
 
 def _why(result):

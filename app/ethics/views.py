@@ -97,6 +97,9 @@ def _detail_data(application: Application, level: str) -> dict:
     )
     if application.procedure is not None and application.panel is not None:
         data["count"] = reviewing.tally(application)
+    from app.ethics.letters import letter_of
+
+    data["letter"] = letter_of(application)
     return data
 
 
@@ -470,3 +473,46 @@ def ethics_item(key: str) -> str:
 @bp.app_template_filter("ethics_decision")
 def ethics_decision(key) -> str:
     return str(reviewing.DECISION_LABELS.get(key, "—")) if key else "—"
+
+
+@bp.route("/<reference>/letter")
+@login_required
+def letter(reference: str):
+    from app.ethics.letters import letter_of, letter_path
+
+    application, _level = load_application(reference)
+    row = letter_of(application)
+    if row is None or row.path is None:
+        abort(404)
+    audit.record(
+        "ethics.letter.downloaded",
+        actor=current_user,
+        obj=application,
+        agency_id=application.unit.agency_id,
+        details={"ref": application.reference, "number": row.number},
+    )
+    db.session.commit()
+    return send_file(
+        letter_path(row),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{application.reference}-decision.pdf",
+    )
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@login_required
+def verify():
+    from app.ethics.letters import verify_letter
+
+    if not perm.may_see_ethics(current_user):
+        abort(403)
+    if request.method == "GET":
+        return render_template("ethics/verify.html", result=None)
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    if not data.startswith(b"%PDF-"):
+        flash(_("Choose the PDF of a decision letter."), "danger")
+        return render_template("ethics/verify.html", result=None), 400
+    row = verify_letter(data)
+    return render_template("ethics/verify.html", result={"ok": row is not None, "letter": row})

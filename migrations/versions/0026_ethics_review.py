@@ -1,10 +1,10 @@
 """ethics review: research units and their people, committee entrustments, the re-review
-list, applications with versions, attachments and custody, notices, review members and
-the authority's ethics policy
+list, applications with versions, attachments and custody, notices, review members,
+decision letters and the authority's ethics policy
 
 Revision ID: 0026_ethics_review
 Revises: 0025_evidence_text_codes
-Create Date: 2026-12-06 20:04:46.178290
+Create Date: 2026-12-06 20:19:45.332929
 
 """
 
@@ -296,6 +296,37 @@ def upgrade():
         batch_op.create_index("ix_ethics_attachments_app", ["application_id", "id"], unique=False)
 
     op.create_table(
+        "ethics_letters",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=60), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("path", sa.String(length=300), nullable=True),
+        sa.Column("pages", sa.Integer(), nullable=True),
+        sa.Column("job_id", sa.String(length=36), nullable=True),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("generated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["ethics_applications.id"],
+            name=op.f("fk_ethics_letters_application_id_ethics_applications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["panel_id"],
+            ["committee_panels.id"],
+            name=op.f("fk_ethics_letters_panel_id_committee_panels"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"], ["users.id"], name=op.f("fk_ethics_letters_requested_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_letters")),
+        sa.UniqueConstraint("application_id", name=op.f("uq_ethics_letters_application_id")),
+        sa.UniqueConstraint("panel_id", "number", name=op.f("uq_ethics_letters_panel_id_number")),
+        sa.UniqueConstraint("sha256", name=op.f("uq_ethics_letters_sha256")),
+    )
+    op.create_table(
         "ethics_notices",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("application_id", sa.Integer(), nullable=False),
@@ -442,6 +473,7 @@ def downgrade():
         batch_op.drop_index("ix_ethics_notices_app")
 
     op.drop_table("ethics_notices")
+    op.drop_table("ethics_letters")
     with op.batch_alter_table("ethics_attachments", schema=None) as batch_op:
         batch_op.drop_index("ix_ethics_attachments_app")
 
