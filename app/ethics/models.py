@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Agency, User
-from app.committees.models import Panel, PanelSeat, value_enum
+from app.committees.models import Expert, Panel, PanelSeat, SeatStatus, value_enum
 from app.committees.rules import Attendance, Category, Choice, SeatRole
 from app.core.models import BigId, str_enum, utcnow
 from app.extensions import db
@@ -59,6 +59,7 @@ class AppState(enum.StrEnum):
     submitted = "submitted"  # waiting for the office's acceptance
     returned = "returned"  # one notice listed every missing item; the applicant completes it
     accepted = "accepted"  # under review by the named procedure
+    preliminary = "preliminary"  # a listed activity approved first: waits for re-review
     decided = "decided"
     withdrawn = "withdrawn"
 
@@ -201,6 +202,7 @@ class Application(db.Model):
     emergency_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # The review: the decision put to the members, its count and the decision taken.
     proposed_decision: Mapped[str | None] = mapped_column(String(24))
+    preliminary_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     meeting_date: Mapped[dt.date | None] = mapped_column(Date)
     minutes: Mapped[str | None] = mapped_column(Text)
     tally: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
@@ -354,3 +356,60 @@ class DecisionLetter(db.Model):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     generated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RereviewState(enum.StrEnum):
+    filed = "filed"  # the unit filed it with the authority
+    panel = "panel"  # the authority formed the panel; experts declare and vote
+    agreed = "agreed"
+    disagreed = "disagreed"
+
+
+class Rereview(db.Model):
+    """Expert re-review (专家复核, art. 25–30) of a listed activity after the committee's
+    preliminary approval, organised by the unit's authority."""
+
+    __tablename__ = "ethics_rereviews"
+    __table_args__ = (Index("ix_ethics_rereviews_agency", "agency_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    state: Mapped[RereviewState] = mapped_column(str_enum(RereviewState, 16))
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    formed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reasons: Mapped[str | None] = mapped_column(Text)
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    application: Mapped[Application] = relationship()
+    experts: Mapped[list[RereviewExpert]] = relationship(
+        back_populates="rereview", order_by="RereviewExpert.id", lazy="selectin"
+    )
+
+
+class RereviewExpert(db.Model):
+    """An expert of the regional pool on a re-review panel: another province's expert
+    accepts the seat first, as for committees; declares before the material; votes."""
+
+    __tablename__ = "ethics_rereview_experts"
+    __table_args__ = (
+        UniqueConstraint("rereview_id", "expert_id"),
+        Index("ix_ethics_rereview_experts_expert", "expert_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rereview_id: Mapped[int] = mapped_column(ForeignKey("ethics_rereviews.id"))
+    expert_id: Mapped[int] = mapped_column(ForeignKey("committee_experts.id"))
+    category: Mapped[Category] = mapped_column(str_enum(Category, 16))
+    status: Mapped[SeatStatus] = mapped_column(str_enum(SeatStatus, 16))
+    declared_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    recused: Mapped[bool] = mapped_column(Boolean, default=False)
+    conflict_note: Mapped[str | None] = mapped_column(Text)
+    choice: Mapped[str | None] = mapped_column(String(16))  # agree / disagree
+    opinion: Mapped[str | None] = mapped_column(Text)
+    voted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    rereview: Mapped[Rereview] = relationship(back_populates="experts")
+    expert: Mapped[Expert] = relationship(lazy="joined")

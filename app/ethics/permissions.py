@@ -61,9 +61,11 @@ def _conditions(user: User) -> list[tuple[str, object]]:
             ),
         ),
     ]
+    from app.ethics.rereview import expert_full_condition, expert_summary_condition
     from app.ethics.reviewing import member_full_condition
 
     conditions.append((FULL, member_full_condition(user)))
+    conditions.append((FULL, expert_full_condition(user)))
     conditions.append(
         (
             SUMMARY,
@@ -73,6 +75,7 @@ def _conditions(user: User) -> list[tuple[str, object]]:
             ),
         )
     )
+    conditions.append((SUMMARY, expert_summary_condition(user)))
     if _authority(user):
         units = select(Unit.id).where(Unit.agency_id == user.agency_id)
         conditions.append(

@@ -52,7 +52,7 @@ def member_full_condition(user: User):
     return and_(Application.id.in_(declared), Application.state.in_(_REVIEWED))
 
 
-_REVIEWED = (AppState.accepted, AppState.decided)
+_REVIEWED = (AppState.accepted, AppState.preliminary, AppState.decided)
 
 
 def _seats_in_term(application: Application) -> list[PanelSeat]:
@@ -335,11 +335,26 @@ def close_review(actor: User, application: Application, reasons, minutes=None) -
         }
     application.tally = record
     application.minutes = (minutes or "").strip() or None
-    application.decision = application.proposed_decision
+    application.decision_reasons = reasons
+    if application.listed_id is not None and application.proposed_decision in APPROVALS:
+        # A listed activity's approval is preliminary: the decision waits for re-review.
+        application.preliminary_at = utcnow()
+        application.state = AppState.preliminary
+        _audited("ethics.review.preliminary", actor, application, {})
+        return
+    finish_decision(actor, application, application.proposed_decision, reasons)
+
+
+APPROVALS = ("approve", "approve_modified")
+
+
+def finish_decision(actor: User, application: Application, decision: str, reasons: str) -> None:
+    """The committee's decision, numbered in its letter, rendered in the background."""
+    application.decision = decision
     application.decision_reasons = reasons
     application.decided_at = utcnow()
     application.state = AppState.decided
-    _audited("ethics.review.decide", actor, application, {"decision": application.decision})
+    _audited("ethics.review.decide", actor, application, {"decision": decision})
     from app.ethics.letters import request_letter
 
     request_letter(application, actor)

@@ -3,7 +3,7 @@ files, notices, versions and review, and the authority's units, list and policy.
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, send_file, url_for
+from flask import abort, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select

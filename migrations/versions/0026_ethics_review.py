@@ -1,10 +1,10 @@
 """ethics review: research units and their people, committee entrustments, the re-review
 list, applications with versions, attachments and custody, notices, review members,
-decision letters and the authority's ethics policy
+decision letters, expert re-reviews and the authority's ethics policy
 
 Revision ID: 0026_ethics_review
 Revises: 0025_evidence_text_codes
-Create Date: 2026-12-06 20:19:45.332929
+Create Date: 2026-12-06 20:25:58.541811
 
 """
 
@@ -164,6 +164,7 @@ def upgrade():
                 "submitted",
                 "returned",
                 "accepted",
+                "preliminary",
                 "decided",
                 "withdrawn",
                 name="appstate",
@@ -190,6 +191,7 @@ def upgrade():
         sa.Column("decision_due", sa.Date(), nullable=True),
         sa.Column("emergency_due", sa.DateTime(timezone=True), nullable=True),
         sa.Column("proposed_decision", sa.String(length=24), nullable=True),
+        sa.Column("preliminary_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("meeting_date", sa.Date(), nullable=True),
         sa.Column("minutes", sa.Text(), nullable=True),
         sa.Column("tally", sa.JSON(none_as_null=True), nullable=True),
@@ -365,6 +367,50 @@ def upgrade():
         batch_op.create_index("ix_ethics_notices_app", ["application_id", "id"], unique=False)
 
     op.create_table(
+        "ethics_rereviews",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "filed",
+                "panel",
+                "agreed",
+                "disagreed",
+                name="rereviewstate",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("filed_by_id", sa.Integer(), nullable=False),
+        sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("formed_by_id", sa.Integer(), nullable=True),
+        sa.Column("reasons", sa.Text(), nullable=True),
+        sa.Column("tally", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agencies.id"], name=op.f("fk_ethics_rereviews_agency_id_agencies")
+        ),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["ethics_applications.id"],
+            name=op.f("fk_ethics_rereviews_application_id_ethics_applications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["filed_by_id"], ["users.id"], name=op.f("fk_ethics_rereviews_filed_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["formed_by_id"], ["users.id"], name=op.f("fk_ethics_rereviews_formed_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_rereviews")),
+        sa.UniqueConstraint("application_id", name=op.f("uq_ethics_rereviews_application_id")),
+    )
+    with op.batch_alter_table("ethics_rereviews", schema=None) as batch_op:
+        batch_op.create_index("ix_ethics_rereviews_agency", ["agency_id", "state"], unique=False)
+
+    op.create_table(
         "ethics_review_members",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("application_id", sa.Integer(), nullable=False),
@@ -458,9 +504,64 @@ def upgrade():
     with op.batch_alter_table("ethics_attachment_custody", schema=None) as batch_op:
         batch_op.create_index("ix_ethics_attachment_custody", ["attachment_id", "id"], unique=False)
 
+    op.create_table(
+        "ethics_rereview_experts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("rereview_id", sa.Integer(), nullable=False),
+        sa.Column("expert_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "category",
+            sa.Enum(
+                "peer", "ethics", "legal", "outside", name="category", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "invited",
+                "active",
+                "declined",
+                "ended",
+                name="seatstatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("declared_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("recused", sa.Boolean(), nullable=False),
+        sa.Column("conflict_note", sa.Text(), nullable=True),
+        sa.Column("choice", sa.String(length=16), nullable=True),
+        sa.Column("opinion", sa.Text(), nullable=True),
+        sa.Column("voted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["expert_id"],
+            ["committee_experts.id"],
+            name=op.f("fk_ethics_rereview_experts_expert_id_committee_experts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["rereview_id"],
+            ["ethics_rereviews.id"],
+            name=op.f("fk_ethics_rereview_experts_rereview_id_ethics_rereviews"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_rereview_experts")),
+        sa.UniqueConstraint(
+            "rereview_id",
+            "expert_id",
+            name=op.f("uq_ethics_rereview_experts_rereview_id_expert_id"),
+        ),
+    )
+    with op.batch_alter_table("ethics_rereview_experts", schema=None) as batch_op:
+        batch_op.create_index("ix_ethics_rereview_experts_expert", ["expert_id"], unique=False)
+
 
 def downgrade():
 
+    with op.batch_alter_table("ethics_rereview_experts", schema=None) as batch_op:
+        batch_op.drop_index("ix_ethics_rereview_experts_expert")
+
+    op.drop_table("ethics_rereview_experts")
     with op.batch_alter_table("ethics_attachment_custody", schema=None) as batch_op:
         batch_op.drop_index("ix_ethics_attachment_custody")
 
@@ -469,6 +570,10 @@ def downgrade():
         batch_op.drop_index("ix_ethics_review_members_seat")
 
     op.drop_table("ethics_review_members")
+    with op.batch_alter_table("ethics_rereviews", schema=None) as batch_op:
+        batch_op.drop_index("ix_ethics_rereviews_agency")
+
+    op.drop_table("ethics_rereviews")
     with op.batch_alter_table("ethics_notices", schema=None) as batch_op:
         batch_op.drop_index("ix_ethics_notices_app")
 
