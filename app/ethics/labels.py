@@ -6,7 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
 from app.core.labels import register_labels
-from app.ethics.models import AppState, NoticeKind, Procedure, UnitKind, UnitRole
+from app.ethics.models import (
+    AppState,
+    NoticeKind,
+    Procedure,
+    RereviewState,
+    UnitKind,
+    UnitRole,
+)
 
 VALUES = [
     (UnitKind.university, _l("University")),
@@ -23,7 +30,12 @@ VALUES = [
     (AppState.submitted, _lp("ethics", "Submitted")),
     (AppState.returned, _lp("ethics", "Returned for completion")),
     (AppState.accepted, _lp("ethics", "Under review")),
+    (AppState.preliminary, _lp("ethics", "Approved preliminarily: waits for re-review")),
     (AppState.decided, _lp("ethics", "Decided")),
+    (RereviewState.filed, _lp("rereview", "Filed with the authority")),
+    (RereviewState.panel, _lp("rereview", "Before the expert panel")),
+    (RereviewState.agreed, _lp("rereview", "Agreed")),
+    (RereviewState.disagreed, _lp("rereview", "Disagreed")),
     (AppState.withdrawn, _lp("ethics", "Withdrawn")),
     (NoticeKind.accepted, _lp("ethics", "Accepted")),
     (NoticeKind.returned, _lp("ethics", "Missing items")),
@@ -54,6 +66,13 @@ AUDIT = {
     "ethics.review.decide": _l("Ethics review decided"),
     "ethics.letter.requested": _l("Ethics decision letter numbered and queued"),
     "ethics.letter.downloaded": _l("Ethics decision letter downloaded"),
+    "ethics.review.preliminary": _l("Listed activity approved preliminarily"),
+    "ethics.rereview.file": _l("Expert re-review filed"),
+    "ethics.rereview.panel": _l("Expert re-review panel formed"),
+    "ethics.rereview.seat": _l("Re-review seat answered"),
+    "ethics.rereview.declare": _l("Re-review expert declared"),
+    "ethics.rereview.vote": _l("Re-review expert voted"),
+    "ethics.rereview.close": _l("Expert re-review answered"),
 }
 OBJECTS = {
     "Unit": _l("Research unit"),

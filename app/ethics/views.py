@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
+from app.auth.models import Role
 from app.committees.models import Panel, PanelKind
 from app.core import audit
 from app.core.pages import run_step
-from app.ethics import bp, items, policy, reviewing, services
+from app.ethics import bp, items, policy, rereview, reviewing, services
 from app.ethics import permissions as perm
 from app.ethics.models import (
     Application,
@@ -103,18 +104,40 @@ def _detail_data(application: Application, level: str) -> dict:
     return data
 
 
+def _rereview_data(application: Application) -> dict:
+    review = rereview.rereview_of(application)
+    data = {"rereview": review, "may_file": False, "organiser": False, "my_seat": None}
+    if review is None:
+        data["may_file"] = application.state.value == "preliminary" and (
+            perm.is_applicant_of(current_user, application)
+            or perm.is_office_of(current_user, application)
+        )
+        return data
+    data["organiser"] = (
+        current_user.has_role(Role.supervisor) and current_user.agency_id == review.agency_id
+    )
+    data["my_seat"] = rereview.seat_of(review, current_user)
+    if data["organiser"] and review.state.value == "filed":
+        data["eligible"] = rereview.eligible_experts(review)
+    return data
+
+
 @bp.route("/<reference>")
 @login_required
 def application(reference: str):
     application, level = load_application(reference, need=perm.SUMMARY)
     me = reviewing.member_of(application, current_user)
     return render_template(
-        "ethics/application.html", **_detail_data(application, level), undeclared=me
+        "ethics/application.html",
+        **_detail_data(application, level),
+        **_rereview_data(application),
+        undeclared=me,
     )
 
 
 def _step(reference: str, action, done: str):
-    application, _level = load_application(reference)
+    """A step of whoever sees the application; the service says whether it is theirs."""
+    application, _level = load_application(reference, need=perm.SUMMARY)
     return run_step(
         lambda: action(application),
         refused=lambda err: _refused_page(reference),
@@ -128,6 +151,7 @@ def _refused_page(reference: str):
     return render_template(
         "ethics/application.html",
         **_detail_data(application, level),
+        **_rereview_data(application),
         undeclared=reviewing.member_of(application, current_user),
     )
 
@@ -516,3 +540,59 @@ def verify():
         return render_template("ethics/verify.html", result=None), 400
     row = verify_letter(data)
     return render_template("ethics/verify.html", result={"ok": row is not None, "letter": row})
+
+
+def _panel_choices(form) -> list[tuple[int, str]]:
+    chosen = []
+    for value in form.getlist("experts"):
+        expert_id, _sep, category = value.partition(":")
+        if expert_id.isdigit():
+            chosen.append((int(expert_id), category))
+    return chosen
+
+
+def _review_of(application):
+    row = rereview.rereview_of(application)
+    if row is None:
+        abort(404)
+    return row
+
+
+_REREVIEW_STEPS = {
+    "file": (lambda a, f: rereview.file_rereview(current_user, a), "Re-review filed."),
+    "panel": (
+        lambda a, f: rereview.form_panel(current_user, _review_of(a), _panel_choices(f)),
+        "Re-review panel formed.",
+    ),
+    "seat": (
+        lambda a, f: rereview.answer_seat(current_user, _review_of(a), f.get("accept") == "yes"),
+        "Answer recorded.",
+    ),
+    "declare": (
+        lambda a, f: rereview.declare(
+            current_user, _review_of(a), f.get("conflict") == "yes", f.get("note")
+        ),
+        "Declaration recorded.",
+    ),
+    "vote": (
+        lambda a, f: rereview.vote(current_user, _review_of(a), f.get("answer"), f.get("opinion")),
+        "Vote recorded.",
+    ),
+    "close": (
+        lambda a, f: rereview.close_rereview(current_user, _review_of(a), f.get("reasons")),
+        "Re-review answered.",
+    ),
+    "issue": (
+        lambda a, f: rereview.issue_after_rereview(current_user, a, f.get("reasons")),
+        "Decision taken.",
+    ),
+}
+
+
+@bp.route("/<reference>/rereview/<step>", methods=["POST"])
+@login_required
+def rereview_step(reference: str, step: str):
+    if step not in _REREVIEW_STEPS:
+        abort(404)
+    action, done = _REREVIEW_STEPS[step]
+    return _step(reference, lambda a: action(a, request.form), _(done))
