@@ -7,6 +7,7 @@ from flask_babel import lazy_pgettext as _lp
 
 from app.core.labels import register_labels
 from app.ethics.models import (
+    AppealState,
     AppState,
     NoticeKind,
     Procedure,
@@ -32,6 +33,9 @@ VALUES = [
     (AppState.accepted, _lp("ethics", "Under review")),
     (AppState.preliminary, _lp("ethics", "Approved preliminarily: waits for re-review")),
     (AppState.decided, _lp("ethics", "Decided")),
+    (AppealState.lodged, _lp("appeal", "Lodged")),
+    (AppealState.upheld, _lp("appeal", "Upheld")),
+    (AppealState.dismissed, _lp("appeal", "Dismissed")),
     (RereviewState.filed, _lp("rereview", "Filed with the authority")),
     (RereviewState.panel, _lp("rereview", "Before the expert panel")),
     (RereviewState.agreed, _lp("rereview", "Agreed")),
@@ -68,6 +72,9 @@ AUDIT = {
     "ethics.letter.downloaded": _l("Ethics decision letter downloaded"),
     "ethics.review.preliminary": _l("Listed activity approved preliminarily"),
     "ethics.rereview.file": _l("Expert re-review filed"),
+    "ethics.extend": _l("Time to decide on an ethics application extended"),
+    "ethics.appeal.lodge": _l("Appeal against an ethics decision lodged"),
+    "ethics.appeal.answer": _l("Appeal against an ethics decision answered"),
     "ethics.rereview.panel": _l("Expert re-review panel formed"),
     "ethics.rereview.seat": _l("Re-review seat answered"),
     "ethics.rereview.declare": _l("Re-review expert declared"),

@@ -209,6 +209,7 @@ class Application(db.Model):
     decision: Mapped[str | None] = mapped_column(String(24))
     decision_reasons: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    extension_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
@@ -413,3 +414,32 @@ class RereviewExpert(db.Model):
 
     rereview: Mapped[Rereview] = relationship(back_populates="experts")
     expert: Mapped[Expert] = relationship(lazy="joined")
+
+
+class AppealState(enum.StrEnum):
+    lodged = "lodged"
+    upheld = "upheld"  # the appeal succeeds: the committee reviews again
+    dismissed = "dismissed"
+
+
+class Appeal(db.Model):
+    """The applicant's appeal (申诉) against a decision, and how the committee handled it."""
+
+    __tablename__ = "ethics_appeals"
+    __table_args__ = (
+        Index("ix_ethics_appeals_app", "application_id", "id"),
+        CheckConstraint(
+            "state = 'lodged' OR (answer IS NOT NULL AND answered_at IS NOT NULL)",
+            name="appeal_answered_has_answer",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"))
+    grounds: Mapped[str] = mapped_column(Text)
+    state: Mapped[AppealState] = mapped_column(str_enum(AppealState, 16))
+    lodged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    lodged_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

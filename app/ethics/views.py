@@ -12,7 +12,7 @@ from app.auth.models import Role
 from app.committees.models import Panel, PanelKind
 from app.core import audit
 from app.core.pages import run_step
-from app.ethics import bp, items, policy, rereview, reviewing, services
+from app.ethics import appeals, bp, items, policy, rereview, reviewing, services
 from app.ethics import permissions as perm
 from app.ethics.models import (
     Application,
@@ -101,6 +101,7 @@ def _detail_data(application: Application, level: str) -> dict:
     from app.ethics.letters import letter_of
 
     data["letter"] = letter_of(application)
+    data["appeals"] = appeals.appeals_of(application)
     return data
 
 
@@ -301,6 +302,20 @@ _REVIEW_STEPS = {
     "recuse": (
         lambda a, f: reviewing.recuse(current_user, a, f.get("member_id"), f.get("reason")),
         "Member recused.",
+    ),
+    "extend": (
+        lambda a, f: appeals.extend_decision(current_user, a, f.get("new_date"), f.get("reason")),
+        "Time to decide extended.",
+    ),
+    "appeal": (
+        lambda a, f: appeals.lodge_appeal(current_user, a, f.get("grounds")),
+        "Appeal lodged.",
+    ),
+    "appeal-answer": (
+        lambda a, f: appeals.answer_appeal(
+            current_user, a, f.get("upheld") == "yes", f.get("answer")
+        ),
+        "Appeal answered.",
     ),
 }
 

@@ -1,10 +1,10 @@
 """ethics review: research units and their people, committee entrustments, the re-review
 list, applications with versions, attachments and custody, notices, review members,
-decision letters, expert re-reviews and the authority's ethics policy
+decision letters, appeals, expert re-reviews and the authority's ethics policy
 
 Revision ID: 0026_ethics_review
 Revises: 0025_evidence_text_codes
-Create Date: 2026-12-06 20:25:58.541811
+Create Date: 2026-12-06 20:46:21.493517
 
 """
 
@@ -198,6 +198,7 @@ def upgrade():
         sa.Column("decision", sa.String(length=24), nullable=True),
         sa.Column("decision_reasons", sa.Text(), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("extension_reason", sa.Text(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "state <> 'accepted' OR (procedure IS NOT NULL AND accepted_at IS NOT NULL"
@@ -242,6 +243,43 @@ def upgrade():
     with op.batch_alter_table("ethics_applications", schema=None) as batch_op:
         batch_op.create_index("ix_ethics_applications_panel", ["panel_id", "state"], unique=False)
         batch_op.create_index("ix_ethics_applications_unit", ["unit_id", "id"], unique=False)
+
+    op.create_table(
+        "ethics_appeals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("grounds", sa.Text(), nullable=False),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "lodged", "upheld", "dismissed", name="appealstate", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column("lodged_by_id", sa.Integer(), nullable=False),
+        sa.Column("lodged_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_by_id", sa.Integer(), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "state = 'lodged' OR (answer IS NOT NULL AND answered_at IS NOT NULL)",
+            name=op.f("ck_ethics_appeals_appeal_answered_has_answer"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["answered_by_id"], ["users.id"], name=op.f("fk_ethics_appeals_answered_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["ethics_applications.id"],
+            name=op.f("fk_ethics_appeals_application_id_ethics_applications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lodged_by_id"], ["users.id"], name=op.f("fk_ethics_appeals_lodged_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_appeals")),
+    )
+    with op.batch_alter_table("ethics_appeals", schema=None) as batch_op:
+        batch_op.create_index("ix_ethics_appeals_app", ["application_id", "id"], unique=False)
 
     op.create_table(
         "ethics_application_versions",
@@ -584,6 +622,10 @@ def downgrade():
 
     op.drop_table("ethics_attachments")
     op.drop_table("ethics_application_versions")
+    with op.batch_alter_table("ethics_appeals", schema=None) as batch_op:
+        batch_op.drop_index("ix_ethics_appeals_app")
+
+    op.drop_table("ethics_appeals")
     with op.batch_alter_table("ethics_applications", schema=None) as batch_op:
         batch_op.drop_index("ix_ethics_applications_unit")
         batch_op.drop_index("ix_ethics_applications_panel")

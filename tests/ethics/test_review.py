@@ -145,3 +145,29 @@ def test_simplified_decides_when_every_named_member_agrees(world):
         reviewing.vote(user, application, "endorse")
     reviewing.close_review(world.office, application, "风险低")
     assert application.state is AppState.decided and application.tally["agreed"]
+
+
+def test_extension_needs_a_reason_and_a_later_date_and_appeals_are_recorded(world):
+    import datetime as dt
+
+    from app.ethics import appeals
+
+    application = accepted(world)
+    due = application.decision_due
+    with pytest.raises(InvalidInput) as err:
+        appeals.extend_decision(world.office, application, due.isoformat(), "")
+    assert set(err.value.problems) == {"new_date", "reason"}
+    later = due + dt.timedelta(days=15)
+    appeals.extend_decision(world.office, application, later.isoformat(), "需补充专家意见")
+    assert application.decision_due == later
+    with pytest.raises(GuardFailed):  # nothing decided yet
+        appeals.lodge_appeal(world.applicant, application, "不服")
+    _meeting(world, application, ["endorse"] * 5, decision="disapprove")
+    reviewing.close_review(world.office, application, "风险不可控")
+    with pytest.raises(NotAllowed):
+        appeals.lodge_appeal(world.other_applicant, application, "不服")
+    appeals.lodge_appeal(world.applicant, application, "已补充风险控制措施")
+    with pytest.raises(GuardFailed):
+        appeals.lodge_appeal(world.applicant, application, "再次申诉")
+    answered = appeals.answer_appeal(world.office, application, False, "维持原决定")
+    assert answered.state.value == "dismissed" and answered.answer == "维持原决定"
