@@ -165,3 +165,34 @@ def test_a_disapproval_of_a_listed_activity_needs_no_rereview(db, world):
     reviewing.record_attendance(world.office, application, present)
     reviewing.close_review(world.office, application, "风险不可控")
     assert application.state is AppState.decided and application.decision == "disapprove"
+
+
+def test_a_rereview_expert_sees_the_material_after_declaring_and_nobody_else_more(
+    db, client, world, make_user
+):
+    from app.ethics import permissions as perm
+    from tests.ui_helpers import sign_in
+
+    pool = _pool(world, make_user)
+    application = _preliminary(world, db)
+    review = rr.file_rereview(world.applicant, application)
+    db.session.flush()
+    rr.form_panel(world.supervisor, review, _choices(pool))
+    expert, outsider = pool[0].user, make_user("JS", roles=("committee_member",))
+    assert perm.level_of(expert, application.id) == perm.SUMMARY
+    attachment = application.attachments[0]
+    db.session.commit()
+    sign_in(client, expert)
+    ref = application.reference
+    assert client.get(f"/ethics/{ref}/files/{attachment.id}").status_code == 403
+    assert (
+        client.post(f"/ethics/{ref}/rereview/declare", data={"conflict": "no"}).status_code == 302
+    )
+    assert perm.level_of(expert, application.id) == perm.FULL
+    assert client.get(f"/ethics/{ref}/files/{attachment.id}").status_code == 200
+    # the organising authority sees a summary; another province nothing
+    assert perm.level_of(world.supervisor, application.id) == perm.SUMMARY
+    assert perm.level_of(world.other_province, application.id) is None
+    assert perm.level_of(outsider, application.id) is None
+    sign_in(client, world.other_province)
+    assert client.post(f"/ethics/{ref}/rereview/close", data={"reasons": "x"}).status_code == 404
