@@ -152,3 +152,23 @@ def may_see_ethics(user: User) -> bool:
 
 def _is_member(user: User) -> bool:
     return user.has_role(Role.committee_member)
+
+
+def waiting_count(user: User) -> int:
+    """The applications waiting for this user's step: the office's submitted ones, an
+    applicant's returned ones, a member's accepted ones not yet declared."""
+    from sqlalchemy import func
+
+    if user is None or not user.is_authenticated:
+        return 0
+    waiting = or_(
+        and_(
+            Application.panel_id.in_(office_panel_ids(user)),
+            Application.state == AppState.submitted,
+        ),
+        and_(
+            Application.unit_id.in_(unit_ids(user, UnitRole.applicant)),
+            Application.state == AppState.returned,
+        ),
+    )
+    return db.session.scalar(select(func.count()).select_from(Application).where(waiting)) or 0

@@ -130,3 +130,14 @@ def test_policy_values_are_checked_and_named(world):
     policy.update_policy(world.unit_a.agency_id, {"decision_days": "20"}, world.admin)
     assert policy.value(world.unit_a.agency_id, "decision_days") == 20
     assert PDF
+
+
+def test_the_waiting_badge_counts_each_users_next_step(world):
+    from app.ethics.permissions import waiting_count
+
+    application = filled(world)
+    services.submit_application(world.applicant, application)
+    assert waiting_count(world.office) == 1 and waiting_count(world.applicant) == 0
+    services.return_application(world.office, application, ["funding"], None)
+    assert waiting_count(world.office) == 0 and waiting_count(world.applicant) == 1
+    assert waiting_count(world.other_applicant) == 0
