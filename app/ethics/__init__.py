@@ -14,13 +14,20 @@ bp = Blueprint("ethics", __name__, url_prefix="/ethics")
 def init_app(app: Flask) -> None:
     from app.core.extension_points import register_nav, register_nav_badge
     from app.ethics import api, handoffs, labels, models, views  # noqa: F401
-    from app.ethics.permissions import may_manage_units, may_see_ethics, waiting_count
+    from app.ethics.models import UnitRole
+    from app.ethics.permissions import may_manage_units, may_see_ethics, unit_of, waiting_count
 
     labels.register()
     handoffs.register()
     app.register_blueprint(bp)
     register_nav(36, "ethics.applications", _l("Ethics review"), may_see_ethics)
     register_nav(86, "ethics.units", _l("Research units"), may_manage_units)
+    register_nav(
+        87,
+        "ethics.overdue",
+        _l("Overdue follow-ups"),
+        lambda user: unit_of(user, UnitRole.office) is not None,
+    )
     register_nav_badge(
         "ethics.applications", waiting_count, _l("ethics applications waiting for you")
     )

@@ -210,6 +210,10 @@ class Application(db.Model):
     decision_reasons: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     extension_reason: Mapped[str | None] = mapped_column(Text)
+    # Follow-up (跟踪审查) of an approved activity.
+    activity: Mapped[str | None] = mapped_column(String(16))  # active, suspended, terminated
+    followup_months: Mapped[int | None] = mapped_column(Integer)
+    followup_due: Mapped[dt.date | None] = mapped_column(Date, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
@@ -443,3 +447,24 @@ class Appeal(db.Model):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FollowUpKind(enum.StrEnum):
+    report = "report"  # a follow-up report
+    amendment = "amendment"  # 修正案
+    event = "event"  # a serious adverse event or a deviation
+    final = "final"  # the final report
+
+
+class FollowUp(db.Model):
+    """What the unit files after approval, and the committee's suspensions and ends."""
+
+    __tablename__ = "ethics_followups"
+    __table_args__ = (Index("ix_ethics_followups_app", "application_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # a FollowUpKind, or suspend / terminate
+    text: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -354,6 +354,9 @@ def finish_decision(actor: User, application: Application, decision: str, reason
     application.decision_reasons = reasons
     application.decided_at = utcnow()
     application.state = AppState.decided
+    from app.ethics.followup import start_followup
+
+    start_followup(application)
     _audited("ethics.review.decide", actor, application, {"decision": decision})
     from app.ethics.letters import request_letter
 

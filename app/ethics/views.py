@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
@@ -12,7 +13,7 @@ from app.auth.models import Role
 from app.committees.models import Panel, PanelKind
 from app.core import audit
 from app.core.pages import run_step
-from app.ethics import appeals, bp, items, policy, rereview, reviewing, services
+from app.ethics import appeals, bp, followup, items, policy, rereview, reviewing, services
 from app.ethics import permissions as perm
 from app.ethics.models import (
     Application,
@@ -102,6 +103,7 @@ def _detail_data(application: Application, level: str) -> dict:
 
     data["letter"] = letter_of(application)
     data["appeals"] = appeals.appeals_of(application)
+    data["followups"] = followup.followups_of(application)
     return data
 
 
@@ -306,6 +308,20 @@ _REVIEW_STEPS = {
     "extend": (
         lambda a, f: appeals.extend_decision(current_user, a, f.get("new_date"), f.get("reason")),
         "Time to decide extended.",
+    ),
+    "followup": (
+        lambda a, f: followup.file_followup(current_user, a, f.get("kind"), f.get("text")),
+        "Filed.",
+    ),
+    "interval": (
+        lambda a, f: followup.set_interval(current_user, a, f.get("months")),
+        "Follow-up interval set.",
+    ),
+    "stop": (
+        lambda a, f: followup.stop_activity(
+            current_user, a, f.get("terminate") == "yes", f.get("reason")
+        ),
+        "Activity stopped.",
     ),
     "appeal": (
         lambda a, f: appeals.lodge_appeal(current_user, a, f.get("grounds")),
@@ -611,3 +627,31 @@ def rereview_step(reference: str, step: str):
         abort(404)
     action, done = _REREVIEW_STEPS[step]
     return _step(reference, lambda a: action(a, request.form), _(done))
+
+
+@bp.route("/overdue")
+@login_required
+def overdue():
+    """The committee office's queue of overdue follow-ups."""
+    if perm.unit_of(current_user, UnitRole.office) is None:
+        abort(403)
+    return render_template("ethics/overdue.html", rows=followup.overdue_for_office(current_user))
+
+
+ACTIVITY_LABELS = {
+    "active": _l("Under way"),
+    "suspended": _l("Suspended"),
+    "terminated": _l("Terminated"),
+    "completed": _l("Completed"),
+    "report": _l("Follow-up report"),
+    "amendment": _l("Amendment"),
+    "event": _l("Reportable event (serious adverse event, deviation)"),
+    "final": _l("Final report"),
+    "suspend": _l("Suspended by the committee"),
+    "terminate": _l("Terminated by the committee"),
+}
+
+
+@bp.app_template_filter("ethics_activity")
+def ethics_activity(key) -> str:
+    return str(ACTIVITY_LABELS.get(key, "—"))

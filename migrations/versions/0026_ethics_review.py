@@ -1,10 +1,10 @@
 """ethics review: research units and their people, committee entrustments, the re-review
 list, applications with versions, attachments and custody, notices, review members,
-decision letters, appeals, expert re-reviews and the authority's ethics policy
+decision letters, appeals, follow-ups, expert re-reviews and the authority's ethics policy
 
 Revision ID: 0026_ethics_review
 Revises: 0025_evidence_text_codes
-Create Date: 2026-12-06 20:46:21.493517
+Create Date: 2026-12-06 21:04:49.431523
 
 """
 
@@ -199,6 +199,9 @@ def upgrade():
         sa.Column("decision_reasons", sa.Text(), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("extension_reason", sa.Text(), nullable=True),
+        sa.Column("activity", sa.String(length=16), nullable=True),
+        sa.Column("followup_months", sa.Integer(), nullable=True),
+        sa.Column("followup_due", sa.Date(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "state <> 'accepted' OR (procedure IS NOT NULL AND accepted_at IS NOT NULL"
@@ -241,6 +244,9 @@ def upgrade():
         sa.UniqueConstraint("reference", name=op.f("uq_ethics_applications_reference")),
     )
     with op.batch_alter_table("ethics_applications", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ethics_applications_followup_due"), ["followup_due"], unique=False
+        )
         batch_op.create_index("ix_ethics_applications_panel", ["panel_id", "state"], unique=False)
         batch_op.create_index("ix_ethics_applications_unit", ["unit_id", "id"], unique=False)
 
@@ -334,6 +340,27 @@ def upgrade():
     )
     with op.batch_alter_table("ethics_attachments", schema=None) as batch_op:
         batch_op.create_index("ix_ethics_attachments_app", ["application_id", "id"], unique=False)
+
+    op.create_table(
+        "ethics_followups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("by_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["ethics_applications.id"],
+            name=op.f("fk_ethics_followups_application_id_ethics_applications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["by_id"], ["users.id"], name=op.f("fk_ethics_followups_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ethics_followups")),
+    )
+    with op.batch_alter_table("ethics_followups", schema=None) as batch_op:
+        batch_op.create_index("ix_ethics_followups_app", ["application_id", "id"], unique=False)
 
     op.create_table(
         "ethics_letters",
@@ -617,6 +644,10 @@ def downgrade():
 
     op.drop_table("ethics_notices")
     op.drop_table("ethics_letters")
+    with op.batch_alter_table("ethics_followups", schema=None) as batch_op:
+        batch_op.drop_index("ix_ethics_followups_app")
+
+    op.drop_table("ethics_followups")
     with op.batch_alter_table("ethics_attachments", schema=None) as batch_op:
         batch_op.drop_index("ix_ethics_attachments_app")
 
@@ -629,6 +660,7 @@ def downgrade():
     with op.batch_alter_table("ethics_applications", schema=None) as batch_op:
         batch_op.drop_index("ix_ethics_applications_unit")
         batch_op.drop_index("ix_ethics_applications_panel")
+        batch_op.drop_index(batch_op.f("ix_ethics_applications_followup_due"))
 
     op.drop_table("ethics_applications")
     with op.batch_alter_table("ethics_unit_users", schema=None) as batch_op:
