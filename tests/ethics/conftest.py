@@ -77,7 +77,15 @@ def _seat(admin, make_user, panel, name, institution, gender, cat, role):
 
 @pytest.fixture
 def world(db, make_user):
-    admin = make_user("SH", roles=("agency_admin",))
+    return build_world(make_user)
+
+
+def build_world(make_user, admin=None, supervisor=None, other_province=None, js_admin=None):
+    """The ethics world, through the real services (the HTML access matrix builds it too,
+    with its own people)."""
+    from app.extensions import db
+
+    admin = admin or make_user("SH", roles=("agency_admin",))
     panel = create_panel(admin, PanelKind.ethics, "甲大学科技伦理委员会")
     members = [
         _seat(
@@ -117,9 +125,9 @@ def world(db, make_user):
         applicant=unit_user(unit_a, "a-applicant", "applicant"),
         other_applicant=unit_user(unit_b, "b-applicant", "applicant"),
         office=unit_user(unit_a, "a-office", "office"),
-        supervisor=make_user("SH", roles=("supervisor",)),
-        other_province=make_user("JS", roles=("supervisor",)),
-        js_admin=make_user("JS", roles=("agency_admin",)),
+        supervisor=supervisor or make_user("SH", roles=("supervisor",)),
+        other_province=other_province or make_user("JS", roles=("supervisor",)),
+        js_admin=js_admin or make_user("JS", roles=("agency_admin",)),
     )
     db.session.flush()
     return w
