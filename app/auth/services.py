@@ -64,7 +64,11 @@ def create_user(
     password: str,
     actor: User | None = None,
     email: str | None = None,
+    *,
+    roleless: bool = False,
 ) -> User:
+    """`roleless`: an account that holds no agency role (a research unit's people, whose
+    unit membership the ethics feature keeps), so it reaches no case or record."""
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
         raise InvalidInput(
@@ -76,8 +80,10 @@ def create_user(
     if not (display_name or "").strip():
         raise InvalidInput(_l("A display name is required."), field="display_name")
     roles = [Role(r) for r in roles]
-    if not roles:
+    if not roles and not roleless:
         raise InvalidInput(_l("Give the user at least one role."), field="roles")
+    if roles and roleless:
+        raise InvalidInput(_l("A research unit's account holds no agency role."), field="roles")
     require_create_in(actor, agency)
     require_role_change(actor, set(), set(roles))
     _check_placement(agency, roles)

@@ -18,6 +18,189 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 
 # endpoint: (method, path(w), form data(w), [(actor, expected status), ...]); `w` is the world.
 MATRIX = {
+    # Ethics review: an applicant, another unit's applicant, the committee office, a member
+    # before / after declaring, a recused member, the authority, another province.
+    "ethics.applications": (
+        "GET",
+        lambda w: "/ethics/",
+        None,
+        [(ANON, "login"), ("sh_officer", 403), ("eth_applicant", 200), ("js_supervisor", 200)],
+    ),
+    "ethics.application": (
+        "GET",
+        lambda w: f"/ethics/{w['eth'].application.reference}",
+        None,
+        [
+            (ANON, "login"),
+            ("eth_other_applicant", 404),
+            ("js_supervisor", 404),
+            ("sh_officer", 404),
+            ("eth_applicant", 200),
+            ("eth_office", 200),
+            ("eth_member_before", 200),
+            ("eth_member_after", 200),
+            ("eth_recused", 200),
+            ("sh_supervisor", 200),
+        ],
+    ),
+    "ethics.download": (
+        "GET",
+        lambda w: (
+            f"/ethics/{w['eth'].application.reference}/files/"
+            f"{w['eth'].application.attachments[0].id}"
+        ),
+        None,
+        [
+            (ANON, "login"),
+            ("eth_other_applicant", 404),
+            ("js_supervisor", 404),
+            ("eth_member_before", 403),
+            ("eth_recused", 403),
+            ("sh_supervisor", 403),
+            ("eth_member_after", 200),
+            ("eth_office", 200),
+            ("eth_applicant", 200),
+        ],
+    ),
+    "ethics.letter": (
+        "GET",
+        lambda w: f"/ethics/{w['eth'].application.reference}/letter",
+        None,
+        [(ANON, "login"), ("js_supervisor", 404), ("sh_supervisor", 403), ("eth_applicant", 404)],
+    ),
+    "ethics.new_application": (
+        "POST",
+        lambda w: "/ethics/new",
+        lambda w: {"title": "新研究"},
+        [(ANON, "login"), ("sh_officer", 403), ("eth_office", 403), ("eth_applicant", 302)],
+    ),
+    "ethics.edit": (
+        "POST",
+        lambda w: f"/ethics/{w['eth_draft'].reference}/edit",
+        lambda w: {"title": "改名"},
+        [
+            (ANON, "login"),
+            ("eth_other_applicant", 404),
+            ("eth_office", 404),
+            ("js_supervisor", 404),
+            ("eth_applicant", 302),
+        ],
+    ),
+    "ethics.attach": (
+        "POST",
+        lambda w: f"/ethics/{w['eth_draft'].reference}/attach",
+        lambda w: {"item": "plan", "file": (io.BytesIO(PDF + b"%a"), "plan.pdf")},
+        [(ANON, "login"), ("eth_other_applicant", 404), ("eth_applicant", 302)],
+    ),
+    "ethics.remove_file": (
+        "POST",
+        lambda w: (
+            f"/ethics/{w['eth_draft'].reference}/files/{w['eth_draft'].attachments[0].id}/remove"
+        ),
+        None,
+        [(ANON, "login"), ("eth_other_applicant", 404), ("eth_applicant", 302)],
+    ),
+    "ethics.submit": (
+        "POST",
+        lambda w: f"/ethics/{w['eth_draft'].reference}/submit",
+        None,
+        [(ANON, "login"), ("eth_other_applicant", 404), ("eth_applicant", 302)],
+    ),
+    "ethics.accept": (
+        "POST",
+        lambda w: f"/ethics/{w['eth_submitted'].reference}/accept",
+        lambda w: {"procedure": "general"},
+        [
+            (ANON, "login"),
+            ("eth_applicant", 403),
+            ("sh_supervisor", 403),
+            ("js_supervisor", 404),
+            ("eth_office", 302),
+        ],
+    ),
+    "ethics.return_": (
+        "POST",
+        lambda w: f"/ethics/{w['eth_submitted'].reference}/return",
+        lambda w: {"missing": ["funding"]},
+        [(ANON, "login"), ("eth_applicant", 403), ("eth_office", 302)],
+    ),
+    "ethics.declare": (
+        "POST",
+        lambda w: f"/ethics/{w['eth'].application.reference}/declare",
+        lambda w: {"conflict": "no"},
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_applicant", 403),
+            ("eth_member_after", 409),
+            ("eth_member_before", 302),
+        ],
+    ),
+    "ethics.review_step": (
+        "POST",
+        lambda w: f"/ethics/{w['eth'].application.reference}/review/propose",
+        lambda w: {"decision": "approve"},
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_member_after", 403),
+            ("eth_applicant", 403),
+            ("eth_office", 302),
+        ],
+    ),
+    "ethics.rereview_step": (
+        "POST",
+        lambda w: f"/ethics/{w['eth'].application.reference}/rereview/file",
+        None,
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_member_after", 403),
+            ("eth_applicant", 409),
+        ],
+    ),
+    "ethics.units": (
+        "GET",
+        lambda w: "/ethics/units",
+        None,
+        [(ANON, "login"), ("eth_office", 403), ("sh_supervisor", 403), ("sh_admin", 200)],
+    ),
+    "ethics.unit": (
+        "GET",
+        lambda w: f"/ethics/units/{w['eth'].unit_a.id}",
+        None,
+        [(ANON, "login"), ("js_admin", 404), ("eth_office", 403), ("sh_admin", 200)],
+    ),
+    "ethics.unit_step": (
+        "POST",
+        lambda w: f"/ethics/units/{w['eth'].unit_a.id}/entrust",
+        lambda w: {"panel_id": "0"},
+        [(ANON, "login"), ("js_admin", 404), ("eth_office", 403), ("sh_admin", 422)],
+    ),
+    "ethics.listed": (
+        "GET",
+        lambda w: "/ethics/list",
+        None,
+        [(ANON, "login"), ("sh_officer", 403), ("eth_applicant", 200), ("sh_admin", 200)],
+    ),
+    "ethics.policy_page": (
+        "GET",
+        lambda w: "/ethics/policy",
+        None,
+        [(ANON, "login"), ("sh_officer", 403), ("eth_office", 200), ("sh_admin", 200)],
+    ),
+    "ethics.verify": (
+        "GET",
+        lambda w: "/ethics/verify",
+        None,
+        [(ANON, "login"), ("sh_officer", 403), ("eth_applicant", 200)],
+    ),
+    "ethics.overdue": (
+        "GET",
+        lambda w: "/ethics/overdue",
+        None,
+        [(ANON, "login"), ("eth_applicant", 403), ("sh_supervisor", 403), ("eth_office", 200)],
+    ),
     "auth.login": ("GET", lambda w: "/login", None, [(ANON, 200), ("sh_officer", 302)]),
     "auth.logout": ("POST", lambda w: "/logout", None, [(ANON, "login"), ("sh_officer", 302)]),
     "auth.set_language": (
@@ -1580,7 +1763,9 @@ def world(make_user, make_case):
             ("screener", ("screener",)),
         )
     }
-    return World(people, make_case)
+    built = World(people, make_case)
+    built.make_user = make_user
+    return built
 
 
 class World(dict):
@@ -1968,6 +2153,55 @@ class World(dict):
         screener = self["sh_screener"]
         screening = submit_screening(screener, "2026年度项目申报", lambda: rows)
         return start_screening(screening, screener)
+
+    def _build_eth(self):
+        """The ethics world (tests/ethics/conftest.py) with this matrix's people; an
+        application accepted for a meeting, one member declared, one recused."""
+        from app.ethics import reviewing
+        from tests.ethics.conftest import accepted, build_world
+
+        w = build_world(
+            self.make_user,
+            admin=self["sh_admin"],
+            supervisor=self["sh_supervisor"],
+            other_province=self["js_supervisor"],
+            js_admin=self["js_admin"],
+        )
+        w.application = accepted(w)
+        reviewing.declare(w.members[1], w.application, False)
+        reviewing.declare(w.members[2], w.application, True, "合作者")
+        return w
+
+    def _build_eth_applicant(self):
+        return self["eth"].applicant
+
+    def _build_eth_other_applicant(self):
+        return self["eth"].other_applicant
+
+    def _build_eth_office(self):
+        return self["eth"].office
+
+    def _build_eth_member_before(self):
+        return self["eth"].members[3]
+
+    def _build_eth_member_after(self):
+        return self["eth"].members[1]
+
+    def _build_eth_recused(self):
+        return self["eth"].members[2]
+
+    def _build_eth_submitted(self):
+        from app.ethics import services
+        from tests.ethics.conftest import filled
+
+        application = filled(self["eth"])
+        services.submit_application(self["eth"].applicant, application)
+        return application
+
+    def _build_eth_draft(self):
+        from tests.ethics.conftest import filled
+
+        return filled(self["eth"])
 
     def _build_peer(self):
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

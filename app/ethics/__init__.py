@@ -1,0 +1,33 @@
+"""Science and technology ethics review (科技伦理审查): research units and their people,
+committees (own or entrusted), applications with versions and attachments, acceptance,
+and the committee's review by the general, simplified or emergency procedure.
+
+Builds on committees (panels of kind ethics, seats, composition rules, the count) and on
+the evidence store (content-addressed blobs); neither knows of it."""
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("ethics", __name__, url_prefix="/ethics")
+
+
+def init_app(app: Flask) -> None:
+    from app.core.extension_points import register_nav, register_nav_badge
+    from app.ethics import api, handoffs, labels, models, views  # noqa: F401
+    from app.ethics.models import UnitRole
+    from app.ethics.permissions import may_manage_units, may_see_ethics, unit_of, waiting_count
+
+    labels.register()
+    handoffs.register()
+    app.register_blueprint(bp)
+    register_nav(36, "ethics.applications", _l("Ethics review"), may_see_ethics)
+    register_nav(86, "ethics.units", _l("Research units"), may_manage_units)
+    register_nav(
+        87,
+        "ethics.overdue",
+        _l("Overdue follow-ups"),
+        lambda user: unit_of(user, UnitRole.office) is not None,
+    )
+    register_nav_badge(
+        "ethics.applications", waiting_count, _l("ethics applications waiting for you")
+    )

@@ -1,0 +1,134 @@
+"""The decision letter: numbered by the committee at the decision, rendered in the
+background with the dossiers' PDF machinery (WeasyPrint, the embedded CJK font, local files
+only), stored with its SHA-256 and verifiable. `finalise_letter` is the one place where a
+letter's bytes become final, so signing (PAdES) can be wired in there."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.core import audit
+from app.core.models import utcnow
+from app.core.times import local_time
+from app.ethics import items, reviewing
+from app.ethics.models import Application, DecisionLetter
+from app.extensions import db
+
+
+def _number(application: Application) -> str:
+    year = application.decided_at.year
+    taken = db.session.scalar(
+        select(func.count()).where(
+            DecisionLetter.panel_id == application.panel_id,
+            DecisionLetter.number.like(f"%〔{year}〕%"),
+        )
+    )
+    return f"伦审〔{year}〕第{taken + 1}号"
+
+
+def request_letter(application: Application, actor: User) -> DecisionLetter:
+    """Numbers the letter now (the number is the committee's, in decision order) and queues
+    its rendering; without Redis the job runs at once."""
+    from app.ethics.tasks import generate_letter
+    from app.jobs import enqueue
+
+    letter = DecisionLetter(
+        application_id=application.id,
+        panel_id=application.panel_id,
+        number=_number(application),
+        requested_by_id=actor.id,
+    )
+    db.session.add(letter)
+    db.session.flush()
+    audit.record(
+        "ethics.letter.requested",
+        actor=actor,
+        obj=application,
+        agency_id=application.unit.agency_id,
+        details={"ref": application.reference, "number": letter.number},
+    )
+    enqueue(
+        generate_letter,
+        letter.id,
+        queue="dossiers",
+        description=f"{application.reference} {letter.number}",
+        user=actor,
+    )
+    return letter
+
+
+SIGNED_KIND = "ethics_letter"
+
+
+def signed_code(letter: DecisionLetter) -> str:
+    """The letter's verification code: its number repeats across committees, its id never."""
+    return f"ETH-{letter.id:06d}"
+
+
+def finalise_letter(pdf: bytes, letter: DecisionLetter) -> bytes:
+    """The letter's bytes as stored and handed out, signed (PAdES) with the node's key and
+    registered under its verification code: whatever this returns is what the SHA-256 and
+    verification speak for."""
+    from app.core import pdfsign
+
+    signed, _row = pdfsign.sign_and_record(
+        pdf, kind=SIGNED_KIND, code=signed_code(letter), reason=letter.number
+    )
+    return signed
+
+
+def render_letter(letter: DecisionLetter) -> tuple[bytes, int]:
+    from app.dossiers.fonts import font_css
+    from app.dossiers.render import html_to_pdf
+
+    application = db.session.get(Application, letter.application_id)
+    with force_locale("zh"):
+        html = render_template(
+            "ethics/letter_pdf.html",
+            a=application,
+            letter=letter,
+            decision=str(reviewing.DECISION_LABELS[application.decision]),
+            decided_at=local_time(application.decided_at),
+            items=items,
+            font_css=font_css(),
+        )
+    rendered = html_to_pdf(html)
+    return rendered.pdf, rendered.pages
+
+
+def store_letter(letter: DecisionLetter, pdf: bytes, pages: int) -> None:
+    if letter.sha256:
+        return  # stored already (a retried job): the first stored letter is the letter
+    pdf = finalise_letter(pdf, letter)
+    relative = Path("ethics-letters") / f"{letter.application_id}-{letter.id}.pdf"
+    target = Path(current_app.config["FILE_STORE"]) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(pdf)
+    tmp.replace(target)
+    letter.sha256 = hashlib.sha256(pdf).hexdigest()
+    letter.path = str(relative)
+    letter.pages = pages
+    letter.generated_at = utcnow()
+    db.session.flush()
+
+
+def letter_of(application: Application) -> DecisionLetter | None:
+    return db.session.scalar(
+        select(DecisionLetter).where(DecisionLetter.application_id == application.id)
+    )
+
+
+def letter_path(letter: DecisionLetter) -> Path:
+    return Path(current_app.config["FILE_STORE"]) / letter.path
+
+
+def verify_letter(data: bytes) -> DecisionLetter | None:
+    digest = hashlib.sha256(data).hexdigest()
+    return db.session.scalar(select(DecisionLetter).where(DecisionLetter.sha256 == digest))
