@@ -26,6 +26,9 @@ PDF_LAYOUTS = (
     "statistics/report.html",
     "reports/report_pdf.html",
     "reporting/receipt_pdf.html",
+    "dossiers/document.html",
+    "screening/summary_pdf.html",
+    "ethics/letter_pdf.html",
 )
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = (
