@@ -92,9 +92,29 @@ def _register_error_pages(app: Flask) -> None:
         return render_template("errors/error.html", status=400, csrf=True), 400
 
     _register_unavailable(app)
+    _discard_lost_connections(app)
 
 
 UNAVAILABLE_RETRY_AFTER = 30
+
+
+def _discard_lost_connections(app: Flask) -> None:
+    """Ends each app context's session before Flask-SQLAlchemy does (teardowns run last
+    registered first). When PostgreSQL went away during the request (a restart), rolling the
+    session back raises; Flask-SQLAlchemy's teardown would let that turn a finished response
+    into a 500 with a traceback. The connection is dropped instead; the pool opens a new one."""
+    from sqlalchemy.exc import DBAPIError
+
+    @app.teardown_appcontext
+    def end_session(_error):
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            app.logger.warning("database connection lost: %s", _first_line(error))
+            try:
+                db.session().invalidate()
+            finally:
+                db.session.registry.clear()
 
 
 def _register_unavailable(app: Flask) -> None:
