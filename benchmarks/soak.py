@@ -621,6 +621,8 @@ def worker_cmd(redis_url: str) -> list[str]:
         "--url",
         redis_url,
         "--with-scheduler",
+        "--dequeue-strategy",
+        "round_robin",
         "dossiers",
         "default",
     ]
