@@ -683,20 +683,32 @@ def sql(env: dict, pg: Postgres, query: str) -> list[tuple]:
     return rows
 
 
-def wait_for_jobs(env: dict, pg: Postgres, limit: float) -> list[tuple]:
-    """Waits until no dossier job is left unfinished (the recovery job runs every minute)."""
+def wait_for_jobs(env: dict, pg: Postgres, limit: float, stalled: float = 180) -> list[tuple]:
+    """Waits until no dossier job is left unfinished (the recovery job runs every minute),
+    for at most `limit` seconds, or `stalled` seconds without one finishing. Each one left
+    comes with what RQ says of it (queued, scheduled for a retry, started; none: lost)."""
+    from redis import Redis
+
     end = time.monotonic() + limit
     query = (
         "SELECT id, status, attempts, error FROM jobs "
         "WHERE func = 'app.dossiers.tasks.generate_dossier' AND status NOT IN ('finished')"
     )
     pending = sql(env, pg, query)
-    while pending and time.monotonic() < end:
+    progress = time.monotonic()
+    while pending and time.monotonic() < min(end, progress + stalled):
         if all(p[1] == "failed" for p in pending):
             break
         time.sleep(5)
-        pending = sql(env, pg, query)
-    return pending
+        left = sql(env, pg, query)
+        if len(left) < len(pending):
+            progress = time.monotonic()
+        pending = left
+    connection = Redis.from_url(env["REDIS_URL"])
+    return [
+        (*row, (connection.hget(f"rq:job:{row[0]}", "status") or b"none").decode())
+        for row in pending
+    ]
 
 
 def verify_ledger(run: Run, env: dict, pg: Postgres) -> dict:
@@ -753,6 +765,7 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between actions")
     parser.add_argument("--dossier-every", type=float, default=90.0, help="seconds, per client")
     parser.add_argument("--down-for", type=float, default=15.0, help="seconds per outage")
+    parser.add_argument("--drain", type=float, default=600, help="seconds, at most, for jobs")
     parser.add_argument("--pg-port", type=int, default=5440)
     parser.add_argument("--redis-port", type=int, default=6390)
     parser.add_argument("--web-port", type=int, default=5090)
@@ -883,7 +896,7 @@ def main() -> None:
         for t in threads:
             t.join(90)
         log("load stopped; waiting for the queued dossiers")
-        pending = wait_for_jobs(env, pg, limit=300)
+        pending = wait_for_jobs(env, pg, limit=args.drain)
         killed_status = (
             sql(env, pg, f"SELECT status, attempts FROM jobs WHERE id = '{killed_job}'")
             if killed_job
@@ -928,7 +941,7 @@ def main() -> None:
             ),
             "connection errors inside outages": f.connection_errors_inside,
             "writes": ledger,
-            "dossier jobs not finished": pending,
+            "dossier jobs not finished (id, status, attempts, error, in RQ)": pending,
             "job of the killed worker": killed_status,
             "process exits (restarted)": {
                 p.name: p.unexpected_exits for p in [*processes, *workers] if p.unexpected_exits
