@@ -823,6 +823,7 @@ def main() -> None:
                 f"127.0.0.1:{args.web_port}",
                 "--timeout",
                 "120",
+                "--no-control-socket",  # a shared ~/.gunicorn/gunicorn.ctl otherwise
                 "wsgi:app",
             ],
             env,
