@@ -84,9 +84,11 @@ demo: migrate
 
 # Background jobs need Redis: REDIS_URL=redis://127.0.0.1:6379/0 make worker (any number of
 # them), and one `make cron` for the periodic jobs. Without REDIS_URL jobs run in-process.
+# Round robin: a backlog of dossiers does not hold back the periodic jobs on `default` (the
+# recovery of jobs whose worker died among them), as strict queue order did in the soak run.
 worker: deps
 	@test -n "$$REDIS_URL" || { echo "set REDIS_URL to run a worker (without it, jobs run in-process)"; exit 1; }
-	$(VENV)/bin/rq worker --url "$$REDIS_URL" --with-scheduler dossiers default
+	$(VENV)/bin/rq worker --url "$$REDIS_URL" --with-scheduler --dequeue-strategy round_robin dossiers default
 
 cron: deps
 	@test -n "$$REDIS_URL" || { echo "set REDIS_URL, or run 'flask jobs run-periodic' from the system cron"; exit 1; }

@@ -91,6 +91,83 @@ def _register_error_pages(app: Flask) -> None:
             return problem(400, "csrf_failed", "CSRF token missing or invalid")
         return render_template("errors/error.html", status=400, csrf=True), 400
 
+    _register_unavailable(app)
+    _discard_lost_connections(app)
+
+
+UNAVAILABLE_RETRY_AFTER = 30
+
+
+def _discard_lost_connections(app: Flask) -> None:
+    """Ends each app context's session before Flask-SQLAlchemy does (teardowns run last
+    registered first). When PostgreSQL went away during the request (a restart), rolling the
+    session back raises; Flask-SQLAlchemy's teardown would let that turn a finished response
+    into a 500 with a traceback. The connection is dropped instead; the pool opens a new one."""
+    from sqlalchemy.exc import DBAPIError
+
+    @app.teardown_appcontext
+    def end_session(_error):
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            app.logger.warning("database connection lost: %s", _first_line(error))
+            try:
+                db.session().invalidate()
+            finally:
+                db.session.registry.clear()
+
+
+def _register_unavailable(app: Flask) -> None:
+    """The database not answering (a restart, a failover, the network) is a 503 with
+    Retry-After, never a 500 with a traceback in the log: the request's work is undone, and
+    the page says nothing was saved. The page is rendered without the database (no signed-in
+    user, no navigation badges), in the language the session chose. (Redis not answering is
+    already a 503 where a job is enqueued: app/jobs/queue.py.)"""
+    from flask import current_app, g, session
+    from flask_babel import force_locale
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from app.core.errors import problem
+    from app.extensions import login_manager
+
+    def unavailable(error):
+        current_app.logger.warning(
+            "%s %s: service unavailable: %s", request.method, request.path, _first_line(error)
+        )
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the pool discards it
+            db.session.close()
+        # Rendered as nobody: loading the signed-in user would ask the database again.
+        g._login_user = login_manager.anonymous_user()
+        headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+        lang = session.get("lang")
+        if lang not in app.config["LANGUAGES"]:
+            lang = app.config["BABEL_DEFAULT_LOCALE"]
+        with force_locale(lang):
+            from flask_babel import gettext as _
+
+            if wants_json():
+                response = problem(
+                    503,
+                    "service_unavailable",
+                    _("Service unavailable"),
+                    _(
+                        "The platform cannot reach its database or queue right now; nothing "
+                        "was saved. Try again in a minute."
+                    ),
+                )
+                response.headers.update(headers)
+                return response
+            return render_template("errors/unavailable.html"), 503, headers
+
+    for kind in (OperationalError, InterfaceError):
+        app.register_error_handler(kind, unavailable)
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+
 
 def _cache_compiled_templates(app: Flask) -> None:
     """Jinja compiles a template on its first use in each process; the statistics page's four

@@ -26,7 +26,8 @@ Public API (import from `app.jobs`):
   app/jobs/cron_config.py` schedules them, `flask jobs run-periodic` runs them once.
 - `GET /jobs/<id>.json` gives the status of a job to the user who started it.
 
-Workers: `make worker` (`rq worker --with-scheduler dossiers default`, needs REDIS_URL).
+Workers: `make worker` (`rq worker --with-scheduler -ds round_robin dossiers default`, needs
+REDIS_URL).
 """
 
 from flask import Blueprint, Flask

@@ -4,6 +4,10 @@
 RQ itself notices such a job only once its execution heartbeat expires (a minute or
 more) and a worker runs maintenance; this check looks at the worker's own heartbeat,
 so a periodic run of it (and `flask jobs recover`) brings the job back sooner.
+
+It also puts retries that are due back on their queue when no RQ scheduler is running: a
+retry waits in RQ's scheduled registry for a worker's scheduler process, which dies when
+Redis restarts, and a worker starts a new one only at its next maintenance (ten minutes).
 """
 
 from __future__ import annotations
@@ -59,7 +63,33 @@ def recover_abandoned(dead_after: int | None = None) -> list[str]:
             retried = _requeue(job, queue, registry, connection)
             _mark_tracked(job_id, retried)
             recovered.append(job_id)
-    return recovered
+    return recovered + enqueue_due_retries(connection)
+
+
+def enqueue_due_retries(connection) -> list[str]:
+    """Due scheduled jobs onto their queues, for each queue whose scheduler lock nobody
+    holds (a live scheduler keeps its lock and does this itself every second)."""
+    from rq.registry import ScheduledJobRegistry
+    from rq.scheduler import RQScheduler
+
+    scheduler = RQScheduler(QUEUES, connection=connection)
+    queues = scheduler.acquire_locks()
+    if not queues:
+        return []
+    try:
+        now = dt.datetime.now(dt.UTC).timestamp()
+        due = [
+            job_id
+            for name in queues
+            for job_id in ScheduledJobRegistry(name, connection=connection).get_jobs_to_schedule(
+                now
+            )
+        ]
+        if due:
+            scheduler.enqueue_scheduled_jobs()
+        return due
+    finally:
+        scheduler.release_locks()
 
 
 def _requeue(job, queue, registry, connection) -> bool:

@@ -239,3 +239,40 @@ def test_the_schedule_loads_no_feature():
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert set(out.stdout.split()) <= {"auth", "config", "core", "extensions", "jobs"}
+
+
+@pytest.mark.redis
+def test_a_due_retry_is_queued_when_no_scheduler_runs(db, redis_url):  # noqa: F811
+    """Found by the soak run: Redis restarted, the workers' scheduler processes died with
+    it, and retries waited in RQ's scheduled registry until a worker's maintenance (ten
+    minutes) started a new one. The periodic recovery queues the due ones meanwhile."""
+    from redis import Redis
+    from rq import Queue
+
+    connection = Redis.from_url(redis_url)
+    queue = Queue("dossiers", connection=connection)
+    now = dt.datetime.now(dt.UTC)
+    args = ("tests.jobfuncs.write_marker", "/dev/null", "")
+    due = queue.enqueue_at(now - dt.timedelta(seconds=5), *args)
+    later = queue.enqueue_at(now + dt.timedelta(hours=1), *args)
+    assert due.id not in queue.get_job_ids()
+    assert due.id in recover_abandoned()
+    assert due.id in queue.get_job_ids()
+    assert later.id not in queue.get_job_ids()
+    assert recover_abandoned() == []  # nothing more is due
+
+
+@pytest.mark.redis
+def test_a_running_scheduler_is_left_to_queue_its_retries(db, redis_url):  # noqa: F811
+    from redis import Redis
+    from rq import Queue
+    from rq.scheduler import RQScheduler
+
+    connection = Redis.from_url(redis_url)
+    queue = Queue("dossiers", connection=connection)
+    due = queue.enqueue_at(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5), "os.getpid")
+    # a worker's live scheduler holds each queue's lock and refreshes it every second
+    connection.set(RQScheduler.get_locking_key("dossiers"), "live-scheduler", ex=60)
+    assert recover_abandoned() == []
+    assert due.id not in queue.get_job_ids()
+    assert connection.get(RQScheduler.get_locking_key("dossiers")) == b"live-scheduler"
