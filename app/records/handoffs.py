@@ -15,6 +15,7 @@ from sqlalchemy.orm import lazyload
 
 from app.auth.agencies import case_agencies
 from app.auth.models import Agency, Role, User, UserRole
+from app.core.calendar import add_working_days, today
 from app.extensions import db
 from app.notifications.handoffs import (
     agency_name,
@@ -23,6 +24,7 @@ from app.notifications.handoffs import (
     register_handoff,
     users_with_role,
 )
+from app.records import policy
 from app.records.models import IntegrityRecord
 
 
@@ -133,11 +135,11 @@ register_handoff(
     "record.revoke_due",
     text=_l(
         "The review of case %(ref)s set the decision aside for the record's respondent: "
-        "revoke integrity record no. %(record)s."
+        "revoke integrity record no. %(record)s by %(due)s."
     ),
     shown=_l(
         "The review of case %(ref)s set the decision aside for %(subject)s: revoke their "
-        "integrity record."
+        "integrity record by %(due)s."
     ),
     recipients=_admins,
     link=record_link,
@@ -221,8 +223,13 @@ def announce_under_review(record: IntegrityRecord, actor) -> None:
 
 def announce_revision_due(record: IntegrityRecord, revoke: bool) -> None:
     """A review changed the decision: the administrators amend the record, or revoke it
-    when the respondent is cleared; a to-do until either is published."""
-    hand_off("record.revoke_due" if revoke else "record.amend_due", record)
+    when the respondent is cleared — within the working days a revoked decision's record
+    has to leave checks (policy.REPAIR_LEAVE_DAYS); a to-do until either is published."""
+    if not revoke:
+        hand_off("record.amend_due", record)
+        return
+    due = add_working_days(today(), policy.REPAIR_LEAVE_DAYS)
+    hand_off("record.revoke_due", record, due=due.isoformat())
 
 
 def announce_revised(record: IntegrityRecord) -> None:

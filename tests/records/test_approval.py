@@ -415,6 +415,13 @@ def test_an_overturned_decision_is_a_to_do_to_revoke(db, drafted):
     assert not notifications_of(admin, "record.amend_due")
     (todo,) = notifications_of(admin, "record.revoke_due")
     assert todo.done_at is None
+    # Within the working days a revoked decision's record has to leave checks.
+    from app.core.calendar import add_working_days, today
+    from app.notifications.handoffs import render
+    from app.records import policy
+
+    due = add_working_days(today(), policy.REPAIR_LEAVE_DAYS).isoformat()
+    assert render(todo, "en").endswith(f"by {due}.") and due in render(todo, "zh")
     revoke_record(record, admin, "复查撤销原处理决定")
     db.session.commit()
     assert notifications_of(admin, "record.revoke_due")[0].done_at is not None
