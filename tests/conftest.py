@@ -26,6 +26,11 @@ from app.extensions import db as _db
 
 TEST_PASSWORD = "test-password-123"
 IN_CI = bool(os.environ.get("CI"))
+# Every app a test makes (the suite's, a second node's, a restored deployment's, a live
+# server's) runs its jobs in the request: a job thread's heartbeat in this process would use
+# the session a test holds. tests/jobs/test_local_jobs.py switches the thread on where it is
+# under test.
+os.environ["JOBS_WITHOUT_REDIS"] = "inline"
 _PASSWORD_HASH = None
 MIDNIGHT_MARGIN = 120  # s: longer than any test but the browser and benchmark ones takes
 

@@ -68,6 +68,8 @@ class Node:
                 "TESTING": True,
                 "WTF_CSRF_ENABLED": False,
                 "REDIS_URL": None,
+                # Jobs in the request: a job thread's heartbeat would share the test's session.
+                "JOBS_WITHOUT_REDIS": "inline",
             }
         )
         self.process: subprocess.Popen | None = None

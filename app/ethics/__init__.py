@@ -20,7 +20,20 @@ def init_app(app: Flask) -> None:
     labels.register()
     handoffs.register()
     app.register_blueprint(bp)
-    register_nav(36, "ethics.applications", _l("Ethics review"), may_see_ethics)
+    # In the bar for those whose work it is (units, committee members); under "More" for the
+    # authority's staff, whose bar the case work fills.
+    register_nav(
+        36,
+        "ethics.applications",
+        _l("Ethics review"),
+        lambda user: may_see_ethics(user) and not _authority_staff(user),
+    )
+    register_nav(
+        88,
+        "ethics.applications",
+        _l("Ethics review"),
+        lambda user: may_see_ethics(user) and _authority_staff(user),
+    )
     register_nav(86, "ethics.units", _l("Research units"), may_manage_units)
     register_nav(
         87,
@@ -31,3 +44,11 @@ def init_app(app: Flask) -> None:
     register_nav_badge(
         "ethics.applications", waiting_count, _l("ethics applications waiting for you")
     )
+
+
+def _authority_staff(user) -> bool:
+    """An agency's officers, supervisors, administrators and auditors (not a unit's people,
+    not a committee member alone)."""
+    from app.auth.models import Role
+
+    return user.has_role(Role.officer, Role.supervisor, Role.agency_admin, Role.auditor)

@@ -98,6 +98,7 @@ def _release_app(release: Path, folder: Path, url: str):
             "DATABASE_URL": url,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
+            "JOBS_WITHOUT_REDIS": "inline",  # the walk reads the dossier it asked for
             "REDIS_URL": None,  # the dossier job runs in-process
             "SERVER_NAME": None,
             "FILE_STORE": str(folder / "files"),
