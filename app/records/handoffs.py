@@ -372,20 +372,17 @@ register_handoff(
 
 def announce_objection(objection, actor) -> None:
     """The handling agency's supervisors and administrators decide (or forward) it."""
-    hand_off(
-        "record.objection",
-        objection.record,
-        actor=actor,
-        to=_deciders(objection.agency_id),
-        todo=_objection_todo(objection),
-        due=objection.decide_due.isoformat(),
-    )
+    _to_deciders("record.objection", objection, actor)
 
 
 def announce_objection_forwarded(objection, actor) -> None:
     mark_done(_objection_todo(objection))
+    _to_deciders("record.objection_forwarded", objection, actor)
+
+
+def _to_deciders(event: str, objection, actor) -> None:
     hand_off(
-        "record.objection_forwarded",
+        event,
         objection.record,
         actor=actor,
         to=_deciders(objection.agency_id),
