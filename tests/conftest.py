@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import select
@@ -18,7 +19,6 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
 from app.auth.models import Agency, Role, User
-from app.auth.passwords import hash_password
 from app.cases.models import Case, CaseSource, CaseState, MisconductType, PartyType, TeamRole
 from app.core.calendar import CST
 from app.core.secrets import new_field_key
@@ -206,9 +206,15 @@ def client(app, db):
 
 
 def password_hash() -> str:
+    """The test users' password hash: Argon2id like every hash, at the lowest cost Argon2
+    allows, so the suite's thousands of sign-ins do not each spend the production cost (a
+    hash carries its own parameters; verification reads them from it). The production
+    parameters are app.auth.passwords' own, tested there."""
     global _PASSWORD_HASH
     if _PASSWORD_HASH is None:
-        _PASSWORD_HASH = hash_password(TEST_PASSWORD)
+        _PASSWORD_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(
+            TEST_PASSWORD
+        )
     return _PASSWORD_HASH
 
 
