@@ -63,7 +63,11 @@ REREVIEW_EXPERTS = [
     ("JS", Category.ethics),
     ("JS", Category.legal),
 ]
-LISTED = ("YRD-L-01", "涉及人类遗传资源的新技术临床研究", "New clinical techniques on human genetic resources")
+LISTED = (
+    "YRD-L-01",
+    "涉及人类遗传资源的新技术临床研究",
+    "New clinical techniques on human genetic resources",
+)
 
 TEXTS = {
     "purpose": "评估新型干预措施在目标人群中的安全性和有效性。",
@@ -190,7 +194,9 @@ def demo_ethics(agencies: dict[str, Agency], users: dict[str, User]) -> bool:
         sites[code] = _Site(
             unit,
             members,
-            demo.unit_user(unit, f"{code.lower()}-eth-applicant", f"{unit_name}研究者", "applicant"),
+            demo.unit_user(
+                unit, f"{code.lower()}-eth-applicant", f"{unit_name}研究者", "applicant"
+            ),
             demo.unit_user(unit, f"{code.lower()}-eth-office", f"{unit_name}伦理办", "office"),
         )
     sites["centre"], sites["firm"] = _centre_and_firm(demo)
@@ -315,9 +321,7 @@ def _applications(demo: _Demo, sites: dict, listed) -> None:
     _meeting(js, resubmit, "modify_resubmit", "风险评估不充分，修改后重新提交审查。")
     refused = _accepted(js, "精神疾病患者药物洗脱期研究")
     _meeting(js, refused, "disapprove", "洗脱期风险超出可接受范围。")
-    appeals.lodge_appeal(
-        js.applicant, refused, "洗脱期已由独立医师全程监护，请求委员会重新审查。"
-    )
+    appeals.lodge_appeal(js.applicant, refused, "洗脱期已由独立医师全程监护，请求委员会重新审查。")
     overdue = _accepted(js, "糖尿病足创面修复材料研究")
     _meeting(js, overdue, "approve", "风险可控。")
     with as_of(today() - dt.timedelta(days=75)):

@@ -20,3 +20,12 @@ def generate_letter(letter_id: int) -> dict:
     store_letter(letter, pdf, pages)
     db.session.commit()
     return {"letter_id": letter.id, "number": letter.number, "pages": pages}
+
+
+def send_followup_reminders() -> dict:
+    """Daily (app.jobs.schedule): follow-up reports falling due soon or overdue."""
+    from app.ethics.queues import remind_followups
+
+    result = remind_followups()
+    db.session.commit()
+    return result

@@ -89,7 +89,9 @@ def test_the_demo_shows_every_state_once(app, db):
     assert any(a.followup_due and a.followup_due >= today() for a in decided)
     # the entrusted review at Zhejiang's regional review centre
     centre = next(u for u in units if u.kind is UnitKind.centre)
-    entrustment = db.session.scalar(select(Entrustment).where(Entrustment.panel_id == centre.panel_id))
+    entrustment = db.session.scalar(
+        select(Entrustment).where(Entrustment.panel_id == centre.panel_id)
+    )
     entrusted = [a for a in apps if a.entrustment_id == entrustment.id]
     assert entrusted and entrusted[0].state is AppState.decided
     assert entrusted[0].panel_id == centre.panel_id
