@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from app.core.extension_points import register_nav, register_nav_badge
     from app.ethics import (  # noqa: F401
         api,
+        api_steps,
         handoffs,
         labels,
         models,
