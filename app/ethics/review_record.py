@@ -49,9 +49,16 @@ class ReviewRecord(db.Model):
 
 
 def register() -> None:
+    from app.core.labels import register_labels
     from app.core.pdfsign import register_document_kind
 
     register_document_kind(SIGNED_KIND, _l("Ethics review record"))
+    register_labels(
+        audit={
+            "ethics.record.requested": _l("Ethics review record requested"),
+            "ethics.record.downloaded": _l("Ethics review record downloaded"),
+        }
+    )
 
 
 def may_read(user: User, application: Application) -> bool:
