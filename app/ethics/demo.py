@@ -91,10 +91,13 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 LOGINS = [
     ("{p}-eth-applicant", "ethics applicant of the unit"),
     ("{p}-eth-office", "ethics committee office of the unit"),
-    ("{p}-eth-m1 … {p}-eth-m7", "members of the unit's ethics committee (m1 chairs)"),
+    ("{p}-eth-m1 … {p}-eth-m7, {p}-eth-consultant", "the unit's ethics committee, m1 chairs"),
 ]
 EXTRA_LOGINS = [
-    ("zj-centre-office, zj-centre-m1 … zj-centre-m7", "Zhejiang's regional review centre"),
+    (
+        "zj-centre-office, zj-centre-m1 … zj-centre-m7, zj-centre-consultant",
+        "Zhejiang's regional review centre",
+    ),
     ("zj-firm-applicant", "a firm that entrusts the centre"),
     ("sh-rr-1 … sh-rr-3, js-rr-1, js-rr-2", "expert re-review panel"),
 ]
