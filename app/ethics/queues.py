@@ -183,7 +183,11 @@ def _voted(actor, application) -> None:
 def _recused(actor, application) -> None:
     from app.ethics.reviewing import members_of
 
-    gone = [m.seat.expert.user_id for m in members_of(application) if m.recused]
+    gone = [
+        m.seat.expert.user_id
+        for m in members_of(application)
+        if m.recused and m.seat.expert.user_id is not None
+    ]
     mark_done(f"ethics-review:{application.id}:", prefix=True, user_ids=gone)
 
 

@@ -163,3 +163,12 @@ def test_the_reminders_are_a_periodic_job(db, world):
 
     assert "app.ethics.tasks.send_followup_reminders" in {p.func for p in PERIODIC}
     assert send_followup_reminders() == {"due": 0, "overdue": 0}
+
+
+def test_a_member_the_office_recuses_has_nothing_left_to_do(db, world):
+    application = accepted(world)
+    member = reviewing.member_of(application, world.members[6])
+    assert _open(db, world.members[6], "ethics.declare")
+    reviewing.recuse(world.office, application, member.id, "与申请人有合作关系")
+    assert not _open(db, world.members[6])
+    assert _open(db, world.members[5], "ethics.declare")  # the others still have theirs
