@@ -51,6 +51,7 @@ def test_the_record_reads_back_signed_and_verifiable(db, client, world, tmp_path
     assert "伦理审查记录" in text and ref in text
     assert "到会委员 5 人，同意 4 人，反对 1 人" in text  # counted, not who voted what
     assert "回避：合作者" in text and "会议讨论了知情同意书" in text
+    assert "出席" in text and "present" not in text
     assert "修改后批准" in text and "伦审〔" in text  # the decision and its letter's number
     names = [reviewing.member_of(application, u).seat.expert.name for u in world.members[:5]]
     assert all(name in text for name in names)
