@@ -55,6 +55,9 @@ def demo_logins_command() -> None:
         names = ", ".join(f"{code.lower()}-{suffix}" for suffix, _t, _r in data.DEMO_USERS)
         click.echo(f"  {code} {name_zh}: {names}")
     click.echo("  platform: sysadmin")
+    from app.ethics.demo import demo_logins
+
+    click.echo("\n".join(demo_logins()))
     _echo_second_factor()
     click.echo("")
 

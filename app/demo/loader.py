@@ -143,6 +143,9 @@ def load_demo(seed: int = 2026) -> int:
     from app.screening.demo import demo_screening
 
     demo_screening(users["zj-screener"])
+    from app.ethics.demo import demo_ethics
+
+    demo_ethics(agencies, users)
     db.session.commit()
     return len(plan)
 

@@ -13,12 +13,24 @@ bp = Blueprint("ethics", __name__, url_prefix="/ethics")
 
 def init_app(app: Flask) -> None:
     from app.core.extension_points import register_nav, register_nav_badge
-    from app.ethics import api, handoffs, labels, models, views  # noqa: F401
+    from app.ethics import (  # noqa: F401
+        api,
+        api_steps,
+        handoffs,
+        labels,
+        models,
+        queues,
+        record_views,
+        review_record,
+        views,
+    )
     from app.ethics.models import UnitRole
     from app.ethics.permissions import may_manage_units, may_see_ethics, unit_of, waiting_count
 
     labels.register()
     handoffs.register()
+    queues.register()
+    review_record.register()
     app.register_blueprint(bp)
     # In the bar for those whose work it is (units, committee members); under "More" for the
     # authority's staff, whose bar the case work fills.

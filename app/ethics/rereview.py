@@ -44,6 +44,9 @@ def _audited(action: str, actor: User, application: Application, details: dict) 
         agency_id=application.unit.agency_id,
         details={"ref": application.reference, **details},
     )
+    from app.ethics.queues import after_step
+
+    after_step(action, actor, application)
 
 
 def rereview_of(application: Application) -> Rereview | None:

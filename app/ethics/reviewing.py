@@ -98,6 +98,9 @@ def open_review(application: Application, named_seat_ids=None) -> None:
     seats = _seats_in_term(application)
     if application.procedure is not Procedure.simplified:
         _seat_members(application, seats)
+        from app.ethics.queues import review_opened
+
+        review_opened(application)
         return
     wanted = policy.value(application.unit.agency_id, "simplified_members")
     try:
@@ -111,6 +114,9 @@ def open_review(application: Application, named_seat_ids=None) -> None:
             field="members",
         )
     _seat_members(application, chosen, named=True)
+    from app.ethics.queues import review_opened
+
+    review_opened(application)
 
 
 def member_of(application: Application, user: User) -> EthicsMember | None:
@@ -139,6 +145,9 @@ def _audited(action, actor, application, details) -> None:
         agency_id=application.unit.agency_id,
         details={"ref": application.reference, **details},
     )
+    from app.ethics.queues import after_step
+
+    after_step(action, actor, application)
 
 
 def declare(actor: User, application: Application, conflict: bool, note=None) -> EthicsMember:

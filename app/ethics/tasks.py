@@ -20,3 +20,26 @@ def generate_letter(letter_id: int) -> dict:
     store_letter(letter, pdf, pages)
     db.session.commit()
     return {"letter_id": letter.id, "number": letter.number, "pages": pages}
+
+
+def send_followup_reminders() -> dict:
+    """Daily (app.jobs.schedule): follow-up reports falling due soon or overdue."""
+    from app.ethics.queues import remind_followups
+
+    result = remind_followups()
+    db.session.commit()
+    return result
+
+
+def generate_review_record(record_id: int) -> dict:
+    from app.ethics.review_record import ReviewRecord, render_record, store_record
+
+    row = db.session.get(ReviewRecord, record_id)
+    if row is None:
+        raise PermanentJobError("the review record no longer exists")
+    set_progress(10, "rendering")
+    pdf, pages = render_record(row)
+    row.job_id = current_job_id()
+    store_record(row, pdf, pages)
+    db.session.commit()
+    return {"record_id": row.id, "pages": pages}

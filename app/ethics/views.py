@@ -135,6 +135,7 @@ def application(reference: str):
         **_detail_data(application, level),
         **_rereview_data(application),
         undeclared=me,
+        may_record=_may_record(application),
     )
 
 
@@ -156,7 +157,14 @@ def _refused_page(reference: str):
         **_detail_data(application, level),
         **_rereview_data(application),
         undeclared=reviewing.member_of(application, current_user),
+        may_record=_may_record(application),
     )
+
+
+def _may_record(application) -> bool:
+    from app.ethics.review_record import may_read
+
+    return may_read(current_user, application)
 
 
 @bp.route("/<reference>/edit", methods=["POST"])

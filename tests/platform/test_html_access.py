@@ -201,6 +201,34 @@ MATRIX = {
         None,
         [(ANON, "login"), ("eth_applicant", 403), ("sh_supervisor", 403), ("eth_office", 200)],
     ),
+    "ethics.review_record": (
+        "GET",
+        lambda w: f"/ethics/{w['eth'].application.reference}/review-record",
+        None,
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_other_applicant", 404),
+            ("eth_applicant", 403),
+            ("eth_member_after", 403),
+            ("eth_office", 200),
+            ("sh_supervisor", 200),
+        ],
+    ),
+    "ethics.review_record_pdf": (
+        "GET",
+        lambda w: (
+            f"/ethics/{w['eth'].application.reference}/review-record/{w['eth_record'].id}.pdf"
+        ),
+        None,
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_applicant", 403),
+            ("eth_office", 200),
+            ("sh_supervisor", 200),
+        ],
+    ),
     "auth.login": ("GET", lambda w: "/login", None, [(ANON, 200), ("sh_officer", 302)]),
     "auth.logout": ("POST", lambda w: "/logout", None, [(ANON, "login"), ("sh_officer", 302)]),
     "auth.set_language": (
@@ -2171,6 +2199,11 @@ class World(dict):
         reviewing.declare(w.members[1], w.application, False)
         reviewing.declare(w.members[2], w.application, True, "合作者")
         return w
+
+    def _build_eth_record(self):
+        from app.ethics.review_record import request_record
+
+        return request_record(self["eth"].office, self["eth"].application)
 
     def _build_eth_applicant(self):
         return self["eth"].applicant
