@@ -193,8 +193,12 @@ def check_reportable(unit: Unit, year, kind) -> tuple[int, ReportKind]:
             _l("The year %(year)s has not ended: its report is filed from 1 January.", year=year),
             code="year_not_ended",
         )
-    if year < 2000:
-        raise InvalidInput(_l("Enter the report's year."), field="year")
+    set_up = reg.set_up_on(unit.panel).year
+    if year < set_up:
+        raise InvalidInput(
+            _l("The committee was set up in %(year)s: no report is owed before.", year=set_up),
+            field="year",
+        )
     if reg.accepted_of(unit.panel_id) is None:
         raise GuardFailed(
             _l("Register the committee with the authority before filing reports."),
