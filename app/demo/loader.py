@@ -144,6 +144,9 @@ def load_demo(seed: int = 2026) -> int:
 
     demo_screening(users["zj-screener"])
     db.session.commit()
+    from app.ethics.demo_registry import demo_registry
+
+    demo_registry(agencies)
     return len(plan)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.core import audit
-from app.core.calendar import CST, today
+from app.core.calendar import CST, procedural_now, today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems
 from app.ethics import policy
 from app.ethics import registry as reg
@@ -280,6 +280,7 @@ def file_report(
         summary=summary,
         due_on=rp.report_due(year),
         filed_by_id=actor.id,
+        filed_at=procedural_now(),
     )
     db.session.add(row)
     db.session.flush()

@@ -20,9 +20,8 @@ from app.committees.labels import figures_text, rule_text
 from app.committees.models import Panel, PanelSeat, SeatStatus
 from app.committees.rules import Check, composition
 from app.core import audit
-from app.core.calendar import today
+from app.core.calendar import procedural_now, today
 from app.core.errors import GuardFailed, NotAllowed, Problems
-from app.core.models import utcnow
 from app.core.times import to_cst
 from app.ethics import registry_handoffs as handoffs
 from app.ethics import registry_policy as rp
@@ -278,6 +277,7 @@ def file_registration(actor: User, unit: Unit, data: RegistrationInput) -> Regis
         checks=_stored_checks(checks),
         due_on=rp.registration_due(since or on),
         filed_by_id=actor.id,
+        filed_at=procedural_now(),
         **values,
     )
     db.session.add(row)
@@ -300,7 +300,7 @@ def answer_registration(actor: User, registration: Registration, accept: bool, r
         problems.check()
     registration.state = RegistrationState.accepted if accept else RegistrationState.returned
     registration.answered_by_id = actor.id
-    registration.answered_at = utcnow()
+    registration.answered_at = procedural_now()
     registration.answer_reason = reason or None
     action = "ethics.registry.accept" if accept else "ethics.registry.return"
     _audited(action, actor, registration, {"number": registration.number})
@@ -346,6 +346,7 @@ def register_listed(actor: User, application: Application, note=None) -> ListedR
         due_on=rp.listed_due(day),
         note=_clean(note) or None,
         registered_by_id=actor.id,
+        registered_at=procedural_now(),
     )
     db.session.add(row)
     _audited("ethics.registry.listed", actor, row, {"ref": application.reference})

@@ -82,12 +82,7 @@ def registration_filed(registration, actor) -> None:
 
 def registration_answered(registration, actor) -> None:
     mark_done(f"ethreg:{registration.id}")
-    event = (
-        "ethics.registry.accepted"
-        if registration.state.value == "accepted"
-        else "ethics.registry.returned"
-    )
-    hand_off(event, registration, actor=actor)
+    hand_off(f"ethics.registry.{registration.state.value}", registration, actor=actor)
 
 
 def report_todo(panel_id: int, year: int) -> str:

@@ -39,6 +39,18 @@ OBJECTS = {
 }
 
 
+def member_label(value: str, kind: str) -> str:
+    """A filed member's gender or role (stored as its value) in words."""
+    from app.committees.rules import Gender, SeatRole
+    from app.core.labels import label
+
+    enum_cls = {"gender": Gender, "role": SeatRole}[kind]
+    try:
+        return label(enum_cls(value))
+    except ValueError:
+        return value
+
+
 def status_label(key: str) -> str:
     return str(STATUS.get(key, key))
 

@@ -18,6 +18,7 @@ def init_registry(app: Flask) -> None:
     register_policy_numbers(policy_numbers)
     register_annual_figures()
     app.add_template_filter(registry_labels.status_label, "registry_status")
+    app.add_template_filter(registry_labels.member_label, "registry_member")
     register_nav(89, "ethics.registry", _l("Committee registry"), registry_views.may_open)
     register_nav_badge(
         "ethics.registry", registry_views.badge, _l("registry filings and reports waiting")
