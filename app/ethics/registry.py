@@ -464,3 +464,12 @@ def to_accept(agency_id: int) -> list[Registration]:
             .order_by(Registration.filed_at)
         )
     )
+
+
+def remind_due(on: dt.date | None = None) -> int:
+    """Notices to the offices whose committee (or a change of it) is to be registered."""
+    added = 0
+    for state in states(committee_units(), on):
+        if state.due_on is not None:
+            added += handoffs.registration_due(state)
+    return added

@@ -22,7 +22,7 @@ def _link(obj) -> dict:
 
 def _params(obj) -> dict:
     params = {"committee": obj.panel.name}
-    if hasattr(obj, "year"):
+    if getattr(obj, "year", None) is not None:
         params["year"] = obj.year
     return params
 
@@ -65,6 +65,11 @@ def register() -> None:
         **common,
     )
     register_handoff(
+        "ethics.registry.due",
+        text=_l("The ethics committee %(committee)s is to be registered by %(due)s."),
+        **common,
+    )
+    register_handoff(
         "ethics.report.due",
         text=_l("The annual reports of %(committee)s for %(year)s are due by %(due)s."),
         **common,
@@ -77,12 +82,27 @@ def register() -> None:
 
 
 def registration_filed(registration, actor) -> None:
+    mark_done(f"ethreg-due:{registration.panel_id}")
     hand_off("ethics.registry.filed", registration, actor=actor)
 
 
 def registration_answered(registration, actor) -> None:
     mark_done(f"ethreg:{registration.id}")
     hand_off(f"ethics.registry.{registration.state.value}", registration, actor=actor)
+
+
+def registration_due(state) -> int:
+    """Tells the office (once for each day due) that its committee, or a change of it, is to
+    be registered."""
+    added = hand_off(
+        "ethics.registry.due",
+        _Due(state.panel, None),
+        to=office_users(state.unit.id),
+        todo=f"ethreg-due:{state.panel.id}",
+        dedupe=f"ethreg-due:{state.panel.id}:{state.due_on.isoformat()}",
+        due=state.due_on.isoformat(),
+    )
+    return len(added)
 
 
 def report_todo(panel_id: int, year: int) -> str:

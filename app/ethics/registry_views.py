@@ -78,20 +78,21 @@ def committee_data(unit: Unit) -> dict:
     on = today()
     (state,) = reg.states([unit], on)
     office = reg.is_office(current_user, unit)
+    registrations = reg.registrations_of(unit.panel_id)
+    latest = registrations[0] if registrations else None
     return {
         "unit": unit,
         "state": state,
         "checks": reg.checks_of(unit.panel, on),
         "members": reg.members_of(unit, unit.panel),
-        "registrations": reg.registrations_of(unit.panel_id),
+        "registrations": registrations,
         "reports": annual.reports_of(unit.panel_id),
         "owed": annual.owed([unit], on),
         "listed": reg.listed_to_register([unit.panel_id]),
         "office": office,
-        "may_answer": any(
-            r.state.value == "submitted" and reg.may_answer(current_user, r)
-            for r in reg.registrations_of(unit.panel_id)[:1]
-        ),
+        "may_answer": latest is not None
+        and latest.state.value == "submitted"
+        and reg.may_answer(current_user, latest),
         "last_year": on.year - 1,
         "today": on,
     }

@@ -167,3 +167,38 @@ def test_the_listed_report_counts_listed_activities(db, world, make_user):
     assert counted["listed_approved"] == 1
     assert counted["listed_registered"] == 1 and counted["listed_registered_late"] == 0
     assert counted["rereviews_agreed"] == 1 and counted["rereviews_disagreed"] == 0
+
+
+def test_the_daily_job_sends_the_overdue_notices_once(db, world):
+    from app.ethics.registry_tasks import remind_annual_reports
+
+    registered(world)
+    db.session.commit()
+    after = rp.report_due(today().year) + dt.timedelta(days=1)
+    with as_of(after):
+        assert remind_annual_reports()["notified"] >= 2
+        assert remind_annual_reports() == {"notified": 0}
+    assert _notices(db, "ethics.report.overdue", world.office) == 1
+
+
+def test_the_filed_figures_show_on_the_authoritys_statistics_page(db, client, world):
+    from tests.ui_helpers import sign_in
+
+    registered(world)
+    year = today().year
+    with as_of(dt.date(year + 1, 1, 15)):
+        annual.file_report(
+            world.office,
+            world.unit_a,
+            year,
+            "work",
+            {"applications": "5"},
+            {"applications": "纸质"},
+            "总结",
+        )
+    db.session.commit()
+    sign_in(client, world.supervisor)
+    page = client.get(f"/statistics?year={year}").get_data(as_text=True)
+    start = page.index('data-testid="figure-ethics_annual_reports"')
+    row = page[page.index('data-row="applications"', start) :]
+    assert ">5<" in row[: row.index("</tr>")]

@@ -244,3 +244,17 @@ def test_an_application_not_approved_and_listed_is_not_registered(db, world):
         reg.register_listed(world.office, application)
     assert err.value.code == "not_approved_listed"
     assert _count(db, ListedRegistration) == 0
+
+
+def test_the_office_is_reminded_of_a_registration_due_once(db, world):
+    assert reg.remind_due() == 1
+    assert reg.remind_due() == 0
+    assert _notified(db, world.office, "ethics.registry.due") == 1
+    reg.file_registration(world.office, world.unit_a, DATA)
+    waiting = db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.todo_key.like("ethreg-due:%"), Notification.done_at.is_(None))
+    )
+    assert waiting == 0
+    assert reg.remind_due() == 0  # the authority's turn now
