@@ -192,3 +192,18 @@ def test_another_province_learns_nothing_but_the_summary(db, client, world, file
     lists = client.get("/api/v1/ethics/registry/overdue", headers=outsider).get_json()
     assert world.panel.name not in str(lists)
     assert filed["waiting"].state.value == "submitted"
+
+
+def test_an_approved_listed_activity_is_registered_through_the_api(db, client, world, make_user):
+    from tests.ethics.test_registry import approved_listed
+
+    application = approved_listed(world, db, make_user)
+    office = _headers(db, world.office)
+    url = f"/api/v1/ethics/registry/listed/{application.reference}"
+    made = client.post(url, json={"note": "已登记"}, headers=office)
+    assert made.status_code == 201, made.get_json()
+    assert (
+        made.get_json()["late"] is False and made.get_json()["reference"] == application.reference
+    )
+    again = client.post(url, json={}, headers=office)
+    assert again.status_code == 409 and again.get_json()["code"] == "registered"

@@ -126,3 +126,18 @@ def test_another_province_sees_the_summary_only(db, client, world):
     sign_in(client, world.other_applicant)  # a unit without its own committee
     assert client.get(f"/ethics/registry/committees/{world.panel.id}").status_code == 404
     assert client.get("/ethics/registry/region").status_code == 403
+
+
+def test_the_office_registers_an_approved_listed_activity_on_its_page(db, client, world, make_user):
+    from app.ethics.registry_models import ListedRegistration
+    from tests.ethics.test_registry import approved_listed
+
+    application = approved_listed(world, db, make_user)
+    db.session.commit()
+    sign_in(client, world.office)
+    page = client.get(f"/ethics/registry/committees/{world.panel.id}").get_data(as_text=True)
+    assert application.reference in page
+    url = f"/ethics/registry/listed/{application.reference}"
+    assert client.post(url, data={"note": "已登记"}).status_code == 302
+    assert client.post(url).status_code == 409
+    assert _count(db, ListedRegistration) == 1
