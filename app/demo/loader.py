@@ -147,6 +147,9 @@ def load_demo(seed: int = 2026) -> int:
 
     demo_ethics(agencies, users)
     db.session.commit()
+    from app.ethics.demo_registry import demo_registry
+
+    demo_registry(agencies)
     return len(plan)
 
 

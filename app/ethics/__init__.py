@@ -31,6 +31,9 @@ def init_app(app: Flask) -> None:
     handoffs.register()
     queues.register()
     review_record.register()
+    from app.ethics.registry_setup import init_registry
+
+    init_registry(app)
     app.register_blueprint(bp)
     # In the bar for those whose work it is (units, committee members); under "More" for the
     # authority's staff, whose bar the case work fills.

@@ -64,4 +64,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("report-intake-overdue", "app.reporting.tasks.remind_overdue_intake", "5 8 * * *"),
     Periodic("notification-digests", "app.notifications.tasks.send_digests", "30 8 * * *"),
     Periodic("ethics-followup-reminders", "app.ethics.tasks.send_followup_reminders", "10 8 * * *"),
+    Periodic(
+        "ethics-annual-reports", "app.ethics.registry_tasks.remind_annual_reports", "10 8 * * *"
+    ),
 )

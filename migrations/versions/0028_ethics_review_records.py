@@ -1,7 +1,7 @@
 """ethics review records: each rendering of an application's review record (审查记录) as a
 signed PDF, with its SHA-256
 
-Revision ID: 0028_ethics_demo_x
+Revision ID: 0028_ethics_review_records
 Revises: 0026_ethics_review
 Create Date: 2026-12-06 23:40:00.000000
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0028_ethics_demo_x"
+revision = "0028_ethics_review_records"
 down_revision = "0026_ethics_review"
 branch_labels = None
 depends_on = None

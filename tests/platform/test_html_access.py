@@ -1654,6 +1654,91 @@ MATRIX.update(
 )
 
 
+# The ethics committee registry and annual reports (app/ethics/registry_views.py): the
+# unit's office, its province's authority, another province (the summary only).
+MATRIX.update(
+    {
+        "ethics.registry": (
+            "GET",
+            lambda w: "/ethics/registry",
+            None,
+            [
+                (ANON, "login"),
+                ("sh_officer", 403),
+                ("eth_applicant", 403),
+                ("eth_office", 302),
+                ("js_supervisor", 200),
+                ("sh_supervisor", 200),
+            ],
+        ),
+        "ethics.registry_region": (
+            "GET",
+            lambda w: "/ethics/registry/region",
+            None,
+            [(ANON, "login"), ("eth_applicant", 403), ("sh_officer", 200), ("js_supervisor", 200)],
+        ),
+        "ethics.registry_committee": (
+            "GET",
+            lambda w: f"/ethics/registry/committees/{w['eth'].panel.id}",
+            None,
+            [
+                (ANON, "login"),
+                ("js_supervisor", 404),
+                ("eth_applicant", 404),
+                ("sh_officer", 404),
+                ("eth_office", 200),
+                ("sh_supervisor", 200),
+            ],
+        ),
+        "ethics.registry_file": (
+            "POST",
+            lambda w: f"/ethics/registry/committees/{w['eth'].panel.id}/register",
+            lambda w: {"charter": ""},
+            [(ANON, "login"), ("js_supervisor", 404), ("sh_supervisor", 403), ("eth_office", 422)],
+        ),
+        "ethics.registry_answer": (
+            "POST",
+            lambda w: f"/ethics/registry/registrations/{w['eth_registration'].id}/answer",
+            lambda w: {"decision": "return", "reason": ""},
+            [
+                (ANON, "login"),
+                ("js_supervisor", 404),
+                ("eth_office", 403),
+                ("sh_supervisor", 422),
+                ("registration_waiting", True),
+            ],
+        ),
+        "ethics.annual_form": (
+            "GET",
+            lambda w: (
+                f"/ethics/registry/committees/{w['eth'].panel.id}/reports/{today().year - 1}/work"
+            ),
+            None,
+            # The office: a year before the committee was set up.
+            [(ANON, "login"), ("js_supervisor", 404), ("sh_supervisor", 403), ("eth_office", 422)],
+        ),
+        "ethics.annual_report": (
+            "GET",
+            lambda w: f"/ethics/registry/reports/{w['eth_report'].id}",
+            None,
+            [
+                (ANON, "login"),
+                ("js_supervisor", 404),
+                ("eth_applicant", 404),
+                ("eth_office", 200),
+                ("sh_supervisor", 200),
+            ],
+        ),
+        "ethics.registry_listed": (
+            "POST",
+            lambda w: f"/ethics/registry/listed/{w['eth'].application.reference}",
+            None,
+            [(ANON, "login"), ("js_supervisor", 404), ("sh_supervisor", 403), ("eth_office", 409)],
+        ),
+    }
+)
+
+
 def _record_status(world, key: str):
     from app.extensions import db
 
@@ -1738,6 +1823,7 @@ CHECKS = {
     "still_recused": lambda w: _refreshed(w, "review").members[2].recused,
     "item_unmarked": lambda w: _refreshed(w, "item").panel_marked_at is None,
     "note_unmarked": lambda w: _refreshed(w, "note").panel_marked_at is None,
+    "registration_waiting": lambda w: _refreshed(w, "eth_registration").state.value == "submitted",
 }
 
 
@@ -2235,6 +2321,24 @@ class World(dict):
         from tests.ethics.conftest import filled
 
         return filled(self["eth"])
+
+    def _build_eth_registration(self):
+        from app.ethics import registry
+        from tests.ethics.test_registry import DATA
+
+        return registry.file_registration(self["eth"].office, self["eth"].unit_a, DATA)
+
+    def _build_eth_report(self):
+        import datetime as dt
+
+        from app.core.calendar import as_of
+        from app.ethics import annual
+        from tests.ethics.test_annual import registered
+
+        w, year = self["eth"], today().year
+        registered(w)
+        with as_of(dt.date(year + 1, 1, 15)):
+            return annual.file_report(w.office, w.unit_a, year, "work", {}, {}, "年度总结")
 
     def _build_peer(self):
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
