@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.core.calendar import today
 from app.core.pages import run_step
 from app.ethics import bp, sites
 from app.ethics import permissions as perm
@@ -51,6 +52,7 @@ def site_queue():
     return render_template(
         "ethics/site_queue.html",
         queue=sites.queue_for(current_user),
+        today=today(),
         statuses=sites.STATUS_LABELS,
         kinds=sites.UPDATE_LABELS,
     )
@@ -92,7 +94,12 @@ def _lead_page(application):
     from app.exchange.models import ExchangePeer
 
     rows = sites.sites_of(application)
-    data = {"application": application, "sites": rows, "statuses": sites.STATUS_LABELS}
+    data = {
+        "application": application,
+        "sites": rows,
+        "statuses": sites.STATUS_LABELS,
+        "today": today(),
+    }
     if perm.is_office_of(current_user, application):
         data["units"] = list(
             db.session.scalars(

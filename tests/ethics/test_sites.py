@@ -4,6 +4,8 @@ amendment and a suspension; refusals change nothing; nobody else sees the materi
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
@@ -94,8 +96,11 @@ def test_refusals_change_nothing(db, sw):
 def test_pages_and_leak(db, client, sw):
     site = _site(sw)
     approve(sw, sw.multi)
+    site.confirm_by = dt.date(2026, 1, 5)  # the set time has passed
     db.session.commit()
     ref = sw.multi.reference
+    sign_in(client, sw.office)
+    assert 'data-testid="site-overdue"' in client.get(f"/ethics/{ref}/sites").get_data(as_text=True)
     sign_in(client, sw.site.office)
     assert client.get(f"/ethics/{ref}").status_code == 200  # the lead's application
     file_id = sw.multi.attachments[0].id

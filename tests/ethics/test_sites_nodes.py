@@ -123,6 +123,9 @@ def test_site_on_another_node_confirms_and_acknowledges(nodes):
         assert site.copy["items"]["purpose"] == "评估新型疫苗的安全性"
         office = db.session.get(User, b_office_id)
         assert sites.queue_for(office)["confirm"] == [site]
+        # The copy is the site committee's alone: B's authority sees no site at all.
+        js_supervisor = _maker()("JS", roles=("supervisor",), username="js-sup-b")
+        assert db.session.scalar(select(Site).where(sites.visible_sites(js_supervisor))) is None
         sites.confirm_site(office, site, "conditions", "本院仅承担随访，不开展注射")
         db.session.commit()
         reply = db.session.scalar(select(OutboundEnvelope).order_by(OutboundEnvelope.id.desc()))
