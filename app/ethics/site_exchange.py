@@ -243,10 +243,10 @@ def store_notice(shape, peer, envelope: dict, sha: str) -> str:
     site.updates.append(update)
     db.session.flush()
     from app.ethics import site_handoffs
-    from app.ethics.sites import _audit
+    from app.ethics.sites import audit_site
 
     site_handoffs.to_site(site, update, None)
-    _audit(f"ethics.site.received_{payload.type}", None, site, {"peer": peer.node_id})
+    audit_site(f"ethics.site.received_{payload.type}", None, site, {"peer": peer.node_id})
     return "stored"
 
 
@@ -294,8 +294,8 @@ def store_reply(shape, peer, envelope: dict, sha: str) -> str:
     update.acknowledged_by = payload.by
     db.session.flush()
     from app.ethics import site_handoffs
-    from app.ethics.sites import _audit
+    from app.ethics.sites import audit_site
 
     site_handoffs.to_lead(site, None)
-    _audit(f"ethics.site.received_{payload.type}", None, site, {"peer": peer.node_id})
+    audit_site(f"ethics.site.received_{payload.type}", None, site, {"peer": peer.node_id})
     return "stored"

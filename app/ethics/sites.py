@@ -19,7 +19,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, or_, select
 
-from app.auth.models import Agency, User
+from app.auth.models import User
 from app.core import audit
 from app.core.calendar import today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
@@ -204,7 +204,7 @@ def add_remote_site(actor: User, application: Application, peer_id, agency_code,
 def _added(actor: User, application: Application, site: Site) -> Site:
     db.session.add(site)
     db.session.flush()
-    _audit("ethics.site.add", actor, site, {"unit": site.site_unit, "agency": site.site_agency})
+    audit_site("ethics.site.add", actor, site, {"unit": site.site_unit, "agency": site.site_agency})
     if application.state is AppState.decided and application.decision in APPROVED:
         _send_decision(site, actor)
     return site
@@ -274,7 +274,7 @@ def _add_update(site: Site, kind: UpdateKind, text: str, actor: User | None) -> 
         from app.ethics import site_handoffs
 
         site_handoffs.to_site(site, update, actor)
-    _audit(f"ethics.site.{kind.value}", actor, site, {"seq": update.seq})
+    audit_site(f"ethics.site.{kind.value}", actor, site, {"seq": update.seq})
     return update
 
 
@@ -316,7 +316,7 @@ def confirm_site(actor: User, site: Site, status, reasons) -> Site:
     site.updates[0].acknowledged_by = site.confirmed_by
     db.session.flush()
     _reply(actor, site, site.updates[0], "confirmation")
-    _audit("ethics.site.confirm", actor, site, {"status": status.value})
+    audit_site("ethics.site.confirm", actor, site, {"status": status.value})
     return site
 
 
@@ -338,7 +338,7 @@ def acknowledge(actor: User, site: Site, seq) -> SiteUpdate:
     update.acknowledged_by = _name(actor)
     db.session.flush()
     _reply(actor, site, update, "acknowledgement")
-    _audit("ethics.site.acknowledge", actor, site, {"seq": update.seq})
+    audit_site("ethics.site.acknowledge", actor, site, {"seq": update.seq})
     return update
 
 
@@ -360,7 +360,7 @@ def _name(actor: User) -> str:
     return f"{who} ({unit.name})" if unit else who
 
 
-def _audit(action: str, actor, site: Site, details: dict) -> None:
+def audit_site(action: str, actor, site: Site, details: dict) -> None:
     agency_id = None
     if site.application is not None:
         agency_id = site.application.unit.agency_id
@@ -373,10 +373,6 @@ def _audit(action: str, actor, site: Site, details: dict) -> None:
         agency_id=agency_id,
         details={"activity": site.activity_uid, **details},
     )
-
-
-def agency_of_code(code: str) -> Agency | None:
-    return db.session.scalar(select(Agency).where(Agency.code == code))
 
 
 STATUS_LABELS = {
