@@ -107,6 +107,9 @@ def load_demo(seed: int = 2026) -> int:
     users = ensure_demo_users(agencies)
     ensure_demo_second_factor(agencies, users)
     ensure_demo_panels(agencies, users)
+    from app.ethics.demo_sites import demo_sites
+
+    demo_sites(agencies, users)
     if db.session.scalar(select(func.count()).select_from(Case)):
         return 0
     rng = random.Random(seed)

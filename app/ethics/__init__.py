@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     from app.ethics.registry_setup import init_registry
 
     init_registry(app)
+    _collaborative_review()
     app.register_blueprint(bp)
     # In the bar for those whose work it is (units, committee members); under "More" for the
     # authority's staff, whose bar the case work fills.
@@ -58,6 +59,31 @@ def init_app(app: Flask) -> None:
     )
     register_nav_badge(
         "ethics.applications", waiting_count, _l("ethics applications waiting for you")
+    )
+
+
+def _collaborative_review() -> None:
+    """Sites of multi-site activities: their pages, API, hand-offs and the two envelope
+    kinds they register with the exchange (`app.exchange.kinds`)."""
+    from app.ethics import (  # noqa: F401
+        site_api,
+        site_exchange,
+        site_handoffs,
+        site_models,
+        site_views,
+    )
+
+    site_handoffs.register()
+    site_exchange.register()
+    from app.core.extension_points import register_nav
+    from app.ethics.models import UnitRole
+    from app.ethics.permissions import unit_of
+
+    register_nav(
+        89,
+        "ethics.site_queue",
+        _l("Multi-site activities"),
+        lambda user: unit_of(user, UnitRole.office) is not None,
     )
 
 

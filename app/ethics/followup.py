@@ -105,6 +105,9 @@ def stop_activity(actor: User, application: Application, terminate: bool, reason
         application.followup_due = None
     db.session.add(FollowUp(application_id=application.id, kind=kind, text=reason, by_id=actor.id))
     _audited(f"ethics.followup.{kind}", actor, application, {})
+    from app.ethics.sites import on_stopped
+
+    on_stopped(application, actor, terminate, reason)
 
 
 def overdue_for_office(user: User):

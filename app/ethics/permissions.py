@@ -76,6 +76,9 @@ def _conditions(user: User) -> list[tuple[str, object]]:
         )
     )
     conditions.append((SUMMARY, expert_summary_condition(user)))
+    from app.ethics.sites import site_full_condition
+
+    conditions.append((FULL, site_full_condition(user)))
     if _authority(user):
         units = select(Unit.id).where(Unit.agency_id == user.agency_id)
         conditions.append(

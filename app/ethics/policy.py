@@ -89,6 +89,15 @@ SETTINGS = (
         51,
         100,
     ),
+    Setting(
+        "site_confirm_days",
+        _l("Days for a site's committee to confirm the lead's decision"),
+        30,
+        "not from the text: assumed as the decision days (协作审查)",
+        False,
+        1,
+        365,
+    ),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 

@@ -370,6 +370,9 @@ def finish_decision(actor: User, application: Application, decision: str, reason
     from app.ethics.letters import request_letter
 
     request_letter(application, actor)
+    from app.ethics.sites import on_decided
+
+    on_decided(application, actor)
 
 
 def _why(result):

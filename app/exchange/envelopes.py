@@ -22,6 +22,7 @@ from pydantic import (
 
 from app.core import node
 from app.core.node import b64, unb64
+from app.exchange.kinds import guest_kind
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 MAX_ENVELOPE_BYTES = 64 * 1024
@@ -76,6 +77,13 @@ class EnvelopeShape(BaseModel):
         return data
 
 
+class GuestEnvelopeShape(EnvelopeShape):
+    """An envelope of a kind a guest feature registered (`app.exchange.kinds`): the same
+    members and limits, its payload checked by the guest's model."""
+
+    kind: str = Field(min_length=1, max_length=40)
+
+
 def _contains_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -125,7 +133,12 @@ class MalformedEnvelope(ValueError):
 def check_shape(obj: Any) -> EnvelopeShape:
     if not isinstance(obj, dict):
         raise MalformedEnvelope("an envelope is a JSON object")
+    guest = guest_kind(obj.get("kind"))
     try:
+        if guest is not None:
+            shape = GuestEnvelopeShape.model_validate(obj)
+            guest.payload.model_validate(shape.payload)
+            return shape
         shape = EnvelopeShape.model_validate(obj)
         if shape.kind == "record":
             RecordPayloadShape.model_validate(shape.payload)

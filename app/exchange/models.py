@@ -85,3 +85,31 @@ class SeenRequest(db.Model):
     signature_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     node_id: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class OutboundEnvelope(db.Model):
+    """A signed envelope of a guest kind (`app.exchange.kinds`) on its way to one peer, and
+    the peer's signed receipt once it arrived: the guests' counterpart of `Delivery`."""
+
+    __tablename__ = "exchange_outbox"
+    __table_args__ = (Index("ix_exchange_outbox_status", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("exchange_peers.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    envelope_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus), default=DeliveryStatus.pending
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    peer: Mapped[ExchangePeer] = relationship(lazy="joined")

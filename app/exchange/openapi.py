@@ -141,6 +141,15 @@ SIGNED_HEADERS = [
 ]
 
 
+def _envelope() -> dict:
+    """The envelope, its kinds including those registered by other features
+    (`app.exchange.kinds`), whose payloads their registering modules describe."""
+    from app.exchange.kinds import registered
+
+    kinds = ["record", "recognition", "receipt", *registered()]
+    return {**ENVELOPE, "properties": {**ENVELOPE["properties"], "kind": {"enum": kinds}}}
+
+
 def document() -> dict:
     receipt = {
         "type": "object",
@@ -282,7 +291,7 @@ def document() -> dict:
         },
         "components": {
             "schemas": {
-                "Envelope": ENVELOPE,
+                "Envelope": _envelope(),
                 "RecordPayload": RECORD_PAYLOAD,
                 "RecognitionPayload": RECOGNITION_PAYLOAD,
                 "Problem": {

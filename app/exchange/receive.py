@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from app.core import envelopes
 from app.core.node import load_public_key
 from app.exchange.envelopes import ID_PATTERN, EnvelopeShape, MalformedEnvelope, check_shape
+from app.exchange.kinds import guest_kind
 from app.exchange.models import ExchangePeer
 from app.extensions import db
 from app.records import policy
@@ -191,7 +192,8 @@ def peer_key(peer: ExchangePeer):
 
 
 def accept(envelope: dict, intake: Intake | None = None) -> dict:
-    """Stores one envelope (record version or recognition); returns the signed receipt.
+    """Stores one envelope (record version, recognition or a registered guest kind);
+    returns the signed receipt.
 
     Refusals happen before anything is noted or added to the session, so a batch needs no
     savepoint per envelope. A batch shares one intake and calls `intake.write()` after its
@@ -204,6 +206,12 @@ def accept(envelope: dict, intake: Intake | None = None) -> dict:
         result = store_record_version(shape, peer, envelope, sha, intake)
     elif shape.kind == "recognition":
         result = store_recognition(shape, peer, envelope)
+    elif (guest := guest_kind(shape.kind)) is not None:
+        result = guest.store(shape, peer, envelope, sha)
+        if own_intake:
+            intake.write()
+        extra = guest.receipt(envelope, result) if guest.receipt else {}
+        return receipt_for(envelope, result, sha, extra)
     else:
         raise ExchangeRefused(422, "unexpected_kind", "Unexpected kind", "receipts are not sent")
     if own_intake:
@@ -211,12 +219,13 @@ def accept(envelope: dict, intake: Intake | None = None) -> dict:
     return receipt_for(envelope, result, sha)
 
 
-def receipt_for(envelope: dict, result: str, sha: str | None = None) -> dict:
+def receipt_for(envelope: dict, result: str, sha: str | None = None, extra=None) -> dict:
     return envelopes.seal(
         "receipt",
         envelope["record_id"],
         envelope["version"],
         {
+            **(extra or {}),
             "envelope_sha256": sha or envelopes.digest(envelope),
             "result": result,
             "of": envelope["kind"],

@@ -272,3 +272,10 @@ def expire_records_job() -> int:
     count = expire_records()
     db.session.commit()
     return count
+
+
+def retry_outbox() -> int:
+    """Periodic: the guest kinds' undelivered envelopes back to the queue (`outbox`)."""
+    from app.exchange.outbox import retry_due_envelopes
+
+    return retry_due_envelopes()

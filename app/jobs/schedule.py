@@ -67,4 +67,5 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(
         "ethics-annual-reports", "app.ethics.registry_tasks.remind_annual_reports", "10 8 * * *"
     ),
+    Periodic("exchange-retry-outbox", "app.exchange.tasks.retry_outbox", "*/5 * * * *"),
 )

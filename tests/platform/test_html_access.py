@@ -229,6 +229,70 @@ MATRIX = {
             ("sh_supervisor", 200),
         ],
     ),
+    # Collaborative review: the lead's office, a JS site's office, another province.
+    "ethics.site_queue": (
+        "GET",
+        lambda w: "/ethics/sites",
+        None,
+        [(ANON, "login"), ("sh_officer", 403), ("eth_site_office", 200), ("eth_office", 200)],
+    ),
+    "ethics.site": (
+        "GET",
+        lambda w: f"/ethics/sites/{w['eth_site'].id}",
+        None,
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_other_applicant", 404),
+            ("eth_site_office", 200),
+            ("eth_office", 200),
+        ],
+    ),
+    "ethics.site_confirm": (
+        "POST",
+        lambda w: f"/ethics/sites/{w['eth_site'].id}/confirm",
+        None,
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_office", 403),
+            ("eth_site_office", 422),
+        ],
+    ),
+    "ethics.site_acknowledge": (
+        "POST",
+        lambda w: f"/ethics/sites/{w['eth_site'].id}/acknowledge",
+        None,
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_office", 403),
+            ("eth_site_office", 422),
+        ],
+    ),
+    "ethics.lead_sites": (
+        "GET",
+        lambda w: f"/ethics/{w['eth_site'].application.reference}/sites",
+        None,
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_other_applicant", 404),
+            ("eth_site_office", 403),
+            ("eth_office", 200),
+        ],
+    ),
+    "ethics.lead_sites_step": (
+        "POST",
+        lambda w: f"/ethics/{w['eth_site'].application.reference}/sites/local",
+        lambda w: {"unit_id": "0"},
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_site_office", 403),
+            ("eth_office", 422),
+        ],
+    ),
     "auth.login": ("GET", lambda w: "/login", None, [(ANON, 200), ("sh_officer", 302)]),
     "auth.logout": ("POST", lambda w: "/logout", None, [(ANON, "login"), ("sh_officer", 302)]),
     "auth.set_language": (
@@ -2339,6 +2403,27 @@ class World(dict):
         registered(w)
         with as_of(dt.date(year + 1, 1, 15)):
             return annual.file_report(w.office, w.unit_a, year, "work", {}, {}, "年度总结")
+
+    def _build_eth_site(self):
+        """A multi-site activity of the ethics world, decided, with a JS unit's committee
+        as its site (tests/ethics/site_world.py)."""
+        from app.ethics import sites
+        from tests.ethics.site_world import approve, make_multi_site
+
+        w = self["eth"]
+        application = make_multi_site(w)
+        site = sites.add_local_site(w.office, application, self["eth_js"].unit.id)
+        approve(w, application)
+        return site
+
+    def _build_eth_js(self):
+        from tests.ethics.site_world import js_site_unit
+
+        return js_site_unit(self.make_user, admin=self["js_admin"])
+
+    def _build_eth_site_office(self):
+        assert self["eth_site"] is not None  # the site exists before its office signs in
+        return self["eth_js"].office
 
     def _build_peer(self):
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

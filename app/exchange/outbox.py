@@ -1,0 +1,98 @@
+"""Sending envelopes of guest kinds (`app.exchange.kinds`): sealed here, kept in the outbox
+with their delivery state, pushed with the same backoff and periodic retry as record
+versions, and done once the peer's signed receipt names exactly what was sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+
+from app.core import envelopes
+from app.core.models import utcnow
+from app.exchange.kinds import guest_kind
+from app.exchange.models import DeliveryStatus, ExchangePeer, OutboundEnvelope
+from app.exchange.receive import verify_receipt
+from app.exchange.tasks import DeliveryFailed, _post, _record_failure, endpoint, enqueue
+from app.extensions import db
+
+
+def send_envelope(peer_id: int, kind: str, key: str, version: int, payload: dict):
+    """Seals and queues one envelope for one peer; returns the outbox row (flushed). The
+    push runs as a job: with Redis after the caller's commit, without it at once."""
+    if guest_kind(kind) is None:
+        raise ValueError(f"envelope kind {kind!r} is not registered")
+    envelope = envelopes.seal(kind, key, version, payload)
+    row = OutboundEnvelope(
+        peer_id=peer_id,
+        kind=kind,
+        key=key,
+        version=version,
+        envelope=envelope,
+        envelope_sha256=envelopes.digest(envelope),
+        status=DeliveryStatus.pending,
+        attempts=0,
+    )
+    db.session.add(row)
+    db.session.flush()
+    enqueue(deliver_envelope, row.id, description=f"deliver {kind} {key} v{version}")
+    return row
+
+
+def deliver_envelope(outbox_id: int) -> str:
+    row = db.session.get(OutboundEnvelope, outbox_id)
+    if row is None or row.status == DeliveryStatus.delivered:
+        return "nothing to do"
+    envelope, peer = row.envelope, row.peer
+    url = endpoint(peer, "envelopes")
+    db.session.commit()  # no lock held while the peer answers
+    try:
+        status, body = _post(url, envelope)
+        if status != 200:
+            raise DeliveryFailed(f"HTTP {status} {body.get('code', '')}: {body.get('detail', '')}")
+        receipt = body.get("receipt")
+        if not verify_receipt(receipt, peer, envelope):
+            raise DeliveryFailed("the receipt is missing or not signed by the peer")
+    except DeliveryFailed as exc:
+        _record_failure(row, str(exc))
+        raise
+    row.status = DeliveryStatus.delivered
+    row.attempts += 1
+    row.last_attempt_at = row.delivered_at = utcnow()
+    row.next_attempt_at = None
+    row.last_error = None
+    row.receipt = receipt
+    db.session.commit()
+    return receipt["payload"]["result"]
+
+
+def retry_due_envelopes(now: dt.datetime | None = None) -> int:
+    """Periodic: hands every undelivered, due envelope back to the queue."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(OutboundEnvelope.id)
+        .join(ExchangePeer)
+        .where(
+            ExchangePeer.active,
+            OutboundEnvelope.status != DeliveryStatus.delivered,
+            or_(
+                OutboundEnvelope.next_attempt_at.is_(None),
+                OutboundEnvelope.next_attempt_at <= now,
+            ),
+        )
+        .order_by(OutboundEnvelope.id)
+        .limit(1000)
+    ).all()
+    db.session.commit()
+    for outbox_id in due:
+        enqueue(deliver_envelope, outbox_id)
+    return len(due)
+
+
+def delivery_states(ids) -> dict[int, OutboundEnvelope]:
+    """The outbox rows by id, for a guest's page showing where its envelopes are."""
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(OutboundEnvelope).where(OutboundEnvelope.id.in_(ids)))
+    return {row.id: row for row in rows}
