@@ -13,7 +13,7 @@ from app.auth.passwords import DEMO_PASSWORD
 from app.core.models import utcnow
 from app.demo import data
 from app.demo.bench import seed_bench
-from app.demo.loader import load_demo
+from app.demo.loader import load_demo, load_ethics_demo
 from app.extensions import db
 from app.notifications.models import Notification
 
@@ -25,6 +25,7 @@ def demo_data_command(seed: int) -> None:
     if not current_app.config.get("DEMO"):
         raise click.ClickException("demo data is loaded only in demo mode (YRD_DEMO=1)")
     added = load_demo(seed)
+    load_ethics_demo()
     # The demo's history is not news: its notifications wait in-app, none goes out as mail
     # (the log under `make run`) at the first step someone takes.
     db.session.execute(

@@ -107,9 +107,6 @@ def load_demo(seed: int = 2026) -> int:
     users = ensure_demo_users(agencies)
     ensure_demo_second_factor(agencies, users)
     ensure_demo_panels(agencies, users)
-    from app.ethics.demo_sites import demo_sites
-
-    demo_sites(agencies, users)
     if db.session.scalar(select(func.count()).select_from(Case)):
         return 0
     rng = random.Random(seed)
@@ -146,14 +143,25 @@ def load_demo(seed: int = 2026) -> int:
     from app.screening.demo import demo_screening
 
     demo_screening(users["zj-screener"])
-    from app.ethics.demo import demo_ethics
-
-    demo_ethics(agencies, users)
     db.session.commit()
-    from app.ethics.demo_registry import demo_registry
-
-    demo_registry(agencies)
     return len(plan)
+
+
+def load_ethics_demo() -> bool:
+    """The ethics review's demo (research units, applications in every state, a multi-site
+    activity, the committee registry), beside the cases' own; creates what is missing and
+    returns whether anything was added."""
+    from app.ethics.demo import demo_ethics
+    from app.ethics.demo_registry import demo_registry
+    from app.ethics.demo_sites import demo_sites
+
+    agencies = ensure_agencies()
+    users = ensure_demo_users(agencies)
+    added = demo_ethics(agencies, users)
+    added = demo_sites() or added
+    added = bool(demo_registry(agencies)) or added
+    db.session.commit()
+    return added
 
 
 def _demo_accept_transfer(users: dict[str, User]) -> None:
