@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
 
     labels.register()
     handoffs.register()
+    _init_lookup()
     app.register_blueprint(bp)
     # In the bar for those whose work it is (units, committee members); under "More" for the
     # authority's staff, whose bar the case work fills.
@@ -43,6 +44,22 @@ def init_app(app: Flask) -> None:
     )
     register_nav_badge(
         "ethics.applications", waiting_count, _l("ethics applications waiting for you")
+    )
+
+
+def _init_lookup() -> None:
+    """The approval look-up (its page, API operation and case-page link) and the table of
+    other nodes' approvals."""
+    from app.core.extension_points import register_case_section, register_nav
+    from app.ethics import approvals, lookup, lookup_views  # noqa: F401
+
+    lookup.register()
+    register_nav(89, "ethics.lookup", _l("Ethics approval look-up"), lookup.may_look_up)
+    register_case_section(
+        62,
+        "ethics/_lookup_case_section.html",
+        lookup_views.case_section_visible,
+        name="ethics_lookup",
     )
 
 
