@@ -130,6 +130,19 @@ def test_each_status_of_an_own_approval_and_each_change_announced(db, world, app
     assert changed == [application, application, application]
 
 
+def test_the_letter_in_hand_carries_the_number_the_look_up_takes(db, world, approval):
+    import subprocess
+
+    from app.ethics.letters import letter_path
+
+    application, number = approval
+    letter = letter_of(application)
+    shown = subprocess.run(
+        ["pdftotext", str(letter_path(letter)), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert number in shown and letter.number in shown
+
+
 def test_a_refusal_or_an_undecided_application_is_no_approval(db, world):
     from tests.ethics.conftest import accepted
 
@@ -279,9 +292,13 @@ def test_the_page_answers_found_and_not_known_without_material(db, client, world
         assert shown in body, shown
     for secret in [*_secrets(world, application), "待核查不良事件"]:
         assert secret not in body, secret
+    client.post("/language/en")
+    english = text(client.post("/ethics/lookup", data={"number": number}))
+    assert "Suspended" in english and "This platform" in english and "Shanghai" in english
+    client.post("/language/zh")
     missing = text(client.post("/ethics/lookup", data={"number": "ETH-999999"}))
     assert 'data-testid="lookup-not-known"' in missing and "ETH-999999" in missing
-    assert [d["result"] for d in _lookups(db)] == ["found", "not_known"]
+    assert [d["result"] for d in _lookups(db)] == ["found", "found", "not_known"]
 
 
 def test_the_page_refuses_a_bad_number_on_the_form_in_either_language(db, client, make_user):
