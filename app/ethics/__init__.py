@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
 
     init_registry(app)
     _collaborative_review()
+    _init_lookup()
     app.register_blueprint(bp)
     # In the bar for those whose work it is (units, committee members); under "More" for the
     # authority's staff, whose bar the case work fills.
@@ -84,6 +85,22 @@ def _collaborative_review() -> None:
         "ethics.site_queue",
         _l("Multi-site activities"),
         lambda user: unit_of(user, UnitRole.office) is not None,
+    )
+
+
+def _init_lookup() -> None:
+    """The approval look-up (its page, API operation and case-page link) and the table of
+    other nodes' approvals."""
+    from app.core.extension_points import register_case_section, register_nav
+    from app.ethics import approvals, lookup, lookup_views  # noqa: F401
+
+    lookup.register()
+    register_nav(89, "ethics.lookup", _l("Ethics approval look-up"), lookup.may_look_up)
+    register_case_section(
+        62,
+        "ethics/_lookup_case_section.html",
+        lookup_views.case_section_visible,
+        name="ethics_lookup",
     )
 
 

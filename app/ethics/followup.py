@@ -14,6 +14,7 @@ from app.core.calendar import today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.ethics import permissions as perm
 from app.ethics import policy
+from app.ethics.lookup import announce_change
 from app.ethics.models import Application, AppState, FollowUp, FollowUpKind
 from app.ethics.reviewing import _audited
 from app.extensions import db
@@ -58,6 +59,7 @@ def set_interval(actor: User, application: Application, months) -> None:
     application.followup_months = months
     application.followup_due = _months_later(today(), months)
     _audited("ethics.followup.interval", actor, application, {"months": months})
+    announce_change(application)
 
 
 def _require_running(application: Application) -> None:
@@ -88,6 +90,8 @@ def file_followup(actor: User, application: Application, kind, text) -> FollowUp
         application.activity = "completed"
         application.followup_due = None
     _audited("ethics.followup.file", actor, application, {"kind": kind.value})
+    if kind in (FollowUpKind.report, FollowUpKind.final):
+        announce_change(application)  # the approval's period moved, or it ended
     return row
 
 
@@ -108,6 +112,7 @@ def stop_activity(actor: User, application: Application, terminate: bool, reason
     from app.ethics.sites import on_stopped
 
     on_stopped(application, actor, terminate, reason)
+    announce_change(application)
 
 
 def overdue_for_office(user: User):

@@ -93,6 +93,7 @@ def render_letter(letter: DecisionLetter) -> tuple[bytes, int]:
             "ethics/letter_pdf.html",
             a=application,
             letter=letter,
+            code=signed_code(letter),
             decision=str(reviewing.DECISION_LABELS[application.decision]),
             decided_at=local_time(application.decided_at),
             items=items,

@@ -368,11 +368,13 @@ def finish_decision(actor: User, application: Application, decision: str, reason
     start_followup(application)
     _audited("ethics.review.decide", actor, application, {"decision": decision})
     from app.ethics.letters import request_letter
+    from app.ethics.lookup import announce_change
 
     request_letter(application, actor)
     from app.ethics.sites import on_decided
 
     on_decided(application, actor)
+    announce_change(application)
 
 
 def _why(result):

@@ -293,6 +293,22 @@ MATRIX = {
             ("eth_office", 422),
         ],
     ),
+    "ethics.lookup": (
+        # Integrity officers and supervisors of any province; no unit account, no one else.
+        "POST",
+        lambda w: "/ethics/lookup",
+        lambda w: {"number": "ETH-000001"},
+        [
+            (ANON, "login"),
+            ("eth_office", 403),
+            ("eth_applicant", 403),
+            ("sh_auditor", 403),
+            ("sh_committee", 403),
+            ("sh_admin", 403),
+            ("js_officer", 200),
+            ("sh_supervisor", 200),
+        ],
+    ),
     "auth.login": ("GET", lambda w: "/login", None, [(ANON, 200), ("sh_officer", 302)]),
     "auth.logout": ("POST", lambda w: "/logout", None, [(ANON, "login"), ("sh_officer", 302)]),
     "auth.set_language": (

@@ -1,0 +1,134 @@
+"""The approval look-up (伦理审查批件查验): an integrity officer, for example on an
+allegation of ethics approval fraud, asks whether an ethics approval number is known to the
+region and in what status. The answer is what `app.ethics.approvals` lets the region know
+of an approval — never the application's material — and every look-up is audited.
+
+Who: the agency staff who handle cases (officers and supervisors) of any province, since an
+approval may come from any committee of the region; never a research unit's people, whatever
+else they hold, and no one else."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
+
+from app.auth.models import Role, User
+from app.core import audit
+from app.core.errors import InvalidInput, NotAllowed
+from app.core.extension_points import Hook
+from app.core.times import local_time
+from app.ethics import approvals
+from app.ethics.approvals import ApprovalStatus
+from app.ethics.permissions import is_unit_user
+
+LOOKUP_ROLES = (Role.officer, Role.supervisor)
+MAX_INPUT = 40
+AUDIT_ACTION = "ethics.lookup"
+
+STATUS_LABELS = {
+    ApprovalStatus.valid.value: _lp("approval", "Valid"),
+    ApprovalStatus.suspended.value: _lp("approval", "Suspended"),
+    ApprovalStatus.terminated.value: _lp("approval", "Terminated"),
+    ApprovalStatus.expired.value: _lp("approval", "Expired"),
+}
+
+# Called with the application after one of this node's approvals changed: decided, suspended,
+# terminated or closed by its final report (its expiry by date needs no call: the dates say
+# it). The exchange's announcement of approvals registers here.
+approval_changed = Hook("ethics.approval_changed")
+
+
+def announce_change(application) -> None:
+    if approvals.is_approval(application):
+        approval_changed(application)
+
+
+def register() -> None:
+    from app.core.labels import register_labels
+
+    register_labels(
+        values=[(ApprovalStatus(k), v) for k, v in STATUS_LABELS.items()],
+        audit={AUDIT_ACTION: _l("Ethics approval looked up")},
+    )
+
+
+def may_look_up(user: User | None) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.has_role(*LOOKUP_ROLES)
+        and not is_unit_user(user)
+    )
+
+
+def clean_number(raw: Any) -> str:
+    """The number as the region writes it (`ETH-000123`), from what was typed: spaces around
+    it and the letters' case do not matter. Raises InvalidInput saying what is wrong."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text:
+        raise InvalidInput(_l("Enter the ethics approval number."), field="number")
+    if len(text) > MAX_INPUT:
+        raise InvalidInput(
+            _l("An ethics approval number has at most %(n)s characters.", n=MAX_INPUT),
+            field="number",
+        )
+    text = re.sub(r"\s+", "", text).upper().replace("－", "-").replace("—", "-")
+    if not approvals.NUMBER_RE.fullmatch(text):
+        raise InvalidInput(
+            _l(
+                "An ethics approval number is “ETH-” and six to nine digits, as on the "
+                "letter's verification (ETH-000123)."
+            ),
+            field="number",
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One approval found: what the region knows of it and where that comes from (this
+    platform, or the node that announced it and when)."""
+
+    approval: dict[str, Any]
+    origin: str | None  # None: this platform's own
+
+    @property
+    def own(self) -> bool:
+        return self.origin is None
+
+    @property
+    def announced_at(self) -> str:
+        """When its node stated what is shown, in China Standard Time."""
+        return local_time(dt.datetime.fromisoformat(self.approval["as_of"]))
+
+
+def look_up(actor: User, raw_number: Any) -> tuple[str, list[Answer]]:
+    """(the number, the approvals found under it), audited with who asked, the number and
+    the result. A number refused as malformed is not looked up (nothing is recorded)."""
+    if not may_look_up(actor):
+        raise NotAllowed(_l("Only integrity officers and supervisors look up ethics approvals."))
+    number = clean_number(raw_number)
+    answers = [
+        Answer(approvals.approval_announcement(a), None) for a in approvals.own_approvals(number)
+    ]
+    answers += [
+        Answer(approvals.effective_status(row.payload()), row.origin_node)
+        for row in approvals.announced_approvals(number)
+    ]
+    audit.record(
+        AUDIT_ACTION,
+        actor=actor,
+        details={
+            "number": number,
+            "result": "found" if answers else "not_known",
+            "matches": [
+                {"origin": a.origin or "local", "status": a.approval["status"]} for a in answers
+            ],
+        },
+    )
+    return number, answers
