@@ -76,6 +76,9 @@ def _collaborative_review() -> None:
 
     site_handoffs.register()
     site_exchange.register()
+    from app.ethics import approval_exchange
+
+    approval_exchange.register()
     from app.core.extension_points import register_nav
     from app.ethics.models import UnitRole
     from app.ethics.permissions import unit_of

@@ -1,7 +1,8 @@
 """Collaborative review across two deployments over real HTTP: an activity led on node A
 (SH) with a site on node B (JS). B confirms with conditions and A shows it; an amendment
 decided on A reaches B and is acknowledged; a tampered envelope, an unknown committee or
-activity and a malformed body are refused and nothing is stored."""
+activity and a malformed body are refused and nothing is stored; the approval itself is
+known on B through its own envelope kind, and its suspension too."""
 
 from __future__ import annotations
 
@@ -111,6 +112,7 @@ def test_site_on_another_node_confirms_and_acknowledges(nodes):
         approve(world, application)  # the decision travels to B at once (jobs run inline)
         db.session.commit()
         uid, a_site_id, office_id = site.activity_uid, site.id, world.office.id
+        application_id = application.id
         sent = db.session.scalar(select(OutboundEnvelope).order_by(OutboundEnvelope.id))
         assert sent.status == DeliveryStatus.delivered, (sent.last_error, b.log_tail())
         assert sent.receipt["payload"]["result"] == "stored"
@@ -185,3 +187,55 @@ def test_site_on_another_node_confirms_and_acknowledges(nodes):
     assert answer == 200 and body["receipt"]["payload"]["result"] == "duplicate"
     with b.app.app_context():
         assert _counts() == before
+    _approval_known_on_b(a, b, application_id, office_id)
+
+
+def _approval_known_on_b(a: Node, b: Node, application_id: int, office_id: int) -> None:
+    """Approvals are known region-wide through the exchange: B's look-up finds A's approval
+    (committee, unit, status; never the material), and its later suspension; an approval
+    envelope with a bad signature or a malformed body stores nothing."""
+    from app.ethics import followup, lookup
+    from app.ethics.approvals import KnownApproval
+    from app.ethics.models import Application
+
+    with a.app.app_context():
+        application = db.session.get(Application, application_id)
+        sent = db.session.scalar(
+            select(OutboundEnvelope)
+            .where(OutboundEnvelope.kind == "ethics_approval")
+            .order_by(OutboundEnvelope.id.desc())
+        )
+        assert sent.status == DeliveryStatus.delivered, (sent.last_error, b.log_tail())
+        number, approval_envelope = sent.key, sent.envelope
+        office = db.session.get(User, office_id)
+        followup.stop_activity(office, application, False, "发生严重不良事件，暂停研究")
+        db.session.commit()
+
+    with b.app.app_context():
+        officer = _maker()("JS", roles=("officer",), username="js-officer-lookup")
+        db.session.commit()
+        _number, answers = lookup.look_up(officer, number)
+        [answer] = [x for x in answers if x.origin == a.node_id]
+        assert answer.approval["status"] == "suspended", answers
+        assert answer.approval["title"] == "疫苗安全性研究"
+        assert "purpose" not in answer.approval and "items" not in answer.approval
+        kept = db.session.scalar(select(func.count()).select_from(KnownApproval))
+
+    tampered = copy.deepcopy(approval_envelope)
+    tampered["payload"]["status"] = "valid"
+    tampered["version"] = 99
+    malformed = envelopes_for(a, "ethics_approval", number, 98, {"number": number})
+    for body, status, code in (
+        (tampered, 401, "bad_signature"),
+        (malformed, 422, "malformed_envelope"),
+    ):
+        answer, problem = _post(b, body)
+        assert (answer, problem.get("code")) == (status, code), problem
+    with b.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(KnownApproval)) == kept
+
+
+def envelopes_for(node: Node, kind: str, key: str, version: int, payload: dict) -> dict:
+    """An envelope sealed with the node's own key."""
+    with node.app.app_context():
+        return envelopes.seal(kind, key, version, payload)
