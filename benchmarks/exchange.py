@@ -96,11 +96,36 @@ def verify_floor(public_key, items: list[dict]) -> float:
 def beside_floor(rate: float, floor: float, cpu: float | None = None, count: int = 1) -> str:
     """The floor and the ratio; with `cpu` (process seconds over `count` envelopes) also the
     CPU this process spent an envelope, a figure a busy shared machine moves far less than
-    the wall-clock rate (the database server's CPU is not in it)."""
+    the wall-clock rate (the database server's CPU is not in it). The load average last:
+    the machine is shared, and a figure means little without it."""
     text = f"floor (Ed25519 verify alone) {floor:,.0f}/s, platform at {rate / floor:.1%} of it"
     if cpu is not None:
         text += f"; CPU of this process {cpu / count * 1000:.2f} ms an envelope"
-    return text
+    return text + f"; load average {os.getloadavg()[0]:.1f}"
+
+
+def client_floor(items: list[dict]) -> None:
+    """What the benchmark's own client costs: the same envelopes posted one per request
+    through Flask's test client to a bare Flask app whose view only parses the JSON and
+    answers a small JSON object. No receive path through this client can beat it."""
+    from flask import Flask, jsonify, request
+
+    bare = Flask("client_floor")
+
+    @bare.post("/envelopes")
+    def envelopes_view():
+        return jsonify({"receipt": {"record_id": request.get_json()["record_id"]}})
+
+    client = bare.test_client()
+    start, cpu = time.perf_counter(), time.process_time()
+    for envelope in items:
+        assert client.post("/envelopes", json=envelope).status_code == 200
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"client floor (the same requests to a bare Flask view): "
+        f"{len(items) / elapsed:,.0f} requests/s, CPU {cpu / len(items) * 1000:.2f} ms a "
+        f"request; load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 def bench_single(client, items: list[dict], floor: float) -> None:
@@ -255,6 +280,7 @@ def run(app, args) -> None:
         items[i * args.envelopes : (i + 1) * args.envelopes] for i in range(3)
     )
     public_key = key.public_key()
+    client_floor(single)
     with app.app_context():
         bench_single(client, single, verify_floor(public_key, single))
     bench_concurrent(app, concurrent, 8, verify_floor(public_key, concurrent))

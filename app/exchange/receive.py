@@ -10,10 +10,10 @@ import hashlib
 import logging
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import rfc8785
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from app.core import envelopes
 from app.core.node import load_public_key
@@ -43,7 +43,36 @@ class ExchangeRefused(Exception):
 _key_cache: dict[tuple[str, str], object] = {}
 
 
+class Peer(NamedTuple):
+    """An active peer as receiving needs it: read afresh by every request (never cached
+    across requests, so a peer deactivated or given a new key is refused at once)."""
+
+    id: int
+    node_id: str
+    public_key: str
+
+
 _records = IntegrityRecord.__table__
+_versions = RecordVersion.__table__
+_peers = ExchangePeer.__table__
+# The per-request statements are built once; SQLAlchemy caches their compiled form, so a
+# request pays only for binding and running them.
+_peer_by_node = select(_peers.c.id, _peers.c.node_id, _peers.c.public_key).where(
+    _peers.c.node_id == bindparam("node_id"), _peers.c.active
+)
+_stored_versions = (
+    select(
+        _records.c.record_uid,
+        _records.c.id,
+        _records.c.origin_node,
+        _records.c.current_version,
+        _versions.c.version,
+        _versions.c.envelope_sha256,
+        _versions.c.envelope,
+    )
+    .select_from(_records.outerjoin(_versions, _versions.c.record_id == _records.c.id))
+    .where(_records.c.record_uid.in_(bindparam("uids", expanding=True)))
+)
 # Version rows name their record by uid, so new records and their versions are two
 # executemany statements with no ids to fetch in between.
 _insert_versions = insert(RecordVersion.__table__).values(
@@ -52,6 +81,13 @@ _insert_versions = insert(RecordVersion.__table__).values(
     .scalar_subquery()
 )
 _update_record = update(_records).where(_records.c.id == bindparam("record_pk"))
+_insert_records = insert(_records)
+
+
+def _execute(statement, rows: list[dict]) -> None:
+    """One row as a plain execute (an executemany of one costs a pipeline sync with
+    psycopg), more as one executemany."""
+    db.session.execute(statement, rows[0] if len(rows) == 1 else rows)
 
 
 @dataclass
@@ -71,12 +107,14 @@ class Intake:
     envelopes name, loaded in one query up front. Accepted envelopes only note what they add;
     `write` then stores it all in a few statements, however many envelopes there were."""
 
-    peers: dict[str, ExchangePeer | None] = field(default_factory=dict)
+    peers: dict[str, Peer | None] = field(default_factory=dict)
     records: dict[str, KnownRecord | None] = field(default_factory=dict)
     versions: dict[tuple[str, int], tuple[str, dict]] = field(default_factory=dict)
     new_versions: list[dict[str, Any]] = field(default_factory=list)
 
-    def prefetch(self, items: list) -> Intake:
+    def prefetch(self, items: list, lock: bool = True) -> Intake:
+        """Reads the stored records and versions the envelopes name, after taking their
+        locks (`lock=False`: the caller took them already, see `peer`)."""
         uids = sorted(
             {
                 e["record_id"]
@@ -84,22 +122,10 @@ class Intake:
                 if isinstance(e, dict) and _short_str(e.get("record_id"))
             }
         )
-        _lock_records(uids)
+        if lock:
+            _lock_records(uids)
         for start in range(0, len(uids), 500):
-            chunk = uids[start : start + 500]
-            rows = db.session.execute(
-                select(
-                    IntegrityRecord.record_uid,
-                    IntegrityRecord.id,
-                    IntegrityRecord.origin_node,
-                    IntegrityRecord.current_version,
-                    RecordVersion.version,
-                    RecordVersion.envelope_sha256,
-                    RecordVersion.envelope,
-                )
-                .outerjoin(RecordVersion, RecordVersion.record_id == IntegrityRecord.id)
-                .where(IntegrityRecord.record_uid.in_(chunk))
-            )
+            rows = db.session.execute(_stored_versions, {"uids": uids[start : start + 500]})
             for uid, pk, origin, current, version, sha, stored in rows:
                 if uid not in self.records:
                     self.records[uid] = KnownRecord(origin, current, pk)
@@ -109,11 +135,18 @@ class Intake:
             self.records.setdefault(uid, None)
         return self
 
-    def peer(self, node_id: str) -> ExchangePeer | None:
+    def peer(self, node_id: str, lock_record: str | None = None) -> Peer | None:
+        """The active peer registered as `node_id`. With `lock_record` (one envelope per
+        request) the same statement takes that record's lock on PostgreSQL when the peer
+        exists, which saves the request a round trip; the records are read after it."""
         if node_id not in self.peers:
-            self.peers[node_id] = db.session.scalar(
-                select(ExchangePeer).where(ExchangePeer.node_id == node_id, ExchangePeer.active)
-            )
+            params: dict[str, Any] = {"node_id": node_id}
+            statement = _peer_by_node
+            if lock_record is not None and _postgres():
+                statement = _peer_by_node_locking
+                params["bucket"] = _bucket(lock_record)
+            row = db.session.execute(statement, params).first()
+            self.peers[node_id] = Peer(*row[:3]) if row is not None else None
         return self.peers[node_id]
 
     def write(self) -> None:
@@ -126,11 +159,11 @@ class Intake:
             if r is not None and r.id is not None and r.changes
         ]
         if new:
-            db.session.execute(insert(_records), new)
+            _execute(_insert_records, new)
         if changed:
-            db.session.execute(_update_record, changed)
+            _execute(_update_record, changed)
         if self.new_versions:
-            db.session.execute(_insert_versions, self.new_versions)
+            _execute(_insert_versions, self.new_versions)
         from app.records.handoffs import announce_received
 
         announce_received([r["record_uid"] for r in new])
@@ -145,14 +178,29 @@ LOCK_CLASS = 0x59524458  # "YRDX"; two-key advisory locks do not collide with on
 LOCK_BUCKETS = 256
 
 
+_lock_buckets = text(
+    "SELECT pg_advisory_xact_lock(:cls, b) FROM unnest(CAST(:buckets AS int[])) AS b"
+)
+# The peer's row and, projected from it, the lock of one record's bucket: evaluated only
+# when the peer exists (an unknown sender is refused without waiting for any lock).
+_peer_by_node_locking = _peer_by_node.add_columns(
+    func.pg_advisory_xact_lock(LOCK_CLASS, bindparam("bucket"))
+)
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _bucket(uid: str) -> int:
+    return zlib.crc32(uid.encode()) % LOCK_BUCKETS
+
+
 def _lock_records(uids: list[str]) -> None:
-    if not uids or db.session.get_bind().dialect.name != "postgresql":
+    if not uids or not _postgres():
         return
-    buckets = sorted({zlib.crc32(uid.encode()) % LOCK_BUCKETS for uid in uids})
-    db.session.execute(
-        text("SELECT pg_advisory_xact_lock(:cls, b) FROM unnest(CAST(:buckets AS int[])) AS b"),
-        {"cls": LOCK_CLASS, "buckets": buckets},
-    )
+    buckets = sorted({_bucket(uid) for uid in uids})
+    db.session.execute(_lock_buckets, {"cls": LOCK_CLASS, "buckets": buckets})
 
 
 def _short_str(value) -> bool:
@@ -160,19 +208,28 @@ def _short_str(value) -> bool:
     return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
 
 
-def authenticate(envelope: dict, intake: Intake) -> tuple[EnvelopeShape, ExchangePeer, str]:
+def authenticate(
+    envelope: dict, intake: Intake, lock: bool = False
+) -> tuple[EnvelopeShape, Peer, str]:
     """Shape, then sender, then signature: the cheap checks refuse junk before any crypto.
-    Returns the shape, the peer and the SHA-256 of the canonical form."""
+    Returns the shape, the peer and the SHA-256 of the canonical form. With `lock`, looking
+    the peer up also takes the envelope's record lock (see `Intake.peer`)."""
+    canonical: bytes | None = None
+    unsigned: Exception | None = None
+    if isinstance(envelope, dict):
+        try:
+            canonical = envelopes.canonical(envelope)
+        except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+            unsigned = exc  # refused after the shape, which is checked first
     try:
-        shape = check_shape(envelope)
-        canonical = envelopes.canonical(envelope)
+        shape = check_shape(envelope, canonical)
     except MalformedEnvelope as exc:
         raise ExchangeRefused(422, "malformed_envelope", "Malformed envelope", str(exc)) from exc
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+    if canonical is None:
         raise ExchangeRefused(
-            422, "malformed_envelope", "Malformed envelope", f"not canonicalisable: {exc}"
-        ) from exc
-    peer = intake.peer(shape.sender)
+            422, "malformed_envelope", "Malformed envelope", f"not canonicalisable: {unsigned}"
+        ) from unsigned
+    peer = intake.peer(shape.sender, shape.record_id if lock else None)
     if peer is None:
         raise ExchangeRefused(
             403, "unknown_peer", "Unknown peer", f"no active peer is registered as {shape.sender!r}"
@@ -184,7 +241,7 @@ def authenticate(envelope: dict, intake: Intake) -> tuple[EnvelopeShape, Exchang
     return shape, peer, hashlib.sha256(canonical).hexdigest()
 
 
-def peer_key(peer: ExchangePeer):
+def peer_key(peer: Peer | ExchangePeer):
     cache_key = (peer.node_id, peer.public_key)
     if cache_key not in _key_cache:
         _key_cache[cache_key] = load_public_key(peer.public_key)
@@ -200,8 +257,13 @@ def accept(envelope: dict, intake: Intake | None = None) -> dict:
     last envelope; without one, the envelope is written here. A concurrent duplicate
     surfaces as IntegrityError and the caller retries, finding the stored version."""
     own_intake = intake is None
-    intake = intake or Intake().prefetch([envelope])
-    shape, peer, sha = authenticate(envelope, intake)
+    if own_intake:
+        intake = Intake()
+        shape, peer, sha = authenticate(envelope, intake, lock=True)
+        if shape.kind == "record":
+            intake.prefetch([envelope], lock=False)
+    else:
+        shape, peer, sha = authenticate(envelope, intake)
     if shape.kind == "record":
         result = store_record_version(shape, peer, envelope, sha, intake)
     elif shape.kind == "recognition":
@@ -233,9 +295,7 @@ def receipt_for(envelope: dict, result: str, sha: str | None = None, extra=None)
     )
 
 
-def store_record_version(
-    shape, peer: ExchangePeer, envelope: dict, sha: str, intake: Intake
-) -> str:
+def store_record_version(shape, peer: Peer, envelope: dict, sha: str, intake: Intake) -> str:
     """Returns "stored", "duplicate" (same version again: nothing changes) or "stale" (an
     older version after a newer one: kept in the history, the newer one stays current).
     The rows are noted in the intake and written by `Intake.write`."""
@@ -328,7 +388,7 @@ def _period_columns(payload: dict, effective: dt.date) -> dict[str, Any]:
     }
 
 
-def store_recognition(shape, peer: ExchangePeer, envelope: dict) -> str:
+def store_recognition(shape, peer: Peer, envelope: dict) -> str:
     """A peer's agency reports its decision on one of our records; a later one replaces it."""
     record = db.session.scalar(
         select(IntegrityRecord).where(

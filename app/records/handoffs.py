@@ -9,9 +9,10 @@ names the case and the record's number only."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
 
 from app.auth.agencies import case_agencies
 from app.auth.models import Agency, Role, User, UserRole
@@ -257,25 +258,31 @@ def announce_received(record_uids: list[str]) -> None:
     _ask_to_recognise("record.received", records, supervisors)
 
 
-def _supervisors_by_agency() -> dict[int, list[User]]:
+def _supervisors_by_agency() -> dict[int, list]:
     """The active supervisors of every active agency that decides on records, by agency: one
-    statement whatever the number of agencies (a received envelope pays it on every request)."""
+    statement whatever the number of agencies (a received envelope pays it on every request).
+    Each is a row of the user's id, agency and active flag: all a hand-off reads of them."""
+    supervisors: dict[int, list] = {}
+    for user in db.session.execute(_supervisors_statement()):
+        supervisors.setdefault(user.agency_id, []).append(user)
+    return supervisors
+
+
+@cache
+def _supervisors_statement():
+    """Built once, as columns rather than users (no ORM loading): the receive path runs it
+    on every request."""
     agencies = case_agencies().where(Agency.is_active.is_(True)).with_only_columns(Agency.id)
-    rows = db.session.scalars(
-        select(User)
+    return (
+        select(User.id, User.agency_id, User.active)
         .join(UserRole, UserRole.user_id == User.id)
         .where(
             User.agency_id.in_(agencies.scalar_subquery()),
             User.active.is_(True),
             UserRole.role == Role.supervisor,
         )
-        .options(lazyload(User.agency), lazyload(User.role_rows))
         .order_by(User.agency_id, User.id)
     )
-    supervisors: dict[int, list[User]] = {}
-    for user in rows:
-        supervisors.setdefault(user.agency_id, []).append(user)
-    return supervisors
 
 
 def _ask_to_recognise(event: str, records: list[IntegrityRecord], supervisors: dict) -> None:

@@ -356,3 +356,62 @@ def test_receiving_one_envelope_costs_the_same_few_statements_however_many_agenc
         select(Notification.user_id).where(Notification.kind == "record.received")
     ).all()
     assert len(told) == 4
+
+
+def test_one_new_envelope_costs_five_statements_at_most(client, db, peer):
+    """The per-request path: the peer (taking the record's lock on PostgreSQL in the same
+    statement), the stored versions, the record, the version and the supervisors to tell;
+    the receipt and the refusals add none."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        # the test's own transaction is a savepoint in which each request commits
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-five", 1))
+        stored = list(statements)
+        statements.clear()
+        unknown = envelope(peer, "rec-five-x", 1, sender="node-nobody")
+        refused = client.post("/api/exchange/v1/envelopes", json=unknown)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200, response.data
+    assert len(stored) <= 5, " | ".join(s[:50] for s in stored)
+    assert refused.status_code == 403 and refused.json["code"] == "unknown_peer"
+    assert len(statements) == 1  # the peer only: no record read, no lock waited for
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        lambda e: e["payload"].update(conduct="数据\x00造假"),
+        lambda e: e["payload"]["subject"].update(name="吴\x00刚"),
+        lambda e: e["payload"].update({"no\x00te": "x"}),
+        lambda e: e["payload"].update(tags=["a", ["b\x00"]]),
+    ],
+)
+def test_a_nul_character_anywhere_is_refused_and_nothing_stored(client, db, peer, where):
+    body = envelope(peer, "rec-nul", 1)
+    where(body)
+    body["signature"] = b64(peer.sign(envelopes.canonical(body)))
+    response = client.post("/api/exchange/v1/envelopes", json=body)
+    assert response.status_code == 422 and response.json["code"] == "malformed_envelope"
+    assert "U+0000" in response.json["detail"]
+    assert versions(db, "rec-nul") == 0
+
+
+def test_the_text_backslash_u0000_is_not_a_nul_character(client, db, peer):
+    """Its canonical JSON holds the very escape the NUL check looks for first (the text's
+    backslash escaped, then u0000): the envelope is walked, found clean, and stored."""
+    body = envelope(peer, "rec-not-nul", 1)
+    body["payload"]["conduct"] = "literally \\u0000"
+    body["signature"] = b64(peer.sign(envelopes.canonical(body)))
+    assert b"\\u0000" in envelopes.canonical(body)
+    response = client.post("/api/exchange/v1/envelopes", json=body)
+    assert response.status_code == 200, response.data
+    assert versions(db, "rec-not-nul") == 1
