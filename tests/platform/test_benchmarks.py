@@ -147,6 +147,24 @@ def test_the_exchange_benchmark(bench_env):
     assert checks and 0 < int(checks.group(1)) <= 5, out  # half ask for a number held
 
 
+def test_the_integrity_check_benchmark(bench_env):
+    url = bench_env["DATABASE_URL"]
+    out = benchmark(bench_env, "check", "--database", url, "--records", "300", "--checks", "10")
+    assert re.search(rf"seeded 300 records in {NUMBER} s; load average ", out), out
+    checks = re.search(
+        rf"integrity check over 300 records: p95 ({NUMBER}) ms, median {NUMBER} ms \(10 checks, "
+        rf"(\d+) hits\); floor \(the bare SQL lookup by matching hash\) p95 ({NUMBER}) ms, "
+        rf"median {NUMBER} ms \((\d+) hits\); p95 {NUMBER}x the floor; load average ",
+        out,
+    )
+    assert checks, out  # half the checks ask for a number held, found by the floor too
+    assert int(checks.group(2)) == int(checks.group(4)) == 5, out
+    assert float(checks.group(1)) > float(checks.group(3)) > 0, out
+    again = benchmark(bench_env, "check", "--database", url, "--records", "300", "--checks", "10",
+                      "--keep")  # fmt: skip
+    assert "seeded" not in again and "(10 checks, 5 hits)" in again, again
+
+
 def test_the_screening_benchmark(bench_env):
     sizes = ("--records", "300", "--rows", "50", "--hits", "5")
     out = benchmark(bench_env, "screening", "--database", bench_env["DATABASE_URL"], *sizes)
