@@ -5,9 +5,9 @@ cases and far too slow for a hundred thousand. Here rows are written in bulk, sh
 what the services produce (reference numbers from the agency sequences, a history row per
 step, search text and the current deadline filled in), so list and search queries meet
 realistic data. On PostgreSQL the rows go in with COPY; when a seed at least doubles the
-cases, the loaded tables' secondary indexes, unique and foreign-key constraints are dropped
-first and built again at the end (once over the whole table instead of row by row), as a
-restore does. SQLite gets bulk Core inserts.
+cases (and is large), the loaded tables' secondary indexes, unique and foreign-key constraints
+are dropped first and built again at the end (once over the whole table instead of row by
+row), as a restore does. SQLite gets bulk Core inserts.
 """
 
 from __future__ import annotations
@@ -49,10 +49,18 @@ BATCH = 2000
 # team of the agency: each agency gets one officer per this many of its cases (at least the two
 # demo officers), and each case's team is drawn from them.
 CASES_PER_OFFICER = 250
+# A PostgreSQL seed of at least this many cases, adding at least as many as there are, builds
+# the loaded tables' indexes after the rows (a smaller one keeps them: rebuilding costs more).
+DEFER_INDEXES_FROM = 20_000
 
 
-def seed_bench(cases: int, seed: int = 7, batch: int = BATCH) -> int:
-    """Adds `cases` synthetic cases spread over the four agencies; returns how many."""
+def seed_bench(
+    cases: int, seed: int = 7, batch: int = BATCH, defer_indexes: bool | None = None
+) -> int:
+    """Adds `cases` synthetic cases spread over the four agencies; returns how many.
+    `defer_indexes` (PostgreSQL): drop the secondary indexes and constraints first and build
+    them at the end; by default when the seed is large (`DEFER_INDEXES_FROM`) and at least
+    doubles the cases."""
     agencies = ensure_agencies()
     users = ensure_demo_users(agencies)
     ensure_demo_second_factor(agencies, users)  # password-only sign-in, as in the demo
@@ -67,7 +75,9 @@ def seed_bench(cases: int, seed: int = 7, batch: int = BATCH) -> int:
     codes = list(agencies)
     postgres = db.session.get_bind().dialect.name == "postgresql"
     existing = db.session.scalar(select(func.count()).select_from(Case)) or 0
-    deferred = _drop_for_load() if postgres and cases >= existing else []
+    if defer_indexes is None:
+        defer_indexes = cases >= max(existing, DEFER_INDEXES_FROM)
+    deferred = _drop_for_load() if postgres and defer_indexes else []
     try:
         done = _load(rng, cases, batch, codes, agencies, actors, sequences, next_id,
                      (states, weights, paths), postgres)  # fmt: skip
