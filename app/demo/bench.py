@@ -45,10 +45,12 @@ from app.statistics.summaries import facets, summarise
 HISTORY_PER_CASE = 10
 ACTOR_FOR = {is_supervisor_of: "supervisor", is_lead: "lead"}
 BATCH = 2000
-# An officer sits on a few hundred teams over the years the synthetic cases span, not on every
+# An officer sits on about 160 teams over the years the synthetic cases span, not on every
 # team of the agency: each agency gets one officer per this many of its cases (at least the two
-# demo officers), and each case's team is drawn from them.
-CASES_PER_OFFICER = 250
+# demo officers), and each case's team is drawn from them. A case has 1.4 team seats on
+# average (those past the team step have two), so 110 cases an officer give about 155 teams
+# each (250 gave 350 at a million cases: sh-officer sat on 382).
+CASES_PER_OFFICER = 110
 # A PostgreSQL seed of at least this many cases, adding at least as many as there are, builds
 # the loaded tables' indexes after the rows (a smaller one keeps them: rebuilding costs more).
 DEFER_INDEXES_FROM = 20_000
