@@ -363,6 +363,10 @@ class Allegation(db.Model):
     case: Mapped[Case] = relationship(back_populates="allegations")
 
 
+# A queue's longest-waiting cases, walked in that order within the agency (0028_perf_indexes).
+Index("ix_cases_agency_since", Case.agency_id, text("coalesce(state_since, updated_at)"), Case.id)
+
+
 class CaseMember(db.Model):
     __tablename__ = "case_members"
     __table_args__ = (
