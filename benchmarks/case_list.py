@@ -80,8 +80,11 @@ def count_queries(app, token: str, username: str) -> dict:
     with app.app_context():
         engine = db.engine
 
-    def on_execute(*_args):
-        counter["n"] += 1
+    def on_execute(_conn, _cursor, statement, *_args):
+        # A token's last use is written at most once a minute (auth.services.user_for_token):
+        # on a loaded machine a minute passes within a run, whatever the page's size or number.
+        if not statement.startswith("UPDATE api_tokens SET last_used_at"):
+            counter["n"] += 1
 
     event.listen(engine, "before_cursor_execute", on_execute)
     client = app.test_client()
