@@ -17,6 +17,7 @@ many cases wait.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -95,10 +96,11 @@ def main() -> None:
     for _ in range(2):
         floor_queue(connection, agency_id)
     floor = [floor_queue(connection, agency_id) for _ in range(args.requests)]
+    floor_load = os.getloadavg()[0]
     server = start_server(args.port, args.workers, args.threads)
     base = f"http://127.0.0.1:{args.port}"
     try:
-        print(f"{'page':<28}{'queries':>8}{'med ms':>9}{'p95 ms':>9}{'vs floor':>10}")
+        print(f"{'page':<28}{'queries':>8}{'med ms':>9}{'p95 ms':>9}{'vs floor':>10}{'load':>7}")
         budget = measure(
             f"{base}/cases?per_page=25",
             {"Cookie": html_session_cookie(base, USERS[0])},
@@ -107,7 +109,7 @@ def main() -> None:
         )
         print(
             f"{'case list (the budget)':<28}{'':>8}{statistics.median(budget):>9.1f}"
-            f"{percentile(budget, 95):>9.1f}"
+            f"{percentile(budget, 95):>9.1f}{'':>10}{os.getloadavg()[0]:>7.1f}"
         )
         worst = 0.0
         for user in USERS:
@@ -117,10 +119,10 @@ def main() -> None:
             ratio = statistics.median(times) / max(statistics.median(floor), 0.001)
             print(
                 f"{'dashboard ' + user:<28}{counts[user]:>8}{statistics.median(times):>9.1f}"
-                f"{percentile(times, 95):>9.1f}{ratio:>9.1f}x"
+                f"{percentile(times, 95):>9.1f}{ratio:>9.1f}x{os.getloadavg()[0]:>7.1f}"
             )
         print(f"{'queue as raw SQL (floor)':<28}{'':>8}{statistics.median(floor):>9.1f}"
-              f"{percentile(floor, 95):>9.1f}")  # fmt: skip
+              f"{percentile(floor, 95):>9.1f}{'':>10}{floor_load:>7.1f}")  # fmt: skip
         print(
             f"worst dashboard p95 {worst:.1f} ms against the case list's p95 "
             f"{percentile(budget, 95):.1f} ms (target 150 ms)"

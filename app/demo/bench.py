@@ -1,15 +1,19 @@
 """Synthetic cases in bulk for load tests: `flask seed-bench --cases 100000`.
 
 The demo loader walks every case through the real services, which is right for two hundred
-cases and far too slow for a hundred thousand. Here rows are written with bulk Core inserts,
-shaped like what the services produce (reference numbers from the agency sequences, a
-history row per step, search text and the current deadline filled in), so list and search
-queries meet realistic data.
+cases and far too slow for a hundred thousand. Here rows are written in bulk, shaped like
+what the services produce (reference numbers from the agency sequences, a history row per
+step, search text and the current deadline filled in), so list and search queries meet
+realistic data. On PostgreSQL the rows go in with COPY; when a seed at least doubles the
+cases (and is large), the loaded tables' secondary indexes, unique and foreign-key constraints
+are dropped first and built again at the end (once over the whole table instead of row by
+row), as a restore does. SQLite gets bulk Core inserts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -41,14 +45,24 @@ from app.statistics.summaries import facets, summarise
 HISTORY_PER_CASE = 10
 ACTOR_FOR = {is_supervisor_of: "supervisor", is_lead: "lead"}
 BATCH = 2000
-# An officer sits on a few hundred teams over the years the synthetic cases span, not on every
+# An officer sits on about 160 teams over the years the synthetic cases span, not on every
 # team of the agency: each agency gets one officer per this many of its cases (at least the two
-# demo officers), and each case's team is drawn from them.
-CASES_PER_OFFICER = 250
+# demo officers), and each case's team is drawn from them. A case has 1.4 team seats on
+# average (those past the team step have two), so 110 cases an officer give about 155 teams
+# each (250 gave 350 at a million cases: sh-officer sat on 382).
+CASES_PER_OFFICER = 110
+# A PostgreSQL seed of at least this many cases, adding at least as many as there are, builds
+# the loaded tables' indexes after the rows (a smaller one keeps them: rebuilding costs more).
+DEFER_INDEXES_FROM = 20_000
 
 
-def seed_bench(cases: int, seed: int = 7, batch: int = BATCH) -> int:
-    """Adds `cases` synthetic cases spread over the four agencies; returns how many."""
+def seed_bench(
+    cases: int, seed: int = 7, batch: int = BATCH, defer_indexes: bool | None = None
+) -> int:
+    """Adds `cases` synthetic cases spread over the four agencies; returns how many.
+    `defer_indexes` (PostgreSQL): drop the secondary indexes and constraints first and build
+    them at the end; by default when the seed is large (`DEFER_INDEXES_FROM`) and at least
+    doubles the cases."""
     agencies = ensure_agencies()
     users = ensure_demo_users(agencies)
     ensure_demo_second_factor(agencies, users)  # password-only sign-in, as in the demo
@@ -59,7 +73,33 @@ def seed_bench(cases: int, seed: int = 7, batch: int = BATCH) -> int:
     sequences = _current_sequences()
     next_id = (db.session.scalar(select(func.max(Case.id))) or 0) + 1
     states, weights = zip(*data.STATE_SPREAD.items(), strict=True)
+    paths = {state: _path(state) for state in states}
     codes = list(agencies)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    existing = db.session.scalar(select(func.count()).select_from(Case)) or 0
+    if defer_indexes is None:
+        defer_indexes = cases >= max(existing, DEFER_INDEXES_FROM)
+    deferred = _drop_for_load() if postgres and defer_indexes else []
+    try:
+        done = _load(rng, cases, batch, codes, agencies, actors, sequences, next_id,
+                     (states, weights, paths), postgres)  # fmt: skip
+    finally:
+        _rebuild(deferred)
+    _save_sequences(sequences)
+    _after_bulk_load()
+    db.session.commit()
+    return done
+
+
+def _path(state: CaseState) -> tuple[list, int]:
+    """The steps to `state` with their day offsets, and the offset of the last."""
+    return [(step, scenario.DAYS[step.name]) for step in scenario.path(state)], scenario.duration(
+        state
+    )
+
+
+def _load(rng, cases, batch, codes, agencies, actors, sequences, next_id, spread, postgres):
+    states, weights, paths = spread
     done = 0
     while done < cases:
         rows: dict[str, list[dict]] = {
@@ -74,14 +114,13 @@ def seed_bench(cases: int, seed: int = 7, batch: int = BATCH) -> int:
         for _ in range(min(batch, cases - done)):
             code = codes[done % len(codes)]
             state = rng.choices(states, weights)[0]
-            _synthetic_case(rng, next_id, agencies[code], state, actors[code], sequences, rows)
+            _synthetic_case(
+                rng, next_id, agencies[code], state, actors[code], sequences, rows, paths[state]
+            )
             next_id += 1
             done += 1
-        _write(rows)
+        (_copy if postgres else _write)(rows)
         db.session.commit()
-    _save_sequences(sequences)
-    _after_bulk_load()
-    db.session.commit()
     return done
 
 
@@ -138,7 +177,7 @@ def _current_sequences() -> dict[tuple[int, int], int]:
     }
 
 
-def _synthetic_case(rng, case_id, agency: Agency, state, pool, sequences, rows) -> None:
+def _synthetic_case(rng, case_id, agency: Agency, state, pool, sequences, rows, path) -> None:
     registrar, lead, investigator = rng.sample(pool["pool"], 3) if len(pool["pool"]) > 2 else (
         pool["officer"], pool["lead"], pool["officer"])  # fmt: skip
     actors = {
@@ -147,8 +186,7 @@ def _synthetic_case(rng, case_id, agency: Agency, state, pool, sequences, rows) 
         "supervisor": pool["supervisor"],
         "registrar": registrar,
     }
-    path = [(step, scenario.DAYS[step.name]) for step in scenario.path(state)]
-    last_offset = scenario.duration(state)
+    path, last_offset = path
     received = today() - dt.timedelta(days=rng.randint(last_offset + 1, last_offset + 2500))
     key = (agency.id, received.year)
     sequences[key] = sequences.get(key, 0) + 1
@@ -305,18 +343,87 @@ def _at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(10, 0), tzinfo=CST).astimezone(dt.UTC)
 
 
+TABLES = {
+    "cases": Case.__table__,
+    "parties": Party.__table__,
+    "allegations": Allegation.__table__,
+    "members": CaseMember.__table__,
+    "history": HistoryEntry.__table__,
+    "summaries": CaseSummary.__table__,
+    "facets": CaseFacet.__table__,
+}
+
+
 def _write(rows: dict[str, list[dict]]) -> None:
-    for model, key in (
-        (Case, "cases"),
-        (Party, "parties"),
-        (Allegation, "allegations"),
-        (CaseMember, "members"),
-    ):
+    for key, table in TABLES.items():
         if rows[key]:
-            db.session.execute(insert(model.__table__), rows[key])
-    db.session.execute(insert(HistoryEntry.__table__), rows["history"])
-    db.session.execute(insert(CaseSummary.__table__), rows["summaries"])
-    db.session.execute(insert(CaseFacet.__table__), rows["facets"])
+            db.session.execute(insert(table), rows[key])
+
+
+def _copy(rows: dict[str, list[dict]]) -> None:
+    """The batch through PostgreSQL's COPY, each value converted as SQLAlchemy would bind it
+    (enums to their values, JSON to text); columns left out take their defaults (ids)."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")  # a lost batch is seeded again
+        for key, table in TABLES.items():
+            if not rows[key]:
+                continue
+            names = list(rows[key][0])
+            convert = [
+                table.c[name].type.bind_processor(dialect) or (lambda value: value)
+                for name in names
+            ]
+            if key == "history":  # psycopg's JSON wrapper is not COPY text: serialise here
+                convert[names.index("details")] = json.dumps
+            columns = ", ".join(f'"{name}"' for name in names)
+            with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+                for row in rows[key]:
+                    copy.write_row([f(row[n]) for f, n in zip(convert, names, strict=True)])
+
+
+def _drop_for_load() -> list[str]:
+    """Drops the loaded tables' secondary indexes, unique and foreign-key constraints (their
+    primary keys stay); returns the statements that build them again."""
+    names = [table.name for table in TABLES.values()]
+    constraints = db.session.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype "
+            "FROM pg_constraint WHERE conrelid::regclass::text = ANY(:names) "
+            "AND contype IN ('u', 'f') ORDER BY contype DESC, conname"
+        ),
+        {"names": names},
+    ).all()
+    indexes = db.session.execute(
+        text(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid::regclass::text = ANY(:names) AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+            "ORDER BY 1"
+        ),
+        {"names": names},
+    ).all()
+    rebuild = []
+    for table, name, definition, kind in constraints:
+        db.session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+        rebuild.append((kind, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
+    for name, definition in indexes:
+        db.session.execute(text(f"DROP INDEX {name}"))
+        rebuild.append(("i", definition))
+    db.session.commit()
+    order = {"u": 0, "i": 1, "f": 2}  # unique first: a foreign key may lean on one
+    return [statement for kind, statement in sorted(rebuild, key=lambda r: order[r[0]])]
+
+
+def _rebuild(statements: list[str]) -> None:
+    if not statements:
+        return
+    db.session.rollback()
+    db.session.execute(text("SET maintenance_work_mem = '512MB'"))
+    for statement in statements:
+        db.session.execute(text(statement))
+        db.session.commit()
 
 
 def _save_sequences(sequences: dict[tuple[int, int], int]) -> None:

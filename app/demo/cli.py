@@ -38,12 +38,17 @@ def demo_data_command(seed: int) -> None:
 @click.command("seed-bench")
 @click.option("--cases", "count", type=click.IntRange(1, 5_000_000), default=100_000)
 @click.option("--seed", default=7, show_default=True)
-def seed_bench_command(count: int, seed: int) -> None:
+@click.option(
+    "--defer-indexes/--keep-indexes",
+    default=None,
+    help="PostgreSQL: build the indexes after the rows (default: for a large first seed)",
+)
+def seed_bench_command(count: int, seed: int, defer_indexes: bool | None) -> None:
     """Bulk-load synthetic cases (about ten history rows each) for benchmarks (demo mode only)."""
     if not current_app.config.get("DEMO"):
         raise click.ClickException("benchmark data is loaded only in demo mode (YRD_DEMO=1)")
     started = time.perf_counter()
-    added = seed_bench(count, seed)
+    added = seed_bench(count, seed, defer_indexes=defer_indexes)
     click.echo(f"{added} synthetic cases added in {time.perf_counter() - started:.1f} s")
 
 
