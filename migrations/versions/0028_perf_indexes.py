@@ -1,7 +1,7 @@
 """a state filter's deep pages and a queue's longest-waiting cases each walk one index
 
 Revision ID: 0028_perf_indexes
-Revises: 0026_ethics_review
+Revises: 0028_ethics_lookup
 Create Date: 2026-12-06 23:55:00
 
 The case list filtered by state, newest first, read the agency's cases in that state from
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028_perf_indexes"
-down_revision = "0026_ethics_review"
+down_revision = "0028_ethics_lookup"
 branch_labels = None
 depends_on = None
 
