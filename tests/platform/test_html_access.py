@@ -857,6 +857,12 @@ MATRIX = {
         None,
         [(ANON, "login"), ("js_screener", 404), ("sh_officer", 404), ("sh_screener", 200)],
     ),
+    "screening.screening_progress": (
+        "GET",
+        lambda w: f"/screenings/{w['screening'].id}/progress.json",
+        None,
+        [(ANON, "login"), ("js_screener", 404), ("sh_officer", 404), ("sh_screener", 200)],
+    ),
     "screening.download_excel": (
         "GET",
         lambda w: f"/screenings/{w['screening'].id}.xlsx",
