@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.core import audit
 from app.core.calendar import add_working_days, today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems
@@ -32,10 +32,8 @@ from app.records.models import (
     RepairState,
     in_force,
 )
-from app.records.permissions import CHECK_ROLES
+from app.records.permissions import CHECK_ROLES, DECIDE_ROLES
 from app.records.services import RecordDraft, _apply_terms, _check_draft, _draft_json, _publish
-
-DECIDE_ROLES = (Role.supervisor, Role.agency_admin)
 
 
 def _text(problems: Problems, name: str, value: str | None, label, limit: int = REASON) -> str:

@@ -26,7 +26,7 @@ from app.records.models import (
     RepairRequest,
     RepairState,
 )
-from app.records.permissions import CHECK_ROLES, visible_records
+from app.records.permissions import CHECK_ROLES, may_see_remedy, visible_records
 from app.records.remedies import (
     DECIDE_ROLES,
     ObjectionDecision,
@@ -56,27 +56,16 @@ def may_register(user, record: IntegrityRecord) -> bool:
     )
 
 
-def _may_see_remedy(user, agencies: set[int]) -> bool:
-    """An objection or repair request is seen by the agencies that registered or handle it:
-    the subject's contact and the files never leave them."""
-    return user.agency_id in agencies and user.has_role(*CHECK_ROLES, *DECIDE_ROLES)
-
-
 def _objection_or_404(objection_id: int) -> RecordObjection:
     objection = db.session.get(RecordObjection, objection_id)
-    if objection is None or not _may_see_remedy(
-        current_user,
-        {objection.agency_id, objection.registered_agency_id, objection.record.agency_id},
-    ):
+    if objection is None or not may_see_remedy(current_user, objection):
         abort(404)
     return objection
 
 
 def _repair_or_404(repair_id: int) -> RepairRequest:
     repair = db.session.get(RepairRequest, repair_id)
-    if repair is None or not _may_see_remedy(
-        current_user, {repair.agency_id, repair.requested_by.agency_id}
-    ):
+    if repair is None or not may_see_remedy(current_user, repair):
         abort(404)
     return repair
 
@@ -100,14 +89,8 @@ def remedies_section(record: IntegrityRecord, user) -> dict:
         "checkable": record.status != RecordStatus.revoked
         and record.repaired_on is None
         and (record.query_until is None or record.query_until >= day),
-        "objections": [
-            o
-            for o in objections
-            if _may_see_remedy(user, {o.agency_id, o.registered_agency_id, record.agency_id})
-        ],
-        "repairs": [
-            r for r in repairs if _may_see_remedy(user, {r.agency_id, r.requested_by.agency_id})
-        ],
+        "objections": [o for o in objections if may_see_remedy(user, o)],
+        "repairs": [r for r in repairs if may_see_remedy(user, r)],
         "may_register": may_register(user, record) and agency is not None,
         "repair_from": repair_from(record) if record.effective_date else None,
     }
