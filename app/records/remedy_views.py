@@ -310,21 +310,40 @@ def repair_decide(repair_id: int):
 def repair_file(repair_id: int, which: str):
     """The proof or the commitment, to the agencies that see the request; every download
     is audited."""
-    from app.core import audit
-    from app.evidence import storage
-
     repair = _repair_or_404(repair_id)
     sha = repair.proof_sha256 if which == "proof" else repair.commitment_sha256
     name = repair.proof_name if which == "proof" else repair.commitment_name
+    return _send_blob(
+        sha, name, "record.repair_file", repair.record, {"repair": repair.id, "file": which}
+    )
+
+
+@bp.get("/records/objections/<int:objection_id>/files/<int:file_id>")
+@login_required
+def objection_file(objection_id: int, file_id: int):
+    """A file the subject attached on the portal, to the agencies that see the objection."""
+    objection = _objection_or_404(objection_id)
+    found = next((f for f in objection.files if f.id == file_id), None)
+    if found is None:
+        abort(404)
+    return _send_blob(
+        found.blob_sha256,
+        found.original_name,
+        "record.objection_file",
+        objection.record,
+        {"objection": objection.id, "file": found.id},
+    )
+
+
+def _send_blob(sha: str, name: str, action: str, record, details: dict):
+    """A stored file as a download in a sandbox; the download is audited."""
+    from app.core import audit
+    from app.evidence import storage
+
     path = storage.blob_path(sha)
     if not path.exists():
         abort(404)
-    audit.record(
-        "record.repair_file",
-        actor=current_user,
-        obj=repair.record,
-        details={"repair": repair.id, "file": which},
-    )
+    audit.record(action, actor=current_user, obj=record, details=details)
     db.session.commit()
     with path.open("rb") as handle:
         mime = storage.detect_type(handle.read(storage.SNIFF_BYTES))
