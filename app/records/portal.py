@@ -1,4 +1,4 @@
-"""A record's subject objects on the public portal (`app.reporting.extension_points`): they
+"""A record's subject objects on the public portal (`app.core.portal_filings`): they
 name the record by its number or by the verification code of the integrity report listing
 it, and prove who they are by their ID number, which must give the record's subject hash.
 An unknown record and an identity that does not match get the same answer, so the portal
@@ -183,7 +183,7 @@ def _form_context() -> dict:
 
 
 def register() -> None:
-    from app.reporting.extension_points import PortalFiling, register_portal_filing
+    from app.core.portal_filings import PortalFiling, register_portal_filing
 
     register_portal_filing(
         PortalFiling(

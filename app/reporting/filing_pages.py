@@ -1,4 +1,4 @@
-"""The portal's pages for another feature's filing (`app.reporting.extension_points`): its
+"""The portal's pages for another feature's filing (`app.core.portal_filings`): its
 form at /report/file/<name>, the receipt with its code, and its follow-up once the code was
 entered on the follow-up page. The same rules as a report's pages (`portal.py`): no session
 before the code, a same-site post, the portal's headers."""
@@ -11,10 +11,10 @@ from flask import abort, redirect, request, session
 
 from app.core.errors import ServiceError
 from app.core.pages import refuse
+from app.core.portal_filings import PortalFiling, portal_filing
 from app.evidence.services import Upload
 from app.extensions import db
 from app.reporting import bp, codes, policy, services
-from app.reporting.extension_points import PortalFiling, portal_filing
 from app.reporting.portal import _address, _page, _same_site, portal_url
 
 FOLLOW_UP_FILING = "filing_follow_up"

@@ -81,7 +81,7 @@ def _address() -> str | None:
 
 @bp.route("/report")
 def portal_home():
-    from app.reporting.extension_points import portal_filings
+    from app.core.portal_filings import portal_filings
 
     return _page("reporting/portal_home.html", rules=policy.rules(), filings=portal_filings())
 
@@ -208,7 +208,7 @@ def follow_up_login():
         refuse(err, show=False)
         return _follow_up_login(err)
     db.session.commit()
-    if isinstance(found, tuple):  # another feature's filing (app.reporting.extension_points)
+    if isinstance(found, tuple):  # another feature's filing (app.core.portal_filings)
         from app.reporting.filing_pages import follow_filing
 
         filing, filed = found

@@ -34,12 +34,12 @@ from app.core.errors import (
     TooManyAttempts,
 )
 from app.core.models import utcnow
+from app.core.portal_filings import PortalFiling, portal_filings
 from app.evidence import storage
 from app.evidence.services import Upload, add_file_evidence, store_upload
 from app.extensions import db
 from app.notifications.handoffs import hand_off, mark_done
 from app.reporting import codes, policy
-from app.reporting.extension_points import PortalFiling, portal_filings
 from app.reporting.models import (
     Author,
     PortalVisit,
@@ -556,7 +556,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-# --- filings of other features on the portal (app.reporting.extension_points) -------------
+# --- filings of other features on the portal (app.core.portal_filings) -------------
 
 
 def find_follow_up(typed: str | None, address: str | None):

@@ -1,5 +1,7 @@
-"""The reporting portal's registration point: filings the public portal takes beside reports,
-from features it does not know (a record's subject objecting to it, `app.records`).
+"""Core's registration point for the public portal (`app.reporting`): filings it takes beside
+reports, from features it does not know (a record's subject objecting to it, `app.records`).
+It lives in core because the features that file build on others the portal builds on: the
+portal reads this list, the guest registers here, and neither imports the other.
 
 `register_portal_filing(PortalFiling(...))`, called from the guest's `init_app`, is
 idempotent (a filing of the same name replaces the earlier one). The portal gives each filing
