@@ -1608,7 +1608,7 @@ MATRIX.update(
             "POST",
             lambda w: "/report/file/objection",
             lambda w: {"reference": ""},
-            [(ANON, 422), ("sh_officer", 422)],
+            [("sh_officer", 422), (ANON, 422)],
         ),
         "reporting.filing_follow_up": (
             "GET",
