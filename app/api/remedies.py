@@ -1,12 +1,12 @@
 """API v1: a record's subject's objections and credit-repair decisions, registered and
-decided as on the pages (`app.records.remedies`). The repair request itself carries files
-and is registered on its page."""
+decided as on the pages (`app.records.remedies`). A repair request carries its proof and
+the signed commitment as files: it is a multipart form."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from flask import abort
+from flask import abort, request
 from pydantic import BaseModel, StringConstraints
 
 from app.api import bp
@@ -113,18 +113,26 @@ def _record(record_uid: str):
     return record
 
 
+def _visible(model, row_id: int):
+    """An objection or repair request, seen as on its page (`may_see_remedy`), or 404."""
+    from app.records.permissions import may_see_remedy
+
+    row = db.session.get(model, row_id)
+    if row is None or not may_see_remedy(current(), row):
+        abort(404)
+    return row
+
+
 def _objection(objection_id: int):
     from app.records.models import RecordObjection
 
-    objection = db.session.get(RecordObjection, objection_id)
-    agencies = (
-        {objection.agency_id, objection.registered_agency_id, objection.record.agency_id}
-        if objection
-        else set()
-    )
-    if objection is None or current().agency_id not in agencies:
-        abort(404)
-    return objection
+    return _visible(RecordObjection, objection_id)
+
+
+def _repair(repair_id: int):
+    from app.records.models import RepairRequest
+
+    return _visible(RepairRequest, repair_id)
 
 
 NO_RECORD = {404: "No record with this id is visible to you"}
@@ -220,6 +228,61 @@ def decide_objection_api(objection_id: int):
     return respond(ObjectionOut, objection_out(objection))
 
 
+NO_REPAIR = {404: "No such repair request for your agency"}
+
+
+@operation(
+    bp,
+    "/records/{record_uid}/repairs",
+    "POST",
+    "Register a subject's credit-repair request with the proof of remedy and the signed "
+    "commitment (信用承诺) as files (multipart form); the deciding agency decides",
+    response=RepairOut,
+    status=201,
+    upload=("statement",),
+    upload_files=("proof", "commitment"),
+    errors={
+        **NO_RECORD,
+        403: "Only officers and supervisors register (`not_allowed`)",
+        409: "Before the minimum period, received from another node, revoked, repaired "
+        "already or a request waiting (`guard_failed`)",
+        413: "A file over the evidence size limit (`file_too_large`)",
+        415: "A file whose content is not its type, or a type not accepted (`type_not_allowed`)",
+        422: "No statement or a file missing (`invalid_input`)",
+    },
+)
+def create_repair(record_uid: str):
+    from app.records.remedies import RepairFile, request_repair
+
+    record = _record(record_uid)
+
+    def upload(name: str):
+        sent = request.files.get(name)
+        return RepairFile(sent.stream, sent.filename) if sent else None
+
+    repair = request_repair(
+        record,
+        current(),
+        request.form.get("statement"),
+        upload("proof"),
+        upload("commitment"),
+    )
+    db.session.commit()
+    return respond(RepairOut, repair_out(repair), status=201)
+
+
+@operation(
+    bp,
+    "/repairs/{repair_id}",
+    "GET",
+    "Read a credit-repair request registered or decided by your agency",
+    response=RepairOut,
+    errors=NO_REPAIR,
+)
+def get_repair(repair_id: int):
+    return respond(RepairOut, repair_out(_repair(repair_id)))
+
+
 @operation(
     bp,
     "/repairs/{repair_id}/decision",
@@ -229,21 +292,15 @@ def decide_objection_api(objection_id: int):
     response=RepairOut,
     errors={
         **BAD_BODY,
-        404: "No such repair request for your agency",
+        **NO_REPAIR,
         403: "Not a supervisor or administrator of the deciding agency (`not_allowed`)",
         409: "Decided already (`guard_failed`)",
     },
 )
 def decide_repair_api(repair_id: int):
-    from app.records.models import RepairRequest
     from app.records.remedies import decide_repair
 
-    repair = db.session.get(RepairRequest, repair_id)
-    if repair is None or current().agency_id not in {
-        repair.agency_id,
-        repair.requested_by.agency_id,
-    }:
-        abort(404)
+    repair = _repair(repair_id)
     body = parse_body(RepairDecisionIn)
     publication = decide_repair(repair, current(), body.approve, body.reasons)
     db.session.commit()

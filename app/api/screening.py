@@ -97,15 +97,13 @@ class ScreeningRows(BaseModel):
 
 
 def _out(screening) -> dict:
-    from app.jobs.models import Job
+    from app.screening.services import progress_of
 
-    job = db.session.get(Job, screening.job_id) if screening.job_id else None
-    progress = 100 if screening.done else (job.progress if job else 0)
     return {
         "id": screening.id,
         "purpose": screening.purpose,
         "status": screening.status.value,
-        "progress": progress,
+        "progress": progress_of(screening),
         "created_at": screening.created_at,
         "finished_at": screening.finished_at,
         "counts": screening.counts(),

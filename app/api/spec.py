@@ -28,6 +28,8 @@ class Operation:
     public: bool = False
     # A multipart/form-data body of these text fields and one `file` (an upload).
     upload: tuple[str, ...] = ()
+    # The upload's file fields, when they are not the one `file`.
+    upload_files: tuple[str, ...] = ("file",)
 
 
 OPERATIONS: list[Operation] = []
@@ -121,9 +123,12 @@ def build_document(base_url: str = "/api/v1") -> dict:
                             "type": "object",
                             "properties": {
                                 **fields,
-                                "file": {"type": "string", "format": "binary"},
+                                **{
+                                    name: {"type": "string", "format": "binary"}
+                                    for name in op.upload_files
+                                },
                             },
-                            "required": [*op.upload, "file"],
+                            "required": [*op.upload, *op.upload_files],
                         }
                     }
                 },

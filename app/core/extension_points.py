@@ -13,6 +13,8 @@ application factory that runs twice (tests, the CLI, a worker) registers everyth
   names of a feature's closed sets, timeline actions, audit actions and audited objects.
 - `app.core.pdfsign.trusted_node_sources.register(fn)`: `fn()` returns {node id: public
   key} of other nodes whose signed PDFs this node accepts (the exchange's active peers).
+- `app.core.portal_filings.register_portal_filing(PortalFiling(...))`: a filing the public
+  portal (`app.reporting`) takes beside reports, with its form, receipt code and follow-up.
 - `Hook`: the building block hosts use for their own points (`app.cases.extension_points`,
   `app.dossiers.register_section`, …): a named, ordered set of callables.
 """

@@ -36,6 +36,7 @@ def register() -> None:
             "document.draft_discarded": _l("Document draft discarded"),
             "document.issued": _l("Document issued"),
             "document.pdf_stored": _l("Issued document's PDF stored"),
+            "document.pdf_prepare_again": _l("Issued document's PDF prepared again"),
             "document.downloaded": _l("Document downloaded"),
             "document.served": _l("Document served"),
         },

@@ -398,6 +398,45 @@ def request_pdf(document: OfficialDocument, actor: User):
     )
 
 
+def pdf_job(document: OfficialDocument):
+    """The newest job rendering the document's PDF, if one is left."""
+    from app.documents.tasks import render_issued_document
+    from app.jobs import last_run
+
+    return last_run(render_issued_document, document.id, case=document.case)
+
+
+def pdf_missing(document: OfficialDocument) -> bool:
+    """Issued, with no PDF and no job that will make it: its job could not be queued after
+    the issue was committed, or failed for good. The page offers to prepare it again."""
+    from app.jobs import may_run_again
+
+    return document.is_issued and not document.sha256 and may_run_again(pdf_job(document))
+
+
+def prepare_pdf_again(document: OfficialDocument, actor: User):
+    """Queues the rendering again for a PDF whose job never ran or failed. The document
+    stays the one issued: the job renders it under its number, and a PDF stored meanwhile
+    (a job thought lost that ran after all) stays the document (`store_issued_pdf`)."""
+    if not permissions.may_issue(actor, document.case):
+        raise NotAllowed(_l("Only a supervisor of the owning agency issues documents."))
+    document = _locked(document)
+    if not document.is_issued:
+        raise GuardFailed(_l("Only an issued document has a PDF to prepare."))
+    if document.sha256:
+        raise GuardFailed(_l("The PDF is ready already."))
+    if not pdf_missing(document):
+        raise GuardFailed(_l("The PDF is being prepared already."))
+    audit.record(
+        "document.pdf_prepare_again",
+        actor=actor,
+        case=document.case,
+        obj=document,
+        details={"number": document.number},
+    )
+    return request_pdf(document, actor)
+
+
 def finalise_issued_pdf(document: OfficialDocument, pdf: bytes) -> bytes:
     """The one place an issued document's PDF becomes final: signed (PAdES) with the node's
     key and registered under its number, so any node's verify page answers for it; what is
@@ -413,6 +452,7 @@ def finalise_issued_pdf(document: OfficialDocument, pdf: bytes) -> bytes:
 def store_issued_pdf(document: OfficialDocument, pdf: bytes, pages: int) -> None:
     import hashlib
 
+    document = _locked(document)  # two jobs of one document store one after the other
     if document.sha256:
         return  # rendered already (a retried job): the first stored PDF is the document
     pdf = finalise_issued_pdf(document, pdf)

@@ -30,6 +30,8 @@ from app.documents.services import (
     discard_draft,
     document_file,
     issue_document,
+    pdf_missing,
+    prepare_pdf_again,
     proof_path,
     record_service,
     request_pdf,
@@ -124,6 +126,7 @@ def _detail_page(document, *, draft=None, service=None, status=200):
         service=service,
         may_draft=may_draft(current_user, case),
         may_issue=may_issue(current_user, case),
+        pdf_missing=pdf_missing(document),
     )
     return page, status
 
@@ -171,6 +174,21 @@ def issue(document_id: int):
         refused=lambda err: _detail_page(_reloaded(document))[0],
         to=url_for("documents.detail", document_id=document.id),
         done=lambda d: _("Issued as %(number)s. Its PDF is being prepared.", number=d.number),
+    )
+
+
+@bp.route("/documents/<int:document_id>/prepare-pdf", methods=["POST"])
+@login_required
+def prepare_pdf(document_id: int):
+    """The PDF of an issued document whose job could not be queued or failed: queued again,
+    for the same document under the same number."""
+    document = get_document_or_404(document_id, current_user, need="issue")
+    return run_step(
+        lambda: prepare_pdf_again(document, current_user),
+        refused=lambda err: _detail_page(_reloaded(document))[0],
+        to=url_for("documents.detail", document_id=document.id),
+        done=_("The PDF is being prepared again."),
+        category="info",
     )
 
 

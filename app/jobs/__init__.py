@@ -18,6 +18,9 @@ Public API (import from `app.jobs`):
 - `Retry(max=3, intervals=(10, 30, 90))`: retries with backoff for transient failures
   (any exception); raise `PermanentJobError` for failures retrying cannot fix.
   `NO_RETRY` for none.
+- `last_run(fn, *args, case=None)` is the newest tracked job of `fn(*args)`, and
+  `may_run_again(job)` says whether a page may offer to start it again (it never ran: its
+  push failed after the commit and its row went; or it failed for good).
 - `set_progress(percent, message=None)` inside a job: shown on status pages (commits).
 - `recover_abandoned()`: requeues started jobs whose worker stopped its heartbeat
   (also a periodic job and `flask jobs recover`).
@@ -33,7 +36,15 @@ REDIS_URL).
 from flask import Blueprint, Flask
 
 from app.jobs.models import Job, JobStatus
-from app.jobs.queue import NO_RETRY, QUEUES, QueueUnavailable, Retry, enqueue
+from app.jobs.queue import (
+    NO_RETRY,
+    QUEUES,
+    QueueUnavailable,
+    Retry,
+    enqueue,
+    last_run,
+    may_run_again,
+)
 from app.jobs.recover import recover_abandoned
 from app.jobs.runner import PermanentJobError, set_progress
 
@@ -48,6 +59,8 @@ __all__ = [
     "QueueUnavailable",
     "Retry",
     "enqueue",
+    "last_run",
+    "may_run_again",
     "recover_abandoned",
     "set_progress",
 ]

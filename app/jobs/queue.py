@@ -120,6 +120,27 @@ def enqueue(
     return tracked if track else job_id
 
 
+def last_run(fn: Callable, *args: Any, case=None) -> Job | None:
+    """The newest tracked job of `fn(*args)`, or None when none is left: a push that
+    failed after the caller's commit removed its row, so the job never ran."""
+    from sqlalchemy import select
+
+    query = select(Job).where(Job.func == func_name(fn))
+    if case is not None:
+        query = query.where(Job.case_id == case.id)
+    wanted = list(args)
+    for job in db.session.scalars(query.order_by(Job.created_at.desc()).limit(20)):
+        if job.args == wanted:
+            return job
+    return None
+
+
+def may_run_again(job: Job | None) -> bool:
+    """A page offers to start a job again when the last one never ran or failed for good;
+    never while one is queued, running or waiting for its retry."""
+    return job is None or job.status == JobStatus.failed
+
+
 def _unavailable(exc: Exception) -> QueueUnavailable:
     current_app.logger.warning("job queue unavailable: %s", exc)
     return QueueUnavailable(

@@ -19,6 +19,9 @@ def init_app(app: Flask) -> None:
     from app.records.views import case_section_data
 
     records_labels.register()
+    from app.records import portal
+
+    portal.register()  # a subject's objection on the public portal (app.reporting)
     from app.core.extension_points import register_policy_numbers
     from app.records.policy import policy_numbers
 

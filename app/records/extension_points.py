@@ -15,6 +15,10 @@ nothing (one registration however many apps are created).
   `visible(user, record)` says whether it is shown; `load(record, user)` returns what its
   template shows (as `section.data`). The record view calls it, so every query of the page
   is made in the view, never from a template.
+- `register_report_records(fn)`: `fn(code)` returns the record ids (`record_uid`) a signed
+  document of that verification code states, or None when the code is not one of its
+  documents. A subject objecting on the public portal names the record by its number or by
+  the code of the integrity report that lists it (`app.reports`).
 """
 
 from __future__ import annotations
@@ -71,6 +75,23 @@ def version_published(version: RecordVersion) -> Publication:
     """Tells every listener; called by the publishing service, in its transaction."""
     announced = (fn(version) for fn in VERSION_LISTENERS)
     return Publication(version.id, [a for a in announced if a is not None])
+
+
+REPORT_RECORDS: list[Callable[[str], list[str] | None]] = []
+
+
+def register_report_records(fn: Callable[[str], list[str] | None]) -> None:
+    if fn not in REPORT_RECORDS:
+        REPORT_RECORDS.append(fn)
+
+
+def records_of_report(code: str) -> list[str] | None:
+    """The record ids a document of this verification code states, or None."""
+    for fn in REPORT_RECORDS:
+        found = fn(code)
+        if found is not None:
+            return found
+    return None
 
 
 def register_recognition_decided(fn: RecognitionListener) -> None:

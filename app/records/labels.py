@@ -70,6 +70,8 @@ def register() -> None:
             "record.recognition": _l("Recognition decided"),
             "record.recognition_received": _l("Recognition received from a peer"),
             "record.objection_register": _l("Objection to an integrity record registered"),
+            "record.objection_portal": _l("Objection to an integrity record filed on the portal"),
+            "record.objection_file": _l("File of an objection downloaded"),
             "record.objection_mark": _l("Integrity record marked under objection"),
             "record.objection_forward": _l("Objection forwarded to the deciding agency"),
             "record.objection_decide": _l("Objection decided"),

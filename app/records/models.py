@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -283,10 +284,12 @@ class ObjectionResolution(enum.StrEnum):
 
 
 class RecordObjection(db.Model):
-    """A subject's objection (异议) to a record published here, registered by an officer.
-    Registering marks the record "under objection" (a new version); the registering agency
-    decides it or forwards it to the deciding agency; the decision clears the mark with a
-    corrected version, a revocation or the reasons of a dismissal."""
+    """A subject's objection (异议) to a record published here, registered by an officer or
+    filed by the subject on the public portal (no registering user; found again by the keyed
+    hash of its receipt code, `code_hash`). Registering marks the record "under objection"
+    (a new version); the registering agency decides it or forwards it to the deciding
+    agency; the decision clears the mark with a corrected version, a revocation or the
+    reasons of a dismissal."""
 
     __tablename__ = "record_objections"
     __table_args__ = (
@@ -295,6 +298,11 @@ class RecordObjection(db.Model):
             "state IN ('pending', 'forwarded') OR (reasons IS NOT NULL AND decided_on IS NOT NULL)",
             name="ck_record_objections_decided",
         ),
+        CheckConstraint(
+            "registered_by_id IS NOT NULL OR code_hash IS NOT NULL",
+            name="ck_record_objections_registered",
+        ),
+        Index("ix_record_objections_code_hash", "code_hash", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -308,7 +316,9 @@ class RecordObjection(db.Model):
     grounds: Mapped[str] = mapped_column(Text)
     # How the subject is reached with the outcome (post, mail): never published.
     subject_contact: Mapped[str] = mapped_column(String(200))
-    registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Filed on the portal: the keyed hash of the receipt code the subject follows it up with.
+    code_hash: Mapped[str | None] = mapped_column(String(64))
     registered_on: Mapped[dt.date] = mapped_column(Date)
     mark_due: Mapped[dt.date] = mapped_column(Date)
     marked_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -326,12 +336,35 @@ class RecordObjection(db.Model):
     record: Mapped[IntegrityRecord] = relationship()
     agency: Mapped[Agency] = relationship(foreign_keys=[agency_id])
     registered_agency: Mapped[Agency] = relationship(foreign_keys=[registered_agency_id])
-    registered_by: Mapped[User] = relationship(foreign_keys=[registered_by_id])
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    files: Mapped[list[ObjectionFile]] = relationship(
+        back_populates="objection", order_by="ObjectionFile.id"
+    )
 
     @property
     def is_open(self) -> bool:
         return self.state in OBJECTION_OPEN
+
+    @property
+    def via_portal(self) -> bool:
+        return self.code_hash is not None
+
+
+class ObjectionFile(db.Model):
+    """A file the subject attached to an objection on the portal, in the evidence store."""
+
+    __tablename__ = "record_objection_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objection_id: Mapped[int] = mapped_column(ForeignKey("record_objections.id"), index=True)
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("evidence_blobs.sha256"))
+    original_name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(120))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    objection: Mapped[RecordObjection] = relationship(back_populates="files")
 
 
 class RepairState(enum.StrEnum):

@@ -13,6 +13,8 @@ from app.records.models import UNPUBLISHED, IntegrityRecord, RecordStatus
 VIEW_ROLES = (Role.officer, Role.supervisor, Role.auditor, Role.agency_admin)
 CHECK_ROLES = (Role.officer, Role.supervisor)
 RECOGNISE_ROLES = (Role.supervisor, Role.agency_admin)
+# Who decides a subject's objection or repair request for the handling agency.
+DECIDE_ROLES = (Role.supervisor, Role.agency_admin)
 
 
 def is_admin_of(user: User, record: IntegrityRecord) -> bool:
@@ -52,6 +54,19 @@ def visible_records(user: User):
     return select(IntegrityRecord).where(
         or_(published(), IntegrityRecord.agency_id == user.agency_id)
     )
+
+
+def may_see_remedy(user: User, remedy) -> bool:
+    """Who sees an objection or a repair request, the one answer for the pages and the API:
+    the officers and deciders of the agencies that registered or handle it. The subject's
+    contact and the files never leave them."""
+    from app.records.models import RecordObjection
+
+    if isinstance(remedy, RecordObjection):
+        agencies = {remedy.agency_id, remedy.registered_agency_id, remedy.record.agency_id}
+    else:
+        agencies = {remedy.agency_id, remedy.requested_by.agency_id}
+    return user.agency_id in agencies and user.has_role(*CHECK_ROLES, *DECIDE_ROLES)
 
 
 def can_recognise(user: User, record: IntegrityRecord) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.core import audit
 from app.core.calendar import add_working_days, today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems
@@ -32,10 +32,8 @@ from app.records.models import (
     RepairState,
     in_force,
 )
-from app.records.permissions import CHECK_ROLES
+from app.records.permissions import CHECK_ROLES, DECIDE_ROLES
 from app.records.services import RecordDraft, _apply_terms, _check_draft, _draft_json, _publish
-
-DECIDE_ROLES = (Role.supervisor, Role.agency_admin)
 
 
 def _text(problems: Problems, name: str, value: str | None, label, limit: int = REASON) -> str:
@@ -67,34 +65,36 @@ def open_objection(record: IntegrityRecord) -> RecordObjection | None:
     )
 
 
-def register_objection(
-    record: IntegrityRecord, actor: User, grounds: str | None, subject_contact: str | None
-) -> tuple[RecordObjection, Publication]:
-    """Registers the subject's objection and marks the record "under objection" at once (a
-    new version, well within the day the rules allow). The registering agency decides it
-    within 5 working days; when it is another agency's record, it may instead forward it
-    within 2 to the deciding agency, which decides within 5."""
-    _check_registrar(actor, record)
+def _check_objectable(record: IntegrityRecord) -> None:
     if in_force(record.status, record.term_end) != RecordStatus.active:
         raise GuardFailed(_l("Only a record in force can be objected to."))
     if record.under_objection or open_objection(record) is not None:
         raise GuardFailed(_l("This record is already under objection."))
-    problems = Problems()
-    grounds = _text(problems, "grounds", grounds, _l("Grounds of the objection"))
-    contact = _text(
-        problems, "subject_contact", subject_contact, _l("How the subject is told"), limit=200
-    )
-    problems.check()
+
+
+def _mark_objection(
+    record: IntegrityRecord,
+    actor: User | None,
+    agency_id: int,
+    grounds: str,
+    contact: str,
+    code_hash: str | None = None,
+) -> tuple[RecordObjection, Publication]:
+    """Opens the objection with its clocks and marks the record "under objection" at once (a
+    new version, well within the day the rules allow). The registering agency decides it
+    within 5 working days; when it is another agency's record, it may instead forward it
+    within 2 to the deciding agency, which decides within 5."""
     day = today()
-    own = actor.agency_id == record.agency_id
+    own = agency_id == record.agency_id
     objection = RecordObjection(
         record=record,
-        agency_id=actor.agency_id,
-        registered_agency_id=actor.agency_id,
+        agency_id=agency_id,
+        registered_agency_id=agency_id,
         state=ObjectionState.pending,
         grounds=grounds,
         subject_contact=contact,
-        registered_by_id=actor.id,
+        registered_by_id=actor.id if actor else None,
+        code_hash=code_hash,
         registered_on=day,
         mark_due=add_working_days(day, policy.OBJECTION_MARK_DAYS),
         marked_on=day,
@@ -105,9 +105,11 @@ def register_objection(
     record.under_objection = True
     db.session.flush()
     audit.record(
-        "record.objection_register",
+        "record.objection_portal" if code_hash else "record.objection_register",
         actor=actor,
         obj=record,
+        agency_id=agency_id,
+        keep_address=code_hash is None,  # the portal keeps a visitor's address for a time only
         details={"objection": objection.id, "decide_due": objection.decide_due.isoformat()},
     )
     handoffs.announce_objection(objection, actor)
@@ -120,6 +122,21 @@ def register_objection(
         note="under objection",
     )
     return objection, publication
+
+
+def register_objection(
+    record: IntegrityRecord, actor: User, grounds: str | None, subject_contact: str | None
+) -> tuple[RecordObjection, Publication]:
+    """Registers the subject's objection and marks the record (`_mark_objection`)."""
+    _check_registrar(actor, record)
+    _check_objectable(record)
+    problems = Problems()
+    grounds = _text(problems, "grounds", grounds, _l("Grounds of the objection"))
+    contact = _text(
+        problems, "subject_contact", subject_contact, _l("How the subject is told"), limit=200
+    )
+    problems.check()
+    return _mark_objection(record, actor, actor.agency_id, grounds, contact)
 
 
 def _check_handler(objection: RecordObjection, actor: User) -> None:

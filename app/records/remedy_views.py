@@ -26,7 +26,7 @@ from app.records.models import (
     RepairRequest,
     RepairState,
 )
-from app.records.permissions import CHECK_ROLES, visible_records
+from app.records.permissions import CHECK_ROLES, may_see_remedy, visible_records
 from app.records.remedies import (
     DECIDE_ROLES,
     ObjectionDecision,
@@ -56,27 +56,16 @@ def may_register(user, record: IntegrityRecord) -> bool:
     )
 
 
-def _may_see_remedy(user, agencies: set[int]) -> bool:
-    """An objection or repair request is seen by the agencies that registered or handle it:
-    the subject's contact and the files never leave them."""
-    return user.agency_id in agencies and user.has_role(*CHECK_ROLES, *DECIDE_ROLES)
-
-
 def _objection_or_404(objection_id: int) -> RecordObjection:
     objection = db.session.get(RecordObjection, objection_id)
-    if objection is None or not _may_see_remedy(
-        current_user,
-        {objection.agency_id, objection.registered_agency_id, objection.record.agency_id},
-    ):
+    if objection is None or not may_see_remedy(current_user, objection):
         abort(404)
     return objection
 
 
 def _repair_or_404(repair_id: int) -> RepairRequest:
     repair = db.session.get(RepairRequest, repair_id)
-    if repair is None or not _may_see_remedy(
-        current_user, {repair.agency_id, repair.requested_by.agency_id}
-    ):
+    if repair is None or not may_see_remedy(current_user, repair):
         abort(404)
     return repair
 
@@ -100,14 +89,8 @@ def remedies_section(record: IntegrityRecord, user) -> dict:
         "checkable": record.status != RecordStatus.revoked
         and record.repaired_on is None
         and (record.query_until is None or record.query_until >= day),
-        "objections": [
-            o
-            for o in objections
-            if _may_see_remedy(user, {o.agency_id, o.registered_agency_id, record.agency_id})
-        ],
-        "repairs": [
-            r for r in repairs if _may_see_remedy(user, {r.agency_id, r.requested_by.agency_id})
-        ],
+        "objections": [o for o in objections if may_see_remedy(user, o)],
+        "repairs": [r for r in repairs if may_see_remedy(user, r)],
         "may_register": may_register(user, record) and agency is not None,
         "repair_from": repair_from(record) if record.effective_date else None,
     }
@@ -327,21 +310,40 @@ def repair_decide(repair_id: int):
 def repair_file(repair_id: int, which: str):
     """The proof or the commitment, to the agencies that see the request; every download
     is audited."""
-    from app.core import audit
-    from app.evidence import storage
-
     repair = _repair_or_404(repair_id)
     sha = repair.proof_sha256 if which == "proof" else repair.commitment_sha256
     name = repair.proof_name if which == "proof" else repair.commitment_name
+    return _send_blob(
+        sha, name, "record.repair_file", repair.record, {"repair": repair.id, "file": which}
+    )
+
+
+@bp.get("/records/objections/<int:objection_id>/files/<int:file_id>")
+@login_required
+def objection_file(objection_id: int, file_id: int):
+    """A file the subject attached on the portal, to the agencies that see the objection."""
+    objection = _objection_or_404(objection_id)
+    found = next((f for f in objection.files if f.id == file_id), None)
+    if found is None:
+        abort(404)
+    return _send_blob(
+        found.blob_sha256,
+        found.original_name,
+        "record.objection_file",
+        objection.record,
+        {"objection": objection.id, "file": found.id},
+    )
+
+
+def _send_blob(sha: str, name: str, action: str, record, details: dict):
+    """A stored file as a download in a sandbox; the download is audited."""
+    from app.core import audit
+    from app.evidence import storage
+
     path = storage.blob_path(sha)
     if not path.exists():
         abort(404)
-    audit.record(
-        "record.repair_file",
-        actor=current_user,
-        obj=repair.record,
-        details={"repair": repair.id, "file": which},
-    )
+    audit.record(action, actor=current_user, obj=record, details=details)
     db.session.commit()
     with path.open("rb") as handle:
         mime = storage.detect_type(handle.read(storage.SNIFF_BYTES))

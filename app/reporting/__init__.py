@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 bp = Blueprint("reporting", __name__)
 
 PORTAL_POSTS = ("report_form", "receipt", "confirm", "follow_up_login")
+FILING_POSTS = ("filing_form",)
 
 
 def init_app(app: Flask) -> None:
@@ -19,7 +20,7 @@ def init_app(app: Flask) -> None:
         register_nav_badge,
     )
     from app.extensions import csrf
-    from app.reporting import handoffs, labels, portal, views
+    from app.reporting import filing_pages, handoffs, labels, portal, views
     from app.reporting.figures import register_report_figures
     from app.reporting.permissions import may_use_intake
 
@@ -35,3 +36,5 @@ def init_app(app: Flask) -> None:
     # they are checked for a same-site origin instead (app.reporting.portal._same_site).
     for name in PORTAL_POSTS:
         csrf.exempt(getattr(portal, name))
+    for name in FILING_POSTS:
+        csrf.exempt(getattr(filing_pages, name))

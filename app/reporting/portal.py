@@ -81,7 +81,9 @@ def _address() -> str | None:
 
 @bp.route("/report")
 def portal_home():
-    return _page("reporting/portal_home.html", rules=policy.rules())
+    from app.core.portal_filings import portal_filings
+
+    return _page("reporting/portal_home.html", rules=policy.rules(), filings=portal_filings())
 
 
 def _types():
@@ -200,11 +202,19 @@ def follow_up_login():
     if request.method == "GET":
         return _follow_up_login()
     _same_site()
-    report, err = _by_code("follow_up")
-    if report is None:
+    try:
+        found = services.find_follow_up(request.form.get("code"), _address())
+    except ServiceError as err:
+        refuse(err, show=False)
         return _follow_up_login(err)
     db.session.commit()
-    session[FOLLOW_UP] = {"id": report.id, "at": int(time.time())}
+    if isinstance(found, tuple):  # another feature's filing (app.core.portal_filings)
+        from app.reporting.filing_pages import follow_filing
+
+        filing, filed = found
+        follow_filing(filing, filed)
+        return redirect(portal_url("reporting.filing_follow_up", name=filing.name))
+    session[FOLLOW_UP] = {"id": found.id, "at": int(time.time())}
     return redirect(portal_url("reporting.follow_up"))
 
 
@@ -281,5 +291,8 @@ def follow_up_evidence():
 
 @bp.route("/report/follow-up/end", methods=["POST"])
 def follow_up_end():
+    from app.reporting.filing_pages import FOLLOW_UP_FILING
+
     session.pop(FOLLOW_UP, None)
+    session.pop(FOLLOW_UP_FILING, None)
     return redirect(portal_url("reporting.portal_home"))

@@ -25,8 +25,16 @@ from app.cases.services import (
 )
 from app.core import audit, limits
 from app.core.calendar import CST, add_working_days, today
-from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems, TooManyAttempts
+from app.core.errors import (
+    GuardFailed,
+    InvalidInput,
+    NotAllowed,
+    Problems,
+    ServiceError,
+    TooManyAttempts,
+)
 from app.core.models import utcnow
+from app.core.portal_filings import PortalFiling, portal_filings
 from app.evidence import storage
 from app.evidence.services import Upload, add_file_evidence, store_upload
 from app.extensions import db
@@ -233,9 +241,7 @@ def submit_report(data: ReportInput, address: str | None) -> tuple[Report, str]:
     return report, code
 
 
-def find_by_code(typed: str | None, address: str | None, action: str = "follow_up") -> Report:
-    """The report of a receipt code; a wrong code is refused and counted (the count is kept
-    although the refusal undoes the request's work)."""
+def _limit_wrong_codes(address: str | None) -> None:
     since = utcnow() - dt.timedelta(hours=1)
     wrong = db.session.scalar(
         select(func.count()).where(
@@ -249,6 +255,26 @@ def find_by_code(typed: str | None, address: str | None, action: str = "follow_u
             _l("Too many wrong receipt codes from your network. Try again in an hour."),
             field="code",
         )
+
+
+def _wrong_code(address: str | None) -> InvalidInput:
+    """The refusal of an unknown code, which counts it (kept although the refusal undoes
+    the request's work)."""
+
+    def count_wrong() -> None:
+        row = visit("wrong_code", address)
+        audit.record("report.wrong_code", actor=None, keep_address=False, details={"visit": row.id})
+
+    return InvalidInput(
+        _l("This receipt code is not known. Check the 16 digits and try again."),
+        field="code",
+        keep=count_wrong,
+    )
+
+
+def find_by_code(typed: str | None, address: str | None, action: str = "follow_up") -> Report:
+    """The report of a receipt code; a wrong code is refused and counted."""
+    _limit_wrong_codes(address)
     code = codes.normalise(typed)
     report = (
         db.session.scalar(select(Report).where(Report.code_hash == codes.code_hash(code)))
@@ -256,18 +282,7 @@ def find_by_code(typed: str | None, address: str | None, action: str = "follow_u
         else None
     )
     if report is None:
-
-        def count_wrong() -> None:
-            row = visit("wrong_code", address)
-            audit.record(
-                "report.wrong_code", actor=None, keep_address=False, details={"visit": row.id}
-            )
-
-        raise InvalidInput(
-            _l("This receipt code is not known. Check the 16 digits and try again."),
-            field="code",
-            keep=count_wrong,
-        )
+        raise _wrong_code(address)
     row = visit(action, address, report)
     audit.record(
         f"report.{action}",
@@ -539,3 +554,61 @@ def intake_figures(agency_id: int, year: int | None = None) -> dict:
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+# --- filings of other features on the portal (app.core.portal_filings) -------------
+
+
+def find_follow_up(typed: str | None, address: str | None):
+    """What a receipt code follows up: its report, or (filing, filed) for another feature's
+    filing. A wrong code is refused and counted once, whatever the portal takes."""
+    code = codes.normalise(typed)
+    if code:
+        digest = codes.code_hash(code)
+        if db.session.scalar(select(Report.id).where(Report.code_hash == digest)) is None:
+            _limit_wrong_codes(address)
+            for filing in portal_filings():
+                filed = filing.find(digest)
+                if filed is not None:
+                    visit(f"{filing.name}_follow_up", address, agency_id=filing.agency_of(filed))
+                    return filing, filed
+    return find_by_code(typed, address, "follow_up")
+
+
+def file_on_portal(
+    filing: PortalFiling, form, files: list[Upload], address: str | None
+) -> tuple[object, str, object]:
+    """Files another feature's filing under the report's abuse limit per address; every
+    attempt counts, a refused one too (guessing whose record a number is costs the same).
+    Returns the filing, its receipt code (shown once, kept as a keyed hash) and what to
+    call once committed."""
+    since = utcnow() - dt.timedelta(hours=1)
+    action = f"{filing.name}_submit"[:32]
+    attempts = db.session.scalar(
+        select(func.count()).where(
+            PortalVisit.action == action, PortalVisit.address == address, PortalVisit.at >= since
+        )
+    )
+    if address and attempts >= policy.REPORTS_PER_ADDRESS_HOUR.value:
+        raise TooManyAttempts(
+            _l("Too many attempts from your network in the last hour. Please try again later.")
+        )
+    if len(files) > policy.MAX_FILES:
+        raise InvalidInput(
+            _l("At most %(count)s files at once, please.", count=policy.MAX_FILES), field="files"
+        )
+    code = codes.new_code()
+    try:
+        filed, after_commit = filing.submit(form, files, codes.code_hash(code))
+    except ServiceError as err:
+        earlier = err.keep
+
+        def count_attempt() -> None:
+            if earlier is not None:
+                earlier()
+            visit(action, address)
+
+        err.keep = count_attempt
+        raise
+    visit(action, address, agency_id=filing.agency_of(filed))
+    return filed, code, after_commit

@@ -11,11 +11,14 @@ bp = Blueprint("reports", __name__)
 
 def init_app(app: Flask) -> None:
     from app.core.extension_points import register_nav
+    from app.records.extension_points import register_report_records
     from app.reports import labels as reports_labels
     from app.reports import models, views  # noqa: F401  (routes register on import)
     from app.reports.permissions import can_request_report, can_verify
+    from app.reports.services import records_of_code
 
     reports_labels.register()
+    register_report_records(records_of_code)
     app.register_blueprint(bp)
     # In the "More" menu: the bar stays one line at 1280 px (tests/platform/test_nav_browser.py).
     register_nav(81, "reports.report_list", _l("Integrity reports"), can_request_report)

@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.core import audit, pdfsign
@@ -58,6 +59,14 @@ def fingerprint(records: list[IntegrityRecord]) -> str:
 
 def current_fingerprint(subject_hash: str) -> str:
     return fingerprint(records_in_force(subject_hash))
+
+
+def records_of_code(code: str) -> list[str] | None:
+    """The record ids an integrity report states (`app.records.extension_points`)."""
+    report = db.session.scalar(
+        select(IntegrityReport).where(IntegrityReport.code == normalise_code(code))
+    )
+    return None if report is None else [row["uid"] for row in report.records or []]
 
 
 # --- issuing -----------------------------------------------------------------------------

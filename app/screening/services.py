@@ -147,6 +147,18 @@ def start_screening(screening: Screening, actor: User) -> Screening:
     return screening
 
 
+def progress_of(screening: Screening) -> int:
+    """What the page and the API show of a screening's progress: every screener who sees
+    the screening (`permissions.visible_screenings`) sees it, not only the one who ran it,
+    as the job's own status is (app.jobs: its requester only)."""
+    from app.jobs.models import Job
+
+    if screening.done:
+        return 100
+    job = db.session.get(Job, screening.job_id) if screening.job_id else None
+    return job.progress if job else 0
+
+
 def match_json(record: IntegrityRecord, own_agency_id: int, decision: Recognition | None) -> dict:
     """What a row shows of a record: what a single integrity check shows, no case, no
     complainant, no evidence."""

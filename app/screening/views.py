@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, send_file, url_for
+from flask import abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_
 
 from app.core.pages import run_step
 from app.extensions import db
-from app.jobs.models import Job
 from app.screening import bp
 from app.screening.forms import ScreeningForm
 from app.screening.models import RowState, Screening, ScreeningRow
 from app.screening.outputs import label_problem, recognition_label, summary_pdf, workbook_path
 from app.screening.permissions import visible_screenings
 from app.screening.reading import read_file
-from app.screening.services import may_screen, record_download, start_screening, submit_screening
+from app.screening.services import (
+    may_screen,
+    progress_of,
+    record_download,
+    start_screening,
+    submit_screening,
+)
 
 
 def _require_screener() -> None:
@@ -97,7 +102,6 @@ def screening_detail(screening_id: int):
         max_per_page=200,
         error_out=False,
     )
-    job = db.session.get(Job, screening.job_id) if screening.job_id else None
     return render_template(
         "screening/detail.html",
         screening=screening,
@@ -105,9 +109,26 @@ def screening_detail(screening_id: int):
         state=state,
         q=q,
         filters=FILTERS,
-        job=job,
+        progress=progress_of(screening),
         problem_label=label_problem,
         recognition=recognition_label,
+    )
+
+
+@bp.get("/screenings/<int:screening_id>/progress.json")
+@login_required
+def screening_progress(screening_id: int):
+    """Polled by the screening's page (static/js/jobs.js): every screener who sees the
+    screening follows it, where the job's own status answers its requester only."""
+    screening = get_screening_or_404(screening_id)
+    failed = screening.status.value == "failed"
+    return jsonify(
+        {
+            "status": screening.status.value,
+            "progress": progress_of(screening),
+            "error": _("submit the list again.") if failed else None,
+            "done": screening.done,
+        }
     )
 
 

@@ -831,6 +831,12 @@ MATRIX = {
         None,
         [(ANON, "login"), ("js_supervisor", 404), ("sh_officer", 403), ("sh_supervisor", 302)],
     ),
+    "documents.prepare_pdf": (
+        "POST",
+        lambda w: f"/documents/{w['unrendered_document'].id}/prepare-pdf",
+        None,
+        [(ANON, "login"), ("js_supervisor", 404), ("sh_officer", 403), ("sh_supervisor", 302)],
+    ),
     "documents.preview": (
         "GET",
         lambda w: f"/documents/{w['draft'].id}/preview.pdf",
@@ -962,6 +968,12 @@ MATRIX = {
     "screening.screening_detail": (
         "GET",
         lambda w: f"/screenings/{w['screening'].id}",
+        None,
+        [(ANON, "login"), ("js_screener", 404), ("sh_officer", 404), ("sh_screener", 200)],
+    ),
+    "screening.screening_progress": (
+        "GET",
+        lambda w: f"/screenings/{w['screening'].id}/progress.json",
         None,
         [(ANON, "login"), ("js_screener", 404), ("sh_officer", 404), ("sh_screener", 200)],
     ),
@@ -1139,6 +1151,15 @@ MATRIX = {
         lambda w: f"/records/objections/{w['objection'].id}/decide",
         lambda w: {"outcome": "dismissed", "reasons": "经核实无误"},
         [(ANON, "login"), ("js_supervisor", 404), ("sh_officer", 403), ("sh_supervisor", 302)],
+    ),
+    "records.objection_file": (
+        "GET",
+        lambda w: (
+            f"/records/objections/{w['portal_objection'].id}/files/"
+            f"{w['portal_objection'].files[0].id}"
+        ),
+        None,
+        [(ANON, "login"), ("js_supervisor", 404), ("sh_auditor", 404), ("sh_supervisor", 200)],
     ),
     "records.repair_new": (
         "GET",
@@ -1688,6 +1709,21 @@ MATRIX.update(
             [(ANON, 302)],
         ),
         "reporting.follow_up_end": ("POST", lambda w: "/report/follow-up/end", None, [(ANON, 302)]),
+        # Another feature's filing on the portal (a subject's objection, app.records.portal):
+        # its form for anyone; an empty post is refused whoever sends it; its follow-up only
+        # after its code was entered.
+        "reporting.filing_form": (
+            "POST",
+            lambda w: "/report/file/objection",
+            lambda w: {"reference": ""},
+            [("sh_officer", 422), (ANON, 422)],
+        ),
+        "reporting.filing_follow_up": (
+            "GET",
+            lambda w: "/report/file/objection/follow-up",
+            None,
+            [(ANON, 302), ("sh_supervisor", 302)],
+        ),
         "reporting.intake": (
             "GET",
             lambda w: "/intake",
@@ -2155,6 +2191,22 @@ class World(dict):
         )
         return objection
 
+    def _build_portal_objection(self):
+        import io
+
+        from app.evidence.services import Upload
+        from app.records.portal import PortalObjection, file_portal_objection
+
+        record = self["published_record"]
+        data = PortalObjection(
+            reference=record.record_uid,
+            name=record.subject_name,
+            id_number="31010119800101123X",
+            grounds="并非本人",
+            files=[Upload(io.BytesIO(PDF), "说明.pdf")],
+        )
+        return file_portal_objection(data, "f" * 64)[0]
+
     def _build_repair(self):
         from app.core.calendar import as_of, today
         from app.records.remedies import RepairFile, repair_from, request_repair
@@ -2273,6 +2325,13 @@ class World(dict):
         from app.documents.services import create_draft
 
         return create_draft(self["investigating"], self["sh_officer"], "acceptance_notice")
+
+    def _build_unrendered_document(self):
+        """Issued, its PDF job never queued: the page offers to prepare it again."""
+        from app.documents.services import create_draft, issue_document
+
+        draft = create_draft(self["investigating"], self["sh_officer"], "acceptance_notice")
+        return issue_document(draft, self["sh_supervisor"])
 
     def _build_issued_document(self):
         from app.documents.services import issue_document, request_pdf

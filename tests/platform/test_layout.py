@@ -230,6 +230,7 @@ ONE_WAY = [
     ("records", "exchange"),  # records announces its versions; the exchange delivers them
     ("evidence", "committees"),  # committees marks evidence for a panel
     ("notes", "committees"),  # and notes
+    ("reporting", "records"),  # records registers the subject's objection on the portal
 ]
 
 
