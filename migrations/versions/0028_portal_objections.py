@@ -2,7 +2,7 @@
 officer, found again by the keyed hash of its receipt code, with the subject's files
 
 Revision ID: 0028_portal_objections
-Revises: 0026_ethics_review
+Revises: 0028_perf_indexes
 Create Date: 2026-12-06 23:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028_portal_objections"
-down_revision = "0026_ethics_review"
+down_revision = "0028_perf_indexes"
 branch_labels = None
 depends_on = None
 
