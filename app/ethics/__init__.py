@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
 
     labels.register()
     handoffs.register()
+    _register_review_subject()
     app.register_blueprint(bp)
     # In the bar for those whose work it is (units, committee members); under "More" for the
     # authority's staff, whose bar the case work fills.
@@ -44,6 +45,15 @@ def init_app(app: Flask) -> None:
     register_nav_badge(
         "ethics.applications", waiting_count, _l("ethics applications waiting for you")
     )
+
+
+def _register_review_subject() -> None:
+    """An application's review members are committees' own (declaration, recusal,
+    attendance, vote), kept under this subject."""
+    from app.committees.subjects import register_review_subject
+    from app.ethics.reviewing import SUBJECT, open_review_ids
+
+    register_review_subject(SUBJECT, open_review_ids)
 
 
 def _authority_staff(user) -> bool:

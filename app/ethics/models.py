@@ -29,8 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Agency, User
-from app.committees.models import Expert, Panel, PanelSeat, SeatStatus, value_enum
-from app.committees.rules import Attendance, Category, Choice, SeatRole
+from app.committees.models import Expert, Panel, SeatStatus
+from app.committees.rules import Category
 from app.core.models import BigId, str_enum, utcnow
 from app.extensions import db
 
@@ -310,37 +310,6 @@ class EthicsPolicy(db.Model):
     values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class EthicsMember(db.Model):
-    """One committee seat's part in the review of an application: the declaration before
-    any material, a recusal, attendance and the vote on the decision put to the meeting.
-    The seat's role and category are copied at acceptance, as in committee reviews, and
-    the count is the committees' own (`app.committees.rules.count`)."""
-
-    __tablename__ = "ethics_review_members"
-    __table_args__ = (
-        UniqueConstraint("application_id", "seat_id"),
-        Index("ix_ethics_review_members_seat", "seat_id"),
-        CheckConstraint("NOT recused OR recusal_reason IS NOT NULL", name="ethics_recusal_reason"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"))
-    seat_id: Mapped[int] = mapped_column(ForeignKey("committee_seats.id"))
-    role: Mapped[SeatRole] = mapped_column(str_enum(SeatRole, 16))
-    category: Mapped[Category] = mapped_column(str_enum(Category, 16))
-    named: Mapped[bool] = mapped_column(Boolean, default=False)  # simplified procedure
-    declared_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    conflict_note: Mapped[str | None] = mapped_column(Text)
-    recused: Mapped[bool] = mapped_column(Boolean, default=False)
-    recusal_reason: Mapped[str | None] = mapped_column(Text)
-    attendance: Mapped[Attendance | None] = mapped_column(str_enum(Attendance, 16))
-    choice: Mapped[Choice | None] = mapped_column(value_enum(Choice))
-    opinion: Mapped[str | None] = mapped_column(Text)
-    voted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-
-    seat: Mapped[PanelSeat] = relationship(lazy="joined")
 
 
 class DecisionLetter(db.Model):
