@@ -13,13 +13,14 @@ bp = Blueprint("ethics", __name__, url_prefix="/ethics")
 
 def init_app(app: Flask) -> None:
     from app.core.extension_points import register_nav, register_nav_badge
-    from app.ethics import api, handoffs, labels, models, views  # noqa: F401
+    from app.ethics import api, clocks, handoffs, labels, models, views  # noqa: F401
     from app.ethics.models import UnitRole
     from app.ethics.permissions import may_manage_units, may_see_ethics, unit_of, waiting_count
 
     labels.register()
     handoffs.register()
     _register_review_subject()
+    clocks.register_reminders()
     app.register_blueprint(bp)
     # In the bar for those whose work it is (units, committee members); under "More" for the
     # authority's staff, whose bar the case work fills.
@@ -41,6 +42,12 @@ def init_app(app: Flask) -> None:
         "ethics.overdue",
         _l("Overdue follow-ups"),
         lambda user: unit_of(user, UnitRole.office) is not None,
+    )
+    register_nav(
+        89,
+        "ethics.decisions_overdue",
+        _l("Overdue decisions"),
+        lambda user: clocks.may_see_overdue(user),
     )
     register_nav_badge(
         "ethics.applications", waiting_count, _l("ethics applications waiting for you")

@@ -20,3 +20,12 @@ def generate_letter(letter_id: int) -> dict:
     store_letter(letter, pdf, pages)
     db.session.commit()
     return {"letter_id": letter.id, "number": letter.number, "pages": pages}
+
+
+def send_decision_reminders() -> dict:
+    """Daily: the committee offices are told of decisions due soon and overdue."""
+    from app.ethics.clocks import send_reminders
+
+    sent = send_reminders()
+    db.session.commit()
+    return {"notified": sent}

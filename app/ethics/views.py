@@ -81,7 +81,10 @@ def new_application():
 
 
 def _detail_data(application: Application, level: str) -> dict:
+    from app.ethics.clocks import is_overdue
+
     data = {"application": application, "level": level, "items": items.ITEMS}
+    data["overdue"] = is_overdue(application)
     if level != perm.FULL:
         return data
     data.update(
@@ -636,6 +639,20 @@ def overdue():
     if perm.unit_of(current_user, UnitRole.office) is None:
         abort(403)
     return render_template("ethics/overdue.html", rows=followup.overdue_for_office(current_user))
+
+
+@bp.route("/decisions-overdue")
+@login_required
+def decisions_overdue():
+    """Applications whose decision is overdue: the committee office's queue and the
+    authority's (its units' applications, as summaries)."""
+    from app.ethics import clocks
+
+    if not clocks.may_see_overdue(current_user):
+        abort(403)
+    return render_template(
+        "ethics/decisions_overdue.html", rows=clocks.overdue_for(current_user), due=clocks.due_text
+    )
 
 
 ACTIVITY_LABELS = {

@@ -63,4 +63,5 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("report-addresses-erase", "app.reporting.tasks.erase_addresses_job", "40 3 * * *"),
     Periodic("report-intake-overdue", "app.reporting.tasks.remind_overdue_intake", "5 8 * * *"),
     Periodic("notification-digests", "app.notifications.tasks.send_digests", "30 8 * * *"),
+    Periodic("ethics-decision-reminders", "app.ethics.tasks.send_decision_reminders", "0 * * * *"),
 )

@@ -201,6 +201,19 @@ MATRIX = {
         None,
         [(ANON, "login"), ("eth_applicant", 403), ("sh_supervisor", 403), ("eth_office", 200)],
     ),
+    "ethics.decisions_overdue": (
+        "GET",
+        lambda w: "/ethics/decisions-overdue",
+        None,
+        [
+            (ANON, "login"),
+            ("eth_applicant", 403),
+            ("sh_officer", 403),
+            ("eth_office", 200),
+            ("sh_supervisor", 200),
+            ("js_supervisor", 200),
+        ],
+    ),
     "auth.login": ("GET", lambda w: "/login", None, [(ANON, 200), ("sh_officer", 302)]),
     "auth.logout": ("POST", lambda w: "/logout", None, [(ANON, "login"), ("sh_officer", 302)]),
     "auth.set_language": (
