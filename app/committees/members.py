@@ -177,3 +177,32 @@ def tally_members(rules: PanelRules, members: Iterable[ReviewMember]) -> Tally:
 
 def is_voter(member: ReviewMember) -> bool:
     return member.role is not SeatRole.consultant
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def close_round(kind: str, subject_id: int) -> list[dict]:
+    """Ends a round of the subject's review: each member's part as a record (kept by the
+    caller with the round) and the rows removed, so the next round seats everyone anew."""
+    record = []
+    for member in members_of(kind, subject_id):
+        record.append(
+            {
+                "name": member.seat.expert.name,
+                "role": member.role.value,
+                "category": member.category.value,
+                "named": member.named,
+                "declared_at": _iso(member.declared_at),
+                "recused": member.recused,
+                "recusal_reason": member.recusal_reason,
+                "attendance": member.attendance.value if member.attendance else None,
+                "choice": member.choice.value if member.choice else None,
+                "opinion": member.opinion,
+                "voted_at": _iso(member.voted_at),
+            }
+        )
+        db.session.delete(member)
+    db.session.flush()
+    return record

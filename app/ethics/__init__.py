@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
 
     labels.register()
     handoffs.register()
+    handoffs.register_appeals()
     _register_review_subject()
     clocks.register_reminders()
     app.register_blueprint(bp)

@@ -120,8 +120,12 @@ def store_letter(letter: DecisionLetter, pdf: bytes, pages: int) -> None:
 
 
 def letter_of(application: Application) -> DecisionLetter | None:
+    """The letter of the latest decision (an upheld appeal's round ends in another)."""
     return db.session.scalar(
-        select(DecisionLetter).where(DecisionLetter.application_id == application.id)
+        select(DecisionLetter)
+        .where(DecisionLetter.application_id == application.id)
+        .order_by(DecisionLetter.id.desc())
+        .limit(1)
     )
 
 

@@ -320,7 +320,8 @@ class DecisionLetter(db.Model):
     __table_args__ = (UniqueConstraint("panel_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"), unique=True)
+    # One letter per decision: an upheld appeal's new round ends in a letter of its own.
+    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"), index=True)
     panel_id: Mapped[int] = mapped_column(ForeignKey("committee_panels.id"))
     number: Mapped[str] = mapped_column(String(60))
     sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -417,6 +418,8 @@ class Appeal(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
+    lodged_by: Mapped[User] = relationship(foreign_keys=[lodged_by_id])
+
 
 class FollowUpKind(enum.StrEnum):
     report = "report"  # a follow-up report
@@ -437,3 +440,28 @@ class FollowUp(db.Model):
     text: Mapped[str] = mapped_column(Text)
     by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewRound(db.Model):
+    """A closed round of an application's review, kept when an upheld appeal reopens the
+    review: its decision, reasons, count, minutes, letter and each member's part as they
+    were (the members' rows are seated anew for the next round)."""
+
+    __tablename__ = "ethics_review_rounds"
+    __table_args__ = (UniqueConstraint("application_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    procedure: Mapped[str | None] = mapped_column(String(16))
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decision: Mapped[str | None] = mapped_column(String(24))
+    decision_reasons: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    minutes: Mapped[str | None] = mapped_column(Text)
+    letter_number: Mapped[str | None] = mapped_column(String(60))
+    members: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("ethics_appeals.id"))
+    reopened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reopened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

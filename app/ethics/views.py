@@ -106,6 +106,7 @@ def _detail_data(application: Application, level: str) -> dict:
 
     data["letter"] = letter_of(application)
     data["appeals"] = appeals.appeals_of(application)
+    data["rounds"] = appeals.rounds_of(application)
     data["followups"] = followup.followups_of(application)
     return data
 
