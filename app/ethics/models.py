@@ -125,6 +125,9 @@ class Entrustment(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("ethics_units.id"))
     panel_id: Mapped[int] = mapped_column(ForeignKey("committee_panels.id"), index=True)
     scope: Mapped[str] = mapped_column(Text)
+    # The part of the scope the platform checks: activities on the expert re-review list
+    # (清单) left out of the entrustment are refused to the entrusted committee.
+    excludes_listed: Mapped[bool] = mapped_column(Boolean, default=False)
     document_ref: Mapped[str] = mapped_column(String(120))  # the agreement's number
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date] = mapped_column(Date)

@@ -266,6 +266,9 @@ def close_review(actor: User, application: Application, reasons, minutes=None) -
     _require_office_review(actor, application)
     if application.proposed_decision is None:
         raise GuardFailed(_l("Put a decision to the members first."))
+    from app.ethics.services import require_entrusted
+
+    require_entrusted(application, today())
     reasons = (reasons or "").strip()
     if not reasons:
         raise InvalidInput(_l("Give the reasons for the decision."), field="reasons")

@@ -452,6 +452,7 @@ _UNIT_STEPS = {
             f.get("document_ref"),
             f.get("starts_on"),
             f.get("ends_on"),
+            f.get("excludes_listed") == "yes",
         ),
         "Entrustment recorded.",
     ),
