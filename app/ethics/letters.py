@@ -131,8 +131,3 @@ def letter_of(application: Application) -> DecisionLetter | None:
 
 def letter_path(letter: DecisionLetter) -> Path:
     return Path(current_app.config["FILE_STORE"]) / letter.path
-
-
-def verify_letter(data: bytes) -> DecisionLetter | None:
-    digest = hashlib.sha256(data).hexdigest()
-    return db.session.scalar(select(DecisionLetter).where(DecisionLetter.sha256 == digest))

@@ -3,7 +3,7 @@ files, notices, versions and review, and the authority's units, list and policy.
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, send_file, url_for
+from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -561,21 +561,12 @@ def letter(reference: str):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@login_required
 def verify():
-    from app.ethics.letters import verify_letter
+    """Decision letters are signed documents (`SIGNED_KIND`), verified with every other on
+    the platform's one verify page; the old address sends there (a POST keeps its file)."""
+    from flask import redirect
 
-    if not perm.may_see_ethics(current_user):
-        abort(403)
-    if request.method == "GET":
-        return render_template("ethics/verify.html", result=None)
-    upload = request.files.get("file")
-    data = upload.read() if upload else b""
-    if not data.startswith(b"%PDF-"):
-        flash(_("Choose the PDF of a decision letter."), "danger")
-        return render_template("ethics/verify.html", result=None), 400
-    row = verify_letter(data)
-    return render_template("ethics/verify.html", result={"ok": row is not None, "letter": row})
+    return redirect(url_for("reports.verify"), code=308 if request.method == "POST" else 301)
 
 
 def _panel_choices(form) -> list[tuple[int, str]]:

@@ -193,7 +193,7 @@ MATRIX = {
         "GET",
         lambda w: "/ethics/verify",
         None,
-        [(ANON, "login"), ("sh_officer", 403), ("eth_applicant", 200)],
+        [(ANON, 301), ("sh_officer", 301), ("eth_applicant", 301)],
     ),
     "ethics.overdue": (
         "GET",
