@@ -15,7 +15,7 @@ from sqlalchemy import Select, select
 
 from app.auth.models import User
 from app.committees.models import ConflictKind, Expert, PanelSeat, ReviewMember
-from app.committees.rules import Attendance, Ballot, PanelRules, SeatRole, Tally, count
+from app.committees.rules import Attendance, Ballot, PanelRules, Tally, count
 from app.committees.subjects import review_subject
 from app.core.errors import GuardFailed, InvalidInput
 from app.extensions import db
@@ -173,10 +173,6 @@ def ballot(member: ReviewMember) -> Ballot:
 def tally_members(rules: PanelRules, members: Iterable[ReviewMember]) -> Tally:
     """The panel rule's count over the members' ballots (consultants never count)."""
     return count(rules, [ballot(m) for m in members])
-
-
-def is_voter(member: ReviewMember) -> bool:
-    return member.role is not SeatRole.consultant
 
 
 def _iso(moment) -> str | None:
