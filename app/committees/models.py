@@ -229,17 +229,31 @@ class Review(db.Model):
 class ReviewMember(db.Model):
     """One seat's part in a review. The seat's role and category are copied at referral, so
     a later change of the panel never rewrites how a closed review was counted. Consultants
-    have a part too (declaration, attendance, an advisory opinion) but never a vote."""
+    have a part too (declaration, attendance, an advisory opinion) but never a vote.
+
+    The part is in a case's review (`review_id`) or in the review of another subject a
+    feature registered (`subject`, `subject_id`; `app.committees.subjects`), such as an
+    ethics application: the declaration, recusal, attendance and vote are the same."""
 
     __tablename__ = "committee_review_members"
     __table_args__ = (
         UniqueConstraint("review_id", "seat_id"),
+        UniqueConstraint("subject", "subject_id", "seat_id"),
         Index("ix_committee_review_members_seat", "seat_id"),
         CheckConstraint("NOT recused OR recusal_reason IS NOT NULL", name="recusal_has_reason"),
+        CheckConstraint(
+            "(review_id IS NOT NULL AND subject IS NULL AND subject_id IS NULL)"
+            " OR (review_id IS NULL AND subject IS NOT NULL AND subject_id IS NOT NULL)",
+            name="review_member_one_subject",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(ForeignKey("committee_reviews.id"))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("committee_reviews.id"))
+    subject: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    # Named to decide alone in a written (simplified) procedure rather than at a meeting.
+    named: Mapped[bool] = mapped_column(Boolean, default=False)
     seat_id: Mapped[int] = mapped_column(ForeignKey("committee_seats.id"))
     role: Mapped[SeatRole] = mapped_column(str_enum(SeatRole, 16))
     category: Mapped[Category] = mapped_column(str_enum(Category, 16))
@@ -268,7 +282,7 @@ class ReviewMember(db.Model):
     voted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     vote_changes: Mapped[int] = mapped_column(Integer, default=0)
 
-    review: Mapped[Review] = relationship(back_populates="members")
+    review: Mapped[Review | None] = relationship(back_populates="members")
     seat: Mapped[PanelSeat] = relationship(lazy="joined")
     recused_by: Mapped[User | None] = relationship(foreign_keys=[recused_by_id], lazy="joined")
     screen_dismissed_by: Mapped[User | None] = relationship(

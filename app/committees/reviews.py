@@ -19,6 +19,7 @@ from app.cases.models import Case
 from app.cases.services import write_history
 from app.committees import handoffs
 from app.committees.labels import rule_text
+from app.committees.members import mark_declared, mark_recused, tally_members
 from app.committees.models import (
     ConflictKind,
     Expert,
@@ -37,7 +38,7 @@ from app.committees.permissions import (
     screen_pending,
 )
 from app.committees.queries import open_review_of
-from app.committees.rules import Attendance, Ballot, Choice, Outcome, SeatRole, Tally, count
+from app.committees.rules import Attendance, Choice, Outcome, SeatRole, Tally
 from app.committees.services import panel_may_vote
 from app.core import audit
 from app.core.calendar import today
@@ -273,14 +274,6 @@ def _history(review: Review, actor: User, action: str, reason=None, **details) -
     )
 
 
-def _mark_recused(member: ReviewMember, by: User, reason: str) -> None:
-    member.recused = True
-    member.recusal_reason = reason
-    member.recused_by_id = by.id
-    member.recused_at = dt.datetime.now(dt.UTC)
-    member.attendance = Attendance.recused
-
-
 def declare(user: User, review: Review, conflict, note=None) -> ReviewMember:
     """The member's declaration, once, before they see the package; a conflict recuses."""
     lock_review(review)
@@ -304,8 +297,7 @@ def declare(user: User, review: Review, conflict, note=None) -> ReviewMember:
                 _l("Choose “no conflict” or the kind of conflict."), field="conflict"
             ) from None
     note = _conflict_note(conflict, note)
-    member.declared_at = dt.datetime.now(dt.UTC)
-    member.conflict_note = note
+    mark_declared(member, user, None if conflict == NO_CONFLICT else conflict, note)
     name = member.seat.expert.name
     if conflict == NO_CONFLICT:
         db.session.flush()
@@ -318,8 +310,6 @@ def declare(user: User, review: Review, conflict, note=None) -> ReviewMember:
         )
         _history(review, user, "review_declaration", member=name, conflict=NO_CONFLICT)
         return member
-    member.conflict = conflict
-    _mark_recused(member, user, note or conflict.value)
     handoffs.announce_recusal(review, user, user)
     _audited("committee.declare", user, review.case, member, {"conflict": conflict.value})
     _history(review, user, "review_recusal", reason=note, member=name, conflict=conflict.value)
@@ -364,7 +354,7 @@ def correct_declaration(user: User, review: Review, conflict, note=None) -> Revi
     was = member.conflict.value if member.conflict else NO_CONFLICT
     member.conflict, member.conflict_note = kind, note
     member.declared_at = dt.datetime.now(dt.UTC)
-    _mark_recused(member, user, note or kind.value)
+    mark_recused(member, user, note or kind.value)
     handoffs.announce_recusal(review, user, user)
     name = member.seat.expert.name
     _audited(
@@ -432,7 +422,7 @@ def recuse_member(chair: User, review: Review, member_id, reason) -> ReviewMembe
     if member.recused:
         raise GuardFailed(_l("The member is already recused."))
     reason = _text(reason, "reason", _l("Give the reason for the recusal."))
-    _mark_recused(member, chair, reason)
+    mark_recused(member, chair, reason)
     _audited("committee.recuse", chair, review.case, member, {"member": member.seat.expert.name})
     _history(review, chair, "review_recusal", reason=reason, member=member.seat.expert.name)
     handoffs.announce_recusal(review, _member_user(member), chair)
@@ -493,7 +483,7 @@ def confirm_screen(actor: User, review: Review, member_id, reason) -> ReviewMemb
     _require_open(review)
     member = _screen_to_decide(actor, review, member_id)
     reason = _text(reason, "reason", _l("Give the reason for the recusal."))
-    _mark_recused(member, actor, reason)
+    mark_recused(member, actor, reason)
     name = member.seat.expert.name
     _audited(
         "committee.confirm_screen",
@@ -639,16 +629,7 @@ def record_meeting(chair: User, review: Review, attendance: dict, minutes) -> No
 
 
 def tally_of(review: Review) -> Tally:
-    ballots = [
-        Ballot(
-            category=m.category,
-            role=m.role,
-            attendance=Attendance.recused if m.recused else (m.attendance or Attendance.absent),
-            choice=m.choice,
-        )
-        for m in review.members
-    ]
-    return count(review.panel.rules, ballots)
+    return tally_members(review.panel.rules, review.members)
 
 
 TALLY_REASONS = {

@@ -434,6 +434,8 @@ def answer_seat(user: User, seat: PanelSeat, accept: bool) -> None:
 def end_seat(actor: User, seat: PanelSeat) -> None:
     """Ends a seat or withdraws an invitation. A member of an open review keeps the seat until
     the review is closed, so the count is never taken over a changed panel."""
+    from app.committees.members import seat_in_open_subject
+
     _require_manager(perm.can_manage_panel(actor, seat.panel))
     if seat.status not in (SeatStatus.active, SeatStatus.invited):
         raise GuardFailed(_l("This seat has already ended."))
@@ -443,7 +445,7 @@ def end_seat(actor: User, seat: PanelSeat) -> None:
         .where(ReviewMember.seat_id == seat.id, Review.status == ReviewStatus.open)
         .limit(1)
     )
-    if open_review is not None:
+    if open_review is not None or seat_in_open_subject(seat.id):
         raise GuardFailed(_l("The member sits on an open review; end the seat once it closes."))
     before = seat.status
     seat.status = SeatStatus.ended

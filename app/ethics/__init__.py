@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from app.ethics import (  # noqa: F401
         api,
         api_steps,
+        clocks,
         handoffs,
         labels,
         models,
@@ -36,6 +37,9 @@ def init_app(app: Flask) -> None:
     init_registry(app)
     _collaborative_review()
     _init_lookup()
+    handoffs.register_appeals()
+    _register_review_subject()
+    clocks.register_reminders()
     app.register_blueprint(bp)
     # In the bar for those whose work it is (units, committee members); under "More" for the
     # authority's staff, whose bar the case work fills.
@@ -57,6 +61,12 @@ def init_app(app: Flask) -> None:
         "ethics.overdue",
         _l("Overdue follow-ups"),
         lambda user: unit_of(user, UnitRole.office) is not None,
+    )
+    register_nav(
+        89,
+        "ethics.decisions_overdue",
+        _l("Overdue decisions"),
+        lambda user: clocks.may_see_overdue(user),
     )
     register_nav_badge(
         "ethics.applications", waiting_count, _l("ethics applications waiting for you")
@@ -105,6 +115,15 @@ def _init_lookup() -> None:
         lookup_views.case_section_visible,
         name="ethics_lookup",
     )
+
+
+def _register_review_subject() -> None:
+    """An application's review members are committees' own (declaration, recusal,
+    attendance, vote), kept under this subject."""
+    from app.committees.subjects import register_review_subject
+    from app.ethics.reviewing import SUBJECT, open_review_ids
+
+    register_review_subject(SUBJECT, open_review_ids)
 
 
 def _authority_staff(user) -> bool:

@@ -13,8 +13,8 @@ from app.api import bp
 from app.api.handling import BAD_BODY, current, parse_body, respond
 from app.api.schemas import LongText, Request, Short, Text
 from app.api.spec import operation
+from app.ethics import clocks, reviewing, services
 from app.ethics import permissions as perm
-from app.ethics import reviewing, services
 from app.ethics.models import Application
 from app.extensions import db
 
@@ -40,6 +40,10 @@ class ApplicationOut(BaseModel):
     level: Literal["full", "summary"]
     decision: str | None
     decision_due: str | None
+    emergency_due: str | None = Field(
+        default=None, description="When the emergency procedure's clock in hours runs out (UTC)"
+    )
+    overdue: bool = Field(default=False, description="The decision is past its due date or hour")
     content: dict[str, Any] | None = Field(description="The items' text; full level only")
     attachments: list[dict[str, Any]] | None = Field(description="Full level only")
     notices: list[dict[str, Any]] | None = Field(description="Full level only")
@@ -106,6 +110,8 @@ def application_out(application: Application, level: str) -> dict:
         "level": level,
         "decision": application.decision,
         "decision_due": application.decision_due.isoformat() if application.decision_due else None,
+        "emergency_due": clocks.due_text(application) if application.emergency_due else None,
+        "overdue": clocks.is_overdue(application),
         "content": dict(application.content or {}) if full else None,
         "attachments": [
             {"item": a.item, "name": a.original_name, "sha256": a.blob_sha256}

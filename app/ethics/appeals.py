@@ -10,7 +10,7 @@ from app.auth.models import User
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems
 from app.core.models import utcnow
 from app.ethics import permissions as perm
-from app.ethics.models import Appeal, AppealState, Application, AppState
+from app.ethics.models import Appeal, AppealState, Application, AppState, Procedure, ReviewRound
 from app.ethics.reviewing import _audited
 
 
@@ -78,7 +78,67 @@ def answer_appeal(actor: User, application: Application, upheld: bool, answer) -
     appeal.answered_by_id = actor.id
     appeal.answered_at = utcnow()
     _audited("ethics.appeal.answer", actor, application, {"upheld": upheld})
+    if upheld:
+        reopen_review(actor, application, appeal)
+    from app.ethics import handoffs
+
+    handoffs.appeal_answered(application, appeal, actor)
     return appeal
+
+
+def reopen_review(actor: User, application: Application, appeal: Appeal) -> ReviewRound:
+    """An upheld appeal: the closed round is kept (decision, reasons, count, minutes,
+    letter, each member's part) and the committee reviews the application again at a
+    meeting, with a new clock from today; the next decision gets its own letter."""
+    from app.committees import members as panel_members
+    from app.core.calendar import today
+    from app.ethics import policy, reviewing
+    from app.ethics.letters import letter_of
+    from app.extensions import db
+
+    number = 1 + len(rounds_of(application))
+    letter = letter_of(application)
+    kept = ReviewRound(
+        application_id=application.id,
+        number=number,
+        procedure=application.procedure.value if application.procedure else None,
+        accepted_at=application.accepted_at,
+        decision=application.decision,
+        decision_reasons=application.decision_reasons,
+        decided_at=application.decided_at,
+        tally=application.tally,
+        minutes=application.minutes,
+        letter_number=letter.number if letter else None,
+        members=panel_members.close_round(reviewing.SUBJECT, application.id),
+        appeal_id=appeal.id,
+        reopened_by_id=actor.id,
+    )
+    db.session.add(kept)
+    application.state = AppState.accepted
+    application.procedure = Procedure.general
+    application.accepted_at = utcnow()
+    application.decision_due = policy.decision_due(application.unit.agency_id, today())
+    application.emergency_due = None
+    application.extension_reason = None
+    for field in ("decision", "decision_reasons", "decided_at", "proposed_decision", "tally"):
+        setattr(application, field, None)
+    application.minutes = application.preliminary_at = None
+    application.activity = application.followup_months = application.followup_due = None
+    reviewing.open_review(application)
+    _audited("ethics.review.reopen", actor, application, {"round": number + 1})
+    return kept
+
+
+def rounds_of(application: Application) -> list[ReviewRound]:
+    from app.extensions import db
+
+    return list(
+        db.session.scalars(
+            select(ReviewRound)
+            .where(ReviewRound.application_id == application.id)
+            .order_by(ReviewRound.number)
+        )
+    )
 
 
 def appeals_of(application: Application) -> list[Appeal]:

@@ -64,6 +64,39 @@ def register() -> None:
     )
 
 
+def register_appeals() -> None:
+    def params(pair):
+        application, appeal = pair
+        return {"ref": application.reference, "answer": appeal.answer}
+
+    def common(pair):
+        return _link(pair[0])
+
+    register_handoff(
+        "ethics.appeal_upheld",
+        text=_l(
+            "Your appeal on ethics application %(ref)s was upheld: the committee reviews it "
+            "again. %(answer)s"
+        ),
+        recipients=lambda pair: [pair[1].lodged_by],
+        link=common,
+        params=params,
+    )
+    register_handoff(
+        "ethics.appeal_dismissed",
+        text=_l("Your appeal on ethics application %(ref)s was dismissed. Reasons: %(answer)s"),
+        recipients=lambda pair: [pair[1].lodged_by],
+        link=common,
+        params=params,
+    )
+
+
+def appeal_answered(application, appeal, actor) -> None:
+    """The applicant who appealed is told the answer, with the reasons."""
+    event = "ethics.appeal_upheld" if appeal.state.value == "upheld" else "ethics.appeal_dismissed"
+    hand_off(event, (application, appeal), actor=actor)
+
+
 def _close(application) -> None:
     mark_done(f"ethics:{application.id}:", prefix=True)
 

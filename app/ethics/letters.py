@@ -121,15 +121,14 @@ def store_letter(letter: DecisionLetter, pdf: bytes, pages: int) -> None:
 
 
 def letter_of(application: Application) -> DecisionLetter | None:
+    """The letter of the latest decision (an upheld appeal's round ends in another)."""
     return db.session.scalar(
-        select(DecisionLetter).where(DecisionLetter.application_id == application.id)
+        select(DecisionLetter)
+        .where(DecisionLetter.application_id == application.id)
+        .order_by(DecisionLetter.id.desc())
+        .limit(1)
     )
 
 
 def letter_path(letter: DecisionLetter) -> Path:
     return Path(current_app.config["FILE_STORE"]) / letter.path
-
-
-def verify_letter(data: bytes) -> DecisionLetter | None:
-    digest = hashlib.sha256(data).hexdigest()
-    return db.session.scalar(select(DecisionLetter).where(DecisionLetter.sha256 == digest))

@@ -29,8 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Agency, User
-from app.committees.models import Expert, Panel, PanelSeat, SeatStatus, value_enum
-from app.committees.rules import Attendance, Category, Choice, SeatRole
+from app.committees.models import Expert, Panel, SeatStatus
+from app.committees.rules import Category
 from app.core.models import BigId, str_enum, utcnow
 from app.extensions import db
 
@@ -125,6 +125,9 @@ class Entrustment(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("ethics_units.id"))
     panel_id: Mapped[int] = mapped_column(ForeignKey("committee_panels.id"), index=True)
     scope: Mapped[str] = mapped_column(Text)
+    # The part of the scope the platform checks: activities on the expert re-review list
+    # (清单) left out of the entrustment are refused to the entrusted committee.
+    excludes_listed: Mapped[bool] = mapped_column(Boolean, default=False)
     document_ref: Mapped[str] = mapped_column(String(120))  # the agreement's number
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date] = mapped_column(Date)
@@ -312,37 +315,6 @@ class EthicsPolicy(db.Model):
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class EthicsMember(db.Model):
-    """One committee seat's part in the review of an application: the declaration before
-    any material, a recusal, attendance and the vote on the decision put to the meeting.
-    The seat's role and category are copied at acceptance, as in committee reviews, and
-    the count is the committees' own (`app.committees.rules.count`)."""
-
-    __tablename__ = "ethics_review_members"
-    __table_args__ = (
-        UniqueConstraint("application_id", "seat_id"),
-        Index("ix_ethics_review_members_seat", "seat_id"),
-        CheckConstraint("NOT recused OR recusal_reason IS NOT NULL", name="ethics_recusal_reason"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"))
-    seat_id: Mapped[int] = mapped_column(ForeignKey("committee_seats.id"))
-    role: Mapped[SeatRole] = mapped_column(str_enum(SeatRole, 16))
-    category: Mapped[Category] = mapped_column(str_enum(Category, 16))
-    named: Mapped[bool] = mapped_column(Boolean, default=False)  # simplified procedure
-    declared_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    conflict_note: Mapped[str | None] = mapped_column(Text)
-    recused: Mapped[bool] = mapped_column(Boolean, default=False)
-    recusal_reason: Mapped[str | None] = mapped_column(Text)
-    attendance: Mapped[Attendance | None] = mapped_column(str_enum(Attendance, 16))
-    choice: Mapped[Choice | None] = mapped_column(value_enum(Choice))
-    opinion: Mapped[str | None] = mapped_column(Text)
-    voted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-
-    seat: Mapped[PanelSeat] = relationship(lazy="joined")
-
-
 class DecisionLetter(db.Model):
     """The numbered decision letter (伦理审查批件/决定书) of a decided application: a PDF
     rendered in the background, stored with its SHA-256 so a copy handed back verifies."""
@@ -351,7 +323,8 @@ class DecisionLetter(db.Model):
     __table_args__ = (UniqueConstraint("panel_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"), unique=True)
+    # One letter per decision: an upheld appeal's new round ends in a letter of its own.
+    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"), index=True)
     panel_id: Mapped[int] = mapped_column(ForeignKey("committee_panels.id"))
     number: Mapped[str] = mapped_column(String(60))
     sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -448,6 +421,8 @@ class Appeal(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
+    lodged_by: Mapped[User] = relationship(foreign_keys=[lodged_by_id])
+
 
 class FollowUpKind(enum.StrEnum):
     report = "report"  # a follow-up report
@@ -468,3 +443,28 @@ class FollowUp(db.Model):
     text: Mapped[str] = mapped_column(Text)
     by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewRound(db.Model):
+    """A closed round of an application's review, kept when an upheld appeal reopens the
+    review: its decision, reasons, count, minutes, letter and each member's part as they
+    were (the members' rows are seated anew for the next round)."""
+
+    __tablename__ = "ethics_review_rounds"
+    __table_args__ = (UniqueConstraint("application_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    procedure: Mapped[str | None] = mapped_column(String(16))
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decision: Mapped[str | None] = mapped_column(String(24))
+    decision_reasons: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    minutes: Mapped[str | None] = mapped_column(Text)
+    letter_number: Mapped[str | None] = mapped_column(String(60))
+    members: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("ethics_appeals.id"))
+    reopened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reopened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from app.auth.models import Role, User
+from app.committees import members as panel_members
 from app.committees.models import Expert, PanelSeat, SeatStatus
 from app.committees.rules import Attendance, Ballot, Category, Choice, PanelRules, SeatRole, count
 from app.core import audit
@@ -183,25 +184,20 @@ def declare(actor: User, rereview: Rereview, conflict: bool, note=None) -> None:
     seat = _require_seat(actor, rereview)
     if seat.status is not SeatStatus.active:
         raise GuardFailed(_l("Accept the seat first."))
-    if seat.declared_at is not None:
-        raise GuardFailed(_l("You declared already."))
-    note = (note or "").strip()
-    if conflict and not note:
-        raise InvalidInput(_l("Say what the conflict is."), field="note")
+    panel_members.require_undeclared(seat.declared_at)
+    seat.conflict_note = panel_members.conflict_note(conflict, note)
     seat.declared_at = utcnow()
     seat.recused = bool(conflict)
-    seat.conflict_note = note or None
     _audited("ethics.rereview.declare", actor, rereview.application, {"conflict": conflict})
 
 
 def vote(actor: User, rereview: Rereview, answer, opinion) -> None:
     seat = _require_seat(actor, rereview)
-    if seat.declared_at is None:
-        raise GuardFailed(_l("Declare your conflicts before you vote."), code="not_declared")
-    if seat.recused:
-        raise GuardFailed(_l("You are recused from this review."), code="recused")
-    if seat.voted_at is not None:
-        raise GuardFailed(_l("You voted already."), code="voted")
+    panel_members.require_may_vote(
+        declared=seat.declared_at is not None,
+        recused=seat.recused,
+        voted=seat.voted_at is not None,
+    )
     if answer not in ANSWERS:
         raise InvalidInput(_l("Answer agree or disagree."), field="answer")
     opinion = (opinion or "").strip()

@@ -15,9 +15,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from app.auth.models import User
+from app.committees import members as panel_members
 from app.committees.labels import rule_text
-from app.committees.models import Expert, PanelSeat, SeatStatus
-from app.committees.rules import Attendance, Ballot, Choice, Outcome, SeatRole, count
+from app.committees.models import ConflictKind, PanelSeat, ReviewMember, SeatStatus
+from app.committees.rules import Attendance, Choice, Outcome, SeatRole
 from app.committees.services import panel_may_vote
 from app.core import audit
 from app.core.calendar import today
@@ -25,8 +26,11 @@ from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems
 from app.core.models import utcnow
 from app.ethics import permissions as perm
 from app.ethics import policy
-from app.ethics.models import Application, AppState, EthicsMember, Procedure
+from app.ethics.models import Application, AppState, Procedure
 from app.extensions import db
+
+# The kind under which an application's review members are kept in committees.
+SUBJECT = "ethics_application"
 
 DECISION_LABELS = {
     "approve": _l("Approve"),
@@ -39,17 +43,13 @@ DECISION_LABELS = {
 def member_full_condition(user: User):
     """A member sees an application's material once they declared no conflict in its review
     (a recusal, by their own declaration or the office's, takes it away)."""
-    declared = (
-        select(EthicsMember.application_id)
-        .join(PanelSeat, PanelSeat.id == EthicsMember.seat_id)
-        .join(Expert, Expert.id == PanelSeat.expert_id)
-        .where(
-            Expert.user_id == user.id,
-            EthicsMember.declared_at.is_not(None),
-            EthicsMember.recused.is_(False),
-        )
-    )
+    declared = panel_members.declared_ids(SUBJECT, user)
     return and_(Application.id.in_(declared), Application.state.in_(_REVIEWED))
+
+
+def open_review_ids():
+    """Applications under review: a seat with a part in one cannot end (committees ask)."""
+    return select(Application.id).where(Application.state == AppState.accepted)
 
 
 _REVIEWED = (AppState.accepted, AppState.preliminary, AppState.decided)
@@ -64,32 +64,12 @@ def _seats_in_term(application: Application) -> list[PanelSeat]:
     ]
 
 
-def members_of(application: Application) -> list[EthicsMember]:
-    return list(
-        db.session.scalars(
-            select(EthicsMember)
-            .where(EthicsMember.application_id == application.id)
-            .order_by(EthicsMember.id)
-        )
-    )
+def members_of(application: Application) -> list[ReviewMember]:
+    return panel_members.members_of(SUBJECT, application.id)
 
 
 def _seat_members(application: Application, seats, *, named: bool = False) -> None:
-    have = {m.seat_id for m in members_of(application)}
-    for seat in seats:
-        if seat.id in have:
-            continue
-        db.session.add(
-            EthicsMember(
-                application_id=application.id,
-                seat_id=seat.id,
-                role=seat.role,
-                category=seat.category,
-                named=named,
-                recused=False,
-            )
-        )
-    db.session.flush()
+    panel_members.seat_members(SUBJECT, application.id, seats, named=named)
 
 
 def open_review(application: Application, named_seat_ids=None) -> None:
@@ -119,13 +99,8 @@ def open_review(application: Application, named_seat_ids=None) -> None:
     review_opened(application)
 
 
-def member_of(application: Application, user: User) -> EthicsMember | None:
-    return db.session.scalar(
-        select(EthicsMember)
-        .join(PanelSeat, PanelSeat.id == EthicsMember.seat_id)
-        .join(Expert, Expert.id == PanelSeat.expert_id)
-        .where(EthicsMember.application_id == application.id, Expert.user_id == user.id)
-    )
+def member_of(application: Application, user: User) -> ReviewMember | None:
+    return panel_members.member_of(SUBJECT, application.id, user)
 
 
 def _require_under_review(application: Application) -> None:
@@ -150,48 +125,35 @@ def _audited(action, actor, application, details) -> None:
     after_step(action, actor, application)
 
 
-def declare(actor: User, application: Application, conflict: bool, note=None) -> EthicsMember:
+def declare(actor: User, application: Application, conflict: bool, note=None) -> ReviewMember:
     """The member's declaration, before any material: a conflict recuses them."""
     member = member_of(application, actor)
     if member is None:
         raise NotAllowed(_l("Only a member of the review declares."))
     _require_under_review(application)
-    if member.declared_at is not None:
-        raise GuardFailed(_l("You declared already."))
-    note = (note or "").strip()
-    if conflict and not note:
-        raise InvalidInput(_l("Say what the conflict is."), field="note")
-    member.declared_at = utcnow()
-    member.conflict_note = note or None
-    if conflict:
-        member.recused = True
-        member.recusal_reason = note
-        member.attendance = Attendance.recused
+    panel_members.require_undeclared(member.declared_at)
+    note = panel_members.conflict_note(conflict, note)
+    panel_members.mark_declared(member, actor, ConflictKind.other if conflict else None, note)
     _audited("ethics.review.declare", actor, application, {"conflict": bool(conflict)})
     return member
 
 
-def recuse(actor: User, application: Application, member_id, reason) -> EthicsMember:
+def recuse(actor: User, application: Application, member_id, reason) -> ReviewMember:
     """The office recuses a member with a reason; they lose the material at once."""
     _require_office_review(actor, application)
     member = _member_by_id(application, member_id)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_l("Give the reason for the recusal."), field="reason")
-    member.recused = True
-    member.recusal_reason = reason
-    member.attendance = Attendance.recused
+    panel_members.mark_recused(member, actor, reason)
     member.choice = None
     _audited("ethics.review.recuse", actor, application, {"member": member.id})
     return member
 
 
-def _member_by_id(application: Application, member_id) -> EthicsMember:
-    try:
-        member = db.session.get(EthicsMember, int(member_id))
-    except (TypeError, ValueError):
-        member = None
-    if member is None or member.application_id != application.id:
+def _member_by_id(application: Application, member_id) -> ReviewMember:
+    member = panel_members.member_by_id(SUBJECT, application.id, member_id)
+    if member is None:
         raise InvalidInput(_l("Choose a member of this review."), field="member_id")
     return member
 
@@ -225,21 +187,19 @@ def propose(actor: User, application: Application, decision, meeting_date=None) 
     _audited("ethics.review.propose", actor, application, {"decision": decision})
 
 
-def vote(actor: User, application: Application, choice, opinion=None) -> EthicsMember:
+def vote(actor: User, application: Application, choice, opinion=None) -> ReviewMember:
     """A member's vote on the proposed decision: after declaring no conflict, once, before
     the close; consultants advise but never vote."""
     member = member_of(application, actor)
     if member is None:
         raise NotAllowed(_l("Only a member of the review votes."))
     _require_under_review(application)
-    if member.declared_at is None:
-        raise GuardFailed(_l("Declare your conflicts before you vote."), code="not_declared")
-    if member.recused:
-        raise GuardFailed(_l("You are recused from this review."), code="recused")
-    if member.role is SeatRole.consultant:
-        raise GuardFailed(_l("Consultants advise; they never vote."), code="consultant")
-    if member.voted_at is not None:
-        raise GuardFailed(_l("You voted already."), code="voted")
+    panel_members.require_may_vote(
+        declared=member.declared_at is not None,
+        recused=member.recused,
+        voted=member.voted_at is not None,
+        consultant=member.role is SeatRole.consultant,
+    )
     if application.proposed_decision is None:
         raise GuardFailed(_l("No decision has been put to the members yet."))
     try:
@@ -285,11 +245,7 @@ def send_to_meeting(actor: User, application: Application, reason) -> None:
 def record_attendance(actor: User, application: Application, present_ids) -> None:
     _require_office_review(actor, application)
     present = {int(i) for i in present_ids or [] if str(i).isdigit()}
-    for member in members_of(application):
-        if member.recused:
-            member.attendance = Attendance.recused
-        else:
-            member.attendance = Attendance.present if member.id in present else Attendance.absent
+    panel_members.set_attendance(members_of(application), present)
     _audited("ethics.review.attendance", actor, application, {"present": len(present)})
 
 
@@ -310,10 +266,7 @@ def tally(application: Application):
         named = [m for m in members if m.named]
         agreed = all(m.choice is Choice.endorse for m in named) and bool(named)
         return {"simplified": True, "agreed": agreed, "named": len(named)}
-    ballots = [
-        Ballot(m.category, m.role, m.attendance or Attendance.absent, m.choice) for m in members
-    ]
-    return count(rules_for(application), ballots)
+    return panel_members.tally_members(rules_for(application), members)
 
 
 def close_review(actor: User, application: Application, reasons, minutes=None) -> None:
@@ -322,6 +275,9 @@ def close_review(actor: User, application: Application, reasons, minutes=None) -
     _require_office_review(actor, application)
     if application.proposed_decision is None:
         raise GuardFailed(_l("Put a decision to the members first."))
+    from app.ethics.services import require_entrusted
+
+    require_entrusted(application, today())
     reasons = (reasons or "").strip()
     if not reasons:
         raise InvalidInput(_l("Give the reasons for the decision."), field="reasons")

@@ -147,9 +147,19 @@ def set_unit_committee(actor: User, unit: Unit, panel_id) -> Unit:
     return unit
 
 
-def entrust(actor: User, unit: Unit, panel_id, scope, document_ref, starts_on, ends_on):
+def entrust(
+    actor: User,
+    unit: Unit,
+    panel_id,
+    scope,
+    document_ref,
+    starts_on,
+    ends_on,
+    excludes_listed=False,
+):
     """Records a written entrustment (委托, art. 13) of another committee — another unit's
-    or the regional review centre's — with its scope and dates."""
+    or the regional review centre's — with its scope and dates; `excludes_listed` leaves
+    activities on the expert re-review list out of it."""
     _require_admin_of(actor, unit.agency_id)
     problems = Problems()
     panel = problems.attempt(lambda: _ethics_panel(panel_id, unit.agency_id, "panel_id"))
@@ -169,6 +179,7 @@ def entrust(actor: User, unit: Unit, panel_id, scope, document_ref, starts_on, e
         document_ref=ref,
         starts_on=start,
         ends_on=end,
+        excludes_listed=bool(excludes_listed),
         created_by_id=actor.id,
     )
     db.session.add(row)
@@ -198,6 +209,47 @@ def reviewing_committee(unit: Unit, on: dt.date) -> tuple[Panel | None, Entrustm
         .limit(1)
     )
     return (row.panel, row) if row is not None else (None, None)
+
+
+def require_entrusted(application: Application, on: dt.date) -> None:
+    """An entrusted committee reviews only the entrusting unit's applications, within the
+    entrustment's scope and dates, while it is in force; otherwise the step is refused
+    naming the entrustment and why. A unit's own committee passes."""
+    if application.entrustment_id is None:
+        return
+    row = db.session.get(Entrustment, application.entrustment_id)
+    ref = {"ref": row.document_ref, "committee": row.panel.name}
+    if row.unit_id != application.unit_id or row.panel_id != application.panel_id:
+        raise GuardFailed(
+            _l(
+                "Entrustment %(ref)s is not this unit's entrustment of %(committee)s: "
+                "the committee cannot review this application.",
+                **ref,
+            ),
+            code="entrustment_unit",
+        )
+    if not row.in_force(on):
+        raise GuardFailed(
+            _l(
+                "Entrustment %(ref)s of %(committee)s is not in force on %(day)s (it runs "
+                "%(start)s – %(end)s%(ended)s): the committee cannot review this application.",
+                day=on.isoformat(),
+                start=row.starts_on.isoformat(),
+                end=row.ends_on.isoformat(),
+                ended=_l(", ended early") if row.ended_at is not None else "",
+                **ref,
+            ),
+            code="entrustment_dates",
+        )
+    if row.excludes_listed and application.listed_id is not None:
+        raise GuardFailed(
+            _l(
+                "Entrustment %(ref)s of %(committee)s leaves out activities on the expert "
+                "re-review list: the committee cannot review this application.",
+                **ref,
+            ),
+            code="entrustment_scope",
+        )
 
 
 def add_listed_activity(actor: User, code, title_zh, title_en) -> ListedActivity:
@@ -434,6 +486,7 @@ def submit_application(actor: User, application: Application, expected_version=N
         )
     application.panel_id = panel.id
     application.entrustment_id = entrustment.id if entrustment else None
+    require_entrusted(application, today())
     application.versions_count += 1
     db.session.add(
         ApplicationVersion(
@@ -475,6 +528,7 @@ def accept_application(actor: User, application: Application, procedure) -> Noti
     except ValueError:
         raise InvalidInput(_l("Name the procedure."), field="procedure") from None
     _require_office(actor, application)
+    require_entrusted(application, today())
     agency_id = application.unit.agency_id
     now = utcnow()
     due = policy.decision_due(agency_id, today())

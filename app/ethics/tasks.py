@@ -43,3 +43,12 @@ def generate_review_record(record_id: int) -> dict:
     store_record(row, pdf, pages)
     db.session.commit()
     return {"record_id": row.id, "pages": pages}
+
+
+def send_decision_reminders() -> dict:
+    """Daily: the committee offices are told of decisions due soon and overdue."""
+    from app.ethics.clocks import send_reminders
+
+    sent = send_reminders()
+    db.session.commit()
+    return {"notified": sent}

@@ -3,7 +3,7 @@ files, notices, versions and review, and the authority's units, list and policy.
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, send_file, url_for
+from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -81,7 +81,10 @@ def new_application():
 
 
 def _detail_data(application: Application, level: str) -> dict:
+    from app.ethics.clocks import is_overdue
+
     data = {"application": application, "level": level, "items": items.ITEMS}
+    data["overdue"] = is_overdue(application)
     if level != perm.FULL:
         return data
     data.update(
@@ -103,6 +106,7 @@ def _detail_data(application: Application, level: str) -> dict:
 
     data["letter"] = letter_of(application)
     data["appeals"] = appeals.appeals_of(application)
+    data["rounds"] = appeals.rounds_of(application)
     data["followups"] = followup.followups_of(application)
     return data
 
@@ -456,6 +460,7 @@ _UNIT_STEPS = {
             f.get("document_ref"),
             f.get("starts_on"),
             f.get("ends_on"),
+            f.get("excludes_listed") == "yes",
         ),
         "Entrustment recorded.",
     ),
@@ -564,21 +569,12 @@ def letter(reference: str):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@login_required
 def verify():
-    from app.ethics.letters import verify_letter
+    """Decision letters are signed documents (`SIGNED_KIND`), verified with every other on
+    the platform's one verify page; the old address sends there (a POST keeps its file)."""
+    from flask import redirect
 
-    if not perm.may_see_ethics(current_user):
-        abort(403)
-    if request.method == "GET":
-        return render_template("ethics/verify.html", result=None)
-    upload = request.files.get("file")
-    data = upload.read() if upload else b""
-    if not data.startswith(b"%PDF-"):
-        flash(_("Choose the PDF of a decision letter."), "danger")
-        return render_template("ethics/verify.html", result=None), 400
-    row = verify_letter(data)
-    return render_template("ethics/verify.html", result={"ok": row is not None, "letter": row})
+    return redirect(url_for("reports.verify"), code=308 if request.method == "POST" else 301)
 
 
 def _panel_choices(form) -> list[tuple[int, str]]:
@@ -644,6 +640,20 @@ def overdue():
     if perm.unit_of(current_user, UnitRole.office) is None:
         abort(403)
     return render_template("ethics/overdue.html", rows=followup.overdue_for_office(current_user))
+
+
+@bp.route("/decisions-overdue")
+@login_required
+def decisions_overdue():
+    """Applications whose decision is overdue: the committee office's queue and the
+    authority's (its units' applications, as summaries)."""
+    from app.ethics import clocks
+
+    if not clocks.may_see_overdue(current_user):
+        abort(403)
+    return render_template(
+        "ethics/decisions_overdue.html", rows=clocks.overdue_for(current_user), due=clocks.due_text
+    )
 
 
 ACTIVITY_LABELS = {

@@ -68,4 +68,5 @@ PERIODIC: tuple[Periodic, ...] = (
         "ethics-annual-reports", "app.ethics.registry_tasks.remind_annual_reports", "10 8 * * *"
     ),
     Periodic("exchange-retry-outbox", "app.exchange.tasks.retry_outbox", "*/5 * * * *"),
+    Periodic("ethics-decision-reminders", "app.ethics.tasks.send_decision_reminders", "0 * * * *"),
 )

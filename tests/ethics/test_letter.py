@@ -33,15 +33,57 @@ def test_decision_letter_reads_back_and_verifies(db, client, world, tmp_path):
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "伦理审查决定书" in text and "修改后批准" in text and letter.number in text
-    ok = client.post("/ethics/verify", data={"file": (pdf.open("rb"), "l.pdf")})
-    assert 'data-testid="verified"' in ok.get_data(as_text=True)
+    # Verified on the platform's one verify page (the old /ethics/verify sends there).
+    ok = client.post("/verify", data={"file": (pdf.open("rb"), "l.pdf")})
+    assert 'class="alert alert-success" data-testid="verify-result"' in ok.get_data(as_text=True)
     altered = client.post(
-        "/ethics/verify", data={"file": (__import__("io").BytesIO(response.data + b"\n"), "x.pdf")}
+        "/verify", data={"file": (__import__("io").BytesIO(response.data + b"\n"), "x.pdf")}
     )
-    assert 'data-testid="not-verified"' in altered.get_data(as_text=True)
+    assert 'class="alert alert-danger" data-testid="verify-result"' in altered.get_data(
+        as_text=True
+    )
     from app.core.pdfsign import verify_signed_pdf
 
     assert verify_signed_pdf(response.data).ok  # signed with the node's key
     assert not verify_signed_pdf(response.data[:-200] + b"0" * 200).ok
     sign_in(client, world.supervisor)  # a summary reader gets no letter
     assert client.get(f"/ethics/{application.reference}/letter").status_code == 403
+
+
+def test_letters_verify_on_the_one_verify_page_and_its_api(db, client, world):
+    import base64
+    import io
+
+    from app.auth.services import create_token
+    from app.ethics.letters import letter_path, signed_code
+
+    application = accepted(world)
+    reviewing.propose(world.office, application, "approve")
+    present = []
+    for user in world.members[:5]:
+        reviewing.declare(user, application, False)
+        reviewing.vote(user, application, "endorse")
+        present.append(reviewing.member_of(application, user).id)
+    reviewing.record_attendance(world.office, application, present)
+    reviewing.close_review(world.office, application, "同意")
+    token = create_token(world.applicant)
+    db.session.commit()
+    letter = letter_of(application)
+    data = letter_path(letter).read_bytes()
+    sign_in(client, world.applicant)
+    old = client.get("/ethics/verify")
+    assert old.status_code == 301 and old.headers["Location"].endswith("/verify")
+    posted = client.post("/ethics/verify", data={"file": (io.BytesIO(data), "l.pdf")})
+    assert posted.status_code == 308 and posted.headers["Location"].endswith("/verify")
+    page = client.post("/verify", data={"file": (io.BytesIO(data), "l.pdf")}).get_data(as_text=True)
+    assert signed_code(letter) in page and "alert-success" in page
+    by_code = client.post("/verify", data={"code": signed_code(letter)}).get_data(as_text=True)
+    assert "alert-success" in by_code
+    api = client.post(
+        "/api/v1/signed-documents/verify",
+        json={"pdf_base64": base64.b64encode(data).decode()},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert api.status_code == 200, api.get_data(as_text=True)
+    body = api.get_json()
+    assert body["valid"] and body["code"] == signed_code(letter) and body["kind"] == "ethics_letter"

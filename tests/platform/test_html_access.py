@@ -193,7 +193,7 @@ MATRIX = {
         "GET",
         lambda w: "/ethics/verify",
         None,
-        [(ANON, "login"), ("sh_officer", 403), ("eth_applicant", 200)],
+        [(ANON, 301), ("sh_officer", 301), ("eth_applicant", 301)],
     ),
     "ethics.overdue": (
         "GET",
@@ -307,6 +307,19 @@ MATRIX = {
             ("sh_admin", 403),
             ("js_officer", 200),
             ("sh_supervisor", 200),
+        ],
+    ),
+    "ethics.decisions_overdue": (
+        "GET",
+        lambda w: "/ethics/decisions-overdue",
+        None,
+        [
+            (ANON, "login"),
+            ("eth_applicant", 403),
+            ("sh_officer", 403),
+            ("eth_office", 200),
+            ("sh_supervisor", 200),
+            ("js_supervisor", 200),
         ],
     ),
     "auth.login": ("GET", lambda w: "/login", None, [(ANON, 200), ("sh_officer", 302)]),
