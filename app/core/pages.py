@@ -105,14 +105,15 @@ def run_step(
 
 
 def attempt(
-    action: Callable[[], T], *, form: FlaskForm | None = None
+    action: Callable[[], T], *, form: FlaskForm | None = None, show: bool = True
 ) -> tuple[T | None, ServiceError | None]:
     """For a step whose result is shown on the same page (an audited search): returns
-    (result, None), or after a refusal — undone and shown as `refuse` does — (None, err)."""
+    (result, None), or after a refusal — undone and shown as `refuse` does — (None, err).
+    `show=False` when the page shows `err` itself."""
     try:
         return action(), None
     except ServiceError as err:
-        refuse(err, form)
+        refuse(err, form, show=show)
         return None, err
 
 

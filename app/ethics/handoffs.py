@@ -93,8 +93,7 @@ def register_appeals() -> None:
 
 def appeal_answered(application, appeal, actor) -> None:
     """The applicant who appealed is told the answer, with the reasons."""
-    event = "ethics.appeal_upheld" if appeal.state.value == "upheld" else "ethics.appeal_dismissed"
-    hand_off(event, (application, appeal), actor=actor)
+    hand_off(f"ethics.appeal_{appeal.state.value}", (application, appeal), actor=actor)
 
 
 def _close(application) -> None:

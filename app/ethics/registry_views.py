@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.core.calendar import today
-from app.core.pages import run_step
+from app.core.pages import attempt, run_step
 from app.ethics import annual, bp
 from app.ethics import registry as reg
 from app.ethics.models import Application, Unit, UnitRole
@@ -161,8 +161,6 @@ def _form_page(unit: Unit, year: int, kind: ReportKind, error=None):
 @login_required
 def annual_form(panel_id: int, year: int, kind: str):
     """The office's report form, its figures counted from the committee's reviews."""
-    from app.core.errors import ServiceError
-
     unit = load_committee(panel_id)
     if not reg.is_office(current_user, unit):
         abort(403)
@@ -170,9 +168,8 @@ def annual_form(panel_id: int, year: int, kind: str):
         abort(404)
     report_kind = ReportKind(kind)
     if request.method == "GET":
-        try:
-            annual.check_reportable(unit, year, kind)
-        except ServiceError as err:
+        _checked, err = attempt(lambda: annual.check_reportable(unit, year, kind), show=False)
+        if err is not None:
             return _form_page(unit, year, report_kind, error=err), err.status
         return _form_page(unit, year, report_kind)
     given = {k: request.form.get(f"figure_{k}") for k in annual.KEYS[report_kind]}

@@ -68,7 +68,8 @@ def _todo(site, update) -> str:
 
 
 def to_site(site, update, actor) -> None:
-    event = "ethics.site_decision" if update.seq == 1 else "ethics.site_update"
+    # The decision itself, then the amendments and follow-up decisions after it.
+    event = f"ethics.site_{'decision' if update.seq == 1 else 'update'}"
     hand_off(event, site, actor=actor, todo=_todo(site, update))
 
 

@@ -29,6 +29,7 @@ PDF_LAYOUTS = (
     "dossiers/document.html",
     "screening/summary_pdf.html",
     "ethics/letter_pdf.html",
+    "ethics/review_record_pdf.html",
 )
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = (
