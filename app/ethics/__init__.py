@@ -124,6 +124,9 @@ def _register_review_subject() -> None:
     from app.ethics.reviewing import SUBJECT, open_review_ids
 
     register_review_subject(SUBJECT, open_review_ids)
+    from app.ethics import site_review
+
+    register_review_subject(site_review.SUBJECT, site_review.open_site_ids)
 
 
 def _authority_staff(user) -> bool:

@@ -124,6 +124,15 @@ SETTINGS = (
         1,
         365,
     ),
+    Setting(
+        "site_reminder_days",
+        _l("Days before a site's confirmation is due that its office is reminded"),
+        5,
+        "not from the text: the platform's choice",
+        False,
+        1,
+        60,
+    ),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 

@@ -56,12 +56,31 @@ _REVIEWED = (AppState.accepted, AppState.preliminary, AppState.decided)
 
 
 def _seats_in_term(application: Application) -> list[PanelSeat]:
+    return seats_in_term(application.panel)
+
+
+def seats_in_term(panel) -> list[PanelSeat]:
     on = today()
     return [
-        s
-        for s in application.panel.seats
-        if s.status is SeatStatus.active and s.term_start <= on <= s.term_end
+        s for s in panel.seats if s.status is SeatStatus.active and s.term_start <= on <= s.term_end
     ]
+
+
+def named_seats(panel, agency_id, named_seat_ids) -> list[PanelSeat]:
+    """The seats named for a simplified procedure: exactly the policy's number of voting
+    seats of the committee in term (a site's confirmation names them too)."""
+    wanted = policy.value(agency_id, "simplified_members")
+    try:
+        ids = {int(i) for i in (named_seat_ids or [])}
+    except (TypeError, ValueError):
+        ids = set()
+    chosen = [s for s in seats_in_term(panel) if s.id in ids and s.role is not SeatRole.consultant]
+    if len(chosen) != wanted or len(ids) != wanted:
+        raise InvalidInput(
+            _l("Name %(count)s voting members of the committee.", count=wanted),
+            field="members",
+        )
+    return chosen
 
 
 def members_of(application: Application) -> list[ReviewMember]:
@@ -82,17 +101,7 @@ def open_review(application: Application, named_seat_ids=None) -> None:
 
         review_opened(application)
         return
-    wanted = policy.value(application.unit.agency_id, "simplified_members")
-    try:
-        ids = {int(i) for i in (named_seat_ids or [])}
-    except (TypeError, ValueError):
-        ids = set()
-    chosen = [s for s in seats if s.id in ids and s.role is not SeatRole.consultant]
-    if len(chosen) != wanted or len(ids) != wanted:
-        raise InvalidInput(
-            _l("Name %(count)s voting members of the committee.", count=wanted),
-            field="members",
-        )
+    chosen = named_seats(application.panel, application.unit.agency_id, named_seat_ids)
     _seat_members(application, chosen, named=True)
     from app.ethics.queues import review_opened
 

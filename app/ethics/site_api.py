@@ -159,7 +159,7 @@ def ethics_site(site_id: int):
 def ethics_site_confirm(site_id: int):
     site = _site(site_id)
     body = parse_body(ConfirmRequest)
-    sites.confirm_site(current(), site, body.status, body.reasons)
+    sites.record_meeting_answer(current(), site, body.status, body.reasons)
     db.session.commit()
     return respond(SiteOut, site_out(site))
 

@@ -61,6 +61,38 @@ def register() -> None:
         ),
         **common,
     )
+    register_handoff(
+        "ethics.site_named",
+        text=_l("You are named to confirm multi-site activity %(ref)s for your committee."),
+        **common,
+    )
+    register_handoff(
+        "ethics.site_confirm_due",
+        text=_l("Multi-site activity %(ref)s is not yet confirmed for your site: due %(due)s."),
+        recipients=lambda s: _office_of_panel(s.panel_id),
+        link=_link,
+        params=lambda s: {"ref": _reference(s), "due": s.confirm_by.isoformat()},
+    )
+
+
+def _member_todo(site) -> str:
+    return f"ethics-site-member:{site.id}"
+
+
+def to_members(site, users, actor) -> None:
+    """The named members: each declares and answers (a to-do until they have)."""
+    hand_off("ethics.site_named", site, actor=actor, to=users, todo=_member_todo(site))
+
+
+def member_done(site, user_ids=None) -> None:
+    """A member answered or was recused (`user_ids`), or the site confirmed (everyone)."""
+    mark_done(_member_todo(site), user_ids=user_ids)
+
+
+def remind_due(site) -> int:
+    """Once per site: its office is reminded before `confirm_by`."""
+    key = f"ethics-site-due:{site.id}"
+    return len(hand_off("ethics.site_confirm_due", site, todo=key, dedupe=key))
 
 
 def _todo(site, update) -> str:
@@ -79,3 +111,6 @@ def to_lead(site, actor) -> None:
 
 def done(site, update) -> None:
     mark_done(_todo(site, update))
+    if update.seq == 1:
+        member_done(site)
+        mark_done(f"ethics-site-due:{site.id}")

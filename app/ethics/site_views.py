@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.core.calendar import today
 from app.core.pages import run_step
-from app.ethics import bp, sites
+from app.ethics import bp, site_review, sites
 from app.ethics import permissions as perm
 from app.ethics.models import Unit
 from app.ethics.site_models import Site
@@ -40,6 +40,7 @@ def _site_page(site: Site):
         statuses=sites.STATUS_LABELS,
         kinds=sites.UPDATE_LABELS,
         answers=sites.ANSWERS,
+        simplified=site_review.page_data(site, current_user),
     )
 
 
@@ -69,7 +70,7 @@ def site(site_id: int):
 def site_confirm(site_id: int):
     site = load_site(site_id)
     return run_step(
-        lambda: sites.confirm_site(
+        lambda: sites.record_meeting_answer(
             current_user, site, request.form.get("status"), request.form.get("reasons")
         ),
         refused=lambda err: _site_page(load_site(site_id)),
@@ -87,6 +88,38 @@ def site_acknowledge(site_id: int):
         refused=lambda err: _site_page(load_site(site_id)),
         to=url_for("ethics.site", site_id=site_id),
         done=_("Acknowledged."),
+    )
+
+
+_SIMPLIFIED_STEPS = {
+    "name": (
+        lambda s, f: site_review.name_members(current_user, s, f.getlist("members")),
+        "The members are named and told.",
+    ),
+    "declare": (
+        lambda s, f: site_review.declare(current_user, s, f.get("conflict") == "1", f.get("note")),
+        "Your declaration was recorded.",
+    ),
+    "answer": (
+        lambda s, f: site_review.answer(current_user, s, f.get("status"), f.get("text")),
+        "Your answer was recorded.",
+    ),
+}
+
+
+@bp.route("/sites/<int:site_id>/simplified/<step>", methods=["POST"])
+@login_required
+def site_simplified(site_id: int, step: str):
+    """The simplified procedure: the office names members, each declares and answers."""
+    if step not in _SIMPLIFIED_STEPS:
+        abort(404)
+    site = load_site(site_id)
+    action, done = _SIMPLIFIED_STEPS[step]
+    return run_step(
+        lambda: action(site, request.form),
+        refused=lambda err: _site_page(load_site(site_id)),
+        to=url_for("ethics.site", site_id=site_id),
+        done=_(done),
     )
 
 

@@ -55,17 +55,24 @@ def visible_sites(user: User):
     lead's office and applicants."""
     if user is None or not user.is_authenticated:
         return false()
+    from app.ethics.site_review import named_site_ids
+
     return or_(
         Site.panel_id.in_(perm.office_panel_ids(user)),
+        Site.id.in_(named_site_ids(user)),
         and_(Site.remote_lead.is_(False), Site.application_id.in_(_lead_application_ids(user))),
     )
 
 
 def site_full_condition(user: User):
     """A local site's committee office sees the lead's application in full once the lead
-    decided: the application, the letter and the approved documents."""
+    decided: the application, the letter and the approved documents; so does a member
+    named for its confirmation once they declared no conflict."""
+    from app.ethics.site_review import declared_site_ids
+
     shared = select(Site.application_id).where(
-        Site.panel_id.in_(perm.office_panel_ids(user)), Site.remote_lead.is_(False)
+        or_(Site.panel_id.in_(perm.office_panel_ids(user)), Site.id.in_(declared_site_ids(user))),
+        Site.remote_lead.is_(False),
     )
     return and_(Application.id.in_(shared), Application.state == AppState.decided)
 
@@ -105,6 +112,29 @@ def queue_for(user: User) -> dict[str, list]:
         .order_by(SiteUpdate.decided_at)
     ).all()
     return {"confirm": list(to_confirm), "acknowledge": list(to_acknowledge)}
+
+
+def remind_unconfirmed(day: dt.date | None = None) -> dict:
+    """Daily: the office of each site here not yet confirmed is reminded the policy's
+    `site_reminder_days` before `confirm_by` (and after it), once per site."""
+    day = day or today()
+    rows = db.session.scalars(
+        select(Site)
+        .where(
+            Site.status == SiteStatus.awaiting,
+            Site.panel_id.is_not(None),
+            Site.confirm_by.is_not(None),
+        )
+        .order_by(Site.confirm_by, Site.id)
+    ).all()
+    from app.ethics import site_handoffs
+
+    sent = 0
+    for site in rows:
+        days = policy.value(site.panel.agency_id, "site_reminder_days")
+        if site.confirm_by - dt.timedelta(days=days) <= day:
+            sent += site_handoffs.remind_due(site)
+    return {"notified": sent}
 
 
 # --- the lead -----------------------------------------------------------------------
@@ -281,14 +311,16 @@ def _add_update(site: Site, kind: UpdateKind, text: str, actor: User | None) -> 
 # --- the site -----------------------------------------------------------------------
 
 
-def _require_site_office(actor: User, site: Site) -> None:
+def require_site_office(actor: User, site: Site) -> None:
     if not is_site_office(actor, site):
         raise NotAllowed(_l("Your committee is not a site of this activity."), code="not_a_site")
 
 
-def confirm_site(actor: User, site: Site, status, reasons) -> Site:
-    """The site's committee answers the lead's decision by the simplified procedure."""
-    _require_site_office(actor, site)
+def record_meeting_answer(actor: User, site: Site, status, reasons) -> Site:
+    """The site's office records the answer its committee gave at a meeting: where no
+    members were named for the simplified procedure, or where the named members differ or
+    one sent it to a meeting (`app.ethics.site_review`)."""
+    require_site_office(actor, site)
     if site.status is not SiteStatus.awaiting:
         raise GuardFailed(
             _l("The site has answered already: %(status)s.", status=status_label(site.status)),
@@ -296,6 +328,14 @@ def confirm_site(actor: User, site: Site, status, reasons) -> Site:
         )
     if not site.updates:
         raise GuardFailed(_l("The lead has not decided yet."), code="not_decided")
+    from app.ethics.site_review import state
+
+    simplified = state(site)
+    if simplified["named"] and not simplified["meeting"]:
+        raise GuardFailed(
+            _l("The named members are answering: the committee meets only if they differ."),
+            code="simplified_open",
+        )
     try:
         status = SiteStatus(status)
     except ValueError:
@@ -311,7 +351,13 @@ def confirm_site(actor: User, site: Site, status, reasons) -> Site:
         )
     if len(reasons) > MAX_TEXT:
         raise InvalidInput(_l("At most 5000 characters."), field="reasons")
-    apply_confirmation(site, status, reasons or None, utcnow(), _name(actor))
+    return confirm(actor, site, status, reasons or None, _name(actor))
+
+
+def confirm(actor: User, site: Site, status: SiteStatus, reasons, by: str) -> Site:
+    """The site's confirmation, by its named members or its office after a meeting: the
+    decision to confirm is acknowledged with it and the answer goes to the lead."""
+    apply_confirmation(site, status, reasons, utcnow(), by)
     site.updates[0].acknowledged_at = site.confirmed_at
     site.updates[0].acknowledged_by = site.confirmed_by
     db.session.flush()
@@ -328,7 +374,7 @@ def apply_confirmation(site: Site, status: SiteStatus, reasons, at: dt.datetime,
 
 
 def acknowledge(actor: User, site: Site, seq) -> SiteUpdate:
-    _require_site_office(actor, site)
+    require_site_office(actor, site)
     update = next((u for u in site.updates if str(u.seq) == str(seq) and u.seq > 1), None)
     if update is None:
         raise InvalidInput(_l("No such update of the lead."), field="seq")

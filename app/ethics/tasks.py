@@ -52,3 +52,12 @@ def send_decision_reminders() -> dict:
     sent = send_reminders()
     db.session.commit()
     return {"notified": sent}
+
+
+def send_site_reminders() -> dict:
+    """Daily: the offices of sites whose confirmation falls due soon (once per site)."""
+    from app.ethics.sites import remind_unconfirmed
+
+    result = remind_unconfirmed()
+    db.session.commit()
+    return result

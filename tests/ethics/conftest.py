@@ -56,7 +56,7 @@ def upload(data: bytes = PDF, name: str = "file.pdf") -> services.Upload:
     return services.Upload(io.BytesIO(data), name)
 
 
-def _seat(admin, make_user, panel, name, institution, gender, cat, role):
+def _seat(admin, make_user, panel, name, institution, gender, cat, role, agency="SH"):
     """An expert with an account of the test password (linked, so seating makes none)."""
     person = register_expert(
         admin,
@@ -70,7 +70,7 @@ def _seat(admin, make_user, panel, name, institution, gender, cat, role):
             phone=None,
         ),
     )
-    link_expert_account(admin, person, make_user("SH", roles=("committee_member",)))
+    link_expert_account(admin, person, make_user(agency, roles=("committee_member",)))
     seat_expert(admin, panel, person, role, cat, START, END)
     return person.user
 

@@ -46,7 +46,7 @@ def test_site_confirms_with_conditions_and_acknowledges_updates(db, sw):
         )
     )
     assert told is not None and told.todo_key == f"ethics-site:{site.id}:1"
-    sites.confirm_site(sw.site.office, site, "conditions", "本院仅招募成年受试者")
+    sites.record_meeting_answer(sw.site.office, site, "conditions", "本院仅招募成年受试者")
     assert site.status is SiteStatus.conditions and site.reasons == "本院仅招募成年受试者"
     assert sites.queue_for(sw.site.office)["confirm"] == []
     # The lead sees the same status.
@@ -66,20 +66,20 @@ def test_site_confirms_with_conditions_and_acknowledges_updates(db, sw):
 def test_refusals_change_nothing(db, sw):
     site = _site(sw)
     with pytest.raises(GuardFailed) as err:
-        sites.confirm_site(sw.site.office, site, "recognised", None)
+        sites.record_meeting_answer(sw.site.office, site, "recognised", None)
     assert err.value.code == "not_decided"
     approve(sw, sw.multi)
     with pytest.raises(NotAllowed) as err:  # not a site of this activity
-        sites.confirm_site(sw.outsider.office, site, "recognised", None)
+        sites.record_meeting_answer(sw.outsider.office, site, "recognised", None)
     assert err.value.code == "not_a_site"
     with pytest.raises(InvalidInput):  # declining needs reasons
-        sites.confirm_site(sw.site.office, site, "declined", " ")
+        sites.record_meeting_answer(sw.site.office, site, "declined", " ")
     with pytest.raises(InvalidInput):
-        sites.confirm_site(sw.site.office, site, "awaiting", None)
+        sites.record_meeting_answer(sw.site.office, site, "awaiting", None)
     assert site.status is SiteStatus.awaiting
-    sites.confirm_site(sw.site.office, site, "recognised", None)
+    sites.record_meeting_answer(sw.site.office, site, "recognised", None)
     with pytest.raises(GuardFailed) as err:  # twice
-        sites.confirm_site(sw.site.office, site, "declined", "改变主意")
+        sites.record_meeting_answer(sw.site.office, site, "declined", "改变主意")
     assert err.value.code == "already_confirmed" and site.status is SiteStatus.recognised
     with pytest.raises(GuardFailed):  # the same unit again
         sites.add_local_site(sw.office, sw.multi, sw.site.unit.id)

@@ -128,7 +128,7 @@ def test_site_on_another_node_confirms_and_acknowledges(nodes):
         # The copy is the site committee's alone: B's authority sees no site at all.
         js_supervisor = _maker()("JS", roles=("supervisor",), username="js-sup-b")
         assert db.session.scalar(select(Site).where(sites.visible_sites(js_supervisor))) is None
-        sites.confirm_site(office, site, "conditions", "本院仅承担随访，不开展注射")
+        sites.record_meeting_answer(office, site, "conditions", "本院仅承担随访，不开展注射")
         db.session.commit()
         reply = db.session.scalar(select(OutboundEnvelope).order_by(OutboundEnvelope.id.desc()))
         assert reply.status == DeliveryStatus.delivered, (reply.last_error, a.log_tail())
