@@ -270,6 +270,19 @@ MATRIX = {
             ("eth_site_office", 422),
         ],
     ),
+    "ethics.site_simplified": (
+        # The site's office names members of its own committee; nobody else does.
+        "POST",
+        lambda w: f"/ethics/sites/{w['eth_site'].id}/simplified/name",
+        lambda w: {"members": "0"},
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_member_after", 404),
+            ("eth_office", 403),
+            ("eth_site_office", 422),
+        ],
+    ),
     "ethics.lead_sites": (
         "GET",
         lambda w: f"/ethics/{w['eth_site'].application.reference}/sites",
