@@ -12,8 +12,7 @@ from app.core import envelopes
 from app.core.models import utcnow
 from app.exchange.kinds import guest_kind
 from app.exchange.models import DeliveryStatus, ExchangePeer, OutboundEnvelope
-from app.exchange.receive import verify_receipt
-from app.exchange.tasks import DeliveryFailed, _post, _record_failure, endpoint, enqueue
+from app.exchange.tasks import enqueue, push
 from app.extensions import db
 
 
@@ -43,27 +42,7 @@ def deliver_envelope(outbox_id: int) -> str:
     row = db.session.get(OutboundEnvelope, outbox_id)
     if row is None or row.status == DeliveryStatus.delivered:
         return "nothing to do"
-    envelope, peer = row.envelope, row.peer
-    url = endpoint(peer, "envelopes")
-    db.session.commit()  # no lock held while the peer answers
-    try:
-        status, body = _post(url, envelope)
-        if status != 200:
-            raise DeliveryFailed(f"HTTP {status} {body.get('code', '')}: {body.get('detail', '')}")
-        receipt = body.get("receipt")
-        if not verify_receipt(receipt, peer, envelope):
-            raise DeliveryFailed("the receipt is missing or not signed by the peer")
-    except DeliveryFailed as exc:
-        _record_failure(row, str(exc))
-        raise
-    row.status = DeliveryStatus.delivered
-    row.attempts += 1
-    row.last_attempt_at = row.delivered_at = utcnow()
-    row.next_attempt_at = None
-    row.last_error = None
-    row.receipt = receipt
-    db.session.commit()
-    return receipt["payload"]["result"]
+    return push(row, row.envelope, row.peer)
 
 
 def retry_due_envelopes(now: dt.datetime | None = None) -> int:

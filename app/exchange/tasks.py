@@ -91,7 +91,14 @@ def deliver_version(version_id: int, peer_id: int) -> str:
     )
     if delivery is None or delivery.status == DeliveryStatus.delivered:
         return "nothing to do"
-    envelope, peer = delivery.version.envelope, delivery.peer
+    return push(delivery, delivery.version.envelope, delivery.peer)
+
+
+def push(row, envelope: dict, peer: ExchangePeer) -> str:
+    """Posts one envelope to its peer and keeps the outcome on `row` (a record version's
+    delivery or an outbox row, which share their delivery columns): delivered with the
+    peer's signed receipt, or the failure and its next attempt. Returns the receipt's
+    result; raises DeliveryFailed for the job's retry."""
     url = endpoint(peer, "envelopes")
     db.session.commit()  # no lock held while the peer answers
     try:
@@ -102,25 +109,26 @@ def deliver_version(version_id: int, peer_id: int) -> str:
         if not verify_receipt(receipt, peer, envelope):
             raise DeliveryFailed("the receipt is missing or not signed by the peer")
     except DeliveryFailed as exc:
-        _record_failure(delivery, str(exc))
+        _record_failure(row, str(exc))
         raise
-    delivery.status = DeliveryStatus.delivered
-    delivery.attempts += 1
-    delivery.last_attempt_at = delivery.delivered_at = utcnow()
-    delivery.next_attempt_at = None
-    delivery.last_error = None
-    delivery.receipt = receipt
+    row.status = DeliveryStatus.delivered
+    row.attempts += 1
+    row.last_attempt_at = row.delivered_at = utcnow()
+    row.next_attempt_at = None
+    row.last_error = None
+    row.receipt = receipt
     db.session.commit()
     return receipt["payload"]["result"]
 
 
-def _record_failure(delivery: Delivery, error: str) -> None:
-    delivery.attempts += 1
-    delivery.status = DeliveryStatus.failed
-    delivery.last_error = error[:2000]
-    delivery.last_attempt_at = utcnow()
-    wait = BACKOFF_SECONDS[min(delivery.attempts - 1, len(BACKOFF_SECONDS) - 1)]
-    delivery.next_attempt_at = utcnow() + dt.timedelta(seconds=wait)
+def _record_failure(row, error: str) -> None:
+    """A delivery's or an outbox row's failed attempt, and when the next one is due."""
+    row.attempts += 1
+    row.status = DeliveryStatus.failed
+    row.last_error = error[:2000]
+    row.last_attempt_at = utcnow()
+    wait = BACKOFF_SECONDS[min(row.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+    row.next_attempt_at = utcnow() + dt.timedelta(seconds=wait)
     db.session.commit()
 
 
