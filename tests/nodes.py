@@ -5,10 +5,12 @@ folder, as the node's own CLI or worker would."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -131,3 +133,25 @@ class Node:
         self.stop()
         with self.app.app_context():
             db.engine.dispose()
+
+
+@contextlib.contextmanager
+def peered_nodes(prefix: str):
+    """Nodes A and B, each the other's exchange peer, both serving over HTTP; disposed after."""
+    from app.exchange.services import add_peer
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as root:
+        a, b = Node("a", Path(root)), Node("b", Path(root))
+        try:
+            for node in (a, b):
+                node.prepare()
+            for here, there in ((a, b), (b, a)):
+                with here.app.app_context():
+                    add_peer(there.node_id, there.url, there.public_key)
+                    db.session.commit()
+            a.start()
+            b.start()
+            yield a, b
+        finally:
+            a.dispose()
+            b.dispose()

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
-import tempfile
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -21,33 +19,19 @@ from app.core import envelopes
 from app.ethics import sites
 from app.ethics.site_models import Site, SiteStatus, SiteUpdate
 from app.exchange.models import DeliveryStatus, ExchangePeer, OutboundEnvelope
-from app.exchange.services import add_peer
 from app.extensions import db
 from tests.conftest import password_hash
 from tests.ethics.conftest import build_world
 from tests.ethics.site_world import approve, js_site_unit, make_multi_site
-from tests.nodes import Node
+from tests.nodes import Node, peered_nodes
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def nodes():
-    with tempfile.TemporaryDirectory(prefix="yrd-sites-") as root:
-        a, b = Node("a", Path(root)), Node("b", Path(root))
-        try:
-            for node in (a, b):
-                node.prepare()
-            for here, there in ((a, b), (b, a)):
-                with here.app.app_context():
-                    add_peer(there.node_id, there.url, there.public_key)
-                    db.session.commit()
-            a.start()
-            b.start()
-            yield a, b
-        finally:
-            a.dispose()
-            b.dispose()
+    with peered_nodes("yrd-sites-") as pair:
+        yield pair
 
 
 def _maker():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -32,28 +31,15 @@ from app.records.services import (
     revoke_record,
     suggested_draft,
 )
-from tests.nodes import ROOT, Node
+from tests.nodes import ROOT, Node, peered_nodes
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def nodes():
-    with tempfile.TemporaryDirectory(prefix="yrd-nodes-") as root:
-        a, b = Node("a", Path(root)), Node("b", Path(root))
-        try:
-            for node in (a, b):
-                node.prepare()
-            for here, there in ((a, b), (b, a)):
-                with here.app.app_context():
-                    add_peer(there.node_id, there.url, there.public_key)
-                    db.session.commit()
-            a.start()
-            b.start()
-            yield a, b
-        finally:
-            a.dispose()
-            b.dispose()
+    with peered_nodes("yrd-nodes-") as pair:
+        yield pair
 
 
 def _make_user(agency_code: str, role: Role, name: str) -> User:
