@@ -35,9 +35,7 @@ def test_an_old_style_code_is_still_a_number_standing_for_its_serial():
 
 def test_an_old_style_number_derives_what_its_node_assigns():
     assert numbers.derive("node-zj", 2026, "ETH-000042") == "ETH-2026-NODE-ZJ-000042"
-    assert numbers.derive("node-zj", 2026, "ETH-2025-NODE-ZJ-000042") == (
-        "ETH-2025-NODE-ZJ-000042"
-    )
+    assert numbers.derive("node-zj", 2026, "ETH-2025-NODE-ZJ-000042") == ("ETH-2025-NODE-ZJ-000042")
 
 
 def test_the_longest_number_fits_an_exchange_record_id():
