@@ -253,7 +253,7 @@ def _b_numbers_its_own_approval_apart(a: Node, b: Node, a_number: str) -> None:
         db.session.commit()
         _n, answers = lookup.look_up(officer, b_number)
         assert [(x.origin, x.approval["number"]) for x in answers] == [(None, b_number)]
-        old, answers = lookup.look_up(officer, legacy_code(parse(a_number).serial))
+        _old, answers = lookup.look_up(officer, legacy_code(parse(a_number).serial))
         assert [(x.origin, x.approval["number"]) for x in answers] == [
             (None, b_number),
             (a.node_id, a_number),
