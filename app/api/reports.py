@@ -43,7 +43,7 @@ class ReportOut(BaseModel):
 
 
 class VerifyBody(Request):
-    code: Annotated[str, StringConstraints(max_length=40)] | None = None
+    code: Annotated[str, StringConstraints(max_length=64)] | None = None
     pdf_base64: str | None = None
 
 

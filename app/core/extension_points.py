@@ -13,6 +13,8 @@ application factory that runs twice (tests, the CLI, a worker) registers everyth
   names of a feature's closed sets, timeline actions, audit actions and audited objects.
 - `app.core.pdfsign.trusted_node_sources.register(fn)`: `fn()` returns {node id: public
   key} of other nodes whose signed PDFs this node accepts (the exchange's active peers).
+- `app.core.pdfsign.code_aliases.register(fn)`: `fn(code)` returns other codes a signed
+  document may be registered under (an ethics approval's number → its letter's old code).
 - `app.core.portal_filings.register_portal_filing(PortalFiling(...))`: a filing the public
   portal (`app.reporting`) takes beside reports, with its form, receipt code and follow-up.
 - `Hook`: the building block hosts use for their own points (`app.cases.extension_points`,

@@ -397,9 +397,24 @@ def record_signed(
     return row
 
 
+# Callables taking a typed code and returning the codes a document may be registered under
+# instead (a feature that renamed its codes registers here: an ethics approval's region-wide
+# number finds the letter registered under its old code).
+code_aliases = Hook("pdfsign.code_aliases")
+
+
+def _signed_by_code(code: str) -> SignedDocument | None:
+    return db.session.scalar(select(SignedDocument).where(SignedDocument.code == code))
+
+
 def find_signed(*, code: str | None = None, sha256: str | None = None) -> SignedDocument | None:
     if code:
-        return db.session.scalar(select(SignedDocument).where(SignedDocument.code == code))
+        found = _signed_by_code(code)
+        if found is None:
+            for aliases in code_aliases:
+                for alias in aliases(code):
+                    found = found or _signed_by_code(alias)
+        return found
     if sha256:
         return db.session.scalar(select(SignedDocument).where(SignedDocument.sha256 == sha256))
     return None

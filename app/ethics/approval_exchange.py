@@ -3,11 +3,13 @@ suspended, terminated, renewed by a follow-up, closed) travels to every active p
 signed `ethics_approval` envelope of the exchange (`app.exchange.kinds`), and a peer's
 envelope is kept for the approval look-up (`app.ethics.approvals`).
 
-`record_id` is the approval's number, `version` counts this node's announcements of that
-number to that peer (1, 2, ...); the body is `approvals.approval_announcement` — the number,
-committee, unit, province, title, decision, dates and status, never the application's
-material. Which statement is newest is decided by its `as_of`, so a late retry of an older
-version changes nothing."""
+`record_id` is the approval's region-wide number (`app.ethics.approval_numbers`), which
+must carry the sender's node id (a number of another node, or one naming another approval
+the receiver knows, is refused: 409 `number_conflict`, nothing stored); `version` counts
+this node's announcements of that number to that peer (1, 2, ...); the body is
+`approvals.approval_announcement` — the number, committee, unit, province, title, decision,
+dates and status, never the application's material. Which statement is newest is decided
+by its `as_of`, so a late retry of an older version changes nothing."""
 
 from __future__ import annotations
 
@@ -49,12 +51,15 @@ def register() -> None:
 
 def store_approval(shape, peer, envelope: dict, sha: str) -> str:
     """A peer's announcement: kept when newer, "duplicate" when it changes nothing; a body
-    the look-up's own check refuses is refused, nothing stored."""
-    from app.ethics.approvals import store_announced_approval
+    the look-up's own check refuses, or a number that is not the peer's, is refused,
+    nothing stored."""
+    from app.ethics.approvals import NumberConflict, store_announced_approval
     from app.exchange.receive import ExchangeRefused
 
     try:
         result = store_announced_approval(peer.node_id, envelope["payload"])
+    except NumberConflict as exc:
+        raise ExchangeRefused(409, "number_conflict", "Approval number conflict", str(exc)) from exc
     except ValueError as exc:
         raise ExchangeRefused(422, "malformed_envelope", "Malformed envelope", str(exc)) from exc
     return "stored" if result in ("created", "updated") else "duplicate"

@@ -8,9 +8,13 @@ current); other nodes' arrive as announcements (`store_announced_approval`, call
 exchange when an envelope of the approval kind is accepted) and are kept in
 `ethics_known_approvals`, the latest statement per node and number.
 
-An approval's number is its decision letter's verification code (`ETH-000123`). The code is
-a node's letter id, so two nodes can issue the same code: a look-up answers every match
-with the committee, unit and province that tell them apart.
+An approval's number is its decision letter's verification code, unique in the region
+(`ETH-2026-ZJ-NODE-000123`: year, issuing node, letter id; `app.ethics.approval_numbers`).
+No two approvals a node knows share a number: its own letters' codes are unique, a peer may
+announce only numbers carrying its own node id, and `ethics_known_approvals.number` is
+unique. An old-style number (`ETH-000123`, node-local, printed before) is still looked up:
+it answers every approval of that letter id on any node, with the committee, unit and
+province that tell them apart.
 
 Status: `valid` until the next follow-up review falls due (the approval is renewed by each
 follow-up report, as committees' approval letters state a period of validity); `expired`
@@ -24,16 +28,17 @@ import enum
 import re
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, Index, String, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, Date, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.calendar import today
 from app.core.models import str_enum, utcnow
 from app.core.times import to_cst
+from app.ethics import approval_numbers
+from app.ethics.approval_numbers import ApprovalNumber
 from app.ethics.models import Application, AppState, DecisionLetter, FollowUp
 from app.extensions import db
 
-NUMBER_RE = re.compile(r"ETH-\d{6,9}")
 NODE_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 PROVINCE_RE = re.compile(r"[A-Z]{2,8}")
 APPROVALS = ("approve", "approve_modified")
@@ -61,12 +66,11 @@ class ApprovalStatus(enum.StrEnum):
 
 
 class KnownApproval(db.Model):
-    """Another node's approval as it last announced it: one row per node and number."""
+    """Another node's approval as it last announced it: one row per number (a number names
+    its node). `serial` is the number's letter id, which its old-style code repeats."""
 
     __tablename__ = "ethics_known_approvals"
     __table_args__ = (
-        UniqueConstraint("origin_node", "number"),
-        Index("ix_ethics_known_approvals_number", "number"),
         CheckConstraint(
             "valid_until IS NULL OR valid_until >= decided_on", name="known_approval_validity"
         ),
@@ -75,7 +79,8 @@ class KnownApproval(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     origin_node: Mapped[str] = mapped_column(String(64))
-    number: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    serial: Mapped[int] = mapped_column(Integer, index=True)
     committee: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(200))
     province: Mapped[str] = mapped_column(String(8))
@@ -167,15 +172,19 @@ def approval_announcement(application: Application) -> dict[str, Any]:
     }
 
 
-def own_approvals(number: str) -> list[Application]:
-    """This node's approvals whose letter has this number (at most one)."""
-    letter_id = int(number.removeprefix("ETH-"))
+def own_approvals(number: ApprovalNumber) -> list[Application]:
+    """This node's approvals under a number: the one whose letter has it, or for an
+    old-style number the one whose letter has that id (at most one either way)."""
+    if number.legacy:
+        matches = DecisionLetter.id == number.serial
+    else:
+        matches = DecisionLetter.code == str(number)
     return list(
         db.session.scalars(
             select(Application)
             .join(DecisionLetter, DecisionLetter.application_id == Application.id)
             .where(
-                DecisionLetter.id == letter_id,
+                matches,
                 Application.state == AppState.decided,
                 Application.decision.in_(APPROVALS),
             )
@@ -183,13 +192,15 @@ def own_approvals(number: str) -> list[Application]:
     )
 
 
-def announced_approvals(number: str) -> list[KnownApproval]:
+def announced_approvals(number: ApprovalNumber) -> list[KnownApproval]:
+    """Other nodes' approvals under a number: one at most, or for an old-style number every
+    node's approval of that letter id."""
+    if number.legacy:
+        matches = KnownApproval.serial == number.serial
+    else:
+        matches = KnownApproval.number == str(number)
     return list(
-        db.session.scalars(
-            select(KnownApproval)
-            .where(KnownApproval.number == number)
-            .order_by(KnownApproval.origin_node)
-        )
+        db.session.scalars(select(KnownApproval).where(matches).order_by(KnownApproval.origin_node))
     )
 
 
@@ -254,6 +265,15 @@ def _pattern(payload: dict, name: str, pattern: re.Pattern) -> str:
     return value
 
 
+def _number(payload: dict) -> ApprovalNumber:
+    try:
+        return approval_numbers.parse(payload["number"])
+    except ValueError:
+        raise ValueError(
+            "number: not an ethics approval number (ETH-year-node-serial, or ETH-serial)"
+        ) from None
+
+
 def parse_announcement(payload: Any) -> dict[str, Any]:
     """The announcement's fields, checked: exactly the fields of an approval, each of its
     type and form. Raises ValueError naming the first field at fault."""
@@ -266,7 +286,7 @@ def parse_announcement(payload: Any) -> dict[str, Any]:
         if name not in payload:
             raise ValueError(f"{name}: missing")
     row: dict[str, Any] = {
-        "number": _pattern(payload, "number", NUMBER_RE),
+        "number": _number(payload),
         "committee": _text(payload, "committee"),
         "unit": _text(payload, "unit"),
         "province": _pattern(payload, "province", PROVINCE_RE),
@@ -298,19 +318,61 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+class NumberConflict(ValueError):
+    """An announced number this node cannot keep for the sender: another node's number, or
+    one naming another approval this node knows."""
+
+
+def _regional_number(sender_node_id: str, row: dict[str, Any]) -> str:
+    """The announced approval's region-wide number: as announced, which must carry the
+    sender's node id; derived for an old-style one (from a node not yet upgraded)."""
+    number: ApprovalNumber = row["number"]
+    try:
+        sender = approval_numbers.node_part(sender_node_id)
+    except ValueError as exc:
+        raise ValueError(f"sender_node_id: {exc}") from None
+    if number.legacy:
+        try:
+            return approval_numbers.form(sender, row["decided_on"].year, number.serial)
+        except ValueError as exc:
+            raise ValueError(f"number: {exc}") from None
+    if number.node != sender:
+        raise NumberConflict(
+            f"number: {number} was issued by node {number.node}, not by {sender_node_id}"
+        )
+    return str(number)
+
+
+def _check_free(sender_node_id: str, number: str) -> None:
+    """Refuses a number that names an approval of this node or another node's."""
+    own = db.session.scalar(select(DecisionLetter.id).where(DecisionLetter.code == number))
+    other = db.session.scalar(
+        select(KnownApproval.origin_node).where(
+            KnownApproval.number == number, KnownApproval.origin_node != sender_node_id
+        )
+    )
+    if own is not None or other is not None:
+        holder = "this node" if own is not None else f"node {other}"
+        raise NumberConflict(f"number: {number} already names an approval of {holder}")
+
+
 def store_announced_approval(sender_node_id: str, payload: dict) -> str:
     """Keeps another node's announcement of one of its approvals. The latest statement (by
     its `as_of`) wins: an older or repeated one changes nothing. Returns "created",
     "updated", "unchanged" (a repeat) or "stale" (older than what is kept). Raises
-    ValueError naming the field for a malformed body (nothing is stored); flushes, the
-    caller commits."""
+    ValueError naming the field for a malformed body, NumberConflict for a number that is
+    not the sender's to announce (nothing is stored either way); flushes, the caller
+    commits."""
     from app.core import node
 
     if not isinstance(sender_node_id, str) or not NODE_RE.fullmatch(sender_node_id):
         raise ValueError("sender_node_id: not a node id")
-    if node.is_initialised() and sender_node_id == node.node_id():
+    if node.is_initialised() and sender_node_id.upper() == node.node_id().upper():
         raise ValueError("sender_node_id: this node's own approvals are not announced to it")
     row = parse_announcement(payload)
+    row["serial"] = row["number"].serial
+    row["number"] = _regional_number(sender_node_id, row)
+    _check_free(sender_node_id, row["number"])
     kept = db.session.scalar(
         select(KnownApproval).where(
             KnownApproval.origin_node == sender_node_id, KnownApproval.number == row["number"]

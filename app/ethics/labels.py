@@ -93,8 +93,9 @@ OBJECTS = {
 
 
 def register() -> None:
-    from app.core.pdfsign import register_document_kind
-    from app.ethics.letters import SIGNED_KIND
+    from app.core.pdfsign import code_aliases, register_document_kind
+    from app.ethics.letters import SIGNED_KIND, old_codes
 
     register_document_kind(SIGNED_KIND, _l("Ethics review decision letter"))
+    code_aliases.register(old_codes, key="ethics.letter_codes")
     register_labels(values=VALUES, audit=AUDIT, objects=OBJECTS)

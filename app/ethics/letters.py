@@ -13,10 +13,10 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.auth.models import User
-from app.core import audit
+from app.core import audit, node
 from app.core.models import utcnow
-from app.core.times import local_time
-from app.ethics import items, reviewing
+from app.core.times import local_time, to_cst
+from app.ethics import approval_numbers, items, reviewing
 from app.ethics.models import Application, DecisionLetter
 from app.extensions import db
 
@@ -46,6 +46,8 @@ def request_letter(application: Application, actor: User) -> DecisionLetter:
     )
     db.session.add(letter)
     db.session.flush()
+    letter.code = approval_code(application, letter)
+    db.session.flush()
     audit.record(
         "ethics.letter.requested",
         actor=actor,
@@ -66,9 +68,31 @@ def request_letter(application: Application, actor: User) -> DecisionLetter:
 SIGNED_KIND = "ethics_letter"
 
 
+def approval_code(application: Application, letter: DecisionLetter) -> str:
+    """The letter's region-wide number: this node's id, the decision's year and the letter's
+    id (`app.ethics.approval_numbers`). The node key is created if need be, as signing the
+    letter would."""
+    node_id = node.node_id() if node.is_initialised() else node.init_node()[0]
+    return approval_numbers.form(node_id, to_cst(application.decided_at).year, letter.id)
+
+
 def signed_code(letter: DecisionLetter) -> str:
-    """The letter's verification code: its number repeats across committees, its id never."""
-    return f"ETH-{letter.id:06d}"
+    """The letter's verification code, which is the approval's number: its letter number
+    repeats across committees, this code nowhere in the region."""
+    return letter.code or approval_numbers.legacy_code(letter.id)
+
+
+def old_codes(code: str) -> list[str]:
+    """A letter signed before region-wide numbers is registered under its old code: its
+    number finds it at the verify page too."""
+    try:
+        parsed = approval_numbers.parse(code)
+    except ValueError:
+        return []
+    if parsed.legacy:
+        return []
+    letter_id = db.session.scalar(select(DecisionLetter.id).where(DecisionLetter.code == code))
+    return [approval_numbers.legacy_code(letter_id)] if letter_id is not None else []
 
 
 def finalise_letter(pdf: bytes, letter: DecisionLetter) -> bytes:

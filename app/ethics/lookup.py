@@ -22,12 +22,13 @@ from app.core import audit
 from app.core.errors import InvalidInput, NotAllowed
 from app.core.extension_points import Hook
 from app.core.times import local_time
-from app.ethics import approvals
+from app.ethics import approval_numbers, approvals
+from app.ethics.approval_numbers import ApprovalNumber
 from app.ethics.approvals import ApprovalStatus
 from app.ethics.permissions import is_unit_user
 
 LOOKUP_ROLES = (Role.officer, Role.supervisor)
-MAX_INPUT = 40
+MAX_INPUT = 80  # room for spaces typed between the parts of a 64-character number
 AUDIT_ACTION = "ethics.lookup"
 
 STATUS_LABELS = {
@@ -66,9 +67,10 @@ def may_look_up(user: User | None) -> bool:
     )
 
 
-def clean_number(raw: Any) -> str:
-    """The number as the region writes it (`ETH-000123`), from what was typed: spaces around
-    it and the letters' case do not matter. Raises InvalidInput saying what is wrong."""
+def clean_number(raw: Any) -> ApprovalNumber:
+    """The number as the region writes it (`ETH-2026-ZJ-NODE-000123`, or an old letter's
+    `ETH-000123`), from what was typed: spaces and the letters' case do not matter, a
+    full-width or long dash is a dash. Raises InvalidInput saying what is wrong."""
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
         raise InvalidInput(_l("Enter the ethics approval number."), field="number")
@@ -78,15 +80,17 @@ def clean_number(raw: Any) -> str:
             field="number",
         )
     text = re.sub(r"\s+", "", text).upper().replace("－", "-").replace("—", "-")
-    if not approvals.NUMBER_RE.fullmatch(text):
+    try:
+        return approval_numbers.parse(text)
+    except ValueError:
         raise InvalidInput(
             _l(
-                "An ethics approval number is “ETH-” and six to nine digits, as on the "
-                "letter's verification (ETH-000123)."
+                "An ethics approval number is “ETH-”, the year, the issuing node and the "
+                "letter's serial, as on the letter's verification (ETH-2026-ZJ-NODE-000123); "
+                "letters issued before carry “ETH-” and six to nine digits (ETH-000123)."
             ),
             field="number",
-        )
-    return text
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -112,13 +116,14 @@ def look_up(actor: User, raw_number: Any) -> tuple[str, list[Answer]]:
     the result. A number refused as malformed is not looked up (nothing is recorded)."""
     if not may_look_up(actor):
         raise NotAllowed(_l("Only integrity officers and supervisors look up ethics approvals."))
-    number = clean_number(raw_number)
+    parsed = clean_number(raw_number)
+    number = str(parsed)
     answers = [
-        Answer(approvals.approval_announcement(a), None) for a in approvals.own_approvals(number)
+        Answer(approvals.approval_announcement(a), None) for a in approvals.own_approvals(parsed)
     ]
     answers += [
         Answer(approvals.effective_status(row.payload()), row.origin_node)
-        for row in approvals.announced_approvals(number)
+        for row in approvals.announced_approvals(parsed)
     ]
     audit.record(
         AUDIT_ACTION,
@@ -126,6 +131,7 @@ def look_up(actor: User, raw_number: Any) -> tuple[str, list[Answer]]:
         details={
             "number": number,
             "result": "found" if answers else "not_known",
+            "style": "old" if parsed.legacy else "regional",
             "matches": [
                 {"origin": a.origin or "local", "status": a.approval["status"]} for a in answers
             ],

@@ -20,7 +20,7 @@ from app.api.handling import current, parse_query, respond
 from app.api.spec import operation
 from app.auth.models import Agency
 from app.core.pages import attempt, form_status
-from app.ethics import bp
+from app.ethics import approval_numbers, bp
 from app.ethics.lookup import MAX_INPUT, STATUS_LABELS, Answer, look_up, may_look_up
 from app.ethics.reviewing import DECISION_LABELS
 from app.extensions import db
@@ -30,7 +30,10 @@ class LookupForm(FlaskForm):
     # The service checks the number, so the page and the API refuse it in the same words.
     number = StringField(
         _l("Ethics approval number"),
-        description=_l("As on the decision letter's verification, e.g. ETH-000123."),
+        description=_l(
+            "As on the decision letter's verification: ETH-, the year, the issuing node and "
+            "the serial, e.g. ETH-2026-ZJ-NODE-000123. Letters issued before carry ETH-000123."
+        ),
         render_kw={"maxlength": MAX_INPUT, "autocomplete": "off", "spellcheck": "false"},
     )
 
@@ -67,6 +70,7 @@ def _page(form, number, answers, provinces=None) -> str:
         "ethics/lookup.html",
         form=form,
         number=number,
+        legacy=bool(number and approval_numbers.LEGACY_RE.fullmatch(number)),
         answers=answers,
         provinces=provinces or {},
         statuses=STATUS_LABELS,
@@ -107,7 +111,9 @@ class LookupOut(BaseModel):
     "/ethics/approval-lookup",
     "GET",
     "Look up an ethics approval number across the region (integrity officers and "
-    "supervisors; audited). Never returns the application's material.",
+    "supervisors; audited). Never returns the application's material. A number is unique "
+    "in the region (ETH-2026-ZJ-NODE-000123: year, issuing node, serial); an old letter's "
+    "ETH-000123 answers every node's approval of that serial.",
     query=LookupQuery,
     response=LookupOut,
     errors={

@@ -327,6 +327,9 @@ class DecisionLetter(db.Model):
     application_id: Mapped[int] = mapped_column(ForeignKey("ethics_applications.id"), index=True)
     panel_id: Mapped[int] = mapped_column(ForeignKey("committee_panels.id"))
     number: Mapped[str] = mapped_column(String(60))
+    # Its verification code, the approval's region-wide number (`app.ethics.approval_numbers`),
+    # set as soon as the letter has its id.
+    code: Mapped[str | None] = mapped_column(String(64), unique=True)
     sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
     path: Mapped[str | None] = mapped_column(String(300))
     pages: Mapped[int | None] = mapped_column(Integer)

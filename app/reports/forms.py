@@ -15,4 +15,4 @@ class ReportForm(IntegrityCheckForm):
 
 class VerifyForm(FlaskForm):
     file = FileField(_l("Signed PDF"))
-    code = StringField(_l("Verification code"), validators=[Optional(), Length(max=40)])
+    code = StringField(_l("Verification code"), validators=[Optional(), Length(max=64)])

@@ -87,3 +87,48 @@ def test_letters_verify_on_the_one_verify_page_and_its_api(db, client, world):
     assert api.status_code == 200, api.get_data(as_text=True)
     body = api.get_json()
     assert body["valid"] and body["code"] == signed_code(letter) and body["kind"] == "ethics_letter"
+
+
+def test_the_letter_s_code_is_its_region_wide_approval_number_and_old_codes_verify(
+    db, client, world
+):
+    """The verify page takes the number as printed (any case, spaces); a letter signed
+    before region-wide numbers stays registered under its old code and verifies by either."""
+    from sqlalchemy import select
+
+    from app.auth.services import create_token
+    from app.core.models import SignedDocument
+    from app.core.node import node_id
+    from app.core.times import to_cst
+    from app.ethics.approval_numbers import legacy_code
+    from app.ethics.letters import signed_code
+    from tests.ethics.site_world import approve
+
+    application = approve(world, accepted(world))
+    letter = letter_of(application)
+    year = to_cst(application.decided_at).year
+    number = f"ETH-{year}-{node_id().upper()}-{letter.id:06d}"
+    assert letter.code == signed_code(letter) == number
+    token = create_token(world.applicant)
+    db.session.commit()
+    sign_in(client, world.applicant)
+    typed = " " + number.lower().replace("-", " - ", 1)
+    page = client.post("/verify", data={"code": typed}).get_data(as_text=True)
+    assert "alert-success" in page and number in page
+    # As if signed before: registered under the old code, which the letter in hand carries.
+    row = db.session.scalar(select(SignedDocument).where(SignedDocument.code == number))
+    row.code = legacy_code(letter.id)
+    db.session.commit()
+    for code in (legacy_code(letter.id), number):
+        page = client.post("/verify", data={"code": code}).get_data(as_text=True)
+        assert "alert-success" in page and legacy_code(letter.id) in page, code
+        api = client.post(
+            "/api/v1/signed-documents/verify",
+            json={"code": code},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert api.get_json()["code"] == legacy_code(letter.id) and api.get_json()["valid"]
+    # Another node's number, or a number no letter has, verifies nothing here.
+    for code in ("ETH-2026-NODE-ELSEWHERE-000001", f"ETH-{year}-{node_id().upper()}-999999"):
+        page = client.post("/verify", data={"code": code}).get_data(as_text=True)
+        assert "alert-success" not in page, code

@@ -1,7 +1,8 @@
 """The approval look-up: what the region knows of an approval (and never the material), this
-node's approvals in each status, other nodes' announcements kept strictly, the page and the
-API for integrity officers of any province, refusals of bad numbers, the audit, and the link
-on a case alleging ethics approval fraud."""
+node's approvals in each status, other nodes' announcements kept strictly (a number that is
+not the sender's is refused), the page and the API for integrity officers of any province by
+region-wide and by old-style numbers, refusals of bad numbers, the audit, and the link on a
+case alleging ethics approval fraud."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from app.core.errors import InvalidInput, NotAllowed
 from app.core.models import AuditEntry
 from app.core.node import init_node
 from app.ethics import followup, lookup
+from app.ethics.approval_numbers import legacy_code, parse
 from app.ethics.approvals import (
     FIELDS,
     KnownApproval,
+    NumberConflict,
     approval_announcement,
     store_announced_approval,
 )
@@ -31,11 +34,12 @@ from tests.ethics.test_followup import _approved
 from tests.ui_helpers import sign_in, text
 
 PEER = "node-zj"
+PEER_NUMBER = "ETH-2026-NODE-ZJ-000042"
 
 
 def _announced(**changes) -> dict:
     body = {
-        "number": "ETH-000042",
+        "number": PEER_NUMBER,
         "committee": "浙江某医院医学伦理委员会",
         "unit": "浙江某医院",
         "province": "ZJ",
@@ -162,10 +166,40 @@ def test_an_announcement_is_stored_once_and_a_newer_status_replaces_it(db):
     older = _announced(status="terminated", as_of="2026-03-01T00:00:00+00:00")
     assert store_announced_approval(PEER, older) == "stale"
     assert store_announced_approval(PEER, suspended) == "unchanged"
-    assert _known(db) == [(PEER, "ETH-000042", "suspended", dt.datetime(2026, 4, 30, 16, 0))]
-    # Another node's approval of the same number is another approval.
-    assert store_announced_approval("node-ah", _announced(committee="安徽委员会")) == "created"
+    assert _known(db) == [(PEER, PEER_NUMBER, "suspended", dt.datetime(2026, 4, 30, 16, 0))]
+    # Another node's approval of the same letter id has a number of its own.
+    other = _announced(number="ETH-2026-NODE-AH-000042", committee="安徽委员会")
+    assert store_announced_approval("node-ah", other) == "created"
     assert len(_known(db)) == 2
+
+
+def test_an_old_style_number_from_a_node_not_yet_upgraded_gets_its_regional_number(db):
+    """The number its node's migration gives it: node, the decision's year, the serial; its
+    next announcement under that number updates the same row."""
+    assert store_announced_approval(PEER, _announced(number="ETH-000042")) == "created"
+    assert [r[1] for r in _known(db)] == [PEER_NUMBER]
+    assert db.session.scalar(select(KnownApproval.serial)) == 42
+    newer = _announced(status="suspended", as_of="2026-05-01T00:00:00+08:00")
+    assert store_announced_approval(PEER, newer) == "updated"
+    assert [(r[1], r[2]) for r in _known(db)] == [(PEER_NUMBER, "suspended")]
+
+
+def test_a_number_that_is_not_the_senders_is_refused_and_nothing_is_stored(db, world):
+    """Another node's number (a forgery or a mistake), a number this node issued, or one a
+    node whose id differs only in case already announced: refused, nothing changed."""
+    store_announced_approval(PEER, _announced())
+    before = _known(db)
+    with pytest.raises(NumberConflict, match="issued by node NODE-ZJ"):
+        store_announced_approval("node-ah", _announced(committee="冒名委员会"))
+    with pytest.raises(NumberConflict, match="already names an approval of node node-zj"):
+        store_announced_approval("NODE-ZJ", _announced(committee="大小写不同的节点"))
+    assert _known(db) == before
+    application = _approved(world)
+    own = signed_code(letter_of(application))
+    own_node = parse(own).node
+    with pytest.raises(ValueError, match="sender_node_id"):
+        store_announced_approval(own_node.lower(), _announced(number=own))
+    assert _known(db) == before
 
 
 MALFORMED = [
@@ -174,6 +208,11 @@ MALFORMED = [
     ("applicant", _announced(applicant="张三")),
     ("title", {k: v for k, v in _announced().items() if k != "title"}),
     ("number", _announced(number="ETH-12")),
+    ("number", _announced(number="eth-2026-node-zj-000042")),
+    ("number", _announced(number="ETH-1999-NODE-ZJ-000042")),
+    ("number", _announced(number="ETH-2026--000042")),
+    ("number", _announced(number="ETH-2026-NODE ZJ-000042")),
+    ("number", _announced(number="ETH-2026-" + "N" * 41 + "-000042")),
     ("number", _announced(number="伦审〔2026〕第1号")),
     ("number", _announced(number=42)),
     ("committee", _announced(committee="")),
@@ -217,24 +256,37 @@ def test_an_announcement_from_no_node_or_from_this_one_is_refused(db, app):
 def test_look_up_finds_own_and_announced_approvals_and_audits_each(db, world, make_user):
     application = _approved(world)
     number = signed_code(letter_of(application))
-    store_announced_approval(PEER, _announced(number=number, committee="浙江委员会"))
+    serial = parse(number).serial
+    peers = f"ETH-2026-NODE-ZJ-{serial:06d}"  # the same letter id on another node
+    store_announced_approval(PEER, _announced(number=peers, committee="浙江委员会"))
     store_announced_approval("node-ah", _announced(number="ETH-000777", valid_until="2026-03-01"))
     officer = make_user("JS", roles=("officer",))  # another province: the look-up is regional
-    found, answers = lookup.look_up(officer, f"  {number.lower()} ")
+    found, answers = lookup.look_up(officer, f"  {number.lower().replace('-', ' - ', 1)} ")
     assert found == number
-    assert [(a.own, a.approval["committee"]) for a in answers] == [
-        (True, "甲大学科技伦理委员会"),
-        (False, "浙江委员会"),
-    ]
+    assert [(a.own, a.approval["committee"]) for a in answers] == [(True, "甲大学科技伦理委员会")]
+    _number, answers = lookup.look_up(officer, peers)
+    assert [(a.origin, a.approval["number"]) for a in answers] == [(PEER, peers)]
+    # The old-style number a letter printed before carried: every node's approval of it.
+    old, answers = lookup.look_up(officer, legacy_code(serial))
+    assert old == legacy_code(serial)
+    assert [(a.origin, a.approval["number"]) for a in answers] == [(None, number), (PEER, peers)]
     _number, answers = lookup.look_up(officer, "ETH-000777")
+    assert answers[0].approval["number"] == "ETH-2026-NODE-AH-000777"
     assert answers[0].approval["status"] == "expired"  # its stated period has ended since
     assert answers[0].approval["status_since"] == "2026-03-02"
-    _number, answers = lookup.look_up(officer, "ETH-999999")
-    assert answers == []
-    assert [(d["number"], d["result"]) for d in _lookups(db)] == [
-        (number, "found"),
-        ("ETH-000777", "found"),
-        ("ETH-999999", "not_known"),
+    _number, answers = lookup.look_up(officer, "ETH-2026-NODE-AH-000777")
+    assert [a.origin for a in answers] == ["node-ah"]
+    for unknown in ("ETH-999999", "ETH-2026-NODE-AH-000778", "ETH-2025-NODE-AH-000777"):
+        assert lookup.look_up(officer, unknown) == (unknown, [])
+    assert [(d["number"], d["result"], d["style"]) for d in _lookups(db)] == [
+        (number, "found", "regional"),
+        (peers, "found", "regional"),
+        (legacy_code(serial), "found", "old"),
+        ("ETH-000777", "found", "old"),
+        ("ETH-2026-NODE-AH-000777", "found", "regional"),
+        ("ETH-999999", "not_known", "old"),
+        ("ETH-2026-NODE-AH-000778", "not_known", "regional"),
+        ("ETH-2025-NODE-AH-000777", "not_known", "regional"),
     ]
     entry = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == lookup.AUDIT_ACTION)
@@ -244,7 +296,24 @@ def test_look_up_finds_own_and_announced_approvals_and_audits_each(db, world, ma
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "   ", None, "ETH-" + "1" * 40, "ETH-12", "ETH-00012a", "<script>", "ETH-000001; drop"],
+    [
+        "",
+        "   ",
+        None,
+        42,
+        "ETH-" + "1" * 40,
+        "ETH-12",
+        "ETH-00012a",
+        "ETH-000000",
+        "<script>",
+        "<script>alert(1)</script>",
+        "ETH-000001; drop",
+        "ETH-2026-ZJ-NODE-12",
+        "ETH-1999-ZJ-NODE-000001",
+        "ETH-2026-ZJ/NODE-000001",
+        "ETH-2026-" + "N" * 41 + "-000001",
+        "ETH-2026-" + "N" * 90 + "-000001",
+    ],
 )
 def test_a_bad_number_is_refused_and_nothing_is_looked_up(db, make_user, raw):
     officer = make_user("SH", roles=("officer",))
@@ -298,12 +367,41 @@ def test_the_page_answers_found_and_not_known_without_material(db, client, world
     client.post("/language/zh")
     missing = text(client.post("/ethics/lookup", data={"number": "ETH-999999"}))
     assert 'data-testid="lookup-not-known"' in missing and "ETH-999999" in missing
+    assert "lookup-regional-number" not in body and "lookup-old-style" not in body
     assert [d["result"] for d in _lookups(db)] == ["found", "found", "not_known"]
+
+
+def test_the_page_answers_an_old_style_number_with_every_match_and_its_number(
+    db, client, world, make_user
+):
+    """A letter printed before region-wide numbers: every node's approval of that serial,
+    each with its province, its source and its region-wide number."""
+    application = _approved(world)
+    number = signed_code(letter_of(application))
+    serial = parse(number).serial
+    peers = f"ETH-2026-NODE-ZJ-{serial:06d}"
+    store_announced_approval(PEER, _announced(number=peers, committee="浙江委员会"))
+    db.session.commit()
+    sign_in(client, make_user("AH", roles=("supervisor",)))
+    body = text(client.post("/ethics/lookup", data={"number": legacy_code(serial).lower()}))
+    assert body.count('data-testid="lookup-row"') == 2
+    assert 'data-testid="lookup-old-style"' in body and 'data-testid="lookup-several"' in body
+    for shown in (number, peers, "上海", "浙江", "甲大学科技伦理委员会", "浙江委员会", PEER):
+        assert shown in body, shown
+    by_new = text(client.post("/ethics/lookup", data={"number": peers}))
+    assert by_new.count('data-testid="lookup-row"') == 1 and "浙江委员会" in by_new
+    assert "lookup-old-style" not in by_new
 
 
 def test_the_page_refuses_a_bad_number_on_the_form_in_either_language(db, client, make_user):
     sign_in(client, make_user("SH", roles=("supervisor",)))
-    for raw, message in (("", "请输入伦理审查批件编号"), ("ETH-" + "9" * 50, "至多")):
+    form = text(client.get("/ethics/lookup"))
+    assert "ETH-2026-ZJ-NODE-000123" in form and "ETH-000123" in form  # the help text
+    for raw, message in (
+        ("", "请输入伦理审查批件编号"),
+        ("ETH-" + "9" * 90, "至多"),
+        ("<script>alert(1)</script>", "ETH-2026-ZJ-NODE-000123"),
+    ):
         page = client.post("/ethics/lookup", data={"number": raw})
         assert page.status_code == 422
         assert message in text(page) and 'aria-invalid="true"' in text(page)
@@ -311,7 +409,8 @@ def test_the_page_refuses_a_bad_number_on_the_form_in_either_language(db, client
     client.post("/language/en")
     page = client.post("/ethics/lookup", data={"number": "ETH-12x"})
     assert page.status_code == 422
-    assert "An ethics approval number is “ETH-” and six to nine digits" in text(page)
+    assert "An ethics approval number is “ETH-”, the year, the issuing node" in text(page)
+    assert "<script>" not in text(client.get("/ethics/lookup"))
     assert _lookups(db) == []
 
 
@@ -331,7 +430,9 @@ def test_the_api_answers_as_the_openapi_document_says_and_never_material(
 
     application = _approved(world)
     number = signed_code(letter_of(application))
-    store_announced_approval(PEER, _announced(number=number, status="terminated"))
+    serial = parse(number).serial
+    peers = f"ETH-2026-NODE-ZJ-{serial:06d}"
+    store_announced_approval(PEER, _announced(number=peers, status="terminated"))
     db.session.commit()
     document = client.get("/api/v1/openapi.json").get_json()
     headers = _bearer(db, make_user("ZJ", roles=("supervisor",)))
@@ -341,21 +442,28 @@ def test_the_api_answers_as_the_openapi_document_says_and_never_material(
     assert_conforms(document, "GET", url, response)
     data = response.get_json()
     assert data["known"] is True and data["number"] == number
-    assert [(a["origin"], a["status"]) for a in data["approvals"]] == [
-        (None, "valid"),
-        (PEER, "terminated"),
-    ]
+    assert [(a["origin"], a["status"]) for a in data["approvals"]] == [(None, "valid")]
     assert set(data["approvals"][0]) == {*FIELDS, "origin"}
     for secret in _secrets(world, application):
         assert secret not in response.get_data(as_text=True)
+    old_url = f"/api/v1/ethics/approval-lookup?number={legacy_code(serial)}"
+    old = client.get(old_url, headers=headers)
+    assert_conforms(document, "GET", old_url, old)
+    assert old.get_json()["number"] == legacy_code(serial)
+    assert [(a["origin"], a["number"], a["status"]) for a in old.get_json()["approvals"]] == [
+        (None, number, "valid"),
+        (PEER, peers, "terminated"),
+    ]
+    for secret in _secrets(world, application):
+        assert secret not in old.get_data(as_text=True)
     unknown = client.get("/api/v1/ethics/approval-lookup?number=ETH-999999", headers=headers)
     assert unknown.get_json() == {"number": "ETH-999999", "known": False, "approvals": []}
-    for bad in ("", "ETH-1", "x" * 300):
+    for bad in ("", "ETH-1", "x" * 300, "ETH-2026-ZJ-NODE-1", "%3Cscript%3E"):
         refused = client.get(f"/api/v1/ethics/approval-lookup?number={bad}", headers=headers)
         assert refused.status_code == 422, bad
         assert refused.mimetype == "application/problem+json"
         assert_conforms(document, "GET", "/api/v1/ethics/approval-lookup", refused)
-    assert [d["result"] for d in _lookups(db)] == ["found", "not_known"]
+    assert [d["result"] for d in _lookups(db)] == ["found", "found", "not_known"]
 
 
 def test_the_api_access_matrix(db, client, world, make_user):

@@ -2,7 +2,9 @@
 (SH) with a site on node B (JS). B confirms with conditions and A shows it; an amendment
 decided on A reaches B and is acknowledged; a tampered envelope, an unknown committee or
 activity and a malformed body are refused and nothing is stored; the approval itself is
-known on B through its own envelope kind, and its suspension too."""
+known on B through its own envelope kind by its region-wide number, and its suspension too;
+B's own approval of the same letter id has another number, and a number of one node
+announced by another is refused."""
 
 from __future__ import annotations
 
@@ -171,15 +173,18 @@ def test_site_on_another_node_confirms_and_acknowledges(nodes):
     assert answer == 200 and body["receipt"]["payload"]["result"] == "duplicate"
     with b.app.app_context():
         assert _counts() == before
-    _approval_known_on_b(a, b, application_id, office_id)
+    number = _approval_known_on_b(a, b, application_id, office_id)
+    _b_numbers_its_own_approval_apart(a, b, number)
 
 
-def _approval_known_on_b(a: Node, b: Node, application_id: int, office_id: int) -> None:
+def _approval_known_on_b(a: Node, b: Node, application_id: int, office_id: int) -> str:
     """Approvals are known region-wide through the exchange: B's look-up finds A's approval
     (committee, unit, status; never the material), and its later suspension; an approval
     envelope with a bad signature or a malformed body stores nothing."""
+    from app.core.times import to_cst
     from app.ethics import followup, lookup
     from app.ethics.approvals import KnownApproval
+    from app.ethics.letters import letter_of, signed_code
     from app.ethics.models import Application
 
     with a.app.app_context():
@@ -191,6 +196,11 @@ def _approval_known_on_b(a: Node, b: Node, application_id: int, office_id: int) 
         )
         assert sent.status == DeliveryStatus.delivered, (sent.last_error, b.log_tail())
         number, approval_envelope = sent.key, sent.envelope
+        # The number names A: the decision's year, A's node id, the letter's id.
+        letter = letter_of(application)
+        year = to_cst(application.decided_at).year
+        assert number == f"ETH-{year}-NODE-A-{letter.id:06d}" == signed_code(letter)
+        assert approval_envelope["payload"]["number"] == number
         office = db.session.get(User, office_id)
         followup.stop_activity(office, application, False, "发生严重不良事件，暂停研究")
         db.session.commit()
@@ -199,7 +209,8 @@ def _approval_known_on_b(a: Node, b: Node, application_id: int, office_id: int) 
         officer = _maker()("JS", roles=("officer",), username="js-officer-lookup")
         db.session.commit()
         _number, answers = lookup.look_up(officer, number)
-        [answer] = [x for x in answers if x.origin == a.node_id]
+        [answer] = answers
+        assert answer.origin == a.node_id and answer.approval["number"] == number
         assert answer.approval["status"] == "suspended", answers
         assert answer.approval["title"] == "疫苗安全性研究"
         assert "purpose" not in answer.approval and "items" not in answer.approval
@@ -215,6 +226,56 @@ def _approval_known_on_b(a: Node, b: Node, application_id: int, office_id: int) 
     ):
         answer, problem = _post(b, body)
         assert (answer, problem.get("code")) == (status, code), problem
+    with b.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(KnownApproval)) == kept
+    return number
+
+
+def _b_numbers_its_own_approval_apart(a: Node, b: Node, a_number: str) -> None:
+    """B's first letter has the id of A's letter, yet its own number; each node finds the
+    other's approval by its number, the old-style code answers both with their numbers, and
+    A announcing a number of B's is refused with nothing stored."""
+    from app.ethics import lookup
+    from app.ethics.approval_numbers import legacy_code, parse
+    from app.ethics.approvals import KnownApproval
+    from app.ethics.letters import letter_of, signed_code
+    from tests.ethics.conftest import accepted
+
+    with b.app.app_context():
+        make = _maker()
+        world = build_world(make)
+        application = approve(world, accepted(world))
+        db.session.commit()
+        b_number = signed_code(letter_of(application))
+        assert parse(b_number).serial == parse(a_number).serial  # the letter ids coincide
+        assert b_number != a_number and parse(b_number).node == "NODE-B"
+        officer = make("AH", roles=("officer",), username="ah-officer-b")
+        db.session.commit()
+        _n, answers = lookup.look_up(officer, b_number)
+        assert [(x.origin, x.approval["number"]) for x in answers] == [(None, b_number)]
+        _old, answers = lookup.look_up(officer, legacy_code(parse(a_number).serial))
+        assert [(x.origin, x.approval["number"]) for x in answers] == [
+            (None, b_number),
+            (a.node_id, a_number),
+        ]
+        db.session.commit()
+        kept = db.session.scalar(select(func.count()).select_from(KnownApproval))
+
+    with a.app.app_context():
+        officer = _maker()("SH", roles=("officer",), username="sh-officer-lookup-a")
+        db.session.commit()
+        _n, answers = lookup.look_up(officer, b_number)
+        assert [(x.origin, x.approval["title"]) for x in answers] == [(b.node_id, "疫苗安全性研究")]
+        db.session.commit()
+        sent = db.session.scalar(
+            select(OutboundEnvelope)
+            .where(OutboundEnvelope.kind == "ethics_approval")
+            .order_by(OutboundEnvelope.id.desc())
+        )
+        payload = {**sent.envelope["payload"], "number": b_number, "title": "冒用的批件"}
+        forged = envelopes.seal("ethics_approval", b_number, 1, payload)
+    answer, problem = _post(b, forged)
+    assert (answer, problem.get("code")) == (409, "number_conflict"), problem
     with b.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(KnownApproval)) == kept
 
