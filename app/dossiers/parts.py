@@ -2,17 +2,18 @@
 
 WeasyPrint lays a document out on one core; a 250-page dossier takes most of its time
 there. Split, each part is a document of its own (its sections, or a run of a long list's
-items), laid out and written in a worker process. Then one more, small document is laid out
-in the job's process: the frame, holding the cover, the table of contents and one blank page
-for each page of the parts, each blank page carrying the anchors and bookmarks its part had
-there, at the same place, and the header, footer and watermark every page has. WeasyPrint
-thus numbers the pages 1..N, resolves the table of contents' page numbers and builds the
-outline over the whole document, as in a single pass; joining lays each part's page under
-its blank page (as a form XObject, without parsing the page's drawing). The job signs and
-hashes the joined file.
+items) with the dossier's page header, footer and watermark, laid out and written in a
+worker process. A worker paginates its part, tells the job's process how many pages it has
+and waits; once every part has said so, the job's process answers each with the number of
+its first page and the total, and the workers number their pages (WeasyPrint's page
+counters, set before the margin boxes are laid out) and write them. The front (cover and
+table of contents) is laid out in the job's process, first to count its pages, at the end
+with the page each section starts on. Joining concatenates the pages, links the table of
+contents to its sections and builds the outline from every part's headings; the job signs
+and hashes the joined file.
 
 Every part starts on a new page, so a cut inside a list leaves its last page part-empty:
-the cuts are placed by weight (the items' text), at most one per process.
+the cuts are placed by weight (the items' text), one per process.
 
 Worker processes are forked when the calling process runs one thread (an `rq` work-horse, a
 command, the inline fallback); a process with other threads (the web process running jobs
@@ -31,7 +32,6 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing import get_context
-from multiprocessing.connection import wait
 
 from flask import current_app, render_template
 
@@ -53,8 +53,8 @@ class PartFailed(RuntimeError):
 class Part:
     pdf: bytes
     pages: int
-    anchors: list[list[dict]]  # per page: {"name", "x", "y"} (CSS px from the content box)
-    bookmarks: list[list[dict]]  # per page: {"level", "label", "x", "y"}
+    anchors: dict[str, tuple]  # name: (page index in the part, x1, y1, x2, y2) in CSS px
+    bookmarks: list[tuple]  # (page index in the part, level, label, x, y) in CSS px
     cpu: float = 0.0
     max_rss_kib: int = 0
 
@@ -125,36 +125,45 @@ def _chunks(sections: list[dict], run: list[tuple[int, int | None]]) -> list[dic
 
 
 def render_split(context: dict, runs: list[list[dict]], *, pdfa: bool, timings: dict) -> Rendered:
-    """Lay out the runs in parallel, the frame over them, and join."""
+    """Lay out the runs in parallel, numbered as one document, the front, and join."""
     from app.dossiers.fonts import font_dir
+    from app.dossiers.render import html_to_pdf
 
     t0, c0 = time.perf_counter(), time.process_time()
     htmls = [render_template("dossiers/dossier_part.html", chunks=run, **context) for run in runs]
     t1 = time.perf_counter()
-    parts = lay_out_parts(htmls, str(font_dir()), processes())
-    t2, c2 = time.perf_counter(), time.process_time()
-    blank_pages = [
-        {"anchors": part.anchors[p], "bookmarks": part.bookmarks[p]}
-        for part in parts
-        for p in range(part.pages)
-    ]
-    frame_html = render_template("dossiers/dossier_frame.html", blank_pages=blank_pages, **context)
-    from app.dossiers.render import html_to_pdf
+    fronts: dict = {}
 
-    frame_timings: dict = {}
-    seen: dict = {}
-
-    def where_blanks_start(document) -> None:
-        seen["front"] = next(
-            (n for n, page in enumerate(document.pages) if "yrd-blank" in page.anchors), None
+    def count_front() -> int:
+        """While the parts paginate: the front's pages (its contents' numbers take no more
+        room once known)."""
+        numbers = {f"s-{s['key']}": 9999 for s in context["sections"]}
+        draft = render_template(
+            "dossiers/dossier_front.html", toc_pages=numbers, total=99999, **context
         )
+        fronts["count"] = html_to_pdf(draft, timings={}).pages
+        return fronts["count"]
 
-    frame = html_to_pdf(frame_html, pdfa=pdfa, timings=frame_timings, on_layout=where_blanks_start)
+    parts = lay_out_parts(htmls, str(font_dir()), count_front)
+    t2, c2 = time.perf_counter(), time.process_time()
+    total = fronts["count"] + sum(p.pages for p in parts)
+    toc_pages, first = {}, fronts["count"]
+    for part in parts:
+        for name, (page, *_rect) in part.anchors.items():
+            toc_pages.setdefault(name, first + page + 1)
+        first += part.pages
+    front_html = render_template(
+        "dossiers/dossier_front.html", toc_pages=toc_pages, total=total, **context
+    )
+    seen: dict = {}
+    front_timings: dict = {}
+    front = html_to_pdf(
+        front_html, pdfa=pdfa, timings=front_timings, on_layout=lambda doc: seen.update(_marks(doc))
+    )
+    if front.pages != fronts["count"]:
+        raise PartFailed(f"the front has {front.pages} pages, counted {fronts['count']}")
     t3 = time.perf_counter()
-    front = seen["front"]
-    if front is None or frame.pages != front + len(blank_pages):
-        raise PartFailed(f"the frame has {frame.pages} pages for {len(blank_pages)} of the parts")
-    pdf = join(frame.pdf, front, parts)
+    pdf = join(front.pdf, seen, parts)
     t4, c4 = time.perf_counter(), time.process_time()
     timings.update(
         {
@@ -164,106 +173,137 @@ def render_split(context: dict, runs: list[list[dict]], *, pdfa: bool, timings: 
             "part_pages": [p.pages for p in parts],
             "part_max_rss_mib": [p.max_rss_kib / 1024 for p in parts],
             "frame": t3 - t2,
-            "frame_cpu": frame_timings["layout_cpu"] + frame_timings["write_pdf_cpu"],
+            "frame_cpu": front_timings["layout_cpu"] + front_timings["write_pdf_cpu"],
             "join": t4 - t3,
             # what the single pass reports under these names, for the benchmark's line
-            "layout": t2 - t1 + frame_timings["layout"],
-            "write_pdf": frame_timings["write_pdf"] + (t4 - t3),
+            "layout": t2 - t1 + front_timings["layout"],
+            "write_pdf": front_timings["write_pdf"] + (t4 - t3),
             "layout_cpu": (c2 - c0) + sum(p.cpu for p in parts),
             "write_pdf_cpu": c4 - c2,
         }
     )
-    return Rendered(pdf=pdf, pages=frame.pages, timings=timings)
+    return Rendered(pdf=pdf, pages=total, timings=timings)
+
+
+def _marks(document) -> dict:
+    """The front's bookmarks and where its contents entries are (CSS px)."""
+    bookmarks, entries = [], {}
+    for n, page in enumerate(document.pages):
+        bookmarks += [(n, level, label, x, y) for level, label, (x, y), _s in page.bookmarks]
+        for name, rect in page.anchors.items():
+            if name.startswith("toc-"):
+                entries[name[4:]] = (n, *rect)
+    return {"bookmarks": bookmarks, "entries": entries, "height": document.pages[0].height}
 
 
 # --- worker processes ---------------------------------------------------------------------
 
 
-def lay_out_parts(htmls: list[str], fonts: str, workers: int) -> list[Part]:
-    """Each HTML laid out and written in a process of its own, at most `workers` at once."""
+def lay_out_parts(htmls: list[str], fonts: str, meanwhile=lambda: 0) -> list[Part]:
+    """Each HTML laid out and written in a process of its own, all at once; `meanwhile()`
+    runs here while they paginate and returns the pages before the first part."""
     method = "fork" if threading.active_count() == 1 else "forkserver"
     ctx = get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload([__name__])
-    results: list[Part | None] = [None] * len(htmls)
-    pending = list(enumerate(htmls))
     running: dict = {}
     try:
-        while pending or running:
-            while pending and len(running) < max(1, workers):
-                index, html = pending.pop(0)
-                receive, send = ctx.Pipe(duplex=False)
-                process = ctx.Process(target=_part_process, args=(send, html, fonts))
-                process.start()
-                send.close()
-                running[receive] = (index, process)
-            ready = wait(list(running), timeout=PART_TIMEOUT)
-            if not ready:
-                raise PartFailed(f"a part took more than {PART_TIMEOUT} s")
-            for conn in ready:
-                index, process = running.pop(conn)
-                try:
-                    status, payload = conn.recv()
-                except EOFError:
-                    process.join()
-                    raise PartFailed(
-                        f"part {index + 1} of {len(htmls)}: its process stopped "
-                        f"(exit code {process.exitcode})"
-                    ) from None
-                finally:
-                    conn.close()
-                process.join()
-                if status != "ok":
-                    raise PartFailed(f"part {index + 1} of {len(htmls)}: {payload}")
-                results[index] = payload
+        for index, html in enumerate(htmls):
+            here, there = ctx.Pipe()
+            process = ctx.Process(target=_part_process, args=(there, html, fonts))
+            process.start()
+            there.close()
+            running[index] = (here, process)
+        first = meanwhile()
+        counts = [_receive(running, i, len(htmls), "paginated") for i in range(len(htmls))]
+        total = first + sum(counts)
+        for index, count in enumerate(counts):
+            running[index][0].send((first, total))
+            first += count
+        results = [_receive(running, i, len(htmls), "written") for i in range(len(htmls))]
+        for index in range(len(htmls)):
+            here, process = running.pop(index)
+            here.close()
+            process.join()
+        return results
     finally:
-        for conn, (_index, process) in running.items():
+        for here, process in running.values():
             process.kill()
             process.join()
-            conn.close()
-    return [r for r in results if r is not None]
+            here.close()
+
+
+def _receive(running: dict, index: int, count: int, expected: str):
+    here, process = running[index]
+    if not here.poll(PART_TIMEOUT):
+        raise PartFailed(f"part {index + 1} of {count} took more than {PART_TIMEOUT} s")
+    try:
+        status, payload = here.recv()
+    except EOFError:
+        process.join(5)
+        raise PartFailed(
+            f"part {index + 1} of {count}: its process stopped (exit code {process.exitcode})"
+        ) from None
+    if status != expected:
+        raise PartFailed(f"part {index + 1} of {count}: {payload}")
+    return payload
 
 
 def _part_process(conn, html: str, fonts: str) -> None:
+    def numbering(pages: int) -> tuple[int, int]:
+        conn.send(("paginated", pages))
+        return conn.recv()
+
     try:
-        conn.send(("ok", lay_out_part(html, fonts)))
+        conn.send(("written", lay_out_part(html, fonts, numbering)))
     except BaseException as exc:  # the parent reports it; the process ends either way
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
 
 
-def lay_out_part(html: str, fonts: str) -> Part:
-    """One part: laid out, written, its anchors and bookmarks kept (no app needed)."""
+def lay_out_part(html: str, fonts: str, numbering) -> Part:
+    """One part, laid out and written (no app needed). `numbering(pages)` is asked, once
+    the part is paginated, for the number of the page before its first and the total."""
     from pathlib import Path
 
+    import weasyprint.layout as layout
     from weasyprint import HTML
 
     from app.dossiers.render import LocalFilesOnly
 
     cpu = time.process_time()
-    with collector_paused():
-        document = HTML(string=html, url_fetcher=LocalFilesOnly([Path(fonts)])).render()
-        anchors, bookmarks, named = [], [], set()
-        for page in document.pages:
-            box = page._page_box
-            left, top = box.content_box_x(), box.content_box_y()
-            # An element over several pages is an anchor on each: the first one counts.
-            anchors.append(
-                [
-                    {"name": n, "x": _px(x - left), "y": _px(y - top)}
-                    for n, (x, y, _x2, _y2) in page.anchors.items()
-                    if n not in named
+    paginate, margins = layout.make_all_pages, layout.make_margin_boxes
+    known: dict = {}
+
+    def counting(*args):
+        pages = list(paginate(*args))
+        known["pages"] = len(pages)
+        return pages
+
+    def numbered(context, page, state):
+        if "first" not in known:
+            known["first"], known["total"] = numbering(known["pages"])
+        values = state[1]
+        values["page"] = [known["first"] + context.current_page]
+        values["pages"] = [known["total"]]
+        return margins(context, page, state)
+
+    layout.make_all_pages, layout.make_margin_boxes = counting, numbered
+    try:
+        with collector_paused():
+            document = HTML(string=html, url_fetcher=LocalFilesOnly([Path(fonts)])).render()
+            anchors: dict = {}
+            bookmarks = []
+            for n, page in enumerate(document.pages):
+                for name, rect in page.anchors.items():
+                    anchors.setdefault(name, (n, *rect))  # the first page of a long element
+                bookmarks += [
+                    (n, level, label, x, y) for level, label, (x, y), _s in page.bookmarks
                 ]
-            )
-            named.update(page.anchors)
-            bookmarks.append(
-                [
-                    {"level": level, "label": label, "x": _px(x - left), "y": _px(y - top)}
-                    for level, label, (x, y), _state in page.bookmarks
-                ]
-            )
-        pdf = document.write_pdf()
+            pdf = document.write_pdf()
+    finally:
+        layout.make_all_pages, layout.make_margin_boxes = paginate, margins
     pages = len(document.pages)
     del document
     gc.collect()
@@ -277,82 +317,58 @@ def lay_out_part(html: str, fonts: str) -> Part:
     )
 
 
-def _px(value: float) -> float:
-    """Kept inside the blank page's box (a marker below it would make a page of its own)."""
-    return round(min(max(value, 0.0), 880.0), 2)
-
-
 # --- joining ------------------------------------------------------------------------------
 
+PT = 0.75  # PDF points per CSS pixel
 
-def join(frame_pdf: bytes, front: int, parts: list[Part]) -> bytes:
-    """Each page of the parts laid under its blank page of the frame, in order."""
+
+def join(front_pdf: bytes, front: dict, parts: list[Part]) -> bytes:
+    """The front's pages, then every part's; the contents entries linked to their sections
+    and the outline built as WeasyPrint builds it, from every part's headings."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        DecodedStreamObject,
-        DictionaryObject,
-        NameObject,
-    )
+    from pypdf.annotations import Link
+    from pypdf.generic import Fit
 
-    frame = PdfReader(io.BytesIO(frame_pdf))
-    writer = PdfWriter(clone_from=frame)
-    writer.pdf_header = frame.pdf_header  # PDF/A-3b's 1.7
-    number = front
+    reader = PdfReader(io.BytesIO(front_pdf))
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header  # PDF/A-3b's 1.7
+    height = front["height"]
+    marks = list(front["bookmarks"])
+    targets: dict[str, tuple] = {}
+    first = len(writer.pages)
     for part in parts:
-        reader = PdfReader(io.BytesIO(part.pdf))
-        for page in reader.pages:
-            target = writer.pages[number]
-            name = NameObject(f"/YRDPart{number + 1}")
-            form = _as_form(page, writer)
-            resources = DictionaryObject(target["/Resources"].get_object())
-            xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()))
-            xobjects[name] = writer._add_object(form)
-            resources[NameObject("/XObject")] = xobjects
-            target[NameObject("/Resources")] = resources
-            under = DecodedStreamObject()
-            under.set_data(f"q {name} Do Q\n".encode())
-            contents = target["/Contents"]
-            own = contents.get_object()
-            stack = list(own) if isinstance(own, ArrayObject) else [contents]
-            target[NameObject("/Contents")] = ArrayObject([writer._add_object(under), *stack])
-            if "/Annots" in page:
-                annots = target.get("/Annots")
-                merged = ArrayObject(list(annots.get_object()) if annots else [])
-                merged += page["/Annots"].clone(writer)
-                target[NameObject("/Annots")] = merged
-            number += 1
+        for page in PdfReader(io.BytesIO(part.pdf)).pages:
+            writer.add_page(page)
+        marks += [(first + n, level, label, x, y) for n, level, label, x, y in part.bookmarks]
+        for name, (n, x1, y1, *_rest) in part.anchors.items():
+            targets.setdefault(name, (first + n, x1, y1))
+        first += part.pages
+    for key, (n, x1, y1, x2, y2) in front["entries"].items():
+        target = targets.get(f"s-{key}")
+        if target is None:
+            continue
+        page, x, y = target
+        writer.add_annotation(
+            n,
+            Link(
+                rect=(x1 * PT, (height - y2) * PT, x2 * PT, (height - y1) * PT),
+                target_page_index=page,
+                fit=Fit.xyz(left=x * PT, top=(height - y) * PT),
+            ),
+        )
+    if "/Outlines" in writer._root_object:
+        del writer._root_object["/Outlines"]
+    parents: list[tuple[int, object]] = []  # (level, outline item) of the open ancestors
+    for page, level, label, x, y in marks:
+        while parents and parents[-1][0] >= level:
+            parents.pop()
+        item = writer.add_outline_item(
+            title=label,
+            page_number=page,
+            parent=parents[-1][1] if parents else None,
+            fit=Fit.xyz(left=x * PT, top=(height - y) * PT),
+        )
+        parents.append((level, item))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def _as_form(page, writer):
-    """A page's drawing as a form XObject, its content stream kept as it is (compressed)."""
-    from pypdf.generic import (
-        ArrayObject,
-        DecodedStreamObject,
-        EncodedStreamObject,
-        FloatObject,
-        NameObject,
-    )
-
-    contents = page["/Contents"].get_object()
-    if isinstance(contents, ArrayObject):
-        form = DecodedStreamObject()
-        form.set_data(b"\n".join(c.get_object().get_data() for c in contents))
-    else:
-        form = EncodedStreamObject() if "/Filter" in contents else DecodedStreamObject()
-        form._data = contents._data
-        for key in ("/Filter", "/DecodeParms"):
-            if key in contents:
-                form[NameObject(key)] = contents[key].clone(writer)
-    box = page.mediabox
-    form[NameObject("/Type")] = NameObject("/XObject")
-    form[NameObject("/Subtype")] = NameObject("/Form")
-    corners = (box.left, box.bottom, box.right, box.top)
-    form[NameObject("/BBox")] = ArrayObject([FloatObject(c) for c in corners])
-    form[NameObject("/Resources")] = page["/Resources"].clone(writer)
-    if "/Group" in page:
-        form[NameObject("/Group")] = page["/Group"].clone(writer)
-    return form
