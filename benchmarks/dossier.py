@@ -352,7 +352,6 @@ def main() -> None:
             db.session.commit()
             store = time.perf_counter() - t_store
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            largest_worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(
                 f"run {run}: total {total:.2f}s = load {timings['load']:.2f}s + html "
                 f"{timings['html']:.2f}s + layout {timings['layout']:.2f}s + write_pdf "
@@ -376,9 +375,9 @@ def main() -> None:
                     f"{timings['join']:.2f}s"
                 )
             print(
-                f"       memory: this process peak RSS {peak:.0f} MiB, largest worker "
-                f"{largest_worker:.0f} MiB; all {memory.processes} processes at once at most "
-                f"{memory.rss_mib:.0f} MiB RSS, {memory.pss_mib:.0f} MiB PSS"
+                f"       memory: this process peak RSS {peak:.0f} MiB; all {memory.processes} "
+                f"processes at once at most {memory.rss_mib:.0f} MiB RSS, "
+                f"{memory.pss_mib:.0f} MiB PSS"
             )
             print(
                 f"       then storing (file, custody exports, audit) {store:.2f}s: "
