@@ -15,6 +15,10 @@ class Config:
     # thread of the web process, so the page returns at once and follows the job; "inline"
     # runs them in the request (the tests use it). Commands always run them inline.
     JOBS_WITHOUT_REDIS = "thread"
+    # Worker processes that lay out a long dossier in parts (app/dossiers/parts.py); unset:
+    # the CPUs the process may use; 1: every dossier in one pass.
+    DOSSIER_PROCESSES: int | None = None
+    DOSSIER_PART_MIN_WEIGHT: int | None = None  # the least weight of a part (parts.py)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -142,6 +146,8 @@ ENV_SETTINGS = {
     "BACKUP_KEEP": int,
     "BACKUP_ENCRYPT_TO": str,
     "BACKUP_PG_BIN": str,
+    "DOSSIER_PROCESSES": int,
+    "DOSSIER_PART_MIN_WEIGHT": int,
 }
 
 

@@ -2,7 +2,7 @@
 writing; print pages and peak memory, and the floor: WeasyPrint alone on the same HTML.
 
     .venv/bin/python -m benchmarks.dossier [--runs 2] [--out /tmp/dossier.pdf] [--pdfa]
-        [--database URL] [--evidence 500] [--interviews 50] [--history 100]
+        [--database URL] [--evidence 500] [--interviews 50] [--history 100] [--processes N]
 
 The case is real (registered through the services, walked to a decision) with 100 extra
 procedural-timeline rows and 500 evidence items added through the evidence services (files
@@ -204,18 +204,84 @@ def signing_floor(pdf: bytes) -> float:
 
 
 def capture_html() -> dict:
-    """Keeps the HTML the dossier service renders, so the floor lays out exactly that."""
+    """Keeps what the dossier service renders, so the floor lays out exactly that HTML (the
+    whole dossier as one document, also when the service lays it out in parts)."""
     import app.dossiers.services as services
 
     seen: dict = {}
-    render = services.render_html
+    render = services.render_dossier
 
-    def keeping(context):
-        seen["html"] = render(context)
-        return seen["html"]
+    def keeping(context, **kwargs):
+        seen["context"] = context
+        return render(context, **kwargs)
 
-    services.render_html = keeping
+    services.render_dossier = keeping
     return seen
+
+
+SAMPLER = """
+import sys, time
+parent, me = int(sys.argv[1]), str(__import__("os").getpid())
+def tree(pid):
+    out = [pid]
+    try:
+        for task in __import__("os").listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                for child in f.read().split():
+                    if child != me:
+                        out += tree(child)
+    except OSError:
+        pass
+    return out
+def kib(pid, path, key):
+    try:
+        with open(f"/proc/{pid}/{path}") as f:
+            for line in f:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+peak_rss = peak_pss = most = 0
+while True:
+    pids = tree(str(parent))
+    rss = sum(kib(p, "status", "VmRSS:") for p in pids)
+    pss = sum(kib(p, "smaps_rollup", "Pss:") for p in pids)
+    peak_rss, peak_pss, most = max(peak_rss, rss), max(peak_pss, pss), max(most, len(pids))
+    print(peak_rss, peak_pss, most, flush=True)
+    time.sleep(0.02)
+"""
+
+
+class MemorySampler:
+    """The sum of the resident memory of this process and its worker processes, sampled
+    every 20 ms by a separate process (a thread here would change how the dossier starts its
+    workers): RSS counts memory a forked worker shares with this process in both; PSS splits
+    it between them."""
+
+    def __enter__(self):
+        import subprocess
+        import sys
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SAMPLER, str(os.getpid())],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        lines = self.proc.communicate()[0].splitlines()
+        rss, pss, most = (int(v) for v in (lines[-1] if lines else "0 0 0").split())
+        self.rss_mib, self.pss_mib, self.processes = rss / 1024, pss / 1024, most
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds of this process and of its waited-for children (the dossier's workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -227,6 +293,9 @@ def main() -> None:
     parser.add_argument("--evidence", type=int, default=500)
     parser.add_argument("--interviews", type=int, default=50)
     parser.add_argument("--history", type=int, default=100, help="extra timeline rows")
+    parser.add_argument(
+        "--processes", type=int, default=None, help="DOSSIER_PROCESSES (1: one pass)"
+    )
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -237,7 +306,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="yrd-bench-"))
     database = args.database or f"sqlite:///{tmp / 'bench.sqlite'}"
     recreate_database(database)
-    app = create_app(bench_config(database, tmp))
+    config = bench_config(database, tmp)
+    if args.processes:
+        config["DOSSIER_PROCESSES"] = args.processes
+    app = create_app(config)
     with app.app_context(), app.test_request_context():
         upgrade()
         from app.demo.loader import ensure_agencies
@@ -263,12 +335,16 @@ def main() -> None:
         for run in range(1, args.runs + 1):
             db.session.expire_all()
             case, user = db.session.get(Case, case_id), db.session.get(User, user_id)
-            timings: dict[str, float] = {}
-            start, cpu_start = time.perf_counter(), time.process_time()
-            rendered, _id, _at = build_dossier(
-                case, user, DossierLevel.internal, pdfa=args.pdfa, timings=timings
-            )
-            total, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+            timings: dict = {}
+            own0, children0 = cpu_seconds()
+            start = time.perf_counter()
+            with MemorySampler() as memory:
+                rendered, _id, _at = build_dossier(
+                    case, user, DossierLevel.internal, pdfa=args.pdfa, timings=timings
+                )
+                total = time.perf_counter() - start
+                own1, children1 = cpu_seconds()
+            cpu, workers_cpu = own1 - own0, children1 - children0
             # What the job does next: store the PDF, record each evidence item's export in
             # its chain of custody and the audit log, commit.
             t_store = time.perf_counter()
@@ -284,8 +360,24 @@ def main() -> None:
             )
             # Other processes share the 2 cores: CPU seconds show what an idle machine takes.
             print(
-                f"       CPU {cpu:.2f}s (layout {timings['layout_cpu']:.2f}s, write_pdf "
+                f"       CPU {cpu + workers_cpu:.2f}s = this process {cpu:.2f}s + worker processes "
+                f"{workers_cpu:.2f}s (layout {timings['layout_cpu']:.2f}s, write_pdf "
                 f"{timings['write_pdf_cpu']:.2f}s), load average {os.getloadavg()[0]:.1f}"
+            )
+            if "part_pages" in timings:
+                print(
+                    f"       in {len(timings['part_pages'])} parts of "
+                    f"{'+'.join(str(n) for n in timings['part_pages'])} pages: html "
+                    f"{timings['html']:.2f}s, parts {timings['parts']:.2f}s (CPU "
+                    f"{timings['parts_cpu']:.2f}s, peak RSS "
+                    f"{'/'.join(f'{m:.0f}' for m in timings['part_max_rss_mib'])} MiB), frame "
+                    f"{timings['frame']:.2f}s (CPU {timings['frame_cpu']:.2f}s), join "
+                    f"{timings['join']:.2f}s"
+                )
+            print(
+                f"       memory: this process peak RSS {peak:.0f} MiB; all {memory.processes} "
+                f"processes at once at most {memory.rss_mib:.0f} MiB RSS, "
+                f"{memory.pss_mib:.0f} MiB PSS"
             )
             print(
                 f"       then storing (file, custody exports, audit) {store:.2f}s: "
@@ -297,10 +389,19 @@ def main() -> None:
                 f"(SHA-256 of the file and one ECDSA P-256 signature) "
                 f"{signing_floor(rendered.pdf) * 1000:.1f} ms"
             )
-            floor = weasyprint_floor(seen["html"])
+            from flask_babel import force_locale
+
+            from app.dossiers.render import render_html
+
+            with force_locale("zh"):
+                html = render_html(seen["context"])
+            cpu_floor = time.process_time()
+            floor = weasyprint_floor(html)
+            cpu_floor = time.process_time() - cpu_floor
             print(
                 f"       floor (WeasyPrint alone, same HTML) {floor:.2f}s: the dossier takes "
-                f"{total / floor:.2f}x the floor, {(total + store) / floor:.2f}x with storing"
+                f"{total / floor:.2f}x the floor, {(total + store) / floor:.2f}x with storing; "
+                f"floor CPU {cpu_floor:.2f}s"
             )
         if args.out:
             Path(args.out).write_bytes(rendered.pdf)

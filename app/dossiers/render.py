@@ -39,8 +39,33 @@ class Rendered:
     sections: list[dict] = field(default_factory=list)
 
 
+# Sections that start a new page (the first section always does).
+BREAK_BEFORE = ("timeline", "evidence", "findings")
+
+
+def whole_chunks(sections: list[dict]) -> list[dict]:
+    """Each section whole, as the single pass lays it out."""
+    return [
+        _chunk(s, n, s["data"], 0, first=True, breaks=n == 1 or s["key"] in BREAK_BEFORE)
+        for n, s in enumerate(sections, start=1)
+    ]
+
+
+def _chunk(section, number, data, start, *, first, breaks) -> dict:
+    return {
+        "s": section,
+        "number": number,
+        "data": data,
+        "start": start,
+        "first": first,
+        "breaks": breaks,
+    }
+
+
 def render_html(context: dict) -> str:
-    return render_template("dossiers/dossier.html", **context)
+    return render_template(
+        "dossiers/dossier.html", chunks=whole_chunks(context["sections"]), **context
+    )
 
 
 @contextmanager
@@ -56,11 +81,16 @@ def collector_paused():
             gc.enable()
 
 
-def html_to_pdf(html: str, *, pdfa: bool = False, timings: dict | None = None) -> Rendered:
+def html_to_pdf(
+    html: str, *, pdfa: bool = False, timings: dict | None = None, on_layout=None
+) -> Rendered:
+    """`on_layout(document)`, if given, sees WeasyPrint's laid-out document before writing."""
     timings = timings if timings is not None else {}
     with collector_paused():
         t0, c0 = time.perf_counter(), time.process_time()
         document = HTML(string=html, url_fetcher=LocalFilesOnly([font_dir()])).render()
+        if on_layout is not None:
+            on_layout(document)
         t1, c1 = time.perf_counter(), time.process_time()
         options = {"pdf_variant": "pdf/a-3b"} if pdfa else {}
         pdf = document.write_pdf(**options)

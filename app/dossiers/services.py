@@ -91,12 +91,9 @@ def build_dossier(
             on_loaded()
         from app.dossiers.fonts import font_css
 
-        html = render_html(
-            {"meta": meta, "sections": sections, "shared": ctx.shared, "font_css": font_css()}
-        )
-    t2 = time.perf_counter()
-    timings.update({"load": t1 - t0, "html": t2 - t1})
-    rendered = html_to_pdf(html, pdfa=pdfa, timings=timings)
+        context = {"meta": meta, "sections": sections, "shared": ctx.shared, "font_css": font_css()}
+        timings["load"] = t1 - t0
+        rendered = render_dossier(context, pdfa=pdfa, timings=timings)
     t3, c3 = time.perf_counter(), time.process_time()
     reason = f"案件卷宗 {case.reference} · 文档编号 {document_id}"
     rendered.pdf = sign_pdf(rendered.pdf, reason=reason)
@@ -104,6 +101,20 @@ def build_dossier(
     timings["sign_cpu"] = time.process_time() - c3
     rendered.sections = sections
     return rendered, document_id, generated_at
+
+
+def render_dossier(context: dict, *, pdfa: bool, timings: dict):
+    """One pass, or in parts laid out in parallel and joined (app.dossiers.parts) when the
+    dossier is long and more than one process is allowed (DOSSIER_PROCESSES)."""
+    from app.dossiers import parts
+
+    runs = parts.plan(context["sections"], parts.processes(), parts.min_part_weight())
+    if len(runs) > 1:
+        return parts.render_split(context, runs, pdfa=pdfa, timings=timings)
+    t0 = time.perf_counter()
+    html = render_html(context)
+    timings["html"] = time.perf_counter() - t0
+    return html_to_pdf(html, pdfa=pdfa, timings=timings)
 
 
 def store_dossier(case, user, level, rendered, document_id, *, pdfa=False, job_id=None) -> Dossier:
