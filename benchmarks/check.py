@@ -251,7 +251,13 @@ def run(app, args) -> None:
     with app.app_context():
         time_checks(client, token, numbers[:10])  # warm: imports, caches, the index's pages
         hashes = [matching_hash("resident_id", number) for number in numbers]
+        statements: list[str] = []
+        count = lambda *_args: statements.append("")  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        cpu = time.process_time()
         latencies, found = time_checks(client, token, numbers)
+        cpu = time.process_time() - cpu
+        sa.event.remove(db.engine, "before_cursor_execute", count)
         floor, floor_found = time_floor(hashes)
     print(
         f"integrity check over {args.records:,} records: p95 {ms(latencies, 95):.2f} ms, "
@@ -259,7 +265,9 @@ def run(app, args) -> None:
         f"{found} hits); floor (the bare SQL lookup by matching hash) p95 "
         f"{ms(floor, 95):.2f} ms, median {statistics.median(floor) * 1000:.2f} ms "
         f"({floor_found} hits); p95 {ms(latencies, 95) / max(ms(floor, 95), 1e-6):.1f}x the "
-        f"floor; load average {load_average()} on {os.cpu_count()} cores"
+        f"floor; load average {load_average()} on {os.cpu_count()} cores; "
+        f"{len(statements) / len(numbers):.1f} statements a check, CPU of this process "
+        f"{cpu / len(numbers) * 1000:.2f} ms a check"
     )
 
 

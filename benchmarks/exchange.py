@@ -104,6 +104,54 @@ def beside_floor(rate: float, floor: float, cpu: float | None = None, count: int
     return text + f"; load average {os.getloadavg()[0]:.1f}"
 
 
+class Counted:
+    """CPU and statements of a stretch of requests: this process's CPU, the statements the
+    app sent, and on a local PostgreSQL the CPU its backends for the database spent (read
+    from /proc: the server's share of the work, which the process's CPU leaves out)."""
+
+    def __init__(self, app):
+        self.app, self.statements = app, 0
+
+    def _count(self, *_args):
+        self.statements += 1
+
+    def __enter__(self):
+        with self.app.app_context():
+            self.engine = db.engine
+            self.database = self.engine.url.database
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        self.cpu, self.server = time.process_time(), database_cpu(self.database)
+        return self
+
+    def __exit__(self, *_exc):
+        self.cpu = time.process_time() - self.cpu
+        server = database_cpu(self.database)
+        self.server = None if server is None else server - self.server
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def text(self, envelopes: int, requests: int) -> str:
+        text = f"{self.statements / requests:.1f} statements a request"
+        if self.server is not None:
+            text += f", database CPU {self.server / envelopes * 1000:.3f} ms an envelope"
+        return text
+
+
+def database_cpu(database: str | None) -> float | None:
+    """Seconds of CPU the local PostgreSQL backends connected to `database` have used (None
+    when none can be read: another host, SQLite, no /proc)."""
+    total, found = 0, False
+    for stat in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = stat.read_bytes().replace(b"\0", b" ")
+            if not command.startswith(b"postgres: ") or f" {database} ".encode() not in command:
+                continue
+            fields = (stat.parent / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total, found = total + int(fields[11]) + int(fields[12]), True
+    return total / os.sysconf("SC_CLK_TCK") if found else None
+
+
 def client_floor(items: list[dict]) -> None:
     """What the benchmark's own client costs: the same envelopes posted one per request
     through Flask's test client to a bare Flask app whose view only parses the JSON and
@@ -128,19 +176,21 @@ def client_floor(items: list[dict]) -> None:
     )
 
 
-def bench_single(client, items: list[dict], floor: float) -> None:
+def bench_single(app, client, items: list[dict], floor: float) -> None:
     latencies = []
-    start, cpu = time.perf_counter(), time.process_time()
-    for envelope in items:
-        t0 = time.perf_counter()
-        response = client.post("/api/exchange/v1/envelopes", json=envelope)
-        latencies.append(time.perf_counter() - t0)
-        assert response.status_code == 200, response.data
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    start = time.perf_counter()
+    with Counted(app) as counted:
+        for envelope in items:
+            t0 = time.perf_counter()
+            response = client.post("/api/exchange/v1/envelopes", json=envelope)
+            latencies.append(time.perf_counter() - t0)
+            assert response.status_code == 200, response.data
+    elapsed = time.perf_counter() - start
     rate = len(items) / elapsed
     print(
         f"receive, one envelope per request: {rate:,.0f} envelopes/s, "
-        f"p95 {p95(latencies):.2f} ms per request; {beside_floor(rate, floor, cpu, len(items))}"
+        f"p95 {p95(latencies):.2f} ms per request; {counted.text(len(items), len(items))}; "
+        f"{beside_floor(rate, floor, counted.cpu, len(items))}"
     )
 
 
@@ -156,33 +206,36 @@ def bench_concurrent(app, items: list[dict], threads: int, floor: float) -> None
         assert response.status_code == 200, response.data
         return time.perf_counter() - t0
 
-    start, cpu = time.perf_counter(), time.process_time()
-    with ThreadPoolExecutor(threads) as pool:
+    start = time.perf_counter()
+    with Counted(app) as counted, ThreadPoolExecutor(threads) as pool:
         latencies = list(pool.map(send, items))
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    elapsed = time.perf_counter() - start
     rate = len(items) / elapsed
     print(
         f"receive, one envelope per request, {threads} concurrent senders: "
         f"{rate:,.0f} envelopes/s, p95 {p95(latencies):.2f} ms per request; "
-        f"{beside_floor(rate, floor, cpu, len(items))}"
+        f"{counted.text(len(items), len(items))}; "
+        f"{beside_floor(rate, floor, counted.cpu, len(items))}"
     )
 
 
-def bench_batch(client, items: list[dict], size: int, floor: float) -> None:
+def bench_batch(app, client, items: list[dict], size: int, floor: float) -> None:
     latencies = []
-    start, cpu = time.perf_counter(), time.process_time()
-    for i in range(0, len(items), size):
-        t0 = time.perf_counter()
-        response = client.post(
-            "/api/exchange/v1/envelopes/batch", json={"envelopes": items[i : i + size]}
-        )
-        latencies.append(time.perf_counter() - t0)
-        assert all("receipt" in r for r in response.json["results"])
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    start = time.perf_counter()
+    with Counted(app) as counted:
+        for i in range(0, len(items), size):
+            t0 = time.perf_counter()
+            response = client.post(
+                "/api/exchange/v1/envelopes/batch", json={"envelopes": items[i : i + size]}
+            )
+            latencies.append(time.perf_counter() - t0)
+            assert all("receipt" in r for r in response.json["results"])
+    elapsed = time.perf_counter() - start
     rate = len(items) / elapsed
     print(
         f"receive, batches of {size}: {rate:,.0f} envelopes/s, "
-        f"p95 {p95(latencies):.1f} ms per batch; {beside_floor(rate, floor, cpu, len(items))}"
+        f"p95 {p95(latencies):.1f} ms per batch; {counted.text(len(items), len(latencies))}; "
+        f"{beside_floor(rate, floor, counted.cpu, len(items))}"
     )
 
 
@@ -282,10 +335,10 @@ def run(app, args) -> None:
     public_key = key.public_key()
     client_floor(single)
     with app.app_context():
-        bench_single(client, single, verify_floor(public_key, single))
+        bench_single(app, client, single, verify_floor(public_key, single))
     bench_concurrent(app, concurrent, 8, verify_floor(public_key, concurrent))
     with app.app_context():
-        bench_batch(client, batch, 250, verify_floor(public_key, batch))
+        bench_batch(app, client, batch, 250, verify_floor(public_key, batch))
     with app.app_context():
         numbers = seed_records(args.records, peer_id)
         db.session.execute(sa.text("ANALYZE"))

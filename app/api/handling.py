@@ -52,7 +52,10 @@ def authenticate() -> None:
             _("Authentication required"),
             _("Send a valid API token as “Authorization: Bearer yrd_…”."),
         )
-    db.session.commit()  # keeps the token's last-used time
+    if db.session.dirty:
+        # Keeps the token's last-used time (written at most once a minute); committing
+        # otherwise would only expire the user, whom the view then reads again.
+        db.session.commit()
     g._login_user = user  # Flask-Login's current_user, without a session cookie
     g.api_user = user
     return None

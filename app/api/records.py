@@ -87,12 +87,12 @@ def integrity_check_api():
 
     q = parse_query(IntegrityCheckQuery)
     records = integrity_check(current(), q.name, q.id_type, q.id_number)
+    # Read before the commit that keeps the audit row: committing expires what was loaded,
+    # and serialising afterwards would read every record, version and recognition again.
+    answer = {
+        "matches": len(records),
+        "active": sum(1 for r in records if r.status.value == "active"),
+        "records": [record_json(r) for r in records],
+    }
     db.session.commit()
-    return respond(
-        IntegrityCheckResult,
-        {
-            "matches": len(records),
-            "active": sum(1 for r in records if r.status.value == "active"),
-            "records": [record_json(r) for r in records],
-        },
-    )
+    return respond(IntegrityCheckResult, answer)

@@ -10,6 +10,7 @@ import secrets
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import (
     Agency,
@@ -280,7 +281,16 @@ def revoke_user_tokens(user: User, actor: User | None, reason: str) -> int:
 def user_for_token(token: str) -> User | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    # The user's roles come in the same statement: every API request reads them.
+    row = (
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == _token_hash(token))
+            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+        )
+        .unique()
+        .first()
+    )
     now = dt.datetime.now(dt.UTC)
     if row is None or row.status(now) != "active" or not row.user.active:
         return None

@@ -136,7 +136,12 @@ def forget_loaded_keys() -> None:
 
 def identity() -> tuple[str, Ed25519PrivateKey, str]:
     """(node id, private key, public key text) of this node."""
-    return _load(str(key_dir()))
+    # The folder as text, without building a Path: every sealed envelope (each receipt of a
+    # batch) asks for the identity.
+    configured = current_app.config.get("EXCHANGE_KEY_DIR")
+    return _load(
+        str(configured) if configured else os.path.join(current_app.instance_path, "exchange")
+    )
 
 
 def node_id() -> str:

@@ -181,3 +181,42 @@ def test_peer_admin_page_access(db, make_user, login, client):
     assert bad.status_code == 422  # refused: the form again, with the API's status
     assert 'data-testid="peers"' not in bad.get_data(as_text=True)  # nothing registered
     assert 'value="x"' in bad.get_data(as_text=True)  # what was typed is kept
+
+
+def test_an_integrity_check_reads_nothing_again_after_committing_its_audit_row(
+    db, published, make_user, client
+):
+    """The token with its user and roles, the records in force, their versions and
+    recognitions when there are any, then the audit row (the chain's lock on PostgreSQL, its
+    head, the row): what the answer shows is read before the commit, never again after it."""
+    from sqlalchemy import event
+
+    published()
+    token = create_token(make_user("AH", roles=("officer",)), "grants")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    client.get(f"/api/v1/integrity-check?name=x&id_number={ID_NUMBER}", headers=headers)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    def check(number: str) -> int:
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get(
+                f"/api/v1/integrity-check?name=x&id_number={number}", headers=headers
+            )
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert response.status_code == 200, response.data
+        return response.json["matches"]
+
+    lock = 1 if db.engine.dialect.name == "postgresql" else 0
+    assert check("110101199003070011") == 0
+    assert len(statements) == 4 + lock, " | ".join(s[:50] for s in statements)
+    assert check(ID_NUMBER) == 1
+    assert len(statements) == 6 + lock, " | ".join(s[:50] for s in statements)
+    assert statements[-1].lstrip().upper().startswith("INSERT INTO AUDIT_ENTRIES")

@@ -1,0 +1,55 @@
+"""What receiving costs the database, pinned: the statements of one envelope per request
+and of a batch, whatever its size (the receive benchmark prints the same counts)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from tests.exchange.test_api import envelope, node, peer  # noqa: F401  (fixtures)
+
+# One new envelope: the peer (taking the record's lock on PostgreSQL in the same statement),
+# the stored versions, the record with its version (one statement on PostgreSQL, two on
+# SQLite) and the supervisors to tell.
+ONE_ENVELOPE = {"postgresql": 4, "sqlite": 5}
+# A batch: the record locks (PostgreSQL), the stored versions, the peer, the new records,
+# their versions and the supervisors, each once whatever the number of envelopes.
+BATCH = {"postgresql": 6, "sqlite": 5}
+
+
+@contextmanager
+def counted(db):
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        # the test's own transaction is a savepoint in which each request commits
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_one_new_envelope_costs_its_pinned_number_of_statements(client, db, peer):  # noqa: F811
+    with counted(db) as statements:
+        response = client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-pin", 1))
+    assert response.status_code == 200, response.data
+    assert response.json["receipt"]["payload"]["result"] == "stored"
+    expected = ONE_ENVELOPE[db.engine.dialect.name]
+    assert len(statements) == expected, " | ".join(s[:60] for s in statements)
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(client, db, peer):  # noqa: F811
+    counts = []
+    for size in (2, 5, 20):
+        items = [envelope(peer, f"rec-pin-{size}-{i}", 1) for i in range(size)]
+        with counted(db) as statements:
+            response = client.post("/api/exchange/v1/envelopes/batch", json={"envelopes": items})
+        results = [r["receipt"]["payload"]["result"] for r in response.json["results"]]
+        assert results == ["stored"] * size
+        counts.append(len(statements))
+    assert counts == [BATCH[db.engine.dialect.name]] * 3, counts
