@@ -135,3 +135,15 @@ Index(
     IntegrityRecord.agency_id,
     IntegrityRecord.deciding_agency,
 )
+# An institution profile's records: the local records of the cases concerning it, by case
+# and read from the index alone; without it the profile walked every record by case id,
+# the received ones (no case) included.
+Index(
+    "ix_integrity_records_local_case",
+    IntegrityRecord.case_id,
+    IntegrityRecord.status,
+    IntegrityRecord.agency_id,
+    IntegrityRecord.term_end,
+    postgresql_where=IntegrityRecord.is_local.is_(True),
+    sqlite_where=IntegrityRecord.is_local.is_(True),
+)

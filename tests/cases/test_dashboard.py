@@ -1,3 +1,5 @@
+import datetime as dt
+
 from app.cases.models import CaseState
 from app.core.calendar import add_working_days, today
 
@@ -121,3 +123,33 @@ def test_my_cases_come_soonest_due_first_and_undated_last_across_agency_and_join
     listed = my_cases(officer, limit=4)
     assert listed == [own[2], shared, own[1], min(own[0], own[3], key=lambda c: c.id)]
     assert [c.id for c in my_cases(officer)] == [c.id for c in listed] + [max(own[0].id, own[3].id)]
+
+
+def test_the_dashboard_counts_stop_at_their_cap(
+    db, make_case, make_user, login, client, monkeypatch
+):
+    """Each count (a state, overdue, due soon) reads at most the cap's rows and stops there
+    (shown as "99+" past 99, like the queue's badge): counted in full, they read every case
+    of the agency on every dashboard."""
+    import app.cases.queries as queries
+
+    supervisor = make_user("SH", roles=("supervisor",), locale="en")
+    for _ in range(3):
+        case = make_case(agency="SH", state=CaseState.preliminary_review)
+        case.due_date = today() - dt.timedelta(days=3)
+    make_case(agency="SH", state=CaseState.received)
+    db.session.commit()
+    exact = queries.dashboard_counts(supervisor)
+    assert exact["by_state"][CaseState.preliminary_review] == 3
+    assert exact["overdue"] == 3
+    monkeypatch.setattr(queries, "DASHBOARD_COUNT_CAP", 2)
+    capped = queries.dashboard_counts(supervisor)
+    assert capped["by_state"][CaseState.preliminary_review] == 2
+    assert capped["by_state"][CaseState.received] == 1
+    assert capped["overdue"] == 2
+    login(supervisor)
+    page = client.get("/").get_data(as_text=True)
+    overdue = page.split('data-testid="overdue-count"', 1)[1].split("</a>", 1)[0]
+    assert overdue.endswith(">2")
+    state = page.split('data-testid="state-preliminary_review"', 1)[1].split("</a>", 1)[0]
+    assert state.endswith(">2</span>")
