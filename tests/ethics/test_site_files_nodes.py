@@ -264,9 +264,7 @@ def _a_refuses_what_it_did_not_send(a: Node, b: Node, uid: str, listed: str, oth
     from cryptography.hazmat.primitives import serialization
 
     public = b64(
-        key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
+        key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     )
     with a.app.app_context():
         add_peer("node-c", "http://127.0.0.1:9", public)
