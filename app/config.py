@@ -92,6 +92,8 @@ class Config:
     # Integrity-record exchange: this node's id and where its key pair lives.
     EXCHANGE_NODE_ID: str | None = None
     EXCHANGE_KEY_DIR: str | None = None  # defaults to instance/exchange
+    # The largest file a peer's signed envelope may name for this node to fetch (bytes).
+    EXCHANGE_FILE_MAX_SIZE = 200 * 1024 * 1024
     # Signs audit checkpoints until the node has an exchange key (app/core/checkpoints.py).
     AUDIT_CHECKPOINT_KEY: str | None = None  # defaults to instance/audit_checkpoint_key.pem
     PER_PAGE = 25
@@ -134,6 +136,7 @@ ENV_SETTINGS = {
     "DOCUMENT_PROOF_MAX_SIZE": int,
     "EXCHANGE_NODE_ID": str,
     "EXCHANGE_KEY_DIR": str,
+    "EXCHANGE_FILE_MAX_SIZE": int,
     "AUDIT_CHECKPOINT_KEY": str,
     "MAIL_HOST": str,
     "MAIL_PORT": int,

@@ -86,6 +86,9 @@ def _collaborative_review() -> None:
 
     site_handoffs.register()
     site_exchange.register()
+    from app.ethics import site_files
+
+    site_files.register()
     from app.ethics import approval_exchange
 
     approval_exchange.register()

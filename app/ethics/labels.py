@@ -84,6 +84,10 @@ AUDIT = {
     "ethics.rereview.declare": _l("Re-review expert declared"),
     "ethics.rereview.vote": _l("Re-review expert voted"),
     "ethics.rereview.close": _l("Expert re-review answered"),
+    "ethics.site.file_served": _l("Lead's file served to a site's node"),
+    "ethics.site.file_arrived": _l("Lead's file arrived at the site, verified"),
+    "ethics.site.file_failed": _l("Lead's file not received by the site"),
+    "ethics.site.file_download": _l("Lead's file downloaded at the site"),
 }
 OBJECTS = {
     "Unit": _l("Research unit"),

@@ -13,7 +13,7 @@ from app.api import bp
 from app.api.handling import BAD_BODY, current, parse_body, respond
 from app.api.schemas import Request, Short, Text
 from app.api.spec import operation
-from app.ethics import sites
+from app.ethics import site_files, sites
 from app.ethics.api import NOT_VISIBLE, _load
 from app.ethics.site_models import Site
 from app.extensions import db
@@ -43,6 +43,20 @@ class UpdateOut(BaseModel):
     acknowledged_by: str | None
 
 
+class SiteFileOut(BaseModel):
+    role: Literal["letter", "document"]
+    item: str | None
+    name: str
+    sha256: str
+    size: int | None
+    state: Literal["arriving", "arrived", "failed"] = Field(
+        description="Fetched from the lead's node and verified against its signed notice "
+        "(arrived), not yet (arriving), or the last fetch failed and is tried again (failed)"
+    )
+    arrived_at: str | None
+    error: str | None = Field(description="Why the last fetch failed")
+
+
 class SiteOut(BaseModel):
     id: int
     activity: str
@@ -59,6 +73,11 @@ class SiteOut(BaseModel):
     confirmed_at: str | None
     updates: list[UpdateOut]
     lead_copy: dict[str, Any] | None = Field(description="The lead's application, to its site only")
+    lead_files: list[SiteFileOut] | None = Field(
+        None,
+        description="A site of a lead on another deployment, to its office: the decision "
+        "letter and approved documents the lead's notice listed, and whether each arrived",
+    )
 
 
 class SiteList(BaseModel):
@@ -117,6 +136,7 @@ def site_out(site: Site) -> dict:
             for u in site.updates
         ],
         "lead_copy": copy if own_site else None,
+        "lead_files": site_files.files_out(site) if own_site else None,
     }
 
 

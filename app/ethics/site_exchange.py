@@ -3,9 +3,11 @@
 
 - `ethics_site_notice` (lead → site): `record_id` is the activity's uid, `version` the
   update's sequence number for that site (1 is the decision to confirm, which carries the
-  application's copy: items, decision, letter number, approved documents by name and
-  SHA-256). Refused: a committee not known here (`unknown_committee`), an update for an
-  activity not known here (`unknown_activity`), another node's activity (`not_origin`).
+  application's copy: items, decision, letter number and SHA-256, approved documents by
+  name, SHA-256 and size; the site's node fetches the files themselves from the lead's,
+  `app.ethics.site_files`). Refused: a committee not known here (`unknown_committee`), an
+  update for an activity not known here (`unknown_activity`), another node's activity
+  (`not_origin`).
 - `ethics_site_reply` (site → lead): the confirmation (version 1) or an acknowledgement.
   Refused: an activity or site not led here (`unknown_activity`), a second, different
   confirmation (`already_confirmed`), an update not sent (`unknown_update`)."""
@@ -41,6 +43,7 @@ class DocumentShape(BaseModel):
     item: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=255)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int | None = Field(default=None, ge=0, le=2**62)
 
 
 class CopyShape(BaseModel):
@@ -58,6 +61,7 @@ class CopyShape(BaseModel):
     decided_at: str = Field(min_length=20, max_length=40)
     letter_number: str | None = Field(default=None, max_length=60)
     letter_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    letter_size: int | None = Field(default=None, ge=0, le=2**62)
     items: dict[str, str] = Field(default_factory=dict, max_length=40)
     documents: list[DocumentShape] = Field(default_factory=list, max_length=100)
 
@@ -134,12 +138,22 @@ def _copy(application: Application) -> dict:
         "decided_at": _iso(application.decided_at),
         "letter_number": letter.number if letter else None,
         "letter_sha256": letter.sha256 if letter else None,
+        "letter_size": _letter_size(letter),
         "items": {k: str(v)[:ITEM_LIMIT] for k, v in content.items() if isinstance(v, str) and v},
         "documents": [
-            {"item": a.item, "name": a.original_name, "sha256": a.blob_sha256}
+            {"item": a.item, "name": a.original_name, "sha256": a.blob_sha256, "size": a.blob.size}
             for a in services.current_attachments(application)
         ],
     }
+
+
+def _letter_size(letter) -> int | None:
+    from app.ethics.letters import letter_path
+
+    if letter is None or not letter.sha256 or not letter.path:
+        return None
+    path = letter_path(letter)
+    return path.stat().st_size if path.is_file() else None
 
 
 def send_notice(site: Site, update: SiteUpdate, application: Application) -> int:
@@ -230,6 +244,9 @@ def store_notice(shape, peer, envelope: dict, sha: str) -> str:
             copy=payload.activity.model_dump(),
         )
         db.session.add(site)
+        from app.ethics.site_files import list_files
+
+        list_files(site, payload.activity)
     if payload.confirm_by is not None and payload.type == "decision":
         site.confirm_by = payload.confirm_by
     if payload.type in ("suspend", "terminate"):

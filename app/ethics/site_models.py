@@ -90,6 +90,10 @@ class Site(db.Model):
     updates: Mapped[list[SiteUpdate]] = relationship(
         back_populates="site", order_by="SiteUpdate.seq", lazy="selectin"
     )
+    # On a site's node: the files the lead's notice listed, and whether they arrived.
+    files: Mapped[list[SiteFile]] = relationship(
+        back_populates="site", order_by="SiteFile.position"
+    )
 
     @property
     def is_remote(self) -> bool:
@@ -116,3 +120,38 @@ class SiteUpdate(db.Model):
     reply_outbox_id: Mapped[int | None] = mapped_column(BigId)
 
     site: Mapped[Site] = relationship(back_populates="updates")
+
+
+class FileState(enum.StrEnum):
+    arriving = "arriving"  # listed by the lead's signed notice, not fetched yet
+    arrived = "arrived"  # fetched, its SHA-256 and size as the notice said, in the store
+    failed = "failed"  # the last fetch failed; tried again with the exchange's backoff
+
+
+class SiteFile(db.Model):
+    """On a site's node, one file the lead's signed decision notice listed (an approved
+    document or the decision letter) and where its fetch from the lead's node stands
+    (`app.ethics.site_files`). Once arrived, its content is the blob of that SHA-256."""
+
+    __tablename__ = "ethics_site_files"
+    __table_args__ = (
+        UniqueConstraint("site_id", "position", name="uq_ethics_site_file"),
+        Index("ix_ethics_site_files_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("ethics_sites.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # the notice's order; the letter is 0
+    role: Mapped[str] = mapped_column(String(16))  # "letter" or "document"
+    item: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigId)  # None from a lead that did not say
+    state: Mapped[FileState] = mapped_column(str_enum(FileState, 16))
+    mime_type: Mapped[str | None] = mapped_column(String(120))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    arrived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    site: Mapped[Site] = relationship(back_populates="files")

@@ -3,14 +3,14 @@ the lead's decision, the updates and the answers), and the site office's queue."
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.core.calendar import today
 from app.core.pages import run_step
-from app.ethics import bp, site_review, sites
+from app.ethics import bp, site_files, site_review, sites
 from app.ethics import permissions as perm
 from app.ethics.models import Unit
 from app.ethics.site_models import Site
@@ -41,6 +41,8 @@ def _site_page(site: Site):
         kinds=sites.UPDATE_LABELS,
         answers=sites.ANSWERS,
         simplified=site_review.page_data(site, current_user),
+        may_download=site_files.may_read(current_user, site),
+        file_states=site_files.STATE_LABELS,
     )
 
 
@@ -63,6 +65,30 @@ def site_queue():
 @login_required
 def site(site_id: int):
     return _site_page(load_site(site_id))
+
+
+@bp.route("/sites/<int:site_id>/files/<int:file_id>")
+@login_required
+def site_file(site_id: int, file_id: int):
+    """A file of the lead's on a site's node: its office and its named members who
+    declared no conflict download it, as a local site's read the lead's application."""
+    from app.evidence import storage
+
+    site = load_site(site_id)
+    if not site_files.may_read(current_user, site):
+        abort(403)
+    row = site_files.file_of(site, file_id)
+    if row is None:
+        abort(404)
+    site_files.audit_download(current_user, row)
+    db.session.commit()
+    mime_type = row.mime_type or "application/octet-stream"
+    return send_file(
+        storage.blob_path(row.sha256),
+        mimetype=mime_type,
+        as_attachment=True,
+        download_name=storage.download_name(row.name, mime_type),
+    )
 
 
 @bp.route("/sites/<int:site_id>/confirm", methods=["POST"])

@@ -61,3 +61,11 @@ def send_site_reminders() -> dict:
     result = remind_unconfirmed()
     db.session.commit()
     return result
+
+
+def fetch_site_files() -> dict:
+    """Every minute (app.jobs.schedule): the lead's files listed for sites here whose fetch
+    is due, from the lead's node (`app.ethics.site_files`)."""
+    from app.ethics.site_files import fetch_due
+
+    return fetch_due()

@@ -12,7 +12,7 @@ bp = Blueprint("exchange", __name__)
 def init_app(app: Flask) -> None:
     from app.core.extension_points import register_nav
     from app.core.node import check_key_files
-    from app.exchange import api, cli, models, services, views  # noqa: F401  (routes register on import)
+    from app.exchange import api, cli, files, models, services, views  # noqa: F401  (routes register on import)
     from app.exchange import labels as exchange_labels
     from app.exchange.services import can_manage_peers
     from app.extensions import csrf

@@ -262,6 +262,53 @@ def document() -> dict:
                     },
                 }
             },
+            "/api/exchange/v1/files/{source}/{key}/{sha256}": {
+                "get": {
+                    "operationId": "getFile",
+                    "summary": "A file a signed envelope of this node listed for the caller",
+                    "description": (
+                        "Signed as the catch-up is (X-YRD-Signature over the method, path, "
+                        "node and timestamp; each signature answered once). `source` is the "
+                        "registered guest's (e.g. ethics_site), `key` the envelopes' "
+                        "record_id. Answered only to the peer the listing envelope was sent "
+                        "to, only for a file it listed (else 404 unknown_file, whatever is "
+                        "missing); streamed as application/octet-stream. The caller checks "
+                        "the SHA-256 and size against the envelope before keeping it."
+                    ),
+                    "parameters": [
+                        {
+                            "name": "source",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 40},
+                        },
+                        {
+                            "name": "key",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"},
+                        },
+                        {
+                            "name": "sha256",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        },
+                        *SIGNED_HEADERS,
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The file's bytes",
+                            "content": {
+                                "application/octet-stream": {
+                                    "schema": {"type": "string", "format": "binary"}
+                                }
+                            },
+                        },
+                        **_problems(401, 403, 404, 503),
+                    },
+                }
+            },
             "/.well-known/yrd-node": {
                 "get": {
                     "operationId": "describeNode",

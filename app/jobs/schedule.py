@@ -70,4 +70,5 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("exchange-retry-outbox", "app.exchange.tasks.retry_outbox", "*/5 * * * *"),
     Periodic("ethics-decision-reminders", "app.ethics.tasks.send_decision_reminders", "0 * * * *"),
     Periodic("ethics-site-reminders", "app.ethics.tasks.send_site_reminders", "20 8 * * *"),
+    Periodic("ethics-site-files", "app.ethics.tasks.fetch_site_files", "* * * * *"),
 )

@@ -248,6 +248,19 @@ MATRIX = {
             ("eth_office", 200),
         ],
     ),
+    "ethics.site_file": (
+        # A lead's file on a site's node: a local site has none (it reads the application).
+        "GET",
+        lambda w: f"/ethics/sites/{w['eth_site'].id}/files/1",
+        None,
+        [
+            (ANON, "login"),
+            ("js_supervisor", 404),
+            ("eth_other_applicant", 404),
+            ("eth_office", 403),
+            ("eth_site_office", 403),
+        ],
+    ),
     "ethics.site_confirm": (
         "POST",
         lambda w: f"/ethics/sites/{w['eth_site'].id}/confirm",
