@@ -1,7 +1,7 @@
 """the files a lead's signed notice lists for a site on another deployment, and their fetch
 
 Revision ID: 0029_ethfiles_site_files
-Revises: 0028_ethics_entrustment_scope
+Revises: 0029_scale1m_statistics_indexes
 Create Date: 2026-12-07 02:50:00
 
 On a site's node, one row per approved document and decision letter the lead's decision
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029_ethfiles_site_files"
-down_revision = "0028_ethics_entrustment_scope"
+down_revision = "0029_scale1m_statistics_indexes"
 branch_labels = None
 depends_on = None
 
