@@ -171,9 +171,9 @@ class _Demo:
         for n, (category, gender) in enumerate(SEATS, start=1):
             consultant = n == len(SEATS)
             username = f"{prefix}-consultant" if consultant else f"{prefix}-m{n}"
-            person = self.expert(
-                code, username, f"{MEMBER_NAMES[n - 1]}委员", institution, category, gender
-            )
+            # The member from outside the unit says so (the registry files inside/outside).
+            of = "社区居民代表" if category is Category.outside else institution
+            person = self.expert(code, username, f"{MEMBER_NAMES[n - 1]}委员", of, category, gender)
             role = (
                 SeatRole.consultant
                 if consultant

@@ -110,9 +110,9 @@ def _registered(office: User, supervisor: User, unit: Unit, report: bool) -> Non
     last_year = today().year - 1
     # The demo's committees are made today; their set-up is the registry's history.
     unit.panel.created_at = dt.datetime(last_year, 1, 20, 10, tzinfo=CST)
-    with as_of(dt.date(last_year, 2, 20)):
+    with as_of(dt.date(last_year, 2, 12)):
         row = _file(office, unit)
-    with as_of(dt.date(last_year, 2, 27)):
+    with as_of(dt.date(last_year, 2, 19)):
         reg.answer_registration(supervisor, row, True, None)
     if not report:
         return
