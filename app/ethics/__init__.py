@@ -81,6 +81,7 @@ def _collaborative_review() -> None:
         site_exchange,
         site_handoffs,
         site_models,
+        site_review_api,
         site_views,
     )
 

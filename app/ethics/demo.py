@@ -100,6 +100,15 @@ EXTRA_LOGINS = [
     ),
     ("zj-firm-applicant", "a firm that entrusts the centre"),
     ("sh-rr-1 … sh-rr-3, js-rr-1, js-rr-2", "expert re-review panel"),
+    (
+        "sh-eth-office, js-eth-office, zj-eth-office, ah-eth-office, zj-centre-office",
+        "also their committees' registry filings and annual reports; zj-supervisor has the"
+        " centre's filing to accept",
+    ),
+    (
+        "js-eth-m1, js-eth-m2, zj-eth-m1, zj-eth-m2",
+        "named to confirm the multi-site activity for their committees (js-eth-m2 has yet to)",
+    ),
 ]
 
 
@@ -118,8 +127,10 @@ class _Demo:
         self.agencies = agencies
         self.users = users
         self.password_hash = hash_password(DEMO_PASSWORD)
-        self.start = today() - dt.timedelta(days=365)
-        self.end = today() + dt.timedelta(days=3 * 365)
+        # Terms of four years, begun the year before last: the registry demo files the
+        # committees early last year (`app.ethics.demo_registry`).
+        self.start = dt.date(today().year - 2, 1, 1)
+        self.end = dt.date(today().year + 1, 12, 31)
 
     def admin(self, code: str) -> User:
         return self.users[f"{code.lower()}-admin"]
@@ -160,9 +171,9 @@ class _Demo:
         for n, (category, gender) in enumerate(SEATS, start=1):
             consultant = n == len(SEATS)
             username = f"{prefix}-consultant" if consultant else f"{prefix}-m{n}"
-            person = self.expert(
-                code, username, f"{MEMBER_NAMES[n - 1]}委员", institution, category, gender
-            )
+            # The member from outside the unit says so (the registry files inside/outside).
+            of = "社区居民代表" if category is Category.outside else institution
+            person = self.expert(code, username, f"{MEMBER_NAMES[n - 1]}委员", of, category, gender)
             role = (
                 SeatRole.consultant
                 if consultant

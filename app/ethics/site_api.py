@@ -23,8 +23,9 @@ SITE_ERRORS = {
     **BAD_BODY,
     **SITE_NOT_VISIBLE,
     403: "Your committee is not a site of this activity (`not_a_site`)",
-    409: "Answered or acknowledged already (`already_confirmed`, `acknowledged`), or the "
-    "lead has not decided (`not_decided`)",
+    409: "Answered or acknowledged already (`already_confirmed`, `acknowledged`), the "
+    "lead has not decided (`not_decided`), or the named members are answering "
+    "(`simplified_open`)",
 }
 LEAD_ERRORS = {
     **BAD_BODY,

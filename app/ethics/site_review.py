@@ -206,9 +206,26 @@ def _settle(actor: User, site: Site) -> None:
     sites.confirm(actor, site, agreed, "\n".join(texts) or None, f"{names} ({committee})")
 
 
+def member_rows(site: Site) -> list[dict]:
+    """Each named member as the site's committee sees them: declared, recused, the answer
+    and its text (the conflict's note stays with the member)."""
+    return [
+        {
+            "id": m.id,
+            "name": m.seat.expert.name,
+            "declared": m.declared_at is not None,
+            "recused": m.recused,
+            "answer": answer_of(m),
+            "text": m.opinion if m.voted_at is not None else None,
+        }
+        for m in members_of(site)
+    ]
+
+
 def page_data(site: Site, user: User) -> dict:
-    """What the site page shows of the procedure, to the site's committee only: its office
-    and the named members."""
+    """What the procedure shows, to the site's committee only: its office and the named
+    members (the page and the API both show this and nothing else). Anyone else who sees
+    the site (the lead's office and applicant) gets `committee` False."""
     me = member_of(site, user)
     office = sites.is_site_office(user, site)
     if not (office or me):
@@ -218,12 +235,12 @@ def page_data(site: Site, user: User) -> dict:
         seats = [
             s for s in reviewing.seats_in_term(site.panel) if s.role is not SeatRole.consultant
         ]
-    rows = [(m, answer_of(m)) for m in members_of(site)]
     return {
         "committee": True,
+        "office": office,
         "me": me,
-        "may_read": office or (me is not None and me.declared_at and not me.recused),
-        "members": rows,
+        "may_read": bool(office or (me is not None and me.declared_at and not me.recused)),
+        "members": member_rows(site),
         "state": state(site),
         "seats": seats,
         "wanted": policy.value(site.panel.agency_id, "simplified_members")
@@ -231,3 +248,14 @@ def page_data(site: Site, user: User) -> dict:
         else None,
         "answer_labels": ANSWER_LABELS,
     }
+
+
+def procedure_of(site: Site, user: User) -> dict:
+    """`page_data` for one who must be of the site's committee (the API's reading)."""
+    data = page_data(site, user)
+    if not data["committee"]:
+        raise NotAllowed(
+            _l("Only the site committee's office and its named members see the procedure."),
+            code="not_a_site",
+        )
+    return data

@@ -64,3 +64,35 @@ def build_sites_world(make_user, **people):
     )
     world.multi = make_multi_site(world)
     return world
+
+
+def build_simplified_world(make_user):
+    """The sites world with three voting members on the site's committee, the JS unit added
+    as a site and the lead's approval sent to it: ready for the simplified procedure."""
+    from app.committees.models import Category, SeatRole
+    from app.ethics import sites
+    from tests.ethics.conftest import _seat
+
+    w = build_sites_world(make_user)
+    w.site_members = [
+        _seat(
+            w.site.admin,
+            make_user,
+            w.site.panel,
+            f"苏州委员{i}",
+            "苏州大学",
+            ("female", "male")[i % 2],
+            (Category.peer, Category.ethics, Category.outside)[i],
+            SeatRole.member,
+            agency="JS",
+        )
+        for i in range(3)
+    ]
+    w.site_row = sites.add_local_site(w.office, w.multi, w.site.unit.id)
+    approve(w, w.multi)
+    return w
+
+
+def seat_ids(w, users):
+    by_user = {s.expert.user_id: s.id for s in w.site.panel.seats}
+    return [by_user[u.id] for u in users]

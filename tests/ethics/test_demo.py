@@ -106,7 +106,14 @@ def test_the_demo_shows_every_state_once(app, db):
         db.session.scalar(select(func.count()).select_from(Expert)),
     )
     lines = "\n".join(demo_logins())
-    for username in ("sh-eth-applicant", "sh-eth-office", "zj-centre-office", "js-rr-1"):
+    for username in (
+        "sh-eth-applicant",
+        "sh-eth-office",
+        "zj-centre-office",
+        "js-rr-1",
+        "js-eth-m2",
+        "zj-supervisor",
+    ):
         assert username in lines
         assert _user(db, username) is not None
 

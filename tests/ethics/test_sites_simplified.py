@@ -10,42 +10,19 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from app.committees.models import Category, SeatRole
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed
 from app.ethics import permissions as perm
 from app.ethics import site_review, sites
 from app.ethics.site_models import Site, SiteStatus
 from app.notifications.models import Notification
-from tests.ethics.conftest import _seat
-from tests.ethics.site_world import approve, build_sites_world
+from tests.ethics.site_world import build_simplified_world
+from tests.ethics.site_world import seat_ids as _seat_ids
 from tests.ui_helpers import sign_in
 
 
 @pytest.fixture
 def sw(db, make_user):
-    w = build_sites_world(make_user)
-    w.site_members = [
-        _seat(
-            w.site.admin,
-            make_user,
-            w.site.panel,
-            f"苏州委员{i}",
-            "苏州大学",
-            ("female", "male")[i % 2],
-            (Category.peer, Category.ethics, Category.outside)[i],
-            SeatRole.member,
-            agency="JS",
-        )
-        for i in range(3)
-    ]
-    w.site_row = sites.add_local_site(w.office, w.multi, w.site.unit.id)
-    approve(w, w.multi)
-    return w
-
-
-def _seat_ids(sw, users):
-    by_user = {s.expert.user_id: s.id for s in sw.site.panel.seats}
-    return [by_user[u.id] for u in users]
+    return build_simplified_world(make_user)
 
 
 def _todo(db, user, site):
