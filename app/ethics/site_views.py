@@ -43,6 +43,7 @@ def _site_page(site: Site):
         simplified=site_review.page_data(site, current_user),
         may_download=site_files.may_read(current_user, site),
         file_states=site_files.STATE_LABELS,
+        held=sites.is_held,
     )
 
 

@@ -297,15 +297,52 @@ def _add_update(site: Site, kind: UpdateKind, text: str, actor: User | None) -> 
     site.updates.append(update)
     db.session.flush()
     if site.is_remote:
-        from app.ethics.site_exchange import send_notice
+        if not _held(site, update):
+            from app.ethics.site_exchange import send_notice
 
-        update.sent_outbox_id = send_notice(site, update, application)
+            update.sent_outbox_id = send_notice(site, update, application)
     else:
         from app.ethics import site_handoffs
 
         site_handoffs.to_site(site, update, actor)
     audit_site(f"ethics.site.{kind.value}", actor, site, {"seq": update.seq})
     return update
+
+
+def _held(site: Site, update: SiteUpdate) -> bool:
+    """A remote site's decision waits for its letter: the notice lists the letter's SHA-256
+    and size, which exist once the background job has rendered it (with Redis, usually
+    after the decision's request ends). Whatever the lead decides meanwhile waits behind
+    it, so the site's node receives the updates in their order."""
+    from app.ethics.letters import letter_of
+
+    if any(u.sent_outbox_id is None for u in site.updates if u.seq < update.seq):
+        return True
+    if update.kind is not UpdateKind.decision:
+        return False
+    letter = letter_of(site.application)
+    return letter is not None and not letter.sha256
+
+
+def send_held(application: Application) -> int:
+    """Sends what waited for the decision letter, in order; the letter job calls it once
+    the letter is stored. Returns how many notices went."""
+    from app.ethics.site_exchange import send_notice
+
+    sent = 0
+    for site in sites_of(application):
+        if not site.is_remote or site.remote_lead:
+            continue
+        for update in site.updates:
+            if update.sent_outbox_id is None:
+                update.sent_outbox_id = send_notice(site, update, application)
+                sent += 1
+    return sent
+
+
+def is_held(site: Site, update: SiteUpdate) -> bool:
+    """On the lead's node: the notice of this update has not gone yet (see `_held`)."""
+    return site.is_remote and not site.remote_lead and update.sent_outbox_id is None
 
 
 # --- the site -----------------------------------------------------------------------

@@ -8,8 +8,11 @@ from app.jobs.runner import current_job_id
 
 
 def generate_letter(letter_id: int) -> dict:
+    """Renders and stores the letter, then sends the notices to sites on other nodes that
+    waited for it (`app.ethics.sites.send_held`)."""
     from app.ethics.letters import render_letter, store_letter
-    from app.ethics.models import DecisionLetter
+    from app.ethics.models import Application, DecisionLetter
+    from app.ethics.sites import send_held
 
     letter = db.session.get(DecisionLetter, letter_id)
     if letter is None:
@@ -18,8 +21,9 @@ def generate_letter(letter_id: int) -> dict:
     pdf, pages = render_letter(letter)
     letter.job_id = current_job_id()
     store_letter(letter, pdf, pages)
+    notices = send_held(db.session.get(Application, letter.application_id))
     db.session.commit()
-    return {"letter_id": letter.id, "number": letter.number, "pages": pages}
+    return {"letter_id": letter.id, "number": letter.number, "pages": pages, "notices": notices}
 
 
 def send_followup_reminders() -> dict:
