@@ -249,15 +249,16 @@ while True:
     pss = sum(kib(p, "smaps_rollup", "Pss:") for p in pids)
     peak_rss, peak_pss, most = max(peak_rss, rss), max(peak_pss, pss), max(most, len(pids))
     print(peak_rss, peak_pss, most, flush=True)
-    time.sleep(0.02)
+    time.sleep(0.1)
 """
 
 
 class MemorySampler:
     """The sum of the resident memory of this process and its worker processes, sampled
-    every 20 ms by a separate process (a thread here would change how the dossier starts its
+    every 100 ms by a separate process (a thread here would change how the dossier starts its
     workers): RSS counts memory a forked worker shares with this process in both; PSS splits
-    it between them."""
+    it between them. Reading PSS walks each process's memory map under its lock, and the
+    sampler shares the cores with the workers it measures, so it samples no more often."""
 
     def __enter__(self):
         import subprocess
