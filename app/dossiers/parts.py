@@ -43,6 +43,7 @@ from app.dossiers.render import BREAK_BEFORE, Rendered, _chunk, collector_paused
 MIN_PART_WEIGHT = 150_000
 ITEM_MARKUP = 120  # characters of markup an item of a list adds to its text
 PART_TIMEOUT = 900  # seconds one part may take before the dossier fails
+FRONT = "dossiers/dossier.html"  # the whole dossier's template without its sections
 
 
 class PartFailed(RuntimeError):
@@ -138,9 +139,7 @@ def render_split(context: dict, runs: list[list[dict]], *, pdfa: bool, timings: 
         """While the parts paginate: the front's pages (its contents' numbers take no more
         room once known)."""
         numbers = {f"s-{s['key']}": 9999 for s in context["sections"]}
-        draft = render_template(
-            "dossiers/dossier_front.html", toc_pages=numbers, total=99999, **context
-        )
+        draft = render_template(FRONT, chunks=(), toc_pages=numbers, total=99999, **context)
         fronts["count"] = html_to_pdf(draft, timings={}).pages
         return fronts["count"]
 
@@ -152,9 +151,7 @@ def render_split(context: dict, runs: list[list[dict]], *, pdfa: bool, timings: 
         for name, (page, *_rect) in part.anchors.items():
             toc_pages.setdefault(name, first + page + 1)
         first += part.pages
-    front_html = render_template(
-        "dossiers/dossier_front.html", toc_pages=toc_pages, total=total, **context
-    )
+    front_html = render_template(FRONT, chunks=(), toc_pages=toc_pages, total=total, **context)
     seen: dict = {}
     front_timings: dict = {}
     front = html_to_pdf(

@@ -30,7 +30,7 @@ PDF_LAYOUTS = (
     "screening/summary_pdf.html",
     "ethics/letter_pdf.html",
     "ethics/review_record_pdf.html",
-    "dossiers/dossier_",  # a long dossier's parts and front (app/dossiers/parts.py)
+    "dossiers/dossier_part.html",  # a long dossier's parts (app/dossiers/parts.py)
     "dossiers/_dossier_",  # what the dossier, its parts and its front share
 )
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
