@@ -69,12 +69,21 @@ def build_sites_world(make_user, **people):
 def build_simplified_world(make_user):
     """The sites world with three voting members on the site's committee, the JS unit added
     as a site and the lead's approval sent to it: ready for the simplified procedure."""
-    from app.committees.models import Category, SeatRole
     from app.ethics import sites
-    from tests.ethics.conftest import _seat
 
     w = build_sites_world(make_user)
-    w.site_members = [
+    w.site_members = site_committee_members(w, make_user)
+    w.site_row = sites.add_local_site(w.office, w.multi, w.site.unit.id)
+    approve(w, w.multi)
+    return w
+
+
+def site_committee_members(w, make_user, count: int = 3):
+    """Voting members of the site unit's own committee (peer, ethics and outside seats)."""
+    from app.committees.models import Category, SeatRole
+    from tests.ethics.conftest import _seat
+
+    return [
         _seat(
             w.site.admin,
             make_user,
@@ -82,15 +91,12 @@ def build_simplified_world(make_user):
             f"苏州委员{i}",
             "苏州大学",
             ("female", "male")[i % 2],
-            (Category.peer, Category.ethics, Category.outside)[i],
+            (Category.peer, Category.ethics, Category.outside)[i % 3],
             SeatRole.member,
             agency="JS",
         )
-        for i in range(3)
+        for i in range(count)
     ]
-    w.site_row = sites.add_local_site(w.office, w.multi, w.site.unit.id)
-    approve(w, w.multi)
-    return w
 
 
 def seat_ids(w, users):

@@ -17,7 +17,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from app.auth.services import create_token
-from app.committees.models import Category, SeatRole
 from app.core.audit import AuditEntry
 from app.core.node import b64
 from app.ethics import site_files, site_review
@@ -26,8 +25,8 @@ from app.ethics.site_models import FileState, Site, SiteFile
 from app.evidence import storage
 from app.evidence.services import claim_blob_row
 from app.exchange.services import add_peer
-from tests.ethics.conftest import PDF, _seat
-from tests.ethics.site_world import build_sites_world
+from tests.ethics.conftest import PDF
+from tests.ethics.site_world import build_sites_world, site_committee_members
 from tests.ui_helpers import sign_in
 
 HELD = PDF + b"% held here already\n"
@@ -81,20 +80,7 @@ def _notice(sw, held_sha: str, documents: list[dict] | None = None) -> dict:
 @pytest.fixture
 def remote(db, make_user):
     sw = build_sites_world(make_user)
-    sw.members = [
-        _seat(
-            sw.site.admin,
-            make_user,
-            sw.site.panel,
-            f"苏州委员{i}",
-            "苏州大学",
-            ("female", "male")[i % 2],
-            (Category.peer, Category.ethics, Category.outside)[i],
-            SeatRole.member,
-            agency="JS",
-        )
-        for i in range(3)
-    ]
+    sw.members = site_committee_members(sw, make_user)
     peer = _peer("node-zj")
     held = _hold(HELD)
     shape = SimpleNamespace(record_id="node-zj:ETH-ZJ-2026-0001", version=1)
