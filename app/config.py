@@ -47,6 +47,9 @@ class Config:
     TRUSTED_PROXIES = 0
     # A sign-in session not used for this long ends (the browser must sign in again).
     SESSION_IDLE_SECONDS = 12 * 60 * 60
+    # The cost of new password hashes (app/auth/passwords.py): "standard", or "minimal" for a
+    # test suite that creates accounts by the hundred (refused in production).
+    PASSWORD_HASH_COST = "standard"
     # Demo mode allows the published demo password; never set it in production.
     DEMO = False
     PRODUCTION = False
@@ -130,6 +133,7 @@ ENV_SETTINGS = {
     "TEMPLATE_CACHE_DIR": str,
     "SESSION_COOKIE_SECURE": "bool",
     "PRODUCTION": "bool",
+    "PASSWORD_HASH_COST": str,
     "TRUSTED_PROXIES": int,
     "MAX_CONTENT_LENGTH": int,
     "EVIDENCE_MAX_FILE_SIZE": int,

@@ -31,6 +31,10 @@ IN_CI = bool(os.environ.get("CI"))
 # the session a test holds. tests/jobs/test_local_jobs.py switches the thread on where it is
 # under test.
 os.environ["JOBS_WITHOUT_REDIS"] = "inline"
+# Every app a test makes, here or in a subprocess, hashes new passwords at Argon2's least cost
+# (tests/auth/test_password_hashing.py): the suite creates accounts by the hundred, each a
+# third of a second at the standard cost.
+os.environ["PASSWORD_HASH_COST"] = "minimal"
 _PASSWORD_HASH = None
 MIDNIGHT_MARGIN = 120  # s: longer than any test but the browser and benchmark ones takes
 

@@ -7,12 +7,24 @@ so it is mapped onto our own translated messages.
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 
-_hasher = PasswordHasher()
+from app.core.secrets import ConfigurationError
+
+# New hashes are Argon2id at argon2-cffi's defaults (RFC 9106's low-memory profile: 3 passes
+# over 64 MiB). PASSWORD_HASH_COST = "minimal" (Argon2's least parameters) is for test suites,
+# which create accounts by the hundred; production refuses it. A hash carries its own
+# parameters, so verification works whichever cost made it.
+_HASHERS = {
+    "standard": PasswordHasher(),
+    "minimal": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+}
 DEMO_PASSWORD = "demo-password"
 MIN_LENGTH = 10
 MAX_LENGTH = 200
@@ -43,13 +55,29 @@ _WHY = {
 }
 
 
+def check_cost(config) -> None:
+    """PASSWORD_HASH_COST, checked when the app starts."""
+    cost = config.get("PASSWORD_HASH_COST")
+    if cost not in _HASHERS:
+        raise ConfigurationError(
+            f"PASSWORD_HASH_COST: must be one of {', '.join(_HASHERS)}, not {cost!r}"
+        )
+    if config.get("PRODUCTION") and cost != "standard":
+        raise ConfigurationError("PASSWORD_HASH_COST: only 'standard' is allowed in production")
+
+
+def _hasher() -> PasswordHasher:
+    cost = current_app.config["PASSWORD_HASH_COST"] if has_app_context() else "standard"
+    return _HASHERS[cost]
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -89,5 +117,12 @@ def password_problem(password: str, *, personal=(), demo: bool = False):
     )
 
 
-# A fixed hash so that a login for an unknown user costs as much as for a known one.
-DUMMY_HASH = hash_password("not-a-real-password-for-timing")
+def dummy_hash() -> str:
+    """A fixed hash, so that a sign-in for an unknown user costs as much as for a known one
+    (made on first use: a process that never signs anyone in never pays for it)."""
+    return _dummy_hash(_hasher())
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("not-a-real-password-for-timing")

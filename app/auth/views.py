@@ -26,7 +26,7 @@ from app.auth.forms import (
     TokenForm,
 )
 from app.auth.models import ApiToken, SessionEnd, User, UserSession
-from app.auth.passwords import DEMO_PASSWORD, DUMMY_HASH, check_password
+from app.auth.passwords import DEMO_PASSWORD, check_password, dummy_hash
 from app.auth.services import (
     change_own_password,
     create_token,
@@ -136,7 +136,7 @@ def login():
     if until is not None:
         return _locked_out(form, until)  # checked before the password, the right one too
     user = db.session.scalar(select(User).where(User.username == username))
-    valid = check_password(user.password_hash if user else DUMMY_HASH, form.password.data)
+    valid = check_password(user.password_hash if user else dummy_hash(), form.password.data)
     if form.password.data == DEMO_PASSWORD and not current_app.config.get("DEMO"):
         valid = False  # the published demo password never works outside demo mode
     if user is not None and valid and user.active:

@@ -74,7 +74,9 @@ def test_a_weak_or_padded_matching_key_stops_the_start(start, key, why):
 def test_production_names_the_weak_secret_key(start):
     with pytest.raises(ConfigurationError, match=r"^SECRET_KEY: .*32 random characters"):
         start(PRODUCTION=True, SECRET_KEY="change-me")
-    app = start(PRODUCTION=True, FIELD_ENCRYPTION_KEYS=f"k1:{unpadded_key()}")
+    app = start(
+        PRODUCTION=True, FIELD_ENCRYPTION_KEYS=f"k1:{unpadded_key()}", PASSWORD_HASH_COST="standard"
+    )
     assert app.config["PRODUCTION"]
 
 

@@ -145,7 +145,9 @@ def test_static_assets_stay_cacheable(client):
 @pytest.fixture
 def production_app(tmp_root):
     config = base_config(tmp_root, f"sqlite:///{tmp_root / 'production.sqlite'}")
-    app = create_app({**config, "PRODUCTION": True, "TESTING": False})
+    app = create_app(
+        {**config, "PRODUCTION": True, "TESTING": False, "PASSWORD_HASH_COST": "standard"}
+    )
 
     @app.get("/test-server-error")
     def server_error():
