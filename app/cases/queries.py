@@ -15,8 +15,10 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal,
     or_,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -152,9 +154,13 @@ class CasePagination(BoundedSelectPagination):
     def _query_items(self) -> list[Case]:
         stmt = self._query_args["select"]
         session = self._query_args["session"]
-        ids = session.scalars(
-            _page_ids(stmt, self._parts(), self._query_offset, self.per_page)
-        ).all()
+        cursor: Cursor | None = self._query_args["cursor"]
+        offset = self._query_offset
+        if cursor is not None:
+            stmt, offset = cursor.apply(stmt), 0
+        ids = list(session.scalars(_page_ids(stmt, self._parts(), offset, self.per_page)))
+        if cursor is not None and cursor.before:
+            ids.reverse()
         rows = session.scalars(
             select(Case)
             .where(Case.id.in_(ids))
@@ -178,6 +184,72 @@ class CasePagination(BoundedSelectPagination):
             return exact
         self.estimated = True
         return max(exact, estimated_rows(union_all(*parts)) or 0)
+
+    @property
+    def next_cursor(self) -> dict[str, str]:
+        """The query arguments that open the next page from this one's last case (`after`),
+        or none where the list cannot be walked by its keys (page numbers then)."""
+        if not self._query_args["keyed"] or not self.items or not self.has_next:
+            return {}
+        return {"after": Cursor.key_of(self.items[-1])}
+
+    @property
+    def prev_cursor(self) -> dict[str, str]:
+        """The same for the previous page, from this one's first case (`before`)."""
+        if not self._query_args["keyed"] or not self.items or not self.has_prev:
+            return {}
+        return {"before": Cursor.key_of(self.items[0])}
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A page of the list in its default order (received, then id) found from the case just
+    before it (`after`) or just after it (`before`), from the URL of the page next to it:
+    each part reads its first `per_page` rows from there in the (agency_id, received_date, id)
+    index, where an OFFSET has every part find and skip all the cases of the pages before
+    (page 500 of a search matched 12,500 cases to list 25). A page opened by its number alone
+    still counts its way there."""
+
+    received: dt.date
+    case_id: int
+    before: bool = False
+
+    @staticmethod
+    def key_of(case: Case) -> str:
+        return f"{case.received_date.isoformat()}.{case.id}"
+
+    @classmethod
+    def parse(cls, after: str | None, before: str | None) -> Cursor | None:
+        """The cursor in `after` or `before` ("2026-03-02.123"); None for anything else, so
+        that a mangled link opens the page by its number."""
+        from app.core.ids import parse_id
+
+        text = after or before
+        if not text or text.count(".") != 1:
+            return None
+        day, number = text.split(".")
+        case_id = parse_id(number)
+        try:
+            received = dt.date.fromisoformat(day)
+        except ValueError:
+            return None
+        if case_id is None or len(day) != 10:
+            return None
+        return cls(received, case_id, before=not after)
+
+    def apply(self, stmt: Select) -> Select:
+        """`stmt` (in received order, either way) from the cursor on: the cases after it, or
+        for `before` the cases before it, read backwards (the caller turns them round)."""
+        descending = stmt._order_by_clauses[0].modifier is operators.desc_op
+        key = tuple_(Case.received_date, Case.id)
+        mark = tuple_(literal(self.received), literal(self.case_id))
+        # Newest first, the next page holds the smaller keys; the previous one the larger.
+        stmt = stmt.where(key < mark if descending is not self.before else key > mark)
+        if not self.before:
+            return stmt
+        flipped = Case.received_date.asc() if descending else Case.received_date.desc()
+        flipped_id = Case.id.asc() if descending else Case.id.desc()
+        return stmt.order_by(None).order_by(flipped, flipped_id)
 
 
 def _page_ids(stmt: Select, parts: list, offset: int, limit: int) -> Select:
@@ -219,13 +291,18 @@ def paginate_cases(
     per_page: int | None = None,
     max_per_page: int | None = 100,
     error_out: bool = True,
+    cursor: Cursor | None = None,
 ) -> CasePagination:
     """The page of `user`'s cases matching `filters`: `db.paginate`'s arguments (page and
     per_page default to the request's) and Pagination object, with `estimated` set when the
-    total is PostgreSQL's estimate."""
+    total is PostgreSQL's estimate. In the received order a `cursor` (from the page next to
+    it) finds the page from its neighbour; `page` is then only the number it shows."""
+    keyed = filters.sort not in SORTS or filters.sort == "received"
     return CasePagination(
         select=case_query(user, filters, visible=False),
         parts=visible_parts(user),
+        cursor=cursor if keyed else None,
+        keyed=keyed,
         session=db.session(),
         page=page,
         per_page=per_page,
