@@ -365,10 +365,13 @@ def paginate_cases(
     grams = gram_clause(filters.q)
     return CasePagination(
         select=case_query(user, filters, visible=False),
+        # For a short search only: the same cases from the gram index, and the list unfiltered.
         gram_select=None
         if grams is None
         else case_query(user, filters, visible=False, grams=grams),
-        unfiltered=case_query(user, replace(filters, q=None), visible=False),
+        unfiltered=None
+        if grams is None
+        else case_query(user, replace(filters, q=None), visible=False),
         parts=visible_parts(user),
         cursor=cursor if keyed else None,
         keyed=keyed,
