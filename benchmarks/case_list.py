@@ -14,12 +14,15 @@ single client, and a query count that does not grow with page size or page numbe
 Beside each platform figure the same page is read as hand-written SQL on one open psycopg
 connection (the count, then the page's rows with their agency code): the floor no
 framework can go below. The ratio is the platform's single-client median over the floor's.
+"page 500 by key" is page 500 as page 499's Next link opens it (`after=`, the keyset; its
+floor reads from the same key); its statement counts are those of page 500 by number.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
 import os
 import re
 import statistics
@@ -57,6 +60,9 @@ FLOOR_FILTERS = {
 }
 FLOOR_PER_PAGE = 25
 PAGES = (1, 500)
+# Page 500 once more as its previous page's Next link opens it: from page 499's last case
+# (`after`, the list's keyset) instead of counting 12,475 cases from the first.
+BY_KEY = 500
 
 
 def prepare(username: str) -> tuple[str, dict]:
@@ -119,26 +125,40 @@ def floor_connection(username: str):
     return connection, agency_id
 
 
-def floor_page(connection, agency_id: int, label: str, page: int) -> float:
-    """The list page's data by hand: total, then one page of rows, newest first."""
+def floor_page(connection, agency_id: int, label: str, page: int, key: str | None) -> float:
+    """The list page's data by hand: total, then one page of rows, newest first (with a
+    `key`, the rows after that received date and id)."""
     where, params = FLOOR_FILTERS[label]
     started = time.perf_counter()
     connection.execute(
         f"SELECT count(*) FROM cases c WHERE c.agency_id = %s{where}", (agency_id, *params)
     ).fetchone()
+    offset = (page - 1) * FLOOR_PER_PAGE
+    if key:
+        day, case_id = key.split(".")
+        where, params, offset = where + " AND (c.received_date, c.id) < (%s, %s)", (
+            *params, day, int(case_id)), 0  # fmt: skip
     connection.execute(
         "SELECT c.reference, c.title, a.code, c.state, c.received_date, c.due_date "
         f"FROM cases c JOIN agencies a ON a.id = c.agency_id WHERE c.agency_id = %s{where} "
         "ORDER BY c.received_date DESC, c.id DESC LIMIT %s OFFSET %s",
-        (agency_id, *params, FLOOR_PER_PAGE, (page - 1) * FLOOR_PER_PAGE),
+        (agency_id, *params, FLOOR_PER_PAGE, offset),
     ).fetchall()
     return (time.perf_counter() - started) * 1000
 
 
-def measure_floor(connection, agency_id: int, label: str, page: int, requests: int) -> list[float]:
+def measure_floor(connection, agency_id, label, page, key, requests: int) -> list[float]:
     for _ in range(2):
-        floor_page(connection, agency_id, label, page)
-    return [floor_page(connection, agency_id, label, page) for _ in range(requests)]
+        floor_page(connection, agency_id, label, page, key)
+    return [floor_page(connection, agency_id, label, page, key) for _ in range(requests)]
+
+
+def page_key(base: str, token: str, query: str) -> str | None:
+    """The `after` key of page BY_KEY: what page BY_KEY - 1's Next link carries."""
+    url = f"{base}/api/v1/cases?{query}&page={BY_KEY - 1}&per_page={FLOOR_PER_PAGE}"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)["next_after"]
 
 
 def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
@@ -236,7 +256,7 @@ def main() -> None:
             f"{args.requests} requests per client; latency in ms"
         )
         header = (
-            f"{'page':<6}{'what':<14}{'scenario':<14}{'queries (10/25/100 per page)':<30}"
+            f"{'page':<6}{'what':<14}{'scenario':<18}{'queries (10/25/100 per page)':<30}"
             f"{'1 client med':>13}{'p95':>8}{f'{args.clients} clients med':>16}{'p95':>8}"
             f"{'SQL floor med':>15}{'ratio':>8}{'load':>7}"
         )
@@ -244,19 +264,25 @@ def main() -> None:
         print("-" * len(header))
         worst = 0.0
         ratios: list[float] = []
+        keys = {label: page_key(base, token, query) for label, query in SCENARIOS}
         for kind, path in (("html", "/cases"), ("api", "/api/v1/cases")):
             for label, query in SCENARIOS:
-                for page in PAGES:
-                    url = f"{base}{path}?{query}&page={page}&per_page=25"
+                for page, by_key in ((1, False), (500, False), (BY_KEY, True)):
+                    key = keys[label] if by_key else None
+                    if by_key and key is None:
+                        continue  # page BY_KEY - 1 is the last: no Next link
+                    after = f"&after={key}" if key else ""
+                    url = f"{base}{path}?{query}&page={page}&per_page=25{after}"
                     single = measure(url, auth[kind], args.requests, 1)
                     many = measure(url, auth[kind], args.requests, args.clients)
-                    floor = measure_floor(connection, agency_id, label, page, args.requests)
+                    floor = measure_floor(connection, agency_id, label, page, key, args.requests)
                     counts = "/".join(str(queries[(kind, label, page, n)]) for n in (10, 25, 100))
+                    name = f"page {page}" + (" by key" if key else "")
                     worst = max(worst, percentile(single, 95))
                     ratio = statistics.median(single) / max(statistics.median(floor), 0.001)
                     ratios.append(ratio)
                     print(
-                        f"{kind:<6}{label:<14}{'page ' + str(page):<14}{counts:<30}"
+                        f"{kind:<6}{label:<14}{name:<18}{counts:<30}"
                         f"{statistics.median(single):>13.1f}{percentile(single, 95):>8.1f}"
                         f"{statistics.median(many):>16.1f}{percentile(many, 95):>8.1f}"
                         f"{statistics.median(floor):>15.1f}{ratio:>7.1f}x{os.getloadavg()[0]:>7.1f}"

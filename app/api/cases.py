@@ -29,6 +29,7 @@ from app.api.schemas import IsoDate, LongText, Name, Request, Short, Text, Times
 from app.api.serialize import case_detail, case_summary
 from app.api.spec import operation
 from app.auth.models import User
+from app.cases import queries
 from app.cases.models import (
     CaseSource,
     CaseState,
@@ -58,6 +59,11 @@ from app.core.errors import InvalidInput
 from app.extensions import db
 from app.protection.conflicts import declare_conflicts
 
+# A case list's page key, "2026-03-02.123" (received date, case id).
+PageKey = Annotated[
+    str, StringConstraints(max_length=24, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\.[0-9]+$")
+]
+
 
 class CaseListQuery(Request):
     state: CaseState | None = None
@@ -72,6 +78,13 @@ class CaseListQuery(Request):
     dir: Literal["asc", "desc"] = "desc"
     page: int = Field(1, ge=1, le=100000)
     per_page: int = Field(25, ge=1, le=100)
+    after: PageKey | None = Field(
+        None,
+        description="The previous page's `next_after`: this page read from the previous page's "
+        "last case instead of counted from the first (in the `received` order; `page` is then "
+        "the number the page is given)",
+    )
+    before: PageKey | None = Field(None, description="The next page's `prev_before`, likewise")
 
 
 def _unconfirmed():
@@ -105,6 +118,10 @@ class CaseList(BaseModel):
     page: int
     pages: int
     per_page: int
+    next_after: str | None = Field(
+        None, description="`after` for the next page (sort `received`; none on the last page)"
+    )
+    prev_before: str | None = Field(None, description="`before` for the previous page")
 
 
 class RespondentIn(WithIdNumber):
@@ -389,7 +406,14 @@ def list_cases():
         sort=q.sort,
         direction=q.dir,
     )
-    page = paginate_cases(current(), filters, page=q.page, per_page=q.per_page, error_out=False)
+    page = paginate_cases(
+        current(),
+        filters,
+        page=q.page,
+        per_page=q.per_page,
+        error_out=False,
+        cursor=queries.Cursor.parse(q.after, q.before),
+    )
     return respond(
         CaseList,
         {
@@ -399,6 +423,8 @@ def list_cases():
             "page": page.page,
             "pages": page.pages,
             "per_page": page.per_page,
+            "next_after": page.next_cursor.get("after"),
+            "prev_before": page.prev_cursor.get("before"),
         },
     )
 

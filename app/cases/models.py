@@ -174,7 +174,8 @@ class Case(db.Model):
         Index("ix_cases_agency_due", "agency_id", "due_date"),
         Index("ix_cases_created_by_state", "created_by_id", "state"),
         # On PostgreSQL migration 0027 adds a pg_trgm GIN index on search_text (the list's
-        # search), which needs the extension and so lives in the migration alone.
+        # search), which needs the extension and so lives in the migration alone; 0030 a GIN
+        # index on (agency_id, yrd_search_grams(search_text)) for one- and two-character terms.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,6 +29,7 @@ from app.cases.permissions import (
 from app.cases.preliminary import record_preliminary_report
 from app.cases.queries import (
     CaseFilters,
+    Cursor,
     dashboard_counts,
     deadline_cases,
     my_cases,
@@ -130,7 +131,14 @@ def case_list():
         abort(403)  # committee members reach their cases from their reviews; others have none
     filters = filters_from_args()
     problems = filter_problems(filters)
-    page = paginate_cases(current_user, filters, per_page=25, max_per_page=100, error_out=False)
+    page = paginate_cases(
+        current_user,
+        filters,
+        per_page=25,
+        max_per_page=100,
+        error_out=False,
+        cursor=Cursor.parse(request.args.get("after"), request.args.get("before")),
+    )
     if page.pages and page.page > page.pages and not page.items:
         # Said, with a link to the last page; not loaded again, so a page past the end costs
         # the queries of any other page.

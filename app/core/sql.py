@@ -29,10 +29,14 @@ def estimated_rows(stmt) -> int | None:
     """PostgreSQL's estimate of how many rows `stmt` returns, read from its plan without
     running it (a millisecond whatever the table's size); None on SQLite, which has none.
     For counts past what is worth counting exactly: show them as estimates ("about")."""
-    bind = db.session.get_bind()
-    if bind.dialect.name != "postgresql":
+    if db.session.get_bind().dialect.name != "postgresql":
         return None
-    _listen_for_estimates(bind)
+    return int(_plan(stmt)["Plan Rows"])
+
+
+def _plan(stmt) -> dict:
+    """The top node of PostgreSQL's plan of `stmt`, which is not run."""
+    _listen_for_estimates(db.session.get_bind())
     result = db.session.execute(stmt.execution_options(**{_ESTIMATE: True}))
     plan = result.cursor.fetchone()[0]
     result.close()
@@ -40,7 +44,21 @@ def estimated_rows(stmt) -> int | None:
         import json
 
         plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+    return plan[0]["Plan"]
+
+
+def plan_rows(arms: list) -> list[int] | None:
+    """PostgreSQL's estimate of how many rows each of `arms` (selects) returns, each planned
+    on its own in one EXPLAIN of them side by side; none is run. None if the plan does not
+    show one branch an arm."""
+    from sqlalchemy import literal_column, select, union_all
+
+    wrapped = [select(literal_column("1")).select_from(arm.subquery()) for arm in arms]
+    # OFFSET 0 keeps each arm a branch of its own: a UNION ALL inside is not merged into the top.
+    children = _plan(union_all(*(arm.offset(0) for arm in wrapped))).get("Plans", [])
+    if len(children) != len(arms):
+        return None
+    return [int(child["Plan Rows"]) for child in children]
 
 
 def _explain(_conn, _cursor, statement, parameters, context, _executemany):

@@ -42,3 +42,25 @@ def test_filters_sort_and_pages(api, make_case, make_user):
     assert item["agency"] == "ZJ"
     assert item["state"] == "received"
     assert item["version"] == newer.version
+
+
+def test_pages_walked_by_their_keys_are_the_pages_by_number(api, make_case, make_user):
+    officer = make_user("ZJ", roles=("officer",))
+    for n in range(5):
+        make_case("ZJ", by=officer, title=f"王{n}案", received_date=dt.date(2026, 1, 1 + n // 2))
+    client = api(officer)
+    by_number = [_refs(client.get(f"{BASE}?q=王&per_page=2&page={n}")) for n in (1, 2, 3)]
+    page = client.get(f"{BASE}?q=王&per_page=2").get_json()
+    assert page["prev_before"] is None
+    walked = [[i["reference"] for i in page["items"]]]
+    for number in (2, 3):
+        page = client.get(f"{BASE}?q=王&per_page=2&page={number}&after={page['next_after']}")
+        page = page.get_json()
+        walked.append([i["reference"] for i in page["items"]])
+    assert walked == by_number and page["next_after"] is None
+    back = client.get(f"{BASE}?q=王&per_page=2&page=2&before={page['prev_before']}")
+    assert _refs(back) == by_number[1]
+    by_title = client.get(f"{BASE}?per_page=2&sort=title").get_json()
+    assert by_title["next_after"] is None  # page numbers only, in any other order
+    mangled = client.get(f"{BASE}?after=2026-01-01")
+    assert mangled.status_code == 422

@@ -5,6 +5,7 @@ is PostgreSQL's estimate and reads "about" (SQLite counts exactly)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from app.cases import extension_points as case_points
 from app.cases import queries
 from app.cases.models import Case
-from app.cases.queries import CaseFilters, case_query, paginate_cases
+from app.cases.queries import CaseFilters, Cursor, case_query, paginate_cases
 
 SORTS = [
     (s, d)
@@ -74,3 +75,69 @@ def test_a_total_past_the_threshold_is_an_estimate_labelled_about(
     monkeypatch.setattr(queries, "EXACT_COUNT_UP_TO", 10)
     exact = paginate_cases(officer_of_two_parts, CaseFilters(), page=1, per_page=2)
     assert not exact.estimated and exact.total == 7
+
+
+@pytest.mark.parametrize("direction", ["desc", "asc"])
+@pytest.mark.parametrize("q", [None, "案"])
+def test_pages_walked_by_their_keys_are_the_pages_by_number(db, officer_of_two_parts, direction, q):
+    filters = CaseFilters(q=q, direction=direction)
+    by_number = [
+        [c.id for c in paginate_cases(officer_of_two_parts, filters, page=n, per_page=2).items]
+        for n in (1, 2, 3, 4)
+    ]
+    page = paginate_cases(officer_of_two_parts, filters, page=1, per_page=2)
+    forward = [[c.id for c in page.items]]
+    for number in (2, 3, 4):
+        cursor = Cursor.parse(page.next_cursor["after"], None)
+        page = paginate_cases(officer_of_two_parts, filters, page=number, per_page=2, cursor=cursor)
+        forward.append([c.id for c in page.items])
+    assert forward == by_number and page.next_cursor == {}
+    backward = [forward[-1]]
+    for number in (3, 2, 1):
+        cursor = Cursor.parse(None, page.prev_cursor["before"])
+        page = paginate_cases(officer_of_two_parts, filters, page=number, per_page=2, cursor=cursor)
+        backward.insert(0, [c.id for c in page.items])
+    assert backward == by_number and page.prev_cursor == {}
+
+
+def _listed(html: str) -> list[str]:
+    return re.findall(r'href="/cases/([A-Z]+-[0-9]+-[0-9]+)"', html)
+
+
+@pytest.fixture
+def three_pages(db, make_user, make_case):
+    """An officer whose list is three pages of the HTML list's 25."""
+    officer = make_user("SH", roles=("officer",))
+    for n in range(55):
+        make_case("SH", by=officer, received_date=dt.date(2025, 1, 1) + dt.timedelta(days=n // 2))
+    return officer
+
+
+def test_the_list_links_its_neighbours_by_key_and_other_pages_by_number(
+    db, three_pages, client, login
+):
+    login(three_pages)
+    html = client.get("/cases?page=2").get_data(as_text=True)
+    links = [
+        link.replace("&amp;", "&") for link in re.findall(r'class="page-link" href="([^"]+)"', html)
+    ]
+    shown = paginate_cases(three_pages, CaseFilters(), page=2, per_page=25).items
+    assert "before=" + Cursor.key_of(shown[0]) in links[0]
+    assert "after=" + Cursor.key_of(shown[-1]) in links[-1]
+    assert not any("after=" in link or "before=" in link for link in links[1:-1])
+    for link, number in ((links[0], 1), (links[-1], 3)):
+        by_key = _listed(client.get(link).get_data(as_text=True))
+        assert by_key == _listed(client.get(f"/cases?page={number}").get_data(as_text=True))
+    by_title = client.get("/cases?page=2&sort=title").get_data(as_text=True)
+    assert "after=" not in by_title and "before=" not in by_title
+
+
+@pytest.mark.parametrize(
+    "mangled", ["", "2025-01-05", "2025-1-5.3", "2025-13-01.3", "2025-01-05.x", "2025-01-05.-1"]
+)
+def test_a_mangled_key_opens_the_page_by_its_number(db, three_pages, client, login, mangled):
+    assert Cursor.parse(mangled, None) is None
+    login(three_pages)
+    page = client.get(f"/cases?page=2&after={mangled}").get_data(as_text=True)
+    assert _listed(page) == _listed(client.get("/cases?page=2").get_data(as_text=True))
+    assert len(_listed(page)) == 25
