@@ -88,8 +88,9 @@ def record_each(
     agency_id: int | None = None,
     keep_address: bool = True,
 ) -> list[AuditEntry]:
-    """One entry per object, chained in memory under one lock and written in one flush:
-    for a step that touches hundreds of objects at once (a dossier exporting evidence)."""
+    """One entry per object, chained in memory under one lock and written in one statement:
+    for a step that touches hundreds of objects at once (a dossier exporting evidence). The
+    entries returned are not in the session (read them back by their hash)."""
     if actor is None and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user
     _lock_chain()
@@ -111,9 +112,19 @@ def record_each(
         )
         entry.hash = prev = compute_hash(entry)
         entries.append(entry)
-    db.session.add_all(entries)
+    # What the caller left pending first (an entry may name a case made in this
+    # transaction), then the entries as plain rows: the unit of work's bookkeeping for an
+    # object no one reads again was a fifth of an integrity check's CPU.
     db.session.flush()
+    db.session.execute(AuditEntry.__table__.insert(), [_row(entry) for entry in entries])
     return entries
+
+
+_COLUMNS = tuple(c.key for c in AuditEntry.__table__.columns if c.key != "id")
+
+
+def _row(entry: AuditEntry) -> dict[str, Any]:
+    return {key: getattr(entry, key) for key in _COLUMNS}
 
 
 @dataclass(frozen=True)
