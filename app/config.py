@@ -131,6 +131,7 @@ ENV_SETTINGS = {
     "RECEIPT_CODE_KEY": str,
     "FILE_STORE": str,
     "TEMPLATE_CACHE_DIR": str,
+    "POOL_PING_IDLE_SECONDS": float,
     "SESSION_COOKIE_SECURE": "bool",
     "PRODUCTION": "bool",
     "TRUSTED_PROXIES": int,
