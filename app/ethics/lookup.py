@@ -59,22 +59,16 @@ def register() -> None:
 
 
 def may_look_up(user: User | None) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.has_role(*LOOKUP_ROLES)
-        and not is_unit_user(user)
-    )
+    return _lookup_role(user) and not is_unit_user(user)
 
 
 def nav_may_look_up(user: User | None) -> bool:
     """`may_look_up`, for the navigation bar (`permissions.nav_unit_roles`)."""
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.has_role(*LOOKUP_ROLES)
-        and not nav_unit_roles(user)
-    )
+    return _lookup_role(user) and not nav_unit_roles(user)
+
+
+def _lookup_role(user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.has_role(*LOOKUP_ROLES)
 
 
 def clean_number(raw: Any) -> ApprovalNumber:
