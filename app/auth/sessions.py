@@ -17,6 +17,7 @@ import secrets
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import SessionEnd, User, UserSession
 from app.auth.permissions import can_manage_user, require_manage_user
@@ -60,13 +61,20 @@ def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
 def live_session(key: str | None, user_id: int) -> UserSession | None:
     if not key or len(key) > 100:
         return None
-    return db.session.scalar(
-        select(UserSession).where(
-            UserSession.key_hash == _key_hash(key),
-            UserSession.user_id == user_id,
-            UserSession.ended_at.is_(None),
-            UserSession.last_seen_at > _idle_cutoff(),
+    # The user's roles come in the same statement: every page reads them (the navigation).
+    return (
+        db.session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.key_hash == _key_hash(key),
+                UserSession.user_id == user_id,
+                UserSession.ended_at.is_(None),
+                UserSession.last_seen_at > _idle_cutoff(),
+            )
+            .options(joinedload(UserSession.user).joinedload(User.role_rows))
         )
+        .unique()
+        .first()
     )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from flask import has_request_context, request
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -392,8 +393,16 @@ def agency_due_soon_until(agency: Agency, day: dt.date | None = None) -> dt.date
 
 
 def due_soon_until(user: User) -> dt.date:
-    """The dashboard's "due soon", by the policy of the user's agency."""
-    return agency_due_soon_until(user.agency)
+    """The dashboard's "due soon", by the policy of the user's agency: worked out once a
+    request (its counts and its list of deadlines both ask, and each asking reads the
+    calendar's overrides)."""
+    if not has_request_context():
+        return agency_due_soon_until(user.agency)
+    known = request.environ.setdefault("yrd.due_soon_until", {})
+    key = (user.agency_id, today())
+    if key not in known:
+        known[key] = agency_due_soon_until(user.agency)
+    return known[key]
 
 
 # The dashboard's counts (overdue, due soon, each state) stop here and read "99+", as the

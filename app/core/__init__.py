@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     register_converters(app)  # core is set up first: the routes of every feature use them
     with app.app_context():
         _configure_sqlite(db.engine)
+        _ping_idle_connections(db.engine, app.config.get("POOL_PING_IDLE_SECONDS"))
     _register_error_pages(app)
     _register_template_helpers(app)
     _cache_compiled_templates(app)
@@ -49,6 +50,43 @@ def _configure_sqlite(engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_USED_AT = "yrd.used_at"
+
+
+def _ping_idle_connections(engine, idle_seconds: float | None) -> None:
+    """SQLAlchemy's `pool_pre_ping` pings the database at every checkout: a round trip each
+    request, one in eight of a check's. Here a pooled connection is pinged only when it has
+    been idle longer than `idle_seconds` (what a restart of PostgreSQL, a failover or a
+    firewall's idle timeout finds); one a busy process used a moment ago is not. A dead one
+    is replaced before the request sees it; should a connection die within that moment, the
+    statement's disconnect invalidates the whole pool and the request is a 503 (as a restart
+    during a request already is). `None`: no ping at all."""
+    if idle_seconds is None or engine.dialect.name == "sqlite" or engine.pool._pre_ping:
+        return
+    import time
+
+    from sqlalchemy import exc
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_connection, record):
+        record.info[_USED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        if record is not None:
+            record.info[_USED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get(_USED_AT, 0) <= idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool discards it and checks out another
+            raise exc.DisconnectionError(_first_line(error)) from error
+        record.info[_USED_AT] = time.monotonic()
 
 
 def wants_json() -> bool:

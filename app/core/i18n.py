@@ -96,8 +96,14 @@ def switch_language(code: str) -> None:
     refresh()  # a locale already chosen for this context must not outlive the switch
 
 
+# Only these bodies are parsed into `request.form` (a JSON post has no switch to read).
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _relabel():
-    if request.method != "POST" or RELABEL not in request.form:
+    if request.method != "POST" or request.mimetype not in _FORM_TYPES:
+        return None
+    if RELABEL not in request.form:
         return None
     code = request.form[RELABEL]
     if code not in current_app.config["LANGUAGES"] or not current_user.is_authenticated:

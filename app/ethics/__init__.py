@@ -26,7 +26,13 @@ def init_app(app: Flask) -> None:
         views,
     )
     from app.ethics.models import UnitRole
-    from app.ethics.permissions import may_manage_units, may_see_ethics, unit_of, waiting_count
+    from app.ethics.permissions import (
+        may_manage_units,
+        nav_may_see_ethics,
+        nav_may_see_overdue,
+        nav_unit_roles,
+        waiting_count,
+    )
 
     labels.register()
     handoffs.register()
@@ -47,26 +53,26 @@ def init_app(app: Flask) -> None:
         36,
         "ethics.applications",
         _l("Ethics review"),
-        lambda user: may_see_ethics(user) and not _authority_staff(user),
+        lambda user: nav_may_see_ethics(user) and not _authority_staff(user),
     )
     register_nav(
         88,
         "ethics.applications",
         _l("Ethics review"),
-        lambda user: may_see_ethics(user) and _authority_staff(user),
+        lambda user: nav_may_see_ethics(user) and _authority_staff(user),
     )
     register_nav(86, "ethics.units", _l("Research units"), may_manage_units)
     register_nav(
         87,
         "ethics.overdue",
         _l("Overdue follow-ups"),
-        lambda user: unit_of(user, UnitRole.office) is not None,
+        lambda user: UnitRole.office in nav_unit_roles(user),
     )
     register_nav(
         89,
         "ethics.decisions_overdue",
         _l("Overdue decisions"),
-        lambda user: clocks.may_see_overdue(user),
+        nav_may_see_overdue,
     )
     register_nav_badge(
         "ethics.applications", waiting_count, _l("ethics applications waiting for you")
@@ -95,13 +101,13 @@ def _collaborative_review() -> None:
     approval_exchange.register()
     from app.core.extension_points import register_nav
     from app.ethics.models import UnitRole
-    from app.ethics.permissions import unit_of
+    from app.ethics.permissions import nav_unit_roles
 
     register_nav(
         89,
         "ethics.site_queue",
         _l("Multi-site activities"),
-        lambda user: unit_of(user, UnitRole.office) is not None,
+        lambda user: UnitRole.office in nav_unit_roles(user),
     )
 
 
@@ -112,7 +118,7 @@ def _init_lookup() -> None:
     from app.ethics import approvals, lookup, lookup_views  # noqa: F401
 
     lookup.register()
-    register_nav(89, "ethics.lookup", _l("Ethics approval look-up"), lookup.may_look_up)
+    register_nav(89, "ethics.lookup", _l("Ethics approval look-up"), lookup.nav_may_look_up)
     register_case_section(
         62,
         "ethics/_lookup_case_section.html",

@@ -25,7 +25,7 @@ from app.core.times import local_time
 from app.ethics import approval_numbers, approvals
 from app.ethics.approval_numbers import ApprovalNumber
 from app.ethics.approvals import ApprovalStatus
-from app.ethics.permissions import is_unit_user
+from app.ethics.permissions import is_unit_user, nav_unit_roles
 
 LOOKUP_ROLES = (Role.officer, Role.supervisor)
 MAX_INPUT = 80  # room for spaces typed between the parts of a 64-character number
@@ -59,12 +59,16 @@ def register() -> None:
 
 
 def may_look_up(user: User | None) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.has_role(*LOOKUP_ROLES)
-        and not is_unit_user(user)
-    )
+    return _lookup_role(user) and not is_unit_user(user)
+
+
+def nav_may_look_up(user: User | None) -> bool:
+    """`may_look_up`, for the navigation bar (`permissions.nav_unit_roles`)."""
+    return _lookup_role(user) and not nav_unit_roles(user)
+
+
+def _lookup_role(user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.has_role(*LOOKUP_ROLES)
 
 
 def clean_number(raw: Any) -> ApprovalNumber:

@@ -10,6 +10,7 @@ PDFs.
 
 from __future__ import annotations
 
+from flask import has_request_context, request
 from sqlalchemy import and_, case, false, literal, or_, select
 
 from app.auth.models import Role, User
@@ -141,6 +142,37 @@ def is_unit_user(user: User) -> bool:
     return (
         db.session.scalar(select(UnitUser.user_id).where(UnitUser.user_id == user.id)) is not None
     )
+
+
+def nav_unit_roles(user: User) -> frozenset[UnitRole]:
+    """The unit roles a user holds, for the navigation bar: four of its entries ask (whether
+    the user is a unit's, whether a committee office's), so they are read in one statement
+    once a request, when the bar is drawn after the view's work. Permission checks read
+    `unit_of` and `is_unit_user`, never this."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    if not has_request_context():
+        return _unit_roles(user)
+    cache = request.environ.setdefault("yrd.nav_unit_roles", {})  # an app context may serve several
+    if user.id not in cache:
+        cache[user.id] = _unit_roles(user)
+    return cache[user.id]
+
+
+def _unit_roles(user: User) -> frozenset[UnitRole]:
+    return frozenset(db.session.scalars(select(UnitUser.role).where(UnitUser.user_id == user.id)))
+
+
+def nav_may_see_ethics(user: User) -> bool:
+    """`may_see_ethics`, for the navigation bar."""
+    return bool(nav_unit_roles(user)) or (
+        user is not None and user.is_authenticated and (_authority(user) or _is_member(user))
+    )
+
+
+def nav_may_see_overdue(user: User) -> bool:
+    """`clocks.may_see_overdue` (a committee office's, or the authority's), for the bar."""
+    return UnitRole.office in nav_unit_roles(user) or _authority(user)
 
 
 def may_manage_units(user: User) -> bool:

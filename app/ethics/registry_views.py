@@ -229,11 +229,15 @@ def badge(user) -> int:
 
 
 def may_open(user) -> bool:
-    from app.ethics.permissions import unit_of
+    """For the navigation bar: the authority's staff, and a committee office whose unit has
+    its committee (the office's unit is read only for a user the bar knows is one)."""
+    from app.ethics.permissions import nav_unit_roles, unit_of
 
     if user is None or not user.is_authenticated:
         return False
+    if reg.is_authority(user, user.agency_id):
+        return True
+    if UnitRole.office not in nav_unit_roles(user):
+        return False
     office = unit_of(user, UnitRole.office)
-    return (office is not None and office.panel_id is not None) or reg.is_authority(
-        user, user.agency_id
-    )
+    return office is not None and office.panel_id is not None

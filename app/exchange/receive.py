@@ -91,9 +91,14 @@ VERSION_COLUMNS = ("version", "is_local", "status", "envelope", "envelope_sha256
 
 @cache
 def _record_with_version(record_columns: tuple[str, ...]):
-    """A new record and its first version in one statement on PostgreSQL (a data-modifying
-    CTE): what a single envelope for a record not seen before writes. The version's values
-    are bound as `version_<column>`."""
+    """A new record and its first version in one statement on PostgreSQL (data-modifying
+    CTEs): what a single envelope for a record not seen before writes. The version's values
+    are bound as `version_<column>`. The statement answers the supervisors its hand-offs go
+    to (`handoffs.supervisors_statement`), which would otherwise be a round trip of their
+    own: PostgreSQL runs a data-modifying CTE to completion whether or not the query reads
+    it."""
+    from app.records.handoffs import supervisors_statement
+
     record = (
         insert(_records)
         .values({c: bindparam(c) for c in record_columns})
@@ -102,9 +107,10 @@ def _record_with_version(record_columns: tuple[str, ...]):
     )
     columns = (*VERSION_COLUMNS, "stored_at")
     values = (bindparam(f"version_{c}", type_=_versions.c[c].type) for c in columns)
-    return insert(_versions).from_select(
+    version = insert(_versions).from_select(
         ["record_id", *columns], select(record.c.id, *values), include_defaults=False
     )
+    return supervisors_statement().add_cte(version.cte("new_version"))
 
 
 def _execute(statement, rows: list[dict]) -> None:
@@ -182,15 +188,17 @@ class Intake:
             for r in self.records.values()
             if r is not None and r.id is not None and r.changes
         ]
+        from app.records.handoffs import announce_received
+
         if len(new) == 1 and len(self.new_versions) == 1 and not changed and _postgres():
             (version,) = self.new_versions
             params = {f"version_{c}": version[c] for c in VERSION_COLUMNS}
             params["version_stored_at"] = utcnow()
-            db.session.execute(_record_with_version(tuple(new[0])), {**new[0], **params})
-        else:
-            self._write_apart(new, changed)
-        from app.records.handoffs import announce_received
-
+            statement = _record_with_version(tuple(new[0]))
+            supervisors = db.session.execute(statement, {**new[0], **params}).all()
+            announce_received([new[0]["record_uid"]], supervisors)
+            return
+        self._write_apart(new, changed)
         announce_received([r["record_uid"] for r in new])
 
     def _write_apart(self, new: list[dict], changed: list[dict]) -> None:

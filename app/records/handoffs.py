@@ -244,12 +244,14 @@ def announce_published(record: IntegrityRecord) -> None:
     _ask_to_recognise("record.published", [record], supervisors)
 
 
-def announce_received(record_uids: list[str]) -> None:
+def announce_received(record_uids: list[str], supervisor_rows=None) -> None:
     """Each agency of this node decides on recognition: its supervisors hear of each record.
-    The supervisors are read first, in one statement; the records only if anyone is told."""
+    The supervisors are read first, in one statement (or come as `supervisor_rows`, the rows
+    of `supervisors_statement()` a caller's own statement returned); the records only if
+    anyone is told."""
     if not record_uids:
         return
-    supervisors = _supervisors_by_agency()
+    supervisors = _supervisors_by_agency(supervisor_rows)
     if not supervisors:
         return
     records = db.session.scalars(
@@ -258,18 +260,18 @@ def announce_received(record_uids: list[str]) -> None:
     _ask_to_recognise("record.received", records, supervisors)
 
 
-def _supervisors_by_agency() -> dict[int, list]:
+def _supervisors_by_agency(rows=None) -> dict[int, list]:
     """The active supervisors of every active agency that decides on records, by agency: one
     statement whatever the number of agencies (a received envelope pays it on every request).
     Each is a row of the user's id, agency and active flag: all a hand-off reads of them."""
     supervisors: dict[int, list] = {}
-    for user in db.session.execute(_supervisors_statement()):
+    for user in db.session.execute(supervisors_statement()) if rows is None else rows:
         supervisors.setdefault(user.agency_id, []).append(user)
     return supervisors
 
 
 @cache
-def _supervisors_statement():
+def supervisors_statement():
     """Built once, as columns rather than users (no ORM loading): the receive path runs it
     on every request."""
     agencies = case_agencies().where(Agency.is_active.is_(True)).with_only_columns(Agency.id)
