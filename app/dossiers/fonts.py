@@ -9,10 +9,18 @@ writing are faster with it and a dossier is about half the size; text stays sele
 
 Without the prepared files the system's "Noto Sans CJK SC" is used through fontconfig,
 which still works, more slowly; a character the prepared face lacks falls back the same way.
+
+A prepared face is also kept in the user's cache folder (`YRD_FONT_CACHE`, by default
+`~/.cache/yrd-integrity/fonts`; empty: none), named after the preparation and the source
+file's size and time, so another checkout on the same machine copies it instead of spending
+the minutes again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -54,8 +62,34 @@ def harfbuzz_subsetting() -> bool:
     return harfbuzz_subset is not None
 
 
+def cache_dir() -> Path | None:
+    configured = os.environ.get("YRD_FONT_CACHE")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "yrd-integrity" / "fonts"
+
+
+def _cached(weight: str, source: Path) -> Path | None:
+    """Where the cache keeps `source` prepared: a changed source file is another entry."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    stat = source.stat()
+    return folder / f"{FAMILY}-{weight}.v{PREPARATION}-{stat.st_size}-{stat.st_mtime_ns}.ttf"
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copied whole under a temporary name, then renamed: never a half-written file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)
+
+
 def prepare_fonts(force: bool = False) -> list[Path]:
-    """Prepare each weight (in parallel: each takes a minute or more of CPU)."""
+    """Prepare each weight (in parallel: each takes a minute or more of CPU), or copy it
+    from the cache when it was prepared there from the same source file."""
     if not harfbuzz_subsetting():
         raise FontsUnavailable("libharfbuzz-subset0 is missing: install Debian's package")
     folder = font_dir()
@@ -68,13 +102,26 @@ def prepare_fonts(force: bool = False) -> list[Path]:
         if not source.exists():
             raise FontsUnavailable(f"{source} is missing: install Debian's fonts-noto-cjk")
         todo[weight] = (source, target)
-    if todo:
-        with ProcessPoolExecutor(max_workers=len(todo)) as pool:
-            list(pool.map(prepare_face, *zip(*todo.values(), strict=True)))
+    cached = {w: _cached(w, source) for w, (source, _target_path) in todo.items()}
+    fresh = {w: paths for w, paths in todo.items() if force or not _exists(cached[w])}
+    for weight in todo.keys() - fresh.keys():
+        _copy(cached[weight], todo[weight][1])
+    if fresh:
+        with ProcessPoolExecutor(max_workers=len(fresh)) as pool:
+            list(pool.map(prepare_face, *zip(*fresh.values(), strict=True)))
+        for weight, (_source, target) in fresh.items():
+            if cached[weight] is not None:
+                # A read-only home keeps nothing: the next checkout prepares its own.
+                with contextlib.suppress(OSError):
+                    _copy(target, cached[weight])
     current = {_target(folder, w) for w in SYSTEM_FONTS}
     for stale in set(folder.glob(f"{FAMILY}-*")) - current:
         stale.unlink()
     return [target for _source, target in todo.values()]
+
+
+def _exists(path: Path | None) -> bool:
+    return path is not None and path.is_file()
 
 
 def prepare_face(source: Path, target: Path) -> None:
