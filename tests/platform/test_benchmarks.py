@@ -183,7 +183,7 @@ def test_the_screening_benchmark(bench_env):
 
 
 def test_the_case_list_benchmark(seeded_env):
-    args = ("--requests", "2", "--clients", "2", "--port", _free_port())
+    args = ("--requests", "2", "--clients", "2", "--workers", "1", "--port", _free_port())
     out = benchmark(seeded_env, "case_list", *args)
     rows = re.findall(
         rf"^(html|api) .* ({NUMBER})\s+({NUMBER})x\s+{NUMBER}$", out, re.MULTILINE
@@ -193,7 +193,8 @@ def test_the_case_list_benchmark(seeded_env):
 
 
 def test_the_dashboard_benchmark(seeded_env):
-    out = benchmark(seeded_env, "dashboard", "--requests", "2", "--port", _free_port())
+    args = ("--requests", "2", "--workers", "1", "--port", _free_port())
+    out = benchmark(seeded_env, "dashboard", *args)
     for user in ("sh-officer", "sh-supervisor"):
         assert re.search(
             rf"^dashboard {user} +\d+ +{NUMBER} +{NUMBER} +{NUMBER}x +{NUMBER}$", out, re.M
