@@ -118,6 +118,26 @@ class CaseFacet(db.Model):
     received_date: Mapped[dt.date] = mapped_column(Date)
 
 
+class CaseCount(db.Model):
+    """How many cases the summaries count on each day, for each agency and key: the running
+    totals the agency and region pages add up instead of scanning a million summaries.
+
+    Kinds and keys (`app.statistics.counts`): received (by source), concluded, outcome
+    ("state|worst finding"), preliminary and investigation ("days|on time" of the stage left
+    that day), type and institution (a facet received that day). Kept in step with the
+    summaries by `refresh_summary`, which adds the difference its recomputation makes in the
+    same transaction (an upsert that adds to `n`, never read and written back), so two cases
+    counted under one row at once both count; a row that falls to 0 stays."""
+
+    __tablename__ = "case_counts"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(240), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # Indexes on other features' tables that the figures' queries lean on: the cases
 # concerning an institution, overdue in a state, or extended; sanctions started and records
 # taking effect in a period (each with the columns its figure counts by); a case's agency

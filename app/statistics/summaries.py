@@ -39,6 +39,7 @@ from app.cases.models import (
 )
 from app.core.calendar import CST
 from app.extensions import db
+from app.statistics import counts
 from app.statistics.models import CaseFacet, CaseSummary
 
 CONCLUDING = frozenset({*TERMINAL_STATES, CaseState.decided})
@@ -138,12 +139,17 @@ def institution_of(party: Party) -> str | None:
 
 def refresh_summary(case: Case) -> CaseSummary:
     """Recomputes `case`'s summary and facets in the caller's transaction (after its
-    history entry)."""
+    history entry), and adds the difference they make to the running counts
+    (`app.statistics.counts`)."""
     db.session.flush()
     parties = db.session.scalars(select(Party).where(Party.case_id == case.id))
     types = db.session.scalars(
         select(Allegation.misconduct_type).where(Allegation.case_id == case.id)
     )
+    old_facets = db.session.execute(
+        select(CaseFacet.__table__).where(CaseFacet.case_id == case.id)
+    ).mappings()
+    deltas = counts.contributions(None, old_facets)
     db.session.execute(delete(CaseFacet).where(CaseFacet.case_id == case.id))
     rows = facets(
         case.id, case.agency_id, case.received_date, types, [institution_of(p) for p in parties]
@@ -153,11 +159,16 @@ def refresh_summary(case: Case) -> CaseSummary:
     entries = list(db.session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case.id)))
     findings = list(db.session.scalars(select(Finding).where(Finding.case_id == case.id)))
     values = summarise(case, entries, findings)
-    row = db.session.get(CaseSummary, case.id)
+    row = db.session.get(CaseSummary, case.id, populate_existing=True)
     if row is None:
         row = CaseSummary(case_id=case.id)
         db.session.add(row)
+    else:
+        deltas.update(counts.contributions({key: getattr(row, key) for key in values}))
     for key, value in values.items():
         setattr(row, key, value)
     db.session.flush()
+    new = counts.contributions(values, rows)
+    new.subtract(deltas)
+    counts.add(new)
     return row

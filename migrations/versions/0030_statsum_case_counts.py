@@ -1,0 +1,71 @@
+"""running counts of the case summaries per day, agency and key, which the agency and region
+figures add up instead of scanning every summary of the period
+
+Revision ID: 0030_statsum_case_counts
+Revises: 0029_ethfiles_site_files
+Create Date: 2026-12-07 06:20:00
+
+The counts are filled here from the summaries and facets (as app.statistics.counts.rebuild
+recounts them); from then on each summary's refresh adds its difference.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0030_statsum_case_counts"
+down_revision = "0029_ethfiles_site_files"
+branch_labels = None
+depends_on = None
+
+INSERT = "INSERT INTO case_counts (kind, day, agency_id, key, n) "
+STAGE_KEY = (
+    "COALESCE(CAST({stage}_days AS VARCHAR), '') || '|' ||"
+    " CASE WHEN {stage}_on_time THEN '1' ELSE '0' END"
+)
+# kind -> (day, key) of the summaries
+FROM_SUMMARIES = {
+    "received": ("received_date", "source"),
+    "concluded": ("concluded_on", None),
+    "outcome": ("outcome_on", "outcome_state || '|' || CAST(worst_finding AS VARCHAR)"),
+    "preliminary": ("preliminary_left_on", STAGE_KEY.format(stage="preliminary")),
+    "investigation": ("investigation_left_on", STAGE_KEY.format(stage="investigation")),
+}
+
+
+def backfill(bind) -> None:
+    for kind, (day, key) in FROM_SUMMARIES.items():
+        group = f"{day}, agency_id" + (f", {key}" if key else "")
+        shown = key or "''"
+        bind.execute(
+            sa.text(
+                f"{INSERT}SELECT '{kind}', {day}, agency_id, {shown}, count(*)"
+                f" FROM case_summaries WHERE {day} IS NOT NULL GROUP BY {group}"
+            )
+        )
+    for kind in ("type", "institution"):
+        bind.execute(
+            sa.text(
+                f"{INSERT}SELECT kind, received_date, agency_id, value, count(*) FROM case_facets"
+                f" WHERE kind = '{kind}' GROUP BY kind, received_date, agency_id, value"
+            )
+        )
+
+
+def upgrade():
+    op.create_table(
+        "case_counts",
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=240), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agencies.id"], name=op.f("fk_case_counts_agency_id_agencies")
+        ),
+        sa.PrimaryKeyConstraint("kind", "day", "agency_id", "key", name=op.f("pk_case_counts")),
+    )
+    backfill(op.get_bind())
+
+
+def downgrade():
+    op.drop_table("case_counts")

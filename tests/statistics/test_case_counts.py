@@ -1,0 +1,147 @@
+"""The running counts the agency and region figures add up: after random walks through the
+services, transfers (a case moving agency), reopenings and edits of a case's respondents and
+allegations, they equal a recount of the summaries and facets (and the migration's), and
+every figure read from them equals the same figure counted from the summaries themselves."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib.util
+import random
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, select
+
+from app.cases.models import Allegation, CaseState, MisconductType, Party
+from app.cases.transfers import accept_transfer, transfer_case
+from app.cases.workflow import perform
+from app.core.calendar import today
+from app.demo import scenario
+from app.extensions import db
+from app.statistics import counts
+from app.statistics.figures import figures_for
+from app.statistics.models import CaseCount
+from app.statistics.periods import Period, month_period, year_period
+from app.statistics.sql import FigureQuery
+from app.statistics.summaries import refresh_summary
+from tests.conftest import scenario_actors, scenario_supervisor
+
+STATES = [
+    CaseState.received,
+    CaseState.preliminary_review,
+    CaseState.not_accepted,
+    CaseState.investigating,
+    CaseState.terminated,
+    CaseState.decided,
+    CaseState.closed,
+]
+AGENCIES = ["SH", "JS", "ZJ", "AH"]
+INSTITUTIONS = ["复旦大学", "南京大学", "浙江大学", None]
+
+
+def stored() -> dict:
+    rows = db.session.execute(
+        select(CaseCount.kind, CaseCount.day, CaseCount.agency_id, CaseCount.key, CaseCount.n)
+    )
+    return {tuple(row[:4]): row[4] for row in rows if row[4]}
+
+
+@pytest.fixture
+def walked(make_case, make_user):
+    """Cases of every agency received over two years, walked to random states at random
+    paces; some transferred and accepted, some reopened, some edited."""
+    rng = random.Random(26)
+    first = today().replace(month=1, day=1) - dt.timedelta(days=365)
+    cases = []
+    for n in range(14):
+        received = first + dt.timedelta(days=rng.randrange(0, (today() - first).days - 250))
+        case = make_case(
+            rng.choice(AGENCIES),
+            state=CaseState.received,
+            received_date=received,
+            title=f"统计计数测试{n}",
+        )
+        pace = {"start_preliminary_review": rng.randrange(1, 30), "team": 31}
+        pace |= {"open_investigation": 32, "not_accept": 33, "submit_findings": 90}
+        state = CaseState.preliminary_review if n < 3 else rng.choice(STATES)
+        scenario.walk(case, state, scenario_actors(case), days=pace)
+        cases.append(case)
+    for case in cases[:3]:  # cases moving agency, received again there today
+        target = next(code for code in AGENCIES if code != case.agency.code)
+        transfer = transfer_case(
+            case,
+            make_user(case.agency.code, roles=("supervisor",)),
+            target_agency=target,
+            reason="属地管辖",
+            identity_travels=False,
+            expected_version=None,
+        )
+        accept_transfer(transfer, make_user(target, roles=("supervisor",)))
+    for case in cases:
+        if case.state == CaseState.closed:
+            perform(
+                case,
+                scenario_supervisor(case),
+                "reopen_case",
+                expected_version=None,
+                reason="申诉裁定撤销原结案",
+            )
+    for case in rng.sample(cases, 5):  # respondents and allegations edited
+        party = db.session.scalars(select(Party).where(Party.case_id == case.id)).first()
+        party.institution = rng.choice(INSTITUTIONS)
+        db.session.add(
+            Allegation(
+                case_id=case.id,
+                misconduct_type=rng.choice(list(MisconductType)),
+                description="补充举报",
+            )
+        )
+        db.session.flush()
+        refresh_summary(case)
+    db.session.flush()
+    return cases
+
+
+def test_counts_equal_a_recount_of_the_summaries(walked):
+    for moved in walked[:3]:
+        assert moved.received_date == today()
+        assert {agency for _k, _d, agency, _key in counts.contributions_of([moved.id])} == {
+            moved.agency_id
+        }
+    kept = stored()
+    assert {kind for kind, *_ in kept} >= {"received", "concluded", "outcome", "type"}
+    counts.rebuild()
+    assert stored() == kept
+    db.session.execute(delete(CaseCount))
+    path = Path(__file__).parents[2] / "migrations/versions/0030_statsum_case_counts.py"
+    spec = importlib.util.spec_from_file_location("migration_0030", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    migration.backfill(db.session.connection())
+    assert stored() == kept
+
+
+def _periods() -> list[Period]:
+    year = today().year
+    ragged = Period(dt.date(year - 1, 2, 17), dt.date(year, 1, 9))
+    return [year_period(year - 1), year_period(year), month_period(year, today().month), ragged]
+
+
+def _figures(q: FigureQuery, kind: str) -> dict:
+    return {f.key: sorted(f.compute(q), key=repr) for f in figures_for(kind)}
+
+
+def test_figures_from_counts_equal_figures_from_the_summaries(walked):
+    agency_ids = {c.agency_id for c in walked}
+    compared = 0
+    for period in _periods():
+        for scope in [None, *((a,) for a in sorted(agency_ids))]:
+            q = FigureQuery(period=period, agency_ids=scope)
+            found = _figures(q, "agency" if scope else "region")
+            summed = dataclasses.replace(q, from_summaries=True, _shared={})
+            expected = _figures(summed, "agency" if scope else "region")
+            assert found == expected, (period, scope)
+            compared += sum(1 for rows in found.values() for _r, _a, n in rows if n)
+    assert compared > 50  # the walks counted under many figures
