@@ -266,6 +266,7 @@ def _synthetic_case(rng, case_id, agency: Agency, state, pool, sequences, rows, 
         agency_id=agency.id,
         received_date=received,
         source=rows["cases"][-1]["source"],
+        state=state,
         **dates,
     )
     entries = [SimpleNamespace(id=n, **entry) for n, entry in enumerate(history)]

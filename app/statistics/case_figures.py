@@ -225,11 +225,7 @@ def stage_times(q: FigureQuery):
             out.append((f"{stage}.median", column, median))
             if agency_id is not None:
                 out += [(f"{stage}.completed", agency_id, n), (f"{stage}.on_time", agency_id, ok)]
-    overdue = db.session.execute(
-        select(Case.state, Case.agency_id, func.count())
-        .where(*q.case_clauses(), Case.state.in_(STAGES.values()), Case.due_date < today())
-        .group_by(Case.state, Case.agency_id)
-    ).all()
+    overdue = db.session.execute(_overdue(q)).all()
     stage_of = {state: stage for stage, state in STAGES.items()}
     out += [(f"{stage_of[CaseState(s)]}.overdue", a, n) for s, a, n in overdue]
     extended = db.session.execute(
@@ -243,6 +239,18 @@ def stage_times(q: FigureQuery):
     ).all()
     out += [("investigation.extended", a, n) for a, n in extended]
     return out
+
+
+def _overdue(q: FigureQuery):
+    """(state, agency, cases) still in a stage past its due date: the open counts of the
+    days before today."""
+    if q.counted:
+        return counted(q, "open", CaseCount.key, days=[CaseCount.day < today()])
+    return (
+        select(Case.state, Case.agency_id, func.count())
+        .where(*q.case_clauses(), Case.state.in_(STAGES.values()), Case.due_date < today())
+        .group_by(Case.state, Case.agency_id)
+    )
 
 
 def sanctions(q: FigureQuery):

@@ -73,6 +73,8 @@ def contributions(summary: Mapping | None, facet_rows: Iterable[Mapping] = ()) -
         for stage in STAGES:
             key = stage_key(summary[f"{stage}_days"], summary[f"{stage}_on_time"])
             count(stage, summary[f"{stage}_left_on"], key)
+        if summary["open_state"] is not None:
+            count("open", summary["due_date"], _text(summary["open_state"]))
     for facet in facet_rows:
         if facet["kind"] in COUNTED_FACETS:
             found[facet["kind"], facet["received_date"], facet["agency_id"], facet["value"]] += 1
@@ -153,16 +155,17 @@ def rebuild() -> None:
         days, on_time = getattr(s, f"{stage}_days"), getattr(s, f"{stage}_on_time")
         key = func.coalesce(cast(days, String), "") + "|" + case((on_time, "1"), else_="0")
         _recount(stage, getattr(s, f"{stage}_left_on"), key)
+    _recount("open", s.due_date, s.open_state, s.open_state.is_not(None))
     for kind in COUNTED_FACETS:
         f = CaseFacet
         _recount(kind, f.received_date, f.value, f.kind == kind, table=f)
 
 
-def counted(q, kind: str, *group):
-    """The counts of a kind in the query's period and agencies, summed per `group` and
-    agency (zero rows left out, as a count of the summaries has none)."""
+def counted(q, kind: str, *group, days=None):
+    """The counts of a kind in the query's period (or on `days`) and agencies, summed per
+    `group` and agency (zero rows left out, as a count of the summaries has none)."""
     stmt = select(*group, CaseCount.agency_id, func.sum(CaseCount.n)).where(
-        CaseCount.kind == kind, *q.in_period(CaseCount.day)
+        CaseCount.kind == kind, *(q.in_period(CaseCount.day) if days is None else days)
     )
     if q.agency_ids is not None:
         stmt = stmt.where(CaseCount.agency_id.in_(q.agency_ids))

@@ -93,6 +93,10 @@ class CaseSummary(db.Model):
     investigation_left_on: Mapped[dt.date | None] = mapped_column(Date)
     investigation_days: Mapped[int | None] = mapped_column(Integer)
     investigation_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    # A case still in a stage with a deadline (preliminary review, investigation): its state
+    # and current due date, for "overdue now" (the running counts' kind "open").
+    open_state: Mapped[str | None] = mapped_column(String(32))
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class CaseFacet(db.Model):
@@ -124,7 +128,8 @@ class CaseCount(db.Model):
 
     Kinds and keys (`app.statistics.counts`): received (by source), concluded, outcome
     ("state|worst finding"), preliminary and investigation ("days|on time" of the stage left
-    that day), type and institution (a facet received that day). Kept in step with the
+    that day), type and institution (a facet received that day), open (a case still in
+    preliminary review or investigation, by its due date and state). Kept in step with the
     summaries by `refresh_summary`, which adds the difference its recomputation makes in the
     same transaction (an upsert that adds to `n`, never read and written back), so two cases
     counted under one row at once both count; a row that falls to 0 stays."""

@@ -52,6 +52,8 @@ STAGES = {
     "preliminary": (CaseState.preliminary_review, "received_date", "preliminary_due"),
     "investigation": (CaseState.investigating, "investigation_opened_on", "investigation_due"),
 }
+# The stages a case can be overdue in now (by its due date).
+OPEN_STATES = frozenset(state for state, _start, _due in STAGES.values())
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
@@ -95,6 +97,9 @@ def summarise(case: Case, entries: list[HistoryEntry], findings: list[Finding]) 
         values[f"{stage}_left_on"] = left_on
         values[f"{stage}_days"] = (left_on - started).days if left_on and started else None
         values[f"{stage}_on_time"] = (left_on <= due if due else False) if left_on else None
+    open_now = case.due_date is not None and case.state in OPEN_STATES
+    values["open_state"] = CaseState(case.state).value if open_now else None
+    values["due_date"] = case.due_date if open_now else None
     return values
 
 

@@ -5,8 +5,10 @@ Revision ID: 0030_statsum_case_counts
 Revises: 0029_ethfiles_site_files
 Create Date: 2026-12-07 06:20:00
 
-The counts are filled here from the summaries and facets (as app.statistics.counts.rebuild
-recounts them); from then on each summary's refresh adds its difference.
+The summaries gain the state and due date of a case still in preliminary review or
+investigation (for "overdue now"). The counts are filled here from the summaries and facets
+(as app.statistics.counts.rebuild recounts them); from then on each summary's refresh adds
+its difference.
 """
 
 import sqlalchemy as sa
@@ -29,17 +31,31 @@ FROM_SUMMARIES = {
     "outcome": ("outcome_on", "outcome_state || '|' || CAST(worst_finding AS VARCHAR)"),
     "preliminary": ("preliminary_left_on", STAGE_KEY.format(stage="preliminary")),
     "investigation": ("investigation_left_on", STAGE_KEY.format(stage="investigation")),
+    "open": ("due_date", "open_state"),
 }
+OPEN_STATES = "'preliminary_review','investigating'"
+
+
+def fill_open(bind) -> None:
+    bind.execute(
+        sa.text(
+            "UPDATE case_summaries SET open_state = cases.state, due_date = cases.due_date"
+            " FROM cases WHERE cases.id = case_summaries.case_id"
+            f" AND cases.state IN ({OPEN_STATES}) AND cases.due_date IS NOT NULL"
+        )
+    )
 
 
 def backfill(bind) -> None:
+    """The counts, from the summaries (their open states filled) and facets."""
     for kind, (day, key) in FROM_SUMMARIES.items():
         group = f"{day}, agency_id" + (f", {key}" if key else "")
         shown = key or "''"
         bind.execute(
             sa.text(
                 f"{INSERT}SELECT '{kind}', {day}, agency_id, {shown}, count(*)"
-                f" FROM case_summaries WHERE {day} IS NOT NULL GROUP BY {group}"
+                f" FROM case_summaries WHERE {day} IS NOT NULL AND {key or day} IS NOT NULL"
+                f" GROUP BY {group}"
             )
         )
     for kind in ("type", "institution"):
@@ -52,6 +68,10 @@ def backfill(bind) -> None:
 
 
 def upgrade():
+    with op.batch_alter_table("case_summaries", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("open_state", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("due_date", sa.Date(), nullable=True))
+    fill_open(op.get_bind())
     op.create_table(
         "case_counts",
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -69,3 +89,6 @@ def upgrade():
 
 def downgrade():
     op.drop_table("case_counts")
+    with op.batch_alter_table("case_summaries", schema=None) as batch_op:
+        batch_op.drop_column("due_date")
+        batch_op.drop_column("open_state")

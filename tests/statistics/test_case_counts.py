@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib.util
 import random
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
 
 from app.cases.models import Allegation, CaseState, MisconductType, Party
-from app.cases.transfers import accept_transfer, transfer_case
+from app.cases.services import extend_investigation
+from app.cases.transfers import accept_transfer, refuse_transfer, transfer_case
 from app.cases.workflow import perform
 from app.core.calendar import today
 from app.demo import scenario
@@ -27,6 +26,7 @@ from app.statistics.periods import Period, month_period, year_period
 from app.statistics.sql import FigureQuery
 from app.statistics.summaries import refresh_summary
 from tests.conftest import scenario_actors, scenario_supervisor
+from tests.statistics.test_case_summaries import migration
 
 STATES = [
     CaseState.received,
@@ -65,7 +65,7 @@ def walked(make_case, make_user):
         )
         pace = {"start_preliminary_review": rng.randrange(1, 30), "team": 31}
         pace |= {"open_investigation": 32, "not_accept": 33, "submit_findings": 90}
-        state = CaseState.preliminary_review if n < 3 else rng.choice(STATES)
+        state = CaseState.preliminary_review if n < 4 else rng.choice(STATES)
         scenario.walk(case, state, scenario_actors(case), days=pace)
         cases.append(case)
     for case in cases[:3]:  # cases moving agency, received again there today
@@ -79,6 +79,18 @@ def walked(make_case, make_user):
             expected_version=None,
         )
         accept_transfer(transfer, make_user(target, roles=("supervisor",)))
+    refused = transfer_case(  # back in preliminary review at the sender, overdue again
+        cases[3],
+        make_user(cases[3].agency.code, roles=("supervisor",)),
+        target_agency=next(code for code in AGENCIES if code != cases[3].agency.code),
+        reason="属地管辖",
+        identity_travels=False,
+        expected_version=None,
+    )
+    refuse_transfer(refused, make_user(refused.to_agency.code, roles=("supervisor",)), "不属本机关")
+    for case in cases:
+        if case.state == CaseState.investigating:  # a later deadline, no longer overdue
+            extend_investigation(case, 6, "需要补充调查", scenario_supervisor(case))
     for case in cases:
         if case.state == CaseState.closed:
             perform(
@@ -88,7 +100,7 @@ def walked(make_case, make_user):
                 expected_version=None,
                 reason="申诉裁定撤销原结案",
             )
-    for case in rng.sample(cases, 5):  # respondents and allegations edited
+    for case in rng.sample(cases[4:], 5):  # respondents and allegations edited
         party = db.session.scalars(select(Party).where(Party.case_id == case.id)).first()
         party.institution = rng.choice(INSTITUTIONS)
         db.session.add(
@@ -115,11 +127,7 @@ def test_counts_equal_a_recount_of_the_summaries(walked):
     counts.rebuild()
     assert stored() == kept
     db.session.execute(delete(CaseCount))
-    path = Path(__file__).parents[2] / "migrations/versions/0030_statsum_case_counts.py"
-    spec = importlib.util.spec_from_file_location("migration_0030", path)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    migration.backfill(db.session.connection())
+    migration("0030_statsum_case_counts").backfill(db.session.connection())
     assert stored() == kept
 
 
