@@ -254,6 +254,8 @@ def _overdue(q: FigureQuery):
 
 
 def sanctions(q: FigureQuery):
+    """Sanctions whose term started in the period, by type and their case's agency (the
+    running counts of their facets)."""
     from app.cases.models import Sanction
 
     stmt = (
@@ -262,6 +264,8 @@ def sanctions(q: FigureQuery):
         .where(*q.case_clauses(), *q.in_period(Sanction.start_date))
         .group_by(Sanction.sanction_type, Case.agency_id)
     )
+    if q.counted:
+        stmt = counted(q, "sanction", CaseCount.key)
     return [(SanctionType(r).value, a, n) for r, a, n in db.session.execute(stmt)]
 
 

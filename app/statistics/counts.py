@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import String, case, cast, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.cases.models import Case, Sanction
 from app.extensions import db
 from app.statistics.models import CaseCount, CaseFacet, CaseSummary
 
@@ -78,6 +79,9 @@ def contributions(summary: Mapping | None, facet_rows: Iterable[Mapping] = ()) -
     for facet in facet_rows:
         if facet["kind"] in COUNTED_FACETS:
             found[facet["kind"], facet["received_date"], facet["agency_id"], facet["value"]] += 1
+        elif facet["kind"] == "sanction":  # by its start and type
+            start, sanction_type, _id = facet["value"].split("|")
+            found["sanction", dt.date.fromisoformat(start), facet["agency_id"], sanction_type] += 1
     return found
 
 
@@ -159,6 +163,48 @@ def rebuild() -> None:
     for kind in COUNTED_FACETS:
         f = CaseFacet
         _recount(kind, f.received_date, f.value, f.kind == kind, table=f)
+    _recount_sanctions()
+
+
+def _recount_sanctions() -> None:
+    """The sanctions by start, their case's agency and type (what their facets count)."""
+    stmt = (
+        select(
+            literal("sanction", String),
+            Sanction.start_date,
+            Case.agency_id,
+            cast(Sanction.sanction_type, String),
+            func.count(),
+        )
+        .join(Case, Case.id == Sanction.case_id)
+        .group_by(Sanction.start_date, Case.agency_id, Sanction.sanction_type)
+    )
+    db.session.execute(
+        CaseCount.__table__.insert().from_select(["kind", "day", "agency_id", "key", "n"], stmt)
+    )
+
+
+def recount_sanctions() -> None:
+    """The sanctions' facets and counts again, after sanctions were written in bulk (the
+    statistics benchmark's data)."""
+    db.session.execute(delete(CaseFacet).where(CaseFacet.kind == "sanction"))
+    db.session.execute(delete(CaseCount).where(CaseCount.kind == "sanction"))
+    value = (
+        cast(Sanction.start_date, String)
+        + "|"
+        + cast(Sanction.sanction_type, String)
+        + "|"
+        + cast(Sanction.id, String)
+    )
+    rows = select(
+        Sanction.case_id, literal("sanction", String), value, Case.agency_id, Case.received_date
+    ).join(Case, Case.id == Sanction.case_id)
+    db.session.execute(
+        CaseFacet.__table__.insert().from_select(
+            ["case_id", "kind", "value", "agency_id", "received_date"], rows
+        )
+    )
+    _recount_sanctions()
 
 
 def counted(q, kind: str, *group, days=None):

@@ -35,6 +35,7 @@ from app.cases.models import (
     HistoryEntry,
     Party,
     PartyType,
+    Sanction,
     Severity,
 )
 from app.core.calendar import CST
@@ -118,13 +119,16 @@ def facets(
     received_date: dt.date,
     types: Iterable[str],
     institutions: Iterable[str | None],
+    sanctions: Iterable[tuple[int, dt.date, str]] = (),
 ) -> list[dict]:
     """A case's facet rows: each misconduct type alleged and each institution named once, and
-    each (institution, type) pair once."""
+    each (institution, type) pair once; each sanction (id, start, type), which the running
+    counts count by its start and type (`sanction_facet`)."""
     types = {str(t) for t in types}
     named = {n for n in institutions if n}
     found = {("type", t) for t in types} | {("institution", n) for n in named}
     found |= {("inst_type", institution_type(n, t)) for n in named for t in types}
+    found |= {("sanction", sanction_facet(*s)) for s in sanctions}
     return [
         {
             "case_id": case_id,
@@ -135,6 +139,11 @@ def facets(
         }
         for kind, value in sorted(found)
     ]
+
+
+def sanction_facet(sanction_id: int, start: dt.date, sanction_type) -> str:
+    """A sanction as a facet value: its start date, type and id ("2025-03-01|warning|7")."""
+    return f"{start.isoformat()}|{getattr(sanction_type, 'value', sanction_type)}|{sanction_id}"
 
 
 def institution_of(party: Party) -> str | None:
@@ -156,9 +165,13 @@ def refresh_summary(case: Case) -> CaseSummary:
     ).mappings()
     deltas = counts.contributions(None, old_facets)
     db.session.execute(delete(CaseFacet).where(CaseFacet.case_id == case.id))
-    rows = facets(
-        case.id, case.agency_id, case.received_date, types, [institution_of(p) for p in parties]
+    sanctions = db.session.execute(
+        select(Sanction.id, Sanction.start_date, Sanction.sanction_type).where(
+            Sanction.case_id == case.id
+        )
     )
+    named = [institution_of(p) for p in parties]
+    rows = facets(case.id, case.agency_id, case.received_date, types, named, sanctions)
     if rows:
         db.session.execute(insert(CaseFacet), rows)
     entries = list(db.session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case.id)))

@@ -6,7 +6,7 @@ Revises: 0029_ethfiles_site_files
 Create Date: 2026-12-07 06:20:00
 
 The summaries gain the state and due date of a case still in preliminary review or
-investigation (for "overdue now"). The counts are filled here from the summaries and facets
+investigation (for "overdue now"), the facets each sanction (start, type and id). The counts are filled here from the summaries and facets
 (as app.statistics.counts.rebuild recounts them); from then on each summary's refresh adds
 its difference.
 """
@@ -46,6 +46,17 @@ def fill_open(bind) -> None:
     )
 
 
+def fill_sanctions(bind) -> None:
+    bind.execute(
+        sa.text(
+            "INSERT INTO case_facets (case_id, kind, value, agency_id, received_date)"
+            " SELECT s.case_id, 'sanction', CAST(s.start_date AS VARCHAR) || '|' ||"
+            " s.sanction_type || '|' || CAST(s.id AS VARCHAR), c.agency_id, c.received_date"
+            " FROM sanctions s JOIN cases c ON c.id = s.case_id"
+        )
+    )
+
+
 def backfill(bind) -> None:
     """The counts, from the summaries (their open states filled) and facets."""
     for kind, (day, key) in FROM_SUMMARIES.items():
@@ -65,6 +76,13 @@ def backfill(bind) -> None:
                 f" WHERE kind = '{kind}' GROUP BY kind, received_date, agency_id, value"
             )
         )
+    bind.execute(
+        sa.text(
+            f"{INSERT}SELECT 'sanction', s.start_date, c.agency_id, s.sanction_type, count(*)"
+            " FROM sanctions s JOIN cases c ON c.id = s.case_id"
+            " GROUP BY s.start_date, c.agency_id, s.sanction_type"
+        )
+    )
 
 
 def upgrade():
@@ -72,6 +90,7 @@ def upgrade():
         batch_op.add_column(sa.Column("open_state", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("due_date", sa.Date(), nullable=True))
     fill_open(op.get_bind())
+    fill_sanctions(op.get_bind())
     op.create_table(
         "case_counts",
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -89,6 +108,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("case_counts")
+    op.execute("DELETE FROM case_facets WHERE kind = 'sanction'")
     with op.batch_alter_table("case_summaries", schema=None) as batch_op:
         batch_op.drop_column("due_date")
         batch_op.drop_column("open_state")

@@ -163,6 +163,10 @@ def recomputed_facets(case: Case) -> set[tuple]:
     types = {a.misconduct_type.value for a in case.allegations}
     found = {("type", t) for t in types} | {("institution", n) for n in names if n}
     found |= {("inst_type", f"{n}\x1f{t}") for n in names if n for t in types}
+    found |= {
+        ("sanction", f"{s.start_date.isoformat()}|{s.sanction_type.value}|{s.id}")
+        for s in case.sanctions
+    }
     return {(k, v, case.agency_id, case.received_date) for k, v in found}
 
 
@@ -199,7 +203,9 @@ def test_the_migration_backfill_gives_the_same_rows(walked):
     db.session.execute(delete(CaseFacet))
     for name in ("0021_case_summaries", "0022_statistics_index_only"):
         migration(name).backfill(db.session.connection())
-    migration("0030_statsum_case_counts").fill_open(db.session.connection())
+    counts_migration = migration("0030_statsum_case_counts")
+    counts_migration.fill_open(db.session.connection())
+    counts_migration.fill_sanctions(db.session.connection())
     for case_id, row in expected.items():
         assert stored(case_id) == row
         assert facet_rows(case_id) == expected_facets[case_id]
