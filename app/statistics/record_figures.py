@@ -116,17 +116,21 @@ def institution_findings(q: FigureQuery):
 
 
 def institution_sanctions(q: FigureQuery):
+    """By the agency its institution facet carries (its case's): the sanctions of the
+    institution's cases are joined to those facets alone, not to the cases as well."""
     now = today()
     stmt = (
-        select(Sanction.sanction_type, Case.agency_id, func.count())
-        .join(Case, Case.id == Sanction.case_id)
+        select(Sanction.sanction_type, CaseFacet.agency_id, func.count())
+        .join(CaseFacet, CaseFacet.case_id == Sanction.case_id)
         .where(
-            *q.case_clauses(),
+            CaseFacet.kind == "institution",
+            CaseFacet.value == q.institution,
+            *([] if q.agency_ids is None else [CaseFacet.agency_id.in_(q.agency_ids)]),
             Sanction.revoked_on.is_(None),
             Sanction.start_date <= now,
             or_(Sanction.lifetime.is_(True), Sanction.end_date >= now),
         )
-        .group_by(Sanction.sanction_type, Case.agency_id)
+        .group_by(Sanction.sanction_type, CaseFacet.agency_id)
     )
     return [(SanctionType(t).value, a, n) for t, a, n in db.session.execute(stmt)]
 
