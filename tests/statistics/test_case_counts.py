@@ -1,19 +1,29 @@
 """The running counts the agency and region figures add up: after random walks through the
 services, transfers (a case moving agency), reopenings and edits of a case's respondents and
 allegations, they equal a recount of the summaries and facets (and the migration's), and
-every figure read from them equals the same figure counted from the summaries themselves."""
+every figure read from them equals the same figure counted from the summaries themselves;
+two cases counted under one row at once both count."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import random
+import threading
 
 import pytest
 from sqlalchemy import delete, select
 
-from app.cases.models import Allegation, CaseState, MisconductType, Party
-from app.cases.services import extend_investigation
+from app.auth.models import Role, User
+from app.cases.models import Allegation, CaseSource, CaseState, MisconductType, Party
+from app.cases.services import (
+    AllegationInput,
+    CaseInput,
+    ComplainantInput,
+    RespondentInput,
+    extend_investigation,
+    register_case,
+)
 from app.cases.transfers import accept_transfer, refuse_transfer, transfer_case
 from app.cases.workflow import perform
 from app.core.calendar import today
@@ -25,6 +35,7 @@ from app.statistics.models import CaseCount
 from app.statistics.periods import Period, month_period, year_period
 from app.statistics.sql import FigureQuery
 from app.statistics.summaries import refresh_summary
+from tests.cleanup import committed_user, remove_committed
 from tests.conftest import scenario_actors, scenario_supervisor
 from tests.statistics.test_case_summaries import migration
 
@@ -153,3 +164,81 @@ def test_figures_from_counts_equal_figures_from_the_summaries(walked):
             assert found == expected, (period, scope)
             compared += sum(1 for rows in found.values() for _r, _a, n in rows if n)
     assert compared > 50  # the walks counted under many figures
+
+
+# --- two cases counted under one row at once (committed data, removed afterwards) ---------
+
+RACE_DAY = dt.date(2024, 2, 29)
+
+
+@pytest.fixture
+def racing_officers(app):
+    with app.app_context():
+        users = [committed_user("AH", f"ah-counts-{n}", f"计数{n}", Role.officer) for n in (1, 2)]
+        db.session.commit()
+        ids = {"users": [u.id for u in users], "cases": [], "agency": users[0].agency_id}
+    yield ids
+    with app.app_context():
+        remove_committed(ids["cases"], ids["users"])
+
+
+def _received(agency_id: int) -> int:
+    found = db.session.scalar(
+        select(CaseCount.n).where(
+            CaseCount.kind == "received",
+            CaseCount.day == RACE_DAY,
+            CaseCount.agency_id == agency_id,
+            CaseCount.key == CaseSource.online.value,
+        )
+    )
+    return found or 0
+
+
+def _register(app, user_id: int, barrier, made: list, errors: list) -> None:
+    try:
+        with app.app_context():
+            officer = db.session.get(User, user_id)
+            officer.roles  # noqa: B018  (loaded before the race, not inside it)
+            db.session.commit()  # release SQLite's write lock before waiting
+            barrier.wait(timeout=30)
+            case = register_case(
+                CaseInput(
+                    title="统计计数并发测试",
+                    source=CaseSource.online,
+                    received_date=RACE_DAY,
+                    respondents=[RespondentInput(name="测试", institution="计数大学")],
+                    allegations=[AllegationInput(MisconductType.other, "测试")],
+                    complainant=ComplainantInput(anonymous=True),
+                ),
+                officer,
+            )
+            db.session.commit()
+            made.append(case.id)
+    except BaseException as exc:  # reported below, in the test's own thread
+        errors.append(exc)
+
+
+def test_two_cases_counted_under_one_row_at_once_both_count(app, racing_officers):
+    """Each registration adds 1 to the same row (received that day, that agency, online):
+    an upsert that adds, not a read and a write back, so neither is lost."""
+    agency_id = racing_officers["agency"]
+    with app.app_context():
+        before = _received(agency_id)
+    barrier, errors = threading.Barrier(2), []
+    threads = [
+        threading.Thread(
+            target=_register, args=(app, user_id, barrier, racing_officers["cases"], errors)
+        )
+        for user_id in racing_officers["users"]
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert len(racing_officers["cases"]) == 2
+    with app.app_context():
+        assert _received(agency_id) == before + 2
+        q = FigureQuery(period=year_period(RACE_DAY.year), agency_ids=(agency_id,))
+        summed = dataclasses.replace(q, from_summaries=True)
+        assert _figures(q, "agency") == _figures(summed, "agency")
