@@ -102,8 +102,9 @@ class CaseSummary(db.Model):
 class CaseFacet(db.Model):
     """A case's misconduct types and named institutions (each once), and each pair of the
     two, with its agency and received date: the by-type and by-institution figures, and an
-    institution profile's by-type figure, count these rows from one index each. Rewritten
-    with the case's summary."""
+    institution profile's by-type figure, count these rows from one index each; and each
+    sanction of the case (start, type and id), which the running counts count by its start.
+    Rewritten with the case's summary."""
 
     __tablename__ = "case_facets"
     __table_args__ = (
@@ -115,7 +116,8 @@ class CaseFacet(db.Model):
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
     )
-    # type / institution / inst_type (an institution and a type alleged, see summaries.py)
+    # type / institution / inst_type (an institution and a type alleged, see summaries.py) /
+    # sanction ("start|type|id")
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(240), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
@@ -129,7 +131,8 @@ class CaseCount(db.Model):
     Kinds and keys (`app.statistics.counts`): received (by source), concluded, outcome
     ("state|worst finding"), preliminary and investigation ("days|on time" of the stage left
     that day), type and institution (a facet received that day), open (a case still in
-    preliminary review or investigation, by its due date and state). Kept in step with the
+    preliminary review or investigation, by its due date and state), sanction (by its start
+    and type). Kept in step with the
     summaries by `refresh_summary`, which adds the difference its recomputation makes in the
     same transaction (an upsert that adds to `n`, never read and written back), so two cases
     counted under one row at once both count; a row that falls to 0 stays."""
