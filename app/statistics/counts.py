@@ -1,15 +1,16 @@
 """The running counts behind the agency and region figures (`CaseCount`), kept in step with
 the case summaries and facets.
 
-Each summary and each type or institution facet counts once under a row (kind, day,
-agency, key). `refresh_summary` takes what the summary and facets it replaces counted and
-what their recomputation counts, and adds the difference (`add`), in its own transaction and
-under the case row's lock, so the rows always equal a GROUP BY over the summaries and
-facets: `rebuild` recounts them that way (migration 0030_statsum_case_counts; the tests
-compare the two). A page then adds up one row per day, agency and key of its period (a
-year of the region's received cases is about 7,000 rows) instead of every case of it.
-
-Figures with an institution in their scope still count the summaries and facets.
+Each summary and each type, institution, (institution, type) or sanction facet counts once
+under a row (kind, day, agency, key). `refresh_summary` takes what the summary and facets
+it replaces counted and what their recomputation counts, and adds the difference (`add`),
+in its own transaction and under the case row's lock, so the rows always equal a GROUP BY
+over the summaries and facets: `rebuild` recounts them that way (migration
+0030_statsum_case_counts; the tests compare the two). A page then adds up one row per day,
+agency and key of its period (a year of the region's received cases is about 7,000 rows)
+instead of every case of it. An institution's profile reads its own keys (institution;
+institution and type) over every day; its other figures, which depend on today (sanctions
+in force, records' status), count the facets and rows.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from app.extensions import db
 from app.statistics.models import CaseCount, CaseFacet, CaseSummary
 
 STAGES = ("preliminary", "investigation")
-COUNTED_FACETS = ("type", "institution")
+COUNTED_FACETS = ("type", "institution", "inst_type")
 CHUNK = 1000
 
 Key = tuple[str, dt.date, int, str]
@@ -205,6 +206,17 @@ def recount_sanctions() -> None:
         )
     )
     _recount_sanctions()
+
+
+def counted_under(kind: str, keys: list[str], *group):
+    """The counts of a kind under `keys` on every day, summed per `group` and agency (an
+    institution's profile covers every year)."""
+    return (
+        select(*group, CaseCount.agency_id, func.sum(CaseCount.n))
+        .where(CaseCount.kind == kind, CaseCount.key.in_(keys))
+        .group_by(*group, CaseCount.agency_id)
+        .having(func.sum(CaseCount.n) > 0)
+    )
 
 
 def counted(q, kind: str, *group, days=None):

@@ -130,7 +130,7 @@ class CaseCount(db.Model):
 
     Kinds and keys (`app.statistics.counts`): received (by source), concluded, outcome
     ("state|worst finding"), preliminary and investigation ("days|on time" of the stage left
-    that day), type and institution (a facet received that day), open (a case still in
+    that day), type, institution and inst_type (a facet received that day), open (a case still in
     preliminary review or investigation, by its due date and state), sanction (by its start
     and type). Kept in step with the
     summaries by `refresh_summary`, which adds the difference its recomputation makes in the
@@ -138,6 +138,8 @@ class CaseCount(db.Model):
     counted under one row at once both count; a row that falls to 0 stays."""
 
     __tablename__ = "case_counts"
+    # An institution's profile: its keys over every day.
+    __table_args__ = (Index("ix_case_counts_key", "kind", "key", "day", "agency_id"),)
 
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)

@@ -19,8 +19,9 @@ from app.extensions import db
 from app.records.models import IntegrityRecord, Recognition, RecognitionDecision, RecordStatus
 from app.records.permissions import published as is_published
 from app.statistics.case_figures import enum_label
+from app.statistics.counts import counted_under
 from app.statistics.figures import Figure, register_figure
-from app.statistics.models import CaseFacet
+from app.statistics.models import CaseCount, CaseFacet
 from app.statistics.sql import FigureQuery, concerning
 from app.statistics.summaries import institution_type
 
@@ -72,6 +73,10 @@ def recognitions(q: FigureQuery):
 
 
 def institution_cases(q: FigureQuery):
+    if not q.from_summaries:  # the running counts under its name
+        year = q.year(CaseCount.day)
+        stmt = counted_under("institution", [q.institution], year).order_by(year)
+        return [(str(y), a, n) for y, a, n in db.session.execute(stmt)]
     year = q.year(CaseFacet.received_date)
     stmt = (
         select(year, CaseFacet.agency_id, func.count())
@@ -91,6 +96,8 @@ def institution_types(q: FigureQuery):
         .where(CaseFacet.kind == "inst_type", CaseFacet.value.in_(pairs))
         .group_by(CaseFacet.value, CaseFacet.agency_id)
     )
+    if not q.from_summaries:  # the running counts under its pairs
+        stmt = counted_under("inst_type", list(pairs), CaseCount.key)
     return [(pairs[k].value, a, n) for k, a, n in db.session.execute(stmt)]
 
 

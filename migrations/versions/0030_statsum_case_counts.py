@@ -69,7 +69,7 @@ def backfill(bind) -> None:
                 f" GROUP BY {group}"
             )
         )
-    for kind in ("type", "institution"):
+    for kind in ("type", "institution", "inst_type"):
         bind.execute(
             sa.text(
                 f"{INSERT}SELECT kind, received_date, agency_id, value, count(*) FROM case_facets"
@@ -103,6 +103,8 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("kind", "day", "agency_id", "key", name=op.f("pk_case_counts")),
     )
+    with op.batch_alter_table("case_counts", schema=None) as batch_op:
+        batch_op.create_index("ix_case_counts_key", ["kind", "key", "day", "agency_id"])
     backfill(op.get_bind())
 
 
