@@ -30,8 +30,6 @@ STAGES = ("preliminary", "investigation")
 COUNTED_FACETS = ("type", "institution", "inst_type")
 CHUNK = 1000
 
-Key = tuple[str, dt.date, int, str]
-
 
 def _text(value) -> str:
     return str(getattr(value, "value", value))
@@ -110,12 +108,16 @@ def add(deltas: Counter) -> None:
 
 def contributions_of(case_ids: list[int]) -> Counter:
     """What these cases' stored summaries and facets count under."""
-    summaries = db.session.execute(
-        select(CaseSummary.__table__).where(CaseSummary.case_id.in_(case_ids))
-    ).mappings()
-    facet_rows = db.session.execute(
-        select(CaseFacet.__table__).where(CaseFacet.case_id.in_(case_ids))
-    ).mappings()
+    summaries = (
+        db.session.execute(select(CaseSummary.__table__).where(CaseSummary.case_id.in_(case_ids)))
+        .mappings()
+        .all()
+    )
+    facet_rows = (
+        db.session.execute(select(CaseFacet.__table__).where(CaseFacet.case_id.in_(case_ids)))
+        .mappings()
+        .all()
+    )
     found = contributions(None, facet_rows)
     for summary in summaries:
         found.update(contributions(summary))
