@@ -134,6 +134,7 @@ def add_records(count: int) -> None:
     from app.auth.models import Agency
     from app.cases.models import CaseState, Sanction, SanctionType
     from app.records.models import IntegrityRecord, RecordStatus
+    from app.statistics.counts import recount_sanctions
 
     if db.session.scalar(select(func.count()).where(IntegrityRecord.origin_node == "bench-peer")):
         return
@@ -206,6 +207,7 @@ def add_records(count: int) -> None:
             )
         db.session.execute(Sanction.__table__.insert(), sanctions)
         db.session.execute(IntegrityRecord.__table__.insert(), records)
+    recount_sanctions()  # written past refresh_summary: their facets and running counts
     db.session.commit()
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import text
 
 from app.extensions import db
+from app.statistics.counts import forget
 
 
 @contextmanager
@@ -68,6 +69,7 @@ def remove_committed(case_ids: list[int], user_ids: list[int]) -> None:
     """Test clean-up only: the cases and users a committing test made, and all they left."""
     cases = ",".join(str(i) for i in case_ids)
     users = ",".join(str(i) for i in user_ids)
+    forget(case_ids)  # out of the statistics' running counts with their summaries
     with audit_guard_lifted():
         db.session.execute(
             text(f"DELETE FROM notifications WHERE user_id IN ({users}) OR case_id IN ({cases})")

@@ -17,8 +17,9 @@ none of its guests: it calls what they registered.
   stays in the transition table (`app.cases.workflow`), its guards and history with it
   (committees open the review when a case is referred).
 - `case_changed.register(listener)`: `listener(case)` runs in the same transaction after
-  a case is registered, moves to another state or changes hands (statistics keeps its
-  per-case summary), so what it writes commits or rolls back with the change.
+  a case is registered, moves to another state, changes hands or gets a new deadline (an
+  extension; statistics keeps its per-case summary and its running counts), so what it
+  writes commits or rolls back with the change.
 - `material_counts[key] = count`: `count(case)` is how much material of a kind (evidence,
   notes) the case holds, kept in the snapshot a transfer's sender keeps.
 - `related_matters.register(finder)`: `finder(user, hashes)` returns what a feature knows

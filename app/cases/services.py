@@ -377,6 +377,7 @@ def extend_investigation(
             "new_due": case.investigation_due.isoformat(),
         },
     )
+    extension_points.case_changed(case)  # a later deadline
     audit.record("case.extend_investigation", actor=actor, case=case, details={"months": months})
 
 

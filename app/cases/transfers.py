@@ -426,6 +426,7 @@ def _return(
                 reason=reason,
                 details=details,
             )
+            extension_points.case_changed(case)  # back in preliminary review, with its deadline
             audit.record(f"case.{action}", actor=user, case=case, obj=transfer, details=details)
             if state == TransferState.refused:  # the sender's log sees the answer too
                 audit.record(

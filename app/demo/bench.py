@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from collections import Counter
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -39,6 +40,7 @@ from app.core.models import utcnow
 from app.demo import data, scenario
 from app.demo.loader import REASONS, ensure_agencies, ensure_demo_second_factor, ensure_demo_users
 from app.extensions import db
+from app.statistics import counts
 from app.statistics.models import CaseFacet, CaseSummary
 from app.statistics.summaries import facets, summarise
 
@@ -120,6 +122,11 @@ def _load(rng, cases, batch, codes, agencies, actors, sequences, next_id, spread
             next_id += 1
             done += 1
         (_copy if postgres else _write)(rows)
+        running = Counter()
+        for summary in rows["summaries"]:
+            running.update(counts.contributions(summary))
+        running.update(counts.contributions(None, rows["facets"]))
+        counts.add(running)
         db.session.commit()
     return done
 
@@ -259,6 +266,7 @@ def _synthetic_case(rng, case_id, agency: Agency, state, pool, sequences, rows, 
         agency_id=agency.id,
         received_date=received,
         source=rows["cases"][-1]["source"],
+        state=state,
         **dates,
     )
     entries = [SimpleNamespace(id=n, **entry) for n, entry in enumerate(history)]
@@ -458,5 +466,6 @@ def _after_bulk_load() -> None:
             "case_history",
             "case_summaries",
             "case_facets",
+            "case_counts",
         ):
             conn.execute(text(f"VACUUM ANALYZE {table}"))

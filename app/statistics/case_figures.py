@@ -18,8 +18,9 @@ from app.cases.models import (
 from app.core.calendar import today
 from app.core.labels import label
 from app.extensions import db
+from app.statistics.counts import counted, outcome_of, split_stage_key
 from app.statistics.figures import TOTAL, Figure, register_figure
-from app.statistics.models import CaseFacet, CaseSummary
+from app.statistics.models import CaseCount, CaseFacet, CaseSummary
 from app.statistics.sql import FigureQuery
 from app.statistics.summaries import SEVERITY_RANK
 
@@ -37,7 +38,12 @@ def _received_in(q: FigureQuery) -> list:
 
 def _received_counts(q: FigureQuery) -> list[tuple[str, CaseSource, int, int]]:
     """The cases received in the period by month, source and agency: one pass over the
-    summaries' received index, read by both the by-month and the by-source figure."""
+    period's running counts (or the summaries' received index, for an institution), read by
+    both the by-month and the by-source figure."""
+    if q.counted:
+        month = q.month(CaseCount.day)
+        stmt = counted(q, "received", month, CaseCount.key)
+        return [(str(m), s, a, int(n)) for m, s, a, n in db.session.execute(stmt)]
     month = q.month(CaseSummary.received_date)
     stmt = (
         select(month, CaseSummary.source, CaseSummary.agency_id, func.count())
@@ -61,6 +67,10 @@ def received(q: FigureQuery):
 def concluded(q: FigureQuery):
     """Cases that first reached a terminal state or a decision in the period, by month
     (China Standard Time dates, from the case summaries)."""
+    if q.counted:
+        return [(m, TOTAL, 0) for m in q.months()] + _rows(
+            counted(q, "concluded", q.month(CaseCount.day))
+        )
     month = q.month(CaseSummary.concluded_on)
     stmt = (
         select(month, CaseSummary.agency_id, func.count())
@@ -83,31 +93,29 @@ def _facets(q: FigureQuery, kind: str) -> list:
     ]
 
 
-def by_type(q: FigureQuery):
-    stmt = (
+def _facet_counts(q: FigureQuery, kind: str):
+    """(value, agency, count) of the facets of a kind of the cases received in the period."""
+    if q.counted:
+        return counted(q, kind, CaseCount.key)
+    return (
         select(CaseFacet.value, CaseFacet.agency_id, func.count())
-        .where(*_facets(q, "type"))
+        .where(*_facets(q, kind))
         .group_by(CaseFacet.value, CaseFacet.agency_id)
     )
+
+
+def by_type(q: FigureQuery):
+    stmt = _facet_counts(q, "type")
     return [(MisconductType(r).value, a, n) for r, a, n in db.session.execute(stmt)]
 
 
 def by_institution(q: FigureQuery):
     """The institutions with the most cases received (each case once per institution), in
     one pass: the counts per institution and agency, then the top ones among them."""
-    counts = (
-        select(CaseFacet.value, CaseFacet.agency_id, func.count().label("n"))
-        .where(*_facets(q, "institution"))
-        .group_by(CaseFacet.value, CaseFacet.agency_id)
-        .cte("institution_counts")
-    )
-    top = (
-        select(counts.c.value)
-        .group_by(counts.c.value)
-        .order_by(func.sum(counts.c.n).desc(), counts.c.value)
-        .limit(TOP_INSTITUTIONS)
-    )
-    stmt = select(counts.c.value, counts.c.agency_id, counts.c.n).where(counts.c.value.in_(top))
+    counts = _facet_counts(q, "institution").cte("institution_counts")
+    value, agency_id, n = counts.c
+    top = select(value).group_by(value).order_by(func.sum(n).desc(), value).limit(TOP_INSTITUTIONS)
+    stmt = select(value, agency_id, n).where(value.in_(top))
     return _rows(stmt)
 
 
@@ -125,6 +133,20 @@ OUTCOME_ROWS = [
 def by_outcome(q: FigureQuery):
     """Cases concluded in the period by how they ended; a decision by its most severe
     finding."""
+    names = {n: f"misconduct_{s.value}" for s, n in SEVERITY_RANK.items()}
+    out = []
+    for state, worst_rank, agency_id, n in _outcome_counts(q):
+        if state != CaseState.decided:
+            out.append((CaseState(state).value, agency_id, n))
+        else:
+            out.append((names.get(worst_rank, "no_misconduct"), agency_id, n))
+    return out
+
+
+def _outcome_counts(q: FigureQuery) -> list[tuple[str, int, int, int]]:
+    if q.counted:
+        found = db.session.execute(counted(q, "outcome", CaseCount.key))
+        return [(*outcome_of(key), agency_id, n) for key, agency_id, n in found]
     stmt = (
         select(
             CaseSummary.outcome_state,
@@ -135,14 +157,7 @@ def by_outcome(q: FigureQuery):
         .where(*q.summary_clauses(), *q.in_period(CaseSummary.outcome_on))
         .group_by(CaseSummary.outcome_state, CaseSummary.worst_finding, CaseSummary.agency_id)
     )
-    names = {n: f"misconduct_{s.value}" for s, n in SEVERITY_RANK.items()}
-    out = []
-    for state, worst_rank, agency_id, n in db.session.execute(stmt):
-        if state != CaseState.decided:
-            out.append((CaseState(state).value, agency_id, n))
-        else:
-            out.append((names.get(worst_rank, "no_misconduct"), agency_id, n))
-    return out
+    return list(db.session.execute(stmt))
 
 
 # stage -> the state whose deadline "overdue now" is counted against
@@ -161,6 +176,22 @@ def _stage_counts(q: FigureQuery, stage: str) -> list[tuple[int | None, int, int
     distinct number of days, whatever the number of cases, so the medians are taken here.
     (PostgreSQL's percentile_cont sorted every case of the period, a million cases: 114,177
     rows of a year, spilled to disk.)"""
+    per: dict = {None: [0, 0, Counter()]}  # the total's row, even of nothing
+    for agency_id, value, ok, n in _stage_rows(q, stage):
+        for key in (agency_id, None):
+            counts = per.setdefault(key, [0, 0, Counter()])
+            counts[0] += n
+            counts[1] += n if ok else 0
+            if value is not None:
+                counts[2][value] += n
+    return [(key, n, ok, _median(histogram)) for key, (n, ok, histogram) in per.items()]
+
+
+def _stage_rows(q: FigureQuery, stage: str) -> list[tuple[int, int | None, bool, int]]:
+    """(agency, days taken, on time, cases) of the stage left in the period."""
+    if q.counted:
+        found = db.session.execute(counted(q, stage, CaseCount.key))
+        return [(agency_id, *split_stage_key(key), n) for key, agency_id, n in found]
     left_on = getattr(CaseSummary, f"{stage}_left_on")
     days = getattr(CaseSummary, f"{stage}_days")
     on_time = getattr(CaseSummary, f"{stage}_on_time")
@@ -169,15 +200,7 @@ def _stage_counts(q: FigureQuery, stage: str) -> list[tuple[int | None, int, int
         .where(*q.summary_clauses(), *q.in_period(left_on))
         .group_by(CaseSummary.agency_id, days, on_time)
     )
-    per: dict = {None: [0, 0, Counter()]}  # the total's row, even of nothing
-    for agency_id, value, ok, n in db.session.execute(stmt):
-        for key in (agency_id, None):
-            counts = per.setdefault(key, [0, 0, Counter()])
-            counts[0] += n
-            counts[1] += n if ok else 0
-            if value is not None:
-                counts[2][value] += n
-    return [(key, n, ok, _median(histogram)) for key, (n, ok, histogram) in per.items()]
+    return list(db.session.execute(stmt))
 
 
 def _median(histogram: Counter) -> float | None:
@@ -202,11 +225,7 @@ def stage_times(q: FigureQuery):
             out.append((f"{stage}.median", column, median))
             if agency_id is not None:
                 out += [(f"{stage}.completed", agency_id, n), (f"{stage}.on_time", agency_id, ok)]
-    overdue = db.session.execute(
-        select(Case.state, Case.agency_id, func.count())
-        .where(*q.case_clauses(), Case.state.in_(STAGES.values()), Case.due_date < today())
-        .group_by(Case.state, Case.agency_id)
-    ).all()
+    overdue = db.session.execute(_overdue(q)).all()
     stage_of = {state: stage for stage, state in STAGES.items()}
     out += [(f"{stage_of[CaseState(s)]}.overdue", a, n) for s, a, n in overdue]
     extended = db.session.execute(
@@ -222,7 +241,21 @@ def stage_times(q: FigureQuery):
     return out
 
 
+def _overdue(q: FigureQuery):
+    """(state, agency, cases) still in a stage past its due date: the open counts of the
+    days before today."""
+    if q.counted:
+        return counted(q, "open", CaseCount.key, days=[CaseCount.day < today()])
+    return (
+        select(Case.state, Case.agency_id, func.count())
+        .where(*q.case_clauses(), Case.state.in_(STAGES.values()), Case.due_date < today())
+        .group_by(Case.state, Case.agency_id)
+    )
+
+
 def sanctions(q: FigureQuery):
+    """Sanctions whose term started in the period, by type and their case's agency (the
+    running counts of their facets)."""
     from app.cases.models import Sanction
 
     stmt = (
@@ -231,6 +264,8 @@ def sanctions(q: FigureQuery):
         .where(*q.case_clauses(), *q.in_period(Sanction.start_date))
         .group_by(Sanction.sanction_type, Case.agency_id)
     )
+    if q.counted:
+        stmt = counted(q, "sanction", CaseCount.key)
     return [(SanctionType(r).value, a, n) for r, a, n in db.session.execute(stmt)]
 
 

@@ -93,13 +93,18 @@ class CaseSummary(db.Model):
     investigation_left_on: Mapped[dt.date | None] = mapped_column(Date)
     investigation_days: Mapped[int | None] = mapped_column(Integer)
     investigation_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    # A case still in a stage with a deadline (preliminary review, investigation): its state
+    # and current due date, for "overdue now" (the running counts' kind "open").
+    open_state: Mapped[str | None] = mapped_column(String(32))
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class CaseFacet(db.Model):
     """A case's misconduct types and named institutions (each once), and each pair of the
     two, with its agency and received date: the by-type and by-institution figures, and an
-    institution profile's by-type figure, count these rows from one index each. Rewritten
-    with the case's summary."""
+    institution profile's by-type figure, count these rows from one index each; and each
+    sanction of the case (start, type and id), which the running counts count by its start.
+    Rewritten with the case's summary."""
 
     __tablename__ = "case_facets"
     __table_args__ = (
@@ -111,11 +116,36 @@ class CaseFacet(db.Model):
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
     )
-    # type / institution / inst_type (an institution and a type alleged, see summaries.py)
+    # type / institution / inst_type (an institution and a type alleged, see summaries.py) /
+    # sanction ("start|type|id")
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(240), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     received_date: Mapped[dt.date] = mapped_column(Date)
+
+
+class CaseCount(db.Model):
+    """How many cases the summaries count on each day, for each agency and key: the running
+    totals the agency and region pages add up instead of scanning a million summaries.
+
+    Kinds and keys (`app.statistics.counts`): received (by source), concluded, outcome
+    ("state|worst finding"), preliminary and investigation ("days|on time" of the stage left
+    that day), type, institution and inst_type (a facet received that day), open (a case still in
+    preliminary review or investigation, by its due date and state), sanction (by its start
+    and type). Kept in step with the
+    summaries by `refresh_summary`, which adds the difference its recomputation makes in the
+    same transaction (an upsert that adds to `n`, never read and written back), so two cases
+    counted under one row at once both count; a row that falls to 0 stays."""
+
+    __tablename__ = "case_counts"
+    # An institution's profile: its keys over every day.
+    __table_args__ = (Index("ix_case_counts_key", "kind", "key", "day", "agency_id"),)
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(240), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # Indexes on other features' tables that the figures' queries lean on: the cases

@@ -19,8 +19,9 @@ from app.extensions import db
 from app.records.models import IntegrityRecord, Recognition, RecognitionDecision, RecordStatus
 from app.records.permissions import published as is_published
 from app.statistics.case_figures import enum_label
+from app.statistics.counts import counted_under
 from app.statistics.figures import Figure, register_figure
-from app.statistics.models import CaseFacet
+from app.statistics.models import CaseCount, CaseFacet
 from app.statistics.sql import FigureQuery, concerning
 from app.statistics.summaries import institution_type
 
@@ -72,6 +73,10 @@ def recognitions(q: FigureQuery):
 
 
 def institution_cases(q: FigureQuery):
+    if not q.from_summaries:  # the running counts under its name
+        year = q.year(CaseCount.day)
+        stmt = counted_under("institution", [q.institution], year).order_by(year)
+        return [(str(y), a, n) for y, a, n in db.session.execute(stmt)]
     year = q.year(CaseFacet.received_date)
     stmt = (
         select(year, CaseFacet.agency_id, func.count())
@@ -91,6 +96,8 @@ def institution_types(q: FigureQuery):
         .where(CaseFacet.kind == "inst_type", CaseFacet.value.in_(pairs))
         .group_by(CaseFacet.value, CaseFacet.agency_id)
     )
+    if not q.from_summaries:  # the running counts under its pairs
+        stmt = counted_under("inst_type", list(pairs), CaseCount.key)
     return [(pairs[k].value, a, n) for k, a, n in db.session.execute(stmt)]
 
 
@@ -116,17 +123,21 @@ def institution_findings(q: FigureQuery):
 
 
 def institution_sanctions(q: FigureQuery):
+    """By the agency its institution facet carries (its case's): the sanctions of the
+    institution's cases are joined to those facets alone, not to the cases as well."""
     now = today()
     stmt = (
-        select(Sanction.sanction_type, Case.agency_id, func.count())
-        .join(Case, Case.id == Sanction.case_id)
+        select(Sanction.sanction_type, CaseFacet.agency_id, func.count())
+        .join(CaseFacet, CaseFacet.case_id == Sanction.case_id)
         .where(
-            *q.case_clauses(),
+            CaseFacet.kind == "institution",
+            CaseFacet.value == q.institution,
+            *([] if q.agency_ids is None else [CaseFacet.agency_id.in_(q.agency_ids)]),
             Sanction.revoked_on.is_(None),
             Sanction.start_date <= now,
             or_(Sanction.lifetime.is_(True), Sanction.end_date >= now),
         )
-        .group_by(Sanction.sanction_type, Case.agency_id)
+        .group_by(Sanction.sanction_type, CaseFacet.agency_id)
     )
     return [(SanctionType(t).value, a, n) for t, a, n in db.session.execute(stmt)]
 

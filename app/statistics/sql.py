@@ -24,6 +24,9 @@ class FigureQuery:
     period: Period
     agency_ids: tuple[int, ...] | None = None
     institution: str | None = None
+    # Count the summaries and facets themselves, not their running counts (the tests
+    # compare the two).
+    from_summaries: bool = False
     _shared: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def shared(self, key: str, compute):
@@ -32,6 +35,12 @@ class FigureQuery:
         if key not in self._shared:
             self._shared[key] = compute()
         return self._shared[key]
+
+    @property
+    def counted(self) -> bool:
+        """Whether the running counts answer (app/statistics/counts.py): they are kept by
+        day and agency, not by institution."""
+        return self.institution is None and not self.from_summaries
 
     @property
     def postgres(self) -> bool:

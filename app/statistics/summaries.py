@@ -35,10 +35,12 @@ from app.cases.models import (
     HistoryEntry,
     Party,
     PartyType,
+    Sanction,
     Severity,
 )
 from app.core.calendar import CST
 from app.extensions import db
+from app.statistics import counts
 from app.statistics.models import CaseFacet, CaseSummary
 
 CONCLUDING = frozenset({*TERMINAL_STATES, CaseState.decided})
@@ -51,6 +53,8 @@ STAGES = {
     "preliminary": (CaseState.preliminary_review, "received_date", "preliminary_due"),
     "investigation": (CaseState.investigating, "investigation_opened_on", "investigation_due"),
 }
+# The stages a case can be overdue in now (by its due date).
+OPEN_STATES = frozenset(state for state, _start, _due in STAGES.values())
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
@@ -94,6 +98,9 @@ def summarise(case: Case, entries: list[HistoryEntry], findings: list[Finding]) 
         values[f"{stage}_left_on"] = left_on
         values[f"{stage}_days"] = (left_on - started).days if left_on and started else None
         values[f"{stage}_on_time"] = (left_on <= due if due else False) if left_on else None
+    open_now = case.due_date is not None and case.state in OPEN_STATES
+    values["open_state"] = CaseState(case.state).value if open_now else None
+    values["due_date"] = case.due_date if open_now else None
     return values
 
 
@@ -112,13 +119,16 @@ def facets(
     received_date: dt.date,
     types: Iterable[str],
     institutions: Iterable[str | None],
+    sanctions: Iterable[tuple[int, dt.date, str]] = (),
 ) -> list[dict]:
     """A case's facet rows: each misconduct type alleged and each institution named once, and
-    each (institution, type) pair once."""
+    each (institution, type) pair once; each sanction (id, start, type), which the running
+    counts count by its start and type (`sanction_facet`)."""
     types = {str(t) for t in types}
     named = {n for n in institutions if n}
     found = {("type", t) for t in types} | {("institution", n) for n in named}
     found |= {("inst_type", institution_type(n, t)) for n in named for t in types}
+    found |= {("sanction", sanction_facet(*s)) for s in sanctions}
     return [
         {
             "case_id": case_id,
@@ -131,6 +141,11 @@ def facets(
     ]
 
 
+def sanction_facet(sanction_id: int, start: dt.date, sanction_type) -> str:
+    """A sanction as a facet value: its start date, type and id ("2025-03-01|warning|7")."""
+    return f"{start.isoformat()}|{getattr(sanction_type, 'value', sanction_type)}|{sanction_id}"
+
+
 def institution_of(party: Party) -> str | None:
     """The institution a respondent stands for: itself, or the one a person works at."""
     return party.name if party.party_type == PartyType.institution else party.institution
@@ -138,26 +153,40 @@ def institution_of(party: Party) -> str | None:
 
 def refresh_summary(case: Case) -> CaseSummary:
     """Recomputes `case`'s summary and facets in the caller's transaction (after its
-    history entry)."""
+    history entry), and adds the difference they make to the running counts
+    (`app.statistics.counts`)."""
     db.session.flush()
     parties = db.session.scalars(select(Party).where(Party.case_id == case.id))
     types = db.session.scalars(
         select(Allegation.misconduct_type).where(Allegation.case_id == case.id)
     )
+    old_facets = db.session.execute(
+        select(CaseFacet.__table__).where(CaseFacet.case_id == case.id)
+    ).mappings()
+    deltas = counts.contributions(None, old_facets)
     db.session.execute(delete(CaseFacet).where(CaseFacet.case_id == case.id))
-    rows = facets(
-        case.id, case.agency_id, case.received_date, types, [institution_of(p) for p in parties]
+    sanctions = db.session.execute(
+        select(Sanction.id, Sanction.start_date, Sanction.sanction_type).where(
+            Sanction.case_id == case.id
+        )
     )
+    named = [institution_of(p) for p in parties]
+    rows = facets(case.id, case.agency_id, case.received_date, types, named, sanctions)
     if rows:
         db.session.execute(insert(CaseFacet), rows)
     entries = list(db.session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case.id)))
     findings = list(db.session.scalars(select(Finding).where(Finding.case_id == case.id)))
     values = summarise(case, entries, findings)
-    row = db.session.get(CaseSummary, case.id)
+    row = db.session.get(CaseSummary, case.id, populate_existing=True)
     if row is None:
         row = CaseSummary(case_id=case.id)
         db.session.add(row)
+    else:
+        deltas.update(counts.contributions({key: getattr(row, key) for key in values}))
     for key, value in values.items():
         setattr(row, key, value)
     db.session.flush()
+    new = counts.contributions(values, rows)
+    new.subtract(deltas)
+    counts.add(new)
     return row

@@ -21,6 +21,7 @@ from app.cases.services import AllegationInput, CaseInput, RespondentInput, regi
 from app.evidence.models import Blob, EvidenceItem
 from app.evidence.services import Upload, add_file_evidence
 from app.extensions import db
+from app.statistics.counts import forget
 from tests.cleanup import audit_guard_lifted
 from tests.conftest import password_hash
 
@@ -61,6 +62,7 @@ def committed_case(app):
 def _remove(case_id: int, user_id: int) -> None:
     """Test clean-up only (see tests/cleanup.py)."""
     params = {"c": case_id, "u": user_id}
+    forget([case_id])  # out of the statistics' running counts with its summary
     with audit_guard_lifted():
         _delete_rows(params)
     db.session.commit()

@@ -92,7 +92,16 @@ def recomputed(case: Case) -> dict:
         "investigation_left_on": inv,
         "investigation_days": days(inv, case.investigation_opened_on),
         "investigation_on_time": on_time(inv, case.investigation_due),
+        **open_now(case),
     }
+
+
+def open_now(case: Case) -> dict:
+    """A case still in preliminary review or investigation, with a deadline: its state and
+    due date (for "overdue now")."""
+    if case.state.value in ("preliminary_review", "investigating") and case.due_date:
+        return {"open_state": case.state.value, "due_date": case.due_date}
+    return {"open_state": None, "due_date": None}
 
 
 def stored(case_id: int) -> dict:
@@ -154,6 +163,10 @@ def recomputed_facets(case: Case) -> set[tuple]:
     types = {a.misconduct_type.value for a in case.allegations}
     found = {("type", t) for t in types} | {("institution", n) for n in names if n}
     found |= {("inst_type", f"{n}\x1f{t}") for n in names if n for t in types}
+    found |= {
+        ("sanction", f"{s.start_date.isoformat()}|{s.sanction_type.value}|{s.id}")
+        for s in case.sanctions
+    }
     return {(k, v, case.agency_id, case.received_date) for k, v in found}
 
 
@@ -174,17 +187,25 @@ def test_summaries_equal_a_recomputation_from_history(walked):
     assert stored(moved.id)["preliminary_left_on"] is not None  # left at the sender's offer
 
 
+def migration(name: str):
+    """A migration's module, for its backfill functions."""
+    path = Path(__file__).parents[2] / f"migrations/versions/{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_the_migration_backfill_gives_the_same_rows(walked):
     expected = {c.id: stored(c.id) for c in walked}
     expected_facets = {c.id: facet_rows(c.id) for c in walked}
     db.session.execute(delete(CaseSummary))
     db.session.execute(delete(CaseFacet))
     for name in ("0021_case_summaries", "0022_statistics_index_only"):
-        path = Path(__file__).parents[2] / f"migrations/versions/{name}.py"
-        spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
-        migration.backfill(db.session.connection())
+        migration(name).backfill(db.session.connection())
+    counts_migration = migration("0030_statsum_case_counts")
+    counts_migration.fill_open(db.session.connection())
+    counts_migration.fill_sanctions(db.session.connection())
     for case_id, row in expected.items():
         assert stored(case_id) == row
         assert facet_rows(case_id) == expected_facets[case_id]
