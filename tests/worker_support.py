@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db as _db
-from tests.cleanup import audit_guard_lifted
+from tests.cleanup import audit_guard_lifted, forget_cases_after
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +56,7 @@ def _snapshot() -> dict[str, object]:
 
 
 def _restore(marks: dict[str, object]) -> None:
+    forget_cases_after(marks["cases"])  # their running counts are rows older than the marks
     with audit_guard_lifted():
         _delete_new_rows(marks)
     _db.session.commit()

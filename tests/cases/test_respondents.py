@@ -148,7 +148,7 @@ def test_the_demo_has_a_case_with_one_respondent_at_fault_and_one_cleared(db, mo
 
     monkeypatch.setattr(data, "STATE_SPREAD", {S.decided: 1})
     assert load_demo() == 1
-    case = db.session.scalar(select(Case))
+    case = db.session.scalar(select(Case).order_by(Case.id))  # the plan's, before the rest
     assert [p.name for p in case.respondents] == ["王磊", "陈静"]
     assert [p.name for p in case.respondents_at_fault] == ["王磊"]
     assert len(case.notices) == 2 and all(n.defence_statement for n in case.notices)
