@@ -37,7 +37,6 @@ def create_app(config: dict | None = None) -> Flask:
     ext.login_manager.init_app(app)
     ext.csrf.init_app(app)
     ext.babel.init_app(app, locale_selector=i18n.select_locale)
-    ext.limiter.init_app(app)
 
     from app import (
         admin,

@@ -31,9 +31,6 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
-    RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_DEFAULT = None
-    LOGIN_RATE_LIMIT = "10 per minute"
     # Second factor: the name authenticator apps show, and how long "remember this device" lasts.
     TOTP_ISSUER = "YRD Research Integrity"
     TOTP_REMEMBER_DAYS = 30

@@ -113,7 +113,6 @@ def base_config(tmp_root: Path, database_url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "FIELD_ENCRYPTION_KEYS": new_field_key("t1"),
         "MATCHING_KEY": "test-matching-key",

@@ -55,7 +55,6 @@ class Deployment:
             "SQLALCHEMY_DATABASE_URI": self.url,
             "DATABASE_URL": self.url,
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
             "REDIS_URL": None,
             "FILE_STORE": str(self.folder / "files"),
             "EXCHANGE_KEY_DIR": str(self.folder / "exchange"),

@@ -97,7 +97,6 @@ def _release_app(release: Path, folder: Path, url: str):
             "SQLALCHEMY_DATABASE_URI": url,
             "DATABASE_URL": url,
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
             "JOBS_WITHOUT_REDIS": "inline",  # the walk reads the dossier it asked for
             "REDIS_URL": None,  # the dossier job runs in-process
             "SERVER_NAME": None,

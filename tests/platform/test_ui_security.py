@@ -7,23 +7,19 @@ import re
 import pytest
 
 from app import create_app
-from app.extensions import limiter
 from tests.conftest import TEST_PASSWORD, base_config
 from tests.ui_helpers import text
 
 
 @pytest.fixture
 def strict_app(app, tmp_root):
-    """A second app on the same database with CSRF and rate limiting on, as in production."""
+    """A second app on the same database with CSRF on and a low failure limit."""
     config = base_config(tmp_root, app.config["SQLALCHEMY_DATABASE_URI"])
     config |= {
         "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": True,
         "LOGIN_FAILURES_PER_ACCOUNT": 4,
     }
     yield create_app(config)
-    limiter.reset()
-    limiter.enabled = app.config["RATELIMIT_ENABLED"]  # one limiter object serves every app
 
 
 def _token(html: str) -> str:
