@@ -126,7 +126,9 @@ class Counted:
     def __exit__(self, *_exc):
         self.cpu = time.process_time() - self.cpu
         server = database_cpu(self.database)
-        self.server = None if server is None else server - self.server
+        # a backend that ended during the stretch takes its CPU out of the sum: no figure then
+        gone = server is None or self.server is None or server < self.server
+        self.server = None if gone else server - self.server
         sa.event.remove(self.engine, "before_cursor_execute", self._count)
 
     def text(self, envelopes: int, requests: int) -> str:

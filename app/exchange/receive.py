@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 import rfc8785
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import JSON, Integer, String, bindparam, insert, select, text, update
 
 from app.core import envelopes
 from app.core.models import utcnow
@@ -155,27 +155,42 @@ class Intake:
             _lock_records(uids)
         for start in range(0, len(uids), 500):
             rows = db.session.execute(_stored_versions, {"uids": uids[start : start + 500]})
-            for uid, pk, origin, current, version, sha, stored in rows:
-                if uid not in self.records:
-                    self.records[uid] = KnownRecord(origin, current, pk)
-                if version is not None:
-                    self.versions[(uid, version)] = (sha, stored.get("payload"))
+            self._note_stored(rows)
         for uid in uids:
             self.records.setdefault(uid, None)
         return self
 
+    def _note_stored(self, rows) -> None:
+        """Notes stored records and versions from rows of (record uid, record id, origin,
+        current version, version, its SHA-256, its envelope); a record with no versions
+        read has a row whose version is null, and no record at all a row of nulls."""
+        for uid, pk, origin, current, version, sha, stored in rows:
+            if uid is None:
+                continue
+            if uid not in self.records:
+                self.records[uid] = KnownRecord(origin, current, pk)
+            if version is not None:
+                self.versions[(uid, version)] = (sha, stored.get("payload"))
+
     def peer(self, node_id: str, lock_record: str | None = None) -> Peer | None:
         """The active peer registered as `node_id`. With `lock_record` (one envelope per
         request) the same statement takes that record's lock on PostgreSQL when the peer
-        exists, which saves the request a round trip; the records are read after it."""
+        exists and then reads the record and its versions, as `prefetch` would (migration
+        0031_exchrt_receive_lookup): one round trip instead of two."""
         if node_id not in self.peers:
-            params: dict[str, Any] = {"node_id": node_id}
-            statement = _peer_by_node
             if lock_record is not None and _postgres():
-                statement = _peer_by_node_locking
-                params["bucket"] = _bucket(lock_record)
-            row = db.session.execute(statement, params).first()
-            self.peers[node_id] = Peer(*row[:3]) if row is not None else None
+                return self._peer_locking(node_id, lock_record)
+            row = db.session.execute(_peer_by_node, {"node_id": node_id}).first()
+            self.peers[node_id] = Peer(*row) if row is not None else None
+        return self.peers[node_id]
+
+    def _peer_locking(self, node_id: str, uid: str) -> Peer | None:
+        params = {"node_id": node_id, "cls": LOCK_CLASS, "bucket": _bucket(uid), "uid": uid}
+        rows = db.session.execute(_receive_lookup, params).all()
+        self.peers[node_id] = Peer(*rows[0][:3]) if rows else None
+        if rows:
+            self._note_stored(row[3:] for row in rows)
+            self.records.setdefault(uid, None)
         return self.peers[node_id]
 
     def write(self) -> None:
@@ -222,10 +237,22 @@ LOCK_BUCKETS = 256
 _lock_buckets = text(
     "SELECT pg_advisory_xact_lock(:cls, b) FROM unnest(CAST(:buckets AS int[])) AS b"
 )
-# The peer's row and, projected from it, the lock of one record's bucket: evaluated only
-# when the peer exists (an unknown sender is refused without waiting for any lock).
-_peer_by_node_locking = _peer_by_node.add_columns(
-    func.pg_advisory_xact_lock(LOCK_CLASS, bindparam("bucket"))
+# The peer's row, then (only when the peer exists: an unknown sender is refused without
+# waiting for any lock) the lock of one record's bucket, then that record's stored versions
+# read under the lock; a row of nulls after the peer's columns when the record is new.
+_receive_lookup = text(
+    "SELECT * FROM exchange_receive_lookup(:node_id, :cls, :bucket, :uid)"
+).columns(
+    peer_id=Integer,
+    peer_node=String,
+    peer_key=String,
+    record_uid=String,
+    record_id=Integer,
+    origin_node=String,
+    current_version=Integer,
+    version=Integer,
+    envelope_sha256=String,
+    envelope=JSON,
 )
 
 
@@ -301,7 +328,7 @@ def accept(envelope: dict, intake: Intake | None = None) -> dict:
     if own_intake:
         intake = Intake()
         shape, peer, sha = authenticate(envelope, intake, lock=True)
-        if shape.kind == "record":
+        if shape.kind == "record" and shape.record_id not in intake.records:
             intake.prefetch([envelope], lock=False)
     else:
         shape, peer, sha = authenticate(envelope, intake)

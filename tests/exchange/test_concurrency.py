@@ -1,4 +1,5 @@
-"""Peers retrying and overlapping: several batches naming the same records at the same moment.
+"""Peers retrying and overlapping: several batches naming the same records at the same moment,
+and one envelope whose record another request changes while it waits for the record's lock.
 
 Every request must answer 200 with a receipt per envelope, and each version must be stored
 exactly once, whatever order the transactions commit in. The data must be committed to be
@@ -7,13 +8,17 @@ seen across threads, so this uses the `committed` fixture rather than the rolled
 
 from __future__ import annotations
 
+import json
 import random
 import threading
+import time
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.core.node import init_node, public_key_text
+from app.exchange.receive import LOCK_CLASS, _bucket
 from app.exchange.services import add_peer
 from app.records.models import IntegrityRecord, RecordVersion
 from tests.exchange.test_api import PEER, envelope
@@ -82,3 +87,74 @@ def test_overlapping_batches_store_each_version_once(app, committed):  # noqa: F
         .where(IntegrityRecord.record_uid.like("rec-race-%"))
     )
     assert count == len({u for u, _ in sent})
+
+
+def _wait_for_lock_waiter(connection, bucket: int) -> None:
+    """Returns once a backend waits for the record's lock (the request the test started)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND classid = :cls AND objid = :bucket"
+    )
+    deadline = time.monotonic() + 30
+    while connection.execute(waiting, {"cls": LOCK_CLASS, "bucket": bucket}).scalar() == 0:
+        assert time.monotonic() < deadline, "the request never waited for the record's lock"
+        time.sleep(0.01)
+
+
+def test_one_envelope_reads_what_was_committed_while_it_waited_for_the_lock(app, committed):  # noqa: F811
+    """Version 2 arrives while another request holds the record's lock and stores version 3:
+    once the lock is granted, the stored versions are read afresh, so version 2 is kept as
+    stale history and version 3 stays current (a read from before the wait would make the
+    older version current)."""
+    if committed.engine.dialect.name != "postgresql":
+        pytest.skip("record locks are PostgreSQL's; SQLite serialises whole write transactions")
+    init_node("node-test")
+    key = Ed25519PrivateKey.generate()
+    add_peer(PEER, "http://127.0.0.1:9", public_key_text(key.public_key()))
+    committed.session.commit()
+    uid = "rec-waited-001"
+    client = app.test_client()
+    first = client.post("/api/exchange/v1/envelopes", json=envelope(key, uid, 1))
+    assert first.json["receipt"]["payload"]["result"] == "stored"
+    newest = envelope(key, uid, 3, status="revoked")
+    answers: list = []
+
+    def send_version_2() -> None:
+        answers.append(client.post("/api/exchange/v1/envelopes", json=envelope(key, uid, 2)))
+
+    with committed.engine.connect() as holder:
+        holder.execute(
+            text("SELECT pg_advisory_xact_lock(:cls, :bucket)"),
+            {"cls": LOCK_CLASS, "bucket": _bucket(uid)},
+        )
+        sender = threading.Thread(target=send_version_2)
+        sender.start()
+        with committed.engine.connect() as watcher:
+            _wait_for_lock_waiter(watcher, _bucket(uid))
+        # what a request storing version 3 writes, committed while version 2 waits
+        holder.execute(
+            text(
+                "UPDATE integrity_records SET current_version = 3, status = 'revoked',"
+                " payload = CAST(:payload AS json) WHERE record_uid = :uid"
+            ),
+            {"uid": uid, "payload": json.dumps(newest["payload"])},
+        )
+        holder.execute(
+            text(
+                "INSERT INTO record_versions (record_id, version, is_local, status, envelope,"
+                " envelope_sha256, stored_at) SELECT id, 3, false, 'revoked',"
+                " CAST(:envelope AS json), :sha, now() FROM integrity_records"
+                " WHERE record_uid = :uid"
+            ),
+            {"uid": uid, "envelope": json.dumps(newest), "sha": "3" * 64},
+        )
+        holder.commit()
+        sender.join(30)
+    assert [a.status_code for a in answers] == [200]
+    assert answers[0].json["receipt"]["payload"]["result"] == "stale"
+    committed.session.expire_all()
+    record = committed.session.scalar(
+        select(IntegrityRecord).where(IntegrityRecord.record_uid == uid)
+    )
+    assert record.current_version == 3
+    assert sorted(v.version for v in record.versions) == [1, 2, 3]

@@ -9,10 +9,10 @@ from sqlalchemy import event
 
 from tests.exchange.test_api import envelope, node, peer  # noqa: F401  (fixtures)
 
-# One new envelope: the peer (taking the record's lock on PostgreSQL in the same statement),
-# the stored versions, the record with its version and the supervisors to tell (one
+# One new envelope: the peer, the record's lock and its stored versions (one statement on
+# PostgreSQL, two on SQLite), the record with its version and the supervisors to tell (one
 # statement on PostgreSQL, three on SQLite).
-ONE_ENVELOPE = {"postgresql": 3, "sqlite": 5}
+ONE_ENVELOPE = {"postgresql": 2, "sqlite": 5}
 # A batch: the record locks (PostgreSQL), the stored versions, the peer, the new records,
 # their versions and the supervisors, each once whatever the number of envelopes.
 BATCH = {"postgresql": 6, "sqlite": 5}

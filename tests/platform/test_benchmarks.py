@@ -146,7 +146,7 @@ def test_the_exchange_benchmark(bench_env):
     ], out
     # the statements each way costs (tests/exchange/test_statement_counts.py pins them)
     counts = re.findall(rf"({NUMBER}) statements a request", out)
-    assert [float(c) for c in counts] == [3, 3, 6], out
+    assert [float(c) for c in counts] == [2, 2, 6], out
     checks = re.search(r"integrity check over 300 records: .* \(10 checks, (\d+) hits\)", out)
     assert checks and 0 < int(checks.group(1)) <= 5, out  # half ask for a number held
 
