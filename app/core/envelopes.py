@@ -14,7 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import rfc8785
 from cryptography.exceptions import InvalidSignature
@@ -67,8 +70,9 @@ def digest(envelope: dict) -> str:
     return hashlib.sha256(canonical(envelope)).hexdigest()
 
 
-def seal(kind: str, record_id: str, version: int, payload: dict) -> dict:
-    """A new envelope from this node, signed."""
+def seal(kind: str, record_id: str, version: int, payload: dict, signed: bool = True) -> dict:
+    """A new envelope from this node, signed (`signed=False`: to be signed by `sign_all`
+    with others)."""
     sender, private, _public = node.identity()
     envelope = {
         "protocol": PROTOCOL,
@@ -79,8 +83,45 @@ def seal(kind: str, record_id: str, version: int, payload: dict) -> dict:
         "issued_at": now_iso(),
         "payload": payload,
     }
-    envelope["signature"] = b64(private.sign(canonical(envelope)))
+    if signed:
+        envelope["signature"] = b64(private.sign(canonical(envelope)))
     return envelope
+
+
+# Ed25519 signing and verification in pyca/cryptography release the GIL, so the many
+# signatures of a batch are made and checked on every core at once. Fewer than
+# PARALLEL_FROM are done in the calling thread: handing them off costs more than it saves.
+PARALLEL_FROM = 32
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _in_parallel(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """`work` over `items`, in order, in as many slices as the machine has cores."""
+    global _pool
+    cores = os.cpu_count() or 1
+    if len(items) < PARALLEL_FROM or cores == 1:
+        return [work(item) for item in items]
+    if _pool is None or _pool[0] != os.getpid():  # a forked child starts a pool of its own
+        _pool = (os.getpid(), ThreadPoolExecutor(cores, thread_name_prefix="ed25519"))
+    step = -(-len(items) // cores)
+    slices = [items[i : i + step] for i in range(0, len(items), step)]
+    done = _pool[1].map(lambda part: [work(item) for item in part], slices)
+    return [result for part in done for result in part]
+
+
+def sign_all(unsigned: list[dict]) -> None:
+    """Signs envelopes sealed with `signed=False`, on every core."""
+    _sender, private, _public = node.identity()
+    messages = [canonical(envelope) for envelope in unsigned]
+    for envelope, signature in zip(unsigned, _in_parallel(private.sign, messages), strict=True):
+        envelope["signature"] = b64(signature)
+
+
+def verify_all(checks: Sequence[tuple[bytes, str, Ed25519PublicKey]]) -> list[bool]:
+    """`verify_canonical` over (message, signature, key) triples, on every core."""
+    return _in_parallel(lambda check: verify_canonical(*check), checks)
 
 
 def verify(envelope: dict, public_key: Ed25519PublicKey) -> bool:

@@ -140,6 +140,32 @@ class Intake:
     records: dict[str, KnownRecord | None] = field(default_factory=dict)
     versions: dict[tuple[str, int], tuple[str, dict]] = field(default_factory=dict)
     new_versions: list[dict[str, Any]] = field(default_factory=list)
+    # By envelope (its id(), the request holding every envelope): its shape, canonical form
+    # and whether its signature is good, from `check_signatures`.
+    checked: dict[int, tuple[EnvelopeShape, bytes, bool]] = field(default_factory=dict)
+    # Receipts made unsigned, for the caller to sign at once (`envelopes.sign_all`); None:
+    # each receipt is signed as it is made.
+    unsigned: list[dict] | None = None
+
+    def check_signatures(self, items: list) -> Intake:
+        """Checks at once, on every core (`envelopes.verify_all`), the signatures of the
+        envelopes that pass the cheap checks; `authenticate` then takes each verdict instead
+        of verifying again. An envelope failing a cheap check is left to `authenticate`,
+        which refuses it as it would have."""
+        ready = []
+        for envelope in items:
+            try:
+                shape, canonical = _shape(envelope)
+            except ExchangeRefused:
+                continue
+            if (peer := self.peer(shape.sender)) is not None:
+                ready.append((envelope, shape, canonical, peer))
+        verdicts = envelopes.verify_all(
+            [(canonical, e["signature"], peer_key(peer)) for e, _s, canonical, peer in ready]
+        )
+        for (envelope, shape, canonical, _peer), good in zip(ready, verdicts, strict=True):
+            self.checked[id(envelope)] = (shape, canonical, good)
+        return self
 
     def prefetch(self, items: list, lock: bool = True) -> Intake:
         """Reads the stored records and versions the envelopes name, after taking their
@@ -281,7 +307,29 @@ def authenticate(
 ) -> tuple[EnvelopeShape, Peer, str]:
     """Shape, then sender, then signature: the cheap checks refuse junk before any crypto.
     Returns the shape, the peer and the SHA-256 of the canonical form. With `lock`, looking
-    the peer up also takes the envelope's record lock (see `Intake.peer`)."""
+    the peer up also takes the envelope's record lock (see `Intake.peer`). An envelope
+    the intake checked already (`Intake.check_signatures`) is not checked again."""
+    good: bool | None = None
+    if (checked := intake.checked.get(id(envelope))) is not None:
+        shape, canonical, good = checked
+    else:
+        shape, canonical = _shape(envelope)
+    peer = intake.peer(shape.sender, shape.record_id if lock else None)
+    if peer is None:
+        raise ExchangeRefused(
+            403, "unknown_peer", "Unknown peer", f"no active peer is registered as {shape.sender!r}"
+        )
+    if good is None:
+        good = envelopes.verify_canonical(canonical, envelope["signature"], peer_key(peer))
+    if not good:
+        raise ExchangeRefused(
+            401, "bad_signature", "Bad signature", "the signature does not match the peer's key"
+        )
+    return shape, peer, hashlib.sha256(canonical).hexdigest()
+
+
+def _shape(envelope) -> tuple[EnvelopeShape, bytes]:
+    """The envelope's shape and canonical form, or the refusal of a malformed one."""
     canonical: bytes | None = None
     unsigned: Exception | None = None
     if isinstance(envelope, dict):
@@ -297,16 +345,7 @@ def authenticate(
         raise ExchangeRefused(
             422, "malformed_envelope", "Malformed envelope", f"not canonicalisable: {unsigned}"
         ) from unsigned
-    peer = intake.peer(shape.sender, shape.record_id if lock else None)
-    if peer is None:
-        raise ExchangeRefused(
-            403, "unknown_peer", "Unknown peer", f"no active peer is registered as {shape.sender!r}"
-        )
-    if not envelopes.verify_canonical(canonical, envelope["signature"], peer_key(peer)):
-        raise ExchangeRefused(
-            401, "bad_signature", "Bad signature", "the signature does not match the peer's key"
-        )
-    return shape, peer, hashlib.sha256(canonical).hexdigest()
+    return shape, canonical
 
 
 def peer_key(peer: Peer | ExchangePeer):
@@ -341,15 +380,25 @@ def accept(envelope: dict, intake: Intake | None = None) -> dict:
         if own_intake:
             intake.write()
         extra = guest.receipt(envelope, result) if guest.receipt else {}
-        return receipt_for(envelope, result, sha, extra)
+        return _receipt(intake, envelope, result, sha, extra)
     else:
         raise ExchangeRefused(422, "unexpected_kind", "Unexpected kind", "receipts are not sent")
     if own_intake:
         intake.write()
-    return receipt_for(envelope, result, sha)
+    return _receipt(intake, envelope, result, sha)
 
 
-def receipt_for(envelope: dict, result: str, sha: str | None = None, extra=None) -> dict:
+def _receipt(intake: Intake, envelope: dict, result: str, sha: str, extra=None) -> dict:
+    """The receipt, signed now or, when the intake collects them, noted there unsigned."""
+    receipt = receipt_for(envelope, result, sha, extra, signed=intake.unsigned is None)
+    if intake.unsigned is not None:
+        intake.unsigned.append(receipt)
+    return receipt
+
+
+def receipt_for(
+    envelope: dict, result: str, sha: str | None = None, extra=None, signed: bool = True
+) -> dict:
     return envelopes.seal(
         "receipt",
         envelope["record_id"],
@@ -360,6 +409,7 @@ def receipt_for(envelope: dict, result: str, sha: str | None = None, extra=None)
             "result": result,
             "of": envelope["kind"],
         },
+        signed=signed,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.core import envelopes
 from app.core.node import b64, init_node, public_key_text
+from app.core.node import identity as node_identity
 from app.exchange.services import add_peer
 from app.records.models import IntegrityRecord, RecordStatus, RecordVersion
 
@@ -106,6 +107,49 @@ def test_batch_gives_one_result_per_envelope(client, db, peer):
     assert versions(db, "rec-b1") == 1 and versions(db, "rec-b2") == 0
     empty = client.post("/api/exchange/v1/envelopes/batch", json={"envelopes": []})
     assert empty.status_code == 422 and empty.json["code"] == "malformed_batch"
+
+
+def test_a_batch_checked_and_signed_on_every_core_answers_each_envelope_in_its_place(
+    client, db, peer
+):
+    """A batch large enough for its signatures to be checked and its receipts signed in
+    parallel (`envelopes.PARALLEL_FROM`), with bad signatures, an unknown sender and a
+    malformed envelope spread through it: each result stands where its envelope stood, and
+    every receipt verifies under this node's key over its own content."""
+    stranger = Ed25519PrivateKey.generate()
+    batch, expected = [], []
+    for n in range(3 * envelopes.PARALLEL_FROM):
+        item = envelope(peer, f"rec-many-{n:03d}", 1)
+        if n % 7 == 3:
+            item, code = {**item, "version": 2}, "bad_signature"  # signed over version 1
+        elif n % 11 == 5:
+            item, code = envelope(stranger, f"rec-many-{n:03d}", 1), "bad_signature"
+        elif n % 13 == 6:
+            item, code = {**item, "sender": "node-unknown"}, "unknown_peer"
+        elif n % 17 == 8:
+            item, code = {k: v for k, v in item.items() if k != "payload"}, "malformed_envelope"
+        else:
+            code = None
+        batch.append(item)
+        expected.append(code)
+    response = client.post("/api/exchange/v1/envelopes/batch", json={"envelopes": batch})
+    assert response.status_code == 200
+    results = response.json["results"]
+    assert [r.get("problem", {}).get("code") for r in results] == expected
+    public = node_identity()[1].public_key()
+    for item, result in zip(batch, results, strict=True):
+        if "receipt" not in result:
+            continue
+        receipt = result["receipt"]
+        assert envelopes.verify(receipt, public)
+        assert (receipt["record_id"], receipt["payload"]["result"]) == (item["record_id"], "stored")
+        assert receipt["payload"]["envelope_sha256"] == envelopes.digest(item)
+    stored = db.session.scalar(
+        select(func.count())
+        .select_from(IntegrityRecord)
+        .where(IntegrityRecord.record_uid.like("rec-many-%"))
+    )
+    assert stored == expected.count(None) > 0
 
 
 def test_batch_with_several_versions_of_a_record_answers_as_one_by_one(client, db, peer):
