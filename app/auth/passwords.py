@@ -13,7 +13,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from zxcvbn import zxcvbn
 
 from app.core.secrets import ConfigurationError
 
@@ -107,6 +106,8 @@ def password_problem(password: str, *, personal=(), demo: bool = False):
     parts = _personal_parts(personal)
     if any(part in lowered for part in parts):
         return _l("A password must not contain the username or the display name.")
+    from zxcvbn import zxcvbn  # its frequency lists take ≈12 MiB: loaded when first needed
+
     result = zxcvbn(password[:_ESTIMATED_PREFIX], user_inputs=parts)
     if result["score"] >= MIN_SCORE:
         return None

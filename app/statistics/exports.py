@@ -7,9 +7,6 @@ from __future__ import annotations
 import io
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from app.core.exports import append_xlsx_row, csv_writer
 from app.statistics.tables import Cell, Table
@@ -42,6 +39,11 @@ def table_csv(table: Table) -> str:
 
 
 def tables_xlsx(tables: list[Table], title: str) -> bytes:
+    # openpyxl is loaded when a workbook is first asked for, not by every process
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)
