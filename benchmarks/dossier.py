@@ -345,7 +345,9 @@ def main() -> None:
                 )
                 total = time.perf_counter() - start
                 own1, children1 = cpu_seconds()
-            cpu, workers_cpu = own1 - own0, children1 - children0
+            # the workers are the fork server's children, not this process's: they report
+            # their own CPU (a single pass has none)
+            cpu, workers_cpu = own1 - own0, timings.get("workers_cpu", children1 - children0)
             # What the job does next: store the PDF, record each evidence item's export in
             # its chain of custody and the audit log, commit.
             t_store = time.perf_counter()

@@ -82,13 +82,20 @@ def collector_paused():
 
 
 def html_to_pdf(
-    html: str, *, pdfa: bool = False, timings: dict | None = None, on_layout=None
+    html: str,
+    *,
+    pdfa: bool = False,
+    timings: dict | None = None,
+    on_layout=None,
+    fonts: str | None = None,
 ) -> Rendered:
-    """`on_layout(document)`, if given, sees WeasyPrint's laid-out document before writing."""
+    """`on_layout(document)`, if given, sees WeasyPrint's laid-out document before writing.
+    `fonts`: the prepared fonts' folder, for a process with no app (else the app's)."""
     timings = timings if timings is not None else {}
+    folder = Path(fonts) if fonts else font_dir()
     with collector_paused():
         t0, c0 = time.perf_counter(), time.process_time()
-        document = HTML(string=html, url_fetcher=LocalFilesOnly([font_dir()])).render()
+        document = HTML(string=html, url_fetcher=LocalFilesOnly([folder])).render()
         if on_layout is not None:
             on_layout(document)
         t1, c1 = time.perf_counter(), time.process_time()

@@ -161,6 +161,24 @@ def test_one_process_is_the_single_pass(app, db, make_case, monkeypatch):
     assert not called and _stored(db, case).pages >= 3
 
 
+def _workers_left() -> list[str]:
+    """The processes this one started, and those the dossiers' fork server started, but
+    the fork server itself and multiprocessing's resource tracker (both stay, to serve the
+    next dossier)."""
+    from multiprocessing import forkserver, resource_tracker
+
+    server = str(forkserver._forkserver._forkserver_pid or "")
+    tracker = str(resource_tracker._resource_tracker._pid or "")
+
+    def children(pid: str) -> list[str]:
+        found = subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout
+        return found.split()
+
+    return [p for p in children(str(os.getpid())) if p not in (server, tracker)] + (
+        children(server) if server else []
+    )
+
+
 def _crash(*args):
     os._exit(3)
 
@@ -191,15 +209,30 @@ def test_a_failed_part_fails_the_job_and_stores_nothing(
     assert "PartFailed" in job.error and message in job.error
     assert _stored(db, case) is None
     assert files() == before
-    children = subprocess.run(
-        ["pgrep", "-P", str(os.getpid())], capture_output=True, text=True
-    ).stdout.split()
-    assert children == [], "no worker process is left behind"
+    assert _workers_left() == [], "no worker process is left behind"
+
+
+@pytest.mark.parametrize("step", ["front_pages", "lay_out_front"])
+def test_a_failed_front_fails_the_job_and_stores_nothing(
+    app, db, make_case, split, monkeypatch, step
+):
+    """The cover and contents are laid out in a worker too, once to count their pages and
+    once numbered: either failing fails the dossier, naming the front, and leaves no worker."""
+    monkeypatch.setattr(parts, step, _fail)
+    case = _long_case(make_case, 5)
+    job = request_dossier(case, case.lead.user, DossierLevel.internal)
+    db.session.expire_all()
+    job = db.session.get(Job, job.id)
+    assert job.status == JobStatus.failed
+    assert "PartFailed: the front: ValueError: cannot lay this out" in job.error
+    assert _stored(db, case) is None
+    assert _workers_left() == [], "no worker process is left behind"
 
 
 def test_a_part_from_a_fork_server_when_the_process_has_threads(app, db, make_case, split):
-    """The web process running jobs without Redis has threads: parts start from a fork
-    server there, and come out the same."""
+    """The web process running jobs without Redis has threads: parts start from the fork
+    server there as anywhere (a fork would copy locks other threads hold), and come out
+    the same."""
     import threading
 
     stop = threading.Event()
