@@ -66,7 +66,7 @@ BY_KEY = 500
 
 
 def prepare(username: str) -> tuple[str, dict]:
-    app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    app = create_app({"WTF_CSRF_ENABLED": False})
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:

@@ -189,7 +189,7 @@ def main() -> None:
         config = bench_config(args.database, Path(tmp))
         if not (args.keep and holds(config, args.records)):
             recreate_database(args.database)
-        run(create_app(config | {"RATELIMIT_ENABLED": False}), args)
+        run(create_app(config), args)
 
 
 def holds(config: dict, count: int) -> bool:

@@ -223,7 +223,7 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
     postgres_from_environment()
-    app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    app = create_app({"WTF_CSRF_ENABLED": False})
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == args.user))
         if user is None:
