@@ -251,7 +251,9 @@ def _register_template_helpers(app: Flask) -> None:
         from flask_login import current_user
 
         def nav_items():
-            if not current_user.is_authenticated:
+            # the user itself, not the proxy: each entry's check reads several attributes
+            user = current_user._get_current_object()
+            if not user.is_authenticated:
                 return []
             section = (request.endpoint or "").split(".")[0]
             return [
@@ -261,11 +263,11 @@ def _register_template_helpers(app: Flask) -> None:
                     "endpoint": endpoint,
                     "more": order >= NAV_MORE_FROM,
                     "active": bool(section) and section == endpoint.split(".")[0],
-                    "badge": nav_badge(endpoint),
+                    "badge": badge_count(endpoint, user),
                     "badge_label": badge_label(endpoint),
                 }
                 for order, endpoint, label, visible in NAV_ITEMS
-                if visible(current_user)
+                if visible(user)
             ]
 
         def nav_badge(endpoint):
