@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -93,6 +94,7 @@ def seal(kind: str, record_id: str, version: int, payload: dict, signed: bool = 
 # PARALLEL_FROM are done in the calling thread: handing them off costs more than it saves.
 PARALLEL_FROM = 32
 _pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()  # two requests' first batches at once start one pool
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -103,8 +105,9 @@ def _in_parallel(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
     cores = os.cpu_count() or 1
     if len(items) < PARALLEL_FROM or cores == 1:
         return [work(item) for item in items]
-    if _pool is None or _pool[0] != os.getpid():  # a forked child starts a pool of its own
-        _pool = (os.getpid(), ThreadPoolExecutor(cores, thread_name_prefix="ed25519"))
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():  # a forked child starts its own pool
+            _pool = (os.getpid(), ThreadPoolExecutor(cores, thread_name_prefix="ed25519"))
     step = -(-len(items) // cores)
     slices = [items[i : i + step] for i in range(0, len(items), step)]
     done = _pool[1].map(lambda part: [work(item) for item in part], slices)

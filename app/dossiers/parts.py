@@ -142,7 +142,7 @@ def render_split(context: dict, runs: list[list[dict]], *, pdfa: bool, timings: 
         room once known)."""
         numbers = {f"s-{s['key']}": 9999 for s in context["sections"]}
         draft = render_template(FRONT, chunks=(), toc_pages=numbers, total=99999, **context)
-        fronts["count"], fronts["count_cpu"] = in_worker(front_pages, draft, fonts)
+        fronts["count"], fronts["count_cpu"] = front_in_worker(front_pages, draft, fonts)
         return fronts["count"]
 
     parts = lay_out_parts(htmls, fonts, count_front)
@@ -154,7 +154,9 @@ def render_split(context: dict, runs: list[list[dict]], *, pdfa: bool, timings: 
             toc_pages.setdefault(name, first + page + 1)
         first += part.pages
     front_html = render_template(FRONT, chunks=(), toc_pages=toc_pages, total=total, **context)
-    front_pdf, front_count, seen, front_timings = in_worker(lay_out_front, front_html, fonts, pdfa)
+    front_pdf, front_count, seen, front_timings = front_in_worker(
+        lay_out_front, front_html, fonts, pdfa
+    )
     if front_count != fronts["count"]:
         raise PartFailed(f"the front has {front_count} pages, counted {fronts['count']}")
     t3 = time.perf_counter()
@@ -267,8 +269,9 @@ def lay_out_parts(htmls: list[str], fonts: str, meanwhile=lambda: 0) -> list[Par
             here.close()
 
 
-def in_worker(work, *args):
-    """`work(*args)` in a worker process; its answer, or `PartFailed` naming the front."""
+def front_in_worker(work, *args):
+    """`work(*args)`, a step of the front's layout, in a worker process: its answer, or
+    `PartFailed` naming the front."""
     ctx = _context()
     here, there = ctx.Pipe()
     process = ctx.Process(target=_answer, args=(there, work, args))
