@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import orjson
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -35,26 +35,24 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-# For plain JSON (see `_plain_json`) the standard library's compact, key-sorted output is
-# byte for byte the RFC 8785 form: code-point order is UTF-16 order for ASCII keys, integers
-# are plain digits, and strings carry only the mandatory escapes, other control characters
-# as lower-case \u00xx. It is several times faster than rfc8785, which handles the rest.
-_plain_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
+# For plain JSON (see `_plain_json`) orjson's compact, key-sorted output is byte for byte
+# the RFC 8785 form: code-point order is UTF-16 order for ASCII keys, integers are plain
+# digits, and strings carry only the mandatory escapes, other control characters as
+# lower-case \u00xx (tests/exchange compare the two over every code point). It is over ten
+# times faster than the standard library's encoder, and rfc8785 handles the rest.
 def canonical(obj: dict) -> bytes:
     body = {k: v for k, v in obj.items() if k != "signature"}
     if _plain_json(body):
         try:
-            return _plain_encoder.encode(body).encode()
-        except UnicodeEncodeError:
+            return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
             pass  # a lone surrogate, which rfc8785 refuses below
     return rfc8785.dumps(body)
 
 
 def _plain_json(value: Any) -> bool:
     """Objects with ASCII keys, arrays, strings, safe integers, booleans and null: no floats,
-    no subclasses, nothing whose canonical form the standard library would write otherwise."""
+    no subclasses, nothing whose canonical form orjson would write otherwise."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True

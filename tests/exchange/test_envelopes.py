@@ -62,3 +62,13 @@ def test_a_signed_envelope_verifies_by_its_canonical_form():
     envelope["signature"] = b64(key.sign(rfc8785.dumps(envelope)))
     assert envelopes.verify(envelope, key.public_key())
     assert not envelopes.verify({**envelope, "version": 2}, key.public_key())
+
+
+def test_every_code_point_is_written_as_rfc8785_writes_it():
+    """The fast path (orjson) escapes exactly what RFC 8785 escapes, in the same form, over
+    every code point but the surrogates (a lone one is refused by both, above)."""
+    points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(points), 8192):
+        chunk = "".join(map(chr, points[start : start + 8192]))
+        obj = {"payload": {"text": chunk, "keys": {chr(c): c for c in range(0x80)}}}
+        assert envelopes.canonical(obj) == rfc8785.dumps(obj)
