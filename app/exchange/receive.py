@@ -13,8 +13,22 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, NamedTuple
 
+import orjson
 import rfc8785
-from sqlalchemy import JSON, Integer, String, bindparam, insert, select, text, update
+from sqlalchemy import (
+    JSON,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    column,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.types import TypeEngine
 
 from app.core import envelopes
 from app.core.models import utcnow
@@ -111,6 +125,60 @@ def _record_with_version(record_columns: tuple[str, ...]):
         ["record_id", *columns], select(record.c.id, *values), include_defaults=False
     )
     return supervisors_statement().add_cte(version.cte("new_version"))
+
+
+@cache
+def _insert_from_json(table_name: str, columns: tuple[str, ...]):
+    """INSERT … SELECT from one JSON document holding every row (PostgreSQL's
+    json_to_recordset), bound as `rows` (see `_json_rows`): a batch's rows are one parameter
+    and one statement, where an executemany binds and runs each row apart. Columns left out
+    take their Python defaults, once for the statement. A `record_uid` column names the
+    version's record (`record_versions`), whose id the statement joins in. Rows are inserted
+    in their order in the document (`n`), so ids follow it as an executemany's would."""
+    table = _records if table_name == _records.name else _versions
+    source = (
+        func.json_to_recordset(cast(bindparam("rows", type_=String), JSON))
+        .table_valued(column("n", Integer), *(column(c, _json_type(table, c)) for c in columns))
+        .render_derived(name="source", with_types=True)
+    )
+    if table is _versions:
+        values = [source.c[c] for c in columns if c != "record_uid"]
+        chosen = select(_records.c.id, *values).join_from(
+            source, _records, _records.c.record_uid == source.c.record_uid
+        )
+        names = ["record_id", *(c for c in columns if c != "record_uid")]
+    else:
+        chosen, names = select(*(source.c[c] for c in columns)), list(columns)
+    return insert(table).from_select(names, chosen.order_by(source.c.n))
+
+
+def _json_type(table, name: str) -> TypeEngine:
+    return _records.c.record_uid.type if name == "record_uid" else table.c[name].type
+
+
+def _json_rows(table, columns: tuple[str, ...], rows: list[dict]) -> str:
+    """The rows as the JSON document `_insert_from_json` reads: each value as its column's
+    type binds it (an enum as its stored string), dates and times in ISO 8601, and JSON
+    columns as nested JSON; `n` numbers the rows."""
+    dialect = db.session.get_bind().dialect
+    processors = {
+        name: processor
+        for name in columns
+        if not isinstance(kind := _json_type(table, name), JSON)
+        and (processor := kind.dialect_impl(dialect).bind_processor(dialect)) is not None
+    }
+    document = []
+    for n, row in enumerate(rows):
+        item = {name: processors[name](v) if name in processors else v for name, v in row.items()}
+        item["n"] = n
+        document.append(item)
+    return orjson.dumps(document).decode()
+
+
+def _insert_json(table, rows: list[dict]) -> None:
+    columns = tuple(dict.fromkeys(name for row in rows for name in row))
+    statement = _insert_from_json(table.name, columns)
+    db.session.execute(statement, {"rows": _json_rows(table, columns, rows)})
 
 
 def _execute(statement, rows: list[dict]) -> None:
@@ -243,12 +311,18 @@ class Intake:
         announce_received([r["record_uid"] for r in new])
 
     def _write_apart(self, new: list[dict], changed: list[dict]) -> None:
+        """On PostgreSQL, several new rows of a table are one statement reading them from
+        one JSON document (`_insert_from_json`); otherwise an executemany."""
+        many = _postgres()
         if new:
-            _execute(_insert_records, new)
+            _insert_json(_records, new) if many and len(new) > 1 else _execute(_insert_records, new)
         if changed:
             _execute(_update_record, changed)
         if self.new_versions:
-            _execute(_insert_versions, self.new_versions)
+            if many and len(self.new_versions) > 1:
+                _insert_json(_versions, self.new_versions)
+            else:
+                _execute(_insert_versions, self.new_versions)
 
 
 # Requests naming the same record are serialised from before they read it to their commit,

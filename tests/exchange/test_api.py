@@ -185,6 +185,69 @@ def test_batch_with_several_versions_of_a_record_answers_as_one_by_one(client, d
     assert stored[1].envelope == batch[0]
 
 
+def test_a_batch_of_new_records_stores_the_rows_one_per_request_would(client, db, peer):
+    """Several new records in one batch are written as one statement a table on PostgreSQL
+    (their rows read from one JSON document) and as an executemany on SQLite: every column
+    of the records and versions is what sending each envelope alone writes, and versions
+    are numbered in the batch's order."""
+    changes = {"note": "依据复核意见", "severity": "serious", "publish_until": "2030-01-01"}
+
+    def made(uid: str, version: int = 1) -> dict:
+        item = envelope(peer, uid, version, status="revoked" if version == 2 else "active")
+        item["payload"].update(changes)
+        item["payload"]["subject"]["name"] = f"吴刚-{uid}"
+        del item["signature"]
+        item["signature"] = b64(peer.sign(envelopes.canonical(item)))
+        return item
+
+    alone = client.post("/api/exchange/v1/envelopes", json=made("rec-alone"))
+    assert alone.json["receipt"]["payload"]["result"] == "stored"
+    batch = [made(f"rec-bulk-{n}") for n in range(5)] + [made("rec-bulk-0", 2)]
+    response = client.post("/api/exchange/v1/envelopes/batch", json={"envelopes": batch})
+    results = [r["receipt"]["payload"]["result"] for r in response.json["results"]]
+    assert results == ["stored"] * 6
+
+    skipped = {"id", "record_uid", "subject_name", "created_at", "updated_at", "payload"}
+
+    def row(uid: str) -> tuple[dict, list[dict]]:
+        record = db.session.scalar(select(IntegrityRecord).where(IntegrityRecord.record_uid == uid))
+        columns = {
+            c.key: getattr(record, c.key)
+            for c in IntegrityRecord.__table__.columns
+            if c.key not in skipped
+        }
+        held = db.session.scalars(
+            select(RecordVersion).where(RecordVersion.record_id == record.id).order_by("version")
+        ).all()
+        kept = [
+            {"version": v.version, "status": v.status, "reason": v.reason, "local": v.is_local}
+            for v in held
+        ]
+        return {**columns, "subject": record.payload["subject"]}, kept
+
+    expected, expected_versions = row("rec-alone")
+    expected["subject"] = {**expected["subject"], "name": None}
+    assert expected["status"] == RecordStatus.active and expected["peer_id"] is not None
+    assert expected_versions == [
+        {"version": 1, "status": RecordStatus.active, "reason": "依据复核意见", "local": False}
+    ]
+    for n in range(1, 5):
+        columns, held = row(f"rec-bulk-{n}")
+        assert columns["subject"]["name"] == f"吴刚-rec-bulk-{n}"
+        assert {**columns, "subject": {**columns["subject"], "name": None}} == expected
+        assert held == expected_versions
+    first, twice = row("rec-bulk-0")
+    assert (first["status"], first["current_version"]) == (RecordStatus.revoked, 2)
+    assert [v["status"] for v in twice] == [RecordStatus.active, RecordStatus.revoked]
+    numbered = db.session.scalars(
+        select(IntegrityRecord.record_uid)
+        .join(RecordVersion)
+        .where(IntegrityRecord.record_uid.like("rec-bulk-%"))
+        .order_by(RecordVersion.id)
+    ).all()
+    assert numbered == [item["record_id"] for item in batch]
+
+
 def test_wrong_content_type_and_unsigned_pull(client, peer):
     response = client.post("/api/exchange/v1/envelopes", data="x", content_type="text/plain")
     assert response.status_code == 415 and response.json["code"] == "unsupported_media_type"
