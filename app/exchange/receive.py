@@ -26,8 +26,10 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    true,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.types import TypeEngine
 
 from app.core import envelopes
@@ -57,11 +59,24 @@ class ExchangeRefused(Exception):
 
 
 _key_cache: dict[tuple[str, str], object] = {}
+# The public key each peer had when a request last read its row, by node id: only a guess,
+# which `_first_version_at_once` lets the database confirm in the statement that stores.
+_last_keys: dict[str, str] = {}
+
+
+def _noted(node_id: str, peer: Peer | None) -> Peer | None:
+    if peer is None:
+        _last_keys.pop(node_id, None)
+    else:
+        _last_keys[node_id] = peer.public_key
+    return peer
 
 
 class Peer(NamedTuple):
     """An active peer as receiving needs it: read afresh by every request (never cached
-    across requests, so a peer deactivated or given a new key is refused at once)."""
+    across requests, so a peer deactivated or given a new key is refused at once; the one
+    statement storing a new record's first version checks the key it was verified with is
+    still the peer's, see `_first_version_at_once`)."""
 
     id: int
     node_id: str
@@ -181,6 +196,84 @@ def _insert_json(table, rows: list[dict]) -> None:
     db.session.execute(statement, {"rows": _json_rows(table, columns, rows)})
 
 
+@cache
+def _first_version_statement(record_columns: tuple[str, ...]):
+    """A record's first version, and the record, in one statement on PostgreSQL, if the
+    sender is still an active peer with the key the caller verified with and no record has
+    the uid yet (`ON CONFLICT DO NOTHING`: a concurrent insert of it is waited for, then
+    skipped). Answers the new record's id beside each supervisor to tell (one row of nulls
+    beside it if there are none), and no row if nothing was stored. The record's values are
+    bound by name, the version's as `version_<column>`, the peer as `sender` and `key`."""
+    from app.records.handoffs import supervisors_statement
+
+    peer = (
+        select(_peers.c.id)
+        .where(
+            _peers.c.node_id == bindparam("sender"),
+            _peers.c.public_key == bindparam("key"),
+            _peers.c.active,
+        )
+        .cte("sending_peer")
+    )
+    values = [bindparam(c, type_=_records.c[c].type) for c in record_columns]
+    record = (
+        pg_insert(_records)
+        .from_select([*record_columns, "peer_id"], select(*values, peer.c.id))
+        .on_conflict_do_nothing(index_elements=[_records.c.record_uid])
+        .returning(_records.c.id)
+        .cte("new_record")
+    )
+    columns = (*VERSION_COLUMNS, "stored_at")
+    version_values = (bindparam(f"version_{c}", type_=_versions.c[c].type) for c in columns)
+    version = insert(_versions).from_select(
+        ["record_id", *columns], select(record.c.id, *version_values), include_defaults=False
+    )
+    told = supervisors_statement().subquery("told")
+    return (
+        select(record.c.id.label("record_id"), told.c.id, told.c.agency_id, told.c.active)
+        .select_from(record.outerjoin(told, true()))
+        .order_by(told.c.agency_id, told.c.id)
+        .add_cte(peer, version.cte("new_version"))
+    )
+
+
+def _first_version_at_once(envelope) -> dict | None:
+    """One envelope's receipt when it is a new record's first version, stored in one
+    statement (`_first_version_statement`) without the record lock or the lookup; None when
+    it is not such an envelope or the statement stored nothing (the sender's key is not the
+    one last read, or the record exists): the caller then takes the usual path, which
+    refuses or stores it as it would have. PostgreSQL only."""
+    if not isinstance(envelope, dict) or envelope.get("version") != 1 or not _postgres():
+        return None
+    try:
+        shape, canonical = _shape(envelope)
+    except ExchangeRefused:
+        return None
+    key = _last_keys.get(shape.sender)
+    if shape.kind != "record" or shape.version != 1 or key is None:
+        return None
+    verifier = peer_key(Peer(0, shape.sender, key))
+    if not envelopes.verify_canonical(canonical, envelope["signature"], verifier):
+        return None
+    sha = hashlib.sha256(canonical).hexdigest()
+    record = {
+        "record_uid": shape.record_id,
+        "origin_node": shape.sender,
+        "is_local": False,
+        **_record_columns(shape.version, shape.payload),
+    }
+    version = {f"version_{c}": v for c, v in _version_row(shape, envelope, sha).items()}
+    params = {**record, **version, "version_stored_at": utcnow(), "sender": shape.sender}
+    statement = _first_version_statement(tuple(record))
+    rows = db.session.execute(statement, {**params, "key": key}).all()
+    if not rows:
+        return None
+    from app.records.handoffs import announce_received
+
+    announce_received([shape.record_id], [row for row in rows if row.id is not None])
+    return receipt_for(envelope, "stored", sha)
+
+
 def _execute(statement, rows: list[dict]) -> None:
     """One row as a plain execute (an executemany of one costs a pipeline sync with
     psycopg), more as one executemany."""
@@ -275,13 +368,13 @@ class Intake:
             if lock_record is not None and _postgres():
                 return self._peer_locking(node_id, lock_record)
             row = db.session.execute(_peer_by_node, {"node_id": node_id}).first()
-            self.peers[node_id] = Peer(*row) if row is not None else None
+            self.peers[node_id] = _noted(node_id, Peer(*row) if row is not None else None)
         return self.peers[node_id]
 
     def _peer_locking(self, node_id: str, uid: str) -> Peer | None:
         params = {"node_id": node_id, "cls": LOCK_CLASS, "bucket": _bucket(uid), "uid": uid}
         rows = db.session.execute(_receive_lookup, params).all()
-        self.peers[node_id] = Peer(*rows[0][:3]) if rows else None
+        self.peers[node_id] = _noted(node_id, Peer(*rows[0][:3]) if rows else None)
         if rows:
             self._note_stored(row[3:] for row in rows)
             self.records.setdefault(uid, None)
@@ -435,10 +528,13 @@ def accept(envelope: dict, intake: Intake | None = None) -> dict:
 
     Refusals happen before anything is noted or added to the session, so a batch needs no
     savepoint per envelope. A batch shares one intake and calls `intake.write()` after its
-    last envelope; without one, the envelope is written here. A concurrent duplicate
+    last envelope; without one, the envelope is written here (a new record's first version
+    in one statement on PostgreSQL, `_first_version_at_once`). A concurrent duplicate
     surfaces as IntegrityError and the caller retries, finding the stored version."""
     own_intake = intake is None
     if own_intake:
+        if (receipt := _first_version_at_once(envelope)) is not None:
+            return receipt
         intake = Intake()
         shape, peer, sha = authenticate(envelope, intake, lock=True)
         if shape.kind == "record" and shape.record_id not in intake.records:
@@ -524,20 +620,25 @@ def store_record_version(shape, peer: Peer, envelope: dict, sha: str, intake: In
         record.current_version = shape.version
         record.changes.update(_record_columns(shape.version, payload))
     intake.new_versions.append(
-        {
-            "record_uid": shape.record_id,
-            "version": shape.version,
-            "is_local": False,
-            "status": RecordStatus(payload["status"]),
-            "envelope": envelope,
-            "envelope_sha256": sha,
-            "reason": payload.get("revocation_reason")
-            or payload.get("amendment_reason")
-            or (payload.get("note") if isinstance(payload.get("note"), str) else None),
-        }
+        {"record_uid": shape.record_id, **_version_row(shape, envelope, sha)}
     )
     intake.versions[(shape.record_id, shape.version)] = (sha, payload)
     return "stale" if stale else "stored"
+
+
+def _version_row(shape, envelope: dict, sha: str) -> dict[str, Any]:
+    """The record_versions columns of a received version (`VERSION_COLUMNS`)."""
+    payload = shape.payload
+    return {
+        "version": shape.version,
+        "is_local": False,
+        "status": RecordStatus(payload["status"]),
+        "envelope": envelope,
+        "envelope_sha256": sha,
+        "reason": payload.get("revocation_reason")
+        or payload.get("amendment_reason")
+        or (payload.get("note") if isinstance(payload.get("note"), str) else None),
+    }
 
 
 def _record_columns(version: int, payload: dict) -> dict[str, Any]:

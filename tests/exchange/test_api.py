@@ -450,12 +450,14 @@ def test_receiving_one_envelope_costs_the_same_few_statements_however_many_agenc
         assert response.status_code == 200, response.data
         return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
+    receive("rec-count-0")  # the peer's key is read: later first versions take one statement
     nobody = receive("rec-count-1")
     for code in ("SH", "JS", "ZJ", "AH"):
         make_user(code, roles=("supervisor",))
     db.session.commit()
     with_supervisors = receive("rec-count-2")
-    # the advisory lock (PostgreSQL), the stored versions, the peer, the supervisors (none)
+    # the peer, the stored versions and the supervisors (none), or on PostgreSQL one statement
+    # storing the record and reading the supervisors, which is not a SELECT
     assert nobody <= 4
     # telling them reads the new record's row, not the supervisors of each agency apart
     assert with_supervisors == nobody + 1, " | ".join(s[:40] for s in statements)
@@ -491,6 +493,68 @@ def test_one_new_envelope_costs_five_statements_at_most(client, db, peer):
     assert len(stored) <= 5, " | ".join(s[:50] for s in stored)
     assert refused.status_code == 403 and refused.json["code"] == "unknown_peer"
     assert len(statements) == 1  # the peer only: no record read, no lock waited for
+
+
+def test_a_new_records_first_version_is_one_statement_once_the_peers_key_is_known(client, db, peer):
+    """On PostgreSQL the first version of a record not seen before is stored, with the
+    record and the supervisors to tell, in one statement that checks the sender's key is
+    still the one last read (no lock, no lookup); SQLite takes the usual path."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-once-0", 1))
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        first = client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-once-1", 1))
+        once = list(statements)
+        statements.clear()
+        again = client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-once-1", 1))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert first.json["receipt"]["payload"]["result"] == "stored"
+    assert again.json["receipt"]["payload"]["result"] == "duplicate"
+    assert versions(db, "rec-once-1") == 1
+    if db.engine.dialect.name == "postgresql":
+        assert len(once) == 1 and once[0].lstrip().startswith("WITH"), once
+        # a stored record's version 1 again: the one statement stores nothing, then as ever
+        assert len(statements) == 2, " | ".join(s[:50] for s in statements)
+    record = db.session.scalar(
+        select(IntegrityRecord).where(IntegrityRecord.record_uid == "rec-once-1")
+    )
+    assert (record.status, record.current_version, record.is_local) == (
+        RecordStatus.active,
+        1,
+        False,
+    )
+    assert record.peer_id is not None and record.draft == {} and record.approval_log == []
+
+
+def test_a_peer_given_a_new_key_or_deactivated_is_refused_at_once(client, db, peer):
+    """The key a process read last is only a guess the storing statement checks: once the
+    peer has a new key, an envelope signed with the old one is refused and one signed with
+    the new one stored; once deactivated, the peer is unknown."""
+    from app.exchange.models import ExchangePeer
+
+    client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-rekey-0", 1))
+    row = db.session.scalar(select(ExchangePeer).where(ExchangePeer.node_id == PEER))
+    new_key = Ed25519PrivateKey.generate()
+    row.public_key = public_key_text(new_key.public_key())
+    db.session.commit()
+    old = client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-rekey-1", 1))
+    assert old.status_code == 401 and old.json["code"] == "bad_signature"
+    assert versions(db, "rec-rekey-1") == 0
+    renewed = client.post("/api/exchange/v1/envelopes", json=envelope(new_key, "rec-rekey-2", 1))
+    assert renewed.json["receipt"]["payload"]["result"] == "stored"
+    row.active = False
+    db.session.commit()
+    gone = client.post("/api/exchange/v1/envelopes", json=envelope(new_key, "rec-rekey-3", 1))
+    assert gone.status_code == 403 and gone.json["code"] == "unknown_peer"
+    assert versions(db, "rec-rekey-3") == 0
 
 
 @pytest.mark.parametrize(

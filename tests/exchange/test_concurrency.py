@@ -158,3 +158,52 @@ def test_one_envelope_reads_what_was_committed_while_it_waited_for_the_lock(app,
     )
     assert record.current_version == 3
     assert sorted(v.version for v in record.versions) == [1, 2, 3]
+
+
+def test_one_new_record_sent_by_many_at_once_is_stored_once(app, committed):  # noqa: F811
+    """Several requests carry the same new record's first version (and some its second) at
+    the same moment, one envelope each: on PostgreSQL the first versions race in the
+    one-statement path (`ON CONFLICT DO NOTHING`) against the usual path's second versions.
+    Every request is answered, each version stored once, and the second version current."""
+    init_node("node-test")
+    key = Ed25519PrivateKey.generate()
+    add_peer(PEER, "http://127.0.0.1:9", public_key_text(key.public_key()))
+    committed.session.commit()
+    client = app.test_client()
+    warm = client.post("/api/exchange/v1/envelopes", json=envelope(key, "rec-same-warm", 1))
+    assert warm.json["receipt"]["payload"]["result"] == "stored"  # the peer's key is read
+    uid = "rec-same-001"
+    first, second = envelope(key, uid, 1), envelope(key, uid, 2, status="revoked")
+    sent = [first] * (THREADS - 2) + [second] * 2
+    barrier = threading.Barrier(len(sent))
+    answers: list = []
+    errors: list[BaseException] = []
+
+    def send(item: dict) -> None:
+        try:
+            own = app.test_client()
+            barrier.wait(timeout=30)
+            response = own.post("/api/exchange/v1/envelopes", json=item)
+            answers.append((item["version"], response.status_code, response.get_json()))
+        except BaseException as exc:  # reported below, in the test's own thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(item,)) for item in sent]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert all(status == 200 for _v, status, _body in answers), answers
+    results: dict[int, list[str]] = {1: [], 2: []}
+    for version, _status, body in answers:
+        results[version].append(body["receipt"]["payload"]["result"])
+    assert results[1].count("stored") + results[1].count("stale") == 1, results
+    assert set(results[1]) <= {"stored", "stale", "duplicate"}
+    assert sorted(results[2]) == ["duplicate", "stored"], results
+    committed.session.expire_all()
+    record = committed.session.scalar(
+        select(IntegrityRecord).where(IntegrityRecord.record_uid == uid)
+    )
+    assert record.current_version == 2
+    assert sorted(v.version for v in record.versions) == [1, 2]
