@@ -134,12 +134,18 @@ def _record_with_version(record_columns: tuple[str, ...]):
         .returning(_records.c.id)
         .cte("new_record")
     )
+    return supervisors_statement().add_cte(_version_of(record))
+
+
+def _version_of(record):
+    """The CTE inserting the version of the record the CTE `record` inserted (its values
+    bound as `version_<column>`)."""
     columns = (*VERSION_COLUMNS, "stored_at")
     values = (bindparam(f"version_{c}", type_=_versions.c[c].type) for c in columns)
     version = insert(_versions).from_select(
         ["record_id", *columns], select(record.c.id, *values), include_defaults=False
     )
-    return supervisors_statement().add_cte(version.cte("new_version"))
+    return version.cte("new_version")
 
 
 @cache
@@ -223,17 +229,12 @@ def _first_version_statement(record_columns: tuple[str, ...]):
         .returning(_records.c.id)
         .cte("new_record")
     )
-    columns = (*VERSION_COLUMNS, "stored_at")
-    version_values = (bindparam(f"version_{c}", type_=_versions.c[c].type) for c in columns)
-    version = insert(_versions).from_select(
-        ["record_id", *columns], select(record.c.id, *version_values), include_defaults=False
-    )
     told = supervisors_statement().subquery("told")
     return (
         select(record.c.id.label("record_id"), told.c.id, told.c.agency_id, told.c.active)
         .select_from(record.outerjoin(told, true()))
         .order_by(told.c.agency_id, told.c.id)
-        .add_cte(peer, version.cte("new_version"))
+        .add_cte(peer, _version_of(record))
     )
 
 

@@ -28,6 +28,31 @@ THREADS = 6
 RECORDS = 40
 
 
+def _all_at_once(app, path: str, bodies: list, timeout: float) -> list[tuple[int, dict]]:
+    """Posts each body from a thread of its own, all released at the same moment; the
+    (status, JSON) answers in the bodies' order. A thread's exception fails the test."""
+    barrier = threading.Barrier(len(bodies))
+    answers: list = [None] * len(bodies)
+    errors: list[BaseException] = []
+
+    def send(n: int) -> None:
+        try:
+            client = app.test_client()
+            barrier.wait(timeout=30)
+            response = client.post(path, json=bodies[n])
+            answers[n] = (response.status_code, response.get_json())
+        except BaseException as exc:  # reported below, in the test's own thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(len(bodies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    assert errors == []
+    return answers
+
+
 def test_overlapping_batches_store_each_version_once(app, committed):  # noqa: F811
     init_node("node-test")
     key = Ed25519PrivateKey.generate()
@@ -42,27 +67,11 @@ def test_overlapping_batches_store_each_version_once(app, committed):  # noqa: F
     for seed in range(THREADS):
         chosen = random.Random(seed).sample(pool, k=len(pool) * 2 // 3)
         batches.append(chosen)
-    barrier = threading.Barrier(THREADS)
-    answers: list[tuple[int, list]] = []
-    errors: list[BaseException] = []
-
-    def send(batch: list[dict]) -> None:
-        try:
-            client = app.test_client()
-            barrier.wait(timeout=30)
-            response = client.post("/api/exchange/v1/envelopes/batch", json={"envelopes": batch})
-            answers.append((response.status_code, response.get_json()))
-        except BaseException as exc:  # reported below, in the test's own thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=send, args=(b,)) for b in batches]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert errors == []
+    answers = _all_at_once(
+        app, "/api/exchange/v1/envelopes/batch", [{"envelopes": b} for b in batches], 120
+    )
     assert [status for status, _ in answers] == [200] * THREADS, answers
-    for (_status, body), batch in zip(answers, batches, strict=False):
+    for (_status, body), batch in zip(answers, batches, strict=True):
         results = [r["receipt"]["payload"]["result"] for r in body["results"]]
         assert len(results) == len(batch)
         assert set(results) <= {"stored", "duplicate", "stale"}
@@ -175,29 +184,11 @@ def test_one_new_record_sent_by_many_at_once_is_stored_once(app, committed):  # 
     uid = "rec-same-001"
     first, second = envelope(key, uid, 1), envelope(key, uid, 2, status="revoked")
     sent = [first] * (THREADS - 2) + [second] * 2
-    barrier = threading.Barrier(len(sent))
-    answers: list = []
-    errors: list[BaseException] = []
-
-    def send(item: dict) -> None:
-        try:
-            own = app.test_client()
-            barrier.wait(timeout=30)
-            response = own.post("/api/exchange/v1/envelopes", json=item)
-            answers.append((item["version"], response.status_code, response.get_json()))
-        except BaseException as exc:  # reported below, in the test's own thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=send, args=(item,)) for item in sent]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
-    assert all(status == 200 for _v, status, _body in answers), answers
+    answers = _all_at_once(app, "/api/exchange/v1/envelopes", sent, 60)
+    assert all(status == 200 for status, _body in answers), answers
     results: dict[int, list[str]] = {1: [], 2: []}
-    for version, _status, body in answers:
-        results[version].append(body["receipt"]["payload"]["result"])
+    for item, (_status, body) in zip(sent, answers, strict=True):
+        results[item["version"]].append(body["receipt"]["payload"]["result"])
     assert results[1].count("stored") + results[1].count("stale") == 1, results
     assert set(results[1]) <= {"stored", "stale", "duplicate"}
     assert sorted(results[2]) == ["duplicate", "stored"], results
