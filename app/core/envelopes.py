@@ -70,7 +70,7 @@ def digest(envelope: dict) -> str:
 
 
 def seal(kind: str, record_id: str, version: int, payload: dict, signed: bool = True) -> dict:
-    """A new envelope from this node, signed (`signed=False`: to be signed by `sign_all`
+    """A new envelope from this node, signed (`signed=False`: to be signed by `start_sign_all`
     with others)."""
     sender, private, _public = node.identity()
     envelope = {
@@ -88,8 +88,9 @@ def seal(kind: str, record_id: str, version: int, payload: dict, signed: bool = 
 
 
 # Ed25519 signing and verification in pyca/cryptography release the GIL, so the many
-# signatures of a batch are made and checked on every core at once. Fewer than
-# PARALLEL_FROM are done in the calling thread: handing them off costs more than it saves.
+# signatures of a batch are made and checked on every core at once (its receipts are signed
+# while the calling thread waits for the database). Fewer than PARALLEL_FROM are done in the
+# calling thread: handing them off costs more than it saves.
 PARALLEL_FROM = 32
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()  # two requests' first batches at once start one pool
@@ -99,25 +100,42 @@ R = TypeVar("R")
 
 def _in_parallel(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
     """`work` over `items`, in order, in as many slices as the machine has cores."""
+    return _start_in_parallel(work, items)()
+
+
+def _start_in_parallel(work: Callable[[T], R], items: Sequence[T]) -> Callable[[], list[R]]:
+    """Starts `work` over `items` in as many slices as the machine has cores; the returned
+    callable waits for the results, in order (and raises what the work raised). Too few
+    items to hand off are done at once, in the calling thread."""
     global _pool
     cores = os.cpu_count() or 1
     if len(items) < PARALLEL_FROM or cores == 1:
-        return [work(item) for item in items]
+        results = [work(item) for item in items]
+        return lambda: results
     with _pool_lock:
         if _pool is None or _pool[0] != os.getpid():  # a forked child starts its own pool
             _pool = (os.getpid(), ThreadPoolExecutor(cores, thread_name_prefix="ed25519"))
     step = -(-len(items) // cores)
-    slices = [items[i : i + step] for i in range(0, len(items), step)]
-    done = _pool[1].map(lambda part: [work(item) for item in part], slices)
-    return [result for part in done for result in part]
+    futures = [
+        _pool[1].submit(lambda part: [work(item) for item in part], items[i : i + step])
+        for i in range(0, len(items), step)
+    ]
+    return lambda: [result for future in futures for result in future.result()]
 
 
-def sign_all(unsigned: list[dict]) -> None:
-    """Signs envelopes sealed with `signed=False`, on every core."""
+def start_sign_all(unsigned: list[dict]) -> Callable[[], None]:
+    """Starts signing envelopes sealed with `signed=False` on every core, so that the
+    caller can wait for the database meanwhile; the returned callable waits for the
+    signatures and puts each in its envelope."""
     _sender, private, _public = node.identity()
     messages = [canonical(envelope) for envelope in unsigned]
-    for envelope, signature in zip(unsigned, _in_parallel(private.sign, messages), strict=True):
-        envelope["signature"] = b64(signature)
+    signatures = _start_in_parallel(private.sign, messages)
+
+    def finish() -> None:
+        for envelope, signature in zip(unsigned, signatures(), strict=True):
+            envelope["signature"] = b64(signature)
+
+    return finish
 
 
 def verify_all(checks: Sequence[tuple[bytes, str, Ed25519PublicKey]]) -> list[bool]:

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core import node
-from app.core.envelopes import PROTOCOL, sign_all
+from app.core.envelopes import PROTOCOL, start_sign_all
 from app.core.errors import problem
 from app.core.ids import MAX_BIGINT
 from app.core.json_input import loads_bounded
@@ -114,7 +114,8 @@ def receive_batch():
 
 def _accept_all(items: list) -> list[dict]:
     """Every envelope's receipt or problem. The signatures are checked, and the receipts
-    signed, all at once on every core (`Intake.check_signatures`, `sign_all`)."""
+    signed, all at once on every core (`Intake.check_signatures`, `start_sign_all`); the
+    receipts while this thread waits for the rows to be written."""
     results, intake = [], Intake(unsigned=[]).prefetch(items).check_signatures(items)
     for envelope in items:
         try:
@@ -131,8 +132,9 @@ def _accept_all(items: list) -> list[dict]:
                     }
                 }
             )
+    signed = start_sign_all(intake.unsigned)  # on the other cores, while the rows are written
     intake.write()
-    sign_all(intake.unsigned)
+    signed()
     return results
 
 

@@ -305,8 +305,8 @@ class Intake:
     # By envelope (its id(), the request holding every envelope): its shape, canonical form
     # and whether its signature is good, from `check_signatures`.
     checked: dict[int, tuple[EnvelopeShape, bytes, bool]] = field(default_factory=dict)
-    # Receipts made unsigned, for the caller to sign at once (`envelopes.sign_all`); None:
-    # each receipt is signed as it is made.
+    # Receipts made unsigned, for the caller to sign at once (`envelopes.start_sign_all`);
+    # None: each receipt is signed as it is made.
     unsigned: list[dict] | None = None
 
     def check_signatures(self, items: list) -> Intake:
