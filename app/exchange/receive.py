@@ -408,8 +408,10 @@ class Intake:
         """On PostgreSQL, several new rows of a table are one statement reading them from
         one JSON document (`_insert_from_json`); otherwise an executemany."""
         many = _postgres()
-        if new:
-            _insert_json(_records, new) if many and len(new) > 1 else _execute(_insert_records, new)
+        if new and many and len(new) > 1:
+            _insert_json(_records, new)
+        elif new:
+            _execute(_insert_records, new)
         if changed:
             _execute(_update_record, changed)
         if self.new_versions:
