@@ -10,14 +10,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core import node
-from app.core.envelopes import PROTOCOL, start_sign_all
+from app.core.envelopes import PROTOCOL
 from app.core.errors import problem
 from app.core.ids import MAX_BIGINT
 from app.core.json_input import loads_bounded
 from app.core.models import utcnow
 from app.exchange import envelopes
 from app.exchange.models import ExchangePeer, SeenRequest
-from app.exchange.receive import ExchangeRefused, Intake, accept, peer_key
+from app.exchange.receive import ExchangeRefused, accept, accept_all, peer_key
 from app.extensions import db
 from app.records.models import RecordVersion
 
@@ -113,28 +113,20 @@ def receive_batch():
 
 
 def _accept_all(items: list) -> list[dict]:
-    """Every envelope's receipt or problem. The signatures are checked, and the receipts
-    signed, all at once on every core (`Intake.check_signatures`, `start_sign_all`); the
-    receipts while this thread waits for the rows to be written."""
-    results, intake = [], Intake(unsigned=[]).prefetch(items).check_signatures(items)
-    for envelope in items:
-        try:
-            results.append({"receipt": accept(envelope, intake)})
-        except ExchangeRefused as exc:
-            log.warning("exchange batch item refused %s: %s", exc.code, exc.detail)
-            results.append(
-                {
-                    "problem": {
-                        "status": exc.status,
-                        "code": exc.code,
-                        "title": exc.title,
-                        "detail": exc.detail,
-                    }
-                }
-            )
-    signed = start_sign_all(intake.unsigned)  # on the other cores, while the rows are written
-    intake.write()
-    signed()
+    """Every envelope's receipt or problem (`receive.accept_all`)."""
+    results = []
+    for outcome in accept_all(items):
+        if isinstance(outcome, ExchangeRefused):
+            log.warning("exchange batch item refused %s: %s", outcome.code, outcome.detail)
+            problem_body = {
+                "status": outcome.status,
+                "code": outcome.code,
+                "title": outcome.title,
+                "detail": outcome.detail,
+            }
+            results.append({"problem": problem_body})
+        else:
+            results.append({"receipt": outcome})
     return results
 
 

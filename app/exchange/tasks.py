@@ -11,12 +11,13 @@ import urllib.request
 
 from flask import current_app
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.core import envelopes
 from app.core.models import utcnow
 from app.exchange.envelopes import sign_request
 from app.exchange.models import Delivery, DeliveryStatus, ExchangePeer
-from app.exchange.receive import ExchangeRefused, accept, verify_receipt
+from app.exchange.receive import ExchangeRefused, accept_all, verify_receipt
 from app.extensions import db
 from app.records.models import AckStatus, IntegrityRecord, Recognition
 
@@ -200,14 +201,23 @@ def _fetch_page(peer: ExchangePeer, cursor: int, page_size: int) -> dict:
 
 
 def _accept_pulled(node_id: str, items: list) -> int:
-    stored = 0
-    for envelope in items:
+    """A page as one batch (`receive.accept_all`, its receipts left unsigned); a refused
+    envelope is logged and skipped. When a concurrent request stored one of its versions
+    first, the page is read again and finds it stored."""
+    for attempt in (1, 2):
         try:
-            with db.session.begin_nested():
-                receipt = accept(envelope)
-            stored += receipt["payload"]["result"] == "stored"
-        except ExchangeRefused as exc:
-            log.warning("pull from %s: refused %s", node_id, exc)
+            outcomes = accept_all(items, sign=False) if items else []
+            break
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    stored = 0
+    for outcome in outcomes:
+        if isinstance(outcome, ExchangeRefused):
+            log.warning("pull from %s: refused %s", node_id, outcome)
+        else:
+            stored += outcome["payload"]["result"] == "stored"
     return stored
 
 

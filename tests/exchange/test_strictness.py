@@ -24,6 +24,7 @@ from app.exchange.models import SeenRequest
 from app.exchange.services import add_peer
 from app.records.models import IntegrityRecord, RecordVersion
 from app.records.services import approve_record, draft_record, suggested_draft
+from tests.exchange.test_statement_counts import counted
 
 PEER = "node-strict-peer"
 
@@ -255,6 +256,60 @@ def test_a_pull_is_bounded_per_run(db, key_dir, caplog, monkeypatch):
             tasks.pull_from_peer(peer.id, page_size=2)
         assert EndlessPeer.requests == 5 and "stopped after 5 pages" in caplog.text
         assert db.session.get(type(peer), peer.id).pull_cursor == 10  # the next run goes on
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_pulled_page_is_stored_as_one_batch_and_its_refusals_skipped(db, key_dir, caplog):
+    """A page of the peer's register is received as a batch: every good envelope stored
+    (two versions of one record in order, the newer current), a forged and a malformed one
+    logged and skipped, and what was stored counted."""
+    init_node("node-strict")
+    key = Ed25519PrivateKey.generate()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StuckPeer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        peer = add_peer(
+            PEER, f"http://127.0.0.1:{server.server_port}", public_key_text(key.public_key())
+        )
+        db.session.commit()
+        stamp = envelopes.now_iso()
+        first = record_envelope(key, "rec-page-a", stamp)
+        second = {**first, "version": 2, "payload": {**first["payload"], "status": "revoked"}}
+        second.pop("signature")
+        second["signature"] = b64(key.sign(envelopes.canonical(second)))
+        forged = record_envelope(Ed25519PrivateKey.generate(), "rec-page-b", stamp)
+        other = record_envelope(key, "rec-page-c", stamp)
+        StuckPeer.requests = 0
+        StuckPeer.page = {"envelopes": [first, forged, second, 5, other, first], "next": 6}
+        with counted(db) as statements, caplog.at_level(logging.WARNING, logger="yrd.exchange"):
+            stored = tasks.pull_from_peer(peer.id, page_size=10)
+        assert stored == 3 and StuckPeer.requests == 1
+        # the peer and its cursor (three), and the batch's few statements whatever the page's
+        # size: the record locks (PostgreSQL), the stored versions, the sender, the new
+        # records, their versions and the supervisors to tell
+        assert len(statements) <= 9, " | ".join(s[:40] for s in statements)
+        assert "bad_signature" in caplog.text and "malformed_envelope" in caplog.text
+        held = {
+            uid: (version, status)
+            for uid, version, status in db.session.execute(
+                select(
+                    IntegrityRecord.record_uid,
+                    IntegrityRecord.current_version,
+                    IntegrityRecord.status,
+                ).where(IntegrityRecord.record_uid.like("rec-page-%"))
+            )
+        }
+        assert held == {"rec-page-a": (2, "revoked"), "rec-page-c": (1, "active")}
+        versions = db.session.scalar(
+            select(func.count())
+            .select_from(RecordVersion)
+            .join(IntegrityRecord)
+            .where(IntegrityRecord.record_uid.like("rec-page-%"))
+        )
+        assert versions == 3
+        assert db.session.get(type(peer), peer.id).pull_cursor == 6
     finally:
         server.shutdown()
         server.server_close()
