@@ -4,6 +4,7 @@ with a peer whose cursor does not move."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -196,17 +197,26 @@ class StuckPeer(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_peer_whose_cursor_does_not_advance_ends_the_pull(db, key_dir, caplog):
+@contextlib.contextmanager
+def served_peer(db, key, handler: type[BaseHTTPRequestHandler]):
+    """This node ("node-strict") and a registered peer holding `key`, its register served by
+    `handler` on a loopback port until the block ends."""
     init_node("node-strict")
-    key = Ed25519PrivateKey.generate()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StuckPeer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        peer = add_peer(
-            PEER, f"http://127.0.0.1:{server.server_port}", public_key_text(key.public_key())
-        )
+        url = f"http://127.0.0.1:{server.server_port}"
+        peer = add_peer(PEER, url, public_key_text(key.public_key()))
         db.session.commit()
+        yield peer
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_peer_whose_cursor_does_not_advance_ends_the_pull(db, key_dir, caplog):
+    key = Ed25519PrivateKey.generate()
+    with served_peer(db, key, StuckPeer) as peer:
         StuckPeer.requests = 0
         StuckPeer.page = {
             "envelopes": [
@@ -218,9 +228,6 @@ def test_a_peer_whose_cursor_does_not_advance_ends_the_pull(db, key_dir, caplog)
             stored = tasks.pull_from_peer(peer.id, page_size=2)
         assert stored == 2 and StuckPeer.requests == 1
         assert "did not advance the cursor" in caplog.text
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class EndlessPeer(StuckPeer):
@@ -238,15 +245,8 @@ class EndlessPeer(StuckPeer):
 
 
 def test_a_pull_is_bounded_per_run(db, key_dir, caplog, monkeypatch):
-    init_node("node-strict")
     key = Ed25519PrivateKey.generate()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), EndlessPeer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        peer = add_peer(
-            PEER, f"http://127.0.0.1:{server.server_port}", public_key_text(key.public_key())
-        )
-        db.session.commit()
+    with served_peer(db, key, EndlessPeer) as peer:
         EndlessPeer.requests = 0
         EndlessPeer.envelopes = [
             record_envelope(key, f"rec-endless-{n}", envelopes.now_iso()) for n in range(2)
@@ -256,24 +256,14 @@ def test_a_pull_is_bounded_per_run(db, key_dir, caplog, monkeypatch):
             tasks.pull_from_peer(peer.id, page_size=2)
         assert EndlessPeer.requests == 5 and "stopped after 5 pages" in caplog.text
         assert db.session.get(type(peer), peer.id).pull_cursor == 10  # the next run goes on
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_pulled_page_is_stored_as_one_batch_and_its_refusals_skipped(db, key_dir, caplog):
     """A page of the peer's register is received as a batch: every good envelope stored
     (two versions of one record in order, the newer current), a forged and a malformed one
     logged and skipped, and what was stored counted."""
-    init_node("node-strict")
     key = Ed25519PrivateKey.generate()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StuckPeer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        peer = add_peer(
-            PEER, f"http://127.0.0.1:{server.server_port}", public_key_text(key.public_key())
-        )
-        db.session.commit()
+    with served_peer(db, key, StuckPeer) as peer:
         stamp = envelopes.now_iso()
         first = record_envelope(key, "rec-page-a", stamp)
         second = {**first, "version": 2, "payload": {**first["payload"], "status": "revoked"}}
@@ -310,6 +300,3 @@ def test_a_pulled_page_is_stored_as_one_batch_and_its_refusals_skipped(db, key_d
         )
         assert versions == 3
         assert db.session.get(type(peer), peer.id).pull_cursor == 6
-    finally:
-        server.shutdown()
-        server.server_close()
