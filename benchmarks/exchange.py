@@ -74,9 +74,14 @@ def make_envelope(key, sender: str, i: int) -> dict:
 
 
 def verify_floor(public_key, items: list[dict]) -> float:
-    """Envelopes per second that Ed25519 verification alone manages on the same envelopes:
+    """Envelopes per second that Ed25519 verification alone manages on the same envelopes,
+    with the library the platform verifies with (libsodium, `envelopes.verify_canonical`):
     what no receive path can beat, since every envelope must be verified."""
     from base64 import urlsafe_b64decode
+
+    from nacl.signing import VerifyKey
+
+    verify_key = VerifyKey(public_key.public_bytes_raw())
 
     def unb64(text: str) -> bytes:
         return urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -90,7 +95,7 @@ def verify_floor(public_key, items: list[dict]) -> float:
     ]
     start = time.perf_counter()
     for signature, message in prepared:
-        public_key.verify(signature, message)
+        verify_key.verify(message, signature)
     return len(prepared) / (time.perf_counter() - start)
 
 

@@ -17,12 +17,17 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import orjson
 import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from nacl.exceptions import CryptoError
+from nacl.signing import SigningKey, VerifyKey
 
 from app.core import node
 from app.core.node import b64, unb64
@@ -83,11 +88,27 @@ def seal(kind: str, record_id: str, version: int, payload: dict, signed: bool = 
         "payload": payload,
     }
     if signed:
-        envelope["signature"] = b64(private.sign(canonical(envelope)))
+        envelope["signature"] = b64(_signing_key(private).sign(canonical(envelope)).signature)
     return envelope
 
 
-# Ed25519 signing and verification in pyca/cryptography release the GIL, so the many
+# Envelopes are signed and verified with libsodium (PyNaCl) rather than OpenSSL (pyca's
+# cryptography, which keeps the node's key file and makes its other signatures): the same
+# Ed25519 and, signing being deterministic, the very same signature bytes (tests compare
+# them), but libsodium verifies about 1.6 times and signs about 1.25 times as fast, and a
+# batch of 250 envelopes verifies 250 signatures and signs 250 receipts. Both release the
+# GIL while they compute.
+@lru_cache(maxsize=8)
+def _signing_key(private: Ed25519PrivateKey) -> SigningKey:
+    return SigningKey(private.private_bytes_raw())
+
+
+@lru_cache(maxsize=256)
+def _verify_key(raw: bytes) -> VerifyKey:
+    return VerifyKey(raw)
+
+
+# Ed25519 signing and verification release the GIL (`_signing_key`), so the many
 # signatures of a batch are made and checked on every core at once (its receipts are signed
 # while the calling thread waits for the database). Fewer than PARALLEL_FROM are done in the
 # calling thread: handing them off costs more than it saves.
@@ -128,8 +149,9 @@ def start_sign_all(unsigned: list[dict]) -> Callable[[], None]:
     caller can wait for the database meanwhile; the returned callable waits for the
     signatures and puts each in its envelope."""
     _sender, private, _public = node.identity()
+    key = _signing_key(private)
     messages = [canonical(envelope) for envelope in unsigned]
-    signatures = _start_in_parallel(private.sign, messages)
+    signatures = _start_in_parallel(lambda message: key.sign(message).signature, messages)
 
     def finish() -> None:
         for envelope, signature in zip(unsigned, signatures(), strict=True):
@@ -152,7 +174,7 @@ def verify(envelope: dict, public_key: Ed25519PublicKey) -> bool:
 
 def verify_canonical(message: bytes, signature: str, public_key: Ed25519PublicKey) -> bool:
     try:
-        public_key.verify(unb64(signature), message)
-    except (InvalidSignature, ValueError, TypeError):
+        _verify_key(public_key.public_bytes_raw()).verify(message, unb64(signature))
+    except (CryptoError, ValueError, TypeError):
         return False
     return True

@@ -72,3 +72,38 @@ def test_every_code_point_is_written_as_rfc8785_writes_it():
         chunk = "".join(map(chr, points[start : start + 8192]))
         obj = {"payload": {"text": chunk, "keys": {chr(c): c for c in range(0x80)}}}
         assert envelopes.canonical(obj) == rfc8785.dumps(obj)
+
+
+def test_libsodium_signs_as_openssl_does_and_each_verifies_the_other(monkeypatch):
+    """Envelopes are signed and verified with libsodium (PyNaCl), the node's key kept and its
+    other signatures made with OpenSSL (cryptography): Ed25519 signing is deterministic, so
+    both must make the very same bytes, and each accept only what the other accepts."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from app.core import node
+    from app.core.node import b64, unb64
+
+    for n in range(50):
+        key = Ed25519PrivateKey.generate()
+        monkeypatch.setattr(node, "identity", lambda key=key: ("node-test", key, ""))
+        envelope = envelopes.seal("record", f"rec-{n}", 1, {"subject": {"name": "吴刚"}})
+        # as many receipts as are signed on every core at once
+        receipts = [
+            envelopes.seal("receipt", f"rec-{n}", 1, {"n": i}, signed=False)
+            for i in range(envelopes.PARALLEL_FROM)
+        ]
+        envelopes.start_sign_all(receipts)()
+        for sealed in (envelope, *receipts):
+            message = envelopes.canonical(sealed)
+            assert unb64(sealed["signature"]) == key.sign(message)
+            assert envelopes.verify(sealed, key.public_key())
+            key.public_key().verify(unb64(sealed["signature"]), message)
+        forged = {**envelope, "version": 2}
+        assert not envelopes.verify(forged, key.public_key())
+        with pytest.raises(InvalidSignature):
+            key.public_key().verify(unb64(forged["signature"]), envelopes.canonical(forged))
+        other = Ed25519PrivateKey.generate().public_key()
+        assert not envelopes.verify(envelope, other)
+        for signature in ("", "AAAA", b64(b"\0" * 64), b64(b"\0" * 65), "not base64!"):
+            assert not envelopes.verify({**envelope, "signature": signature}, key.public_key())
