@@ -190,6 +190,18 @@ def test_the_case_list_benchmark(seeded_env):
         rf"^(html|api) .* ({NUMBER})\s+({NUMBER})x\s+{NUMBER}$", out, re.MULTILINE
     )  # every scenario and page beside its SQL floor, the ratio and the load average
     assert len(rows) == 16, out
+    summaries = re.findall(
+        rf"^(html|api) p95, (1 client|2 clients): worst {NUMBER} ms; "
+        r"at most (\d+) ms in \d+ of (\d+) scenarios$",
+        out,
+        re.MULTILINE,
+    )  # each p95 beside the target, for each kind and number of clients
+    assert sorted(summaries) == [
+        ("api", "1 client", "50", "8"),
+        ("api", "2 clients", "150", "8"),
+        ("html", "1 client", "80", "8"),
+        ("html", "2 clients", "150", "8"),
+    ], out
     assert "query count constant in page size and page number: True" in out
 
 
