@@ -96,8 +96,7 @@ def seal(kind: str, record_id: str, version: int, payload: dict, signed: bool = 
 # cryptography, which keeps the node's key file and makes its other signatures): the same
 # Ed25519 and, signing being deterministic, the very same signature bytes (tests compare
 # them), but libsodium verifies about 1.6 times and signs about 1.25 times as fast, and a
-# batch of 250 envelopes verifies 250 signatures and signs 250 receipts. Both release the
-# GIL while they compute.
+# batch of 250 envelopes verifies 250 signatures and signs 250 receipts.
 @lru_cache(maxsize=8)
 def _signing_key(private: Ed25519PrivateKey) -> SigningKey:
     return SigningKey(private.private_bytes_raw())
@@ -108,10 +107,10 @@ def _verify_key(raw: bytes) -> VerifyKey:
     return VerifyKey(raw)
 
 
-# Ed25519 signing and verification release the GIL (`_signing_key`), so the many
-# signatures of a batch are made and checked on every core at once (its receipts are signed
-# while the calling thread waits for the database). Fewer than PARALLEL_FROM are done in the
-# calling thread: handing them off costs more than it saves.
+# libsodium releases the GIL while it signs and verifies, so the many signatures of a batch
+# are made and checked on every core at once (its receipts are signed while the calling
+# thread waits for the database). Fewer than PARALLEL_FROM are done in the calling thread:
+# handing them off costs more than it saves.
 PARALLEL_FROM = 32
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()  # two requests' first batches at once start one pool
