@@ -1,13 +1,17 @@
 """Throughput of receiving signed envelopes into PostgreSQL, beside its floor (Ed25519
 verification alone of the same envelopes, in one thread, and for batches, which verify on
-every core, on every core too), and integrity-check latency over 100,000 records.
+every core, on every core too); a node catching up on a peer's register; and
+integrity-check latency over 100,000 records.
 
     .venv/bin/python -m benchmarks.exchange [--database URL] [--envelopes 3000]
-        [--records 100000] [--checks 1000]
+        [--pull 10000] [--records 100000] [--checks 1000]
 
-The database named in --database is dropped and recreated. Requests go through the whole
-Flask stack (JSON parsing, shape check, Ed25519 verification, storage, signed receipt) via
-the WSGI test client, so the figures exclude only the network.
+The database named in --database is dropped and recreated, and so is the peer's for the
+pull (the same name with `_peer`). Requests go through the whole Flask stack (JSON parsing,
+shape check, Ed25519 verification, storage, signed receipt) via the WSGI test client, so the
+figures exclude only the network. The pull is the exception: the peer is a deployment of its
+own, served by gunicorn on a loopback port, and the puller fetches its register over HTTP
+(`exchange.tasks.pull_from_peer`, pages of 200 received as batches).
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ import os
 import random
 import secrets
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -28,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask_migrate import upgrade
 
 from app import create_app
-from app.core import envelopes
+from app.core import envelopes, node
 from app.core.crypto import matching_hash
 from app.core.identifiers import make_resident_id
 from app.core.node import b64, init_node, public_key_text
@@ -36,6 +43,8 @@ from app.extensions import db
 from benchmarks.common import bench_config, recreate_database
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/yrd_test_exchange"
+ROOT = Path(__file__).resolve().parent.parent
+ORIGIN = "node-origin"  # the peer whose register the pull catches up on
 
 
 def p95(samples: list[float]) -> float:
@@ -52,25 +61,29 @@ def make_envelope(key, sender: str, i: int) -> dict:
         "record_id": str(uuid.uuid4()),
         "version": 1,
         "issued_at": envelopes.now_iso(),
-        "payload": {
-            "status": "active",
-            "subject": {
-                "name": f"受检人{i}",
-                "matching_hash": secrets.token_hex(32),
-                "id_masked": "3101**********0000",
-            },
-            "conduct": "抄袭",
-            "outcome": "通报批评，三年内禁止申报项目",
-            "deciding_agency": "浙江省科学技术厅",
-            "legal_basis": "国科发监〔2022〕221号",
-            "effective_date": "2026-05-01",
-            "term_end": "2099-05-01",
-            "lifetime": False,
-            "severity": "serious",
-        },
+        "payload": record_payload(i),
     }
     body["signature"] = b64(key.sign(envelopes.canonical(body)))
     return body
+
+
+def record_payload(i: int) -> dict:
+    return {
+        "status": "active",
+        "subject": {
+            "name": f"受检人{i}",
+            "matching_hash": secrets.token_hex(32),
+            "id_masked": "3101**********0000",
+        },
+        "conduct": "抄袭",
+        "outcome": "通报批评，三年内禁止申报项目",
+        "deciding_agency": "浙江省科学技术厅",
+        "legal_basis": "国科发监〔2022〕221号",
+        "effective_date": "2026-05-01",
+        "term_end": "2099-05-01",
+        "lifetime": False,
+        "severity": "serious",
+    }
 
 
 def verify_floor(public_key, items: list[dict]) -> float:
@@ -261,6 +274,160 @@ def bench_batch(app, client, items: list[dict], size: int, floor: float, floor_a
     )
 
 
+def prepare_origin(origin, receiver_key: str, count: int) -> str:
+    """The peer's deployment (`origin`, an app on a database of its own): migrated, its key
+    made, the receiving node registered as its peer (a pull's requests are signed), and
+    `count` records published, a signed version each, written in bulk. Returns its public
+    key."""
+    from app.demo.loader import ensure_agencies
+    from app.exchange.services import add_peer
+    from app.records.models import IntegrityRecord, RecordVersion
+
+    records, versions = IntegrityRecord.__table__, RecordVersion.__table__
+    with origin.app_context():
+        upgrade()
+        ensure_agencies()
+        _node_id, public, _created = init_node(ORIGIN)
+        add_peer("node-bench", "http://127.0.0.1:9", receiver_key)
+        for start in range(0, count, 1000):
+            sealed = [
+                envelopes.seal("record", str(uuid.uuid4()), 1, record_payload(i))
+                for i in range(start, min(start + 1000, count))
+            ]
+            db.session.execute(
+                records.insert(),
+                [
+                    {
+                        "record_uid": e["record_id"],
+                        "origin_node": ORIGIN,
+                        "is_local": True,
+                        "deciding_agency": e["payload"]["deciding_agency"],
+                        "subject_name": e["payload"]["subject"]["name"],
+                        "status": "active",
+                        "current_version": 1,
+                        "lifetime": False,
+                        "draft": {},
+                        "payload": e["payload"],
+                    }
+                    for e in sealed
+                ],
+            )
+            ids = dict(
+                db.session.execute(
+                    sa.select(records.c.record_uid, records.c.id).where(
+                        records.c.record_uid.in_([e["record_id"] for e in sealed])
+                    )
+                ).all()
+            )
+            db.session.execute(
+                versions.insert(),
+                [
+                    {
+                        "record_id": ids[e["record_id"]],
+                        "version": 1,
+                        "is_local": True,
+                        "status": "active",
+                        "envelope": e,
+                        "envelope_sha256": envelopes.digest(e),
+                    }
+                    for e in sealed
+                ],
+            )
+        db.session.commit()
+        db.engine.dispose()
+    return public
+
+
+def serve(settings: dict, port: int) -> subprocess.Popen:
+    """A deployment served by gunicorn (one sync worker) with `settings` as its environment,
+    once it answers."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "YRD_REDIS_URL")}
+    env.update({k: str(v) for k, v in settings.items() if v is not None})
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "1", "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120  # a loaded machine starts it slowly
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/yrd-node", timeout=2)
+            return server
+        except OSError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.2)
+    server.kill()
+    sys.exit("the peer's gunicorn did not start")
+
+
+def fetch_floor(app, peer_id: int, count: int, page_size: int) -> float:
+    """Envelopes a second that fetching the peer's register alone manages: the same signed
+    requests for the same pages, the answers read and parsed, nothing checked or stored."""
+    from app.exchange import tasks
+    from app.exchange.models import ExchangePeer
+
+    fetched, cursor = 0, 0
+    with app.app_context():
+        peer = db.session.get(ExchangePeer, peer_id)
+        tasks._fetch_page(peer, 0, page_size)  # the peer's first request starts its worker
+        start = time.perf_counter()
+        while fetched < count:
+            body = tasks._fetch_page(peer, cursor, page_size)
+            fetched, cursor = fetched + len(body["envelopes"]), body["next"]
+            if len(body["envelopes"]) < page_size:
+                break
+    return fetched / (time.perf_counter() - start)
+
+
+def pull_stage(app, args, floor: float) -> None:
+    """The peer's deployment made, filled and served, then pulled from."""
+    import socket
+
+    parsed = sa.engine.make_url(args.database)
+    origin_url = parsed.set(database=f"{parsed.database}_peer").render_as_string(False)
+    recreate_database(origin_url)
+    settings = bench_config(origin_url, args.folder / "origin")
+    with app.app_context():
+        receiver_key = node.identity()[2]
+    public_key = prepare_origin(create_app(settings), receiver_key, args.pull)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = serve(settings, port)
+    try:
+        bench_pull(app, f"http://127.0.0.1:{port}", public_key, args.pull, floor)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def bench_pull(app, url: str, public_key: str, count: int, floor: float) -> None:
+    """A node catching up on a peer's register: `count` versions, pulled in pages of 200."""
+    from app.exchange import tasks
+    from app.exchange.services import add_peer
+
+    with app.app_context():
+        peer = add_peer(ORIGIN, url, public_key)
+        db.session.commit()
+        peer_id = peer.id
+    fetch = fetch_floor(app, peer_id, count, 200)
+    with app.app_context():
+        start = time.perf_counter()
+        with Counted(app) as counted:
+            stored = tasks.pull_from_peer(peer_id, page_size=200)
+        elapsed = time.perf_counter() - start
+    assert stored == count, (stored, count)
+    rate = count / elapsed
+    statements = counted.text(count, -(-count // 200)).replace("a request", "a page")
+    print(
+        f"pull, a peer's register of {count:,} versions in pages of 200: {rate:,.0f} "
+        f"envelopes/s; {statements}; fetching the pages alone {fetch:,.0f}/s, "
+        f"platform at {rate / fetch:.1%} of it; {beside_floor(rate, floor, counted.cpu, count)}"
+    )
+
+
 def seed_records(count: int, peer_id: int) -> list[str]:
     """Bulk rows as received records; returns a sample of ID numbers that match some of them."""
     from app.records.models import IntegrityRecord
@@ -320,12 +487,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--envelopes", type=int, default=3000)
+    parser.add_argument("--pull", type=int, default=10_000, help="versions in the peer's register")
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--checks", type=int, default=1000)
     args = parser.parse_args()
     recreate_database(args.database)
     with tempfile.TemporaryDirectory() as tmp:
-        run(create_app(bench_config(args.database, Path(tmp))), args)
+        args.folder = Path(tmp)
+        run(create_app(bench_config(args.database, args.folder)), args)
 
 
 def run(app, args) -> None:
@@ -368,6 +537,8 @@ def run(app, args) -> None:
             verify_floor(public_key, batch),
             verify_floor_all_cores(public_key, batch),
         )
+    if args.pull:
+        pull_stage(app, args, verify_floor(public_key, batch))
     with app.app_context():
         numbers = seed_records(args.records, peer_id)
         db.session.execute(sa.text("ANALYZE"))

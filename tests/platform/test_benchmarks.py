@@ -84,6 +84,8 @@ def bench_env(tmp_path):
     yield _environment(tmp_path, database)
     if database.startswith("postgres"):
         _drop(database)
+        parsed = sa.engine.make_url(database)  # the exchange benchmark's peer for the pull
+        _drop(parsed.set(database=f"{parsed.database}_peer").render_as_string(False))
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +134,7 @@ def test_the_evidence_store_benchmark(bench_env):
 
 def test_the_exchange_benchmark(bench_env):
     _needs_postgres()
-    sizes = ("--envelopes", "20", "--records", "300", "--checks", "10")
+    sizes = ("--envelopes", "20", "--pull", "450", "--records", "300", "--checks", "10")
     out = benchmark(bench_env, "exchange", "--database", bench_env["DATABASE_URL"], *sizes)
     receiving = re.findall(
         rf"receive, (.+?): ({NUMBER}) envelopes/s, .*; floor \(Ed25519 verify alone\) "
@@ -146,8 +148,15 @@ def test_the_exchange_benchmark(bench_env):
     ], out
     # the statements each way costs (tests/exchange/test_statement_counts.py pins them)
     assert re.search(rf"batches of 250: .*; verification alone on \d+ cores {NUMBER}/s, ", out), out
-    counts = re.findall(rf"({NUMBER}) statements a request", out)
+    counts = re.findall(rf"^receive, .*?({NUMBER}) statements a request", out, re.MULTILINE)
     assert [float(c) for c in counts] == [1, 1, 6], out
+    # a peer's register of 450 versions, served by a deployment of its own: three pages
+    pull = re.search(
+        rf"pull, a peer's register of 450 versions in pages of 200: {NUMBER} envelopes/s; "
+        rf"({NUMBER}) statements a page, .*; fetching the pages alone {NUMBER}/s, ",
+        out,
+    )
+    assert pull and 5 <= float(pull.group(1)) <= 12, out
     checks = re.search(r"integrity check over 300 records: .* \(10 checks, (\d+) hits\)", out)
     assert checks and 0 < int(checks.group(1)) <= 5, out  # half ask for a number held
 
