@@ -28,13 +28,11 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from sqlalchemy import event, func, select
 
@@ -44,9 +42,8 @@ from app.auth.passwords import DEMO_PASSWORD
 from app.auth.services import create_token
 from app.cases.models import Case, HistoryEntry
 from app.extensions import db
-from benchmarks.common import percentile, postgres_from_environment
+from benchmarks.common import percentile, postgres_from_environment, start_server, stop_server
 
-ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = [
     ("no filter", ""),
     ("state filter", "state=investigating"),
@@ -166,45 +163,6 @@ def page_key(base: str, token: str, query: str) -> str | None:
         return json.load(response)["next_after"]
 
 
-def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = dict(os.environ, YRD_DEMO="1")
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 120  # a loaded machine starts it slowly
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    sys.exit("gunicorn did not start")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    """Gunicorn's graceful stop; a loaded machine may take a while over it, then it is killed."""
-    server.terminate()
-    try:
-        server.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 def html_session_cookie(base: str, username: str) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -252,7 +210,7 @@ def main() -> None:
     print(f"database: {info['cases']:,} cases, {info['history']:,} history rows; user {args.user}")
     queries = count_queries(info["app"], token, args.user)
     connection, agency_id = floor_connection(args.user)
-    server = start_server(args.port, args.workers, args.threads)
+    server = start_server(args.port, args.workers, args.threads, dict(os.environ, YRD_DEMO="1"))
     base = f"http://127.0.0.1:{args.port}"
     try:
         auth = {

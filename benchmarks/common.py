@@ -4,10 +4,15 @@ database, and percentiles."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -51,3 +56,35 @@ def postgres_from_environment() -> str:
     if not url.startswith("postgres"):
         sys.exit("set DATABASE_URL to the PostgreSQL benchmark database")
     return url
+
+
+def start_server(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
+    """gunicorn serving the app on a loopback port with `env` as its environment, once it
+    answers."""
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), "--threads",
+         str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120  # a loaded machine starts it slowly
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
+            return server
+        except OSError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.2)
+    stop_server(server)
+    sys.exit("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Gunicorn's graceful stop; a loaded machine may take a while over it, then it is killed."""
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

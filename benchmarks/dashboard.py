@@ -30,10 +30,8 @@ from benchmarks.case_list import (
     html_session_cookie,
     measure,
     prepare,
-    start_server,
-    stop_server,
 )
-from benchmarks.common import percentile, postgres_from_environment
+from benchmarks.common import percentile, postgres_from_environment, start_server, stop_server
 
 USERS = ("sh-officer", "sh-supervisor")  # sh-admin signs in with a second factor
 # The states in which a supervisor's step is awaited (accept, open, decide, …).
@@ -97,7 +95,7 @@ def main() -> None:
         floor_queue(connection, agency_id)
     floor = [floor_queue(connection, agency_id) for _ in range(args.requests)]
     floor_load = os.getloadavg()[0]
-    server = start_server(args.port, args.workers, args.threads)
+    server = start_server(args.port, args.workers, args.threads, dict(os.environ, YRD_DEMO="1"))
     base = f"http://127.0.0.1:{args.port}"
     try:
         print(f"{'page':<28}{'queries':>8}{'med ms':>9}{'p95 ms':>9}{'vs floor':>10}{'load':>7}")

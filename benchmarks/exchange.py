@@ -23,10 +23,8 @@ import random
 import secrets
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -40,10 +38,9 @@ from app.core.crypto import matching_hash
 from app.core.identifiers import make_resident_id
 from app.core.node import b64, init_node, public_key_text
 from app.extensions import db
-from benchmarks.common import bench_config, recreate_database
+from benchmarks.common import bench_config, recreate_database, start_server, stop_server
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/yrd_test_exchange"
-ROOT = Path(__file__).resolve().parent.parent
 ORIGIN = "node-origin"  # the peer whose register the pull catches up on
 
 
@@ -339,27 +336,10 @@ def prepare_origin(origin, receiver_key: str, count: int) -> str:
 
 
 def serve(settings: dict, port: int) -> subprocess.Popen:
-    """A deployment served by gunicorn (one sync worker) with `settings` as its environment,
-    once it answers."""
+    """A deployment served by gunicorn (one sync worker) with `settings` as its environment."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "YRD_REDIS_URL")}
     env.update({k: str(v) for k, v in settings.items() if v is not None})
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "1", "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120  # a loaded machine starts it slowly
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/yrd-node", timeout=2)
-            return server
-        except OSError:
-            if server.poll() is not None:
-                break
-            time.sleep(0.2)
-    server.kill()
-    sys.exit("the peer's gunicorn did not start")
+    return start_server(port, 1, 1, env)
 
 
 def fetch_floor(app, peer_id: int, count: int, page_size: int) -> float:
@@ -399,8 +379,7 @@ def pull_stage(app, args, floor: float) -> None:
     try:
         bench_pull(app, f"http://127.0.0.1:{port}", public_key, args.pull, floor)
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        stop_server(server)
 
 
 def bench_pull(app, url: str, public_key: str, count: int, floor: float) -> None:
