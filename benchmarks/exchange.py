@@ -351,10 +351,11 @@ def fetch_floor(app, peer_id: int, count: int, page_size: int) -> float:
     fetched, cursor = 0, 0
     with app.app_context():
         peer = db.session.get(ExchangePeer, peer_id)
-        tasks._fetch_page(peer, 0, page_size)  # the peer's first request starts its worker
+        url, node_id = peer.url, peer.node_id
+        tasks._fetch_page(url, node_id, 0, page_size)  # the peer's first request starts it
         start = time.perf_counter()
         while fetched < count:
-            body = tasks._fetch_page(peer, cursor, page_size)
+            body = tasks._fetch_page(url, node_id, cursor, page_size)
             fetched, cursor = fetched + len(body["envelopes"]), body["next"]
             if len(body["envelopes"]) < page_size:
                 break

@@ -8,6 +8,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -161,38 +162,53 @@ def pull_from_peer(peer_id: int, page_size: int = 200) -> int:
 
     Stops at an empty or short page (the peer has no more), when the peer's `next` does not
     move past the cursor (a peer that would otherwise be asked for the same page forever),
-    or after MAX_PULL_PAGES pages."""
+    or after MAX_PULL_PAGES pages. While a full page is received, the next one is already
+    being fetched (the peer's serving and the network overlap this node's work); a page
+    is stored, and the cursor after it, before the next one is received."""
     stored = 0
-    for _page in range(MAX_PULL_PAGES):
-        peer = db.session.get(ExchangePeer, peer_id)
-        cursor, node_id = peer.pull_cursor, peer.node_id
-        body = _fetch_page(peer, cursor, page_size)
-        items = body.get("envelopes")
-        items = items if isinstance(items, list) else []
-        stored += _accept_pulled(node_id, items)
-        next_cursor = _cursor(body.get("next"))
-        peer = db.session.get(ExchangePeer, peer_id)
-        peer.pull_cursor = max(peer.pull_cursor, next_cursor or 0)
-        db.session.commit()
-        if not items or len(items) < page_size:
-            return stored
-        if next_cursor is None or next_cursor <= cursor:
-            log.warning(
-                "pull from %s: a full page did not advance the cursor past %s (next=%r); stopped",
-                node_id,
-                cursor,
-                body.get("next"),
-            )
-            return stored
-    log.warning("pull from %s: stopped after %s pages; the next run continues", node_id, _page + 1)
+    peer = db.session.get(ExchangePeer, peer_id)
+    url, node_id, cursor = peer.url, peer.node_id, peer.pull_cursor
+    db.session.commit()  # no transaction held while the peer answers
+    app = current_app._get_current_object()
+
+    def fetch(since: int) -> dict:
+        with app.app_context():
+            return _fetch_page(url, node_id, since, page_size)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="pull") as fetcher:
+        pending = fetcher.submit(fetch, cursor)
+        for page in range(1, MAX_PULL_PAGES + 1):
+            body = pending.result()
+            items = body.get("envelopes")
+            items = items if isinstance(items, list) else []
+            next_cursor = _cursor(body.get("next"))
+            full = bool(items) and len(items) >= page_size
+            advances = next_cursor is not None and next_cursor > cursor
+            if full and advances and page < MAX_PULL_PAGES:
+                pending = fetcher.submit(fetch, next_cursor)
+            stored += _accept_pulled(node_id, items)
+            peer = db.session.get(ExchangePeer, peer_id)
+            peer.pull_cursor = max(peer.pull_cursor, next_cursor or 0)
+            db.session.commit()
+            if not full:
+                return stored
+            if not advances:
+                log.warning(
+                    "pull from %s: a full page did not advance the cursor past %s (next=%r); "
+                    "stopped",
+                    node_id,
+                    cursor,
+                    body.get("next"),
+                )
+                return stored
+            cursor = next_cursor
+    log.warning("pull from %s: stopped after %s pages; the next run continues", node_id, page)
     return stored
 
 
-def _fetch_page(peer: ExchangePeer, cursor: int, page_size: int) -> dict:
+def _fetch_page(url: str, node_id: str, cursor: int, page_size: int) -> dict:
     path = f"/api/exchange/v1/records?since={cursor}&limit={page_size}"
-    request = urllib.request.Request(peer.url.rstrip("/") + path, headers=sign_request("GET", path))
-    node_id = peer.node_id
-    db.session.commit()
+    request = urllib.request.Request(url.rstrip("/") + path, headers=sign_request("GET", path))
     status, body = _send(request)
     if status != 200 or not isinstance(body, dict):
         code = body.get("code") if isinstance(body, dict) else None

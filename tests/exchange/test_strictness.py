@@ -300,3 +300,83 @@ def test_a_pulled_page_is_stored_as_one_batch_and_its_refusals_skipped(db, key_d
         )
         assert versions == 3
         assert db.session.get(type(peer), peer.id).pull_cursor == 6
+
+
+class PagedPeer(BaseHTTPRequestHandler):
+    """A peer's register in pages (`pages`, by cursor), each answer's `next` the cursor after
+    it; a request for any page but the first is announced (`asked`)."""
+
+    pages: dict = {}
+    requests: list = []
+    asked = threading.Event()
+
+    def do_GET(self):
+        from urllib.parse import parse_qs, urlparse
+
+        since = int(parse_qs(urlparse(self.path).query)["since"][0])
+        type(self).requests.append(since)
+        if since:
+            type(self).asked.set()
+        items = type(self).pages.get(since, [])
+        body = json.dumps({"envelopes": items, "next": since + len(items)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def _paged_register(key) -> dict:
+    """Two full pages of two and a short one of one."""
+    stamp = envelopes.now_iso()
+    found = [record_envelope(key, f"rec-paged-{n}", stamp) for n in range(5)]
+    return {0: found[0:2], 2: found[2:4], 4: found[4:]}
+
+
+def test_the_next_page_is_fetched_while_a_page_is_received(db, key_dir, monkeypatch):
+    """Catching up, the peer is asked for the next page before this node stores the page
+    it holds: each page's receiving waits, here, until the next page has been asked for."""
+    key = Ed25519PrivateKey.generate()
+    PagedPeer.pages, PagedPeer.requests = _paged_register(key), []
+    PagedPeer.asked = threading.Event()
+    accept, waited = tasks._accept_pulled, []
+
+    def receiving(node_id, items):
+        if len(items) == 2:  # a full page: the next one is asked for meanwhile
+            waited.append(PagedPeer.asked.wait(timeout=10))
+            PagedPeer.asked.clear()
+        return accept(node_id, items)
+
+    monkeypatch.setattr(tasks, "_accept_pulled", receiving)
+    with served_peer(db, key, PagedPeer) as peer:
+        stored = tasks.pull_from_peer(peer.id, page_size=2)
+        # the third page is short: nothing is asked for after it
+        assert waited == [True, True] and PagedPeer.requests == [0, 2, 4]
+        assert stored == 5 and db.session.get(type(peer), peer.id).pull_cursor == 5
+
+
+def test_a_page_that_is_not_stored_leaves_the_cursor_before_it(db, key_dir, monkeypatch):
+    """Receiving the second page fails: the first page and its cursor stay stored, the
+    second page's versions are not, and the page fetched meanwhile is left unread."""
+    key = Ed25519PrivateKey.generate()
+    PagedPeer.pages, PagedPeer.requests = _paged_register(key), []
+    accept = tasks._accept_pulled
+
+    def receiving(node_id, items):
+        if items[0]["record_id"] == "rec-paged-2":
+            raise tasks.DeliveryFailed("the database went away")
+        return accept(node_id, items)
+
+    monkeypatch.setattr(tasks, "_accept_pulled", receiving)
+    with served_peer(db, key, PagedPeer) as peer, pytest.raises(tasks.DeliveryFailed):
+        tasks.pull_from_peer(peer.id, page_size=2)
+    db.session.rollback()
+    assert db.session.get(type(peer), peer.id).pull_cursor == 2
+    uids = db.session.scalars(
+        select(IntegrityRecord.record_uid).where(IntegrityRecord.record_uid.like("rec-paged-%"))
+    ).all()
+    assert sorted(uids) == ["rec-paged-0", "rec-paged-1"]
+    assert PagedPeer.requests == [0, 2, 4]  # the third page was already asked for
