@@ -176,17 +176,11 @@ def test_a_page_is_full_even_after_versions_published_before_the_key(
         app.config["EXCHANGE_KEY_DIR"] = saved
 
 
-class StuckPeer(BaseHTTPRequestHandler):
-    """A peer that answers every pull with the same full page and a cursor that never
-    moves; after 20 requests it fails, so a puller that loops is caught, not hung."""
+class JsonPeer(BaseHTTPRequestHandler):
+    """A peer's HTTP side in these tests: answers JSON and logs nothing."""
 
-    page: dict = {}
-    requests = 0
-
-    def do_GET(self):
-        type(self).requests += 1
-        status = 200 if type(self).requests <= 20 else 500
-        body = json.dumps(type(self).page if status == 200 else {"code": "enough"}).encode()
+    def answer(self, status: int, payload) -> None:
+        body = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -195,6 +189,19 @@ class StuckPeer(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+class StuckPeer(JsonPeer):
+    """A peer that answers every pull with the same full page and a cursor that never
+    moves; after 20 requests it fails, so a puller that loops is caught, not hung."""
+
+    page: dict = {}
+    requests = 0
+
+    def do_GET(self):
+        type(self).requests += 1
+        ok = type(self).requests <= 20
+        self.answer(200 if ok else 500, type(self).page if ok else {"code": "enough"})
 
 
 @contextlib.contextmanager
@@ -302,7 +309,7 @@ def test_a_pulled_page_is_stored_as_one_batch_and_its_refusals_skipped(db, key_d
         assert db.session.get(type(peer), peer.id).pull_cursor == 6
 
 
-class PagedPeer(BaseHTTPRequestHandler):
+class PagedPeer(JsonPeer):
     """A peer's register in pages (`pages`, by cursor), each answer's `next` the cursor after
     it; a request for any page but the first is announced (`asked`)."""
 
@@ -318,15 +325,7 @@ class PagedPeer(BaseHTTPRequestHandler):
         if since:
             type(self).asked.set()
         items = type(self).pages.get(since, [])
-        body = json.dumps({"envelopes": items, "next": since + len(items)}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.answer(200, {"envelopes": items, "next": since + len(items)})
 
 
 def _paged_register(key) -> dict:
