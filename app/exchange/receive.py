@@ -238,18 +238,21 @@ def _first_version_statement(record_columns: tuple[str, ...]):
     )
 
 
-def _first_version_at_once(envelope) -> dict | None:
+def _first_version_at_once(envelope, intake: Intake) -> dict | None:
     """One envelope's receipt when it is a new record's first version, stored in one
     statement (`_first_version_statement`) without the record lock or the lookup; None when
     it is not such an envelope or the statement stored nothing (the sender's key is not the
-    one last read, or the record exists): the caller then takes the usual path, which
-    refuses or stores it as it would have. PostgreSQL only."""
+    one last read, or the record exists): the caller then takes the usual path with
+    `intake`, which refuses or stores it as it would have, the shape checked here noted in
+    it so that it is not checked again (its signature is, with the key then read).
+    PostgreSQL only."""
     if not isinstance(envelope, dict) or envelope.get("version") != 1 or not _postgres():
         return None
     try:
         shape, canonical = _shape(envelope)
     except ExchangeRefused:
         return None
+    intake.checked[id(envelope)] = (shape, canonical, None)
     key = _last_keys.get(shape.sender)
     if shape.kind != "record" or shape.version != 1 or key is None:
         return None
@@ -303,8 +306,8 @@ class Intake:
     versions: dict[tuple[str, int], tuple[str, dict]] = field(default_factory=dict)
     new_versions: list[dict[str, Any]] = field(default_factory=list)
     # By envelope (its id(), the request holding every envelope): its shape, canonical form
-    # and whether its signature is good, from `check_signatures`.
-    checked: dict[int, tuple[EnvelopeShape, bytes, bool]] = field(default_factory=dict)
+    # and whether its signature is good, from `check_signatures` (None: not checked yet).
+    checked: dict[int, tuple[EnvelopeShape, bytes, bool | None]] = field(default_factory=dict)
     # Receipts made unsigned, for the caller to sign at once (`envelopes.start_sign_all`);
     # None: each receipt is signed as it is made.
     unsigned: list[dict] | None = None
@@ -536,9 +539,9 @@ def accept(envelope: dict, intake: Intake | None = None) -> dict:
     surfaces as IntegrityError and the caller retries, finding the stored version."""
     own_intake = intake is None
     if own_intake:
-        if (receipt := _first_version_at_once(envelope)) is not None:
-            return receipt
         intake = Intake()
+        if (receipt := _first_version_at_once(envelope, intake)) is not None:
+            return receipt
         shape, peer, sha = authenticate(envelope, intake, lock=True)
         if shape.kind == "record" and shape.record_id not in intake.records:
             intake.prefetch([envelope], lock=False)
