@@ -8,6 +8,7 @@ so it is mapped onto our own translated messages.
 from __future__ import annotations
 
 import functools
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -116,6 +117,16 @@ def password_problem(password: str, *, personal=(), demo: bool = False):
         "This password is too weak: %(why)s Use several unrelated words, or a longer password.",
         why=why,
     )
+
+
+def one_time_password(*, username: str, display_name: str) -> str:
+    """A random password the policy accepts for this account, for an account whose owner sets
+    their own later. A random string may contain a part of the name ("eth" in "…zEThT…"), which
+    the policy refuses: such a draw is drawn again."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if password_problem(password, personal=(username, display_name)) is None:
+            return password
 
 
 def dummy_hash() -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -16,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, or_, select
 
 from app.auth.models import Role, User
-from app.auth.services import USERNAME_RE, create_user, update_user, validate_password
+from app.auth.passwords import one_time_password
+from app.auth.services import USERNAME_RE, create_user, update_user
 from app.committees import handoffs
 from app.committees import permissions as perm
 from app.committees.models import (
@@ -143,16 +143,6 @@ def _live_seats(expert: Expert) -> list[PanelSeat]:
     )
 
 
-def _one_time_password(username: str, display_name: str) -> str:
-    while True:
-        password = secrets.token_urlsafe(12)
-        try:
-            validate_password(password, username=username, display_name=display_name)
-        except InvalidInput:
-            continue
-        return password
-
-
 def _free_username(expert: Expert) -> str:
     base = f"{expert.agency.code.lower()}-expert-{expert.id}"
     name, n = base, 1
@@ -177,7 +167,7 @@ def create_expert_account(
             _l("A username has 3 to 64 lower-case letters, digits, dots, dashes or underscores."),
             field="username",
         )
-    password = _one_time_password(username, expert.name)
+    password = one_time_password(username=username, display_name=expert.name)
     user = create_user(
         username,
         expert.name,

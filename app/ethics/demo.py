@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import secrets
 
 from sqlalchemy import select
 
 from app.auth.models import Agency, Role, User
-from app.auth.passwords import DEMO_PASSWORD, hash_password
+from app.auth.passwords import DEMO_PASSWORD, hash_password, one_time_password
 from app.committees.models import PanelKind
 from app.committees.rules import Category, SeatRole
 from app.committees.services import (
@@ -186,7 +185,7 @@ class _Demo:
     def unit_user(self, unit: Unit, username: str, name: str, role: str) -> User:
         # Made with a throw-away password (the demo password is refused outside demo mode),
         # then given the demo password like every demo account.
-        throwaway = "Unit-" + secrets.token_urlsafe(16)
+        throwaway = one_time_password(username=username, display_name=name)
         user = services.add_unit_user(
             self.admin(unit.agency.code), unit, username, name, throwaway, [role]
         )

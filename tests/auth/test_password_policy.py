@@ -9,8 +9,9 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from app.auth import passwords
 from app.auth.models import User
-from app.auth.passwords import check_password, password_problem
+from app.auth.passwords import check_password, one_time_password, password_problem
 from app.auth.services import change_own_password, validate_password
 from app.core.errors import InvalidInput
 from tests.conftest import TEST_PASSWORD
@@ -56,6 +57,24 @@ def test_the_username_or_display_name_is_refused_inside_a_password(app):
         for password in ("zhangwei-ox-river-77", "XX-ZHANGWEI-ox-river", "wang fang kettle 9"):
             why = password_problem(password, personal=("zhangwei", "Wang Fang"))
             assert "must not contain the username or the display name" in str(why), password
+
+
+def test_a_one_time_password_that_contains_a_part_of_the_name_is_drawn_again(app, monkeypatch):
+    """A random draw once contained "eth" of "zj-eth-applicant" ("…zif17zeThT5Tg"), and the
+    account was refused; such a draw is replaced by the next one."""
+    draws = iter(["XPAK5EQ31zif17zeThT5Tg", "wang-Xq9vT2kLm8", "Qm7vT2kLx9Rp4sZ"])
+    asked = []
+
+    def draw(n):
+        asked.append(n)
+        return next(draws)
+
+    monkeypatch.setattr(passwords.secrets, "token_urlsafe", draw)
+    with app.test_request_context(), force_locale("en"):
+        password = one_time_password(username="zj-eth-applicant", display_name="Wang Fang")
+        assert password == "Qm7vT2kLx9Rp4sZ"
+        assert len(asked) == 3
+        assert password_problem(password, personal=("zj-eth-applicant", "Wang Fang")) is None
 
 
 def test_length_limits(app):
