@@ -76,11 +76,11 @@ LIST_DEFERRED = (
 
 
 def case_query(
-    user: User, f: CaseFilters, *, visible: bool = True, grams: ColumnElement | None = None
+    user: User, f: CaseFilters, *, visible: bool = True, indexed: ColumnElement | None = None
 ) -> Select:
     """The cases `user` sees that match `f`, in the order asked. `visible=False` leaves
-    visibility out, for `paginate_cases`, which adds it part by part; `grams` (`gram_clause`)
-    stands for the search's LIKE."""
+    visibility out, for `paginate_cases`, which adds it part by part; `indexed`
+    (`indexed_search_clause`) stands for the search's test on each row."""
     stmt = select(Case).options(*(defer(column) for column in LIST_DEFERRED))
     if visible:
         stmt = stmt.where(visible_clause(user))
@@ -102,7 +102,7 @@ def case_query(
     if f.received_to:
         stmt = stmt.where(Case.received_date <= f.received_to)
     if f.q and f.q.strip():
-        stmt = stmt.where(*([grams] if grams is not None else search_clauses(f.q)))
+        stmt = stmt.where(*([indexed] if indexed is not None else search_clauses(f.q)))
     if f.mine:
         stmt = stmt.where(
             exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user.id)
@@ -122,16 +122,35 @@ SHORT_TERM = 2
 
 
 def search_clauses(q: str) -> list[ColumnElement[bool]]:
-    """The cases whose search text holds `q` (case-insensitive): LIKE, which PostgreSQL
-    answers from pg_trgm (three characters or more) or tests on each row of an index walk."""
+    """The cases whose search text holds `q` (case-insensitive), as tested on each row of a
+    walk down the list's index (which holds the search text, 0027). Where an index can find
+    the same cases (`indexed_search_clause`), the test is strpos: on a walk at a million
+    cases it took 23 ms where LIKE took 28-34 (150,000 rows for page 500 of 临床试验), and the
+    planner guesses a third of the rows hold it where its guess for LIKE with one or two
+    Chinese characters was far too few (it split a walk of a few thousand rows among parallel
+    workers: 22 ms, not 2). Elsewhere (SQLite; a one- or two-letter ASCII term) it is LIKE."""
     term = q.strip().lower()
-    if gram_clause(q) is not None:
-        # The same test as LIKE '%term%'; the planner guesses a third of the rows hold it
-        # where its guess for LIKE with one or two Chinese characters was far too few, which
-        # had it split a walk of a few thousand rows among parallel workers (22 ms, not 2).
+    if indexed_search_clause(q) is not None:
         return [func.strpos(Case.search_text, term) > 0]
+    return [_like(term)]
+
+
+def _like(term: str) -> ColumnElement[bool]:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return [Case.search_text.like(f"%{escaped}%", escape="\\")]
+    return Case.search_text.like(f"%{escaped}%", escape="\\")
+
+
+def indexed_search_clause(q: str | None) -> ColumnElement[bool] | None:
+    """The same cases as `search_clauses`, in a form an index answers (PostgreSQL): the
+    short-gram index for a short term that is not plain ASCII (`gram_clause`), pg_trgm's for
+    LIKE with a term of three characters or more. None on SQLite and for a one- or
+    two-letter ASCII term, which no index holds."""
+    term = (q or "").strip().lower()
+    if not term or db.engine.dialect.name != "postgresql":
+        return None
+    if len(term) <= SHORT_TERM:
+        return gram_clause(q)
+    return _like(term)
 
 
 def gram_clause(q: str | None) -> ColumnElement[bool] | None:
@@ -186,24 +205,25 @@ class CasePagination(BoundedSelectPagination):
         return select(func.count()).select_from(capped), union_all(*parts)
 
     def _forms(self) -> dict:
-        """The statements this page runs. A short search on PostgreSQL has two forms of each:
-        LIKE, tested on each row of a walk down the (agency_id, received_date, id) index that
-        stops once it has what it needs (a common term's first pages), and the short-gram
-        index, which finds every match at once and reads each from the table (a rare term, or
-        a deep page). Put in one statement, the planner multiplied the two conditions'
-        selectivities (王 at a million cases: 1 row expected, 3,198 found) and computed the
-        grams on every row it walked (50-200 µs each). So the planner is asked only how many
-        cases match (from the gram index's statistics) and how many the list holds unfiltered,
-        and the form that reads fewer rows runs: a walk reads about (offset + page) / share
-        index rows, the gram index every match at HEAP_READ index rows each."""
+        """The statements this page runs. A search on PostgreSQL has two forms of each: the
+        term tested on each row of a walk down the (agency_id, received_date, id) index that
+        stops once it has what it needs (a common term's first pages), and an index of the
+        search text (`indexed_search_clause`: the short-gram index, or pg_trgm for LIKE),
+        which finds every match at once and reads each from the table (a rare term, or a deep
+        page). Put in one statement, the planner multiplied the two conditions' selectivities
+        (王 at a million cases: 1 row expected, 3,198 found) and computed the grams on every
+        row it walked (50-200 µs each). So the planner is asked only how many cases match
+        (from the index's statistics) and how many the list holds unfiltered, and the form
+        that reads fewer rows runs: a walk reads about (offset + page) / share index rows,
+        the index every match at HEAP_READ index rows each."""
         if "forms" in self._query_args:
             return self._query_args["forms"]
-        like, grams = self._query_args["select"], self._query_args["gram_select"]
-        forms = {"page": self._page_form(like), "count": self._count_forms(like)[0]}
-        if grams is not None:
+        walk, indexed = self._query_args["select"], self._query_args["indexed_select"]
+        forms = {"page": self._page_form(walk), "count": self._count_forms(walk)[0]}
+        if indexed is not None:
             from app.core.sql import plan_rows
 
-            matching = self._count_forms(grams)[1]
+            matching = self._count_forms(indexed)[1]
             unfiltered = self._count_forms(self._query_args["unfiltered"])[1]
             planned = plan_rows([matching, unfiltered])
             if planned is not None:
@@ -212,10 +232,10 @@ class CasePagination(BoundedSelectPagination):
                 cursor = self._query_args["cursor"]
                 wanted = self.per_page + (0 if cursor is not None else self._query_offset)
                 if min(listed, wanted / share) > matches * HEAP_READ:
-                    forms["page"] = self._page_form(grams)
+                    forms["page"] = self._page_form(indexed)
                 capped = EXACT_COUNT_UP_TO + 1
                 if min(listed, capped / share) > min(matches, capped) * HEAP_READ:
-                    forms["count"] = self._count_forms(grams)[0]
+                    forms["count"] = self._count_forms(indexed)[0]
                 forms["estimate"] = matches
         self._query_args["forms"] = forms
         return forms
@@ -363,15 +383,15 @@ def paginate_cases(
     total is PostgreSQL's estimate. In the received order a `cursor` (from the page next to
     it) finds the page from its neighbour; `page` is then only the number it shows."""
     keyed = filters.sort not in SORTS or filters.sort == "received"
-    grams = gram_clause(filters.q)
+    indexed = indexed_search_clause(filters.q)
     return CasePagination(
         select=case_query(user, filters, visible=False),
-        # For a short search only: the same cases from the gram index, and the list unfiltered.
-        gram_select=None
-        if grams is None
-        else case_query(user, filters, visible=False, grams=grams),
+        # For a search on PostgreSQL: the same cases from an index, and the list unfiltered.
+        indexed_select=None
+        if indexed is None
+        else case_query(user, filters, visible=False, indexed=indexed),
         unfiltered=None
-        if grams is None
+        if indexed is None
         else case_query(user, replace(filters, q=None), visible=False),
         parts=visible_parts(user),
         cursor=cursor if keyed else None,

@@ -11,7 +11,14 @@ from sqlalchemy import select, text
 
 from app.cases import queries
 from app.cases.models import Case
-from app.cases.queries import CaseFilters, case_query, gram_clause, paginate_cases
+from app.cases.queries import (
+    CaseFilters,
+    case_query,
+    gram_clause,
+    indexed_search_clause,
+    paginate_cases,
+    search_clauses,
+)
 
 TITLES = [
     "王敏论文涉嫌抄袭",
@@ -45,8 +52,9 @@ def _holding(db, officer, term: str) -> list[int]:
 
 
 # How much a table read weighs against an index row when the list picks a search's form: 0
-# has it read every short term's matches from the gram index, a billion walk the agency's index.
-FORMS = {"gram index": 0, "index walk": 10**9}
+# has it read every term's matches from an index of the search text on PostgreSQL (the gram
+# index, pg_trgm), a billion walk the agency's index testing each row.
+FORMS = {"search index": 0, "index walk": 10**9}
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -89,6 +97,20 @@ def test_short_non_ascii_terms_ask_the_gram_index_on_postgresql_and_only_them(db
         assert (gram_clause(term) is not None) is (postgres and gram), term
 
 
+def test_on_postgresql_a_walk_tests_with_strpos_and_an_index_form_stands_beside_it(db, searched):
+    """Where an index can find a term's cases, a walk tests each row with strpos (cheaper
+    than LIKE); on SQLite, and for a short ASCII term, which no index holds, LIKE."""
+    postgres = db.engine.dialect.name == "postgresql"
+    for term, indexed in (("王", "yrd_search_grams"), ("c王", "yrd_search_grams"),
+                          ("临床试验", "LIKE"), ("wang", "LIKE"), ("ab", None)):  # fmt: skip
+        walk = str(search_clauses(term)[0].compile(db.engine))
+        form = indexed_search_clause(term)
+        if postgres and indexed:
+            assert "strpos" in walk and indexed in str(form.compile(db.engine)), term
+        else:
+            assert "LIKE" in walk and form is None, term
+
+
 def test_the_gram_function_lists_every_non_ascii_character_and_pair(db):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the gram index is PostgreSQL's (migration 0030)")
@@ -115,3 +137,17 @@ def test_the_gram_index_is_what_the_planner_reads_for_a_one_character_search(db,
         connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()
     )
     assert "ix_cases_agency_search_grams" in plan
+
+
+def test_pg_trgm_is_what_the_planner_reads_for_a_longer_terms_index_form(db, searched):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("pg_trgm's index is PostgreSQL's (migration 0027)")
+    stmt = select(Case.id).where(indexed_search_clause("临床试验"))
+    compiled = stmt.compile(db.engine)
+    connection = db.session.connection()
+    for scan in ("seqscan", "indexscan", "indexonlyscan"):  # leave it the bitmap scans
+        connection.exec_driver_sql(f"SET LOCAL enable_{scan} = off")
+    plan = "\n".join(
+        connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()
+    )
+    assert "ix_cases_search_trgm" in plan
