@@ -7,6 +7,7 @@ by registering a clause builder (`app.cases.extension_points.visibility`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, 
 from app.auth.models import Role, User
 from app.cases import extension_points
 from app.cases.models import Case, CaseMember, Decision, DecisionKind, TeamRole
+from app.core.calendar import today
 from app.core.errors import GuardFailed
 from app.core.sql import id_among
 from app.extensions import db
@@ -52,6 +54,35 @@ def visible_parts(user: User) -> list[ColumnElement[bool]]:
     if not clauses:
         return [false()]
     return [and_(clause, *(~before for before in clauses[:i])) for i, clause in enumerate(clauses)]
+
+
+# Statements built per user, kept by the process (`built_for`); emptied when this full.
+_BUILT: dict[tuple, Any] = {}
+_BUILT_MAX = 4096
+
+
+def built_for(user: User, name: str, build: Callable[[User], Any]) -> Any:
+    """`build(user)`, a clause or statement of the user's cases, built once per process for
+    what it is built from: the user's id, agency and roles, today's date (a deadline's
+    arm compares with it), the database's dialect and the visibility builders registered.
+    What the database holds (teams, participations) is read when the statement runs, never
+    when it is built. The work queue's count is built from the whole transition table for
+    the navigation's badge on every page: ≈2-3 ms of a page's CPU at 12-25."""
+    key = (
+        name,
+        user.id,
+        user.agency_id,
+        frozenset(user.roles),
+        today(),
+        db.engine.dialect.name,
+        tuple(extension_points.visibility),
+    )
+    built = _BUILT.get(key)
+    if built is None:
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        built = _BUILT[key] = build(user)
+    return built
 
 
 def is_supervisor_of(user: User, case: Case) -> bool:

@@ -36,7 +36,7 @@ from app.cases.models import (
     CaseState,
     MisconductType,
 )
-from app.cases.permissions import SQL_FORMS, visible_clause, visible_parts
+from app.cases.permissions import SQL_FORMS, built_for, visible_clause, visible_parts
 from app.core.calendar import add_working_days, today
 from app.core.ids import BoundedSelectPagination
 from app.extensions import db
@@ -589,8 +589,12 @@ def queue_count(user: User) -> int:
     """The user's queue counted up to QUEUE_COUNT_CAP: reads at most that many rows."""
     if not user.has_role(*QUEUE_ROLES):
         return 0
+    return db.session.scalar(built_for(user, "queue_count", _queue_count)) or 0
+
+
+def _queue_count(user: User) -> Select:
     first = _queue(user).with_only_columns(Case.id).order_by(None).limit(QUEUE_COUNT_CAP)
-    return db.session.scalar(select(func.count()).select_from(first.subquery())) or 0
+    return select(func.count()).select_from(first.subquery())
 
 
 QUEUE_ROLES = (Role.officer, Role.supervisor)

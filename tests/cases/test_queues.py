@@ -181,3 +181,42 @@ def test_a_page_counts_the_queue_once_and_the_next_page_counts_it_afresh(
     page, counted = _queue_counts_run(db, client, "/cases")
     assert counted == 1
     assert f'title="Steps waiting for you">{before + 1}</span>' in page
+
+
+def test_the_queue_count_is_built_once_per_user_and_reads_the_teams_when_it_runs(
+    db, make_user, make_case, monkeypatch
+):
+    """The badge's statement is kept per user (`built_for`): built again when the user's
+    roles or the day change, never for what the database holds, which it reads each time."""
+    from app.cases import permissions, queries
+    from app.core.calendar import as_of
+
+    officer = make_user("SH", roles=("officer",))
+    cases = [make_case(agency="SH", state=state) for state in STATES[:8]]
+    db.session.commit()
+    monkeypatch.setattr(permissions, "_BUILT", {})
+    builds = []
+    build = queries._queue_count
+    monkeypatch.setattr(queries, "_queue_count", lambda user: builds.append(user.id) or build(user))
+
+    def awaited() -> int:
+        return sum(1 for case in cases if awaited_steps(case, officer))
+
+    assert queue_count(officer) == awaited() == 0  # on no team, registered none of them
+    for case in cases:
+        db.session.add(CaseMember(case_id=case.id, user_id=officer.id, team_role=TeamRole.lead))
+    db.session.commit()
+    for case in cases:
+        db.session.refresh(case)
+    assert queue_count(officer) == awaited() > 0
+    assert builds == [officer.id]  # the same statement, reading the new team rows
+
+    officer.set_roles(["officer", "supervisor"])
+    db.session.commit()
+    assert queue_count(officer) == awaited()
+    assert len(builds) == 2  # another set of roles, another statement
+    with as_of(today() + dt.timedelta(days=30)):
+        queue_count(officer)
+    assert len(builds) == 3  # another day: deadlines compare with it
+    queue_count(officer)
+    assert len(builds) == 3
