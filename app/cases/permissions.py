@@ -41,6 +41,12 @@ def _visibility(user: User) -> list[ColumnElement[bool]]:
 
 
 def visible_clause(user: User) -> ColumnElement[bool]:
+    if not isinstance(user, User):  # no one signed in
+        return false()
+    return built_for(user, "visible_clause", _visible_clause)
+
+
+def _visible_clause(user: User) -> ColumnElement[bool]:
     clauses = _visibility(user)
     return or_(*clauses) if clauses else false()
 
@@ -50,10 +56,18 @@ def visible_parts(user: User) -> list[ColumnElement[bool]]:
     parts before it), for counts added up part by part: a count over the agency's part
     alone is read from an (agency_id, ...) index without visiting the table, which the OR
     of all parts never allows."""
+    if not isinstance(user, User):
+        return [false()]
+    return list(built_for(user, "visible_parts", _visible_parts))
+
+
+def _visible_parts(user: User) -> tuple[ColumnElement[bool], ...]:
     clauses = _visibility(user)
     if not clauses:
-        return [false()]
-    return [and_(clause, *(~before for before in clauses[:i])) for i, clause in enumerate(clauses)]
+        return (false(),)
+    return tuple(
+        and_(clause, *(~before for before in clauses[:i])) for i, clause in enumerate(clauses)
+    )
 
 
 # Statements built per user, kept by the process (`built_for`); emptied when this full.
