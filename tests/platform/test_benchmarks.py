@@ -214,7 +214,7 @@ def test_the_case_list_benchmark(seeded_env):
     ], out
     assert re.search(
         rf"^hand-written SQL p95, 2 connections at once: worst {NUMBER} ms; "
-        r"at most 150 ms in \d+ of 16 scenarios$",
+        r"at most 150 ms in \d+ of 8 scenarios$",
         out,
         re.MULTILINE,
     ), out  # the floor of the concurrent target
