@@ -70,9 +70,10 @@ def _visible_parts(user: User) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-# Statements built per user, kept by the process (`built_for`); emptied when this full.
+# Statements built per user, kept by the process (`built_for`); emptied when this full
+# (an entry takes 2-10 KiB: a few MiB at most).
 _BUILT: dict[tuple, Any] = {}
-_BUILT_MAX = 4096
+_BUILT_MAX = 1024
 
 
 def built_for(user: User, name: str, build: Callable[[User], Any]) -> Any:

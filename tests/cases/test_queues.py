@@ -220,3 +220,9 @@ def test_the_queue_count_is_built_once_per_user_and_reads_the_teams_when_it_runs
     assert len(builds) == 3  # another day: deadlines compare with it
     queue_count(officer)
     assert len(builds) == 3
+
+    monkeypatch.setattr(permissions, "_BUILT_MAX", 2)  # a full store is emptied, then refilled
+    queue_count(make_user("SH", roles=("supervisor",)))
+    assert len(builds) == 4
+    assert len(permissions._BUILT) <= 2  # its count and the visibility clause inside it
+    assert all(key[1] != officer.id for key in permissions._BUILT)
