@@ -82,7 +82,8 @@ def built_for(user: User, name: str, build: Callable[[User], Any]) -> Any:
     arm compares with it), the database's dialect and the visibility builders registered.
     What the database holds (teams, participations) is read when the statement runs, never
     when it is built. The work queue's count is built from the whole transition table for
-    the navigation's badge on every page: ≈2-3 ms of a page's CPU at 12-25."""
+    the navigation's badge on every page: with the visibility clauses, 2.5-4.4 ms of the
+    18-31 ms of CPU a list page took at a million cases."""
     key = (
         name,
         user.id,
