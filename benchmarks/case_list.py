@@ -246,7 +246,7 @@ def main() -> None:
         p95s: dict[tuple[str, int], list[float]] = {}  # by kind and number of clients
         floors: dict[tuple, tuple[list[float], list[float]]] = {}
         floor_p95s: list[float] = []  # one connection per client
-        n = args.requests
+        each = args.requests
         ratios: list[float] = []
         keys = {label: page_key(base, token, query) for label, query in SCENARIOS}
         for kind, path in (("html", "/cases"), ("api", "/api/v1/cases")):
@@ -261,8 +261,8 @@ def main() -> None:
                     many = measure(url, auth[kind], args.requests, args.clients)
                     if (label, page, key) not in floors:  # the same for the page and the API
                         floors[(label, page, key)] = (
-                            measure_floor(connections[:1], agency_id, label, page, key, n),
-                            measure_floor(connections, agency_id, label, page, key, n),
+                            measure_floor(connections[:1], agency_id, label, page, key, each),
+                            measure_floor(connections, agency_id, label, page, key, each),
                         )
                         floor_p95s.append(percentile(floors[(label, page, key)][1], 95))
                     floor, floor_many = floors[(label, page, key)]
