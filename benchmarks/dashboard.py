@@ -26,7 +26,7 @@ from sqlalchemy import event
 from app.auth.passwords import DEMO_PASSWORD
 from app.extensions import db
 from benchmarks.case_list import (
-    floor_connection,
+    floor_connections,
     html_session_cookie,
     measure,
     prepare,
@@ -90,7 +90,7 @@ def main() -> None:
     app = info["app"]
     print(f"database: {info['cases']:,} cases, {info['history']:,} history rows")
     counts = {user: queries_per_dashboard(app, user) for user in USERS}
-    connection, agency_id = floor_connection(USERS[1])
+    (connection,), agency_id = floor_connections(USERS[1], 1)
     for _ in range(2):
         floor_queue(connection, agency_id)
     floor = [floor_queue(connection, agency_id) for _ in range(args.requests)]
