@@ -125,29 +125,25 @@ def test_the_gram_function_lists_every_non_ascii_character_and_pair(db):
         assert set(grams) == expected, sample
 
 
+def _bitmap_plan(db, clause) -> str:
+    """PostgreSQL's plan for the cases matching `clause`, left the bitmap scans only (the
+    index a rare term's matches are read from)."""
+    compiled = select(Case.id).where(clause).compile(db.engine)
+    connection = db.session.connection()
+    for scan in ("seqscan", "indexscan", "indexonlyscan"):
+        connection.exec_driver_sql(f"SET LOCAL enable_{scan} = off")
+    return "\n".join(
+        connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()
+    )
+
+
 def test_the_gram_index_is_what_the_planner_reads_for_a_one_character_search(db, searched):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the gram index is PostgreSQL's (migration 0030)")
-    stmt = select(Case.id).where(gram_clause("王"))
-    compiled = stmt.compile(db.engine)
-    connection = db.session.connection()
-    for scan in ("seqscan", "indexscan", "indexonlyscan"):  # leave it the bitmap scans
-        connection.exec_driver_sql(f"SET LOCAL enable_{scan} = off")
-    plan = "\n".join(
-        connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()
-    )
-    assert "ix_cases_agency_search_grams" in plan
+    assert "ix_cases_agency_search_grams" in _bitmap_plan(db, gram_clause("王"))
 
 
 def test_pg_trgm_is_what_the_planner_reads_for_a_longer_terms_index_form(db, searched):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("pg_trgm's index is PostgreSQL's (migration 0027)")
-    stmt = select(Case.id).where(indexed_search_clause("临床试验"))
-    compiled = stmt.compile(db.engine)
-    connection = db.session.connection()
-    for scan in ("seqscan", "indexscan", "indexonlyscan"):  # leave it the bitmap scans
-        connection.exec_driver_sql(f"SET LOCAL enable_{scan} = off")
-    plan = "\n".join(
-        connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()
-    )
-    assert "ix_cases_search_trgm" in plan
+    assert "ix_cases_search_trgm" in _bitmap_plan(db, indexed_search_clause("临床试验"))
