@@ -10,9 +10,13 @@ through the workflow's internal steps.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.cases.models import Case
@@ -220,18 +224,27 @@ def lock_review(review: Review) -> None:
     recusals, the meeting record) and its close take the review's row first and re-read it
     and its members under the lock, so they happen one after another: a vote that races the
     chair's close is either counted by it or refused as after it, never stored and left out
-    of the tally. (SQLite writes one transaction at a time anyway.)"""
-    db.session.scalars(
-        select(Review)
-        .where(Review.id == review.id)
-        .with_for_update(of=Review)
-        .execution_options(populate_existing=True)
-    ).one()
-    db.session.scalars(
+    of the tally. (SQLite writes one transaction at a time anyway.)
+
+    Only the rows are read again, the review's and its members' columns and the member list:
+    what they point at (the panel, its seats and experts, the users who recused or dismissed)
+    is loaded when first used, from the session where it is already there, rather than joined
+    into both statements again at every step."""
+    db.session.refresh(review, attribute_names=_review_columns(), with_for_update={"of": Review})
+    members = db.session.scalars(
         select(ReviewMember)
         .where(ReviewMember.review_id == review.id)
+        .order_by(ReviewMember.id)
+        .options(lazyload("*"))
         .execution_options(populate_existing=True)
     ).all()
+    set_committed_value(review, "members", members)
+
+
+@cache
+def _review_columns() -> tuple[str, ...]:
+    """The review's column attributes (read once the mappers are configured)."""
+    return tuple(column.key for column in sa_inspect(Review).column_attrs)
 
 
 def _require_open(review: Review) -> None:
