@@ -15,11 +15,11 @@ def init_app(app: Flask) -> None:
     from app.cases.hints import routing_hints
     from app.cases.permissions import reads_shared_level
     from app.cases.preliminary import preliminary_section
-    from app.cases.queries import queue_count
+    from app.cases.queries import queue_badge
     from app.core.extension_points import register_case_section, register_nav_badge
 
     app.register_blueprint(bp)
-    register_nav_badge("cases.dashboard", queue_count)
+    register_nav_badge("cases.dashboard", queue_badge)
     register_case_section(
         3,
         "cases/_preliminary.html",

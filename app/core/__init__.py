@@ -9,8 +9,10 @@ from app.core.extension_points import (
     NAV_ITEMS,
     NAV_MORE_FROM,
     badge_count,
+    badge_counts,
     badge_label,
     count_badge,
+    unlisted_badges,
 )
 from app.extensions import db
 
@@ -256,6 +258,8 @@ def _register_template_helpers(app: Flask) -> None:
             if not user.is_authenticated:
                 return []
             section = (request.endpoint or "").split(".")[0]
+            shown = [item for item in NAV_ITEMS if item[3](user)]
+            badges = badge_counts([item[1] for item in shown] + unlisted_badges(), user)
             return [
                 {
                     "url": url_for(endpoint),
@@ -263,11 +267,10 @@ def _register_template_helpers(app: Flask) -> None:
                     "endpoint": endpoint,
                     "more": order >= NAV_MORE_FROM,
                     "active": bool(section) and section == endpoint.split(".")[0],
-                    "badge": badge_count(endpoint, user),
+                    "badge": badges[endpoint],
                     "badge_label": badge_label(endpoint),
                 }
-                for order, endpoint, label, visible in NAV_ITEMS
-                if visible(user)
+                for order, endpoint, label, _visible in shown
             ]
 
         def nav_badge(endpoint):

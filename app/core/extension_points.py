@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import has_request_context, request
+from sqlalchemy import select
+
+from app.extensions import db
 
 
 class Hook:
@@ -144,6 +147,8 @@ def count_badge(count: int) -> str:
 
 
 def register_nav_badge(endpoint: str, count: Callable, label=None) -> None:
+    """`count(user)` returns the figure, or a statement selecting it (one row, one column),
+    which is asked together with the page's other badges' statements in one round trip."""
     NAV_BADGES[endpoint] = count
     if label is not None:
         NAV_BADGE_LABELS[endpoint] = label
@@ -155,20 +160,37 @@ def badge_label(endpoint: str):
     return NAV_BADGE_LABELS.get(endpoint)
 
 
+def unlisted_badges() -> list[str]:
+    """Badges of entries the navigation bar draws itself (the dashboard's), not registered
+    with `register_nav`: always asked with the listed entries' badges."""
+    listed = {item[1] for item in NAV_ITEMS}
+    return [endpoint for endpoint in NAV_BADGES if endpoint not in listed]
+
+
 def badge_count(endpoint: str, user) -> int:
-    """The count beside a navigation entry, computed once per request: the dashboard shows
-    its queue's total and the navigation bar the same figure as a badge, and each is a
-    query over the agency's cases."""
-    count = NAV_BADGES.get(endpoint)
-    if count is None or user is None or not user.is_authenticated:
-        return 0
-    if not has_request_context():
-        return count(user)
-    cache = request.environ.setdefault("yrd.nav_badges", {})
-    key = (endpoint, user.get_id())
-    if key not in cache:
-        cache[key] = count(user)
-    return cache[key]
+    return badge_counts([endpoint], user)[endpoint]
+
+
+def badge_counts(endpoints: list[str], user) -> dict[str, int]:
+    """The counts beside these navigation entries, each computed once per request (the
+    dashboard shows its queue's total and the navigation bar the same figure as a badge).
+    The counts given as statements are asked in one statement: a page's badges are one
+    round trip to the database, not one each."""
+    if user is None or not user.is_authenticated:
+        return dict.fromkeys(endpoints, 0)
+    cache = request.environ.setdefault("yrd.nav_badges", {}) if has_request_context() else {}
+    key = user.get_id()
+    wanted = [e for e in dict.fromkeys(endpoints) if (e, key) not in cache]
+    if wanted:
+        values = {e: NAV_BADGES[e](user) if e in NAV_BADGES else 0 for e in wanted}
+        asked = {e: v for e, v in values.items() if not isinstance(v, int)}
+        if asked:
+            row = db.session.execute(
+                select(*(statement.scalar_subquery() for statement in asked.values()))
+            ).one()
+            values.update((e, int(value or 0)) for e, value in zip(asked, row, strict=True))
+        cache.update(((e, key), value) for e, value in values.items())
+    return {e: cache[(e, key)] for e in endpoints}
 
 
 @dataclass(frozen=True)

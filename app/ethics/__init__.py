@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
         nav_may_see_ethics,
         nav_may_see_overdue,
         nav_unit_roles,
-        waiting_count,
+        waiting_badge,
     )
 
     labels.register()
@@ -75,7 +75,7 @@ def init_app(app: Flask) -> None:
         nav_may_see_overdue,
     )
     register_nav_badge(
-        "ethics.applications", waiting_count, _l("ethics applications waiting for you")
+        "ethics.applications", waiting_badge, _l("ethics applications waiting for you")
     )
 
 

@@ -192,6 +192,12 @@ def _is_member(user: User) -> bool:
 def waiting_count(user: User) -> int:
     """The applications waiting for this user's step: the office's submitted ones, an
     applicant's returned ones, a member's accepted ones not yet declared."""
+    statement = waiting_badge(user)
+    return statement if isinstance(statement, int) else db.session.scalar(statement) or 0
+
+
+def waiting_badge(user: User):
+    """`waiting_count`'s statement, which the navigation asks with the other badges'."""
     from sqlalchemy import func
 
     if user is None or not user.is_authenticated:
@@ -206,4 +212,4 @@ def waiting_count(user: User) -> int:
             Application.state == AppState.returned,
         ),
     )
-    return db.session.scalar(select(func.count()).select_from(Application).where(waiting)) or 0
+    return select(func.count()).select_from(Application).where(waiting)

@@ -15,11 +15,11 @@ def init_app(app: Flask) -> None:
     notifications_labels.register()
     from app.core.extension_points import register_nav, register_nav_badge
     from app.notifications import views
-    from app.notifications.services import unread_count
+    from app.notifications.services import unread_badge
 
     app.register_blueprint(bp)
     register_nav(80, "notifications.index", _l("Notifications"), lambda user: True)
-    register_nav_badge("notifications.index", unread_count, _l("unread notifications"))
+    register_nav_badge("notifications.index", unread_badge, _l("unread notifications"))
     app.jinja_env.globals["notification_email_form"] = views.email_form
     if app.config.get("DEMO") and not app.config.get("REDIS_URL") and not app.testing:
         app.after_request(_demo_mail_to_log)

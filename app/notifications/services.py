@@ -16,14 +16,20 @@ UNREAD_CAP = 100
 
 
 def unread_count(user) -> int:
-    """The navigation badge: the user's unread notifications, counted up to UNREAD_CAP from
-    the (user_id, read_at) index, one query on every page."""
+    """The user's unread notifications, counted up to UNREAD_CAP from the (user_id,
+    read_at) index."""
+    return db.session.scalar(unread_badge(user)) or 0
+
+
+def unread_badge(user):
+    """`unread_count`'s statement, which the navigation asks with the other badges' on
+    every page."""
     unread = (
         select(Notification.id)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .limit(UNREAD_CAP)
     )
-    return db.session.scalar(select(func.count()).select_from(unread.subquery())) or 0
+    return select(func.count()).select_from(unread.subquery())
 
 
 def mark_read(user, notification: Notification) -> None:

@@ -43,8 +43,8 @@ def init_app(app: Flask) -> None:
         name="records",
     )
     from app.core.extension_points import register_dashboard_panel, register_nav_badge
-    from app.records.queues import record_queue_count, record_queues, remedy_queues
+    from app.records.queues import record_queue_badge, record_queues, remedy_queues
 
-    register_nav_badge("records.record_list", record_queue_count)
+    register_nav_badge("records.record_list", record_queue_badge)
     register_dashboard_panel(40, "records/_dashboard.html", record_queues)
     register_dashboard_panel(41, "records/_remedies_dashboard.html", remedy_queues)

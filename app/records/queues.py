@@ -53,8 +53,12 @@ COUNT_CAP = 100
 
 
 def _capped_count(query: Select) -> int:
+    return db.session.scalar(_capped_count_statement(query)) or 0
+
+
+def _capped_count_statement(query: Select) -> Select:
     ids = query.with_only_columns(IntegrityRecord.id).order_by(None).limit(COUNT_CAP)
-    return db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    return select(func.count()).select_from(ids.subquery())
 
 
 @dataclass
@@ -81,13 +85,25 @@ def record_queues(user: User, limit: int = 10) -> dict[str, RecordQueue]:
 
 
 def record_queue_count(user: User) -> int:
-    """The navigation badge: both queues, each counted up to COUNT_CAP."""
-    total = 0
-    for build in QUEUES.values():
-        query = build(user)
-        if query is not None:
-            total += _capped_count(query)
-    return total
+    """Both queues, each counted up to COUNT_CAP."""
+    statement = record_queue_badge(user)
+    return statement if isinstance(statement, int) else db.session.scalar(statement) or 0
+
+
+def record_queue_badge(user: User) -> Select | int:
+    """The navigation badge's statement: both queues' capped counts added up (0 for a user
+    with neither queue)."""
+    counts = [
+        _capped_count_statement(query).scalar_subquery()
+        for query in (build(user) for build in QUEUES.values())
+        if query is not None
+    ]
+    if not counts:
+        return 0
+    total = counts[0]
+    for count in counts[1:]:
+        total = total + count
+    return select(total)
 
 
 @dataclass

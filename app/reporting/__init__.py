@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
     register_report_figures()
     # In "More": the bar stays one line at 1280 px in English (test_nav_browser).
     register_nav(81, "reporting.intake", _l("Intake"), may_use_intake)
-    register_nav_badge("reporting.intake", views.intake_count, _l("reports waiting"))
+    register_nav_badge("reporting.intake", views.intake_badge, _l("reports waiting"))
     register_dashboard_panel(40, "reporting/_overdue_panel.html", views.overdue_panel)
     app.register_blueprint(bp)
     # The portal's first posts come before any session exists (no cookie before submit):

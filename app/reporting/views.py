@@ -25,13 +25,12 @@ from app.reporting.permissions import (
 SHOWN_STATES = ("received", "overdue", "registered", "attached", "not_accepted", "all")
 
 
-def intake_count(user) -> int:
-    """Reports waiting in the user's intake, for the navigation's badge."""
+def intake_badge(user):
+    """The navigation badge's statement: reports waiting in the user's intake (0 for a user
+    with none)."""
     if not may_use_intake(user):
         return 0
-    return db.session.scalar(
-        select(func.count()).where(visible_clause(user), Report.state == ReportState.received)
-    )
+    return select(func.count()).where(visible_clause(user), Report.state == ReportState.received)
 
 
 def overdue_panel(user) -> dict | None:

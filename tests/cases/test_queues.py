@@ -146,9 +146,8 @@ def test_the_dashboard_lists_what_waits_oldest_first_with_a_count_in_the_navigat
     assert f'data-testid="queue-badge" title="Steps waiting for you">{count}</span>' in page
 
 
-def _queue_counts_run(db, client, path):
-    """The page's HTML and how many times it counted the queue (the only count of cases
-    that looks at teams)."""
+def _page_statements(db, client, path) -> tuple[str, list[str]]:
+    """The page's HTML and the statements it ran."""
     from sqlalchemy import event
 
     statements = []
@@ -161,8 +160,14 @@ def _queue_counts_run(db, client, path):
         page = client.get(path).get_data(as_text=True)
     finally:
         event.remove(db.engine, "before_cursor_execute", on_execute)
-    counted = [s for s in statements if s.startswith("SELECT count(*)") and "case_members" in s]
-    return page, len(counted)
+    return page, statements
+
+
+def _queue_counts_run(db, client, path):
+    """The page's HTML and how many times it counted the queue (the only count of cases
+    that looks at teams), alone or with the navigation's other badges."""
+    page, statements = _page_statements(db, client, path)
+    return page, len([s for s in statements if "count(*)" in s and "case_members" in s])
 
 
 def test_a_page_counts_the_queue_once_and_the_next_page_counts_it_afresh(
@@ -181,6 +186,27 @@ def test_a_page_counts_the_queue_once_and_the_next_page_counts_it_afresh(
     page, counted = _queue_counts_run(db, client, "/cases")
     assert counted == 1
     assert f'title="Steps waiting for you">{before + 1}</span>' in page
+
+
+def test_the_navigation_asks_every_badge_in_one_statement(db, make_case, make_user, login, client):
+    from app.notifications.models import Notification
+    from app.notifications.services import unread_count
+
+    supervisor = make_user("SH", roles=("supervisor",), locale="en")
+    make_case(agency="SH", state=CaseState.preliminary_review)
+    db.session.add_all(
+        Notification(user_id=supervisor.id, kind="test", text=f"通知 {n}") for n in range(3)
+    )
+    db.session.commit()
+    login(supervisor)
+    page, statements = _page_statements(db, client, "/cases")
+    badges = [s for s in statements if "FROM notifications" in s]
+    assert len(badges) == 1, badges  # the unread count, asked with the queue's and intake's
+    assert all(f"FROM {table}" in badges[0] for table in ("case_members", "reports"))
+    assert len([s for s in statements if "count(*)" in s and "case_members" in s]) == 1
+    assert f'title="Steps waiting for you">{queue_count(supervisor)}</span>' in page
+    unread = unread_count(supervisor)
+    assert unread >= 3 and f'data-endpoint="notifications.index">{unread}<' in page
 
 
 def test_the_queue_count_is_built_once_per_user_and_reads_the_teams_when_it_runs(
