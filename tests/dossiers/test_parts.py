@@ -20,6 +20,7 @@ from app.dossiers.models import Dossier, DossierLevel
 from app.dossiers.services import request_dossier
 from app.jobs import Job, JobStatus
 from app.notes.services import NoteInput, add_note
+from tests.dossiers import faults
 from tests.worker_support import committed, redis_url, rq_worker  # noqa: F401
 
 
@@ -179,17 +180,12 @@ def _workers_left() -> list[str]:
     )
 
 
-def _crash(*args):
-    os._exit(3)
-
-
-def _fail(*args):
-    raise ValueError("cannot lay this out")
-
-
 @pytest.mark.parametrize(
     ("worker", "message"),
-    [(_crash, "its process stopped (exit code 3)"), (_fail, "ValueError: cannot lay this out")],
+    [
+        (faults.crash, "its process stopped (exit code 3)"),
+        (faults.fail, "ValueError: cannot lay this out"),
+    ],
 )
 def test_a_failed_part_fails_the_job_and_stores_nothing(
     app, db, make_case, split, monkeypatch, worker, message
@@ -218,7 +214,7 @@ def test_a_failed_front_fails_the_job_and_stores_nothing(
 ):
     """The cover and contents are laid out in a worker too, once to count their pages and
     once numbered: either failing fails the dossier, naming the front, and leaves no worker."""
-    monkeypatch.setattr(parts, step, _fail)
+    monkeypatch.setattr(parts, step, faults.fail)
     case = _long_case(make_case, 5)
     job = request_dossier(case, case.lead.user, DossierLevel.internal)
     db.session.expire_all()
