@@ -55,6 +55,9 @@ def test_an_unpadded_base64url_field_key_works_from_start_to_first_write(start):
         (f"k1:{unpadded_key()},k1:{unpadded_key()}", "'k1' is given twice"),
         (" , ", "no field encryption key"),
     ],
+    # Named, not shown: the keys are drawn anew in each process, and pytest-xdist's workers
+    # must collect the same tests.
+    ids=["not-base64url", "16-bytes", "no-key-id", "empty-key-id", "given-twice", "blank"],
 )
 def test_a_malformed_field_key_stops_the_start_with_a_reason(start, keys, why):
     with pytest.raises(ConfigurationError) as refused:
