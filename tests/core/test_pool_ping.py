@@ -4,6 +4,8 @@ connection that died while idle (a restart of PostgreSQL) is still replaced unse
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app.core import _USED_AT
@@ -29,13 +31,17 @@ def _use(engine) -> None:
         conn.exec_driver_sql("SELECT 1")
 
 
-def _age_pool(engine, seconds: float) -> None:
-    """Marks every pooled connection as last used `seconds` ago."""
+def _age_pool(engine, seconds: float, now: bool = False) -> None:
+    """Marks every pooled connection as last used `seconds` ago (counted from now, or from
+    its last use)."""
     for record in list(engine.pool._pool.queue):
-        record.info[_USED_AT] -= seconds
+        record.info[_USED_AT] = (time.monotonic() if now else record.info[_USED_AT]) - seconds
 
 
 def test_no_ping_for_a_connection_used_a_moment_ago(db, pings):
+    # Every connection the pool holds, however long it waited since an earlier test, as
+    # just used (the pool hands out its oldest first).
+    _age_pool(db.engine, 0, now=True)
     _use(db.engine)
     _use(db.engine)
     assert pings == []
