@@ -223,8 +223,17 @@ def password_hash() -> str:
 
 @pytest.fixture
 def agency(db):
+    """agency(code) -> the agency; found by its code once a test, then from the session's
+    identity map (tests make users by the dozen)."""
+    ids: dict[str, int] = {}
+
     def get(code: str = "SH") -> Agency:
-        return db.session.scalar(select(Agency).where(Agency.code == code))
+        if code not in ids:
+            found = db.session.scalar(select(Agency).where(Agency.code == code))
+            if found is None:
+                return None
+            ids[code] = found.id
+        return db.session.get(Agency, ids[code])
 
     return get
 
