@@ -26,6 +26,31 @@ from app.extensions import db as _db
 
 TEST_PASSWORD = "test-password-123"
 IN_CI = bool(os.environ.get("CI"))
+
+
+def _own_services_per_worker() -> None:
+    """Under pytest-xdist (`-n 2`, scripts/test-suites.sh) each worker process is a suite of
+    its own: its own PostgreSQL database (the run's name and the worker's id, `yrd_test_gw1`;
+    every database a test derives from it follows) and its own Redis database (the run's
+    number less the worker's: gw0 keeps it, gw1 takes the one below), so the workers'
+    migrations, queues and real `rq` workers never meet. Set before any test module reads
+    them; the servers and workers tests start inherit them."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    index = int(worker.removeprefix("gw"))
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        parsed = sa.engine.make_url(url)
+        named = parsed.set(database=f"{parsed.database}_{worker}")
+        os.environ["TEST_DATABASE_URL"] = named.render_as_string(hide_password=False)
+    if url := os.environ.get("TEST_REDIS_URL"):
+        base, _, number = url.rpartition("/")
+        if not number.isdigit() or int(number) < index:
+            raise RuntimeError(f"TEST_REDIS_URL={url}: no Redis database for worker {worker}")
+        os.environ["TEST_REDIS_URL"] = f"{base}/{int(number) - index}"
+
+
+_own_services_per_worker()
 # Every app a test makes (the suite's, a second node's, a restored deployment's, a live
 # server's) runs its jobs in the request: a job thread's heartbeat in this process would use
 # the session a test holds. tests/jobs/test_local_jobs.py switches the thread on where it is
