@@ -585,15 +585,9 @@ def _queue(user: User) -> Select:
 QUEUE_COUNT_CAP = 100
 
 
-def queue_count(user: User) -> int:
-    """The user's queue counted up to QUEUE_COUNT_CAP: reads at most that many rows."""
-    statement = queue_badge(user)
-    return statement if isinstance(statement, int) else db.session.scalar(statement) or 0
-
-
 def queue_badge(user: User) -> Select | int:
-    """`queue_count`'s statement, which the navigation asks with the other badges', or 0
-    for a user with no queue."""
+    """The dashboard's badge: the statement counting the user's queue up to QUEUE_COUNT_CAP
+    (it reads at most that many rows), or 0 for a user with no queue."""
     if not user.has_role(*QUEUE_ROLES):
         return 0
     return built_for(user, "queue_count", _queue_count)

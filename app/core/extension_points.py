@@ -4,7 +4,8 @@ application factory that runs twice (tests, the CLI, a worker) registers everyth
 
 - `register_nav(order, endpoint, label, visible)`: an entry in the navigation bar.
 - `register_nav_badge(endpoint, count, label=None)`: the count shown beside an entry (work
-  waiting, unread news); `label` says what is counted to a screen reader.
+  waiting, unread news), a figure or a statement selecting it (a page asks all its badges'
+  statements in one); `label` says what is counted to a screen reader.
 - `register_dashboard_panel(order, template, load)`: a part of the dashboard (an order
   below `DASHBOARD_BANNERS_BELOW` makes it a banner, shown at the top of the page).
 - `register_case_section(order, template, visible, load=…, name=…)`: a part of the case

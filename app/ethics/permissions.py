@@ -189,15 +189,9 @@ def _is_member(user: User) -> bool:
     return user.has_role(Role.committee_member)
 
 
-def waiting_count(user: User) -> int:
-    """The applications waiting for this user's step: the office's submitted ones, an
-    applicant's returned ones, a member's accepted ones not yet declared."""
-    statement = waiting_badge(user)
-    return statement if isinstance(statement, int) else db.session.scalar(statement) or 0
-
-
 def waiting_badge(user: User):
-    """`waiting_count`'s statement, which the navigation asks with the other badges'."""
+    """The navigation badge: the statement counting the applications waiting for this
+    user's step: the office's submitted ones, an applicant's returned ones."""
     from sqlalchemy import func
 
     if user is None or not user.is_authenticated:

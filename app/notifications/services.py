@@ -15,15 +15,10 @@ from app.notifications.models import Notification
 UNREAD_CAP = 100
 
 
-def unread_count(user) -> int:
-    """The user's unread notifications, counted up to UNREAD_CAP from the (user_id,
-    read_at) index."""
-    return db.session.scalar(unread_badge(user)) or 0
-
-
 def unread_badge(user):
-    """`unread_count`'s statement, which the navigation asks with the other badges' on
-    every page."""
+    """The navigation badge: the statement counting the user's unread notifications up to
+    UNREAD_CAP from the (user_id, read_at) index, asked with the other badges' on every
+    page."""
     unread = (
         select(Notification.id)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))

@@ -84,12 +84,6 @@ def record_queues(user: User, limit: int = 10) -> dict[str, RecordQueue]:
     return result
 
 
-def record_queue_count(user: User) -> int:
-    """Both queues, each counted up to COUNT_CAP."""
-    statement = record_queue_badge(user)
-    return statement if isinstance(statement, int) else db.session.scalar(statement) or 0
-
-
 def record_queue_badge(user: User) -> Select | int:
     """The navigation badge's statement: both queues' capped counts added up (0 for a user
     with neither queue)."""
@@ -98,12 +92,7 @@ def record_queue_badge(user: User) -> Select | int:
         for query in (build(user) for build in QUEUES.values())
         if query is not None
     ]
-    if not counts:
-        return 0
-    total = counts[0]
-    for count in counts[1:]:
-        total = total + count
-    return select(total)
+    return select(sum(counts[1:], start=counts[0])) if counts else 0
 
 
 @dataclass

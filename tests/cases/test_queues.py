@@ -20,9 +20,10 @@ from app.cases.models import (
     TeamRole,
 )
 from app.cases.permissions import visible_clause
-from app.cases.queries import next_steps, queue_count
+from app.cases.queries import next_steps
 from app.cases.workflow import awaited_steps
 from app.core.calendar import today
+from app.core.extension_points import badge_count
 
 STATES = [s for s in CaseState if s != CaseState.transferred]
 _seq = itertools.count(900000)
@@ -115,7 +116,7 @@ def test_queue_counts_equal_the_cases_with_an_awaited_step(db, make_user, agency
             assert all(next(c for c in cases if c.id == i) for i in listed)
             # Others' cases (earlier tests, demo data) may be in the count too: compare the
             # generated ones, which are all the user's agency has in this transaction.
-            assert queue_count(user) >= expected
+            assert badge_count("cases.dashboard", user) >= expected
     finally:
         nested.rollback()
 
@@ -142,7 +143,7 @@ def test_the_dashboard_lists_what_waits_oldest_first_with_a_count_in_the_navigat
     assert investigating.reference not in queue  # suspending is possible, not awaited
     assert other.reference not in page
     assert "Open investigation" in queue and "Days waiting:" in queue
-    count = queue_count(supervisor)
+    count = badge_count("cases.dashboard", supervisor)
     assert f'data-testid="queue-badge" title="Steps waiting for you">{count}</span>' in page
 
 
@@ -179,7 +180,7 @@ def test_a_page_counts_the_queue_once_and_the_next_page_counts_it_afresh(
     login(supervisor)
     page, counted = _queue_counts_run(db, client, "/")
     assert counted == 1  # the dashboard's total and the navigation badge share it
-    before = queue_count(supervisor)
+    before = badge_count("cases.dashboard", supervisor)
     assert f'title="Steps waiting for you">{before}</span>' in page
     make_case(agency="SH", state=CaseState.findings)
     db.session.commit()
@@ -190,7 +191,6 @@ def test_a_page_counts_the_queue_once_and_the_next_page_counts_it_afresh(
 
 def test_the_navigation_asks_every_badge_in_one_statement(db, make_case, make_user, login, client):
     from app.notifications.models import Notification
-    from app.notifications.services import unread_count
 
     supervisor = make_user("SH", roles=("supervisor",), locale="en")
     make_case(agency="SH", state=CaseState.preliminary_review)
@@ -204,8 +204,10 @@ def test_the_navigation_asks_every_badge_in_one_statement(db, make_case, make_us
     assert len(badges) == 1, badges  # the unread count, asked with the queue's and intake's
     assert all(f"FROM {table}" in badges[0] for table in ("case_members", "reports"))
     assert len([s for s in statements if "count(*)" in s and "case_members" in s]) == 1
-    assert f'title="Steps waiting for you">{queue_count(supervisor)}</span>' in page
-    unread = unread_count(supervisor)
+    assert (
+        f'title="Steps waiting for you">{badge_count("cases.dashboard", supervisor)}</span>' in page
+    )
+    unread = badge_count("notifications.index", supervisor)
     assert unread >= 3 and f'data-endpoint="notifications.index">{unread}<' in page
 
 
@@ -228,27 +230,29 @@ def test_the_queue_count_is_built_once_per_user_and_reads_the_teams_when_it_runs
     def awaited() -> int:
         return sum(1 for case in cases if awaited_steps(case, officer))
 
-    assert queue_count(officer) == awaited() == 0  # on no team, registered none of them
+    assert (
+        badge_count("cases.dashboard", officer) == awaited() == 0
+    )  # on no team, registered none of them
     for case in cases:
         db.session.add(CaseMember(case_id=case.id, user_id=officer.id, team_role=TeamRole.lead))
     db.session.commit()
     for case in cases:
         db.session.refresh(case)
-    assert queue_count(officer) == awaited() > 0
+    assert badge_count("cases.dashboard", officer) == awaited() > 0
     assert builds == [officer.id]  # the same statement, reading the new team rows
 
     officer.set_roles(["officer", "supervisor"])
     db.session.commit()
-    assert queue_count(officer) == awaited()
+    assert badge_count("cases.dashboard", officer) == awaited()
     assert len(builds) == 2  # another set of roles, another statement
     with as_of(today() + dt.timedelta(days=30)):
-        queue_count(officer)
+        badge_count("cases.dashboard", officer)
     assert len(builds) == 3  # another day: deadlines compare with it
-    queue_count(officer)
+    badge_count("cases.dashboard", officer)
     assert len(builds) == 3
 
     monkeypatch.setattr(permissions, "_BUILT_MAX", 2)  # a full store is emptied, then refilled
-    queue_count(make_user("SH", roles=("supervisor",)))
+    badge_count("cases.dashboard", make_user("SH", roles=("supervisor",)))
     assert len(builds) == 4
     assert len(permissions._BUILT) <= 2  # its count and the visibility clause inside it
     assert all(key[1] != officer.id for key in permissions._BUILT)

@@ -133,11 +133,17 @@ def test_policy_values_are_checked_and_named(world):
 
 
 def test_the_waiting_badge_counts_each_users_next_step(world):
-    from app.ethics.permissions import waiting_count
+    from app.core.extension_points import badge_count
 
     application = filled(world)
     services.submit_application(world.applicant, application)
-    assert waiting_count(world.office) == 1 and waiting_count(world.applicant) == 0
+    assert (
+        badge_count("ethics.applications", world.office) == 1
+        and badge_count("ethics.applications", world.applicant) == 0
+    )
     services.return_application(world.office, application, ["funding"], None)
-    assert waiting_count(world.office) == 0 and waiting_count(world.applicant) == 1
-    assert waiting_count(world.other_applicant) == 0
+    assert (
+        badge_count("ethics.applications", world.office) == 0
+        and badge_count("ethics.applications", world.applicant) == 1
+    )
+    assert badge_count("ethics.applications", world.other_applicant) == 0

@@ -8,9 +8,9 @@ import re
 
 from sqlalchemy import event
 
+from app.core.extension_points import badge_count
 from app.extensions import db as _db
 from app.notifications.models import Notification
-from app.notifications.services import unread_count
 
 
 def _notify(db, user, n: int) -> None:
@@ -59,7 +59,10 @@ def test_the_count_is_one_statement_whatever_the_number(db, make_user):
 
     event.listen(_db.engine, "before_cursor_execute", count)
     try:
-        assert unread_count(user) == 100 and unread_count(other) == 3
+        assert (
+            badge_count("notifications.index", user) == 100
+            and badge_count("notifications.index", other) == 3
+        )
     finally:
         event.remove(_db.engine, "before_cursor_execute", count)
     assert len([s for s in statements if "notifications" in s]) == 2, statements

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import CaseState
+from app.core.extension_points import badge_count
 from app.notifications.models import Notification
 from app.records.models import IntegrityRecord, Recognition
-from app.records.queues import record_queue_count, record_queues
+from app.records.queues import record_queues
 from app.records.services import approve_record, draft_record, suggested_draft
 
 
@@ -73,7 +74,7 @@ def test_another_agency_decides_through_the_page_in_its_language(
     db, published, people, login, client
 ):
     supervisor = people["js_supervisor"]
-    before = record_queue_count(supervisor)
+    before = badge_count("records.record_list", supervisor)
     login(supervisor)
     page = client.get(f"/records/{published.id}").get_data(as_text=True)
     assert f"/records/{published.id}/recognition" in page
@@ -89,7 +90,7 @@ def test_another_agency_decides_through_the_page_in_its_language(
     assert "sent to the origin" not in done.text  # nothing is sent: the origin is here
     row = db.session.scalar(select(Recognition))
     assert (row.agency_code, row.peer_id, row.ack_status) == ("JS", None, None)
-    assert record_queue_count(supervisor) == before - 1
+    assert badge_count("records.record_list", supervisor) == before - 1
     (notice,) = _told(supervisor, published)
     db.session.refresh(notice)
     assert notice.done_at is not None
@@ -141,5 +142,5 @@ def test_a_queue_counts_beyond_the_records_it_lists_and_badges_stop_at_99(
     panel = panel[panel.index('data-testid="queue-to_recognise"') :]
     assert 'data-testid="queue-count">3<' in panel
     monkeypatch.setattr(queues, "COUNT_CAP", 2)
-    assert record_queue_count(supervisor) == 2  # counting stops at the cap
+    assert badge_count("records.record_list", supervisor) == 2  # counting stops at the cap
     assert (count_badge(99), count_badge(100)) == ("99", "99+")
