@@ -151,6 +151,10 @@ def institution_of(party: Party) -> str | None:
     return party.name if party.party_type == PartyType.institution else party.institution
 
 
+def _facet_keys(rows) -> set[tuple]:
+    return {(r["kind"], r["value"], r["agency_id"], r["received_date"]) for r in rows}
+
+
 def refresh_summary(case: Case) -> CaseSummary:
     """Recomputes `case`'s summary and facets in the caller's transaction (after its
     history entry), and adds the difference they make to the running counts
@@ -160,11 +164,12 @@ def refresh_summary(case: Case) -> CaseSummary:
     types = db.session.scalars(
         select(Allegation.misconduct_type).where(Allegation.case_id == case.id)
     )
-    old_facets = db.session.execute(
-        select(CaseFacet.__table__).where(CaseFacet.case_id == case.id)
-    ).mappings()
+    old_facets = (
+        db.session.execute(select(CaseFacet.__table__).where(CaseFacet.case_id == case.id))
+        .mappings()
+        .all()
+    )
     deltas = counts.contributions(None, old_facets)
-    db.session.execute(delete(CaseFacet).where(CaseFacet.case_id == case.id))
     sanctions = db.session.execute(
         select(Sanction.id, Sanction.start_date, Sanction.sanction_type).where(
             Sanction.case_id == case.id
@@ -172,8 +177,10 @@ def refresh_summary(case: Case) -> CaseSummary:
     )
     named = [institution_of(p) for p in parties]
     rows = facets(case.id, case.agency_id, case.received_date, types, named, sanctions)
-    if rows:
-        db.session.execute(insert(CaseFacet), rows)
+    if _facet_keys(rows) != _facet_keys(old_facets):  # most steps change none of them
+        db.session.execute(delete(CaseFacet).where(CaseFacet.case_id == case.id))
+        if rows:
+            db.session.execute(insert(CaseFacet), rows)
     entries = list(db.session.scalars(select(HistoryEntry).where(HistoryEntry.case_id == case.id)))
     findings = list(db.session.scalars(select(Finding).where(Finding.case_id == case.id)))
     values = summarise(case, entries, findings)
