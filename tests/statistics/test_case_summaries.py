@@ -346,4 +346,6 @@ def test_a_step_that_changes_no_facet_leaves_the_facet_rows_alone(db, make_case)
     finally:
         event.remove(db.engine, "before_cursor_execute", on_execute)
     after = set(db.session.execute(select(CaseFacet.__table__).where(CaseFacet.case_id == case.id)))
-    assert before < after and any(row.value == "fabrication_falsification" for row in after - before)
+    assert before < after and any(
+        row.value == "fabrication_falsification" for row in after - before
+    )
