@@ -6,10 +6,8 @@ participating agency sees."""
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from app.cases.models import CaseState
 from app.core.calendar import today
@@ -19,25 +17,11 @@ from app.extensions import db
 from app.joint.services import accept_invitation, invite_agencies
 from app.notes.services import NoteInput, add_note
 from app.records.services import approve_record, draft_record, suggested_draft
+from tests.statements import counted
 
 # The full page took 34 statements and the shared one 25 when this was written: room for a
 # new section, far below one query per row of four sections.
 MOST_STATEMENTS = 60
-
-
-@contextmanager
-def counted():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _material(case, author, n: int) -> None:
@@ -78,7 +62,7 @@ def _page_statements(login, client, user, case) -> int:
     first = client.get(f"/cases/{case.reference}")
     assert first.status_code == 200, first.get_data(as_text=True)[:500]
     db.session.expire_all()
-    with counted() as statements:
+    with counted(db.engine) as statements:
         response = client.get(f"/cases/{case.reference}")
     assert response.status_code == 200
     client.post("/logout")

@@ -18,6 +18,7 @@ from app.core.node import b64, init_node, public_key_text
 from app.core.node import identity as node_identity
 from app.exchange.services import add_peer
 from app.records.models import IntegrityRecord, RecordStatus, RecordVersion
+from tests.statements import counted
 
 PEER = "node-peer"
 
@@ -431,24 +432,16 @@ def test_receiving_one_envelope_costs_the_same_few_statements_however_many_agenc
 ):
     """The supervisors every agency here must tell are read in one statement, not one per
     agency (the per-request path paid five more before: the receive benchmark's regression)."""
-    from sqlalchemy import event
-
     from app.notifications.models import Notification
 
     statements: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
     def receive(uid: str) -> int:
-        statements.clear()
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counted(db.engine) as ran:
             response = client.post("/api/exchange/v1/envelopes", json=envelope(peer, uid, 1))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
+        statements[:] = ran
         assert response.status_code == 200, response.data
-        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+        return len([s for s in statements if s.upper().startswith("SELECT")])
 
     receive("rec-count-0")  # the peer's key is read: later first versions take one statement
     nobody = receive("rec-count-1")
@@ -471,24 +464,11 @@ def test_one_new_envelope_costs_five_statements_at_most(client, db, peer):
     """The per-request path: the peer (taking the record's lock on PostgreSQL in the same
     statement), the stored versions, the record, the version and the supervisors to tell;
     the receipt and the refusals add none."""
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        # the test's own transaction is a savepoint in which each request commits
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counted(db.engine, savepoints=False) as stored:
         response = client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-five", 1))
-        stored = list(statements)
-        statements.clear()
-        unknown = envelope(peer, "rec-five-x", 1, sender="node-nobody")
+    unknown = envelope(peer, "rec-five-x", 1, sender="node-nobody")
+    with counted(db.engine, savepoints=False) as statements:
         refused = client.post("/api/exchange/v1/envelopes", json=unknown)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200, response.data
     assert len(stored) <= 5, " | ".join(s[:50] for s in stored)
     assert refused.status_code == 403 and refused.json["code"] == "unknown_peer"
@@ -499,28 +479,16 @@ def test_a_new_records_first_version_is_one_statement_once_the_peers_key_is_know
     """On PostgreSQL the first version of a record not seen before is stored, with the
     record and the supervisors to tell, in one statement that checks the sender's key is
     still the one last read (no lock, no lookup); SQLite takes the usual path."""
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
     client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-once-0", 1))
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counted(db.engine, savepoints=False) as once:
         first = client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-once-1", 1))
-        once = list(statements)
-        statements.clear()
+    with counted(db.engine, savepoints=False) as statements:
         again = client.post("/api/exchange/v1/envelopes", json=envelope(peer, "rec-once-1", 1))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert first.json["receipt"]["payload"]["result"] == "stored"
     assert again.json["receipt"]["payload"]["result"] == "duplicate"
     assert versions(db, "rec-once-1") == 1
     if db.engine.dialect.name == "postgresql":
-        assert len(once) == 1 and once[0].lstrip().startswith("WITH"), once
+        assert len(once) == 1 and once[0].startswith("WITH"), once
         # a stored record's version 1 again: the one statement stores nothing, then as ever
         assert len(statements) == 2, " | ".join(s[:50] for s in statements)
     record = db.session.scalar(

@@ -3,11 +3,8 @@ and of a batch, whatever its size (the receive benchmark prints the same counts)
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from tests.exchange.test_api import envelope, node, peer  # noqa: F401  (fixtures)
+from tests.statements import counted
 
 # One new envelope: the peer, the record's lock and its stored versions (one statement on
 # PostgreSQL, two on SQLite), the record with its version and the supervisors to tell (one
@@ -20,22 +17,6 @@ ONE_ENVELOPE = {"postgresql": 1, "sqlite": 5}
 BATCH = {"postgresql": 6, "sqlite": 5}
 
 
-@contextmanager
-def counted(db):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        # the test's own transaction is a savepoint in which each request commits
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def test_one_new_envelope_costs_its_pinned_number_of_statements(
     client,
     db,
@@ -46,7 +27,7 @@ def test_one_new_envelope_costs_its_pinned_number_of_statements(
 
     monkeypatch.setattr(receive, "_last_keys", {})  # no key read yet in this process
     for uid, pinned in (("rec-pin", FIRST_CONTACT), ("rec-pin-next", ONE_ENVELOPE)):
-        with counted(db) as statements:
+        with counted(db.engine, savepoints=False) as statements:
             response = client.post("/api/exchange/v1/envelopes", json=envelope(peer, uid, 1))
         assert response.status_code == 200, response.data
         assert response.json["receipt"]["payload"]["result"] == "stored"
@@ -58,7 +39,7 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(client, db, peer): 
     counts = []
     for size in (2, 5, 20):
         items = [envelope(peer, f"rec-pin-{size}-{i}", 1) for i in range(size)]
-        with counted(db) as statements:
+        with counted(db.engine, savepoints=False) as statements:
             response = client.post("/api/exchange/v1/envelopes/batch", json={"envelopes": items})
         results = [r["receipt"]["payload"]["result"] for r in response.json["results"]]
         assert results == ["stored"] * size

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-
 from app.core.extension_points import badge_count
 from app.extensions import db as _db
 from app.notifications.models import Notification
+from tests.statements import counted
 
 
 def _notify(db, user, n: int) -> None:
@@ -52,17 +51,9 @@ def test_the_count_is_one_statement_whatever_the_number(db, make_user):
     _notify(db, user, 130)
     _notify(db, other, 3)
     assert user.id != other.id  # both loaded before counting
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(_db.engine, "before_cursor_execute", count)
-    try:
+    with counted(_db.engine) as statements:
         assert (
             badge_count("notifications.index", user) == 100
             and badge_count("notifications.index", other) == 3
         )
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", count)
     assert len([s for s in statements if "notifications" in s]) == 2, statements

@@ -7,12 +7,12 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import event
 
 from app.cases.models import CaseState, TeamRole
 from app.cases.services import assign_member
 from app.extensions import db as _db
 from app.protection.conflicts import declare_conflicts
+from tests.statements import counted
 from tests.ui_helpers import sign_in, text
 
 CODE = re.compile(r"\b[a-z]+(?:[._][a-z]+)+\b")  # resident_id, case.open_investigation
@@ -97,18 +97,9 @@ def test_audit_page_names_actions_and_objects(db, client, make_case, make_user, 
 
 
 def _statements(client, url) -> int:
-    count = {"n": 0}
-
-    def on_execute(*_args):
-        count["n"] += 1
-
-    engine = _db.session.get_bind()
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
+    with counted(_db.session.get_bind()) as statements:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-    return count["n"]
+    return len(statements)
 
 
 def test_audit_page_costs_the_same_queries_for_few_or_many_objects(

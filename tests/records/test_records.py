@@ -190,7 +190,7 @@ def test_an_integrity_check_reads_nothing_again_after_committing_its_audit_row(
     recognitions when there are any, then the audit row (the chain's head, read under its
     lock in the same statement on PostgreSQL, then the row): what the answer shows is read
     before the commit, never again after it."""
-    from sqlalchemy import event
+    from tests.statements import counted
 
     published()
     token = create_token(make_user("AH", roles=("officer",)), "grants")
@@ -199,19 +199,12 @@ def test_an_integrity_check_reads_nothing_again_after_committing_its_audit_row(
     client.get(f"/api/v1/integrity-check?name=x&id_number={ID_NUMBER}", headers=headers)
     statements: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
     def check(number: str) -> int:
-        statements.clear()
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counted(db.engine, savepoints=False) as ran:
             response = client.get(
                 f"/api/v1/integrity-check?name=x&id_number={number}", headers=headers
             )
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
+        statements[:] = ran
         assert response.status_code == 200, response.data
         return response.json["matches"]
 
@@ -219,4 +212,4 @@ def test_an_integrity_check_reads_nothing_again_after_committing_its_audit_row(
     assert len(statements) == 4, " | ".join(s[:50] for s in statements)
     assert check(ID_NUMBER) == 1
     assert len(statements) == 6, " | ".join(s[:50] for s in statements)
-    assert statements[-1].lstrip().upper().startswith("INSERT INTO AUDIT_ENTRIES")
+    assert statements[-1].upper().startswith("INSERT INTO AUDIT_ENTRIES")

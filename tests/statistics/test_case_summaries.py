@@ -311,40 +311,32 @@ def test_a_race_of_two_steps_leaves_the_winners_summary(app, racing_cases):
 def test_a_step_that_changes_no_facet_leaves_the_facet_rows_alone(db, make_case):
     """The facets are written again only when they change: a step of the procedure (most
     steps) neither deletes nor inserts them; a new allegation type does."""
-    from sqlalchemy import event
-
     from app.cases.models import Allegation
     from app.statistics.summaries import refresh_summary
+    from tests.statements import counted
 
     case = make_case("SH", CaseState.preliminary_review)
     before = db.session.execute(select(CaseFacet.__table__).where(CaseFacet.case_id == case.id))
     before = set(before)
-    writes: list[str] = []
 
-    def on_execute(_conn, _cursor, statement, *_args):
-        if (
-            statement.lstrip()
-            .upper()
-            .startswith(("DELETE FROM CASE_FACETS", "INSERT INTO CASE_FACETS"))
-        ):
-            writes.append(statement)
+    def writes(statements: list[str]) -> list[str]:
+        facets = ("DELETE FROM CASE_FACETS", "INSERT INTO CASE_FACETS")
+        return [s for s in statements if s.upper().startswith(facets)]
 
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    try:
+    with counted(db.engine) as statements:
         refresh_summary(case)
-        assert writes == []
-        db.session.add(
-            Allegation(
-                case_id=case.id,
-                misconduct_type=MisconductType.fabrication_falsification,
-                description="数据涉嫌编造",
-            )
+    assert writes(statements) == []
+    db.session.add(
+        Allegation(
+            case_id=case.id,
+            misconduct_type=MisconductType.fabrication_falsification,
+            description="数据涉嫌编造",
         )
-        db.session.flush()
+    )
+    db.session.flush()
+    with counted(db.engine) as statements:
         refresh_summary(case)
-        assert len(writes) == 2  # the case's rows deleted, then inserted again
-    finally:
-        event.remove(db.engine, "before_cursor_execute", on_execute)
+    assert len(writes(statements)) == 2  # the case's rows deleted, then inserted again
     after = set(db.session.execute(select(CaseFacet.__table__).where(CaseFacet.case_id == case.id)))
     assert before < after and any(
         row.value == "fabrication_falsification" for row in after - before
