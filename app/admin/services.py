@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
 from app.core import audit
-from app.core.calendar import library_knows
+from app.core.calendar import library_knows, mark_changed
 from app.core.errors import InvalidInput, NotAllowed
 from app.core.models import CalendarDay
 from app.extensions import db
@@ -71,6 +71,7 @@ def add_calendar_day(actor: User, day: dt.date, is_workday: bool, name: str) -> 
     row = CalendarDay(day=day, is_workday=is_workday, name=name)
     db.session.add(row)
     db.session.flush()
+    mark_changed()
     audit.record(
         "calendar.add",
         actor=actor,
@@ -87,6 +88,7 @@ def remove_calendar_day(actor: User, day: dt.date) -> None:
         raise InvalidInput(_l("That date has no entry."), field="day")
     db.session.delete(row)
     db.session.flush()
+    mark_changed()
     audit.record(
         "calendar.remove",
         actor=actor,

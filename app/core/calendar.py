@@ -8,8 +8,9 @@ the bundled data knows it; a deadline that runs into a year that is not confirme
 marked on pages and in the API (`deadline_unconfirmed`), since its date may move once the
 notice is entered.
 
-The years are cached per process: every deadline shown on a page asks whether its year is
-confirmed, and that costs no query. A change made here drops the cache when its
+The years, and the days an administrator set, are cached per process: every deadline shown
+on a page asks whether its year is confirmed, and that costs no query. A change made here
+(or to a day, `app.admin.services`) drops the cache when its
 transaction ends (`mark_changed`); other processes see it within `CACHE_SECONDS`, and a
 deadline being computed (`add_working_days`) first checks the table's stamp, so no
 deadline is computed on a stale calendar.
@@ -25,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import chinese_calendar
 from sqlalchemy import event, func, select
@@ -102,10 +104,17 @@ def _default_year(year: int) -> YearCalendar:
     return YearCalendar(year, LIBRARY if library_knows(year) else WEEKENDS)
 
 
+class _Loaded(NamedTuple):
+    at: float
+    stamp: tuple[int, int]
+    years: dict[int, YearCalendar]
+    overrides: dict[dt.date, bool]  # the days an administrator set apart from their year's
+
+
 _STAMP = select(func.count(CalendarYear.year), func.coalesce(func.sum(CalendarYear.version), 0))
 _lock = threading.Lock()
 # Per database (tests and the CLI may open more than one): (loaded_at, stamp, years).
-_cache: dict[str, tuple[float, tuple[int, int], dict[int, YearCalendar]]] = {}
+_cache: dict[str, _Loaded] = {}
 
 
 def _key() -> str:
@@ -141,7 +150,7 @@ def _after_rollback(session, previous_transaction) -> None:
             session.info.pop("calendar_changed", None)
 
 
-def _load() -> tuple[float, tuple[int, int], dict[int, YearCalendar]]:
+def _load() -> _Loaded:
     rows = db.session.execute(
         select(
             CalendarYear.year,
@@ -155,23 +164,29 @@ def _load() -> tuple[float, tuple[int, int], dict[int, YearCalendar]]:
         row.year: YearCalendar.from_data(row.year, row.state, row.holidays, row.workdays)
         for row in rows
     }
-    return time.monotonic(), (len(rows), sum(row.version for row in rows)), years
+    stamp = (len(rows), sum(row.version for row in rows))
+    overrides = dict(db.session.execute(select(CalendarDay.day, CalendarDay.is_workday)).all())
+    return _Loaded(time.monotonic(), stamp, years, overrides)
 
 
-def _years(*, fresh: bool = False) -> dict[int, YearCalendar]:
+def _loaded(*, fresh: bool = False) -> _Loaded:
     key = _key()
     entry = _cache.get(key)
     if entry is not None and fresh:
         count, total = db.session.execute(_STAMP).one()
-        if (count, int(total)) != entry[1]:
+        if (count, int(total)) != entry.stamp:
             entry = None
-    elif entry is not None and time.monotonic() - entry[0] > CACHE_SECONDS:
+    elif entry is not None and time.monotonic() - entry.at > CACHE_SECONDS:
         entry = None
     if entry is None:
         entry = _load()
         with _lock:
             _cache[key] = entry
-    return entry[2]
+    return entry
+
+
+def _years(*, fresh: bool = False) -> dict[int, YearCalendar]:
+    return _loaded(fresh=fresh).years
 
 
 def year_calendar(year: int, *, fresh: bool = False) -> YearCalendar:
@@ -208,7 +223,14 @@ def _builtin_is_workday(day: dt.date) -> bool:
     return year_calendar(day.year).is_workday(day)
 
 
-def is_workday(day: dt.date) -> bool:
+def is_workday(day: dt.date, *, fresh: bool = True) -> bool:
+    """`fresh=False` trusts this process's cached calendar, the administrator's days
+    included, for up to `CACHE_SECONDS` (a page's badge) instead of reading the table."""
+    if not fresh:
+        loaded = _loaded()
+        override = loaded.overrides.get(day)
+        calendar = loaded.years.get(day.year) or _default_year(day.year)
+        return calendar.is_workday(day) if override is None else override
     override = _overrides(day, day).get(day)
     return year_calendar(day.year, fresh=True).is_workday(day) if override is None else override
 

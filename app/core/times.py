@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import Integer
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
 from app.core.calendar import CST
 
 FORMATS = {
@@ -42,3 +46,24 @@ def local_iso(value: dt.datetime | None) -> str:
 def cst_day_start(day: dt.date) -> dt.datetime:
     """The UTC instant a CST calendar day begins: filters by day select what the page shows."""
     return dt.datetime.combine(day, dt.time(), tzinfo=CST).astimezone(dt.UTC)
+
+
+class local_year(FunctionElement):
+    """SQL: the CST calendar year of a stored UTC time, `local_year(column)`; China keeps
+    UTC+8 all year, so both databases add eight hours (SQLite stores UTC without a zone)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "local_year"
+
+
+@compiles(local_year)
+def _local_year_sqlite(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return f"CAST(strftime('%Y', {column}, '+8 hours') AS INTEGER)"
+
+
+@compiles(local_year, "postgresql")
+def _local_year_postgresql(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return f"CAST(EXTRACT(YEAR FROM timezone('Asia/Shanghai', {column})) AS INTEGER)"

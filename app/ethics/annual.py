@@ -11,12 +11,13 @@ import statistics
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, case, distinct, func, select
 
 from app.auth.models import User
 from app.core import audit
 from app.core.calendar import CST, procedural_now, today
 from app.core.errors import GuardFailed, InvalidInput, NotAllowed, Problems
+from app.core.times import local_year
 from app.ethics import policy
 from app.ethics import registry as reg
 from app.ethics import registry_handoffs as handoffs
@@ -351,6 +352,45 @@ def owed(units: list[Unit], on: dt.date | None = None) -> list[Owed]:
                 due = rp.report_due(year)
                 out.append(Owed(unit, year, missing, due, on > due))
     return sorted(out, key=lambda o: (o.due_on, o.unit.name))
+
+
+def overdue_count(agency_id: int, on: dt.date | None = None) -> Select:
+    """How many of `owed(committee_units(agency_id))` are overdue, as one statement (the
+    authority's navigation badge, asked with the page's other badges): every ended year
+    whose day has passed, from each committee's first registration, less the years it
+    filed every kind of report for."""
+    from app.ethics.registry_models import Registration, RegistrationState
+
+    on = on or today()
+    last = on.year - 1 if on > rp.report_due(on.year - 1, fresh=False) else on.year - 2
+    panels = select(Unit.panel_id).where(
+        Unit.agency_id == agency_id, Unit.panel_id.is_not(None), Unit.active.is_(True)
+    )
+    first = (
+        select(
+            Registration.panel_id,
+            local_year(func.min(Registration.answered_at)).label("start"),
+        )
+        .where(
+            Registration.panel_id.in_(panels),
+            Registration.state == RegistrationState.accepted,
+        )
+        .group_by(Registration.panel_id)
+        .subquery()
+    )
+    years = select(
+        func.coalesce(func.sum(case((first.c.start <= last, last - first.c.start + 1), else_=0)), 0)
+    )
+    complete = (
+        select(AnnualReport.panel_id)
+        .join(first, first.c.panel_id == AnnualReport.panel_id)
+        .where(AnnualReport.year >= first.c.start, AnnualReport.year <= last)
+        .group_by(AnnualReport.panel_id, AnnualReport.year)
+        .having(func.count(distinct(AnnualReport.kind)) == len(ReportKind))
+        .subquery()
+    )
+    filed = select(func.count()).select_from(complete)
+    return select(years.scalar_subquery() - filed.scalar_subquery())
 
 
 def _first_registered_years(panel_ids) -> dict[int, int]:

@@ -466,6 +466,14 @@ def to_accept(agency_id: int) -> list[Registration]:
     )
 
 
+def to_accept_count(agency_id: int):
+    """`len(to_accept(agency_id))` as a statement."""
+    return select(func.count()).where(
+        Registration.agency_id == agency_id,
+        Registration.state == RegistrationState.submitted,
+    )
+
+
 def remind_due(on: dt.date | None = None) -> int:
     """Notices to the offices whose committee (or a change of it) is to be registered."""
     added = 0

@@ -41,9 +41,10 @@ DAY_KIND_SOURCE = "《中华人民共和国民法典》第二百零三条 (our r
 DAY_KIND_VERIFIED = False
 
 
-def roll_to_workday(day: dt.date) -> dt.date:
-    """A last day falling on a rest day moves to the next working day."""
-    while not is_workday(day):
+def roll_to_workday(day: dt.date, *, fresh: bool = True) -> dt.date:
+    """A last day falling on a rest day moves to the next working day (`fresh=False`: on
+    this process's cached calendar, as a page's badge counts)."""
+    while not is_workday(day, fresh=fresh):
         day += dt.timedelta(days=1)
     return day
 
@@ -62,9 +63,9 @@ def listed_due(approved: dt.date, kind: str | None = None) -> dt.date:
     return due_after(approved, LISTED_DAYS, kind)
 
 
-def report_due(year: int) -> dt.date:
+def report_due(year: int, *, fresh: bool = True) -> dt.date:
     """The annual reports of `year` are due by this day of the next year."""
-    return roll_to_workday(dt.date(year + 1, REPORT_MONTH, REPORT_DAY))
+    return roll_to_workday(dt.date(year + 1, REPORT_MONTH, REPORT_DAY), fresh=fresh)
 
 
 @dataclass(frozen=True)

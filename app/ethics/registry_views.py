@@ -211,21 +211,26 @@ def registry_listed(reference: str):
     )
 
 
-def badge(user) -> int:
+def badge(user):
     """Work waiting in the registry: the authority's filings to accept and reports
-    overdue; the office's registration due and reports owed."""
-    from app.ethics.permissions import unit_of
+    overdue (a statement, asked with the page's other badges); the office's registration
+    due and reports owed (a figure: whether a registration is due is the composition
+    rules' answer)."""
+    from app.ethics.permissions import nav_unit_roles, unit_of
 
     if user is None or not user.is_authenticated:
         return 0
-    office = unit_of(user, UnitRole.office)
-    if office is not None and office.panel_id is not None:
-        (state,) = reg.states([office])
-        return int(state.due_on is not None) + len(annual.owed([office]))
+    if UnitRole.office in nav_unit_roles(user):
+        office = unit_of(user, UnitRole.office)
+        if office is not None and office.panel_id is not None:
+            (state,) = reg.states([office])
+            return int(state.due_on is not None) + len(annual.owed([office]))
     if not reg.is_authority(user, user.agency_id):
         return 0
-    units = reg.committee_units(user.agency_id)
-    return len(reg.to_accept(user.agency_id)) + sum(1 for o in annual.owed(units) if o.overdue)
+    return select(
+        reg.to_accept_count(user.agency_id).scalar_subquery()
+        + annual.overdue_count(user.agency_id).scalar_subquery()
+    )
 
 
 def may_open(user) -> bool:

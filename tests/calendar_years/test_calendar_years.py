@@ -373,3 +373,34 @@ def test_a_change_made_by_another_process_reaches_the_deadlines_being_computed(d
     assert not cal.year_confirmed(2027)  # the page's view, until the cache expires
     assert cal.add_working_days(start, 10) == dt.date(2027, 2, 24)  # computed afresh
     assert cal.year_confirmed(2027)  # and the fresh years now serve the pages too
+
+
+def test_a_badge_counts_on_the_cached_days_which_an_administrators_change_drops(
+    db, make_user, monkeypatch
+):
+    """`is_workday(fresh=False)` reads no table: the years and the administrator's days
+    come from this process's cache, which a day added or removed here drops at once and
+    another process's change reaches within CACHE_SECONDS; `fresh=True` reads the table."""
+    from app.admin.services import add_calendar_day, remove_calendar_day
+    from app.core.models import CalendarDay
+    from tests.statements import counted
+
+    admin = make_user("SH", roles=("agency_admin",))
+    day = dt.date(2027, 3, 31)  # a Wednesday of a year the bundled data does not know
+    assert cal.is_workday(day, fresh=False)
+    with counted(db.engine) as statements:
+        assert cal.is_workday(day, fresh=False)
+    assert statements == []
+    add_calendar_day(admin, day, False, "测试休息日")
+    db.session.commit()
+    assert not cal.is_workday(day, fresh=False) and not cal.is_workday(day)
+    remove_calendar_day(admin, day)
+    db.session.commit()
+    assert cal.is_workday(day, fresh=False)
+    # Another process adds the day: this one's cache is not told until it expires.
+    db.session.add(CalendarDay(day=day, is_workday=False, name="另一进程"))
+    db.session.commit()
+    assert not cal.is_workday(day)
+    assert cal.is_workday(day, fresh=False)
+    monkeypatch.setattr(cal, "CACHE_SECONDS", 0.0)
+    assert not cal.is_workday(day, fresh=False)

@@ -24,6 +24,7 @@ from app.cases.queries import next_steps
 from app.cases.workflow import awaited_steps
 from app.core.calendar import today
 from app.core.extension_points import badge_count
+from tests.statements import counted
 
 STATES = [s for s in CaseState if s != CaseState.transferred]
 _seq = itertools.count(900000)
@@ -149,18 +150,8 @@ def test_the_dashboard_lists_what_waits_oldest_first_with_a_count_in_the_navigat
 
 def _page_statements(db, client, path) -> tuple[str, list[str]]:
     """The page's HTML and the statements it ran."""
-    from sqlalchemy import event
-
-    statements = []
-
-    def on_execute(_conn, _cursor, statement, *_args):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    try:
+    with counted(db.engine) as statements:
         page = client.get(path).get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", on_execute)
     return page, statements
 
 
@@ -178,14 +169,14 @@ def test_a_page_counts_the_queue_once_and_the_next_page_counts_it_afresh(
     make_case(agency="SH", state=CaseState.preliminary_review)
     db.session.commit()
     login(supervisor)
-    page, counted = _queue_counts_run(db, client, "/")
-    assert counted == 1  # the dashboard's total and the navigation badge share it
+    page, asked = _queue_counts_run(db, client, "/")
+    assert asked == 1  # the dashboard's total and the navigation badge share it
     before = badge_count("cases.dashboard", supervisor)
     assert f'title="Steps waiting for you">{before}</span>' in page
     make_case(agency="SH", state=CaseState.findings)
     db.session.commit()
-    page, counted = _queue_counts_run(db, client, "/cases")
-    assert counted == 1
+    page, asked = _queue_counts_run(db, client, "/cases")
+    assert asked == 1
     assert f'title="Steps waiting for you">{before + 1}</span>' in page
 
 
@@ -201,8 +192,11 @@ def test_the_navigation_asks_every_badge_in_one_statement(db, make_case, make_us
     login(supervisor)
     page, statements = _page_statements(db, client, "/cases")
     badges = [s for s in statements if "FROM notifications" in s]
-    assert len(badges) == 1, badges  # the unread count, asked with the queue's and intake's
-    assert all(f"FROM {table}" in badges[0] for table in ("case_members", "reports"))
+    # the unread count, asked with the queue's, the intake's and the ethics registry's
+    assert len(badges) == 1, badges
+    tables = ("case_members", "reports", "ethics_registrations", "ethics_annual_reports")
+    assert all(f"FROM {table}" in badges[0] for table in tables)
+    assert not [s for s in statements if "ethics_registrations" in s and s not in badges]
     assert len([s for s in statements if "count(*)" in s and "case_members" in s]) == 1
     assert (
         f'title="Steps waiting for you">{badge_count("cases.dashboard", supervisor)}</span>' in page

@@ -202,3 +202,72 @@ def test_the_filed_figures_show_on_the_authoritys_statistics_page(db, client, wo
     start = page.index('data-testid="figure-ethics_annual_reports"')
     row = page[page.index('data-row="applications"', start) :]
     assert ">5<" in row[: row.index("</tr>")]
+
+
+def _filed_for(world, year: int, kind: ReportKind) -> None:
+    """A report of an earlier year, as if filed then (the service refuses years before the
+    test's committee was set up)."""
+    from app.extensions import db as _db
+
+    _db.session.add(
+        AnnualReport(
+            panel_id=world.unit_a.panel_id,
+            unit_id=world.unit_a.id,
+            agency_id=world.unit_a.agency_id,
+            year=year,
+            kind=kind,
+            computed={},
+            figures={},
+            summary="往年报告",
+            due_on=rp.report_due(year),
+            filed_by_id=world.office.id,
+        )
+    )
+    _db.session.flush()
+
+
+def test_the_authoritys_registry_badge_counts_filings_to_accept_and_reports_overdue(db, world):
+    """The badge is one statement asked with the page's other badges; it counts what the
+    registry's own lists count (`to_accept`, `owed`), a committee's years starting in the
+    China Standard Time year of its first registration."""
+    from sqlalchemy import Select
+
+    from app.core.extension_points import badge_count
+    from app.ethics import registry_views
+
+    agency_id = world.supervisor.agency_id
+
+    def listed() -> int:
+        owed = annual.owed(reg.committee_units(agency_id))
+        return len(reg.to_accept(agency_id)) + sum(1 for item in owed if item.overdue)
+
+    def badge() -> int:
+        assert isinstance(registry_views.badge(world.supervisor), Select)
+        return badge_count("ethics.registry", world.supervisor)
+
+    assert badge() == listed() == 0
+    row = reg.file_registration(world.office, world.unit_a, DATA)
+    assert badge() == listed() == 1
+    reg.answer_registration(world.supervisor, row, True, None)
+    year = today().year
+    first = year - 3
+    # 17:00 UTC on 31 December is 01:00 on 1 January in China: the committee's first year.
+    row.answered_at = dt.datetime(first - 1, 12, 31, 17, 0, tzinfo=dt.UTC)
+    db.session.flush()
+    with as_of(dt.date(year, 12, 1)):
+        assert badge() == listed() == 3
+    with as_of(rp.report_due(year - 1)):  # last year's reports are due today, not overdue
+        assert badge() == listed() == 2
+    row.answered_at = dt.datetime(first - 1, 12, 31, 15, 59, tzinfo=dt.UTC)  # 23:59 in China
+    db.session.flush()
+    with as_of(dt.date(year, 12, 1)):
+        assert badge() == listed() == 4
+    _filed_for(world, first - 1, ReportKind.work)
+    _filed_for(world, first - 1, ReportKind.listed)
+    _filed_for(world, first, ReportKind.work)  # the listed report of that year still owed
+    with as_of(dt.date(year, 12, 1)):
+        assert badge() == listed() == 3
+        assert badge_count("ethics.registry", world.other_province) == 0
+        (state,) = reg.states([world.unit_a])
+        owed_by_office = 3 + (state.due_on is not None)  # the first year's listed report on
+        assert badge_count("ethics.registry", world.office) == owed_by_office
