@@ -51,7 +51,7 @@ from app.cases.services import (
 from app.cases.transfers import incoming_transfers
 from app.cases.workflow import TRANSITIONS, perform
 from app.core.errors import InvalidInput, Problems
-from app.core.extension_points import badge_count, load_dashboard_panels
+from app.core.extension_points import load_dashboard_panels, nav_badges
 from app.core.ids import db_int
 from app.core.pages import form_status, run_step
 from app.extensions import db
@@ -66,7 +66,7 @@ def dashboard():
         deadlines=deadline_cases(current_user),
         mine=my_cases(current_user),
         queue=next_steps(current_user),
-        queue_total=badge_count("cases.dashboard", current_user),
+        queue_total=nav_badges(current_user._get_current_object())["cases.dashboard"],
         incoming_transfers=incoming_transfers(current_user),
         panels=load_dashboard_panels(current_user),
         banners=load_dashboard_panels(current_user, banners=True),

@@ -6,13 +6,12 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 
 from app.core.extension_points import (
-    NAV_ITEMS,
     NAV_MORE_FROM,
     badge_count,
-    badge_counts,
     badge_label,
     count_badge,
-    unlisted_badges,
+    nav_badges,
+    nav_entries,
 )
 from app.extensions import db
 
@@ -258,8 +257,8 @@ def _register_template_helpers(app: Flask) -> None:
             if not user.is_authenticated:
                 return []
             section = (request.endpoint or "").split(".")[0]
-            shown = [item for item in NAV_ITEMS if item[3](user)]
-            badges = badge_counts([item[1] for item in shown] + unlisted_badges(), user)
+            shown = nav_entries(user)
+            badges = nav_badges(user)
             return [
                 {
                     "url": url_for(endpoint),

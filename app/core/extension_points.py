@@ -172,6 +172,18 @@ def badge_count(endpoint: str, user) -> int:
     return badge_counts([endpoint], user)[endpoint]
 
 
+def nav_entries(user) -> list[tuple]:
+    """The navigation entries `user` sees: (order, endpoint, label, visible)."""
+    return [item for item in NAV_ITEMS if item[3](user)]
+
+
+def nav_badges(user) -> dict[str, int]:
+    """The badges of every entry `user` sees and of the bar's own, asked together: a view
+    that shows one of them (the dashboard its queue's total) asks this, so the bar drawn
+    after it asks nothing more."""
+    return badge_counts([item[1] for item in nav_entries(user)] + unlisted_badges(), user)
+
+
 def badge_counts(endpoints: list[str], user) -> dict[str, int]:
     """The counts beside these navigation entries, each computed once per request (the
     dashboard shows its queue's total and the navigation bar the same figure as a badge).

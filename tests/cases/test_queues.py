@@ -157,9 +157,12 @@ def _page_statements(db, client, path) -> tuple[str, list[str]]:
 
 def _queue_counts_run(db, client, path):
     """The page's HTML and how many times it counted the queue (the only count of cases
-    that looks at teams), alone or with the navigation's other badges."""
+    that looks at teams); the page asks it with the navigation's other badges, the unread
+    count among them, in one statement (the dashboard, which shows the queue's total, too)."""
     page, statements = _page_statements(db, client, path)
-    return page, len([s for s in statements if "count(*)" in s and "case_members" in s])
+    queue = [s for s in statements if "count(*)" in s and "case_members" in s]
+    assert all("FROM notifications" in s for s in queue), queue
+    return page, len(queue)
 
 
 def test_a_page_counts_the_queue_once_and_the_next_page_counts_it_afresh(
