@@ -192,10 +192,12 @@ class CasePagination(BoundedSelectPagination):
         return self._query_args["parts"]
 
     def _page_form(self, stmt: Select) -> Select:
+        """The page's ids and one more, which tells whether the list goes on past it (an
+        estimated total cannot)."""
         cursor: Cursor | None = self._query_args["cursor"]
         if cursor is not None:
-            return _page_ids(cursor.apply(stmt), self._parts(), 0, self.per_page)
-        return _page_ids(stmt, self._parts(), self._query_offset, self.per_page)
+            return _page_ids(cursor.apply(stmt), self._parts(), 0, self.per_page + 1)
+        return _page_ids(stmt, self._parts(), self._query_offset, self.per_page + 1)
 
     def _count_forms(self, stmt: Select) -> tuple[Select, Select]:
         """The capped count of `stmt` over the parts, and all of its rows (for the estimate)."""
@@ -244,6 +246,8 @@ class CasePagination(BoundedSelectPagination):
         session = self._query_args["session"]
         cursor: Cursor | None = self._query_args["cursor"]
         ids = list(session.scalars(self._forms()["page"]))
+        self._more = len(ids) > self.per_page
+        ids = ids[: self.per_page]
         if cursor is not None and cursor.before:
             ids.reverse()
         rows = session.scalars(
@@ -267,8 +271,25 @@ class CasePagination(BoundedSelectPagination):
             return exact
         self.estimated = True
         if "estimate" in forms:
-            return max(exact, forms["estimate"])
-        return max(exact, estimated_rows(self._count_forms(self._query_args["select"])[1]) or 0)
+            return self._within_what_was_seen(max(exact, forms["estimate"]))
+        estimate = estimated_rows(self._count_forms(self._query_args["select"])[1]) or 0
+        return self._within_what_was_seen(max(exact, estimate))
+
+    def _within_what_was_seen(self, estimate: int) -> int:
+        """The planner's estimate, held to what this page saw: at least the cases up to its
+        last and the one after it when there is one (so Next stays open past an estimate
+        that fell short), and exactly that, no longer an estimate, where the list ended on
+        this page (so Next does not open an empty page)."""
+        seen = self._query_offset + len(self.items)
+        cursor: Cursor | None = self._query_args["cursor"]
+        if cursor is not None and cursor.before:
+            return max(estimate, seen + 1)  # the page it was opened from follows
+        if self._more:
+            return max(estimate, seen + 1)
+        if not self.items:
+            return estimate
+        self.estimated = False
+        return seen
 
     @property
     def next_cursor(self) -> dict[str, str]:

@@ -56,7 +56,7 @@ def test_pages_over_the_parts_list_what_one_query_over_all_of_them_lists(
 
 
 def test_a_total_past_the_threshold_is_an_estimate_labelled_about(
-    db, officer_of_two_parts, client, login, monkeypatch
+    db, officer_of_two_parts, client, login, monkeypatch, make_case
 ):
     postgres = db.engine.dialect.name == "postgresql"
     monkeypatch.setattr(queries, "EXACT_COUNT_UP_TO", 3)
@@ -65,16 +65,50 @@ def test_a_total_past_the_threshold_is_an_estimate_labelled_about(
     assert page.total >= (4 if postgres else 7)
     assert len(page.items) == 2
     login(officer_of_two_parts)
+    # The page of 25 shows the list's end: what it counted is exact, whatever the threshold.
+    html = client.get("/cases").get_data(as_text=True)
+    assert 'data-testid="total">共 7 件' in html
+    for n in range(20):
+        make_case("SH", title=f"补充{n}案", received_date=dt.date(2026, 2, 1 + n))
     html = client.get("/cases").get_data(as_text=True)
     if postgres:
         assert 'data-estimated="true">约 ' in html
         client.post("/language/en")
         assert ">about " in client.get("/cases").get_data(as_text=True)
     else:
-        assert 'data-testid="total">共 7 件' in html
-    monkeypatch.setattr(queries, "EXACT_COUNT_UP_TO", 10)
+        assert 'data-testid="total">共 27 件' in html
+    monkeypatch.setattr(queries, "EXACT_COUNT_UP_TO", 30)
     exact = paginate_cases(officer_of_two_parts, CaseFilters(), page=1, per_page=2)
-    assert not exact.estimated and exact.total == 7
+    assert not exact.estimated and exact.total == 27
+
+
+def test_next_stays_open_past_an_estimate_that_falls_short_and_closes_at_the_end(
+    db, officer_of_two_parts, monkeypatch
+):
+    """PostgreSQL's estimate can fall far short of what is listed (临床试验 at a million
+    cases: 10,178 estimated, more than 15,000 listed), and Next closed at the estimate's last
+    page: each page reads one case more than it shows, so Next stays open while there is
+    one and the total is exact on the page where the list ends. SQLite counts exactly."""
+    from app.core import sql
+
+    officer = officer_of_two_parts
+    monkeypatch.setattr(queries, "EXACT_COUNT_UP_TO", 1)
+    monkeypatch.setattr(sql, "estimated_rows", lambda *_args: 2)  # of the 7
+    page = paginate_cases(officer, CaseFilters(), page=1, per_page=2)
+    assert page.estimated is (db.engine.dialect.name == "postgresql")
+    walked = [c.id for c in page.items]
+    while page.has_next:
+        cursor = Cursor.parse(page.next_cursor["after"], None)
+        page = paginate_cases(officer, CaseFilters(), page=page.page + 1, per_page=2, cursor=cursor)
+        walked += [c.id for c in page.items]
+    whole = db.session.scalars(case_query(officer, CaseFilters())).all()
+    assert walked == [c.id for c in whole] and page.page == 4
+    assert page.total == 7 and not page.estimated and page.next_cursor == {}
+    by_number = paginate_cases(officer, CaseFilters(), page=3, per_page=2)
+    assert by_number.has_next and by_number.total >= 7
+    cursor = Cursor.parse(None, page.prev_cursor["before"])
+    back = paginate_cases(officer, CaseFilters(), page=3, per_page=2, cursor=cursor)
+    assert [c.id for c in back.items] == [c.id for c in by_number.items] and back.has_next
 
 
 @pytest.mark.parametrize("direction", ["desc", "asc"])
