@@ -46,6 +46,17 @@ def database_for(name: str, folder: Path) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def drop_database(url: str) -> None:
+    """Drops a PostgreSQL database `database_for` made (a SQLite file goes with its folder)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 class Node:
     def __init__(self, name: str, root: Path):
         self.name = name
@@ -130,9 +141,12 @@ class Node:
         return (self.folder / "server.log").read_text(errors="replace")[-3000:]
 
     def dispose(self) -> None:
+        """Stops the server, closes the app and drops the node's PostgreSQL database."""
         self.stop()
         with self.app.app_context():
+            db.session.remove()
             db.engine.dispose()
+        drop_database(self.settings["DATABASE_URL"])
 
 
 @contextlib.contextmanager

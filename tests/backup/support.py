@@ -16,14 +16,14 @@ from pathlib import Path
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import select
 
 from app import create_app
 from app.core import envelopes
 from app.core.node import b64, public_key_text
 from app.core.secrets import new_field_key
 from app.extensions import db
-from tests.nodes import database_for
+from tests.nodes import database_for, drop_database
 
 PEER = "node-peer"
 PNG = (
@@ -102,12 +102,7 @@ class Deployment:
         """Closes the app and drops its PostgreSQL database (the folder goes with the
         test's temporary root)."""
         self._close()
-        url = make_url(self.url)
-        if url.get_backend_name() == "postgresql":
-            admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-            admin.dispose()
+        drop_database(self.url)
 
 
 def store_snapshot(store: Path) -> dict[str, str]:
