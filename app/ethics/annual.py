@@ -331,7 +331,7 @@ def owed(units: list[Unit], on: dt.date | None = None) -> list[Owed]:
     was first registered, due soon or overdue."""
     on = on or today()
     panel_ids = [u.panel_id for u in units]
-    first = _first_registered_years(panel_ids)
+    first = dict(db.session.execute(_first_registered_years(panel_ids)).all())
     filed: dict[tuple[int, int], set] = {}
     for panel_id, year, kind in db.session.execute(
         select(AnnualReport.panel_id, AnnualReport.year, AnnualReport.kind).where(
@@ -359,25 +359,12 @@ def overdue_count(agency_id: int, on: dt.date | None = None) -> Select:
     authority's navigation badge, asked with the page's other badges): every ended year
     whose day has passed, from each committee's first registration, less the years it
     filed every kind of report for."""
-    from app.ethics.registry_models import Registration, RegistrationState
-
     on = on or today()
     last = on.year - 1 if on > rp.report_due(on.year - 1, fresh=False) else on.year - 2
     panels = select(Unit.panel_id).where(
         Unit.agency_id == agency_id, Unit.panel_id.is_not(None), Unit.active.is_(True)
     )
-    first = (
-        select(
-            Registration.panel_id,
-            local_year(func.min(Registration.answered_at)).label("start"),
-        )
-        .where(
-            Registration.panel_id.in_(panels),
-            Registration.state == RegistrationState.accepted,
-        )
-        .group_by(Registration.panel_id)
-        .subquery()
-    )
+    first = _first_registered_years(panels).subquery()
     years = select(
         func.coalesce(func.sum(case((first.c.start <= last, last - first.c.start + 1), else_=0)), 0)
     )
@@ -393,28 +380,22 @@ def overdue_count(agency_id: int, on: dt.date | None = None) -> Select:
     return select(years.scalar_subquery() - filed.scalar_subquery())
 
 
-def _first_registered_years(panel_ids) -> dict[int, int]:
-    """Each committee's year of its first accepted registration, in one query."""
-    from sqlalchemy import func
-
+def _first_registered_years(panel_ids) -> Select:
+    """Each committee's year of its first accepted registration, in China Standard Time:
+    rows of (panel_id, start) for the panels of `panel_ids` (a list or a statement)."""
     from app.ethics.registry_models import Registration, RegistrationState
 
-    rows = db.session.execute(
-        select(Registration.panel_id, func.min(Registration.answered_at))
+    return (
+        select(
+            Registration.panel_id,
+            local_year(func.min(Registration.answered_at)).label("start"),
+        )
         .where(
             Registration.panel_id.in_(panel_ids),
             Registration.state == RegistrationState.accepted,
         )
         .group_by(Registration.panel_id)
     )
-    return {panel_id: reg.local_day(_aware(at)).year for panel_id, at in rows}
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite hands an aggregate's timestamp back as text without its zone."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def remind(on: dt.date | None = None) -> int:

@@ -453,25 +453,21 @@ def summary(on: dt.date | None = None) -> list[dict]:
     return rows
 
 
+def _waiting(agency_id: int) -> tuple:
+    return (Registration.agency_id == agency_id, Registration.state == RegistrationState.submitted)
+
+
 def to_accept(agency_id: int) -> list[Registration]:
     return list(
         db.session.scalars(
-            select(Registration)
-            .where(
-                Registration.agency_id == agency_id,
-                Registration.state == RegistrationState.submitted,
-            )
-            .order_by(Registration.filed_at)
+            select(Registration).where(*_waiting(agency_id)).order_by(Registration.filed_at)
         )
     )
 
 
 def to_accept_count(agency_id: int):
     """`len(to_accept(agency_id))` as a statement."""
-    return select(func.count()).where(
-        Registration.agency_id == agency_id,
-        Registration.state == RegistrationState.submitted,
-    )
+    return select(func.count()).where(*_waiting(agency_id))
 
 
 def remind_due(on: dt.date | None = None) -> int:
