@@ -141,10 +141,17 @@ def case_list():
     )
     if page.pages and page.page > page.pages and not page.items:
         # Said, with a link to the last page; not loaded again, so a page past the end costs
-        # the queries of any other page.
-        problems["page"] = _(
-            "There is no page %(page)s: the last is %(last)s.", page=page.page, last=page.pages
-        )
+        # the queries of any other page. Past an estimated total the last page is as estimated.
+        if page.estimated:
+            problems["page"] = _(
+                "There is no page %(page)s: the last is about %(last)s.",
+                page=page.page,
+                last=page.pages,
+            )
+        else:
+            problems["page"] = _(
+                "There is no page %(page)s: the last is %(last)s.", page=page.page, last=page.pages
+            )
     agencies = db.session.scalars(case_agencies().order_by(Agency.id)).all()
     return render_template(
         "cases/list.html",

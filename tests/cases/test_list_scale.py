@@ -83,7 +83,7 @@ def test_a_total_past_the_threshold_is_an_estimate_labelled_about(
 
 
 def test_next_stays_open_past_an_estimate_that_falls_short_and_closes_at_the_end(
-    db, officer_of_two_parts, monkeypatch
+    db, officer_of_two_parts, monkeypatch, client, login
 ):
     """PostgreSQL's estimate can fall far short of what is listed (临床试验 at a million
     cases: 10,178 estimated, more than 15,000 listed), and Next closed at the estimate's last
@@ -109,6 +109,13 @@ def test_next_stays_open_past_an_estimate_that_falls_short_and_closes_at_the_end
     cursor = Cursor.parse(None, page.prev_cursor["before"])
     back = paginate_cases(officer, CaseFilters(), page=3, per_page=2, cursor=cursor)
     assert [c.id for c in back.items] == [c.id for c in by_number.items] and back.has_next
+    # A page past the end says where the last one is, as estimated where the total is.
+    login(officer)
+    html = client.get("/cases?page=2").get_data(as_text=True)
+    if db.engine.dialect.name == "postgresql":
+        assert "没有第 2 页；最后一页约为第 1 页。" in html
+    else:
+        assert "没有第 2 页；最后一页是第 1 页。" in html
 
 
 @pytest.mark.parametrize("direction", ["desc", "asc"])
