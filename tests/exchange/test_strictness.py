@@ -25,7 +25,7 @@ from app.exchange.models import SeenRequest
 from app.exchange.services import add_peer
 from app.records.models import IntegrityRecord, RecordVersion
 from app.records.services import approve_record, draft_record, suggested_draft
-from tests.exchange.test_statement_counts import counted
+from tests.statements import counted
 
 PEER = "node-strict-peer"
 
@@ -280,7 +280,8 @@ def test_a_pulled_page_is_stored_as_one_batch_and_its_refusals_skipped(db, key_d
         other = record_envelope(key, "rec-page-c", stamp)
         StuckPeer.requests = 0
         StuckPeer.page = {"envelopes": [first, forged, second, 5, other, first], "next": 6}
-        with counted(db) as statements, caplog.at_level(logging.WARNING, logger="yrd.exchange"):
+        warnings = caplog.at_level(logging.WARNING, logger="yrd.exchange")
+        with counted(db.engine, savepoints=False) as statements, warnings:
             stored = tasks.pull_from_peer(peer.id, page_size=10)
         assert stored == 3 and StuckPeer.requests == 1
         # the peer and its cursor (three), and the batch's few statements whatever the page's
