@@ -173,8 +173,16 @@ def badge_count(endpoint: str, user) -> int:
 
 
 def nav_entries(user) -> list[tuple]:
-    """The navigation entries `user` sees: (order, endpoint, label, visible)."""
-    return [item for item in NAV_ITEMS if item[3](user)]
+    """The navigation entries `user` sees: (order, endpoint, label, visible), decided once a
+    request (a view that asks the bar's badges, then the bar itself, both need them, and some
+    entries' checks read the database)."""
+    if not has_request_context():
+        return [item for item in NAV_ITEMS if item[3](user)]
+    cache = request.environ.setdefault("yrd.nav_entries", {})
+    key = user.get_id()
+    if key not in cache:
+        cache[key] = [item for item in NAV_ITEMS if item[3](user)]
+    return cache[key]
 
 
 def nav_badges(user) -> dict[str, int]:

@@ -141,3 +141,20 @@ def test_the_office_registers_an_approved_listed_activity_on_its_page(db, client
     assert client.post(url, data={"note": "已登记"}).status_code == 302
     assert client.post(url).status_code == 409
     assert _count(db, ListedRegistration) == 1
+
+
+def test_the_dashboard_decides_the_offices_entries_once(db, client, world):
+    """The dashboard asks the bar's badges for its queue's total before the bar is drawn:
+    which entries the office sees (the registry's reads its unit) is decided once a page."""
+    from tests.statements import counted
+
+    registered(world)
+    db.session.commit()
+    sign_in(client, world.office)
+    with counted(db.engine) as statements:
+        page = client.get("/")
+    assert page.status_code == 200
+    office_unit = [
+        s for s in statements if "FROM ethics_units JOIN ethics_unit_users" in s and "role" in s
+    ]
+    assert len(office_unit) == 2, office_unit  # the registry entry's check, its badge's figure
