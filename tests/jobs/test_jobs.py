@@ -95,9 +95,12 @@ def test_a_job_whose_worker_died_is_run_again(app, committed, rq_worker, tmp_pat
     )
     wait_for(lambda: _status(committed, job.id).status == JobStatus.running, 60)
     horse = int((tmp_path / "pid").read_text())  # RQ runs the job in a forked work horse
-    os.kill(horse, signal.SIGKILL)
+    # The machine is lost: the worker first, then its horse (a process group of its own).
+    # Killed the other way round, the worker could wake before its own kill, fail the job
+    # and schedule the retry itself, under a scheduler lock its death then held a minute.
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(10)
+    os.kill(horse, signal.SIGKILL)
     wait_for(lambda: recover_abandoned(dead_after=3), 30, every=1)
     assert _status(committed, job.id).status == JobStatus.retrying
     rq_worker("rescuer")
