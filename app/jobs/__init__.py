@@ -73,6 +73,7 @@ def init_app(app: Flask) -> None:
     from app.jobs.status import jobs_overview
 
     app.config.setdefault("JOBS_DEAD_WORKER_SECONDS", 90)
+    app.config.setdefault("JOBS_DEAD_SCHEDULER_SECONDS", 15)
     local.check_mode(app)
     app.register_blueprint(bp)
     app.before_request(local.ensure_started)

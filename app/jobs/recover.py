@@ -8,6 +8,9 @@ so a periodic run of it (and `flask jobs recover`) brings the job back sooner.
 It also puts retries that are due back on their queue when no RQ scheduler is running: a
 retry waits in RQ's scheduled registry for a worker's scheduler process, which dies when
 Redis restarts, and a worker starts a new one only at its next maintenance (ten minutes).
+A scheduler that died with its worker keeps its queue's lock until the lock lapses (a
+minute); once it has been silent for `JOBS_DEAD_SCHEDULER_SECONDS` its lock is released, so
+that the retries it held back are queued too.
 """
 
 from __future__ import annotations
@@ -68,10 +71,14 @@ def recover_abandoned(dead_after: int | None = None) -> list[str]:
 
 def enqueue_due_retries(connection) -> list[str]:
     """Due scheduled jobs onto their queues, for each queue whose scheduler lock nobody
-    holds (a live scheduler keeps its lock and does this itself every second)."""
+    holds (a live scheduler keeps its lock and does this itself every second) or a silent
+    scheduler held."""
     from rq.registry import ScheduledJobRegistry
     from rq.scheduler import RQScheduler
 
+    release_silent_schedulers(
+        connection, int(current_app.config.get("JOBS_DEAD_SCHEDULER_SECONDS", 15))
+    )
     scheduler = RQScheduler(QUEUES, connection=connection)
     queues = scheduler.acquire_locks()
     if not queues:
@@ -90,6 +97,43 @@ def enqueue_due_retries(connection) -> list[str]:
         return due
     finally:
         scheduler.release_locks()
+
+
+def release_silent_schedulers(connection, silent_after: int) -> list[str]:
+    """Releases each queue's scheduler lock whose holder has not beaten for `silent_after`
+    seconds: a scheduler beats every second (`rq worker --with-scheduler`), refreshing its
+    lock each time, and one that died with its worker (a machine lost, a killed process
+    group) holds the lock until it lapses a minute later. A holder with no record of its
+    own (a scheduler just starting, or another process's recovery, which takes the locks
+    for a moment) is left alone; the lock is released only if that holder still has it."""
+    from rq.exceptions import SchedulerNotFound
+    from rq.scheduler import RQScheduler
+    from rq.scripts import release_lock
+
+    released = []
+    for name in QUEUES:
+        key = RQScheduler.get_locking_key(name)
+        holder = connection.get(key)
+        if holder is None:
+            continue
+        try:
+            scheduler = RQScheduler.fetch(holder.decode(), connection)
+        except SchedulerNotFound:
+            continue
+        if scheduler.last_heartbeat is None:
+            continue
+        beat = scheduler.last_heartbeat.replace(tzinfo=dt.UTC)
+        if (dt.datetime.now(dt.UTC) - beat).total_seconds() < silent_after:
+            continue
+        if release_lock(connection, key, holder.decode()):
+            current_app.logger.warning(
+                "released the scheduler lock of %s: its scheduler %s has been silent since %s",
+                name,
+                scheduler.name,
+                beat.isoformat(),
+            )
+            released.append(name)
+    return released
 
 
 def _requeue(job, queue, registry, connection) -> bool:

@@ -97,7 +97,8 @@ def test_a_job_whose_worker_died_is_run_again(app, committed, rq_worker, tmp_pat
     horse = int((tmp_path / "pid").read_text())  # RQ runs the job in a forked work horse
     # The machine is lost: the worker first, then its horse (a process group of its own).
     # Killed the other way round, the worker could wake before its own kill, fail the job
-    # and schedule the retry itself, under a scheduler lock its death then held a minute.
+    # and schedule the retry itself, which its scheduler's lock, held by the dead, would keep
+    # back for JOBS_DEAD_SCHEDULER_SECONDS (test_a_dead_workers_scheduler_...).
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(10)
     os.kill(horse, signal.SIGKILL)
@@ -265,17 +266,57 @@ def test_a_due_retry_is_queued_when_no_scheduler_runs(db, redis_url):  # noqa: F
     assert recover_abandoned() == []  # nothing more is due
 
 
+def _scheduler_holding(connection, queue_name: str, name: str, silent_for: int | None):
+    """`queue_name`'s scheduler lock held by a scheduler called `name`, as a worker's
+    scheduler holds it, with its record last beaten `silent_for` seconds ago (None: no
+    record, as for a scheduler just starting)."""
+    from rq.scheduler import RQScheduler
+    from rq.utils import utcformat
+
+    if silent_for is not None:
+        scheduler = RQScheduler([queue_name], connection=connection, name=name)
+        scheduler.register_birth()
+        beat = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=silent_for)
+        connection.hset(scheduler.key, "last_heartbeat", utcformat(beat))
+    connection.set(RQScheduler.get_locking_key(queue_name), name, ex=60)
+    return RQScheduler.get_locking_key(queue_name)
+
+
 @pytest.mark.redis
-def test_a_running_scheduler_is_left_to_queue_its_retries(db, redis_url):  # noqa: F811
+@pytest.mark.parametrize("silent_for", [None, 1])
+def test_a_running_scheduler_is_left_to_queue_its_retries(db, redis_url, silent_for):  # noqa: F811
     from redis import Redis
     from rq import Queue
-    from rq.scheduler import RQScheduler
 
     connection = Redis.from_url(redis_url)
     queue = Queue("dossiers", connection=connection)
     due = queue.enqueue_at(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5), "os.getpid")
     # a worker's live scheduler holds each queue's lock and refreshes it every second
-    connection.set(RQScheduler.get_locking_key("dossiers"), "live-scheduler", ex=60)
+    lock = _scheduler_holding(connection, "dossiers", "live-scheduler", silent_for)
     assert recover_abandoned() == []
     assert due.id not in queue.get_job_ids()
-    assert connection.get(RQScheduler.get_locking_key("dossiers")) == b"live-scheduler"
+    assert connection.get(lock) == b"live-scheduler"
+
+
+@pytest.mark.redis
+def test_a_dead_workers_scheduler_does_not_hold_its_retries_back(app, db, redis_url):  # noqa: F811
+    """A worker's scheduler that died with it (a machine lost) keeps its queue's lock until
+    the lock lapses, a minute later: the recovery queues the retries it held back once it
+    has been silent for JOBS_DEAD_SCHEDULER_SECONDS, and only its lock is released."""
+    from redis import Redis
+    from rq import Queue
+
+    connection = Redis.from_url(redis_url)
+    dossiers = Queue("dossiers", connection=connection)
+    default = Queue("default", connection=connection)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    held = dossiers.enqueue_at(past, "os.getpid")
+    elsewhere = default.enqueue_at(past, "os.getpid")
+    silent = app.config["JOBS_DEAD_SCHEDULER_SECONDS"]
+    dead = _scheduler_holding(connection, "dossiers", "dead-scheduler", silent + 5)
+    alive = _scheduler_holding(connection, "default", "live-scheduler", 1)
+    assert recover_abandoned() == [held.id]
+    assert held.id in dossiers.get_job_ids()
+    assert connection.get(dead) is None  # released, and not kept by the recovery either
+    assert elsewhere.id not in default.get_job_ids()  # its scheduler is alive: its own work
+    assert connection.get(alive) == b"live-scheduler"
