@@ -138,7 +138,8 @@ def release_silent_schedulers(connection, silent_after: int) -> list[str]:
 
 def _requeue(job, queue, registry, connection) -> bool:
     """Back to the front of its queue at once: the backoff is for failures of the job,
-    and the dead worker's scheduler lock would hold a scheduled retry back for minutes."""
+    and the dead worker's scheduler lock would hold a scheduled retry back until a
+    recovery found that scheduler silent (`release_silent_schedulers`)."""
     from rq.job import JobStatus as RQStatus
 
     registry.remove_executions(job)
