@@ -113,11 +113,12 @@ def release_silent_schedulers(connection, silent_after: int) -> list[str]:
     released = []
     for name in QUEUES:
         key = RQScheduler.get_locking_key(name)
-        holder = connection.get(key)
-        if holder is None:
+        held = connection.get(key)
+        if held is None:
             continue
+        holder = held.decode()
         try:
-            scheduler = RQScheduler.fetch(holder.decode(), connection)
+            scheduler = RQScheduler.fetch(holder, connection)
         except SchedulerNotFound:
             continue
         if scheduler.last_heartbeat is None:
@@ -125,11 +126,11 @@ def release_silent_schedulers(connection, silent_after: int) -> list[str]:
         beat = scheduler.last_heartbeat.replace(tzinfo=dt.UTC)
         if (dt.datetime.now(dt.UTC) - beat).total_seconds() < silent_after:
             continue
-        if release_lock(connection, key, holder.decode()):
+        if release_lock(connection, key, holder):
             current_app.logger.warning(
                 "released the scheduler lock of %s: its scheduler %s has been silent since %s",
                 name,
-                scheduler.name,
+                holder,
                 beat.isoformat(),
             )
             released.append(name)
